@@ -1,0 +1,346 @@
+//! The command line: argument definitions (clap) and the commands' shells.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::fold::Fold;
+use crate::report;
+use crate::source;
+use crate::tail::{Follower, read_all};
+use crate::time::{Micros, parse_rfc3339, wall_clock};
+
+const EXAMPLES: &str = "\
+Examples:
+  ajentik monitor --export markdown --log examples/sample.jsonl --now 2026-11-26T22:00:00Z
+  ajentik monitor --export json --output report.json
+  ajentik monitor --follow --export json --every 5s --log /var/log/agents/
+  ajentik generate --lines 1000000 --output big.jsonl";
+
+/// See, live, what your AI agents are doing and what they cost.
+#[derive(Debug, Parser)]
+#[command(name = "ajentik", version, about, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    /// Event log to read: a file, a directory (its *.jsonl files) or a glob.
+    /// Repeatable. Default: $AJENTIK_LOG, else $XDG_STATE_HOME/ajentik/events.jsonl.
+    #[arg(long = "log", value_name = "PATH", global = true)]
+    pub logs: Vec<String>,
+
+    /// Print ajentik's own diagnostics (sources, offsets, timings) to stderr.
+    #[arg(long, global = true)]
+    pub debug: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fold the logs and print a report, or keep following them.
+    ///
+    /// Example: ajentik monitor --export markdown --now 2026-11-26T03:12:00Z
+    Monitor(MonitorArgs),
+    /// Write a synthetic event log (for benchmarks, tests and trying ajentik out).
+    ///
+    /// Example: ajentik generate --lines 5000000 --output big.jsonl
+    Generate(GenerateArgs),
+    /// Print the version.
+    Version,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The JSON report of docs/report-json.md.
+    Json,
+    /// A GitHub-flavoured Markdown report.
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MonitorArgs {
+    /// Print a report in this format (default: markdown).
+    /// Example: --export json
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub export: Option<Format>,
+
+    /// Write the report to FILE (atomically) instead of standard output.
+    /// Example: --output reports/daily.md
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Evaluate as of this instant (RFC 3339), ignoring later events: reproducible
+    /// reports and post-mortems. Example: --now 2026-11-26T03:12:00Z
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<Micros>,
+
+    /// Keep following the logs and print a one-line JSON report every interval.
+    #[arg(long, requires = "export")]
+    pub follow: bool,
+
+    /// With --follow: how often to print. Example: --every 500ms
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub every: Duration,
+
+    /// How often to look at the logs when file notifications are not available
+    /// (network file systems). Example: --poll-interval 250ms
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+
+    /// Threads for reading what is already in the logs (default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// How many lines to write (whole requests are written, so a few more may be).
+    #[arg(long, default_value_t = 100_000)]
+    pub lines: u64,
+    /// Seed of the random generator: the same seed writes the same log.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Agent requests per second of simulated time.
+    #[arg(long, default_value_t = 50.0)]
+    pub rate: f64,
+    /// The first event's timestamp (RFC 3339). Default: so that the log ends about now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub start: Option<Micros>,
+    /// Share of lines replaced by garbage.
+    #[arg(long, default_value_t = 0.001)]
+    pub malformed: f64,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_now(s: &str) -> Result<Micros, String> {
+    parse_rfc3339(s).map_err(|e| format!("{e}"))
+}
+
+/// Reads "250ms", "2s", "1.5s", "5m", "1h".
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 500ms, 2s, 5m or 1h"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" | "" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m or h)")),
+    };
+    if !(secs > 0.0 && secs < 1e9) {
+        return Err(format!("{s:?} must be more than zero"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Some(Command::Monitor(args)) => monitor(&cli.logs, cli.debug, args),
+        Some(Command::Generate(args)) => generate(args),
+        Some(Command::Version) => {
+            println!("ajentik {}", env!("CARGO_PKG_VERSION"));
+            if cli.debug {
+                eprintln!("[debug] event log schema v{}", crate::event::SCHEMA_VERSION);
+                eprintln!(
+                    "[debug] default log: {}",
+                    source::default_log_path()?.display()
+                );
+            }
+            Ok(())
+        }
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(())
+        }
+    }
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+fn monitor(logs: &[String], debug: bool, args: MonitorArgs) -> Result<()> {
+    let specs = source::resolve(logs)?;
+    let threads = args.threads.map_or_else(default_threads, usize::from);
+    let started = Instant::now();
+    let (tailer, mut fold) = read_all(specs.clone(), args.now, threads)?;
+    if debug {
+        debug_sources(&fold, &specs, started.elapsed(), threads);
+    }
+    let format = args.export.unwrap_or(Format::Markdown);
+    if !args.follow {
+        let text = render(&fold, args.now.unwrap_or_else(wall_clock), format, false)?;
+        return emit(&text, args.output.as_deref());
+    }
+    if format != Format::Json {
+        bail!("--follow prints one-line JSON reports: use --export json");
+    }
+    let mut follower = Follower::new(tailer, args.poll_interval);
+    if let Some(e) = &follower.watch_error {
+        eprintln!("ajentik: {e}");
+    }
+    let mut out = io::stdout().lock();
+    let mut next = Instant::now();
+    loop {
+        let read = follower.tailer.poll(&mut fold);
+        if debug && read > 0 {
+            eprintln!("[debug] read {read} bytes; {} events", fold.metrics.events);
+        }
+        if Instant::now() >= next {
+            let line = render(
+                &fold,
+                args.now.unwrap_or_else(wall_clock),
+                Format::Json,
+                true,
+            )?;
+            match writeln!(out, "{line}").and_then(|()| out.flush()) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+                r => r.context("cannot write to standard output")?,
+            }
+            next += args.every;
+        }
+        follower.wait(next);
+    }
+}
+
+fn debug_sources(fold: &Fold, specs: &[source::LogSpec], took: Duration, threads: usize) {
+    for spec in specs {
+        eprintln!("[debug] log location: {}", spec.describe());
+    }
+    for s in &fold.ingest.sources {
+        eprintln!(
+            "[debug] source {}: offset {} bytes, {} lines, {} events, {} malformed",
+            s.path, s.bytes, s.lines, s.events, s.malformed
+        );
+    }
+    let bytes: u64 = fold.ingest.sources.iter().map(|s| s.bytes).sum();
+    let secs = took.as_secs_f64().max(1e-9);
+    eprintln!(
+        "[debug] first read: {bytes} bytes in {secs:.3}s on {threads} threads ({:.1} MB/s, {:.0} events/s)",
+        bytes as f64 / secs / 1e6,
+        fold.metrics.events as f64 / secs
+    );
+}
+
+/// Renders the report of `fold` at `now`.
+pub fn render(fold: &Fold, now: Micros, format: Format, compact: bool) -> Result<String> {
+    let r = report::build(fold, now, wall_clock());
+    Ok(match format {
+        Format::Json if compact => serde_json::to_string(&r)?,
+        Format::Json => serde_json::to_string_pretty(&r)? + "\n",
+        Format::Markdown => report::markdown::render(&r),
+    })
+}
+
+/// Writes `text` to `path` atomically (a temporary file renamed into place), or to
+/// standard output.
+pub fn emit(text: &str, path: Option<&Path>) -> Result<()> {
+    let Some(path) = path else {
+        let mut out = io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            r => r.context("cannot write to standard output"),
+        };
+    };
+    write_atomically(path, text.as_bytes())
+}
+
+/// Writes a file so that readers see the old content or the new, never half.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn generate(args: GenerateArgs) -> Result<()> {
+    use crate::synth::{Generator, Settings};
+    if !(args.rate > 0.0 && args.rate.is_finite()) {
+        bail!("--rate must be more than zero");
+    }
+    if !(0.0..=1.0).contains(&args.malformed) {
+        bail!("--malformed must be a share between 0 and 1");
+    }
+    // Without --start, end roughly now: the simulated span is lines / (~4 lines per request) / rate.
+    let span = (args.lines as f64 / 4.0 / args.rate * 1e6) as Micros;
+    let start = args.start.unwrap_or_else(|| wall_clock() - span);
+    let mut generator = Generator::new(Settings {
+        seed: args.seed,
+        start,
+        requests_per_second: args.rate,
+        malformed_ratio: args.malformed,
+    });
+    match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut w = io::BufWriter::new(file);
+            generator
+                .write_lines(&mut w, args.lines)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            w.flush()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => match generator.write_lines(&mut io::stdout().lock(), args.lines) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+            r => {
+                r.context("cannot write to standard output")?;
+            }
+        },
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("2 weeks").is_err());
+        assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

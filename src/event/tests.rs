@@ -1,0 +1,248 @@
+use super::*;
+
+/// The examples of `docs/event-log.md`, verbatim.
+pub(crate) const SPEC_EXAMPLES: &str = r#"{"v":1,"ts":"2026-11-26T21:30:00.120Z","type":"agent_request","agent":"ChatAgent","success":true,"duration_ms":1500,"tokens":250,"cost_usd":0.05,"model":"gpt-4o","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"}
+{"v":1,"ts":"2026-11-26T21:30:00.100Z","type":"tool_call","tool":"web_search","agent":"ResearchAgent","success":true,"duration_ms":800}
+{"v":1,"ts":"2026-11-26T21:30:00.090Z","type":"model_call","model":"gpt-4o","provider":"openai","agent":"ChatAgent","success":true,"duration_ms":1200,"input_tokens":180,"output_tokens":70}
+{"v":1,"ts":"2026-11-26T21:30:01Z","type":"error","component":"DataProcessor","error_type":"ValidationError","message":"Invalid input format","context":{"input_size":1000}}
+{"v":1,"ts":"2026-11-26T21:30:02Z","type":"span","name":"data_processing","agent":"DataAgent","duration_ms":340,"status":"ok","attrs":{"user_id":"u-17"}}
+{"v":1,"ts":"2026-11-26T21:30:05Z","type":"heartbeat","process":"worker-1","pid":4242,"started_at":"2026-11-26T19:15:00Z","agents":["ChatAgent","CodeAgent"],"rss_bytes":104857600,"cpu_percent":12.5}
+"#;
+
+fn event(line: &str) -> Event<'_> {
+    match parse_line(line.as_bytes()) {
+        LineOutcome::Event(e) => e,
+        other => panic!("expected an event from {line}, got {other:?}"),
+    }
+}
+
+fn malformed(line: &[u8]) -> String {
+    match parse_line(line) {
+        LineOutcome::Malformed(reason) => reason,
+        other => panic!(
+            "expected malformed from {:?}, got {other:?}",
+            String::from_utf8_lossy(line)
+        ),
+    }
+}
+
+#[test]
+fn every_spec_example_parses() {
+    let kinds: Vec<_> = SPEC_EXAMPLES
+        .lines()
+        .map(|l| event(l).kind.type_name())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "agent_request",
+            "tool_call",
+            "model_call",
+            "error",
+            "span",
+            "heartbeat"
+        ]
+    );
+}
+
+#[test]
+fn agent_request_fields_are_read() {
+    let line = SPEC_EXAMPLES.lines().next().unwrap();
+    let e = event(line);
+    assert_eq!(e.trace_id, Some(0x4bf92f3577b34da6a3ce929d0e0e4736));
+    assert_eq!(e.span_id, Some(0x00f067aa0ba902b7));
+    assert_eq!(
+        e.ts,
+        crate::time::parse_rfc3339("2026-11-26T21:30:00.120Z").unwrap()
+    );
+    let Kind::AgentRequest {
+        agent,
+        success,
+        duration_ms,
+        tokens,
+        cost_usd,
+        model,
+        ..
+    } = e.kind
+    else {
+        panic!("wrong kind")
+    };
+    assert_eq!(
+        (&*agent, success, duration_ms, tokens, cost_usd),
+        ("ChatAgent", true, 1500.0, Some(250), Some(0.05))
+    );
+    assert_eq!(model.as_deref(), Some("gpt-4o"));
+}
+
+#[test]
+fn strings_without_escapes_are_borrowed_and_escapes_are_decoded() {
+    let e = event(
+        r#"{"ts":"2026-11-26T21:30:00Z","type":"tool_call","tool":"a\"b\u0041","success":false,"duration_ms":0}"#,
+    );
+    let Kind::ToolCall { tool, .. } = e.kind else {
+        panic!()
+    };
+    assert_eq!(tool, "a\"bA");
+    let e = event(
+        r#"{"ts":"2026-11-26T21:30:00Z","type":"tool_call","tool":"plain","success":false,"duration_ms":0}"#,
+    );
+    let Kind::ToolCall { tool, .. } = e.kind else {
+        panic!()
+    };
+    assert!(matches!(tool, Cow::Borrowed("plain")));
+}
+
+#[test]
+fn context_and_attrs_keep_their_raw_json() {
+    let lines: Vec<_> = SPEC_EXAMPLES.lines().collect();
+    let Kind::Error { context, .. } = event(lines[3]).kind else {
+        panic!()
+    };
+    assert_eq!(context, Some(r#"{"input_size":1000}"#));
+    assert_eq!(event(lines[4]).attrs, Some(r#"{"user_id":"u-17"}"#));
+}
+
+#[test]
+fn version_rules() {
+    let body = r#""ts":"2026-11-26T21:30:00Z","type":"error","component":"c","error_type":"E","message":"m""#;
+    assert!(matches!(
+        parse_line(format!("{{{body}}}").as_bytes()),
+        LineOutcome::Event(_)
+    ));
+    assert!(matches!(
+        parse_line(format!("{{\"v\":null,{body}}}").as_bytes()),
+        LineOutcome::Event(_)
+    ));
+    assert!(matches!(
+        parse_line(format!("{{\"v\":2,{body}}}").as_bytes()),
+        LineOutcome::Unsupported
+    ));
+    // A newer version may change any field: its lines are not judged by v1's rules.
+    assert!(matches!(
+        parse_line(br#"{"v":7,"type":"error","ts":5}"#),
+        LineOutcome::Unsupported
+    ));
+    for v in ["0", "-1", "1.0", "1e0", "\"1\"", "true"] {
+        let reason = malformed(format!("{{\"v\":{v},{body}}}").as_bytes());
+        assert!(reason.contains("`v`"), "{v}: {reason}");
+    }
+}
+
+#[test]
+fn unknown_types_are_not_checked_further() {
+    assert!(matches!(
+        parse_line(br#"{"type":"metric","agent":5,"ts":"never"}"#),
+        LineOutcome::Unknown
+    ));
+    assert!(matches!(
+        parse_line(br#"{"type":"metric"}"#),
+        LineOutcome::Unknown
+    ));
+}
+
+#[test]
+fn a_known_field_is_checked_only_where_its_type_defines_it() {
+    // `success` and `tool` mean nothing to an error event.
+    let e = r#"{"ts":"2026-11-26T21:30:00Z","type":"error","component":"c","error_type":"E","message":"m","success":"yes","tool":7}"#;
+    assert!(matches!(parse_line(e.as_bytes()), LineOutcome::Event(_)));
+}
+
+#[test]
+fn null_optional_fields_are_absent_and_null_required_fields_missing() {
+    let e = event(
+        r#"{"ts":"2026-11-26T21:30:00Z","type":"model_call","model":"m","success":true,"duration_ms":1,"provider":null,"input_tokens":null,"trace_id":null}"#,
+    );
+    assert_eq!(e.trace_id, None);
+    let reason = malformed(br#"{"ts":"2026-11-26T21:30:00Z","type":"model_call","model":null,"success":true,"duration_ms":1}"#);
+    assert_eq!(reason, "model_call: missing required field `model`");
+}
+
+#[test]
+fn blank_lines_are_blank() {
+    for line in ["", " ", "\t \r", "\r"] {
+        assert!(
+            matches!(parse_line(line.as_bytes()), LineOutcome::Blank),
+            "{line:?}"
+        );
+    }
+}
+
+#[test]
+fn bad_lines_are_malformed_with_a_one_line_reason() {
+    let ok = r#""ts":"2026-11-26T21:30:00Z","type":"agent_request","agent":"A","success":true"#;
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"not json".to_vec(), "not valid JSON"),
+        (b"[1,2]".to_vec(), "not a JSON object"),
+        (b"\"str\"".to_vec(), "not a JSON object"),
+        (b"{\"type\":\"error\"".to_vec(), "not valid JSON"),
+        (b"{\"ts\":\"\xff\xfe\",\"type\":\"error\"}".to_vec(), "not valid JSON"),
+        (b"{\"type\":\"error\"}\x00".to_vec(), "not valid JSON"),
+        (b"{}".to_vec(), "missing required field `type`"),
+        (br#"{"type":5}"#.to_vec(), "`type` must be a string"),
+        (format!("{{{ok}}}").into_bytes(), "missing required field `duration_ms`"),
+        (format!("{{{ok},\"duration_ms\":-1}}").into_bytes(), "`duration_ms` must be a number >= 0"),
+        (format!("{{{ok},\"duration_ms\":\"5\"}}").into_bytes(), "`duration_ms` must be a number >= 0"),
+        (format!("{{{ok},\"duration_ms\":1e999}}").into_bytes(), "not valid JSON"),
+        (format!("{{{ok},\"duration_ms\":1,\"tokens\":2.5}}").into_bytes(), "`tokens` must be an integer"),
+        (format!("{{{ok},\"duration_ms\":1,\"tokens\":1e2}}").into_bytes(), "`tokens` must be an integer"),
+        (format!("{{{ok},\"duration_ms\":1,\"tokens\":9223372036854775808}}").into_bytes(), "`tokens` must be an integer"),
+        (format!("{{{ok},\"duration_ms\":1,\"tokens\":123456789012345678901234567890}}").into_bytes(), "`tokens` must be an integer"),
+        (format!("{{{ok},\"duration_ms\":1,\"cost_usd\":-0.5}}").into_bytes(), "`cost_usd` must be a number >= 0"),
+        (format!("{{{ok},\"duration_ms\":1,\"trace_id\":\"4BF92F3577B34DA6A3CE929D0E0E4736\"}}").into_bytes(), "`trace_id` must be 32 lowercase hex"),
+        (format!("{{{ok},\"duration_ms\":1,\"span_id\":\"00f067aa0ba902b\"}}").into_bytes(), "`span_id` must be 16 lowercase hex"),
+        (format!("{{{ok},\"duration_ms\":1,\"parent_span_id\":\"+0f067aa0ba902b7\"}}").into_bytes(), "`parent_span_id` must be 16"),
+        (format!("{{{ok},\"duration_ms\":1,\"attrs\":[1]}}").into_bytes(), "`attrs` must be an object"),
+        (format!("{{{ok},\"duration_ms\":1,\"agent\":\"B\"}}").into_bytes(), "duplicate field `agent`"),
+        (br#"{"type":"span","ts":"2026-11-26T21:30:00Z","name":"n","duration_ms":1,"status":"fine"}"#.to_vec(), "`status` must be \"ok\" or \"error\""),
+        (br#"{"type":"span","ts":"2026-02-30T21:30:00Z","name":"n","duration_ms":1,"status":"ok"}"#.to_vec(), "not a real calendar date"),
+        (br#"{"type":"span","ts":"2026-11-26 21:30:00Z","name":"n","duration_ms":1,"status":"ok"}"#.to_vec(), "not an RFC 3339"),
+        (br#"{"type":"heartbeat","ts":"2026-11-26T21:30:00Z","process":"p","agents":["a",1]}"#.to_vec(), "`agents` must be an array of strings"),
+        (br#"{"type":"heartbeat","ts":"2026-11-26T21:30:00Z","process":"p","started_at":"yesterday"}"#.to_vec(), "`started_at`"),
+        (br#"{"type":"error","ts":"2026-11-26T21:30:00Z","component":"c","error_type":"E","message":"m","context":"x"}"#.to_vec(), "`context` must be an object"),
+    ];
+    for (line, want) in cases {
+        let reason = malformed(&line);
+        assert!(
+            reason.contains(want),
+            "{:?}: got {reason:?}, want {want:?}",
+            String::from_utf8_lossy(&line)
+        );
+        assert!(!reason.contains('\n'), "{reason:?}");
+    }
+}
+
+#[test]
+fn hostile_lines_never_panic() {
+    let deep = format!(
+        "{{\"type\":\"error\",\"context\":{}1{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert!(matches!(
+        parse_line(deep.as_bytes()),
+        LineOutcome::Malformed(_)
+    ));
+    let deep_obj = format!("{}{}", "{\"a\":".repeat(50_000), "}".repeat(50_000));
+    assert!(matches!(
+        parse_line(deep_obj.as_bytes()),
+        LineOutcome::Malformed(_)
+    ));
+    let long = format!(
+        "{{\"type\":\"error\",\"pad\":\"{}\"}}",
+        "x".repeat(5_000_000)
+    );
+    assert!(matches!(
+        parse_line(long.as_bytes()),
+        LineOutcome::Malformed(_)
+    ));
+    let huge = format!("{{\"type\":\"x\",\"n\":{}}}", "9".repeat(10_000));
+    assert!(matches!(parse_line(huge.as_bytes()), LineOutcome::Unknown));
+    for bytes in [
+        &b"\x00\x00"[..],
+        b"{\"\\ud800\":1}",
+        b"{\"type\":\"\\u0000\"}",
+        b"\xef\xbb\xbf{}",
+    ] {
+        let _ = parse_line(bytes);
+    }
+}

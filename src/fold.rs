@@ -1,0 +1,232 @@
+//! Lines in, state out: the per-line entry point of the core, and the ingest
+//! counters that say what was read and what was not.
+
+use std::collections::VecDeque;
+
+use crate::event::{LineOutcome, parse_line};
+use crate::metrics::Metrics;
+use crate::time::Micros;
+
+/// Index of a log source in [`Ingest::sources`].
+pub type SourceId = usize;
+
+/// Malformed lines kept for display.
+pub const RECENT_MALFORMED: usize = 20;
+
+/// Lines longer than this are not buffered or parsed: they are counted malformed.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// What was read from one log source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceStats {
+    pub path: String,
+    /// Bytes of complete lines consumed (a partial last line is not counted yet).
+    pub bytes: u64,
+    pub lines: u64,
+    pub events: u64,
+    pub malformed: u64,
+    pub unknown: u64,
+    pub unsupported: u64,
+    /// Times the file shrank under us and was read again from the start.
+    pub truncations: u64,
+    /// Times the file was replaced by a new one at the same path.
+    pub rotations: u64,
+}
+
+impl SourceStats {
+    fn merge(&mut self, o: &SourceStats) {
+        self.bytes += o.bytes;
+        self.lines += o.lines;
+        self.events += o.events;
+        self.malformed += o.malformed;
+        self.unknown += o.unknown;
+        self.unsupported += o.unsupported;
+        self.truncations += o.truncations;
+        self.rotations += o.rotations;
+    }
+}
+
+/// A line that could not be read, for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MalformedLine {
+    pub source: SourceId,
+    /// 1-based, counted from where this fold began reading the source.
+    pub line: u64,
+    pub reason: String,
+}
+
+/// Ingest counters for every source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ingest {
+    pub sources: Vec<SourceStats>,
+    pub recent_malformed: VecDeque<MalformedLine>,
+    /// Valid events stamped after the evaluation instant, left out.
+    pub after_now: u64,
+}
+
+impl Ingest {
+    /// Registers a source and returns its id.
+    pub fn add_source(&mut self, path: impl Into<String>) -> SourceId {
+        self.sources.push(SourceStats {
+            path: path.into(),
+            ..SourceStats::default()
+        });
+        self.sources.len() - 1
+    }
+
+    pub fn total(&self) -> SourceStats {
+        let mut t = SourceStats::default();
+        self.sources.iter().for_each(|s| t.merge(s));
+        t
+    }
+
+    fn malformed(&mut self, source: SourceId, line: u64, reason: String) {
+        self.sources[source].malformed += 1;
+        if self.recent_malformed.len() == RECENT_MALFORMED {
+            self.recent_malformed.pop_front();
+        }
+        self.recent_malformed.push_back(MalformedLine {
+            source,
+            line,
+            reason,
+        });
+    }
+}
+
+/// The folded state of a set of logs: metrics plus ingest counters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fold {
+    pub metrics: Metrics,
+    pub ingest: Ingest,
+    /// With `--now`, events after this instant are left out.
+    pub cutoff: Option<Micros>,
+}
+
+impl Fold {
+    pub fn new(cutoff: Option<Micros>) -> Self {
+        Self {
+            cutoff,
+            ..Self::default()
+        }
+    }
+
+    /// A fold that knows the same sources as `self` and nothing else, for a worker.
+    pub fn empty_like(&self) -> Self {
+        let mut f = Fold::new(self.cutoff);
+        f.ingest.sources = self
+            .ingest
+            .sources
+            .iter()
+            .map(|s| SourceStats {
+                path: s.path.clone(),
+                ..SourceStats::default()
+            })
+            .collect();
+        f
+    }
+
+    /// Folds one complete line (without its "\n"). `line_no` is 1-based.
+    pub fn line(&mut self, source: SourceId, line_no: u64, bytes: &[u8]) {
+        let stats = &mut self.ingest.sources[source];
+        stats.lines += 1;
+        stats.bytes += bytes.len() as u64 + 1;
+        match parse_line(bytes) {
+            LineOutcome::Blank => {}
+            LineOutcome::Event(e) => {
+                if self.cutoff.is_some_and(|cutoff| e.ts > cutoff) {
+                    self.ingest.after_now += 1;
+                } else {
+                    stats.events += 1;
+                    self.metrics.apply(&e);
+                }
+            }
+            LineOutcome::Unknown => stats.unknown += 1,
+            LineOutcome::Unsupported => stats.unsupported += 1,
+            LineOutcome::Malformed(reason) => self.ingest.malformed(source, line_no, reason),
+        }
+    }
+
+    /// Counts a line too long to read as malformed, without its bytes.
+    pub fn oversized_line(&mut self, source: SourceId, line_no: u64, len: u64) {
+        let stats = &mut self.ingest.sources[source];
+        stats.lines += 1;
+        stats.bytes += len + 1;
+        self.ingest.malformed(
+            source,
+            line_no,
+            format!("line of {len} bytes is longer than the limit of {MAX_LINE_BYTES}"),
+        );
+    }
+
+    /// Folds in the state of what came after ours in the same sources. Line numbers
+    /// of the later fold count from its own start, so they are shifted by ours.
+    pub fn merge(&mut self, later: Fold) {
+        for mut m in later.ingest.recent_malformed {
+            m.line += self.ingest.sources.get(m.source).map_or(0, |s| s.lines);
+            if self.ingest.recent_malformed.len() == RECENT_MALFORMED {
+                self.ingest.recent_malformed.pop_front();
+            }
+            self.ingest.recent_malformed.push_back(m);
+        }
+        for (i, s) in later.ingest.sources.iter().enumerate() {
+            match self.ingest.sources.get_mut(i) {
+                Some(mine) => mine.merge(s),
+                None => self.ingest.sources.push(s.clone()),
+            }
+        }
+        self.ingest.after_now += later.ingest.after_now;
+        self.metrics.merge(later.metrics);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_every_kind_of_line() {
+        let mut f = Fold::default();
+        let s = f.ingest.add_source("a.jsonl");
+        let lines: [&[u8]; 6] = [
+            br#"{"ts":"2026-11-26T21:30:00Z","type":"tool_call","tool":"t","success":true,"duration_ms":3}"#,
+            b"   ",
+            b"garbage",
+            br#"{"type":"future_thing"}"#,
+            br#"{"v":2,"type":"tool_call"}"#,
+            br#"{"type":"tool_call"}"#,
+        ];
+        for (i, l) in lines.iter().enumerate() {
+            f.line(s, i as u64 + 1, l);
+        }
+        f.oversized_line(s, 7, 5_000_000);
+        let st = &f.ingest.sources[s];
+        assert_eq!(
+            (
+                st.lines,
+                st.events,
+                st.malformed,
+                st.unknown,
+                st.unsupported
+            ),
+            (7, 1, 3, 1, 1)
+        );
+        let bad: Vec<_> = f.ingest.recent_malformed.iter().map(|m| m.line).collect();
+        assert_eq!(bad, [3, 6, 7]);
+        assert!(
+            f.ingest.recent_malformed[2]
+                .reason
+                .contains("longer than the limit")
+        );
+    }
+
+    #[test]
+    fn cutoff_leaves_later_events_out() {
+        let mut f = Fold::new(Some(
+            crate::time::parse_rfc3339("2026-11-26T21:30:00Z").unwrap(),
+        ));
+        let s = f.ingest.add_source("a");
+        f.line(s, 1, br#"{"ts":"2026-11-26T21:30:00Z","type":"span","name":"n","status":"ok","duration_ms":3}"#);
+        f.line(s, 2, br#"{"ts":"2026-11-26T21:30:00.001Z","type":"span","name":"n","status":"ok","duration_ms":3}"#);
+        assert_eq!((f.metrics.events, f.ingest.after_now), (1, 1));
+    }
+}

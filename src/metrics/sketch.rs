@@ -1,0 +1,125 @@
+//! A mergeable latency sketch: HdrHistogram at two significant digits, so any
+//! quantile is within 1% of the exact value at that rank, in bounded memory.
+
+use hdrhistogram::Histogram;
+
+/// Durations are recorded in nanoseconds; longer than this (about 13 days) are
+/// clamped, which only the quantiles see: sums and means stay exact.
+const MAX_NANOS: u64 = 1 << 50;
+
+/// Latency of a set of operations: an exact sum and count, and a sketch for quantiles.
+#[derive(Debug, Clone)]
+pub struct Latency {
+    pub count: u64,
+    /// Exact sum, in nanoseconds.
+    pub sum_ns: u128,
+    sketch: Option<Histogram<u64>>,
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Self {
+            count: 0,
+            sum_ns: 0,
+            sketch: None,
+        }
+    }
+}
+
+impl PartialEq for Latency {
+    fn eq(&self, other: &Self) -> bool {
+        self.count == other.count
+            && self.sum_ns == other.sum_ns
+            && match (&self.sketch, &other.sketch) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => true,
+                _ => false,
+            }
+    }
+}
+
+fn new_histogram() -> Histogram<u64> {
+    // Two significant digits with auto-resize cannot fail to construct.
+    #[allow(clippy::expect_used)]
+    Histogram::new(2).expect("valid HdrHistogram bounds")
+}
+
+impl Latency {
+    pub fn record(&mut self, ms: f64) {
+        self.count += 1;
+        self.sum_ns = self.sum_ns.saturating_add(super::exact::nanos(ms));
+        let nanos = (ms * 1e6).round().clamp(0.0, MAX_NANOS as f64) as u64;
+        // Auto-resizing: recording grows the range instead of failing.
+        let _ = self.sketch.get_or_insert_with(new_histogram).record(nanos);
+    }
+
+    pub fn merge(&mut self, other: &Latency) {
+        self.count += other.count;
+        self.sum_ns = self.sum_ns.saturating_add(other.sum_ns);
+        if let Some(theirs) = &other.sketch {
+            let mine = self.sketch.get_or_insert_with(new_histogram);
+            // Both auto-resize, so adding cannot run out of range.
+            let _ = mine.add(theirs);
+        }
+    }
+
+    /// The mean in milliseconds, `None` with no samples.
+    pub fn mean_ms(&self) -> Option<f64> {
+        (self.count > 0).then(|| super::exact::ms(self.sum_ns) / self.count as f64)
+    }
+
+    /// The value at quantile `q` (0..=1) in milliseconds, `None` with no samples.
+    pub fn quantile_ms(&self, q: f64) -> Option<f64> {
+        let h = self.sketch.as_ref().filter(|h| !h.is_empty())?;
+        Some(h.value_at_quantile(q) as f64 / 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_are_within_one_percent_of_exact() {
+        let mut rng = crate::synth::Rng::new(7);
+        let mut values: Vec<f64> = (0..20_000).map(|_| rng.log_normal(300.0, 1.2)).collect();
+        let mut latency = Latency::default();
+        for &v in &values {
+            latency.record(v);
+        }
+        values.sort_by(f64::total_cmp);
+        for q in [0.5, 0.9, 0.95, 0.99, 0.999] {
+            let rank = ((q * values.len() as f64).ceil() as usize).max(1);
+            let exact = values[rank - 1];
+            let got = latency.quantile_ms(q).unwrap();
+            assert!(
+                (got - exact).abs() <= exact * 0.01,
+                "q={q}: {got} vs {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn merge_equals_recording_everything() {
+        let (mut a, mut b, mut all) = (Latency::default(), Latency::default(), Latency::default());
+        for i in 0..1000 {
+            let v = f64::from(i) * 1.7;
+            all.record(v);
+            if i % 3 == 0 { a.record(v) } else { b.record(v) }
+        }
+        a.merge(&b);
+        assert_eq!(a.count, all.count);
+        assert_eq!(a.quantile_ms(0.95), all.quantile_ms(0.95));
+        assert_eq!(a, all);
+        assert_eq!(Latency::default().quantile_ms(0.5), None);
+        assert_eq!(Latency::default().mean_ms(), None);
+    }
+
+    #[test]
+    fn absurd_durations_are_clamped_not_fatal() {
+        let mut l = Latency::default();
+        l.record(1e300);
+        l.record(0.0);
+        assert!(l.quantile_ms(1.0).unwrap() > 1e9);
+    }
+}

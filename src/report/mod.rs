@@ -1,0 +1,528 @@
+//! The report: a plain-data snapshot of the fold at an instant, serialised as the
+//! JSON report (`docs/report-json.md`) and rendered as Markdown.
+//!
+//! Building it is pure: the fold, the instant and the time of generation go in,
+//! data comes out. Token and cost attribution (see `docs/event-log.md`) happens
+//! here, so that the fold itself stays a plain, mergeable sum.
+
+pub mod markdown;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::fold::Fold;
+use crate::metrics::window::Bucket;
+use crate::metrics::{Metrics, Spend, exact};
+use crate::time::{MICROS_PER_SECOND, Micros, format_rfc3339};
+
+/// The `schema` value of this report format.
+pub const SCHEMA: &str = "ajentik.report/1";
+/// The name that stands for "no agent" or "no model" in the cost breakdowns.
+pub const NONE_NAME: &str = "(none)";
+/// Minutes in the window behind `recent_errors`, active agents and the health rule.
+pub const RECENT_MINUTES: i64 = 5;
+/// A heartbeat older than this is not live.
+pub const HEARTBEAT_LIVE_SECONDS: i64 = 90;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub schema: &'static str,
+    pub generated_at: String,
+    pub now: String,
+    pub sources: Vec<SourceReport>,
+    pub ingest: IngestReport,
+    pub health: Health,
+    pub agents: Vec<AgentReport>,
+    pub tools: Vec<ToolReport>,
+    pub models: Vec<ModelReport>,
+    pub errors: ErrorsReport,
+    pub cost: CostReport,
+    pub spans: Vec<SpanReport>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SourceReport {
+    pub path: String,
+    pub bytes: u64,
+    pub lines: u64,
+    pub events: u64,
+    pub malformed: u64,
+    pub unknown: u64,
+    pub unsupported: u64,
+    pub truncations: u64,
+    pub rotations: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IngestReport {
+    pub events: u64,
+    pub malformed: u64,
+    pub unknown: u64,
+    pub unsupported: u64,
+    /// Valid events stamped after `now`, left out (only with `--now`).
+    pub after_now: u64,
+    pub recent_malformed: Vec<MalformedReport>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MalformedReport {
+    pub source: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+/// healthy, degraded or unhealthy.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Healthy,
+    Degraded,
+    Unhealthy,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Healthy => "healthy",
+            Status::Degraded => "degraded",
+            Status::Unhealthy => "unhealthy",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Health {
+    pub status: Status,
+    pub uptime_s: Option<f64>,
+    pub total_requests: u64,
+    pub success_rate: Option<f64>,
+    pub active_agents: u64,
+    pub recent_errors: u64,
+    pub rss_bytes: Option<i64>,
+    pub cpu_percent: Option<f64>,
+    /// Agent requests, failures and mean response time over the recent window.
+    pub recent_requests: u64,
+    pub recent_failures: u64,
+    pub recent_avg_response_time_ms: Option<f64>,
+    /// Writer processes whose heartbeat is live.
+    pub live_processes: u64,
+    pub last_event_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AgentReport {
+    pub name: String,
+    pub total_requests: u64,
+    pub successes: u64,
+    pub failures: u64,
+    pub success_rate: Option<f64>,
+    pub avg_response_time_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub tokens: u64,
+    pub cost_usd: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ToolReport {
+    pub name: String,
+    pub usage_count: u64,
+    pub successes: u64,
+    pub failures: u64,
+    pub success_rate: Option<f64>,
+    pub avg_execution_time_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ModelReport {
+    pub name: String,
+    pub requests: u64,
+    pub failures: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub tokens: u64,
+    pub avg_latency_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub cost_usd: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ErrorsReport {
+    pub total: u64,
+    pub by_type: Vec<ErrorTypeCount>,
+    pub by_component: Vec<ComponentCount>,
+    /// Newest first.
+    pub recent: Vec<RecentError>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ErrorTypeCount {
+    pub error_type: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ComponentCount {
+    pub component: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RecentError {
+    pub ts: String,
+    pub component: String,
+    pub error_type: String,
+    pub message: String,
+    pub agent: Option<String>,
+    pub context: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CostReport {
+    pub total_usd: f64,
+    pub tokens: u64,
+    pub by_model: Vec<CostLine>,
+    pub by_agent: Vec<CostLine>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CostLine {
+    pub name: String,
+    pub cost_usd: f64,
+    pub tokens: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SpanReport {
+    pub name: String,
+    pub count: u64,
+    pub failures: u64,
+    pub avg_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+}
+
+fn rate(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
+}
+
+/// Sorts by a count, most first, then by name.
+fn sort_by_count<T>(items: &mut [T], key: impl Fn(&T) -> (f64, &str)) {
+    items.sort_by(|a, b| {
+        let (ca, na) = key(a);
+        let (cb, nb) = key(b);
+        cb.total_cmp(&ca).then_with(|| na.cmp(nb))
+    });
+}
+
+/// Spend attributed to each model: its calls' ledger, plus the agent requests of
+/// agents that no model call names. `None` is the "(none)" model.
+fn model_spend(m: &Metrics) -> BTreeMap<Option<&str>, Spend> {
+    let mut out: BTreeMap<Option<&str>, Spend> = BTreeMap::new();
+    for (name, model) in &m.models {
+        *out.entry(Some(name.as_str())).or_default() = model.ledger_spend;
+    }
+    for agent in m.agents.values().filter(|a| !a.named_by_model_call) {
+        for (model, spend) in &agent.request_spend_by_model {
+            let e = out.entry(Some(model.as_str())).or_default();
+            e.merge(spend);
+        }
+        if agent.request_spend_no_model != Spend::default() {
+            let e = out.entry(None).or_default();
+            e.merge(&agent.request_spend_no_model);
+        }
+    }
+    out
+}
+
+/// Cost and tokens in the `minutes` ending at `now`, attributed as the totals are.
+pub fn windowed_spend(m: &Metrics, now: Micros, minutes: i64) -> Spend {
+    let mut s = Spend::default();
+    for a in m.agents.values() {
+        let b = a.ring.sum(now, 0, minutes);
+        let (t, c) = if a.named_by_model_call {
+            (b.ledger_tokens, b.ledger_cost)
+        } else {
+            (b.request_tokens, b.request_cost)
+        };
+        s.add(t, c);
+    }
+    let b = m.unattributed_ring.sum(now, 0, minutes);
+    s.add(b.ledger_tokens, b.ledger_cost);
+    s
+}
+
+/// The interim health rule (until alert rules drive it), over the last
+/// [`RECENT_MINUTES`]: unhealthy when at least 5 agent requests were made and
+/// fewer than 90% succeeded; degraded when fewer than 95% succeeded, or their mean
+/// response time was above 5 s, or there were 5 or more error events; else healthy.
+pub fn interim_status(recent: &Bucket) -> Status {
+    let success = rate(recent.requests - recent.failures, recent.requests);
+    let enough = recent.requests >= 5;
+    let avg =
+        (recent.requests > 0).then(|| exact::ms(recent.latency_sum_ns) / recent.requests as f64);
+    match success {
+        Some(s) if enough && s < 90.0 => Status::Unhealthy,
+        Some(s) if enough && s < 95.0 => Status::Degraded,
+        _ if avg.is_some_and(|a| a > 5000.0) || recent.errors >= 5 => Status::Degraded,
+        _ => Status::Healthy,
+    }
+}
+
+fn health(m: &Metrics, now: Micros) -> Health {
+    let recent = m.ring.sum(now, 0, RECENT_MINUTES);
+    let live: Vec<_> = m
+        .heartbeats
+        .values()
+        .filter(|h| now - h.ts <= HEARTBEAT_LIVE_SECONDS * MICROS_PER_SECOND)
+        .collect();
+    let started = live
+        .iter()
+        .filter_map(|h| h.started_at)
+        .min()
+        .or(m.first_ts);
+    let active_agents = if live.iter().any(|h| !h.agents.is_empty()) {
+        let mut names: Vec<&str> = live
+            .iter()
+            .flat_map(|h| h.agents.iter().map(String::as_str))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names.len() as u64
+    } else {
+        let since = now - RECENT_MINUTES * crate::time::MICROS_PER_MINUTE;
+        m.agents.values().filter(|a| a.last_seen > since).count() as u64
+    };
+    let sum_opt = |f: fn(&crate::metrics::Heartbeat) -> Option<f64>| {
+        let vals: Vec<f64> = live.iter().filter_map(|h| f(h)).collect();
+        (!vals.is_empty()).then(|| vals.iter().sum::<f64>())
+    };
+    let total_requests: u64 = m.agents.values().map(|a| a.requests).sum();
+    let successes: u64 = m.agents.values().map(|a| a.successes).sum();
+    Health {
+        status: interim_status(&recent),
+        uptime_s: started.map(|s| (now - s).max(0) as f64 / MICROS_PER_SECOND as f64),
+        total_requests,
+        success_rate: rate(successes, total_requests),
+        active_agents,
+        recent_errors: recent.errors,
+        rss_bytes: sum_opt(|h| h.rss_bytes.map(|r| r as f64)).map(|r| r as i64),
+        cpu_percent: sum_opt(|h| h.cpu_percent),
+        recent_requests: recent.requests,
+        recent_failures: recent.failures,
+        recent_avg_response_time_ms: (recent.requests > 0)
+            .then(|| exact::ms(recent.latency_sum_ns) / recent.requests as f64),
+        live_processes: live.len() as u64,
+        last_event_at: m.last_ts.map(format_rfc3339),
+    }
+}
+
+/// Builds the report of `fold` as of `now`; `generated_at` is when it was made.
+pub fn build(fold: &Fold, now: Micros, generated_at: Micros) -> Report {
+    let m = &fold.metrics;
+    let ing = &fold.ingest;
+    let total = ing.total();
+    let sources = ing
+        .sources
+        .iter()
+        .map(|s| SourceReport {
+            path: s.path.clone(),
+            bytes: s.bytes,
+            lines: s.lines,
+            events: s.events,
+            malformed: s.malformed,
+            unknown: s.unknown,
+            unsupported: s.unsupported,
+            truncations: s.truncations,
+            rotations: s.rotations,
+        })
+        .collect();
+    let ingest = IngestReport {
+        events: total.events,
+        malformed: total.malformed,
+        unknown: total.unknown,
+        unsupported: total.unsupported,
+        after_now: ing.after_now,
+        recent_malformed: ing
+            .recent_malformed
+            .iter()
+            .map(|b| MalformedReport {
+                source: ing
+                    .sources
+                    .get(b.source)
+                    .map(|s| s.path.clone())
+                    .unwrap_or_default(),
+                line: b.line,
+                reason: b.reason.clone(),
+            })
+            .collect(),
+    };
+
+    let mut agents: Vec<AgentReport> = m
+        .agents
+        .iter()
+        .map(|(name, a)| {
+            let spend = a.spend();
+            AgentReport {
+                name: name.clone(),
+                total_requests: a.requests,
+                successes: a.successes,
+                failures: a.failures(),
+                success_rate: rate(a.successes, a.requests),
+                avg_response_time_ms: a.latency.mean_ms(),
+                p50_ms: a.latency.quantile_ms(0.50),
+                p95_ms: a.latency.quantile_ms(0.95),
+                p99_ms: a.latency.quantile_ms(0.99),
+                tokens: spend.tokens,
+                cost_usd: spend.cost_usd(),
+            }
+        })
+        .collect();
+    sort_by_count(&mut agents, |a| (a.total_requests as f64, &a.name));
+
+    let mut tools: Vec<ToolReport> = m
+        .tools
+        .iter()
+        .map(|(name, t)| ToolReport {
+            name: name.clone(),
+            usage_count: t.calls,
+            successes: t.successes,
+            failures: t.failures(),
+            success_rate: rate(t.successes, t.calls),
+            avg_execution_time_ms: t.latency.mean_ms(),
+            p95_ms: t.latency.quantile_ms(0.95),
+        })
+        .collect();
+    sort_by_count(&mut tools, |t| (t.usage_count as f64, &t.name));
+
+    let spend_by_model = model_spend(m);
+    let mut models: Vec<ModelReport> = spend_by_model
+        .iter()
+        .filter_map(|(name, spend)| name.map(|n| (n, spend)))
+        .map(|(name, spend)| {
+            let s = m.models.get(name);
+            ModelReport {
+                name: name.to_owned(),
+                requests: s.map_or(0, |s| s.calls),
+                failures: s.map_or(0, |s| s.failures),
+                input_tokens: s.map_or(0, |s| s.input_tokens),
+                output_tokens: s.map_or(0, |s| s.output_tokens),
+                tokens: spend.tokens,
+                avg_latency_ms: s.and_then(|s| s.latency.mean_ms()),
+                p95_ms: s.and_then(|s| s.latency.quantile_ms(0.95)),
+                cost_usd: spend.cost_usd(),
+            }
+        })
+        .collect();
+    sort_by_count(&mut models, |x| (x.requests as f64, &x.name));
+
+    let mut by_model: Vec<CostLine> = spend_by_model
+        .iter()
+        .map(|(name, s)| CostLine {
+            name: name.unwrap_or(NONE_NAME).to_owned(),
+            cost_usd: s.cost_usd(),
+            tokens: s.tokens,
+        })
+        .collect();
+    sort_by_count(&mut by_model, |c| (c.cost_usd, &c.name));
+    let mut by_agent: Vec<CostLine> = agents
+        .iter()
+        .map(|a| CostLine {
+            name: a.name.clone(),
+            cost_usd: a.cost_usd,
+            tokens: a.tokens,
+        })
+        .collect();
+    if m.unattributed_ledger != Spend::default() {
+        by_agent.push(CostLine {
+            name: NONE_NAME.into(),
+            cost_usd: m.unattributed_ledger.cost_usd(),
+            tokens: m.unattributed_ledger.tokens,
+        });
+    }
+    sort_by_count(&mut by_agent, |c| (c.cost_usd, &c.name));
+    let mut total = m.unattributed_ledger;
+    m.agents.values().for_each(|a| total.merge(&a.spend()));
+    let cost = CostReport {
+        total_usd: total.cost_usd(),
+        tokens: total.tokens,
+        by_model,
+        by_agent,
+    };
+
+    let mut by_type: Vec<ErrorTypeCount> = m
+        .errors
+        .by_type
+        .iter()
+        .map(|(k, &n)| ErrorTypeCount {
+            error_type: k.clone(),
+            count: n,
+        })
+        .collect();
+    sort_by_count(&mut by_type, |e| (e.count as f64, &e.error_type));
+    let mut by_component: Vec<ComponentCount> = m
+        .errors
+        .by_component
+        .iter()
+        .map(|(k, &n)| ComponentCount {
+            component: k.clone(),
+            count: n,
+        })
+        .collect();
+    sort_by_count(&mut by_component, |e| (e.count as f64, &e.component));
+    let errors = ErrorsReport {
+        total: m.errors.total,
+        by_type,
+        by_component,
+        recent: m
+            .errors
+            .recent
+            .iter()
+            .rev()
+            .map(|e| RecentError {
+                ts: format_rfc3339(e.ts),
+                component: e.component.clone(),
+                error_type: e.error_type.clone(),
+                message: e.message.clone(),
+                agent: e.agent.clone(),
+                context: e.context.as_deref().map(|c| {
+                    serde_json::from_str(c)
+                        .unwrap_or_else(|_| serde_json::Value::String(c.to_owned()))
+                }),
+            })
+            .collect(),
+    };
+
+    let mut spans: Vec<SpanReport> = m
+        .spans
+        .iter()
+        .map(|(name, s)| SpanReport {
+            name: name.clone(),
+            count: s.count,
+            failures: s.failures,
+            avg_ms: s.latency.mean_ms(),
+            p95_ms: s.latency.quantile_ms(0.95),
+        })
+        .collect();
+    sort_by_count(&mut spans, |s| (s.count as f64, &s.name));
+
+    Report {
+        schema: SCHEMA,
+        generated_at: format_rfc3339(generated_at),
+        now: format_rfc3339(now),
+        sources,
+        ingest,
+        health: health(m, now),
+        agents,
+        tools,
+        models,
+        errors,
+        cost,
+        spans,
+    }
+}
+
+#[cfg(test)]
+mod tests;

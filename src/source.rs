@@ -1,0 +1,147 @@
+//! Where the logs are: `--log` arguments, `AJENTIK_LOG`, or the XDG state folder,
+//! each a file, a directory (all its `*.jsonl` files) or a glob.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+/// The environment variable that names the log when `--log` is not given.
+pub const LOG_ENV: &str = "AJENTIK_LOG";
+
+/// One requested log location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogSpec {
+    /// One file; it may not exist yet, and is then waited for.
+    File(PathBuf),
+    /// Every `*.jsonl` file in a directory, including ones created later.
+    Dir(PathBuf),
+    /// Every file matching a pattern, including ones created later.
+    Glob(String),
+}
+
+impl LogSpec {
+    /// Reads one `--log` argument.
+    pub fn parse(arg: &str) -> Result<LogSpec> {
+        if arg.is_empty() {
+            bail!("empty log path");
+        }
+        if arg.contains(['*', '?', '[']) {
+            glob::Pattern::new(arg).with_context(|| format!("bad glob pattern {arg:?}"))?;
+            return Ok(LogSpec::Glob(arg.to_owned()));
+        }
+        let path = PathBuf::from(arg);
+        Ok(if path.is_dir() {
+            LogSpec::Dir(path)
+        } else {
+            LogSpec::File(path)
+        })
+    }
+
+    /// The files this location names right now, sorted.
+    pub fn expand(&self) -> Result<Vec<PathBuf>> {
+        let mut files = match self {
+            LogSpec::File(p) => vec![p.clone()],
+            LogSpec::Dir(dir) => match std::fs::read_dir(dir) {
+                Ok(entries) => entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "jsonl") && p.is_file())
+                    .collect(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot list log directory {}", dir.display()));
+                }
+            },
+            LogSpec::Glob(pattern) => glob::glob(pattern)
+                .with_context(|| format!("bad glob pattern {pattern:?}"))?
+                .filter_map(std::result::Result::ok)
+                .filter(|p| p.is_file())
+                .collect(),
+        };
+        files.sort();
+        Ok(files)
+    }
+
+    /// Directories to watch for changes: a file's parent, a directory itself, a
+    /// glob's longest literal prefix.
+    pub fn watch_dirs(&self) -> Vec<PathBuf> {
+        let dir = match self {
+            LogSpec::File(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+            LogSpec::Dir(d) => d.clone(),
+            LogSpec::Glob(pattern) => {
+                let literal: PathBuf = Path::new(pattern)
+                    .components()
+                    .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+                    .collect();
+                literal
+            }
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        vec![dir]
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            LogSpec::File(p) | LogSpec::Dir(p) => p.display().to_string(),
+            LogSpec::Glob(g) => g.clone(),
+        }
+    }
+}
+
+/// The default log file: `$AJENTIK_LOG`, else `$XDG_STATE_HOME/ajentik/events.jsonl`
+/// (`~/.local/state/ajentik/events.jsonl`). Writers use the same rule.
+pub fn default_log_path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os(LOG_ENV).filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|p| Path::new(p).is_absolute())
+        .map(PathBuf::from)
+        .or_else(dirs::state_dir)
+        .or_else(|| dirs::home_dir().map(|h| h.join(".local/state")))
+        .context("cannot find a state folder for the default log: set AJENTIK_LOG or pass --log")?;
+    Ok(state.join("ajentik").join("events.jsonl"))
+}
+
+/// The log locations to read: the `--log` arguments, else the default.
+pub fn resolve(args: &[String]) -> Result<Vec<LogSpec>> {
+    if args.is_empty() {
+        let default = default_log_path()?;
+        return LogSpec::parse(&default.to_string_lossy()).map(|s| vec![s]);
+    }
+    args.iter().map(|a| LogSpec::parse(a)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_and_expands() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.jsonl", "b.jsonl", "c.txt", "a.jsonl.1"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let d = dir.path().to_string_lossy().to_string();
+        let spec = LogSpec::parse(&d).unwrap();
+        assert_eq!(spec, LogSpec::Dir(dir.path().to_path_buf()));
+        let names: Vec<_> = spec
+            .expand()
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(names, ["a.jsonl", "b.jsonl"]);
+        let glob = LogSpec::parse(&format!("{d}/*.txt")).unwrap();
+        assert_eq!(glob.expand().unwrap().len(), 1);
+        assert_eq!(glob.watch_dirs(), vec![dir.path().to_path_buf()]);
+        let missing = LogSpec::parse(&format!("{d}/later.jsonl")).unwrap();
+        assert!(matches!(missing, LogSpec::File(_)));
+        assert!(LogSpec::parse("").is_err());
+        assert!(LogSpec::parse("[unclosed").is_err());
+    }
+}

@@ -1,0 +1,423 @@
+//! A generator of realistic synthetic event logs, for benchmarks, tests and the
+//! `ajentik generate` command: many agents, tools and models, traces, failures,
+//! error bursts, heartbeats, and (on request) malformed lines.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use crate::time::{MICROS_PER_SECOND, Micros, format_rfc3339};
+
+/// A small, fast, seedable PRNG (SplitMix64): reproducible logs without a dependency.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+    /// Log-normally distributed around `median` with spread `sigma`.
+    pub fn log_normal(&mut self, median: f64, sigma: f64) -> f64 {
+        // Box-Muller.
+        let (u1, u2) = (self.unit().max(1e-12), self.unit());
+        let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+        median * (sigma * z).exp()
+    }
+}
+
+/// An agent of the simulated system: its name, model, tools and habits.
+#[derive(Debug, Clone, Copy)]
+pub struct AgentProfile {
+    pub name: &'static str,
+    pub model: &'static str,
+    pub provider: &'static str,
+    pub tools: &'static [&'static str],
+    /// Median milliseconds of one request.
+    pub median_ms: f64,
+    pub failure_rate: f64,
+}
+
+/// The agents the generator and the demo simulate.
+pub const AGENTS: &[AgentProfile] = &[
+    AgentProfile {
+        name: "ChatAgent",
+        model: "gpt-4o",
+        provider: "openai",
+        tools: &["web_search", "memory_lookup"],
+        median_ms: 1200.0,
+        failure_rate: 0.02,
+    },
+    AgentProfile {
+        name: "CodeAgent",
+        model: "claude-sonnet-4-5",
+        provider: "anthropic",
+        tools: &["file_reader", "code_runner", "git_diff"],
+        median_ms: 2500.0,
+        failure_rate: 0.04,
+    },
+    AgentProfile {
+        name: "ResearchAgent",
+        model: "gemini-2.5-pro",
+        provider: "google",
+        tools: &["web_search", "pdf_extract", "citation_check"],
+        median_ms: 3200.0,
+        failure_rate: 0.05,
+    },
+    AgentProfile {
+        name: "AnalysisAgent",
+        model: "gpt-4o-mini",
+        provider: "openai",
+        tools: &["sql_query", "chart_render"],
+        median_ms: 1800.0,
+        failure_rate: 0.01,
+    },
+    AgentProfile {
+        name: "SupportAgent",
+        model: "claude-haiku-4-5",
+        provider: "anthropic",
+        tools: &["ticket_lookup", "kb_search"],
+        median_ms: 900.0,
+        failure_rate: 0.03,
+    },
+    AgentProfile {
+        name: "TranslateAgent",
+        model: "mistral-large-latest",
+        provider: "mistral",
+        tools: &["glossary"],
+        median_ms: 700.0,
+        failure_rate: 0.02,
+    },
+    AgentProfile {
+        name: "PlannerAgent",
+        model: "deepseek-chat",
+        provider: "deepseek",
+        tools: &["calendar", "memory_lookup"],
+        median_ms: 1500.0,
+        failure_rate: 0.03,
+    },
+    AgentProfile {
+        name: "DataAgent",
+        model: "llama-3.3-70b-instruct",
+        provider: "groq",
+        tools: &["sql_query", "file_reader", "schema_infer"],
+        median_ms: 1100.0,
+        failure_rate: 0.06,
+    },
+];
+
+const ERROR_TYPES: &[(&str, &str, &str)] = &[
+    ("DataProcessor", "ValidationError", "Invalid input format"),
+    (
+        "ModelClient",
+        "RateLimitError",
+        "429 Too Many Requests: retry after 2s",
+    ),
+    ("ModelClient", "TimeoutError", "model call exceeded 30s"),
+    (
+        "ToolRunner",
+        "ToolExecutionError",
+        "subprocess exited with status 1",
+    ),
+    ("Memory", "ConnectionError", "vector store unreachable"),
+];
+
+/// USD per million tokens (input, output), close to list prices, for generated costs.
+fn price(model: &str) -> (f64, f64) {
+    match model {
+        "gpt-4o" => (2.5, 10.0),
+        "gpt-4o-mini" => (0.15, 0.6),
+        "claude-sonnet-4-5" => (3.0, 15.0),
+        "claude-haiku-4-5" => (1.0, 5.0),
+        "gemini-2.5-pro" => (1.25, 10.0),
+        "mistral-large-latest" => (2.0, 6.0),
+        "deepseek-chat" => (0.27, 1.1),
+        _ => (0.59, 0.79),
+    }
+}
+
+/// Settings of a generated log.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub seed: u64,
+    /// The timestamp of the first event.
+    pub start: Micros,
+    /// Mean agent requests per second of simulated time.
+    pub requests_per_second: f64,
+    /// Share of lines replaced by garbage of assorted kinds.
+    pub malformed_ratio: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            start: 1_795_000_000 * MICROS_PER_SECOND,
+            requests_per_second: 50.0,
+            malformed_ratio: 0.001,
+        }
+    }
+}
+
+/// Writes JSON Lines events; one request becomes several lines (model calls, tool
+/// calls, spans, the agent request), with occasional errors and heartbeats.
+#[derive(Debug)]
+pub struct Generator {
+    rng: Rng,
+    settings: Settings,
+    now: Micros,
+    requests: u64,
+}
+
+impl Generator {
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            rng: Rng::new(settings.seed),
+            now: settings.start,
+            settings,
+            requests: 0,
+        }
+    }
+
+    /// The simulated clock: the timestamp of the latest event written.
+    pub fn now(&self) -> Micros {
+        self.now
+    }
+
+    /// Writes events until at least `lines` lines are written; returns how many.
+    pub fn write_lines(&mut self, out: &mut impl Write, lines: u64) -> io::Result<u64> {
+        let mut buf = String::with_capacity(64 * 1024);
+        let mut written = 0;
+        while written < lines {
+            written += self.request(&mut buf);
+            if buf.len() > 60 * 1024 {
+                out.write_all(buf.as_bytes())?;
+                buf.clear();
+            }
+        }
+        out.write_all(buf.as_bytes())?;
+        Ok(written)
+    }
+
+    /// Appends the lines of one simulated request to `buf`; returns the line count.
+    pub fn request(&mut self, buf: &mut String) -> u64 {
+        let rng = &mut self.rng;
+        let gap = -rng.unit().max(1e-9).ln() / self.settings.requests_per_second;
+        self.now += (gap * MICROS_PER_SECOND as f64) as Micros;
+        self.requests += 1;
+        let agent = AGENTS[rng.below(AGENTS.len())];
+        let trace = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+        let root = rng.next_u64() | 1;
+        let total_ms = rng.log_normal(agent.median_ms, 0.5);
+        let failed = rng.chance(agent.failure_rate);
+        let mut lines = 0;
+        let mut start = self.now;
+
+        let calls = 1 + rng.below(2);
+        let (mut tokens, mut cost) = (0i64, 0.0);
+        for _ in 0..calls {
+            let ms = total_ms * 0.6 / calls as f64;
+            let (input, output) = (200 + rng.below(1800) as i64, 50 + rng.below(600) as i64);
+            let (pin, pout) = price(agent.model);
+            let c = (input as f64 * pin + output as f64 * pout) / 1e6;
+            tokens += input + output;
+            cost += c;
+            start += (ms * 1000.0) as Micros;
+            let span = rng.next_u64() | 1;
+            let cost_field = if rng.chance(0.1) {
+                String::new()
+            } else {
+                format!(",\"cost_usd\":{c:.6}")
+            };
+            emit(
+                buf,
+                start,
+                "model_call",
+                Some((trace, span, root)),
+                &format!(
+                    "\"model\":\"{}\",\"provider\":\"{}\",\"agent\":\"{}\",\"success\":true,\"duration_ms\":{ms:.1},\"input_tokens\":{input},\"output_tokens\":{output}{cost_field}",
+                    agent.model, agent.provider, agent.name
+                ),
+            );
+            lines += 1;
+        }
+        let rng = &mut self.rng;
+        let tool = agent.tools[rng.below(agent.tools.len())];
+        let tool_ms = rng.log_normal(total_ms * 0.3, 0.4);
+        let tool_failed = failed || rng.chance(0.02);
+        let tool_err = if tool_failed {
+            ",\"error_type\":\"ToolExecutionError\",\"error_message\":\"exit status 1\""
+        } else {
+            ""
+        };
+        let span = rng.next_u64() | 1;
+        emit(
+            buf,
+            start + (tool_ms * 1000.0) as Micros,
+            "tool_call",
+            Some((trace, span, root)),
+            &format!(
+                "\"tool\":\"{tool}\",\"agent\":\"{}\",\"success\":{},\"duration_ms\":{tool_ms:.1}{tool_err}",
+                agent.name, !tool_failed
+            ),
+        );
+        lines += 1;
+        let end = self.now + (total_ms * 1000.0) as Micros;
+        let err = if failed {
+            ",\"error_type\":\"AgentError\""
+        } else {
+            ""
+        };
+        emit(
+            buf,
+            end,
+            "agent_request",
+            Some((trace, root, 0)),
+            &format!(
+                "\"agent\":\"{}\",\"success\":{},\"duration_ms\":{total_ms:.1},\"tokens\":{tokens},\"cost_usd\":{cost:.6},\"model\":\"{}\"{err},\"attrs\":{{\"user_id\":\"u-{}\",\"request_type\":\"chat\"}}",
+                agent.name,
+                !failed,
+                agent.model,
+                self.requests % 97
+            ),
+        );
+        lines += 1;
+        let rng = &mut self.rng;
+        if rng.chance(0.2) {
+            let ms = rng.log_normal(40.0, 0.6);
+            emit(
+                buf,
+                end,
+                "span",
+                None,
+                &format!(
+                    "\"name\":\"response_generation\",\"agent\":\"{}\",\"duration_ms\":{ms:.1},\"status\":\"ok\"",
+                    agent.name
+                ),
+            );
+            lines += 1;
+        }
+        let rng = &mut self.rng;
+        if failed || rng.chance(0.005) {
+            let (component, ty, msg) = ERROR_TYPES[rng.below(ERROR_TYPES.len())];
+            let size = rng.below(5000);
+            emit(
+                buf,
+                end,
+                "error",
+                None,
+                &format!(
+                    "\"component\":\"{component}\",\"error_type\":\"{ty}\",\"message\":\"{msg}\",\"agent\":\"{}\",\"context\":{{\"input_size\":{size}}}",
+                    agent.name
+                ),
+            );
+            lines += 1;
+        }
+        if self.requests % 500 == 0 {
+            let rss = 100_000_000 + self.rng.below(50_000_000);
+            let cpu = self.rng.unit() * 40.0;
+            emit(
+                buf,
+                end,
+                "heartbeat",
+                None,
+                &format!(
+                    "\"process\":\"worker-{}\",\"pid\":{},\"started_at\":\"{}\",\"agents\":[\"{}\"],\"rss_bytes\":{rss},\"cpu_percent\":{:.1}",
+                    self.requests / 500 % 4,
+                    4000 + self.requests / 500 % 4,
+                    format_rfc3339(self.settings.start),
+                    agent.name,
+                    cpu
+                ),
+            );
+            lines += 1;
+        }
+        if self.settings.malformed_ratio > 0.0
+            && self
+                .rng
+                .chance(self.settings.malformed_ratio * lines as f64)
+        {
+            const GARBAGE: &[&str] = &[
+                "{\"type\":\"agent_request\",\"agent\":\"ChatAgent\"",
+                "not json at all",
+                "{\"v\":1,\"ts\":\"2026-13-45T00:00:00Z\",\"type\":\"span\",\"name\":\"x\",\"duration_ms\":1,\"status\":\"ok\"}",
+                "{\"ts\":\"2026-11-26T21:30:00Z\",\"type\":\"tool_call\",\"tool\":\"t\",\"success\":\"yes\",\"duration_ms\":1}",
+                "[1,2,3]",
+            ];
+            buf.push_str(GARBAGE[self.rng.below(GARBAGE.len())]);
+            buf.push('\n');
+            lines += 1;
+        }
+        lines
+    }
+}
+
+/// Appends one event line to `buf`.
+fn emit(buf: &mut String, ts: Micros, ty: &str, ids: Option<(u128, u64, u64)>, body: &str) {
+    let _ = write!(
+        buf,
+        "{{\"v\":1,\"ts\":\"{}\",\"type\":\"{ty}\",",
+        format_rfc3339(ts)
+    );
+    if let Some((trace, span, parent)) = ids {
+        let _ = write!(
+            buf,
+            "\"trace_id\":\"{trace:032x}\",\"span_id\":\"{span:016x}\","
+        );
+        if parent != 0 {
+            let _ = write!(buf, "\"parent_span_id\":\"{parent:016x}\",");
+        }
+    }
+    buf.push_str(body);
+    buf.push_str("}\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{LineOutcome, parse_line};
+
+    #[test]
+    fn generated_lines_parse_and_are_reproducible() {
+        let mut out = Vec::new();
+        let n = Generator::new(Settings {
+            malformed_ratio: 0.0,
+            ..Settings::default()
+        })
+        .write_lines(&mut out, 5000)
+        .unwrap();
+        let text = String::from_utf8(out.clone()).unwrap();
+        assert_eq!(text.lines().count() as u64, n);
+        for line in text.lines() {
+            assert!(
+                matches!(parse_line(line.as_bytes()), LineOutcome::Event(_)),
+                "{line}"
+            );
+        }
+        let avg = text.len() as f64 / n as f64;
+        assert!((150.0..400.0).contains(&avg), "average line {avg} bytes");
+        let mut again = Vec::new();
+        Generator::new(Settings {
+            malformed_ratio: 0.0,
+            ..Settings::default()
+        })
+        .write_lines(&mut again, 5000)
+        .unwrap();
+        assert_eq!(out, again);
+    }
+}

@@ -1,0 +1,577 @@
+//! The tailing reader: reads every log from the start (in parallel for large
+//! files), then follows it through appends, partial lines, copy-truncate, rename
+//! rotation and new files in watched directories.
+//!
+//! The watcher (notify) only says "something changed"; the tailer then reads each
+//! file from its saved offset to the end and compares the file's identity (device
+//! and inode) and length to notice rotation and truncation. A polling interval
+//! covers file systems where notify sees nothing.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::fold::{Fold, MAX_LINE_BYTES, SourceId};
+use crate::source::LogSpec;
+
+/// How much is read at once: bounded, so memory never follows the file's size.
+const CHUNK: usize = 1 << 20;
+/// Files above this size are split across threads for the first read.
+const SPLIT_ABOVE: u64 = 16 << 20;
+
+/// A file's identity, to tell a rotated file from the one we hold open.
+pub type FileId = (u64, u64);
+
+#[cfg(unix)]
+fn file_id(m: &std::fs::Metadata) -> FileId {
+    use std::os::unix::fs::MetadataExt;
+    (m.dev(), m.ino())
+}
+
+#[cfg(not(unix))]
+fn file_id(m: &std::fs::Metadata) -> FileId {
+    (0, m.len())
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+/// Splits a byte stream into lines, holding an incomplete last line until the
+/// rest of it arrives. A line longer than [`MAX_LINE_BYTES`] is not buffered: its
+/// bytes are only counted, and it is reported as malformed once it ends.
+#[derive(Debug, Default)]
+pub struct LineReader {
+    pending: Vec<u8>,
+    /// Bytes so far of an over-long line being skipped.
+    oversized: Option<u64>,
+    /// Lines completed so far.
+    pub line_no: u64,
+}
+
+impl LineReader {
+    /// Bytes held (or skipped) for an incomplete line.
+    pub fn pending_len(&self) -> u64 {
+        self.oversized.unwrap_or(self.pending.len() as u64)
+    }
+
+    /// Feeds the next bytes of the stream.
+    pub fn feed(&mut self, mut chunk: &[u8], fold: &mut Fold, source: SourceId) {
+        if self.pending_len() > 0 {
+            let Some(nl) = memchr::memchr(b'\n', chunk) else {
+                self.hold(chunk);
+                return;
+            };
+            self.hold(&chunk[..nl]);
+            self.complete(fold, source);
+            chunk = &chunk[nl + 1..];
+        }
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', chunk) {
+            self.line_no += 1;
+            let line = &chunk[start..nl];
+            if line.len() > MAX_LINE_BYTES {
+                fold.oversized_line(source, self.line_no, line.len() as u64);
+            } else {
+                fold.line(source, self.line_no, line);
+            }
+            start = nl + 1;
+        }
+        self.hold(&chunk[start..]);
+    }
+
+    fn hold(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        match &mut self.oversized {
+            Some(n) => *n += bytes.len() as u64,
+            None if self.pending.len() + bytes.len() > MAX_LINE_BYTES => {
+                self.oversized = Some((self.pending.len() + bytes.len()) as u64);
+                self.pending = Vec::new();
+            }
+            None => self.pending.extend_from_slice(bytes),
+        }
+    }
+
+    fn complete(&mut self, fold: &mut Fold, source: SourceId) {
+        self.line_no += 1;
+        match self.oversized.take() {
+            Some(n) => fold.oversized_line(source, self.line_no, n),
+            None => fold.line(source, self.line_no, &self.pending),
+        }
+        self.pending.clear();
+    }
+
+    /// Folds a held incomplete line as if it had ended: for a file that will never
+    /// be written again (rotated away), so that nothing in it is lost.
+    pub fn finish(&mut self, fold: &mut Fold, source: SourceId) {
+        if self.pending_len() > 0 {
+            self.complete(fold, source);
+        }
+    }
+
+    /// Forgets everything, for a file read again from its start.
+    pub fn reset(&mut self) {
+        *self = LineReader::default();
+    }
+}
+
+/// One part of a file for the first, parallel read.
+struct Task {
+    file: usize,
+    source: SourceId,
+    start: u64,
+    end: u64,
+}
+
+/// What the first read of one part found.
+#[derive(Default)]
+struct TaskResult {
+    fold: Fold,
+    lines: u64,
+}
+
+/// Folds the lines that start in `[start, end)` of `file`; the last one may run
+/// past `end`. A line cut by `start` belongs to the part before.
+fn fold_range(file: &File, task: &Task, template: &Fold) -> io::Result<TaskResult> {
+    let mut fold = template.empty_like();
+    let mut reader = LineReader::default();
+    let mut buf = vec![0u8; CHUNK];
+    let mut pos = task.start;
+    if pos > 0 {
+        // Skip to just after the first newline at or after start - 1.
+        pos -= 1;
+        loop {
+            let n = read_at(file, &mut buf, pos)?;
+            if n == 0 {
+                return Ok(TaskResult { fold, lines: 0 });
+            }
+            if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+                pos += i as u64 + 1;
+                break;
+            }
+            pos += n as u64;
+        }
+    }
+    while pos < task.end || reader.pending_len() > 0 {
+        let n = read_at(file, &mut buf, pos)?;
+        if n == 0 {
+            break;
+        }
+        let mut chunk = &buf[..n];
+        let mut done = false;
+        if pos + n as u64 >= task.end {
+            // Stop after the line that is under way at `end`.
+            let from = task.end.saturating_sub(1).saturating_sub(pos) as usize;
+            if let Some(i) = memchr::memchr(b'\n', &chunk[from.min(chunk.len())..]) {
+                chunk = &chunk[..from + i + 1];
+                done = true;
+            }
+        }
+        reader.feed(chunk, &mut fold, task.source);
+        pos += chunk.len() as u64;
+        if done {
+            break;
+        }
+    }
+    Ok(TaskResult {
+        fold,
+        lines: reader.line_no,
+    })
+}
+
+/// A file being followed.
+#[derive(Debug)]
+struct TailedFile {
+    source: SourceId,
+    path: PathBuf,
+    /// Named by a directory or glob: a file renamed away may reappear under
+    /// another matching name, and is then resumed, not read again.
+    discovered: bool,
+    file: Option<File>,
+    id: Option<FileId>,
+    offset: u64,
+    reader: LineReader,
+    error: Option<String>,
+}
+
+/// Where a rotated file was left, in case it reappears under another name.
+#[derive(Debug, Clone, Copy)]
+struct Retired {
+    offset: u64,
+    line_no: u64,
+}
+
+/// Reads and follows a set of logs into a [`Fold`].
+#[derive(Debug)]
+pub struct Tailer {
+    specs: Vec<LogSpec>,
+    files: Vec<TailedFile>,
+    retired: HashMap<FileId, Retired>,
+    buf: Vec<u8>,
+}
+
+fn open_error(path: &Path, e: io::Error) -> anyhow::Error {
+    anyhow::Error::new(e).context(format!("cannot read log {}", path.display()))
+}
+
+impl Tailer {
+    /// Reads everything already in the logs into `fold`, using up to `threads`
+    /// threads, and returns a tailer positioned at the end of each. A file that
+    /// does not exist yet is waited for; one that exists but cannot be read is an
+    /// error.
+    pub fn open(specs: Vec<LogSpec>, fold: &mut Fold, threads: usize) -> Result<Tailer> {
+        let mut tailer = Tailer {
+            specs,
+            files: Vec::new(),
+            retired: HashMap::new(),
+            buf: vec![0u8; CHUNK],
+        };
+        for spec in tailer.specs.clone() {
+            let discovered = !matches!(spec, LogSpec::File(_));
+            for path in spec.expand()? {
+                if tailer.files.iter().any(|f| f.path == path) {
+                    continue;
+                }
+                let source = fold.ingest.add_source(path.display().to_string());
+                tailer.files.push(TailedFile {
+                    source,
+                    path,
+                    discovered,
+                    file: None,
+                    id: None,
+                    offset: 0,
+                    reader: LineReader::default(),
+                    error: None,
+                });
+            }
+        }
+        for f in &mut tailer.files {
+            match File::open(&f.path) {
+                Ok(file) => {
+                    let meta = file.metadata().map_err(|e| open_error(&f.path, e))?;
+                    if meta.is_dir() {
+                        anyhow::bail!(
+                            "log {} is a directory that appeared after start",
+                            f.path.display()
+                        );
+                    }
+                    f.id = Some(file_id(&meta));
+                    f.file = Some(file);
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(open_error(&f.path, e)),
+            }
+        }
+        tailer.first_read(fold, threads.max(1))?;
+        Ok(tailer)
+    }
+
+    fn first_read(&mut self, fold: &mut Fold, threads: usize) -> Result<()> {
+        let mut tasks = Vec::new();
+        for (i, f) in self.files.iter().enumerate() {
+            let Some(file) = &f.file else { continue };
+            let len = file.metadata().map_err(|e| open_error(&f.path, e))?.len();
+            let parts = if threads > 1 && len > SPLIT_ABOVE {
+                (threads * 4).min((len / (4 << 20)) as usize)
+            } else {
+                1
+            };
+            for p in 0..parts as u64 {
+                let (start, end) = (len * p / parts as u64, len * (p + 1) / parts as u64);
+                tasks.push(Task {
+                    file: i,
+                    source: f.source,
+                    start,
+                    end,
+                });
+            }
+        }
+        let next = AtomicUsize::new(0);
+        let template = fold.empty_like();
+        let files = &self.files;
+        let mut results: Vec<Option<io::Result<TaskResult>>> =
+            (0..tasks.len()).map(|_| None).collect();
+        let workers = threads.min(tasks.len()).max(1);
+        let done: Vec<Vec<(usize, io::Result<TaskResult>)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let t = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(task) = tasks.get(t) else { break };
+                            let Some(file) = &files[task.file].file else {
+                                continue;
+                            };
+                            out.push((t, fold_range(file, task, &template)));
+                        }
+                        out
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for (t, r) in done.into_iter().flatten() {
+            results[t] = Some(r);
+        }
+        for (task, result) in tasks.iter().zip(results) {
+            let f = &mut self.files[task.file];
+            let r = result
+                .context("a reader thread stopped")?
+                .map_err(|e| open_error(&f.path, e))?;
+            fold.merge(r.fold);
+            f.reader.line_no += r.lines;
+        }
+        // The parts were read in order from the start, so the bytes of complete
+        // lines counted are where the first incomplete line (if any) begins.
+        for f in &mut self.files {
+            f.offset = fold.ingest.sources[f.source].bytes;
+        }
+        Ok(())
+    }
+
+    /// The directories worth watching for changes.
+    pub fn watch_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = self.specs.iter().flat_map(LogSpec::watch_dirs).collect();
+        dirs.sort();
+        dirs.dedup();
+        dirs
+    }
+
+    /// Problems met while following, one line each (a file that became unreadable).
+    pub fn errors(&self) -> Vec<String> {
+        self.files.iter().filter_map(|f| f.error.clone()).collect()
+    }
+
+    /// Reads whatever was appended since the last call, noticing rotation,
+    /// truncation and new files. Returns the number of bytes read.
+    pub fn poll(&mut self, fold: &mut Fold) -> u64 {
+        let mut read = 0;
+        for i in 0..self.files.len() {
+            read += self.poll_file(i, fold);
+        }
+        self.discover(fold);
+        read
+    }
+
+    fn discover(&mut self, fold: &mut Fold) {
+        let watched: Vec<LogSpec> = self
+            .specs
+            .iter()
+            .filter(|s| !matches!(s, LogSpec::File(_)))
+            .cloned()
+            .collect();
+        for spec in &watched {
+            let Ok(paths) = spec.expand() else { continue };
+            for path in paths {
+                if self.files.iter().any(|f| f.path == path) {
+                    continue;
+                }
+                let Ok(meta) = std::fs::metadata(&path) else {
+                    continue;
+                };
+                let id = file_id(&meta);
+                if self.files.iter().any(|f| f.id == Some(id)) {
+                    continue;
+                }
+                let resume = self.retired.remove(&id).unwrap_or(Retired {
+                    offset: 0,
+                    line_no: 0,
+                });
+                let source = fold.ingest.add_source(path.display().to_string());
+                let reader = LineReader {
+                    line_no: resume.line_no,
+                    ..LineReader::default()
+                };
+                let mut f = TailedFile {
+                    source,
+                    path,
+                    discovered: true,
+                    file: None,
+                    id: None,
+                    offset: resume.offset,
+                    reader,
+                    error: None,
+                };
+                if let Ok(file) = File::open(&f.path) {
+                    f.id = Some(id);
+                    f.file = Some(file);
+                }
+                self.files.push(f);
+                let last = self.files.len() - 1;
+                self.poll_file(last, fold);
+            }
+        }
+    }
+
+    fn poll_file(&mut self, i: usize, fold: &mut Fold) -> u64 {
+        let at_path = std::fs::metadata(&self.files[i].path);
+        let f = &mut self.files[i];
+        let mut read = 0;
+        let same = matches!((&at_path, f.id), (Ok(m), Some(id)) if file_id(m) == id);
+        if f.file.is_some() && !same {
+            // Rotated or removed: finish the old file through the handle we hold.
+            read += drain(f, &mut self.buf, fold);
+            let held = f.reader.pending_len();
+            f.reader.finish(fold, f.source);
+            f.offset += held;
+            if let Some(id) = f.id.take().filter(|_| f.discovered) {
+                self.retired.insert(
+                    id,
+                    Retired {
+                        offset: f.offset,
+                        line_no: f.reader.line_no,
+                    },
+                );
+            }
+            f.file = None;
+            if at_path.is_ok() {
+                fold.ingest.sources[f.source].rotations += 1;
+            }
+        }
+        if f.file.is_none() {
+            match at_path {
+                Ok(m) if m.is_file() => match File::open(&f.path) {
+                    Ok(file) => {
+                        f.id = Some(file_id(&m));
+                        f.file = Some(file);
+                        f.offset = 0;
+                        f.reader.reset();
+                        f.error = None;
+                    }
+                    Err(e) => {
+                        f.error = Some(format!("cannot read log {}: {e}", f.path.display()));
+                        return read;
+                    }
+                },
+                _ => return read,
+            }
+        }
+        read + drain(f, &mut self.buf, fold)
+    }
+}
+
+/// Reads a followed file from its offset to its end.
+fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
+    let Some(file) = &f.file else { return 0 };
+    let len = match file.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => {
+            f.error = Some(format!("cannot read log {}: {e}", f.path.display()));
+            return 0;
+        }
+    };
+    let held = f.reader.pending_len();
+    if len < f.offset + held {
+        // Copy-truncate: the file was emptied (and perhaps refilled) in place.
+        fold.ingest.sources[f.source].truncations += 1;
+        f.offset = 0;
+        f.reader.reset();
+    }
+    let mut read = 0;
+    loop {
+        let pos = f.offset + f.reader.pending_len();
+        match read_at(file, buf, pos) {
+            Ok(0) => break,
+            Ok(n) => {
+                f.reader.feed(&buf[..n], fold, f.source);
+                f.offset = pos + n as u64 - f.reader.pending_len();
+                read += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                f.error = Some(format!("cannot read log {}: {e}", f.path.display()));
+                break;
+            }
+        }
+    }
+    read
+}
+
+/// A tailer with its watcher: wakes when the logs change, or every poll interval.
+pub struct Follower {
+    pub tailer: Tailer,
+    _watcher: Option<notify::RecommendedWatcher>,
+    wake: mpsc::Receiver<()>,
+    poll_interval: Duration,
+    /// Why notify could not be used, if it could not (polling still works).
+    pub watch_error: Option<String>,
+}
+
+impl Follower {
+    pub fn new(tailer: Tailer, poll_interval: Duration) -> Follower {
+        use notify::Watcher;
+        // One pending wake-up is enough: a burst of changes is read in one pass.
+        let (tx, wake) = mpsc::sync_channel(1);
+        let mut watch_error = None;
+        let watcher = notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
+            let _ = tx.try_send(());
+        });
+        let watcher = match watcher {
+            Ok(mut w) => {
+                for dir in tailer.watch_dirs() {
+                    if let Err(e) = w.watch(&dir, notify::RecursiveMode::NonRecursive) {
+                        watch_error = Some(format!(
+                            "not watching {}: {e}; polling every {poll_interval:?}",
+                            dir.display()
+                        ));
+                    }
+                }
+                Some(w)
+            }
+            Err(e) => {
+                watch_error = Some(format!(
+                    "file watching unavailable: {e}; polling every {poll_interval:?}"
+                ));
+                None
+            }
+        };
+        Follower {
+            tailer,
+            _watcher: watcher,
+            wake,
+            poll_interval,
+            watch_error,
+        }
+    }
+
+    /// Blocks until the logs may have changed, the poll interval passed, or
+    /// `until` is reached, whichever is first.
+    pub fn wait(&self, until: Instant) {
+        let timeout = until
+            .saturating_duration_since(Instant::now())
+            .min(self.poll_interval);
+        let _ = self.wake.recv_timeout(timeout);
+    }
+}
+
+/// Opens the logs and reads what they hold: the shared start of every command.
+pub fn read_all(
+    specs: Vec<LogSpec>,
+    cutoff: Option<crate::time::Micros>,
+    threads: usize,
+) -> Result<(Tailer, Fold)> {
+    let mut fold = Fold::new(cutoff);
+    let tailer = Tailer::open(specs, &mut fold, threads)?;
+    Ok((tailer, fold))
+}
+
+#[cfg(test)]
+mod tests;

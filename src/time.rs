@@ -1,0 +1,260 @@
+//! Timestamps: a strict RFC 3339 parser and the few conversions the core needs.
+//!
+//! The event log's `ts` is parsed on every line, so the parser is hand-written for
+//! speed and for exactly the grammar the log format allows ("T" or "t", "Z" or "z"
+//! or a numeric offset, an optional fraction, a real calendar date). chrono's own
+//! RFC 3339 parser also accepts a space as the separator, which the format forbids.
+
+use thiserror::Error;
+
+/// Microseconds since the Unix epoch, UTC. Every instant in the core is one of these.
+pub type Micros = i64;
+
+pub const MICROS_PER_SECOND: i64 = 1_000_000;
+pub const MICROS_PER_MINUTE: i64 = 60 * MICROS_PER_SECOND;
+pub const MICROS_PER_HOUR: i64 = 60 * MICROS_PER_MINUTE;
+pub const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
+
+/// Why a timestamp was rejected.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum TimeError {
+    #[error("not an RFC 3339 timestamp with offset (expected e.g. 2026-11-26T21:30:00Z)")]
+    Syntax,
+    #[error("not a real calendar date or time of day")]
+    Range,
+}
+
+/// Parses an RFC 3339 timestamp (`2026-11-26T21:30:00.123Z`, `...+02:00`) into
+/// microseconds since the epoch. Digits of the fraction beyond microseconds are
+/// validated and dropped. A leap second (`:60`) is read as the last microsecond of
+/// the minute, so that ordering is kept.
+pub fn parse_rfc3339(text: &str) -> Result<Micros, TimeError> {
+    let b = text.as_bytes();
+    if b.len() < 20 {
+        return Err(TimeError::Syntax);
+    }
+    let year = digits(b, 0, 4)?;
+    expect(b, 4, b'-')?;
+    let month = digits(b, 5, 2)?;
+    expect(b, 7, b'-')?;
+    let day = digits(b, 8, 2)?;
+    if !matches!(b[10], b'T' | b't') {
+        return Err(TimeError::Syntax);
+    }
+    let hour = digits(b, 11, 2)?;
+    expect(b, 13, b':')?;
+    let minute = digits(b, 14, 2)?;
+    expect(b, 16, b':')?;
+    let second = digits(b, 17, 2)?;
+
+    let mut pos = 19;
+    let mut micros: i64 = 0;
+    if b[pos] == b'.' {
+        pos += 1;
+        let start = pos;
+        while pos < b.len() && b[pos].is_ascii_digit() {
+            if pos - start < 6 {
+                micros = micros * 10 + i64::from(b[pos] - b'0');
+            }
+            pos += 1;
+        }
+        let n = pos - start;
+        if n == 0 {
+            return Err(TimeError::Syntax);
+        }
+        for _ in n..6 {
+            micros *= 10;
+        }
+    }
+    let offset_seconds = match b.get(pos) {
+        Some(b'Z' | b'z') if pos + 1 == b.len() => 0,
+        Some(&sign @ (b'+' | b'-')) if pos + 6 == b.len() => {
+            let oh = digits(b, pos + 1, 2)?;
+            expect(b, pos + 3, b':')?;
+            let om = digits(b, pos + 4, 2)?;
+            if oh > 23 || om > 59 {
+                return Err(TimeError::Range);
+            }
+            let s = oh * 3600 + om * 60;
+            if sign == b'+' { s } else { -s }
+        }
+        _ => return Err(TimeError::Syntax),
+    };
+
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return Err(TimeError::Range);
+    }
+    let (second, micros) = if second == 60 {
+        (59, 999_999)
+    } else {
+        (second, micros)
+    };
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
+    Ok(seconds * MICROS_PER_SECOND + micros)
+}
+
+fn digits(b: &[u8], at: usize, n: usize) -> Result<i64, TimeError> {
+    let mut v = 0i64;
+    for &c in b.get(at..at + n).ok_or(TimeError::Syntax)? {
+        if !c.is_ascii_digit() {
+            return Err(TimeError::Syntax);
+        }
+        v = v * 10 + i64::from(c - b'0');
+    }
+    Ok(v)
+}
+
+fn expect(b: &[u8], at: usize, c: u8) -> Result<(), TimeError> {
+    if b.get(at) == Some(&c) {
+        Ok(())
+    } else {
+        Err(TimeError::Syntax)
+    }
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Formats an instant as RFC 3339 in UTC with millisecond precision.
+pub fn format_rfc3339(t: Micros) -> String {
+    match chrono::DateTime::from_timestamp_micros(t) {
+        Some(dt) => dt.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        None => format!("@{t}us"),
+    }
+}
+
+/// The wall clock, for the shell only: the core is always handed its `now`.
+pub fn wall_clock() -> Micros {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// A compact human duration: "850ms", "12.3s", "4m 05s", "2h 15m", "3d 4h".
+pub fn human_duration(micros: i64) -> String {
+    let ms = micros as f64 / 1000.0;
+    if micros < 0 {
+        return format!("-{}", human_duration(-micros));
+    }
+    if ms < 1000.0 {
+        return format!("{ms:.0}ms");
+    }
+    let s = micros / MICROS_PER_SECOND;
+    if s < 60 {
+        return format!("{:.1}s", ms / 1000.0);
+    }
+    let (d, h, m, sec) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else {
+        format!("{m}m {sec:02}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chrono_micros(s: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .timestamp_micros()
+    }
+
+    #[test]
+    fn agrees_with_chrono_on_valid_stamps() {
+        for s in [
+            "2026-11-26T21:30:00.123Z",
+            "2026-11-26T21:30:00Z",
+            "1970-01-01T00:00:00Z",
+            "1969-12-31T23:59:59.999999Z",
+            "2024-02-29T12:00:00+05:30",
+            "2000-02-29T00:00:00-08:00",
+            "2026-11-26T21:30:00.123456789Z",
+            "2026-11-26t21:30:00.5z",
+            "9999-12-31T23:59:59Z",
+            "0001-01-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(s), Ok(chrono_micros(s)), "{s}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_the_format_forbids() {
+        for s in [
+            "2026-11-26 21:30:00Z",
+            "2026-11-26T21:30:00",
+            "2026-11-26T21:30Z",
+            "2026-11-26T21:30:00.Z",
+            "2026-11-26T21:30:00+0200",
+            "2026-11-26T21:30:00Zjunk",
+            "26-11-26T21:30:00Z",
+            "2026-1-26T21:30:00Z",
+            "",
+            "２０２６-11-26T21:30:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(s), Err(TimeError::Syntax), "{s}");
+        }
+        for s in [
+            "2026-02-29T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-00-01T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-11-26T24:00:00Z",
+            "2026-11-26T23:60:00Z",
+            "2026-11-26T23:59:61Z",
+            "2026-11-26T23:59:00+24:00",
+        ] {
+            assert_eq!(parse_rfc3339(s), Err(TimeError::Range), "{s}");
+        }
+    }
+
+    #[test]
+    fn leap_second_sorts_inside_its_minute() {
+        let leap = parse_rfc3339("2016-12-31T23:59:60Z").unwrap();
+        let next = parse_rfc3339("2017-01-01T00:00:00Z").unwrap();
+        assert!(leap < next && next - leap == 1);
+    }
+
+    #[test]
+    fn formats_and_humanises() {
+        let t = parse_rfc3339("2026-11-26T21:30:00.123Z").unwrap();
+        assert_eq!(format_rfc3339(t), "2026-11-26T21:30:00.123Z");
+        assert_eq!(human_duration(850_000), "850ms");
+        assert_eq!(human_duration(12_340_000), "12.3s");
+        assert_eq!(human_duration(245 * MICROS_PER_SECOND), "4m 05s");
+        assert_eq!(
+            human_duration(2 * MICROS_PER_HOUR + 15 * MICROS_PER_MINUTE),
+            "2h 15m"
+        );
+    }
+}
