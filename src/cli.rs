@@ -124,13 +124,9 @@ fn parse_now(s: &str) -> Result<Micros, String> {
 /// Reads "250ms", "2s", "1.5s", "5m", "1h".
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration like 500ms, 2s, 5m or 1h"))?;
+    let n: f64 = num.parse().map_err(|_| format!("{s:?} is not a duration like 500ms, 2s, 5m or 1h"))?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "s" | "" => n,
@@ -153,10 +149,7 @@ pub fn run(cli: Cli) -> Result<()> {
             println!("ajentik {}", env!("CARGO_PKG_VERSION"));
             if cli.debug {
                 eprintln!("[debug] event log schema v{}", crate::event::SCHEMA_VERSION);
-                eprintln!(
-                    "[debug] default log: {}",
-                    source::default_log_path()?.display()
-                );
+                eprintln!("[debug] default log: {}", source::default_log_path()?.display());
             }
             Ok(())
         }
@@ -200,12 +193,7 @@ fn monitor(logs: &[String], debug: bool, args: MonitorArgs) -> Result<()> {
             eprintln!("[debug] read {read} bytes; {} events", fold.metrics.events);
         }
         if Instant::now() >= next {
-            let line = render(
-                &fold,
-                args.now.unwrap_or_else(wall_clock),
-                Format::Json,
-                true,
-            )?;
+            let line = render(&fold, args.now.unwrap_or_else(wall_clock), Format::Json, true)?;
             match writeln!(out, "{line}").and_then(|()| out.flush()) {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
                 r => r.context("cannot write to standard output")?,
@@ -260,18 +248,9 @@ pub fn emit(text: &str, path: Option<&Path>) -> Result<()> {
 
 /// Writes a file so that readers see the old content or the new, never half.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} is not a file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().with_context(|| format!("{} is not a file name", path.display()))?;
+    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -303,14 +282,10 @@ fn generate(args: GenerateArgs) -> Result<()> {
     });
     match &args.output {
         Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
+            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut w = io::BufWriter::new(file);
-            generator
-                .write_lines(&mut w, args.lines)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            w.flush()
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            generator.write_lines(&mut w, args.lines).with_context(|| format!("cannot write {}", path.display()))?;
+            w.flush().with_context(|| format!("cannot write {}", path.display()))?;
         }
         None => match generator.write_lines(&mut io::stdout().lock(), args.lines) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}

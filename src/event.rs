@@ -123,6 +123,13 @@ pub fn parse_line(line: &[u8]) -> LineOutcome<'_> {
     if line.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\r')) {
         return LineOutcome::Blank;
     }
+    // serde reads a struct from an array too (fields by position): only objects here.
+    if line.iter().find(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n')) != Some(&b'{') {
+        return LineOutcome::Malformed(match serde_json::from_slice::<IgnoredAny>(line) {
+            Ok(_) => "not a JSON object".into(),
+            Err(e) => json_reason(&e),
+        });
+    }
     let raw: RawEvent<'_> = match serde_json::from_slice(line) {
         Ok(raw) => raw,
         Err(e) => return LineOutcome::Malformed(json_reason(&e)),
@@ -318,15 +325,10 @@ impl Fields<'_> {
             Value::OtherNumber(f) => *f,
             _ => return Err(self.wrong(field, "a number >= 0")),
         };
-        if n >= 0.0 && n.is_finite() {
-            Ok(Some(n))
-        } else {
-            Err(self.wrong(field, "a number >= 0"))
-        }
+        if n >= 0.0 && n.is_finite() { Ok(Some(n)) } else { Err(self.wrong(field, "a number >= 0")) }
     }
     fn req_non_negative(&self, field: &str, v: &Value<'_>) -> Check<f64> {
-        self.opt_non_negative(field, v)?
-            .ok_or_else(|| self.missing(field))
+        self.opt_non_negative(field, v)?.ok_or_else(|| self.missing(field))
     }
     fn opt_number(&self, field: &str, v: &Value<'_>) -> Check<Option<f64>> {
         match v {
@@ -347,9 +349,7 @@ impl Fields<'_> {
     fn opt_time(&self, field: &str, v: Value<'_>) -> Check<Option<Micros>> {
         match self.opt_str(field, v)? {
             None => Ok(None),
-            Some(s) => parse_rfc3339(&s)
-                .map(Some)
-                .map_err(|e| format!("{}: field `{field}`: {e}", self.ty)),
+            Some(s) => parse_rfc3339(&s).map(Some).map_err(|e| format!("{}: field `{field}`: {e}", self.ty)),
         }
     }
     fn opt_hex<const N: usize>(&self, field: &str, v: Value<'_>) -> Check<Option<u128>> {
@@ -397,21 +397,14 @@ impl<'a> RawEvent<'a> {
             Value::Absent | Value::Null => return Err("missing required field `type`".into()),
             _ => return Err("field `type` must be a string".into()),
         };
-        if !matches!(
-            &*ty,
-            "agent_request" | "tool_call" | "model_call" | "span" | "error" | "heartbeat"
-        ) {
+        if !matches!(&*ty, "agent_request" | "tool_call" | "model_call" | "span" | "error" | "heartbeat") {
             return Ok(LineOutcome::Unknown);
         }
         let f = Fields { ty: &ty };
         let ts = f.opt_time("ts", self.ts)?.ok_or_else(|| f.missing("ts"))?;
         let trace_id = f.opt_hex::<32>("trace_id", self.trace_id)?;
-        let span_id = f
-            .opt_hex::<16>("span_id", self.span_id)?
-            .map(|id| id as u64);
-        let parent_span_id = f
-            .opt_hex::<16>("parent_span_id", self.parent_span_id)?
-            .map(|id| id as u64);
+        let span_id = f.opt_hex::<16>("span_id", self.span_id)?.map(|id| id as u64);
+        let parent_span_id = f.opt_hex::<16>("parent_span_id", self.parent_span_id)?.map(|id| id as u64);
         let attrs = f.opt_object("attrs", self.attrs)?;
         let kind = match &*ty {
             "agent_request" => Kind::AgentRequest {
@@ -470,16 +463,9 @@ impl<'a> RawEvent<'a> {
                 cpu_percent: f.opt_number("cpu_percent", &self.cpu_percent)?,
             },
         };
-        Ok(LineOutcome::Event(Event {
-            ts,
-            trace_id,
-            span_id,
-            parent_span_id,
-            attrs,
-            kind,
-        }))
+        Ok(LineOutcome::Event(Event { ts, trace_id, span_id, parent_span_id, attrs, kind }))
     }
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

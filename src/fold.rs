@@ -67,10 +67,7 @@ pub struct Ingest {
 impl Ingest {
     /// Registers a source and returns its id.
     pub fn add_source(&mut self, path: impl Into<String>) -> SourceId {
-        self.sources.push(SourceStats {
-            path: path.into(),
-            ..SourceStats::default()
-        });
+        self.sources.push(SourceStats { path: path.into(), ..SourceStats::default() });
         self.sources.len() - 1
     }
 
@@ -85,11 +82,7 @@ impl Ingest {
         if self.recent_malformed.len() == RECENT_MALFORMED {
             self.recent_malformed.pop_front();
         }
-        self.recent_malformed.push_back(MalformedLine {
-            source,
-            line,
-            reason,
-        });
+        self.recent_malformed.push_back(MalformedLine { source, line, reason });
     }
 }
 
@@ -104,10 +97,7 @@ pub struct Fold {
 
 impl Fold {
     pub fn new(cutoff: Option<Micros>) -> Self {
-        Self {
-            cutoff,
-            ..Self::default()
-        }
+        Self { cutoff, ..Self::default() }
     }
 
     /// A fold that knows the same sources as `self` and nothing else, for a worker.
@@ -117,10 +107,7 @@ impl Fold {
             .ingest
             .sources
             .iter()
-            .map(|s| SourceStats {
-                path: s.path.clone(),
-                ..SourceStats::default()
-            })
+            .map(|s| SourceStats { path: s.path.clone(), ..SourceStats::default() })
             .collect();
         f
     }
@@ -200,30 +187,15 @@ mod tests {
         }
         f.oversized_line(s, 7, 5_000_000);
         let st = &f.ingest.sources[s];
-        assert_eq!(
-            (
-                st.lines,
-                st.events,
-                st.malformed,
-                st.unknown,
-                st.unsupported
-            ),
-            (7, 1, 3, 1, 1)
-        );
+        assert_eq!((st.lines, st.events, st.malformed, st.unknown, st.unsupported), (7, 1, 3, 1, 1));
         let bad: Vec<_> = f.ingest.recent_malformed.iter().map(|m| m.line).collect();
         assert_eq!(bad, [3, 6, 7]);
-        assert!(
-            f.ingest.recent_malformed[2]
-                .reason
-                .contains("longer than the limit")
-        );
+        assert!(f.ingest.recent_malformed[2].reason.contains("longer than the limit"));
     }
 
     #[test]
     fn cutoff_leaves_later_events_out() {
-        let mut f = Fold::new(Some(
-            crate::time::parse_rfc3339("2026-11-26T21:30:00Z").unwrap(),
-        ));
+        let mut f = Fold::new(Some(crate::time::parse_rfc3339("2026-11-26T21:30:00Z").unwrap()));
         let s = f.ingest.add_source("a");
         f.line(s, 1, br#"{"ts":"2026-11-26T21:30:00Z","type":"span","name":"n","status":"ok","duration_ms":3}"#);
         f.line(s, 2, br#"{"ts":"2026-11-26T21:30:00.001Z","type":"span","name":"n","status":"ok","duration_ms":3}"#);

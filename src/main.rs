@@ -8,10 +8,7 @@ fn main() {
     if let Err(e) = ajentik::cli::run(cli) {
         // One line: the context chain, outermost first.
         let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
-        eprintln!(
-            "ajentik: error: {}",
-            ajentik::sanitize::clean(&chain.join(": "))
-        );
+        eprintln!("ajentik: error: {}", ajentik::sanitize::clean(&chain.join(": ")));
         std::process::exit(1);
     }
 }

@@ -93,18 +93,11 @@ pub fn clean_truncated(text: &str, max_chars: usize) -> String {
 pub fn file_name_component(text: &str) -> String {
     let mut out: String = clean(text)
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
         .take(64)
         .collect();
-    while out.starts_with('.') {
-        out.replace_range(..1, "_");
-    }
+    let leading_dots = out.len() - out.trim_start_matches('.').len();
+    out.replace_range(..leading_dots, &"_".repeat(leading_dots));
     if out.is_empty() { "_".into() } else { out }
 }
 
@@ -142,7 +135,7 @@ mod tests {
     fn truncation_and_file_names() {
         assert_eq!(clean_truncated("abcdef", 4), "abc…");
         assert_eq!(clean_truncated("abc", 4), "abc");
-        assert_eq!(file_name_component("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(file_name_component("../../etc/passwd"), "___.._etc_passwd");
         assert_eq!(file_name_component("..."), "___");
         assert_eq!(file_name_component(""), "_");
         assert_eq!(file_name_component("Chat Agent\x1b[1m"), "Chat_Agent");

@@ -30,11 +30,7 @@ impl LogSpec {
             return Ok(LogSpec::Glob(arg.to_owned()));
         }
         let path = PathBuf::from(arg);
-        Ok(if path.is_dir() {
-            LogSpec::Dir(path)
-        } else {
-            LogSpec::File(path)
-        })
+        Ok(if path.is_dir() { LogSpec::Dir(path) } else { LogSpec::File(path) })
     }
 
     /// The files this location names right now, sorted.
@@ -48,8 +44,7 @@ impl LogSpec {
                     .collect(),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
                 Err(e) => {
-                    return Err(e)
-                        .with_context(|| format!("cannot list log directory {}", dir.display()));
+                    return Err(e).with_context(|| format!("cannot list log directory {}", dir.display()));
                 }
             },
             LogSpec::Glob(pattern) => glob::glob(pattern)
@@ -76,11 +71,7 @@ impl LogSpec {
                 literal
             }
         };
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
+        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
         vec![dir]
     }
 
@@ -129,12 +120,8 @@ mod tests {
         let d = dir.path().to_string_lossy().to_string();
         let spec = LogSpec::parse(&d).unwrap();
         assert_eq!(spec, LogSpec::Dir(dir.path().to_path_buf()));
-        let names: Vec<_> = spec
-            .expand()
-            .unwrap()
-            .iter()
-            .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
-            .collect();
+        let names: Vec<_> =
+            spec.expand().unwrap().iter().map(|p| p.file_name().unwrap().to_string_lossy().to_string()).collect();
         assert_eq!(names, ["a.jsonl", "b.jsonl"]);
         let glob = LogSpec::parse(&format!("{d}/*.txt")).unwrap();
         assert_eq!(glob.expand().unwrap().len(), 1);

@@ -123,17 +123,9 @@ pub const AGENTS: &[AgentProfile] = &[
 
 const ERROR_TYPES: &[(&str, &str, &str)] = &[
     ("DataProcessor", "ValidationError", "Invalid input format"),
-    (
-        "ModelClient",
-        "RateLimitError",
-        "429 Too Many Requests: retry after 2s",
-    ),
+    ("ModelClient", "RateLimitError", "429 Too Many Requests: retry after 2s"),
     ("ModelClient", "TimeoutError", "model call exceeded 30s"),
-    (
-        "ToolRunner",
-        "ToolExecutionError",
-        "subprocess exited with status 1",
-    ),
+    ("ToolRunner", "ToolExecutionError", "subprocess exited with status 1"),
     ("Memory", "ConnectionError", "vector store unreachable"),
 ];
 
@@ -165,12 +157,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            seed: 1,
-            start: 1_795_000_000 * MICROS_PER_SECOND,
-            requests_per_second: 50.0,
-            malformed_ratio: 0.001,
-        }
+        Self { seed: 1, start: 1_795_000_000 * MICROS_PER_SECOND, requests_per_second: 50.0, malformed_ratio: 0.001 }
     }
 }
 
@@ -186,12 +173,7 @@ pub struct Generator {
 
 impl Generator {
     pub fn new(settings: Settings) -> Self {
-        Self {
-            rng: Rng::new(settings.seed),
-            now: settings.start,
-            settings,
-            requests: 0,
-        }
+        Self { rng: Rng::new(settings.seed), now: settings.start, settings, requests: 0 }
     }
 
     /// The simulated clock: the timestamp of the latest event written.
@@ -239,11 +221,7 @@ impl Generator {
             cost += c;
             start += (ms * 1000.0) as Micros;
             let span = rng.next_u64() | 1;
-            let cost_field = if rng.chance(0.1) {
-                String::new()
-            } else {
-                format!(",\"cost_usd\":{c:.6}")
-            };
+            let cost_field = if rng.chance(0.1) { String::new() } else { format!(",\"cost_usd\":{c:.6}") };
             emit(
                 buf,
                 start,
@@ -260,11 +238,8 @@ impl Generator {
         let tool = agent.tools[rng.below(agent.tools.len())];
         let tool_ms = rng.log_normal(total_ms * 0.3, 0.4);
         let tool_failed = failed || rng.chance(0.02);
-        let tool_err = if tool_failed {
-            ",\"error_type\":\"ToolExecutionError\",\"error_message\":\"exit status 1\""
-        } else {
-            ""
-        };
+        let tool_err =
+            if tool_failed { ",\"error_type\":\"ToolExecutionError\",\"error_message\":\"exit status 1\"" } else { "" };
         let span = rng.next_u64() | 1;
         emit(
             buf,
@@ -278,11 +253,7 @@ impl Generator {
         );
         lines += 1;
         let end = self.now + (total_ms * 1000.0) as Micros;
-        let err = if failed {
-            ",\"error_type\":\"AgentError\""
-        } else {
-            ""
-        };
+        let err = if failed { ",\"error_type\":\"AgentError\"" } else { "" };
         emit(
             buf,
             end,
@@ -347,11 +318,7 @@ impl Generator {
             );
             lines += 1;
         }
-        if self.settings.malformed_ratio > 0.0
-            && self
-                .rng
-                .chance(self.settings.malformed_ratio * lines as f64)
-        {
+        if self.settings.malformed_ratio > 0.0 && self.rng.chance(self.settings.malformed_ratio * lines as f64) {
             const GARBAGE: &[&str] = &[
                 "{\"type\":\"agent_request\",\"agent\":\"ChatAgent\"",
                 "not json at all",
@@ -369,16 +336,9 @@ impl Generator {
 
 /// Appends one event line to `buf`.
 fn emit(buf: &mut String, ts: Micros, ty: &str, ids: Option<(u128, u64, u64)>, body: &str) {
-    let _ = write!(
-        buf,
-        "{{\"v\":1,\"ts\":\"{}\",\"type\":\"{ty}\",",
-        format_rfc3339(ts)
-    );
+    let _ = write!(buf, "{{\"v\":1,\"ts\":\"{}\",\"type\":\"{ty}\",", format_rfc3339(ts));
     if let Some((trace, span, parent)) = ids {
-        let _ = write!(
-            buf,
-            "\"trace_id\":\"{trace:032x}\",\"span_id\":\"{span:016x}\","
-        );
+        let _ = write!(buf, "\"trace_id\":\"{trace:032x}\",\"span_id\":\"{span:016x}\",");
         if parent != 0 {
             let _ = write!(buf, "\"parent_span_id\":\"{parent:016x}\",");
         }
@@ -395,29 +355,18 @@ mod tests {
     #[test]
     fn generated_lines_parse_and_are_reproducible() {
         let mut out = Vec::new();
-        let n = Generator::new(Settings {
-            malformed_ratio: 0.0,
-            ..Settings::default()
-        })
-        .write_lines(&mut out, 5000)
-        .unwrap();
+        let n = Generator::new(Settings { malformed_ratio: 0.0, ..Settings::default() })
+            .write_lines(&mut out, 5000)
+            .unwrap();
         let text = String::from_utf8(out.clone()).unwrap();
         assert_eq!(text.lines().count() as u64, n);
         for line in text.lines() {
-            assert!(
-                matches!(parse_line(line.as_bytes()), LineOutcome::Event(_)),
-                "{line}"
-            );
+            assert!(matches!(parse_line(line.as_bytes()), LineOutcome::Event(_)), "{line}");
         }
         let avg = text.len() as f64 / n as f64;
         assert!((150.0..400.0).contains(&avg), "average line {avg} bytes");
         let mut again = Vec::new();
-        Generator::new(Settings {
-            malformed_ratio: 0.0,
-            ..Settings::default()
-        })
-        .write_lines(&mut again, 5000)
-        .unwrap();
+        Generator::new(Settings { malformed_ratio: 0.0, ..Settings::default() }).write_lines(&mut again, 5000).unwrap();
         assert_eq!(out, again);
     }
 }

@@ -22,8 +22,9 @@ use crate::source::LogSpec;
 
 /// How much is read at once: bounded, so memory never follows the file's size.
 const CHUNK: usize = 1 << 20;
-/// Files above this size are split across threads for the first read.
-const SPLIT_ABOVE: u64 = 16 << 20;
+/// For the first read, files are split into parts of about this size, read by
+/// several threads.
+const PART_BYTES: u64 = 4 << 20;
 
 /// A file's identity, to tell a rotated file from the one we hold open.
 pub type FileId = (u64, u64);
@@ -187,10 +188,7 @@ fn fold_range(file: &File, task: &Task, template: &Fold) -> io::Result<TaskResul
             break;
         }
     }
-    Ok(TaskResult {
-        fold,
-        lines: reader.line_no,
-    })
+    Ok(TaskResult { fold, lines: reader.line_no })
 }
 
 /// A file being followed.
@@ -234,12 +232,11 @@ impl Tailer {
     /// does not exist yet is waited for; one that exists but cannot be read is an
     /// error.
     pub fn open(specs: Vec<LogSpec>, fold: &mut Fold, threads: usize) -> Result<Tailer> {
-        let mut tailer = Tailer {
-            specs,
-            files: Vec::new(),
-            retired: HashMap::new(),
-            buf: vec![0u8; CHUNK],
-        };
+        Self::open_in_parts(specs, fold, threads, PART_BYTES)
+    }
+
+    pub(crate) fn open_in_parts(specs: Vec<LogSpec>, fold: &mut Fold, threads: usize, part_bytes: u64) -> Result<Tailer> {
+        let mut tailer = Tailer { specs, files: Vec::new(), retired: HashMap::new(), buf: vec![0u8; CHUNK] };
         for spec in tailer.specs.clone() {
             let discovered = !matches!(spec, LogSpec::File(_));
             for path in spec.expand()? {
@@ -264,10 +261,7 @@ impl Tailer {
                 Ok(file) => {
                     let meta = file.metadata().map_err(|e| open_error(&f.path, e))?;
                     if meta.is_dir() {
-                        anyhow::bail!(
-                            "log {} is a directory that appeared after start",
-                            f.path.display()
-                        );
+                        anyhow::bail!("log {} is a directory that appeared after start", f.path.display());
                     }
                     f.id = Some(file_id(&meta));
                     f.file = Some(file);
@@ -276,35 +270,25 @@ impl Tailer {
                 Err(e) => return Err(open_error(&f.path, e)),
             }
         }
-        tailer.first_read(fold, threads.max(1))?;
+        tailer.first_read(fold, threads.max(1), part_bytes.max(1))?;
         Ok(tailer)
     }
 
-    fn first_read(&mut self, fold: &mut Fold, threads: usize) -> Result<()> {
+    fn first_read(&mut self, fold: &mut Fold, threads: usize, part_bytes: u64) -> Result<()> {
         let mut tasks = Vec::new();
         for (i, f) in self.files.iter().enumerate() {
             let Some(file) = &f.file else { continue };
             let len = file.metadata().map_err(|e| open_error(&f.path, e))?.len();
-            let parts = if threads > 1 && len > SPLIT_ABOVE {
-                (threads * 4).min((len / (4 << 20)) as usize)
-            } else {
-                1
-            };
-            for p in 0..parts as u64 {
-                let (start, end) = (len * p / parts as u64, len * (p + 1) / parts as u64);
-                tasks.push(Task {
-                    file: i,
-                    source: f.source,
-                    start,
-                    end,
-                });
+            let parts = if threads > 1 { (len / part_bytes).clamp(1, threads as u64 * 8) } else { 1 };
+            for p in 0..parts {
+                let (start, end) = (len * p / parts, len * (p + 1) / parts);
+                tasks.push(Task { file: i, source: f.source, start, end });
             }
         }
         let next = AtomicUsize::new(0);
         let template = fold.empty_like();
         let files = &self.files;
-        let mut results: Vec<Option<io::Result<TaskResult>>> =
-            (0..tasks.len()).map(|_| None).collect();
+        let mut results: Vec<Option<io::Result<TaskResult>>> = (0..tasks.len()).map(|_| None).collect();
         let workers = threads.min(tasks.len()).max(1);
         let done: Vec<Vec<(usize, io::Result<TaskResult>)>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
@@ -323,19 +307,14 @@ impl Tailer {
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
+            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
         });
         for (t, r) in done.into_iter().flatten() {
             results[t] = Some(r);
         }
         for (task, result) in tasks.iter().zip(results) {
             let f = &mut self.files[task.file];
-            let r = result
-                .context("a reader thread stopped")?
-                .map_err(|e| open_error(&f.path, e))?;
+            let r = result.context("a reader thread stopped")?.map_err(|e| open_error(&f.path, e))?;
             fold.merge(r.fold);
             f.reader.line_no += r.lines;
         }
@@ -372,12 +351,7 @@ impl Tailer {
     }
 
     fn discover(&mut self, fold: &mut Fold) {
-        let watched: Vec<LogSpec> = self
-            .specs
-            .iter()
-            .filter(|s| !matches!(s, LogSpec::File(_)))
-            .cloned()
-            .collect();
+        let watched: Vec<LogSpec> = self.specs.iter().filter(|s| !matches!(s, LogSpec::File(_))).cloned().collect();
         for spec in &watched {
             let Ok(paths) = spec.expand() else { continue };
             for path in paths {
@@ -391,15 +365,9 @@ impl Tailer {
                 if self.files.iter().any(|f| f.id == Some(id)) {
                     continue;
                 }
-                let resume = self.retired.remove(&id).unwrap_or(Retired {
-                    offset: 0,
-                    line_no: 0,
-                });
+                let resume = self.retired.remove(&id).unwrap_or(Retired { offset: 0, line_no: 0 });
                 let source = fold.ingest.add_source(path.display().to_string());
-                let reader = LineReader {
-                    line_no: resume.line_no,
-                    ..LineReader::default()
-                };
+                let reader = LineReader { line_no: resume.line_no, ..LineReader::default() };
                 let mut f = TailedFile {
                     source,
                     path,
@@ -433,13 +401,7 @@ impl Tailer {
             f.reader.finish(fold, f.source);
             f.offset += held;
             if let Some(id) = f.id.take().filter(|_| f.discovered) {
-                self.retired.insert(
-                    id,
-                    Retired {
-                        offset: f.offset,
-                        line_no: f.reader.line_no,
-                    },
-                );
+                self.retired.insert(id, Retired { offset: f.offset, line_no: f.reader.line_no });
             }
             f.file = None;
             if at_path.is_ok() {
@@ -528,46 +490,30 @@ impl Follower {
             Ok(mut w) => {
                 for dir in tailer.watch_dirs() {
                     if let Err(e) = w.watch(&dir, notify::RecursiveMode::NonRecursive) {
-                        watch_error = Some(format!(
-                            "not watching {}: {e}; polling every {poll_interval:?}",
-                            dir.display()
-                        ));
+                        watch_error =
+                            Some(format!("not watching {}: {e}; polling every {poll_interval:?}", dir.display()));
                     }
                 }
                 Some(w)
             }
             Err(e) => {
-                watch_error = Some(format!(
-                    "file watching unavailable: {e}; polling every {poll_interval:?}"
-                ));
+                watch_error = Some(format!("file watching unavailable: {e}; polling every {poll_interval:?}"));
                 None
             }
         };
-        Follower {
-            tailer,
-            _watcher: watcher,
-            wake,
-            poll_interval,
-            watch_error,
-        }
+        Follower { tailer, _watcher: watcher, wake, poll_interval, watch_error }
     }
 
     /// Blocks until the logs may have changed, the poll interval passed, or
     /// `until` is reached, whichever is first.
     pub fn wait(&self, until: Instant) {
-        let timeout = until
-            .saturating_duration_since(Instant::now())
-            .min(self.poll_interval);
+        let timeout = until.saturating_duration_since(Instant::now()).min(self.poll_interval);
         let _ = self.wake.recv_timeout(timeout);
     }
 }
 
 /// Opens the logs and reads what they hold: the shared start of every command.
-pub fn read_all(
-    specs: Vec<LogSpec>,
-    cutoff: Option<crate::time::Micros>,
-    threads: usize,
-) -> Result<(Tailer, Fold)> {
+pub fn read_all(specs: Vec<LogSpec>, cutoff: Option<crate::time::Micros>, threads: usize) -> Result<(Tailer, Fold)> {
     let mut fold = Fold::new(cutoff);
     let tailer = Tailer::open(specs, &mut fold, threads)?;
     Ok((tailer, fold))

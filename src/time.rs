@@ -90,11 +90,7 @@ pub fn parse_rfc3339(text: &str) -> Result<Micros, TimeError> {
     {
         return Err(TimeError::Range);
     }
-    let (second, micros) = if second == 60 {
-        (59, 999_999)
-    } else {
-        (second, micros)
-    };
+    let (second, micros) = if second == 60 { (59, 999_999) } else { (second, micros) };
     let days = days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
     Ok(seconds * MICROS_PER_SECOND + micros)
@@ -112,11 +108,7 @@ fn digits(b: &[u8], at: usize, n: usize) -> Result<i64, TimeError> {
 }
 
 fn expect(b: &[u8], at: usize, c: u8) -> Result<(), TimeError> {
-    if b.get(at) == Some(&c) {
-        Ok(())
-    } else {
-        Err(TimeError::Syntax)
-    }
+    if b.get(at) == Some(&c) { Ok(()) } else { Err(TimeError::Syntax) }
 }
 
 fn is_leap(year: i64) -> bool {
@@ -184,9 +176,7 @@ mod tests {
     use super::*;
 
     fn chrono_micros(s: &str) -> i64 {
-        chrono::DateTime::parse_from_rfc3339(s)
-            .unwrap()
-            .timestamp_micros()
+        chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_micros()
     }
 
     #[test]
@@ -252,9 +242,6 @@ mod tests {
         assert_eq!(human_duration(850_000), "850ms");
         assert_eq!(human_duration(12_340_000), "12.3s");
         assert_eq!(human_duration(245 * MICROS_PER_SECOND), "4m 05s");
-        assert_eq!(
-            human_duration(2 * MICROS_PER_HOUR + 15 * MICROS_PER_MINUTE),
-            "2h 15m"
-        );
+        assert_eq!(human_duration(2 * MICROS_PER_HOUR + 15 * MICROS_PER_MINUTE), "2h 15m");
     }
 }

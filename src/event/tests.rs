@@ -19,30 +19,14 @@ fn event(line: &str) -> Event<'_> {
 fn malformed(line: &[u8]) -> String {
     match parse_line(line) {
         LineOutcome::Malformed(reason) => reason,
-        other => panic!(
-            "expected malformed from {:?}, got {other:?}",
-            String::from_utf8_lossy(line)
-        ),
+        other => panic!("expected malformed from {:?}, got {other:?}", String::from_utf8_lossy(line)),
     }
 }
 
 #[test]
 fn every_spec_example_parses() {
-    let kinds: Vec<_> = SPEC_EXAMPLES
-        .lines()
-        .map(|l| event(l).kind.type_name())
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            "agent_request",
-            "tool_call",
-            "model_call",
-            "error",
-            "span",
-            "heartbeat"
-        ]
-    );
+    let kinds: Vec<_> = SPEC_EXAMPLES.lines().map(|l| event(l).kind.type_name()).collect();
+    assert_eq!(kinds, ["agent_request", "tool_call", "model_call", "error", "span", "heartbeat"]);
 }
 
 #[test]
@@ -51,26 +35,11 @@ fn agent_request_fields_are_read() {
     let e = event(line);
     assert_eq!(e.trace_id, Some(0x4bf92f3577b34da6a3ce929d0e0e4736));
     assert_eq!(e.span_id, Some(0x00f067aa0ba902b7));
-    assert_eq!(
-        e.ts,
-        crate::time::parse_rfc3339("2026-11-26T21:30:00.120Z").unwrap()
-    );
-    let Kind::AgentRequest {
-        agent,
-        success,
-        duration_ms,
-        tokens,
-        cost_usd,
-        model,
-        ..
-    } = e.kind
-    else {
+    assert_eq!(e.ts, crate::time::parse_rfc3339("2026-11-26T21:30:00.120Z").unwrap());
+    let Kind::AgentRequest { agent, success, duration_ms, tokens, cost_usd, model, .. } = e.kind else {
         panic!("wrong kind")
     };
-    assert_eq!(
-        (&*agent, success, duration_ms, tokens, cost_usd),
-        ("ChatAgent", true, 1500.0, Some(250), Some(0.05))
-    );
+    assert_eq!((&*agent, success, duration_ms, tokens, cost_usd), ("ChatAgent", true, 1500.0, Some(250), Some(0.05)));
     assert_eq!(model.as_deref(), Some("gpt-4o"));
 }
 
@@ -79,25 +48,17 @@ fn strings_without_escapes_are_borrowed_and_escapes_are_decoded() {
     let e = event(
         r#"{"ts":"2026-11-26T21:30:00Z","type":"tool_call","tool":"a\"b\u0041","success":false,"duration_ms":0}"#,
     );
-    let Kind::ToolCall { tool, .. } = e.kind else {
-        panic!()
-    };
+    let Kind::ToolCall { tool, .. } = e.kind else { panic!() };
     assert_eq!(tool, "a\"bA");
-    let e = event(
-        r#"{"ts":"2026-11-26T21:30:00Z","type":"tool_call","tool":"plain","success":false,"duration_ms":0}"#,
-    );
-    let Kind::ToolCall { tool, .. } = e.kind else {
-        panic!()
-    };
+    let e = event(r#"{"ts":"2026-11-26T21:30:00Z","type":"tool_call","tool":"plain","success":false,"duration_ms":0}"#);
+    let Kind::ToolCall { tool, .. } = e.kind else { panic!() };
     assert!(matches!(tool, Cow::Borrowed("plain")));
 }
 
 #[test]
 fn context_and_attrs_keep_their_raw_json() {
     let lines: Vec<_> = SPEC_EXAMPLES.lines().collect();
-    let Kind::Error { context, .. } = event(lines[3]).kind else {
-        panic!()
-    };
+    let Kind::Error { context, .. } = event(lines[3]).kind else { panic!() };
     assert_eq!(context, Some(r#"{"input_size":1000}"#));
     assert_eq!(event(lines[4]).attrs, Some(r#"{"user_id":"u-17"}"#));
 }
@@ -105,23 +66,11 @@ fn context_and_attrs_keep_their_raw_json() {
 #[test]
 fn version_rules() {
     let body = r#""ts":"2026-11-26T21:30:00Z","type":"error","component":"c","error_type":"E","message":"m""#;
-    assert!(matches!(
-        parse_line(format!("{{{body}}}").as_bytes()),
-        LineOutcome::Event(_)
-    ));
-    assert!(matches!(
-        parse_line(format!("{{\"v\":null,{body}}}").as_bytes()),
-        LineOutcome::Event(_)
-    ));
-    assert!(matches!(
-        parse_line(format!("{{\"v\":2,{body}}}").as_bytes()),
-        LineOutcome::Unsupported
-    ));
+    assert!(matches!(parse_line(format!("{{{body}}}").as_bytes()), LineOutcome::Event(_)));
+    assert!(matches!(parse_line(format!("{{\"v\":null,{body}}}").as_bytes()), LineOutcome::Event(_)));
+    assert!(matches!(parse_line(format!("{{\"v\":2,{body}}}").as_bytes()), LineOutcome::Unsupported));
     // A newer version may change any field: its lines are not judged by v1's rules.
-    assert!(matches!(
-        parse_line(br#"{"v":7,"type":"error","ts":5}"#),
-        LineOutcome::Unsupported
-    ));
+    assert!(matches!(parse_line(br#"{"v":7,"type":"error","ts":5}"#), LineOutcome::Unsupported));
     for v in ["0", "-1", "1.0", "1e0", "\"1\"", "true"] {
         let reason = malformed(format!("{{\"v\":{v},{body}}}").as_bytes());
         assert!(reason.contains("`v`"), "{v}: {reason}");
@@ -130,14 +79,8 @@ fn version_rules() {
 
 #[test]
 fn unknown_types_are_not_checked_further() {
-    assert!(matches!(
-        parse_line(br#"{"type":"metric","agent":5,"ts":"never"}"#),
-        LineOutcome::Unknown
-    ));
-    assert!(matches!(
-        parse_line(br#"{"type":"metric"}"#),
-        LineOutcome::Unknown
-    ));
+    assert!(matches!(parse_line(br#"{"type":"metric","agent":5,"ts":"never"}"#), LineOutcome::Unknown));
+    assert!(matches!(parse_line(br#"{"type":"metric"}"#), LineOutcome::Unknown));
 }
 
 #[test]
@@ -153,17 +96,15 @@ fn null_optional_fields_are_absent_and_null_required_fields_missing() {
         r#"{"ts":"2026-11-26T21:30:00Z","type":"model_call","model":"m","success":true,"duration_ms":1,"provider":null,"input_tokens":null,"trace_id":null}"#,
     );
     assert_eq!(e.trace_id, None);
-    let reason = malformed(br#"{"ts":"2026-11-26T21:30:00Z","type":"model_call","model":null,"success":true,"duration_ms":1}"#);
+    let reason =
+        malformed(br#"{"ts":"2026-11-26T21:30:00Z","type":"model_call","model":null,"success":true,"duration_ms":1}"#);
     assert_eq!(reason, "model_call: missing required field `model`");
 }
 
 #[test]
 fn blank_lines_are_blank() {
     for line in ["", " ", "\t \r", "\r"] {
-        assert!(
-            matches!(parse_line(line.as_bytes()), LineOutcome::Blank),
-            "{line:?}"
-        );
+        assert!(matches!(parse_line(line.as_bytes()), LineOutcome::Blank), "{line:?}");
     }
 }
 
@@ -202,47 +143,22 @@ fn bad_lines_are_malformed_with_a_one_line_reason() {
     ];
     for (line, want) in cases {
         let reason = malformed(&line);
-        assert!(
-            reason.contains(want),
-            "{:?}: got {reason:?}, want {want:?}",
-            String::from_utf8_lossy(&line)
-        );
+        assert!(reason.contains(want), "{:?}: got {reason:?}, want {want:?}", String::from_utf8_lossy(&line));
         assert!(!reason.contains('\n'), "{reason:?}");
     }
 }
 
 #[test]
 fn hostile_lines_never_panic() {
-    let deep = format!(
-        "{{\"type\":\"error\",\"context\":{}1{}}}",
-        "[".repeat(100_000),
-        "]".repeat(100_000)
-    );
-    assert!(matches!(
-        parse_line(deep.as_bytes()),
-        LineOutcome::Malformed(_)
-    ));
+    let deep = format!("{{\"type\":\"error\",\"context\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(matches!(parse_line(deep.as_bytes()), LineOutcome::Malformed(_)));
     let deep_obj = format!("{}{}", "{\"a\":".repeat(50_000), "}".repeat(50_000));
-    assert!(matches!(
-        parse_line(deep_obj.as_bytes()),
-        LineOutcome::Malformed(_)
-    ));
-    let long = format!(
-        "{{\"type\":\"error\",\"pad\":\"{}\"}}",
-        "x".repeat(5_000_000)
-    );
-    assert!(matches!(
-        parse_line(long.as_bytes()),
-        LineOutcome::Malformed(_)
-    ));
+    assert!(matches!(parse_line(deep_obj.as_bytes()), LineOutcome::Malformed(_)));
+    let long = format!("{{\"type\":\"error\",\"pad\":\"{}\"}}", "x".repeat(5_000_000));
+    assert!(matches!(parse_line(long.as_bytes()), LineOutcome::Malformed(_)));
     let huge = format!("{{\"type\":\"x\",\"n\":{}}}", "9".repeat(10_000));
     assert!(matches!(parse_line(huge.as_bytes()), LineOutcome::Unknown));
-    for bytes in [
-        &b"\x00\x00"[..],
-        b"{\"\\ud800\":1}",
-        b"{\"type\":\"\\u0000\"}",
-        b"\xef\xbb\xbf{}",
-    ] {
+    for bytes in [&b"\x00\x00"[..], b"{\"\\ud800\":1}", b"{\"type\":\"\\u0000\"}", b"\xef\xbb\xbf{}"] {
         let _ = parse_line(bytes);
     }
 }

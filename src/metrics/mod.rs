@@ -112,11 +112,7 @@ impl AgentStats {
     }
     /// The tokens and cost attributed to this agent (see `docs/event-log.md`).
     pub fn spend(&self) -> Spend {
-        if self.named_by_model_call {
-            self.ledger_spend
-        } else {
-            self.request_spend
-        }
+        if self.named_by_model_call { self.ledger_spend } else { self.request_spend }
     }
     fn merge(&mut self, o: AgentStats) {
         self.requests += o.requests;
@@ -124,10 +120,7 @@ impl AgentStats {
         self.latency.merge(&o.latency);
         self.request_spend.merge(&o.request_spend);
         for (model, spend) in o.request_spend_by_model {
-            self.request_spend_by_model
-                .entry(model)
-                .or_default()
-                .merge(&spend);
+            self.request_spend_by_model.entry(model).or_default().merge(&spend);
         }
         self.request_spend_no_model.merge(&o.request_spend_no_model);
         self.ledger_spend.merge(&o.ledger_spend);
@@ -192,8 +185,8 @@ impl ModelStats {
     fn merge(&mut self, o: ModelStats) {
         self.calls += o.calls;
         self.failures += o.failures;
-        self.input_tokens += o.input_tokens;
-        self.output_tokens += o.output_tokens;
+        self.input_tokens = self.input_tokens.saturating_add(o.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(o.output_tokens);
         self.latency.merge(&o.latency);
         self.ledger_spend.merge(&o.ledger_spend);
         self.calls_without_cost += o.calls_without_cost;
@@ -313,15 +306,7 @@ impl Metrics {
         self.first_ts = Some(self.first_ts.map_or(e.ts, |t| t.min(e.ts)));
         self.last_ts = Some(self.last_ts.map_or(e.ts, |t| t.max(e.ts)));
         match &e.kind {
-            Kind::AgentRequest {
-                agent,
-                success,
-                duration_ms,
-                tokens,
-                cost_usd,
-                model,
-                error_type,
-            } => {
+            Kind::AgentRequest { agent, success, duration_ms, tokens, cost_usd, model, error_type } => {
                 let tokens = tokens.map_or(0, |t| t as u64);
                 let cost = cost_usd.map_or(0, exact::pico);
                 let a = entry(&mut self.agents, agent);
@@ -346,8 +331,8 @@ impl Metrics {
                     b.requests += 1;
                     b.failures += u64::from(!success);
                     b.latency_sum_ns += exact::nanos(*duration_ms);
-                    b.request_tokens += tokens;
-                    b.request_cost += cost;
+                    b.request_tokens = b.request_tokens.saturating_add(tokens);
+                    b.request_cost = b.request_cost.saturating_add(cost);
                 }
                 if let Some(b) = self.ring.at(e.ts) {
                     b.requests += 1;
@@ -355,14 +340,7 @@ impl Metrics {
                     b.latency_sum_ns += exact::nanos(*duration_ms);
                 }
             }
-            Kind::ToolCall {
-                tool,
-                agent,
-                success,
-                duration_ms,
-                error_type,
-                error_message,
-            } => {
+            Kind::ToolCall { tool, agent, success, duration_ms, error_type, error_message } => {
                 let t = entry(&mut self.tools, tool);
                 t.calls += 1;
                 t.successes += u64::from(*success);
@@ -385,28 +363,16 @@ impl Metrics {
                     b.tool_failures += u64::from(!success);
                 }
             }
-            Kind::ModelCall {
-                model,
-                provider,
-                agent,
-                success,
-                duration_ms,
-                input_tokens,
-                output_tokens,
-                cost_usd,
-            } => {
-                let (input, output) = (
-                    input_tokens.unwrap_or(0) as u64,
-                    output_tokens.unwrap_or(0) as u64,
-                );
+            Kind::ModelCall { model, provider, agent, success, duration_ms, input_tokens, output_tokens, cost_usd } => {
+                let (input, output) = (input_tokens.unwrap_or(0) as u64, output_tokens.unwrap_or(0) as u64);
                 let cost = cost_usd.map_or(0, exact::pico);
                 let m = entry(&mut self.models, model);
                 m.calls += 1;
                 m.failures += u64::from(!success);
-                m.input_tokens += input;
-                m.output_tokens += output;
+                m.input_tokens = m.input_tokens.saturating_add(input);
+                m.output_tokens = m.output_tokens.saturating_add(output);
                 m.latency.record(*duration_ms);
-                m.ledger_spend.add(input + output, cost);
+                m.ledger_spend.add(input.saturating_add(output), cost);
                 m.calls_without_cost += u64::from(cost_usd.is_none());
                 if m.provider.is_none() {
                     m.provider = owned(provider);
@@ -420,30 +386,19 @@ impl Metrics {
                     }
                     None => (&mut self.unattributed_ledger, &mut self.unattributed_ring),
                 };
-                spend.add(input + output, cost);
+                spend.add(input.saturating_add(output), cost);
                 if let Some(b) = ring.at(e.ts) {
-                    b.ledger_tokens += input + output;
-                    b.ledger_cost += cost;
+                    b.ledger_tokens = b.ledger_tokens.saturating_add(input.saturating_add(output));
+                    b.ledger_cost = b.ledger_cost.saturating_add(cost);
                 }
             }
-            Kind::Span {
-                name,
-                duration_ms,
-                ok,
-                ..
-            } => {
+            Kind::Span { name, duration_ms, ok, .. } => {
                 let s = entry(&mut self.spans, name);
                 s.count += 1;
                 s.failures += u64::from(!ok);
                 s.latency.record(*duration_ms);
             }
-            Kind::Error {
-                component,
-                error_type,
-                message,
-                agent,
-                context,
-            } => {
+            Kind::Error { component, error_type, message, agent, context } => {
                 self.errors.total += 1;
                 *entry(&mut self.errors.by_type, error_type) += 1;
                 *entry(&mut self.errors.by_component, component) += 1;
@@ -459,15 +414,7 @@ impl Metrics {
                     b.errors += 1;
                 }
             }
-            Kind::Heartbeat {
-                process,
-                pid,
-                host,
-                started_at,
-                agents,
-                rss_bytes,
-                cpu_percent,
-            } => {
+            Kind::Heartbeat { process, pid, host, started_at, agents, rss_bytes, cpu_percent } => {
                 let beat = Heartbeat {
                     ts: e.ts,
                     pid: *pid,
@@ -488,10 +435,7 @@ impl Metrics {
             Some(known) => *known = beat,
             None => {
                 if self.heartbeats.len() >= MAX_PROCESSES {
-                    let stalest = self
-                        .heartbeats
-                        .iter()
-                        .min_by(|x, y| (x.1.ts, x.0).cmp(&(y.1.ts, y.0)));
+                    let stalest = self.heartbeats.iter().min_by(|x, y| (x.1.ts, x.0).cmp(&(y.1.ts, y.0)));
                     if let Some(stalest) = stalest.map(|(name, _)| name.clone()) {
                         self.heartbeats.remove(&stalest);
                     }

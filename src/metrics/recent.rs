@@ -18,10 +18,7 @@ pub struct Recent<T> {
 
 impl<T: Timed> Recent<T> {
     pub fn new(cap: usize) -> Self {
-        Self {
-            cap,
-            items: std::collections::VecDeque::new(),
-        }
+        Self { cap, items: std::collections::VecDeque::new() }
     }
 
     pub fn push(&mut self, item: T) {
@@ -69,17 +66,10 @@ mod tests {
 
     #[test]
     fn keeps_the_latest_and_merges_like_one_feed() {
-        let input: Vec<(i64, u32)> = [5, 1, 9, 9, 3, 7, 2, 8, 9, 0, 6]
-            .iter()
-            .zip(0..)
-            .map(|(&t, i)| (t, i))
-            .collect();
+        let input: Vec<(i64, u32)> = [5, 1, 9, 9, 3, 7, 2, 8, 9, 0, 6].iter().zip(0..).map(|(&t, i)| (t, i)).collect();
         let mut whole = Recent::new(4);
         input.iter().for_each(|&x| whole.push(x));
-        assert_eq!(
-            whole.iter().copied().collect::<Vec<_>>(),
-            [(8, 7), (9, 2), (9, 3), (9, 8)]
-        );
+        assert_eq!(whole.iter().copied().collect::<Vec<_>>(), [(8, 7), (9, 2), (9, 3), (9, 8)]);
         for split in 0..input.len() {
             let (mut a, mut b) = (Recent::new(4), Recent::new(4));
             input[..split].iter().for_each(|&x| a.push(x));

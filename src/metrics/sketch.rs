@@ -18,11 +18,7 @@ pub struct Latency {
 
 impl Default for Latency {
     fn default() -> Self {
-        Self {
-            count: 0,
-            sum_ns: 0,
-            sketch: None,
-        }
+        Self { count: 0, sum_ns: 0, sketch: None }
     }
 }
 
@@ -92,10 +88,7 @@ mod tests {
             let rank = ((q * values.len() as f64).ceil() as usize).max(1);
             let exact = values[rank - 1];
             let got = latency.quantile_ms(q).unwrap();
-            assert!(
-                (got - exact).abs() <= exact * 0.01,
-                "q={q}: {got} vs {exact}"
-            );
+            assert!((got - exact).abs() <= exact * 0.01, "q={q}: {got} vs {exact}");
         }
     }
 

@@ -1,1 +1,104 @@
+use super::*;
+use crate::fold::Fold;
+use crate::synth::{Generator, Settings};
 
+fn generated(lines: u64, seed: u64) -> Vec<String> {
+    let mut out = Vec::new();
+    Generator::new(Settings { seed, malformed_ratio: 0.01, ..Settings::default() })
+        .write_lines(&mut out, lines)
+        .unwrap();
+    String::from_utf8(out).unwrap().lines().map(str::to_owned).collect()
+}
+
+fn fold_lines(lines: &[String], first_line_no: u64) -> Fold {
+    let mut f = Fold::default();
+    let s = f.ingest.add_source("log");
+    for (i, l) in lines.iter().enumerate() {
+        f.line(s, first_line_no + i as u64, l.as_bytes());
+    }
+    f
+}
+
+#[test]
+fn fold_of_a_then_b_equals_merge_of_folds() {
+    let lines = generated(20_000, 3);
+    let whole = fold_lines(&lines, 1);
+    assert!(whole.metrics.events > 19_000);
+    assert!(whole.ingest.sources[0].malformed > 50);
+    for split in [0, 1, 777, 10_000, lines.len() - 1, lines.len()] {
+        let mut a = fold_lines(&lines[..split], 1);
+        // The later part numbers its lines from its own start; merge shifts them.
+        let b = fold_lines(&lines[split..], 1);
+        a.merge(b);
+        assert_eq!(a, whole, "split at {split}");
+    }
+}
+
+#[test]
+fn merge_in_several_parts_is_exact() {
+    let lines = generated(9_000, 11);
+    let whole = fold_lines(&lines, 1);
+    let mut acc = Fold::default();
+    acc.ingest.add_source("log");
+    for part in lines.chunks(1000) {
+        acc.merge(fold_lines(part, 1));
+    }
+    assert_eq!(acc, whole);
+}
+
+#[test]
+fn size_does_not_grow_with_the_log() {
+    let short = fold_lines(&generated(2_000, 5), 1);
+    let long = fold_lines(&generated(40_000, 5), 1);
+    assert_eq!(short.metrics.agents.len(), long.metrics.agents.len());
+    assert_eq!(short.metrics.tools.len(), long.metrics.tools.len());
+    assert_eq!(short.metrics.models.len(), long.metrics.models.len());
+    assert!(long.metrics.errors.recent.len() <= RECENT_ERRORS);
+    assert!(long.ingest.recent_malformed.len() <= crate::fold::RECENT_MALFORMED);
+    for t in long.metrics.tools.values() {
+        assert!(t.recent_failures.len() <= RECENT_FAILURES);
+    }
+}
+
+#[test]
+fn heartbeats_keep_the_latest_per_process_and_are_capped() {
+    let mut m = Metrics::default();
+    let beat =
+        |ts, name: &str, rss| format!(r#"{{"ts":"{ts}","type":"heartbeat","process":"{name}","rss_bytes":{rss}}}"#);
+    for (ts, rss) in [("2026-11-26T10:00:05Z", 2), ("2026-11-26T10:00:01Z", 1)] {
+        let line = beat(ts, "w1", rss);
+        let crate::event::LineOutcome::Event(e) = crate::event::parse_line(line.as_bytes()) else { panic!() };
+        m.apply(&e);
+    }
+    assert_eq!(m.heartbeats["w1"].rss_bytes, Some(2));
+    for i in 0..MAX_PROCESSES + 10 {
+        let line = beat("2026-11-26T10:00:06Z", &format!("p{i}"), 1);
+        let crate::event::LineOutcome::Event(e) = crate::event::parse_line(line.as_bytes()) else { panic!() };
+        m.apply(&e);
+    }
+    assert_eq!(m.heartbeats.len(), MAX_PROCESSES);
+    assert!(!m.heartbeats.contains_key("w1"), "the stalest process is forgotten first");
+}
+
+#[test]
+fn hostile_numbers_saturate_instead_of_overflowing() {
+    let mut m = Metrics::default();
+    let line = r#"{"ts":"2026-11-26T10:00:05Z","type":"agent_request","agent":"a","success":true,"duration_ms":1e300,"tokens":9223372036854775807,"cost_usd":1e300}"#;
+    for _ in 0..3 {
+        let crate::event::LineOutcome::Event(e) = crate::event::parse_line(line.as_bytes()) else { panic!() };
+        m.apply(&e);
+    }
+    assert_eq!(m.agents["a"].request_spend.tokens, u64::MAX);
+}
+
+#[test]
+fn long_texts_are_capped() {
+    let msg = "é".repeat(MAX_TEXT);
+    let line =
+        format!(r#"{{"ts":"2026-11-26T10:00:05Z","type":"error","component":"c","error_type":"E","message":"{msg}"}}"#);
+    let crate::event::LineOutcome::Event(e) = crate::event::parse_line(line.as_bytes()) else { panic!() };
+    let mut m = Metrics::default();
+    m.apply(&e);
+    let kept = &m.errors.recent.iter().next().unwrap().message;
+    assert!(kept.len() <= MAX_TEXT + '…'.len_utf8() && kept.ends_with('…'));
+}

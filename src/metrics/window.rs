@@ -32,14 +32,14 @@ impl Bucket {
     fn add(&mut self, o: &Bucket) {
         self.requests += o.requests;
         self.failures += o.failures;
-        self.latency_sum_ns += o.latency_sum_ns;
+        self.latency_sum_ns = self.latency_sum_ns.saturating_add(o.latency_sum_ns);
         self.errors += o.errors;
         self.tool_calls += o.tool_calls;
         self.tool_failures += o.tool_failures;
-        self.ledger_tokens += o.ledger_tokens;
-        self.ledger_cost += o.ledger_cost;
-        self.request_tokens += o.request_tokens;
-        self.request_cost += o.request_cost;
+        self.ledger_tokens = self.ledger_tokens.saturating_add(o.ledger_tokens);
+        self.ledger_cost = self.ledger_cost.saturating_add(o.ledger_cost);
+        self.request_tokens = self.request_tokens.saturating_add(o.request_tokens);
+        self.request_cost = self.request_cost.saturating_add(o.request_cost);
     }
 }
 
@@ -58,9 +58,7 @@ pub struct MinuteRing {
 
 impl Default for MinuteRing {
     fn default() -> Self {
-        Self {
-            slots: vec![(i64::MIN, Bucket::default()); RING_MINUTES].into_boxed_slice(),
-        }
+        Self { slots: vec![(i64::MIN, Bucket::default()); RING_MINUTES].into_boxed_slice() }
     }
 }
 
@@ -88,11 +86,7 @@ impl MinuteRing {
     /// The bucket of one minute, empty if not held.
     pub fn minute(&self, minute: i64) -> Bucket {
         let slot = &self.slots[minute.rem_euclid(RING_MINUTES as i64) as usize];
-        if slot.0 == minute {
-            slot.1
-        } else {
-            Bucket::default()
-        }
+        if slot.0 == minute { slot.1 } else { Bucket::default() }
     }
 
     /// The sum over the `minutes` whole-or-partial minutes ending with the one `now`
@@ -109,9 +103,7 @@ impl MinuteRing {
     /// One bucket per minute, oldest first, for the `minutes` ending at `now`.
     pub fn series(&self, now: Micros, minutes: i64) -> Vec<Bucket> {
         let last = minute_of(now);
-        ((last - minutes + 1)..=last)
-            .map(|m| self.minute(m))
-            .collect()
+        ((last - minutes + 1)..=last).map(|m| self.minute(m)).collect()
     }
 }
 

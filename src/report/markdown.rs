@@ -22,10 +22,7 @@ pub fn cell(text: &str) -> String {
                 out.push(c);
             }
             '_' => {
-                let word = |j: Option<usize>| {
-                    j.and_then(|j| chars.get(j))
-                        .is_some_and(|c| c.is_alphanumeric())
-                };
+                let word = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|c| c.is_alphanumeric());
                 if !(word(i.checked_sub(1)) && word(Some(i + 1))) {
                     out.push('\\');
                 }
@@ -34,11 +31,7 @@ pub fn cell(text: &str) -> String {
             c => out.push(c),
         }
     }
-    if out.trim().is_empty() {
-        "\u{a0}".into()
-    } else {
-        out.trim().to_owned()
-    }
+    if out.trim().is_empty() { "\u{a0}".into() } else { out.trim().to_owned() }
 }
 
 fn ms(v: Option<f64>) -> String {
@@ -54,11 +47,7 @@ fn pct(v: Option<f64>) -> String {
 }
 
 fn usd(v: f64) -> String {
-    if v != 0.0 && v.abs() < 0.01 {
-        format!("${v:.4}")
-    } else {
-        format!("${v:.2}")
-    }
+    if v != 0.0 && v.abs() < 0.01 { format!("${v:.4}") } else { format!("${v:.2}") }
 }
 
 /// Writes a table; `right` marks right-aligned (numeric) columns.
@@ -69,11 +58,7 @@ fn table(out: &mut String, headers: &[&str], right: &[bool], rows: &[Vec<String>
     }
     out.push_str("\n|");
     for (i, _) in headers.iter().enumerate() {
-        out.push_str(if right.get(i).copied().unwrap_or(false) {
-            " ---: |"
-        } else {
-            " --- |"
-        });
+        out.push_str(if right.get(i).copied().unwrap_or(false) { " ---: |" } else { " --- |" });
     }
     out.push('\n');
     for row in rows {
@@ -91,39 +76,23 @@ pub fn render(r: &Report) -> String {
     let mut out = String::with_capacity(8 * 1024);
     let h = &r.health;
     let _ = writeln!(out, "# ajentik report\n");
-    let _ = writeln!(
-        out,
-        "Generated {} for the state as of {}.\n",
-        r.generated_at, r.now
-    );
+    let _ = writeln!(out, "Generated {} for the state as of {}.\n", r.generated_at, r.now);
 
     out.push_str("## System overview\n\n");
-    let uptime = h.uptime_s.map_or_else(
-        || "–".into(),
-        |s| crate::time::human_duration((s * 1e6) as i64),
-    );
+    let uptime = h.uptime_s.map_or_else(|| "–".into(), |s| crate::time::human_duration((s * 1e6) as i64));
     let mut rows = vec![
-        vec![
-            "Status".into(),
-            format!("**{}**", h.status.as_str().to_uppercase()),
-        ],
+        vec!["Status".into(), format!("**{}**", h.status.as_str().to_uppercase())],
         vec!["Uptime".into(), uptime],
         vec!["Total requests".into(), h.total_requests.to_string()],
         vec!["Success rate".into(), pct(h.success_rate)],
         vec!["Active agents".into(), h.active_agents.to_string()],
         vec!["Recent errors (5 min)".into(), h.recent_errors.to_string()],
-        vec![
-            "Requests in the last 5 min".into(),
-            format!("{} ({} failed)", h.recent_requests, h.recent_failures),
-        ],
+        vec!["Requests in the last 5 min".into(), format!("{} ({} failed)", h.recent_requests, h.recent_failures)],
         vec!["Events read".into(), r.ingest.events.to_string()],
         vec!["Total cost".into(), usd(r.cost.total_usd)],
     ];
     if let Some(rss) = h.rss_bytes {
-        rows.push(vec![
-            "Memory (live writers)".into(),
-            format!("{:.1} MiB", rss as f64 / 1_048_576.0),
-        ]);
+        rows.push(vec!["Memory (live writers)".into(), format!("{:.1} MiB", rss as f64 / 1_048_576.0)]);
     }
     if let Some(cpu) = h.cpu_percent {
         rows.push(vec!["CPU (live writers)".into(), format!("{cpu:.1}%")]);
@@ -155,9 +124,7 @@ pub fn render(r: &Report) -> String {
             .collect();
         table(
             &mut out,
-            &[
-                "Agent", "Requests", "Success", "Avg time", "p95", "p99", "Tokens", "Cost",
-            ],
+            &["Agent", "Requests", "Success", "Avg time", "p95", "p99", "Tokens", "Cost"],
             &[false, true, true, true, true, true, true, true],
             &rows,
         );
@@ -210,27 +177,14 @@ pub fn render(r: &Report) -> String {
             .collect();
         table(
             &mut out,
-            &[
-                "Model",
-                "Requests",
-                "Tokens in",
-                "Tokens out",
-                "Avg latency",
-                "p95",
-                "Cost",
-            ],
+            &["Model", "Requests", "Tokens in", "Tokens out", "Avg latency", "p95", "Cost"],
             &[false, true, true, true, true, true, true],
             &rows,
         );
     }
 
     out.push_str("## Cost breakdown\n\n");
-    let _ = writeln!(
-        out,
-        "Total: **{}** for {} tokens.\n",
-        usd(r.cost.total_usd),
-        r.cost.tokens
-    );
+    let _ = writeln!(out, "Total: **{}** for {} tokens.\n", usd(r.cost.total_usd), r.cost.tokens);
     for (title, lines) in [("Model", &r.cost.by_model), ("Agent", &r.cost.by_agent)] {
         if lines.is_empty() {
             continue;
@@ -239,20 +193,10 @@ pub fn render(r: &Report) -> String {
             .iter()
             .map(|c| {
                 let share = (r.cost.total_usd > 0.0).then(|| c.cost_usd * 100.0 / r.cost.total_usd);
-                vec![
-                    cell(&c.name),
-                    usd(c.cost_usd),
-                    pct(share),
-                    c.tokens.to_string(),
-                ]
+                vec![cell(&c.name), usd(c.cost_usd), pct(share), c.tokens.to_string()]
             })
             .collect();
-        table(
-            &mut out,
-            &[title, "Cost", "Share", "Tokens"],
-            &[false, true, true, true],
-            &rows,
-        );
+        table(&mut out, &[title, "Cost", "Share", "Tokens"], &[false, true, true, true], &rows);
     }
 
     out.push_str("## Errors by type\n\n");
@@ -260,41 +204,20 @@ pub fn render(r: &Report) -> String {
         out.push_str("No error events.\n\n");
     } else {
         let _ = writeln!(out, "{} error events.\n", r.errors.total);
-        let rows: Vec<_> = r
-            .errors
-            .by_type
-            .iter()
-            .map(|e| vec![cell(&e.error_type), e.count.to_string()])
-            .collect();
+        let rows: Vec<_> = r.errors.by_type.iter().map(|e| vec![cell(&e.error_type), e.count.to_string()]).collect();
         table(&mut out, &["Error type", "Count"], &[false, true], &rows);
-        let rows: Vec<_> = r
-            .errors
-            .by_component
-            .iter()
-            .map(|e| vec![cell(&e.component), e.count.to_string()])
-            .collect();
+        let rows: Vec<_> =
+            r.errors.by_component.iter().map(|e| vec![cell(&e.component), e.count.to_string()]).collect();
         table(&mut out, &["Component", "Count"], &[false, true], &rows);
         let rows: Vec<_> = r
             .errors
             .recent
             .iter()
             .take(10)
-            .map(|e| {
-                vec![
-                    e.ts.clone(),
-                    cell(&e.component),
-                    cell(&e.error_type),
-                    cell(&e.message),
-                ]
-            })
+            .map(|e| vec![e.ts.clone(), cell(&e.component), cell(&e.error_type), cell(&e.message)])
             .collect();
         out.push_str("Most recent:\n\n");
-        table(
-            &mut out,
-            &["Time", "Component", "Error type", "Message"],
-            &[],
-            &rows,
-        );
+        table(&mut out, &["Time", "Component", "Error type", "Message"], &[], &rows);
     }
 
     if !r.spans.is_empty() {
@@ -302,22 +225,9 @@ pub fn render(r: &Report) -> String {
         let rows: Vec<_> = r
             .spans
             .iter()
-            .map(|s| {
-                vec![
-                    cell(&s.name),
-                    s.count.to_string(),
-                    s.failures.to_string(),
-                    ms(s.avg_ms),
-                    ms(s.p95_ms),
-                ]
-            })
+            .map(|s| vec![cell(&s.name), s.count.to_string(), s.failures.to_string(), ms(s.avg_ms), ms(s.p95_ms)])
             .collect();
-        table(
-            &mut out,
-            &["Operation", "Count", "Failures", "Avg", "p95"],
-            &[false, true, true, true, true],
-            &rows,
-        );
+        table(&mut out, &["Operation", "Count", "Failures", "Avg", "p95"], &[false, true, true, true, true], &rows);
     }
 
     out.push_str("## Ingest problems\n\n");
@@ -347,29 +257,14 @@ pub fn render(r: &Report) -> String {
         .collect();
     table(
         &mut out,
-        &[
-            "Source",
-            "Lines",
-            "Events",
-            "Malformed",
-            "Unknown",
-            "Unsupported",
-        ],
+        &["Source", "Lines", "Events", "Malformed", "Unknown", "Unsupported"],
         &[false, true, true, true, true, true],
         &rows,
     );
     if !i.recent_malformed.is_empty() {
-        let rows: Vec<_> = i
-            .recent_malformed
-            .iter()
-            .map(|m| vec![cell(&m.source), m.line.to_string(), cell(&m.reason)])
-            .collect();
-        table(
-            &mut out,
-            &["Source", "Line", "Reason"],
-            &[false, true, false],
-            &rows,
-        );
+        let rows: Vec<_> =
+            i.recent_malformed.iter().map(|m| vec![cell(&m.source), m.line.to_string(), cell(&m.reason)]).collect();
+        table(&mut out, &["Source", "Line", "Reason"], &[false, true, false], &rows);
     }
     out
 }

@@ -242,11 +242,8 @@ pub fn windowed_spend(m: &Metrics, now: Micros, minutes: i64) -> Spend {
     let mut s = Spend::default();
     for a in m.agents.values() {
         let b = a.ring.sum(now, 0, minutes);
-        let (t, c) = if a.named_by_model_call {
-            (b.ledger_tokens, b.ledger_cost)
-        } else {
-            (b.request_tokens, b.request_cost)
-        };
+        let (t, c) =
+            if a.named_by_model_call { (b.ledger_tokens, b.ledger_cost) } else { (b.request_tokens, b.request_cost) };
         s.add(t, c);
     }
     let b = m.unattributed_ring.sum(now, 0, minutes);
@@ -261,8 +258,7 @@ pub fn windowed_spend(m: &Metrics, now: Micros, minutes: i64) -> Spend {
 pub fn interim_status(recent: &Bucket) -> Status {
     let success = rate(recent.requests - recent.failures, recent.requests);
     let enough = recent.requests >= 5;
-    let avg =
-        (recent.requests > 0).then(|| exact::ms(recent.latency_sum_ns) / recent.requests as f64);
+    let avg = (recent.requests > 0).then(|| exact::ms(recent.latency_sum_ns) / recent.requests as f64);
     match success {
         Some(s) if enough && s < 90.0 => Status::Unhealthy,
         Some(s) if enough && s < 95.0 => Status::Degraded,
@@ -273,21 +269,11 @@ pub fn interim_status(recent: &Bucket) -> Status {
 
 fn health(m: &Metrics, now: Micros) -> Health {
     let recent = m.ring.sum(now, 0, RECENT_MINUTES);
-    let live: Vec<_> = m
-        .heartbeats
-        .values()
-        .filter(|h| now - h.ts <= HEARTBEAT_LIVE_SECONDS * MICROS_PER_SECOND)
-        .collect();
-    let started = live
-        .iter()
-        .filter_map(|h| h.started_at)
-        .min()
-        .or(m.first_ts);
+    let live: Vec<_> =
+        m.heartbeats.values().filter(|h| now - h.ts <= HEARTBEAT_LIVE_SECONDS * MICROS_PER_SECOND).collect();
+    let started = live.iter().filter_map(|h| h.started_at).min().or(m.first_ts);
     let active_agents = if live.iter().any(|h| !h.agents.is_empty()) {
-        let mut names: Vec<&str> = live
-            .iter()
-            .flat_map(|h| h.agents.iter().map(String::as_str))
-            .collect();
+        let mut names: Vec<&str> = live.iter().flat_map(|h| h.agents.iter().map(String::as_str)).collect();
         names.sort_unstable();
         names.dedup();
         names.len() as u64
@@ -349,11 +335,7 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros) -> Report {
             .recent_malformed
             .iter()
             .map(|b| MalformedReport {
-                source: ing
-                    .sources
-                    .get(b.source)
-                    .map(|s| s.path.clone())
-                    .unwrap_or_default(),
+                source: ing.sources.get(b.source).map(|s| s.path.clone()).unwrap_or_default(),
                 line: b.line,
                 reason: b.reason.clone(),
             })
@@ -427,14 +409,8 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros) -> Report {
         })
         .collect();
     sort_by_count(&mut by_model, |c| (c.cost_usd, &c.name));
-    let mut by_agent: Vec<CostLine> = agents
-        .iter()
-        .map(|a| CostLine {
-            name: a.name.clone(),
-            cost_usd: a.cost_usd,
-            tokens: a.tokens,
-        })
-        .collect();
+    let mut by_agent: Vec<CostLine> =
+        agents.iter().map(|a| CostLine { name: a.name.clone(), cost_usd: a.cost_usd, tokens: a.tokens }).collect();
     if m.unattributed_ledger != Spend::default() {
         by_agent.push(CostLine {
             name: NONE_NAME.into(),
@@ -445,32 +421,13 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros) -> Report {
     sort_by_count(&mut by_agent, |c| (c.cost_usd, &c.name));
     let mut total = m.unattributed_ledger;
     m.agents.values().for_each(|a| total.merge(&a.spend()));
-    let cost = CostReport {
-        total_usd: total.cost_usd(),
-        tokens: total.tokens,
-        by_model,
-        by_agent,
-    };
+    let cost = CostReport { total_usd: total.cost_usd(), tokens: total.tokens, by_model, by_agent };
 
-    let mut by_type: Vec<ErrorTypeCount> = m
-        .errors
-        .by_type
-        .iter()
-        .map(|(k, &n)| ErrorTypeCount {
-            error_type: k.clone(),
-            count: n,
-        })
-        .collect();
+    let mut by_type: Vec<ErrorTypeCount> =
+        m.errors.by_type.iter().map(|(k, &n)| ErrorTypeCount { error_type: k.clone(), count: n }).collect();
     sort_by_count(&mut by_type, |e| (e.count as f64, &e.error_type));
-    let mut by_component: Vec<ComponentCount> = m
-        .errors
-        .by_component
-        .iter()
-        .map(|(k, &n)| ComponentCount {
-            component: k.clone(),
-            count: n,
-        })
-        .collect();
+    let mut by_component: Vec<ComponentCount> =
+        m.errors.by_component.iter().map(|(k, &n)| ComponentCount { component: k.clone(), count: n }).collect();
     sort_by_count(&mut by_component, |e| (e.count as f64, &e.component));
     let errors = ErrorsReport {
         total: m.errors.total,
@@ -487,10 +444,10 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros) -> Report {
                 error_type: e.error_type.clone(),
                 message: e.message.clone(),
                 agent: e.agent.clone(),
-                context: e.context.as_deref().map(|c| {
-                    serde_json::from_str(c)
-                        .unwrap_or_else(|_| serde_json::Value::String(c.to_owned()))
-                }),
+                context: e
+                    .context
+                    .as_deref()
+                    .map(|c| serde_json::from_str(c).unwrap_or_else(|_| serde_json::Value::String(c.to_owned()))),
             })
             .collect(),
     };

@@ -1,1 +1,352 @@
+use super::*;
+use crate::time::parse_rfc3339;
 
+fn fold_text(text: &str) -> Fold {
+    let mut f = Fold::default();
+    let s = f.ingest.add_source("test.jsonl");
+    for (i, line) in text.lines().enumerate() {
+        f.line(s, i as u64 + 1, line.as_bytes());
+    }
+    f
+}
+
+fn at(ts: &str) -> Micros {
+    parse_rfc3339(ts).unwrap()
+}
+
+const T: &str = "2026-11-26T10:00:00Z";
+
+fn req(agent: &str, ok: bool, ms: f64, extra: &str) -> String {
+    format!(r#"{{"ts":"{T}","type":"agent_request","agent":"{agent}","success":{ok},"duration_ms":{ms}{extra}}}"#)
+}
+
+fn call(model: &str, extra: &str) -> String {
+    format!(r#"{{"ts":"{T}","type":"model_call","model":"{model}","success":true,"duration_ms":10{extra}}}"#)
+}
+
+/// The attribution rules of docs/event-log.md, case by case.
+#[test]
+fn every_token_and_dollar_is_counted_once() {
+    let log = [
+        // A: model calls name it, so its requests' own totals are not counted again.
+        req("A", true, 100.0, r#","tokens":999,"cost_usd":9.99,"model":"m1""#),
+        call("m1", r#","agent":"A","input_tokens":100,"output_tokens":50,"cost_usd":1.5"#),
+        call("m1", r#","agent":"A","input_tokens":10,"output_tokens":5,"cost_usd":0.25"#),
+        // B: no model call names it: its requests count, for it and for m2.
+        req("B", true, 100.0, r#","tokens":300,"cost_usd":3.0,"model":"m2""#),
+        req("B", false, 100.0, r#","tokens":100,"cost_usd":1.0,"model":"m2""#),
+        // C: no model call, no model named: "(none)" among the models.
+        req("C", true, 100.0, r#","tokens":40,"cost_usd":0.4"#),
+        // A model call naming no agent: "(none)" among the agents.
+        call("m3", r#","input_tokens":7,"output_tokens":3,"cost_usd":0.1"#),
+        // D is named only by a model call: listed among agents with no requests.
+        call("m1", r#","agent":"D","input_tokens":1,"output_tokens":1,"cost_usd":0.01"#),
+    ]
+    .join("\n");
+    let r = build(&fold_text(&log), at(T), at(T));
+    let agent = |n: &str| r.agents.iter().find(|a| a.name == n).unwrap();
+    assert_eq!((agent("A").tokens, agent("A").cost_usd), (165, 1.75));
+    assert_eq!((agent("B").tokens, agent("B").cost_usd), (400, 4.0));
+    assert_eq!((agent("C").tokens, agent("C").cost_usd), (40, 0.4));
+    assert_eq!((agent("D").total_requests, agent("D").tokens), (0, 2));
+    assert!(r.agents.iter().all(|a| a.name != NONE_NAME), "(none) only in cost breakdowns");
+    let model = |n: &str| r.models.iter().find(|m| m.name == n).unwrap();
+    assert_eq!((model("m1").requests, model("m1").tokens, model("m1").cost_usd), (3, 167, 1.76));
+    assert_eq!((model("m2").requests, model("m2").tokens, model("m2").cost_usd), (0, 400, 4.0));
+    assert_eq!(model("m3").tokens, 10);
+    assert!(r.models.iter().all(|m| m.name != NONE_NAME));
+    let line = |lines: &[CostLine], n: &str| lines.iter().find(|c| c.name == n).map(|c| (c.tokens, c.cost_usd));
+    assert_eq!(line(&r.cost.by_model, NONE_NAME), Some((40, 0.4)));
+    assert_eq!(line(&r.cost.by_agent, NONE_NAME), Some((10, 0.1)));
+    let sum = |lines: &[CostLine]| {
+        (lines.iter().map(|c| c.tokens).sum::<u64>(), lines.iter().map(|c| c.cost_usd).sum::<f64>())
+    };
+    let (total_tokens, total_cost) = (r.cost.tokens, r.cost.total_usd);
+    assert_eq!(total_tokens, 165 + 400 + 40 + 10 + 2);
+    assert!((total_cost - 6.26).abs() < 1e-9, "{total_cost}");
+    for lines in [&r.cost.by_model, &r.cost.by_agent] {
+        let (t, c) = sum(lines);
+        assert_eq!(t, total_tokens);
+        assert!((c - total_cost).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn agent_figures_include_failures_and_lists_are_sorted() {
+    let mut log = Vec::new();
+    for i in 0..10 {
+        log.push(req("Busy", i % 5 != 0, 100.0 * f64::from(i + 1), ""));
+    }
+    log.push(req("Quiet", true, 50.0, ""));
+    log.push(req("Also", true, 50.0, ""));
+    let r = build(&fold_text(&log.join("\n")), at(T), at(T));
+    let names: Vec<_> = r.agents.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["Busy", "Also", "Quiet"]);
+    let busy = &r.agents[0];
+    assert_eq!((busy.total_requests, busy.successes, busy.failures), (10, 8, 2));
+    assert_eq!(busy.success_rate, Some(80.0));
+    assert_eq!(busy.avg_response_time_ms, Some(550.0));
+    let p95 = busy.p95_ms.unwrap();
+    assert!((p95 - 1000.0).abs() <= 10.0, "{p95}");
+}
+
+#[test]
+fn empty_log_gives_nulls_not_zeros() {
+    let r = build(&Fold::default(), at(T), at(T));
+    assert_eq!(r.health.success_rate, None);
+    assert_eq!(r.health.uptime_s, None);
+    assert_eq!(r.health.status, Status::Healthy);
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["schema"], SCHEMA);
+    assert!(json["health"]["success_rate"].is_null());
+}
+
+#[test]
+fn interim_health_rule() {
+    let b = |requests, failures, errors, avg_ms: u128| Bucket {
+        requests,
+        failures,
+        errors,
+        latency_sum_ns: avg_ms * 1_000_000 * u128::from(requests),
+        ..Bucket::default()
+    };
+    assert_eq!(interim_status(&b(10, 2, 0, 100)), Status::Unhealthy);
+    assert_eq!(interim_status(&b(10, 1, 0, 100)), Status::Degraded);
+    assert_eq!(interim_status(&b(20, 1, 0, 100)), Status::Healthy);
+    assert_eq!(interim_status(&b(4, 4, 0, 100)), Status::Healthy, "too few requests to judge");
+    assert_eq!(interim_status(&b(10, 0, 0, 6000)), Status::Degraded);
+    assert_eq!(interim_status(&b(0, 0, 5, 0)), Status::Degraded);
+    assert_eq!(interim_status(&b(0, 0, 4, 0)), Status::Healthy);
+}
+
+#[test]
+fn health_counts_recent_window_live_heartbeats_and_uptime() {
+    let log = [
+        r#"{"ts":"2026-11-26T09:00:00Z","type":"agent_request","agent":"Old","success":true,"duration_ms":5}"#.to_string(),
+        r#"{"ts":"2026-11-26T09:58:00Z","type":"error","component":"c","error_type":"E","message":"m"}"#.into(),
+        r#"{"ts":"2026-11-26T09:50:00Z","type":"error","component":"c","error_type":"E","message":"m"}"#.into(),
+        r#"{"ts":"2026-11-26T09:59:30Z","type":"heartbeat","process":"w1","started_at":"2026-11-26T08:00:00Z","agents":["A","B"],"rss_bytes":100,"cpu_percent":1.5}"#.into(),
+        r#"{"ts":"2026-11-26T09:59:40Z","type":"heartbeat","process":"w2","started_at":"2026-11-26T08:30:00Z","agents":["B","C"],"rss_bytes":50,"cpu_percent":2.0}"#.into(),
+        r#"{"ts":"2026-11-26T09:00:00Z","type":"heartbeat","process":"dead","started_at":"2026-11-25T00:00:00Z","agents":["Z"],"rss_bytes":7}"#.into(),
+    ]
+    .join("\n");
+    let r = build(&fold_text(&log), at(T), at(T));
+    let h = &r.health;
+    assert_eq!(h.recent_errors, 1);
+    assert_eq!(h.active_agents, 3, "A, B, C from live heartbeats");
+    assert_eq!(h.rss_bytes, Some(150));
+    assert_eq!(h.cpu_percent, Some(3.5));
+    assert_eq!(h.live_processes, 2);
+    assert_eq!(h.uptime_s, Some(7200.0), "from the oldest live heartbeat's started_at");
+    // Without live heartbeats: agents seen in the last 5 minutes, uptime from the first event.
+    let later = build(&fold_text(&log), at("2026-11-26T12:00:00Z"), at(T));
+    assert_eq!(later.health.active_agents, 0);
+    assert_eq!(later.health.uptime_s, Some(3.0 * 3600.0));
+}
+
+#[test]
+fn errors_are_grouped_sorted_and_recent_first() {
+    let e = |ts: &str, comp: &str, ty: &str| {
+        format!(
+            r#"{{"ts":"{ts}","type":"error","component":"{comp}","error_type":"{ty}","message":"m","context":{{"k":1}}}}"#
+        )
+    };
+    let log =
+        [e("2026-11-26T09:00:01Z", "X", "B"), e("2026-11-26T09:00:02Z", "Y", "A"), e("2026-11-26T09:00:03Z", "Y", "B")]
+            .join("\n");
+    let r = build(&fold_text(&log), at(T), at(T));
+    assert_eq!(r.errors.total, 3);
+    assert_eq!(r.errors.by_type[0], ErrorTypeCount { error_type: "B".into(), count: 2 });
+    assert_eq!(r.errors.by_component[0], ComponentCount { component: "Y".into(), count: 2 });
+    assert_eq!(r.errors.recent[0].ts, "2026-11-26T09:00:03.000Z");
+    assert_eq!(r.errors.recent[0].context, Some(serde_json::json!({"k": 1})));
+}
+
+#[test]
+fn json_report_has_the_documented_keys() {
+    let log = crate::event::tests::SPEC_EXAMPLES;
+    let r = build(&fold_text(log), at("2026-11-26T21:31:00Z"), at(T));
+    let v = serde_json::to_value(&r).unwrap();
+    for key in [
+        "schema",
+        "generated_at",
+        "now",
+        "sources",
+        "ingest",
+        "health",
+        "agents",
+        "tools",
+        "models",
+        "errors",
+        "cost",
+        "spans",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    let keys = |v: &serde_json::Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    for (path, want) in [
+        ("/sources/0", &["path", "bytes", "lines", "events", "malformed", "unknown", "unsupported"][..]),
+        ("/ingest", &["events", "malformed", "unknown", "unsupported", "recent_malformed"]),
+        (
+            "/health",
+            &[
+                "status",
+                "uptime_s",
+                "total_requests",
+                "success_rate",
+                "active_agents",
+                "recent_errors",
+                "rss_bytes",
+                "cpu_percent",
+            ],
+        ),
+        (
+            "/agents/0",
+            &[
+                "name",
+                "total_requests",
+                "successes",
+                "failures",
+                "success_rate",
+                "avg_response_time_ms",
+                "p50_ms",
+                "p95_ms",
+                "p99_ms",
+                "tokens",
+                "cost_usd",
+            ],
+        ),
+        (
+            "/tools/0",
+            &["name", "usage_count", "successes", "failures", "success_rate", "avg_execution_time_ms", "p95_ms"],
+        ),
+        (
+            "/models/0",
+            &[
+                "name",
+                "requests",
+                "failures",
+                "input_tokens",
+                "output_tokens",
+                "tokens",
+                "avg_latency_ms",
+                "p95_ms",
+                "cost_usd",
+            ],
+        ),
+        ("/errors", &["total", "by_type", "by_component", "recent"]),
+        ("/errors/recent/0", &["ts", "component", "error_type", "message"]),
+        ("/cost", &["total_usd", "tokens", "by_model", "by_agent"]),
+        ("/cost/by_model/0", &["name", "cost_usd", "tokens"]),
+        ("/spans/0", &["name", "count", "failures", "avg_ms", "p95_ms"]),
+    ] {
+        let have = keys(v.pointer(path).unwrap_or_else(|| panic!("no {path}")));
+        for k in want {
+            assert!(have.iter().any(|h| h == k), "{path} lacks {k}");
+        }
+    }
+    assert_eq!(v["sources"][0]["events"], 6);
+}
+
+mod markdown_tables {
+    use super::*;
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+    /// Tables in the document, each as rows of cell texts (header row first).
+    fn tables(md: &str) -> Vec<Vec<Vec<String>>> {
+        let mut out: Vec<Vec<Vec<String>>> = Vec::new();
+        let mut text: Option<String> = None;
+        for ev in Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+            match ev {
+                Event::Start(Tag::Table(_)) => out.push(Vec::new()),
+                Event::Start(Tag::TableHead | Tag::TableRow) => out.last_mut().unwrap().push(Vec::new()),
+                Event::Start(Tag::TableCell) => text = Some(String::new()),
+                Event::End(TagEnd::TableCell) => {
+                    let cell = text.take().unwrap();
+                    out.last_mut().unwrap().last_mut().unwrap().push(cell);
+                }
+                Event::Text(t) | Event::Code(t) => {
+                    if let Some(s) = &mut text {
+                        s.push_str(&t);
+                    }
+                }
+                Event::Html(_) | Event::InlineHtml(_) => panic!("raw HTML got through: {ev:?}"),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn hostile_names_cannot_break_a_table() {
+        let hostile = [
+            "pipe|in|name",
+            "back`tick``s",
+            "new\nline",
+            "tab\tand\rcr",
+            "esc\u{1b}[31mred\u{1b}]0;title\u{7}",
+            "<script>alert(1)</script>",
+            "*bold* _em_ [link](http://x) ~~del~~",
+            "\\|escaped pipe",
+            "| --- |",
+            "",
+            "   ",
+            "#heading",
+            "under_score_name",
+        ];
+        let mut lines = Vec::new();
+        for (i, name) in hostile.iter().enumerate() {
+            let n = serde_json::to_string(name).unwrap();
+            lines
+                .push(format!(r#"{{"ts":"{T}","type":"agent_request","agent":{n},"success":true,"duration_ms":{i}}}"#));
+            lines.push(format!(r#"{{"ts":"{T}","type":"tool_call","tool":{n},"success":false,"duration_ms":1}}"#));
+            lines.push(format!(
+                r#"{{"ts":"{T}","type":"model_call","model":{n},"agent":{n},"success":true,"duration_ms":1}}"#
+            ));
+            lines.push(format!(r#"{{"ts":"{T}","type":"error","component":{n},"error_type":{n},"message":{n}}}"#));
+        }
+        let r = build(&fold_text(&lines.join("\n")), at(T), at(T));
+        let md = markdown::render(&r);
+        assert!(!md.contains('\u{1b}') && !md.contains('\u{7}'));
+        let tables = tables(&md);
+        let n = hostile.len();
+        // overview, agents, tools, models, cost by model, cost by agent, errors by
+        // type, by component, recent errors, sources.
+        let expected_rows = [None, Some(n), Some(n), Some(n), Some(n), Some(n), Some(n), Some(n), Some(10), Some(1)];
+        assert_eq!(tables.len(), expected_rows.len(), "{md}");
+        for (t, want) in tables.iter().zip(expected_rows) {
+            let width = t[0].len();
+            for row in t {
+                assert_eq!(row.len(), width, "a row with the wrong number of cells: {row:?}\n{md}");
+            }
+            if let Some(rows) = want {
+                assert_eq!(t.len() - 1, rows, "{t:?}");
+            }
+        }
+        // Names read back as themselves (cleaned of control characters).
+        let agents: Vec<&str> = tables[1][1..].iter().map(|row| row[0].as_str()).collect();
+        assert!(agents.contains(&"pipe|in|name"), "{agents:?}");
+        assert!(agents.contains(&"back`tick``s"));
+        assert!(agents.contains(&"*bold* _em_ [link](http://x) ~~del~~"));
+        assert!(agents.contains(&"<script>alert(1)</script>"));
+        assert!(agents.contains(&"escred"), "{agents:?}");
+        assert!(md.contains("under_score_name"), "intra-word underscores stay readable");
+    }
+
+    #[test]
+    fn report_of_the_spec_examples_renders_every_section() {
+        let r = build(&fold_text(crate::event::tests::SPEC_EXAMPLES), at("2026-11-26T21:31:00Z"), at(T));
+        let md = markdown::render(&r);
+        for section in [
+            "## System overview",
+            "## Agent performance",
+            "## Tools",
+            "## Models",
+            "## Cost breakdown",
+            "## Errors by type",
+            "## Ingest problems",
+        ] {
+            assert!(md.contains(section), "missing {section}");
+        }
+    }
+}

@@ -1,1 +1,217 @@
+//! The tailer against real files: every rotation and bad-input case.
 
+use std::io::Write;
+use std::path::Path;
+
+use super::*;
+use crate::source::LogSpec;
+
+fn ev(i: u64) -> String {
+    format!(r#"{{"ts":"2026-11-26T10:00:00Z","type":"tool_call","tool":"t{}","success":true,"duration_ms":{i}}}"#, i % 3) + "\n"
+}
+
+fn lines(range: std::ops::Range<u64>) -> String {
+    range.map(ev).collect()
+}
+
+fn append(path: &Path, text: &str) {
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+fn file_spec(path: &Path) -> Vec<LogSpec> {
+    vec![LogSpec::File(path.to_path_buf())]
+}
+
+fn events(fold: &Fold) -> u64 {
+    fold.metrics.events
+}
+
+#[test]
+fn partial_last_line_waits_for_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    let whole = ev(1);
+    let (head, tail) = whole.split_at(30);
+    append(&path, &(ev(0) + head));
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(file_spec(&path), &mut fold, 1).unwrap();
+    assert_eq!((events(&fold), fold.ingest.sources[0].malformed), (1, 0));
+    append(&path, &tail[..10]);
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 1, "still incomplete");
+    append(&path, &tail[10..]);
+    t.poll(&mut fold);
+    assert_eq!((events(&fold), fold.ingest.sources[0].malformed), (2, 0));
+    assert_eq!(fold.ingest.sources[0].bytes, std::fs::metadata(&path).unwrap().len());
+}
+
+#[test]
+fn a_log_that_does_not_exist_yet_is_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("later/events.jsonl");
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(file_spec(&path), &mut fold, 2).unwrap();
+    assert_eq!(t.poll(&mut fold), 0);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    append(&path, &lines(0..5));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 5);
+}
+
+#[test]
+fn an_unreadable_log_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_dir = dir.path().join("file");
+    std::fs::write(&not_a_dir, "").unwrap();
+    let mut fold = Fold::default();
+    let err = Tailer::open(file_spec(&not_a_dir.join("events.jsonl")), &mut fold, 1).unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(msg.starts_with("cannot read log ") && msg.contains("events.jsonl"), "{msg}");
+}
+
+#[test]
+fn copy_truncate_is_read_again_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    append(&path, &lines(0..10));
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(file_spec(&path), &mut fold, 1).unwrap();
+    // logrotate's copytruncate: the content is copied away, the file emptied in place.
+    std::fs::OpenOptions::new().write(true).truncate(true).open(&path).unwrap();
+    append(&path, &lines(10..13));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 13, "kept what was counted, read the new content");
+    assert_eq!(fold.ingest.sources[0].truncations, 1);
+    append(&path, &lines(13..15));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 15);
+}
+
+#[test]
+fn rename_rotation_finishes_the_old_file_then_follows_the_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    append(&path, &lines(0..10));
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(file_spec(&path), &mut fold, 1).unwrap();
+    // Written to the old file after our last read, then rotated away.
+    append(&path, &lines(10..15));
+    std::fs::rename(&path, dir.path().join("events.jsonl.1")).unwrap();
+    append(&path, &lines(15..18));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 18, "nothing lost, nothing doubled");
+    assert_eq!(fold.ingest.sources[0].rotations, 1);
+    append(&path, &lines(18..20));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 20);
+    let tools: u64 = fold.metrics.tools.values().map(|t| t.calls).sum();
+    assert_eq!(tools, 20);
+}
+
+#[test]
+fn rotation_inside_a_watched_directory_does_not_double_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    append(&path, &lines(0..10));
+    let spec = vec![LogSpec::Dir(dir.path().to_path_buf())];
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(spec, &mut fold, 1).unwrap();
+    append(&path, &lines(10..12));
+    // Rotated to a name that still matches *.jsonl.
+    std::fs::rename(&path, dir.path().join("events-1.jsonl")).unwrap();
+    t.poll(&mut fold);
+    append(&dir.path().join("events-1.jsonl"), &lines(12..13));
+    append(&path, &lines(13..16));
+    t.poll(&mut fold);
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 16, "{:#?}", fold.ingest.sources);
+}
+
+#[test]
+fn new_files_in_a_watched_directory_are_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    append(&dir.path().join("a.jsonl"), &lines(0..3));
+    let specs = vec![LogSpec::Dir(dir.path().to_path_buf()), LogSpec::Glob(format!("{}/*.log", dir.path().display()))];
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(specs, &mut fold, 2).unwrap();
+    assert_eq!(events(&fold), 3);
+    append(&dir.path().join("b.jsonl"), &lines(3..5));
+    append(&dir.path().join("c.log"), &lines(5..6));
+    append(&dir.path().join("ignored.txt"), &lines(6..7));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 6);
+    assert_eq!(fold.ingest.sources.len(), 3);
+    append(&dir.path().join("a.jsonl"), &lines(7..8));
+    append(&dir.path().join("b.jsonl"), &lines(8..9));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 8);
+}
+
+#[test]
+fn garbage_never_stops_the_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    let mut junk = Vec::new();
+    junk.extend_from_slice(ev(0).as_bytes());
+    junk.extend_from_slice(&vec![b'x'; MAX_LINE_BYTES + 10]);
+    junk.push(b'\n');
+    junk.extend_from_slice(b"\x00\x00\xff\xfe\n");
+    junk.extend_from_slice(format!("{}1{}\n", "[".repeat(10_000), "]".repeat(10_000)).as_bytes());
+    junk.extend_from_slice(ev(1).as_bytes());
+    std::fs::write(&path, &junk).unwrap();
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(file_spec(&path), &mut fold, 1).unwrap();
+    assert_eq!((events(&fold), fold.ingest.sources[0].malformed), (2, 3));
+    let lines: Vec<u64> = fold.ingest.recent_malformed.iter().map(|m| m.line).collect();
+    assert_eq!(lines, [2, 3, 4]);
+    // An over-long line that arrives in pieces is skipped without being buffered.
+    for _ in 0..3 {
+        append(&path, &"y".repeat(MAX_LINE_BYTES / 2));
+        t.poll(&mut fold);
+    }
+    append(&path, &format!("\n{}", ev(2)));
+    t.poll(&mut fold);
+    assert_eq!((events(&fold), fold.ingest.sources[0].malformed), (3, 4));
+    assert!(fold.ingest.recent_malformed.back().unwrap().reason.contains("longer than the limit"));
+    assert_eq!(fold.ingest.sources[0].bytes, std::fs::metadata(&path).unwrap().len());
+}
+
+#[test]
+fn parallel_first_read_equals_sequential_at_any_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    let mut body = Vec::new();
+    crate::synth::Generator::new(crate::synth::Settings { malformed_ratio: 0.02, ..Default::default() })
+        .write_lines(&mut body, 3000)
+        .unwrap();
+    // Hostile lines and an unfinished last line, for the boundaries to land on.
+    body.extend_from_slice(b"\n\n   \nnot json\n");
+    body.extend_from_slice(ev(7).as_bytes());
+    body.extend_from_slice(b"{\"partial");
+    std::fs::write(&path, &body).unwrap();
+    let mut one = Fold::default();
+    Tailer::open_in_parts(file_spec(&path), &mut one, 1, u64::MAX).unwrap();
+    for (threads, part) in [(2, 997), (3, 4096), (2, 100_000), (4, 1)] {
+        let mut many = Fold::default();
+        let mut t = Tailer::open_in_parts(file_spec(&path), &mut many, threads, part).unwrap();
+        assert_eq!(many, one, "threads {threads}, parts of {part} bytes");
+        // It continues exactly where the complete lines ended.
+        append(&path, "\"}\n");
+        t.poll(&mut many);
+        assert_eq!(many.ingest.sources[0].malformed, one.ingest.sources[0].malformed + 1);
+        std::fs::write(&path, &body).unwrap();
+    }
+}
+
+#[test]
+fn line_reader_holds_partial_lines_across_chunks() {
+    let mut fold = Fold::default();
+    let s = fold.ingest.add_source("x");
+    let mut r = LineReader::default();
+    let text = lines(0..4);
+    for piece in text.as_bytes().chunks(7) {
+        r.feed(piece, &mut fold, s);
+    }
+    assert_eq!((events(&fold), r.line_no, r.pending_len()), (4, 4, 0));
+}
