@@ -1,1 +1,173 @@
-fn main() {}
+//! The fold benchmark: cold fold of a large synthetic log against a bare
+//! serde_json parse of the same file, on one core and on all, plus peak memory.
+//!
+//! Run: `cargo bench --bench fold` (5 million events, about 1.3 GB, generated once
+//! into target/bench-data). `AJENTIK_BENCH_EVENTS=1000000` for a shorter run.
+//! It prints every figure the core issue names.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ajentik::source::LogSpec;
+use ajentik::synth::{Generator, Settings};
+use ajentik::tail::read_all;
+use ajentik::time::wall_clock;
+
+fn data_file(events: u64) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).expect("create target/bench-data");
+    let path = dir.join(format!("log-{events}.jsonl"));
+    if !path.exists() {
+        let started = Instant::now();
+        let tmp = path.with_extension("tmp");
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp).expect("create bench log"));
+        let n = Generator::new(Settings { seed: 42, malformed_ratio: 0.001, ..Settings::default() })
+            .write_lines(&mut w, events)
+            .expect("write bench log");
+        w.flush().expect("flush bench log");
+        std::fs::rename(&tmp, &path).expect("rename bench log");
+        eprintln!("generated {n} lines in {:.1}s: {}", started.elapsed().as_secs_f64(), path.display());
+    }
+    path
+}
+
+/// Lines per second of merely parsing each line into `IgnoredAny`.
+fn bare_parse(path: &Path) -> (u64, f64) {
+    let started = Instant::now();
+    let mut file = File::open(path).expect("open");
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry: Vec<u8> = Vec::new();
+    let mut lines = 0u64;
+    let mut ok = 0u64;
+    loop {
+        let n = file.read(&mut buf).expect("read");
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', chunk) {
+            let line = if carry.is_empty() {
+                &chunk[start..nl]
+            } else {
+                carry.extend_from_slice(&chunk[start..nl]);
+                &carry[..]
+            };
+            lines += 1;
+            ok += u64::from(serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok());
+            carry.clear();
+            start = nl + 1;
+        }
+        carry.extend_from_slice(&chunk[start..]);
+    }
+    std::hint::black_box(ok);
+    (lines, started.elapsed().as_secs_f64())
+}
+
+fn fold(path: &Path, threads: usize) -> (u64, f64) {
+    let started = Instant::now();
+    let (_tailer, fold) = read_all(vec![LogSpec::File(path.to_path_buf())], None, threads).expect("fold");
+    let secs = started.elapsed().as_secs_f64();
+    let lines = fold.ingest.total().lines;
+    std::hint::black_box(ajentik::report::build(&fold, wall_clock(), wall_clock()));
+    (lines, secs)
+}
+
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Folds in a fresh process, so that its peak memory is the fold's alone.
+fn rss_of_fold_in_child(path: &Path) -> u64 {
+    let out = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .args(["--rss-child", &path.to_string_lossy()])
+        .output()
+        .expect("run child");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--rss-child") {
+        let path = PathBuf::from(&args[i + 1]);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        fold(&path, threads);
+        println!("{}", peak_rss_kib());
+        return;
+    }
+    // Single measurements, for instruction counts under valgrind:
+    // `valgrind --tool=callgrind target/release/deps/fold-* --only-parse FILE`.
+    if let Some(i) = args.iter().position(|a| a == "--only-parse") {
+        println!("{:?}", bare_parse(Path::new(&args[i + 1])));
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--only-fold") {
+        println!("{:?}", fold(Path::new(&args[i + 1]), 1));
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    let events: u64 = std::env::var("AJENTIK_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000_000);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let path = data_file(events);
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!("log: {} ({events} events, {:.0} MB, {:.0} bytes a line)", path.display(), size as f64 / 1e6, size as f64 / events as f64);
+
+    // Warm the page cache so that every run reads from memory. This machine's
+    // speed varies from run to run, so each figure is the best of a few runs,
+    // taken in turns.
+    bare_parse(&path);
+    let rounds: usize = std::env::var("AJENTIK_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let (mut parse_s, mut fold1_s, mut foldn_s) = (f64::MAX, f64::MAX, f64::MAX);
+    let (mut lines, mut lines1, mut lines_n) = (0, 0, 0);
+    for _ in 0..rounds {
+        let (l, s) = bare_parse(&path);
+        (lines, parse_s) = (l, parse_s.min(s));
+        let (l, s) = fold(&path, 1);
+        (lines1, fold1_s) = (l, fold1_s.min(s));
+        let (l, s) = fold(&path, cores);
+        (lines_n, foldn_s) = (l, foldn_s.min(s));
+    }
+    let parse_rate = lines as f64 / parse_s;
+    println!("bare serde_json IgnoredAny parse, 1 thread: {:>6.2}M lines/s ({parse_s:.2}s)", parse_rate / 1e6);
+    let rate1 = lines1 as f64 / fold1_s;
+    println!(
+        "full fold, 1 thread:                       {:>6.2}M lines/s ({fold1_s:.2}s)  ratio {:.2} (target >= 0.6)",
+        rate1 / 1e6,
+        rate1 / parse_rate
+    );
+    let rate_n = lines_n as f64 / foldn_s;
+    println!(
+        "full fold, {cores} threads:                      {:>6.2}M lines/s ({foldn_s:.2}s)  ratio {:.2} (target >= 1.0)",
+        rate_n / 1e6,
+        rate_n / parse_rate
+    );
+
+    let small = data_file(events / 5);
+    let (rss_small, rss_big) = (rss_of_fold_in_child(&small), rss_of_fold_in_child(&path));
+    println!(
+        "peak RSS folding {} events: {:.1} MiB; {events} events: {:.1} MiB; ratio {:.2} (target <= 1.2)",
+        events / 5,
+        rss_small as f64 / 1024.0,
+        rss_big as f64 / 1024.0,
+        rss_big as f64 / rss_small.max(1) as f64
+    );
+
+    let started = Instant::now();
+    let (_t, f) = read_all(vec![LogSpec::File(path.clone())], None, cores).expect("fold");
+    let json = serde_json::to_string_pretty(&ajentik::report::build(&f, wall_clock(), wall_clock())).expect("json");
+    println!(
+        "monitor --export json equivalent on {:.2} GB: {:.2}s ({} bytes of JSON)",
+        size as f64 / 1e9,
+        started.elapsed().as_secs_f64(),
+        json.len()
+    );
+}

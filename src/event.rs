@@ -3,18 +3,17 @@
 //! The contract is in `docs/event-log.md`. Parsing is two steps so that the rules
 //! "a known field is checked only on the types that define it" and "an unknown
 //! type's other fields are not checked" hold: first every known field is captured
-//! leniently (any JSON value is accepted, unknown fields are skipped unparsed), then
+//! leniently (any JSON value is accepted, unknown fields are validated and skipped),
+//! then
 //! the fields the event's type defines are checked. Strings are borrowed from the
 //! line unless they contain escapes.
 
-use std::borrow::Cow;
-use std::fmt;
+mod json;
 
-use serde::Deserialize;
-use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 use crate::time::{Micros, parse_rfc3339};
+use json::{JsonError, Reader, Span, Value};
 
 /// The schema version this build reads.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -123,166 +122,91 @@ pub fn parse_line(line: &[u8]) -> LineOutcome<'_> {
     if line.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\r')) {
         return LineOutcome::Blank;
     }
-    // serde reads a struct from an array too (fields by position): only objects here.
-    if line.iter().find(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n')) != Some(&b'{') {
-        return LineOutcome::Malformed(match serde_json::from_slice::<IgnoredAny>(line) {
-            Ok(_) => "not a JSON object".into(),
-            Err(e) => json_reason(&e),
-        });
-    }
-    let raw: RawEvent<'_> = match serde_json::from_slice(line) {
-        Ok(raw) => raw,
-        Err(e) => return LineOutcome::Malformed(json_reason(&e)),
+    // One UTF-8 check for the whole line; the JSON reader relies on it.
+    let text = match std::str::from_utf8(line) {
+        Ok(text) => text,
+        Err(e) => return LineOutcome::Malformed(format!("not valid UTF-8 at byte {}", e.valid_up_to())),
     };
+    let mut raw = RawEvent::default();
+    if let Err(e) = raw.read(text) {
+        return LineOutcome::Malformed(e.to_string());
+    }
     match raw.validate() {
         Ok(outcome) => outcome,
         Err(reason) => LineOutcome::Malformed(reason),
     }
 }
 
-fn json_reason(e: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let what = match e.classify() {
-        Category::Syntax | Category::Eof => "not valid JSON",
-        Category::Data => "not a JSON object",
-        Category::Io => "unreadable",
-    };
-    // serde_json's messages are one line and name the column.
-    format!("{what}: {e}")
-}
-
-/// Any JSON value, captured without judging its type. Objects are skipped.
-#[derive(Debug, Default)]
-enum Value<'a> {
-    #[default]
-    Absent,
-    Null,
-    Bool(bool),
-    Int(i64),
-    /// An integer outside i64, or a number with a fraction or exponent.
-    OtherNumber(f64),
-    Str(Cow<'a, str>),
-    Array(Vec<Value<'a>>),
-    Object,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Value<'a> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ValueVisitor(std::marker::PhantomData))
-    }
-}
-
-struct ValueVisitor<'a>(std::marker::PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for ValueVisitor<'a> {
-    type Value = Value<'a>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_unit<E>(self) -> Result<Value<'a>, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value<'a>, E> {
-        Ok(Value::Null)
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value<'a>, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value<'a>, E> {
-        Ok(Value::Int(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value<'a>, E> {
-        Ok(i64::try_from(v).map_or(Value::OtherNumber(v as f64), Value::Int))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value<'a>, E> {
-        Ok(Value::OtherNumber(v))
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Value<'a>, E> {
-        Ok(Value::Str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value<'a>, E> {
-        Ok(Value::Str(Cow::Owned(v.to_owned())))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'a>, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Value<'a>>()? {
-            items.push(item);
+/// Declares [`RawEvent`], one lenient slot per field any v1 type defines, and the
+/// code that fills it from a line in one pass.
+macro_rules! raw_event {
+    ($($field:ident = $key:literal),* $(,)?) => {
+        #[derive(Default)]
+        struct RawEvent<'a> {
+            text: &'a str,
+            $($field: Span,)*
         }
-        Ok(Value::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'a>, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Value::Object)
-    }
+
+        impl<'a> RawEvent<'a> {
+            fn read(&mut self, text: &'a str) -> Result<(), JsonError> {
+                self.text = text;
+                let mut r = Reader::new(text);
+                r.skip_ws();
+                if !r.at(b'{') {
+                    // Valid JSON of another kind, or not JSON at all.
+                    r.skip()?;
+                    r.end()?;
+                    return Err(JsonError { what: "not a JSON object", column: 0 });
+                }
+                r.object(|r, key| {
+                    let (slot, duplicate) = match key.as_ref() {
+                        $($key => (&mut self.$field, concat!("duplicate field `", $key, "`")),)*
+                        _ => return r.skip(),
+                    };
+                    if !slot.is_absent() {
+                        return Err(r.error(duplicate));
+                    }
+                    *slot = r.capture()?;
+                    Ok(())
+                })?;
+                r.end()
+            }
+        }
+    };
 }
 
-/// Every field any v1 type defines, captured leniently. Unknown fields are skipped
-/// by serde without being parsed into values.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RawEvent<'a> {
-    #[serde(borrow)]
-    v: Value<'a>,
-    #[serde(borrow)]
-    ts: Value<'a>,
-    #[serde(borrow, rename = "type")]
-    kind: Value<'a>,
-    #[serde(borrow)]
-    trace_id: Value<'a>,
-    #[serde(borrow)]
-    span_id: Value<'a>,
-    #[serde(borrow)]
-    parent_span_id: Value<'a>,
-    #[serde(borrow)]
-    attrs: Option<&'a RawValue>,
-    #[serde(borrow)]
-    agent: Value<'a>,
-    #[serde(borrow)]
-    success: Value<'a>,
-    #[serde(borrow)]
-    duration_ms: Value<'a>,
-    #[serde(borrow)]
-    tokens: Value<'a>,
-    #[serde(borrow)]
-    cost_usd: Value<'a>,
-    #[serde(borrow)]
-    model: Value<'a>,
-    #[serde(borrow)]
-    error_type: Value<'a>,
-    #[serde(borrow)]
-    error_message: Value<'a>,
-    #[serde(borrow)]
-    tool: Value<'a>,
-    #[serde(borrow)]
-    provider: Value<'a>,
-    #[serde(borrow)]
-    input_tokens: Value<'a>,
-    #[serde(borrow)]
-    output_tokens: Value<'a>,
-    #[serde(borrow)]
-    name: Value<'a>,
-    #[serde(borrow)]
-    status: Value<'a>,
-    #[serde(borrow)]
-    component: Value<'a>,
-    #[serde(borrow)]
-    message: Value<'a>,
-    #[serde(borrow)]
-    context: Option<&'a RawValue>,
-    #[serde(borrow)]
-    process: Value<'a>,
-    #[serde(borrow)]
-    pid: Value<'a>,
-    #[serde(borrow)]
-    host: Value<'a>,
-    #[serde(borrow)]
-    started_at: Value<'a>,
-    #[serde(borrow)]
-    agents: Value<'a>,
-    #[serde(borrow)]
-    rss_bytes: Value<'a>,
-    #[serde(borrow)]
-    cpu_percent: Value<'a>,
+raw_event! {
+    v = "v",
+    ts = "ts",
+    kind = "type",
+    trace_id = "trace_id",
+    span_id = "span_id",
+    parent_span_id = "parent_span_id",
+    attrs = "attrs",
+    agent = "agent",
+    success = "success",
+    duration_ms = "duration_ms",
+    tokens = "tokens",
+    cost_usd = "cost_usd",
+    model = "model",
+    error_type = "error_type",
+    error_message = "error_message",
+    tool = "tool",
+    provider = "provider",
+    input_tokens = "input_tokens",
+    output_tokens = "output_tokens",
+    name = "name",
+    status = "status",
+    component = "component",
+    message = "message",
+    context = "context",
+    process = "process",
+    pid = "pid",
+    host = "host",
+    started_at = "started_at",
+    agents = "agents",
+    rss_bytes = "rss_bytes",
+    cpu_percent = "cpu_percent",
 }
 
 type Check<T> = Result<T, String>;
@@ -356,17 +280,16 @@ impl Fields<'_> {
         let Some(s) = self.opt_str(field, v)? else {
             return Ok(None);
         };
-        let ok = s.len() == N && s.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
-        match u128::from_str_radix(&s, 16) {
-            Ok(id) if ok => Ok(Some(id)),
+        match lower_hex(s.as_bytes()) {
+            Some(id) if s.len() == N => Ok(Some(id)),
             _ => Err(self.wrong(field, &format!("{N} lowercase hex digits"))),
         }
     }
-    fn opt_object<'a>(&self, field: &str, v: Option<&'a RawValue>) -> Check<Option<&'a str>> {
-        match v.map(RawValue::get) {
-            None => Ok(None),
-            Some(text) if text.starts_with('{') => Ok(Some(text)),
-            Some(_) => Err(self.wrong(field, "an object")),
+    fn opt_object<'a>(&self, field: &str, v: Value<'a>) -> Check<Option<&'a str>> {
+        match v {
+            Value::Absent | Value::Null => Ok(None),
+            Value::Object(text) => Ok(Some(text)),
+            _ => Err(self.wrong(field, "an object")),
         }
     }
     fn str_array<'a>(&self, field: &str, v: Value<'a>) -> Check<Vec<Cow<'a, str>>> {
@@ -384,16 +307,53 @@ impl Fields<'_> {
     }
 }
 
+/// The value of up to 32 lowercase hex digits; `None` for anything else.
+fn lower_hex(digits: &[u8]) -> Option<u128> {
+    if digits.is_empty() || digits.len() > 32 {
+        return None;
+    }
+    // A table and one check at the end: branching per digit mispredicts on
+    // random ids, and this runs up to 64 times a line.
+    const INVALID: u8 = 0xff;
+    const TABLE: [u8; 256] = {
+        let mut t = [INVALID; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'a' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
+    };
+    let mut v: u128 = 0;
+    let mut bad = 0u8;
+    for &c in digits {
+        let d = TABLE[c as usize];
+        bad |= d & 0xf0;
+        v = (v << 4) | u128::from(d & 0x0f);
+    }
+    (bad == 0).then_some(v)
+}
+
 impl<'a> RawEvent<'a> {
+    /// The value of a captured field.
+    fn val(&self, span: Span) -> Check<Value<'a>> {
+        span.value(self.text).map_err(|e| e.to_string())
+    }
+
     fn validate(self) -> Check<LineOutcome<'a>> {
-        match self.v {
+        match self.val(self.v)? {
             Value::Absent | Value::Null => {}
             Value::Int(SCHEMA_VERSION) => {}
             Value::Int(v) if v > SCHEMA_VERSION => return Ok(LineOutcome::Unsupported),
             _ => return Err("field `v` must be the integer 1 (or absent)".into()),
         }
-        let ty = match &self.kind {
-            Value::Str(s) => s.clone(),
+        let ty = match self.val(self.kind)? {
+            Value::Str(s) => s,
             Value::Absent | Value::Null => return Err("missing required field `type`".into()),
             _ => return Err("field `type` must be a string".into()),
         };
@@ -401,66 +361,66 @@ impl<'a> RawEvent<'a> {
             return Ok(LineOutcome::Unknown);
         }
         let f = Fields { ty: &ty };
-        let ts = f.opt_time("ts", self.ts)?.ok_or_else(|| f.missing("ts"))?;
-        let trace_id = f.opt_hex::<32>("trace_id", self.trace_id)?;
-        let span_id = f.opt_hex::<16>("span_id", self.span_id)?.map(|id| id as u64);
-        let parent_span_id = f.opt_hex::<16>("parent_span_id", self.parent_span_id)?.map(|id| id as u64);
-        let attrs = f.opt_object("attrs", self.attrs)?;
+        let ts = f.opt_time("ts", self.val(self.ts)?)?.ok_or_else(|| f.missing("ts"))?;
+        let trace_id = f.opt_hex::<32>("trace_id", self.val(self.trace_id)?)?;
+        let span_id = f.opt_hex::<16>("span_id", self.val(self.span_id)?)?.map(|id| id as u64);
+        let parent_span_id = f.opt_hex::<16>("parent_span_id", self.val(self.parent_span_id)?)?.map(|id| id as u64);
+        let attrs = f.opt_object("attrs", self.val(self.attrs)?)?;
         let kind = match &*ty {
             "agent_request" => Kind::AgentRequest {
-                agent: f.req_str("agent", self.agent)?,
-                success: f.req_bool("success", &self.success)?,
-                duration_ms: f.req_non_negative("duration_ms", &self.duration_ms)?,
-                tokens: f.opt_count("tokens", &self.tokens)?,
-                cost_usd: f.opt_non_negative("cost_usd", &self.cost_usd)?,
-                model: f.opt_str("model", self.model)?,
-                error_type: f.opt_str("error_type", self.error_type)?,
+                agent: f.req_str("agent", self.val(self.agent)?)?,
+                success: f.req_bool("success", &self.val(self.success)?)?,
+                duration_ms: f.req_non_negative("duration_ms", &self.val(self.duration_ms)?)?,
+                tokens: f.opt_count("tokens", &self.val(self.tokens)?)?,
+                cost_usd: f.opt_non_negative("cost_usd", &self.val(self.cost_usd)?)?,
+                model: f.opt_str("model", self.val(self.model)?)?,
+                error_type: f.opt_str("error_type", self.val(self.error_type)?)?,
             },
             "tool_call" => Kind::ToolCall {
-                tool: f.req_str("tool", self.tool)?,
-                agent: f.opt_str("agent", self.agent)?,
-                success: f.req_bool("success", &self.success)?,
-                duration_ms: f.req_non_negative("duration_ms", &self.duration_ms)?,
-                error_type: f.opt_str("error_type", self.error_type)?,
-                error_message: f.opt_str("error_message", self.error_message)?,
+                tool: f.req_str("tool", self.val(self.tool)?)?,
+                agent: f.opt_str("agent", self.val(self.agent)?)?,
+                success: f.req_bool("success", &self.val(self.success)?)?,
+                duration_ms: f.req_non_negative("duration_ms", &self.val(self.duration_ms)?)?,
+                error_type: f.opt_str("error_type", self.val(self.error_type)?)?,
+                error_message: f.opt_str("error_message", self.val(self.error_message)?)?,
             },
             "model_call" => Kind::ModelCall {
-                model: f.req_str("model", self.model)?,
-                provider: f.opt_str("provider", self.provider)?,
-                agent: f.opt_str("agent", self.agent)?,
-                success: f.req_bool("success", &self.success)?,
-                duration_ms: f.req_non_negative("duration_ms", &self.duration_ms)?,
-                input_tokens: f.opt_count("input_tokens", &self.input_tokens)?,
-                output_tokens: f.opt_count("output_tokens", &self.output_tokens)?,
-                cost_usd: f.opt_non_negative("cost_usd", &self.cost_usd)?,
+                model: f.req_str("model", self.val(self.model)?)?,
+                provider: f.opt_str("provider", self.val(self.provider)?)?,
+                agent: f.opt_str("agent", self.val(self.agent)?)?,
+                success: f.req_bool("success", &self.val(self.success)?)?,
+                duration_ms: f.req_non_negative("duration_ms", &self.val(self.duration_ms)?)?,
+                input_tokens: f.opt_count("input_tokens", &self.val(self.input_tokens)?)?,
+                output_tokens: f.opt_count("output_tokens", &self.val(self.output_tokens)?)?,
+                cost_usd: f.opt_non_negative("cost_usd", &self.val(self.cost_usd)?)?,
             },
             "span" => Kind::Span {
-                name: f.req_str("name", self.name)?,
-                agent: f.opt_str("agent", self.agent)?,
-                duration_ms: f.req_non_negative("duration_ms", &self.duration_ms)?,
-                ok: match f.req_str("status", self.status)?.as_ref() {
+                name: f.req_str("name", self.val(self.name)?)?,
+                agent: f.opt_str("agent", self.val(self.agent)?)?,
+                duration_ms: f.req_non_negative("duration_ms", &self.val(self.duration_ms)?)?,
+                ok: match f.req_str("status", self.val(self.status)?)?.as_ref() {
                     "ok" => true,
                     "error" => false,
                     _ => return Err(f.wrong("status", "\"ok\" or \"error\"")),
                 },
-                error_type: f.opt_str("error_type", self.error_type)?,
-                error_message: f.opt_str("error_message", self.error_message)?,
+                error_type: f.opt_str("error_type", self.val(self.error_type)?)?,
+                error_message: f.opt_str("error_message", self.val(self.error_message)?)?,
             },
             "error" => Kind::Error {
-                component: f.req_str("component", self.component)?,
-                error_type: f.req_str("error_type", self.error_type)?,
-                message: f.req_str("message", self.message)?,
-                agent: f.opt_str("agent", self.agent)?,
-                context: f.opt_object("context", self.context)?,
+                component: f.req_str("component", self.val(self.component)?)?,
+                error_type: f.req_str("error_type", self.val(self.error_type)?)?,
+                message: f.req_str("message", self.val(self.message)?)?,
+                agent: f.opt_str("agent", self.val(self.agent)?)?,
+                context: f.opt_object("context", self.val(self.context)?)?,
             },
             _ => Kind::Heartbeat {
-                process: f.req_str("process", self.process)?,
-                pid: f.opt_count("pid", &self.pid)?,
-                host: f.opt_str("host", self.host)?,
-                started_at: f.opt_time("started_at", self.started_at)?,
-                agents: f.str_array("agents", self.agents)?,
-                rss_bytes: f.opt_count("rss_bytes", &self.rss_bytes)?,
-                cpu_percent: f.opt_number("cpu_percent", &self.cpu_percent)?,
+                process: f.req_str("process", self.val(self.process)?)?,
+                pid: f.opt_count("pid", &self.val(self.pid)?)?,
+                host: f.opt_str("host", self.val(self.host)?)?,
+                started_at: f.opt_time("started_at", self.val(self.started_at)?)?,
+                agents: f.str_array("agents", self.val(self.agents)?)?,
+                rss_bytes: f.opt_count("rss_bytes", &self.val(self.rss_bytes)?)?,
+                cpu_percent: f.opt_number("cpu_percent", &self.val(self.cpu_percent)?)?,
             },
         };
         Ok(LineOutcome::Event(Event { ts, trace_id, span_id, parent_span_id, attrs, kind }))

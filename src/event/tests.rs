@@ -116,7 +116,7 @@ fn bad_lines_are_malformed_with_a_one_line_reason() {
         (b"[1,2]".to_vec(), "not a JSON object"),
         (b"\"str\"".to_vec(), "not a JSON object"),
         (b"{\"type\":\"error\"".to_vec(), "not valid JSON"),
-        (b"{\"ts\":\"\xff\xfe\",\"type\":\"error\"}".to_vec(), "not valid JSON"),
+        (b"{\"ts\":\"\xff\xfe\",\"type\":\"error\"}".to_vec(), "not valid UTF-8 at byte 7"),
         (b"{\"type\":\"error\"}\x00".to_vec(), "not valid JSON"),
         (b"{}".to_vec(), "missing required field `type`"),
         (br#"{"type":5}"#.to_vec(), "`type` must be a string"),

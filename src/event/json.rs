@@ -1,0 +1,661 @@
+//! A strict, single-pass JSON reader specialised for event lines.
+//!
+//! Why not serde_json: folding a log must be faster than merely parsing it with
+//! serde_json (see the fold benchmark), and serde's visitor machinery costs more per
+//! field than the whole fold may spend. This reader validates the full JSON
+//! grammar (RFC 8259: strings, escapes, numbers, literals, nesting) in one pass,
+//! captures only the fields the event format knows, and skips the rest without
+//! building anything. It is checked against serde_json on valid and mutated input
+//! by the tests in `tests.rs`.
+//!
+//! The input is a `&str`: UTF-8 is validated once for the whole line beforehand,
+//! which also makes every slice taken between ASCII delimiters valid UTF-8.
+
+use std::borrow::Cow;
+
+/// Nesting deeper than this is rejected, as serde_json does.
+const MAX_DEPTH: u32 = 128;
+
+/// Any JSON value of a known field, captured without judging its type.
+#[derive(Debug, Default)]
+pub(super) enum Value<'a> {
+    #[default]
+    Absent,
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// An integer outside i64, or a number with a fraction or exponent.
+    OtherNumber(f64),
+    Str(Cow<'a, str>),
+    Array(Vec<Value<'a>>),
+    /// An object, as its raw (validated) JSON text.
+    Object(&'a str),
+}
+
+/// What kind of value a [`Span`] holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) enum Shape {
+    #[default]
+    Absent,
+    Null,
+    True,
+    False,
+    Number,
+    /// A string without escapes: its content is the text between the quotes.
+    PlainString,
+    EscapedString,
+    Array,
+    Object,
+}
+
+/// Where a validated value stands in the line, and what it is. Capturing spans
+/// instead of values keeps the first pass free of allocation and moves; a value
+/// is built later, only if its event type reads that field.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Span {
+    start: u32,
+    end: u32,
+    pub shape: Shape,
+}
+
+impl Span {
+    pub fn is_absent(self) -> bool {
+        self.shape == Shape::Absent
+    }
+
+    /// The value of this span of `text` (the line it was captured from).
+    pub fn value(self, text: &str) -> Res<Value<'_>> {
+        let (start, end) = (self.start as usize, self.end as usize);
+        Ok(match self.shape {
+            Shape::Absent => Value::Absent,
+            Shape::Null => Value::Null,
+            Shape::True => Value::Bool(true),
+            Shape::False => Value::Bool(false),
+            Shape::PlainString => Value::Str(Cow::Borrowed(&text[start + 1..end - 1])),
+            Shape::Object => Value::Object(&text[start..end]),
+            Shape::Number | Shape::EscapedString | Shape::Array => {
+                let mut r = Reader::new(text);
+                r.pos = start;
+                r.value()?
+            }
+        })
+    }
+}
+
+/// Why a line is not valid JSON, with the byte column it was noticed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct JsonError {
+    pub what: &'static str,
+    pub column: usize,
+}
+
+impl std::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.column {
+            0 => f.write_str(self.what),
+            column => write!(f, "not valid JSON: {} at column {column}", self.what),
+        }
+    }
+}
+
+type Res<T> = Result<T, JsonError>;
+
+/// A cursor over one line.
+pub(super) struct Reader<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    pos: usize,
+    depth: u32,
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Marks (in the high bit of each byte) the bytes of `w` that end a plain run of
+/// string content: '"', '\\' or a control character. The lowest mark is exact.
+#[inline]
+fn specials(w: u64) -> u64 {
+    let quote = w ^ (LO * u64::from(b'"'));
+    let backslash = w ^ (LO * u64::from(b'\\'));
+    let zero = |v: u64| v.wrapping_sub(LO) & !v;
+    (zero(quote) | zero(backslash) | (w.wrapping_sub(LO * 0x20) & !w)) & HI
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Reader { text, b: text.as_bytes(), pos: 0, depth: 0 }
+    }
+
+    /// An error noticed at the current position.
+    pub fn error(&self, what: &'static str) -> JsonError {
+        JsonError { what, column: self.pos + 1 }
+    }
+
+    fn err<T>(&self, what: &'static str) -> Res<T> {
+        Err(self.error(what))
+    }
+
+    /// Whether the next byte is `c`.
+    pub fn at(&self, c: u8) -> bool {
+        self.peek() == Some(c)
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    #[inline]
+    pub fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    #[inline]
+    fn expect(&mut self, c: u8, what: &'static str) -> Res<()> {
+        self.skip_ws();
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            self.err(what)
+        }
+    }
+
+    /// After the top-level value: only whitespace may follow.
+    pub fn end(&mut self) -> Res<()> {
+        self.skip_ws();
+        if self.pos == self.b.len() { Ok(()) } else { self.err("trailing characters") }
+    }
+
+    /// Reads the members of an object whose '{' is next, handing each key to
+    /// `member`, which must consume the value (with [`Reader::value`] or
+    /// [`Reader::skip`]).
+    pub fn object(&mut self, mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Res<()>) -> Res<()> {
+        self.expect(b'{', "expected '{'")?;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return self.err("expected a string key");
+            }
+            let key = self.string()?;
+            self.expect(b':', "expected ':'")?;
+            self.skip_ws();
+            member(self, key)?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return self.err("expected ',' or '}'"),
+            }
+        }
+    }
+
+    /// Validates and skips any value, returning where it stands and its shape.
+    pub fn capture(&mut self) -> Res<Span> {
+        let start = self.pos;
+        let shape = match self.peek() {
+            Some(b'"') => {
+                if self.skip_string()? {
+                    Shape::EscapedString
+                } else {
+                    Shape::PlainString
+                }
+            }
+            Some(b'{') => {
+                self.skip()?;
+                Shape::Object
+            }
+            Some(b'[') => {
+                self.skip()?;
+                Shape::Array
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                self.number_text()?;
+                Shape::Number
+            }
+            _ => match self.value()? {
+                Value::Null => Shape::Null,
+                Value::Bool(true) => Shape::True,
+                _ => Shape::False,
+            },
+        };
+        Ok(Span { start: start as u32, end: self.pos as u32, shape })
+    }
+
+    /// Validates and skips a string whose '"' is next; returns whether it had escapes.
+    fn skip_string(&mut self) -> Res<bool> {
+        self.pos += 1;
+        let mut escaped = false;
+        loop {
+            self.scan_plain();
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(escaped);
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    self.pos += 1;
+                    match self.peek() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.pos += 1,
+                        Some(b'u') => {
+                            self.pos += 1;
+                            self.hex4()?;
+                        }
+                        _ => return self.err("invalid escape"),
+                    }
+                }
+                Some(_) => return self.err("control character in string"),
+                None => return self.err("unterminated string"),
+            }
+        }
+    }
+
+    /// Reads a string whose '"' is next; borrowed unless it has escapes.
+    fn string(&mut self) -> Res<Cow<'a, str>> {
+        self.pos += 1;
+        let start = self.pos;
+        loop {
+            self.scan_plain();
+            match self.peek() {
+                Some(b'"') => {
+                    let s = &self.text[start..self.pos];
+                    self.pos += 1;
+                    return Ok(Cow::Borrowed(s));
+                }
+                Some(b'\\') => return self.string_with_escapes(start),
+                Some(_) => return self.err("control character in string"),
+                None => return self.err("unterminated string"),
+            }
+        }
+    }
+
+    /// Advances over string content up to the next '"', '\\' or control character.
+    #[inline]
+    fn scan_plain(&mut self) {
+        while self.pos + 8 <= self.b.len() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&self.b[self.pos..self.pos + 8]);
+            let marks = specials(u64::from_le_bytes(word));
+            if marks != 0 {
+                self.pos += (marks.trailing_zeros() / 8) as usize;
+                return;
+            }
+            self.pos += 8;
+        }
+        while let Some(c) = self.peek() {
+            if c == b'"' || c == b'\\' || c < 0x20 {
+                return;
+            }
+            self.pos += 1;
+        }
+    }
+
+    fn string_with_escapes(&mut self, start: usize) -> Res<Cow<'a, str>> {
+        let mut out = String::with_capacity(self.pos - start + 16);
+        out.push_str(&self.text[start..self.pos]);
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let c = match self.peek() {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            self.pos += 1;
+                            out.push(self.unicode_escape()?);
+                            continue;
+                        }
+                        _ => return self.err("invalid escape"),
+                    };
+                    self.pos += 1;
+                    out.push(c);
+                }
+                Some(c) if c < 0x20 => return self.err("control character in string"),
+                Some(_) => {
+                    let run = self.pos;
+                    self.scan_plain();
+                    out.push_str(&self.text[run..self.pos]);
+                }
+                None => return self.err("unterminated string"),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Res<u32> {
+        let digits = self.b.get(self.pos..self.pos + 4).ok_or(JsonError { what: "invalid \\u escape", column: self.pos + 1 })?;
+        let mut v = 0u32;
+        for &d in digits {
+            let n = match d {
+                b'0'..=b'9' => d - b'0',
+                b'a'..=b'f' => d - b'a' + 10,
+                b'A'..=b'F' => d - b'A' + 10,
+                _ => return self.err("invalid \\u escape"),
+            };
+            v = v * 16 + u32::from(n);
+        }
+        self.pos += 4;
+        Ok(v)
+    }
+
+    /// The character of a `\uXXXX` escape (its `\u` consumed), joining a surrogate
+    /// pair. A lone surrogate, valid JSON but not a character, reads as U+FFFD.
+    fn unicode_escape(&mut self) -> Res<char> {
+        let first = self.hex4()?;
+        if (0xD800..0xDC00).contains(&first) && self.b.get(self.pos..self.pos + 2) == Some(b"\\u") {
+            let save = self.pos;
+            self.pos += 2;
+            let second = self.hex4()?;
+            if (0xDC00..0xE000).contains(&second) {
+                let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                return Ok(char::from_u32(c).unwrap_or('\u{fffd}'));
+            }
+            self.pos = save;
+        }
+        Ok(char::from_u32(first).unwrap_or('\u{fffd}'))
+    }
+
+    /// Scans a number per the JSON grammar; returns its text and whether it has a
+    /// fraction or exponent.
+    fn number_text(&mut self) -> Res<(&'a str, bool)> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return self.err("invalid number"),
+        }
+        let mut float = false;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            float = true;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return self.err("invalid number");
+            }
+            self.digits();
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            float = true;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return self.err("invalid number");
+            }
+            self.digits();
+        }
+        Ok((&self.text[start..self.pos], float))
+    }
+
+    #[inline]
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn number(&mut self) -> Res<Value<'a>> {
+        let start = self.pos;
+        let (text, float) = self.number_text()?;
+        if !float && text.len() <= 18 {
+            // At most 18 digits always fits: the common case, without a slow parse.
+            let (neg, digits) = text.strip_prefix('-').map_or((false, text), |d| (true, d));
+            let mut v: i64 = 0;
+            for d in digits.bytes() {
+                v = v * 10 + i64::from(d - b'0');
+            }
+            return Ok(Value::Int(if neg { -v } else { v }));
+        }
+        if !float && let Ok(v) = text.parse::<i64>() {
+            return Ok(Value::Int(v));
+        }
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(Value::OtherNumber(v)),
+            _ => Err(JsonError { what: "number out of range", column: start + 1 }),
+        }
+    }
+
+    fn literal(&mut self, word: &'static [u8], value: Value<'a>) -> Res<Value<'a>> {
+        if self.b.get(self.pos..self.pos + word.len()) == Some(word) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            self.err("invalid literal")
+        }
+    }
+
+    fn nest(&mut self) -> Res<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH { self.err("nested too deeply") } else { Ok(()) }
+    }
+
+    /// Reads any value (whitespace before it already skipped).
+    pub fn value(&mut self) -> Res<Value<'a>> {
+        match self.peek() {
+            Some(b'"') => Ok(Value::Str(self.string()?)),
+            Some(b'{') => {
+                let start = self.pos;
+                self.skip()?;
+                Ok(Value::Object(&self.text[start..self.pos]))
+            }
+            Some(b'[') => {
+                self.nest()?;
+                self.pos += 1;
+                let mut items = Vec::new();
+                self.skip_ws();
+                if self.peek() == Some(b']') {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        self.skip_ws();
+                        items.push(self.value()?);
+                        self.skip_ws();
+                        match self.peek() {
+                            Some(b',') => self.pos += 1,
+                            Some(b']') => {
+                                self.pos += 1;
+                                break;
+                            }
+                            _ => return self.err("expected ',' or ']'"),
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Ok(Value::Array(items))
+            }
+            Some(b't') => self.literal(b"true", Value::Bool(true)),
+            Some(b'f') => self.literal(b"false", Value::Bool(false)),
+            Some(b'n') => self.literal(b"null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            None => self.err("unexpected end of line"),
+            Some(_) => self.err("expected a value"),
+        }
+    }
+
+    /// Validates and skips any value without building it. Numbers are checked
+    /// against the grammar but not converted, so an out-of-range number in a
+    /// field nobody reads does not make a line malformed.
+    pub fn skip(&mut self) -> Res<()> {
+        match self.peek() {
+            Some(b'"') => {
+                self.skip_string()?;
+            }
+            Some(b'{') => {
+                self.nest()?;
+                self.object(|r, _| {
+                    r.skip_ws();
+                    r.skip()
+                })?;
+                self.depth -= 1;
+            }
+            Some(b'[') => {
+                self.nest()?;
+                self.pos += 1;
+                self.skip_ws();
+                if self.peek() == Some(b']') {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        self.skip_ws();
+                        self.skip()?;
+                        self.skip_ws();
+                        match self.peek() {
+                            Some(b',') => self.pos += 1,
+                            Some(b']') => {
+                                self.pos += 1;
+                                break;
+                            }
+                            _ => return self.err("expected ',' or ']'"),
+                        }
+                    }
+                }
+                self.depth -= 1;
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                self.number_text()?;
+            }
+            _ => {
+                self.value()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{Generator, Rng, Settings};
+
+    fn accepts(text: &str) -> Res<()> {
+        let mut r = Reader::new(text);
+        r.skip_ws();
+        r.skip()?;
+        r.end()
+    }
+
+    /// Our verdict must match serde_json's, except where RFC 8259 and serde_json
+    /// part: a lone surrogate escape (valid JSON text, read as U+FFFD here) and a
+    /// number too large for f64 in a value nobody converts.
+    fn agree(text: &str) {
+        let ours = accepts(text);
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(_) => assert!(ours.is_ok(), "we reject what serde_json accepts: {text:?}: {ours:?}"),
+            Err(e) => {
+                let msg = e.to_string();
+                if !(msg.contains("surrogate") || msg.contains("number out of range") || msg.contains("recursion limit")) {
+                    assert!(ours.is_err(), "we accept what serde_json rejects ({msg}): {text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_hand_picked_cases() {
+        for text in [
+            "{}", "[]", "{\"a\":1}", " { \"a\" : [ 1 , 2.5e-3 , -0 , true , false , null , \"x\" ] } ",
+            "{\"a\":1,}", "{,}", "{\"a\"}", "{\"a\":}", "{a:1}", "[1,]", "[,1]", "01", "-", "-01", "1.", ".5",
+            "1e", "1e+", "1E+5", "2.", "\"\\u00e9\"", "\"\\ud83d\\ude00\"", "\"\\x\"", "\"\\u12\"", "\"\t\"",
+            "\"a\nb\"", "tru", "nul", "falsey", "{\"a\":1}x", "{\"a\":1} ", "\"\\/\"", "[1 2]", "{\"a\" 1}",
+            "123456789012345678901234567890", "-9223372036854775809", "\"abc", "", "   ", "{\"a\":\"b\\\"c\"}",
+            "{\"\\u0061\":1}", "[[[[]]]]", "{\"a\":{\"b\":{}}}", "\u{feff}{}",
+        ] {
+            agree(text);
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_mutated_event_lines() {
+        let mut out = Vec::new();
+        Generator::new(Settings { malformed_ratio: 0.0, ..Settings::default() }).write_lines(&mut out, 400).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut rng = Rng::new(99);
+        const INSERTS: &[u8] = b"{}[]\",:\\ \t0123456789.eE+-tfnaux/\x01\x7f";
+        let mut cases = 0;
+        for line in text.lines() {
+            agree(line);
+            for _ in 0..40 {
+                let mut bytes = line.as_bytes().to_vec();
+                let at = rng.below(bytes.len());
+                match rng.below(4) {
+                    0 => {
+                        bytes.remove(at);
+                    }
+                    1 => bytes.insert(at, INSERTS[rng.below(INSERTS.len())]),
+                    2 => bytes[at] = INSERTS[rng.below(INSERTS.len())],
+                    _ => bytes.truncate(at),
+                }
+                if let Ok(mutated) = String::from_utf8(bytes) {
+                    agree(&mutated);
+                    cases += 1;
+                }
+            }
+        }
+        assert!(cases > 10_000);
+    }
+
+    #[test]
+    fn reads_values_as_serde_json_does() {
+        let text = r#"{"s":"a\"b\u00e9\ud83d\ude00","i":-42,"big":18446744073709551615,"f":1.5e3,"o":{"x":[1,{"y":null}]},"a":["p","q"]}"#;
+        let mut r = Reader::new(text);
+        let mut seen = Vec::new();
+        r.object(|r, key| {
+            seen.push((key.into_owned(), format!("{:?}", r.value()?)));
+            Ok(())
+        })
+        .unwrap();
+        r.end().unwrap();
+        let want = [
+            ("s", "Str(\"a\\\"bé😀\")"),
+            ("i", "Int(-42)"),
+            ("big", "OtherNumber(1.8446744073709552e19)"),
+            ("f", "OtherNumber(1500.0)"),
+            ("o", "Object(\"{\\\"x\\\":[1,{\\\"y\\\":null}]}\")"),
+            ("a", "Array([Str(\"p\"), Str(\"q\")])"),
+        ];
+        for ((k, v), (wk, wv)) in seen.iter().zip(want) {
+            assert_eq!((k.as_str(), v.as_str()), (wk, wv));
+        }
+        assert!(matches!(Reader::new("\"\\ud800\"").value(), Ok(Value::Str(s)) if s == "\u{fffd}"));
+        assert!(Reader::new("1e999").value().is_err());
+    }
+
+    #[test]
+    fn special_byte_scan_finds_the_first_one() {
+        for (i, c) in [b'"', b'\\', 0u8, 0x1f].into_iter().enumerate() {
+            for at in 0..8 {
+                let mut w = [b'a'; 8];
+                w[at] = c;
+                if at < 7 {
+                    w[7] = [b'"', b'\\', 0x01, b'"'][i];
+                }
+                let marks = specials(u64::from_le_bytes(w));
+                assert_eq!(marks.trailing_zeros() / 8, at as u32);
+            }
+        }
+        assert_eq!(specials(u64::from_le_bytes(*b"abc~\x7f\xc3\xa9 ")), 0);
+    }
+}
