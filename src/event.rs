@@ -127,8 +127,8 @@ pub fn parse_line(line: &[u8]) -> LineOutcome<'_> {
         Ok(text) => text,
         Err(e) => return LineOutcome::Malformed(format!("not valid UTF-8 at byte {}", e.valid_up_to())),
     };
-    let mut raw = RawEvent::default();
-    if let Err(e) = raw.read(text) {
+    let mut raw = RawEvent { text, spans: [Span::default(); FIELD_COUNT] };
+    if let Err(e) = raw.read() {
         return LineOutcome::Malformed(e.to_string());
     }
     match raw.validate() {
@@ -137,45 +137,34 @@ pub fn parse_line(line: &[u8]) -> LineOutcome<'_> {
     }
 }
 
-/// Declares [`RawEvent`], one lenient slot per field any v1 type defines, and the
-/// code that fills it from a line in one pass.
-macro_rules! raw_event {
+/// Declares the fields any v1 type defines: an index for each ([`F`]), their
+/// keys, and the lookup from key to index.
+macro_rules! fields {
     ($($field:ident = $key:literal),* $(,)?) => {
-        #[derive(Default)]
-        struct RawEvent<'a> {
-            text: &'a str,
-            $($field: Span,)*
+        /// A known field, as an index into [`RawEvent::spans`].
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy)]
+        enum F {
+            $($field,)*
         }
 
-        impl<'a> RawEvent<'a> {
-            fn read(&mut self, text: &'a str) -> Result<(), JsonError> {
-                self.text = text;
-                let mut r = Reader::new(text);
-                r.skip_ws();
-                if !r.at(b'{') {
-                    // Valid JSON of another kind, or not JSON at all.
-                    r.skip()?;
-                    r.end()?;
-                    return Err(JsonError { what: "not a JSON object", column: 0 });
-                }
-                r.object(|r, key| {
-                    let (slot, duplicate) = match key.as_ref() {
-                        $($key => (&mut self.$field, concat!("duplicate field `", $key, "`")),)*
-                        _ => return r.skip(),
-                    };
-                    if !slot.is_absent() {
-                        return Err(r.error(duplicate));
-                    }
-                    *slot = r.capture()?;
-                    Ok(())
-                })?;
-                r.end()
+        /// The keys of the known fields, by [`F`].
+        const KEYS: &[&str] = &[$($key,)*];
+
+        /// The same keys, quoted, for comparing eight bytes at a time.
+        const KEY_PATTERNS: &[json::KeyPattern] = &[$(json::KeyPattern::new($key),)*];
+
+        /// The index of a known key.
+        fn field_index(key: &str) -> Option<usize> {
+            match key {
+                $($key => Some(F::$field as usize),)*
+                _ => None,
             }
         }
     };
 }
 
-raw_event! {
+fields! {
     v = "v",
     ts = "ts",
     kind = "type",
@@ -209,14 +198,45 @@ raw_event! {
     cpu_percent = "cpu_percent",
 }
 
+const FIELD_COUNT: usize = KEYS.len();
+
+thread_local! {
+    /// Which key followed each key in the last line read on this thread (see
+    /// `json::KeyOrder`): writers emit keys in a steady order, so the next key
+    /// is usually known before it is read.
+    static KEY_ORDER: json::KeyOrder<FIELD_COUNT> = const { json::KeyOrder::new() };
+}
+
+/// Where each known field stands in a line: the first pass over it.
+struct RawEvent<'a> {
+    text: &'a str,
+    spans: [Span; FIELD_COUNT],
+}
+
+impl<'a> RawEvent<'a> {
+    /// Fills `spans` from `text`, in place (the struct is large to move).
+    fn read(&mut self) -> Result<(), JsonError> {
+        let mut r = Reader::new(self.text);
+        r.skip_ws();
+        if !r.at(b'{') {
+            // Valid JSON of another kind, or not JSON at all.
+            r.skip()?;
+            r.end()?;
+            return Err(JsonError { what: "not a JSON object", column: 0, key: None });
+        }
+        KEY_ORDER.with(|order| r.capture_object(KEY_PATTERNS, field_index, order, &mut self.spans))?;
+        r.end()
+    }
+}
+
 type Check<T> = Result<T, String>;
 
 /// The field checks. `ty` names the event type in messages.
-struct Fields<'t> {
-    ty: &'t str,
+struct Fields {
+    ty: &'static str,
 }
 
-impl Fields<'_> {
+impl Fields {
     fn missing(&self, field: &str) -> String {
         format!("{}: missing required field `{field}`", self.ty)
     }
@@ -280,8 +300,8 @@ impl Fields<'_> {
         let Some(s) = self.opt_str(field, v)? else {
             return Ok(None);
         };
-        match lower_hex(s.as_bytes()) {
-            Some(id) if s.len() == N => Ok(Some(id)),
+        match lower_hex::<N>(s.as_bytes()) {
+            Some(id) => Ok(Some(id)),
             _ => Err(self.wrong(field, &format!("{N} lowercase hex digits"))),
         }
     }
@@ -307,120 +327,143 @@ impl Fields<'_> {
     }
 }
 
-/// The value of up to 32 lowercase hex digits; `None` for anything else.
-fn lower_hex(digits: &[u8]) -> Option<u128> {
-    if digits.is_empty() || digits.len() > 32 {
+/// The value of 8 lowercase hex digits (first digit most significant), or `None`
+/// if any byte is not one: eight bytes at a time, since ids are up to 64 digits
+/// a line and every line has them.
+fn hex8(chunk: [u8; 8]) -> Option<u32> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let x = u64::from_le_bytes(chunk);
+    // For bytes below 0x80: the high bit of ge(x, a) is set where x >= a.
+    let ge = |a: u64| ((x | HI).wrapping_sub(LO * a)) & HI;
+    let le = |b: u64| ((LO * b | HI).wrapping_sub(x & !HI)) & HI;
+    let digit = ge(0x30) & le(0x39);
+    let lower = ge(0x61) & le(0x66);
+    if x & HI != 0 || (digit | lower) != HI {
         return None;
     }
-    // A table and one check at the end: branching per digit mispredicts on
-    // random ids, and this runs up to 64 times a line.
-    const INVALID: u8 = 0xff;
-    const TABLE: [u8; 256] = {
-        let mut t = [INVALID; 256];
-        let mut i = 0;
-        while i < 10 {
-            t[b'0' as usize + i] = i as u8;
-            i += 1;
-        }
-        let mut i = 0;
-        while i < 6 {
-            t[b'a' as usize + i] = 10 + i as u8;
-            i += 1;
-        }
-        t
-    };
+    let nibbles = (x & (LO * 0x0f)) + (lower >> 7) * 9;
+    let mut n = nibbles.swap_bytes();
+    n = (n | (n >> 4)) & 0x00ff_00ff_00ff_00ff;
+    n = (n | (n >> 8)) & 0x0000_ffff_0000_ffff;
+    n = (n | (n >> 16)) & 0x0000_0000_ffff_ffff;
+    Some(n as u32)
+}
+
+/// The value of exactly `N` (8, 16, 24 or 32) lowercase hex digits; `None` for
+/// anything else.
+fn lower_hex<const N: usize>(digits: &[u8]) -> Option<u128> {
+    let digits: &[u8; N] = digits.try_into().ok()?;
     let mut v: u128 = 0;
-    let mut bad = 0u8;
-    for &c in digits {
-        let d = TABLE[c as usize];
-        bad |= d & 0xf0;
-        v = (v << 4) | u128::from(d & 0x0f);
+    let mut bad = false;
+    for chunk in digits.as_chunks::<8>().0 {
+        let word = hex8(*chunk);
+        bad |= word.is_none();
+        v = (v << 32) | u128::from(word.unwrap_or(0));
     }
-    (bad == 0).then_some(v)
+    (!bad && N % 8 == 0).then_some(v)
 }
 
 impl<'a> RawEvent<'a> {
     /// The value of a captured field.
-    fn val(&self, span: Span) -> Check<Value<'a>> {
-        span.value(self.text).map_err(|e| e.to_string())
+    /// The value of a known field. Inlined, so that every field's read has its
+    /// own branch on the value's shape, which is then nearly always predicted.
+    #[inline(always)]
+    fn val(&self, field: F) -> Check<Value<'a>> {
+        self.spans[field as usize].value(self.text).map_err(|e| e.to_string())
     }
 
-    fn validate(self) -> Check<LineOutcome<'a>> {
-        match self.val(self.v)? {
+    fn validate(&self) -> Check<LineOutcome<'a>> {
+        match self.val(F::v)? {
             Value::Absent | Value::Null => {}
             Value::Int(SCHEMA_VERSION) => {}
             Value::Int(v) if v > SCHEMA_VERSION => return Ok(LineOutcome::Unsupported),
             _ => return Err("field `v` must be the integer 1 (or absent)".into()),
         }
-        let ty = match self.val(self.kind)? {
+        let ty = match self.val(F::kind)? {
             Value::Str(s) => s,
             Value::Absent | Value::Null => return Err("missing required field `type`".into()),
             _ => return Err("field `type` must be a string".into()),
         };
-        if !matches!(&*ty, "agent_request" | "tool_call" | "model_call" | "span" | "error" | "heartbeat") {
-            return Ok(LineOutcome::Unknown);
+        #[derive(Clone, Copy)]
+        enum Type {
+            AgentRequest,
+            ToolCall,
+            ModelCall,
+            Span,
+            Error,
+            Heartbeat,
         }
-        let f = Fields { ty: &ty };
-        let ts = f.opt_time("ts", self.val(self.ts)?)?.ok_or_else(|| f.missing("ts"))?;
-        let trace_id = f.opt_hex::<32>("trace_id", self.val(self.trace_id)?)?;
-        let span_id = f.opt_hex::<16>("span_id", self.val(self.span_id)?)?.map(|id| id as u64);
-        let parent_span_id = f.opt_hex::<16>("parent_span_id", self.val(self.parent_span_id)?)?.map(|id| id as u64);
-        let attrs = f.opt_object("attrs", self.val(self.attrs)?)?;
-        let kind = match &*ty {
-            "agent_request" => Kind::AgentRequest {
-                agent: f.req_str("agent", self.val(self.agent)?)?,
-                success: f.req_bool("success", &self.val(self.success)?)?,
-                duration_ms: f.req_non_negative("duration_ms", &self.val(self.duration_ms)?)?,
-                tokens: f.opt_count("tokens", &self.val(self.tokens)?)?,
-                cost_usd: f.opt_non_negative("cost_usd", &self.val(self.cost_usd)?)?,
-                model: f.opt_str("model", self.val(self.model)?)?,
-                error_type: f.opt_str("error_type", self.val(self.error_type)?)?,
+        let (ty, name) = match &*ty {
+            "agent_request" => (Type::AgentRequest, "agent_request"),
+            "tool_call" => (Type::ToolCall, "tool_call"),
+            "model_call" => (Type::ModelCall, "model_call"),
+            "span" => (Type::Span, "span"),
+            "error" => (Type::Error, "error"),
+            "heartbeat" => (Type::Heartbeat, "heartbeat"),
+            _ => return Ok(LineOutcome::Unknown),
+        };
+        let f = Fields { ty: name };
+        let ts = f.opt_time("ts", self.val(F::ts)?)?.ok_or_else(|| f.missing("ts"))?;
+        let trace_id = f.opt_hex::<32>("trace_id", self.val(F::trace_id)?)?;
+        let span_id = f.opt_hex::<16>("span_id", self.val(F::span_id)?)?.map(|id| id as u64);
+        let parent_span_id = f.opt_hex::<16>("parent_span_id", self.val(F::parent_span_id)?)?.map(|id| id as u64);
+        let attrs = f.opt_object("attrs", self.val(F::attrs)?)?;
+        let kind = match ty {
+            Type::AgentRequest => Kind::AgentRequest {
+                agent: f.req_str("agent", self.val(F::agent)?)?,
+                success: f.req_bool("success", &self.val(F::success)?)?,
+                duration_ms: f.req_non_negative("duration_ms", &self.val(F::duration_ms)?)?,
+                tokens: f.opt_count("tokens", &self.val(F::tokens)?)?,
+                cost_usd: f.opt_non_negative("cost_usd", &self.val(F::cost_usd)?)?,
+                model: f.opt_str("model", self.val(F::model)?)?,
+                error_type: f.opt_str("error_type", self.val(F::error_type)?)?,
             },
-            "tool_call" => Kind::ToolCall {
-                tool: f.req_str("tool", self.val(self.tool)?)?,
-                agent: f.opt_str("agent", self.val(self.agent)?)?,
-                success: f.req_bool("success", &self.val(self.success)?)?,
-                duration_ms: f.req_non_negative("duration_ms", &self.val(self.duration_ms)?)?,
-                error_type: f.opt_str("error_type", self.val(self.error_type)?)?,
-                error_message: f.opt_str("error_message", self.val(self.error_message)?)?,
+            Type::ToolCall => Kind::ToolCall {
+                tool: f.req_str("tool", self.val(F::tool)?)?,
+                agent: f.opt_str("agent", self.val(F::agent)?)?,
+                success: f.req_bool("success", &self.val(F::success)?)?,
+                duration_ms: f.req_non_negative("duration_ms", &self.val(F::duration_ms)?)?,
+                error_type: f.opt_str("error_type", self.val(F::error_type)?)?,
+                error_message: f.opt_str("error_message", self.val(F::error_message)?)?,
             },
-            "model_call" => Kind::ModelCall {
-                model: f.req_str("model", self.val(self.model)?)?,
-                provider: f.opt_str("provider", self.val(self.provider)?)?,
-                agent: f.opt_str("agent", self.val(self.agent)?)?,
-                success: f.req_bool("success", &self.val(self.success)?)?,
-                duration_ms: f.req_non_negative("duration_ms", &self.val(self.duration_ms)?)?,
-                input_tokens: f.opt_count("input_tokens", &self.val(self.input_tokens)?)?,
-                output_tokens: f.opt_count("output_tokens", &self.val(self.output_tokens)?)?,
-                cost_usd: f.opt_non_negative("cost_usd", &self.val(self.cost_usd)?)?,
+            Type::ModelCall => Kind::ModelCall {
+                model: f.req_str("model", self.val(F::model)?)?,
+                provider: f.opt_str("provider", self.val(F::provider)?)?,
+                agent: f.opt_str("agent", self.val(F::agent)?)?,
+                success: f.req_bool("success", &self.val(F::success)?)?,
+                duration_ms: f.req_non_negative("duration_ms", &self.val(F::duration_ms)?)?,
+                input_tokens: f.opt_count("input_tokens", &self.val(F::input_tokens)?)?,
+                output_tokens: f.opt_count("output_tokens", &self.val(F::output_tokens)?)?,
+                cost_usd: f.opt_non_negative("cost_usd", &self.val(F::cost_usd)?)?,
             },
-            "span" => Kind::Span {
-                name: f.req_str("name", self.val(self.name)?)?,
-                agent: f.opt_str("agent", self.val(self.agent)?)?,
-                duration_ms: f.req_non_negative("duration_ms", &self.val(self.duration_ms)?)?,
-                ok: match f.req_str("status", self.val(self.status)?)?.as_ref() {
+            Type::Span => Kind::Span {
+                name: f.req_str("name", self.val(F::name)?)?,
+                agent: f.opt_str("agent", self.val(F::agent)?)?,
+                duration_ms: f.req_non_negative("duration_ms", &self.val(F::duration_ms)?)?,
+                ok: match f.req_str("status", self.val(F::status)?)?.as_ref() {
                     "ok" => true,
                     "error" => false,
                     _ => return Err(f.wrong("status", "\"ok\" or \"error\"")),
                 },
-                error_type: f.opt_str("error_type", self.val(self.error_type)?)?,
-                error_message: f.opt_str("error_message", self.val(self.error_message)?)?,
+                error_type: f.opt_str("error_type", self.val(F::error_type)?)?,
+                error_message: f.opt_str("error_message", self.val(F::error_message)?)?,
             },
-            "error" => Kind::Error {
-                component: f.req_str("component", self.val(self.component)?)?,
-                error_type: f.req_str("error_type", self.val(self.error_type)?)?,
-                message: f.req_str("message", self.val(self.message)?)?,
-                agent: f.opt_str("agent", self.val(self.agent)?)?,
-                context: f.opt_object("context", self.val(self.context)?)?,
+            Type::Error => Kind::Error {
+                component: f.req_str("component", self.val(F::component)?)?,
+                error_type: f.req_str("error_type", self.val(F::error_type)?)?,
+                message: f.req_str("message", self.val(F::message)?)?,
+                agent: f.opt_str("agent", self.val(F::agent)?)?,
+                context: f.opt_object("context", self.val(F::context)?)?,
             },
-            _ => Kind::Heartbeat {
-                process: f.req_str("process", self.val(self.process)?)?,
-                pid: f.opt_count("pid", &self.val(self.pid)?)?,
-                host: f.opt_str("host", self.val(self.host)?)?,
-                started_at: f.opt_time("started_at", self.val(self.started_at)?)?,
-                agents: f.str_array("agents", self.val(self.agents)?)?,
-                rss_bytes: f.opt_count("rss_bytes", &self.val(self.rss_bytes)?)?,
-                cpu_percent: f.opt_number("cpu_percent", &self.val(self.cpu_percent)?)?,
+            Type::Heartbeat => Kind::Heartbeat {
+                process: f.req_str("process", self.val(F::process)?)?,
+                pid: f.opt_count("pid", &self.val(F::pid)?)?,
+                host: f.opt_str("host", self.val(F::host)?)?,
+                started_at: f.opt_time("started_at", self.val(F::started_at)?)?,
+                agents: f.str_array("agents", self.val(F::agents)?)?,
+                rss_bytes: f.opt_count("rss_bytes", &self.val(F::rss_bytes)?)?,
+                cpu_percent: f.opt_number("cpu_percent", &self.val(F::cpu_percent)?)?,
             },
         };
         Ok(LineOutcome::Event(Event { ts, trace_id, span_id, parent_span_id, attrs, kind }))

@@ -40,7 +40,11 @@ pub(super) enum Shape {
     Null,
     True,
     False,
-    Number,
+    /// A number and its value, in `Span::num`.
+    Int,
+    Float,
+    /// A number too large for f64: an error only where a field reads it.
+    OutOfRange,
     /// A string without escapes: its content is the text between the quotes.
     PlainString,
     EscapedString,
@@ -56,6 +60,8 @@ pub(super) struct Span {
     start: u32,
     end: u32,
     pub shape: Shape,
+    /// The bits of the i64 or f64 of a number.
+    num: u64,
 }
 
 impl Span {
@@ -64,6 +70,8 @@ impl Span {
     }
 
     /// The value of this span of `text` (the line it was captured from).
+    /// Inlined so that each field's read has its own, well-predicted branch.
+    #[inline(always)]
     pub fn value(self, text: &str) -> Res<Value<'_>> {
         let (start, end) = (self.start as usize, self.end as usize);
         Ok(match self.shape {
@@ -73,7 +81,10 @@ impl Span {
             Shape::False => Value::Bool(false),
             Shape::PlainString => Value::Str(Cow::Borrowed(&text[start + 1..end - 1])),
             Shape::Object => Value::Object(&text[start..end]),
-            Shape::Number | Shape::EscapedString | Shape::Array => {
+            Shape::Int => Value::Int(self.num as i64),
+            Shape::Float => Value::OtherNumber(f64::from_bits(self.num)),
+            Shape::OutOfRange => return Err(JsonError { what: "number out of range", column: start + 1, key: None }),
+            Shape::EscapedString | Shape::Array => {
                 let mut r = Reader::new(text);
                 r.pos = start;
                 r.value()?
@@ -82,18 +93,106 @@ impl Span {
     }
 }
 
+/// A key with its closing quote, as two little-endian words and masks, so that
+/// checking whether it stands at a position takes two loads and compares.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KeyPattern {
+    key: &'static str,
+    words: [u64; 2],
+    masks: [u64; 2],
+}
+
+impl KeyPattern {
+    /// `key` and its quote must fit 16 bytes.
+    pub const fn new(key: &'static str) -> Self {
+        let b = key.as_bytes();
+        assert!(b.len() < 16, "key too long for a pattern");
+        let mut bytes = [0u8; 16];
+        let mut mask = [0u8; 16];
+        let mut i = 0;
+        while i <= b.len() {
+            bytes[i] = if i < b.len() { b[i] } else { b'"' };
+            mask[i] = 0xff;
+            i += 1;
+        }
+        const fn word(a: [u8; 16], half: usize) -> u64 {
+            let mut w = 0u64;
+            let mut j = 8;
+            while j > 0 {
+                j -= 1;
+                w = (w << 8) | a[half * 8 + j] as u64;
+            }
+            w
+        }
+        KeyPattern { key, words: [word(bytes, 0), word(bytes, 1)], masks: [word(mask, 0), word(mask, 1)] }
+    }
+
+    /// Whether `b[at..]` starts with the key and its closing quote.
+    #[inline]
+    fn matches(&self, b: &[u8], at: usize) -> bool {
+        match b.get(at..at + 16) {
+            Some(window) => {
+                let mut w = [0u8; 16];
+                w.copy_from_slice(window);
+                let lo = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                let hi = u64::from_le_bytes([w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]]);
+                ((lo ^ self.words[0]) & self.masks[0]) | ((hi ^ self.words[1]) & self.masks[1]) == 0
+            }
+            None => {
+                let k = self.key.as_bytes();
+                b.get(at..at + k.len()) == Some(k) && b.get(at + k.len()) == Some(&b'"')
+            }
+        }
+    }
+}
+
+/// For each of `N` known keys (and for the start of an object, and for an
+/// unknown key), the key that followed it last time. Only a guess: it makes
+/// reading faster when right and costs one comparison when wrong.
+pub(super) struct KeyOrder<const N: usize> {
+    next: [std::cell::Cell<u8>; 64],
+}
+
+impl<const N: usize> KeyOrder<N> {
+    const START: usize = N;
+    const UNKNOWN: usize = N + 1;
+
+    pub const fn new() -> Self {
+        assert!(N + 2 <= 64, "too many known keys");
+        KeyOrder { next: [const { std::cell::Cell::new(u8::MAX) }; 64] }
+    }
+
+    fn after(&self, previous: usize) -> usize {
+        usize::from(self.next[previous].get())
+    }
+
+    fn learn(&self, previous: usize, field: Option<usize>) {
+        self.next[previous].set(field.map_or(u8::MAX, |f| f as u8));
+    }
+}
+
+/// A number's value, as read.
+enum Number {
+    Int(i64),
+    Float(f64),
+    OutOfRange,
+}
+
 /// Why a line is not valid JSON, with the byte column it was noticed at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct JsonError {
     pub what: &'static str,
     pub column: usize,
+    /// A key the error is about, if any.
+    pub key: Option<&'static str>,
 }
 
 impl std::fmt::Display for JsonError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.column {
-            0 => f.write_str(self.what),
-            column => write!(f, "not valid JSON: {} at column {column}", self.what),
+        match (self.column, self.key) {
+            (0, _) => f.write_str(self.what),
+            (column, None) => write!(f, "not valid JSON: {} at column {column}", self.what),
+            (column, Some(key)) => write!(f, "{} `{key}` at column {column}", self.what),
         }
     }
 }
@@ -128,7 +227,7 @@ impl<'a> Reader<'a> {
 
     /// An error noticed at the current position.
     pub fn error(&self, what: &'static str) -> JsonError {
-        JsonError { what, column: self.pos + 1 }
+        JsonError { what, column: self.pos + 1, key: None }
     }
 
     fn err<T>(&self, what: &'static str) -> Res<T> {
@@ -200,6 +299,70 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Reads an object whose '{' is next, capturing the value of each key found
+    /// by `index` into `spans` and validating and skipping the others. A key that
+    /// comes twice is an error.
+    ///
+    /// Before reading a key it checks whether the key that followed the previous
+    /// one last time is there, byte for byte: the usual case, which then costs
+    /// one comparison instead of a scan and a lookup (whose jump is mispredicted
+    /// on nearly every key, as keys change from member to member).
+    pub fn capture_object<const N: usize>(
+        &mut self,
+        keys: &[KeyPattern],
+        index: fn(&str) -> Option<usize>,
+        order: &KeyOrder<N>,
+        spans: &mut [Span],
+    ) -> Res<()> {
+        self.expect(b'{', "expected '{'")?;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        let mut previous = KeyOrder::<N>::START;
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return self.err("expected a string key");
+            }
+            let guess = order.after(previous);
+            let field = match keys.get(guess) {
+                Some(key) if key.matches(self.b, self.pos + 1) => {
+                    self.pos += key.key.len() + 2;
+                    Some(guess)
+                }
+                _ => {
+                    let key = self.string()?;
+                    let field = index(&key);
+                    order.learn(previous, field);
+                    field
+                }
+            };
+            self.expect(b':', "expected ':'")?;
+            self.skip_ws();
+            match field {
+                Some(i) => {
+                    if !spans[i].is_absent() {
+                        return Err(JsonError { what: "duplicate field", column: self.pos + 1, key: keys.get(i).map(|k| k.key) });
+                    }
+                    spans[i] = self.capture()?;
+                }
+                None => self.skip()?,
+            }
+            previous = field.unwrap_or(KeyOrder::<N>::UNKNOWN);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return self.err("expected ',' or '}'"),
+            }
+        }
+    }
+
     /// Validates and skips any value, returning where it stands and its shape.
     pub fn capture(&mut self) -> Res<Span> {
         let start = self.pos;
@@ -220,8 +383,12 @@ impl<'a> Reader<'a> {
                 Shape::Array
             }
             Some(b'-' | b'0'..=b'9') => {
-                self.number_text()?;
-                Shape::Number
+                let (shape, num) = match self.number()? {
+                    Number::Int(v) => (Shape::Int, v as u64),
+                    Number::Float(v) => (Shape::Float, v.to_bits()),
+                    Number::OutOfRange => (Shape::OutOfRange, 0),
+                };
+                return Ok(Span { start: start as u32, end: self.pos as u32, shape, num });
             }
             _ => match self.value()? {
                 Value::Null => Shape::Null,
@@ -229,7 +396,7 @@ impl<'a> Reader<'a> {
                 _ => Shape::False,
             },
         };
-        Ok(Span { start: start as u32, end: self.pos as u32, shape })
+        Ok(Span { start: start as u32, end: self.pos as u32, shape, num: 0 })
     }
 
     /// Validates and skips a string whose '"' is next; returns whether it had escapes.
@@ -343,7 +510,7 @@ impl<'a> Reader<'a> {
     }
 
     fn hex4(&mut self) -> Res<u32> {
-        let digits = self.b.get(self.pos..self.pos + 4).ok_or(JsonError { what: "invalid \\u escape", column: self.pos + 1 })?;
+        let digits = self.b.get(self.pos..self.pos + 4).ok_or(JsonError { what: "invalid \\u escape", column: self.pos + 1, key: None })?;
         let mut v = 0u32;
         for &d in digits {
             let n = match d {
@@ -375,18 +542,36 @@ impl<'a> Reader<'a> {
         Ok(char::from_u32(first).unwrap_or('\u{fffd}'))
     }
 
-    /// Scans a number per the JSON grammar; returns its text and whether it has a
-    /// fraction or exponent.
-    fn number_text(&mut self) -> Res<(&'a str, bool)> {
+    /// Reads a number per the JSON grammar, computing its value on the way.
+    /// Integers of up to 18 digits and decimals of up to 15 significant digits
+    /// with a small exponent (nearly every number in a log) are exact without
+    /// a library call: an integer mantissa below 2^53 multiplied or divided by an
+    /// exact power of ten rounds once, correctly (Clinger's fast path). The rest
+    /// go to the standard library's parser.
+    fn number(&mut self) -> Res<Number> {
+        const POW10: [f64; 23] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+            1e19, 1e20, 1e21, 1e22,
+        ];
         let start = self.pos;
-        if self.peek() == Some(b'-') {
+        let neg = self.peek() == Some(b'-');
+        if neg {
             self.pos += 1;
         }
+        let mut mantissa: u64 = 0;
+        let mut digits = 0u32;
         match self.peek() {
             Some(b'0') => self.pos += 1,
-            Some(b'1'..=b'9') => self.digits(),
+            Some(b'1'..=b'9') => {
+                while let Some(d @ b'0'..=b'9') = self.peek() {
+                    mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    digits += 1;
+                    self.pos += 1;
+                }
+            }
             _ => return self.err("invalid number"),
         }
+        let mut fraction_digits = 0i32;
         let mut float = false;
         if self.peek() == Some(b'.') {
             self.pos += 1;
@@ -394,48 +579,59 @@ impl<'a> Reader<'a> {
             if !matches!(self.peek(), Some(b'0'..=b'9')) {
                 return self.err("invalid number");
             }
-            self.digits();
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                if mantissa != 0 {
+                    digits += 1;
+                }
+                fraction_digits += 1;
+                self.pos += 1;
+            }
         }
+        let mut exponent = 0i32;
         if let Some(b'e' | b'E') = self.peek() {
             self.pos += 1;
             float = true;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
+            let negative_exponent = match self.peek() {
+                Some(b'-') => {
+                    self.pos += 1;
+                    true
+                }
+                Some(b'+') => {
+                    self.pos += 1;
+                    false
+                }
+                _ => false,
+            };
             if !matches!(self.peek(), Some(b'0'..=b'9')) {
                 return self.err("invalid number");
             }
-            self.digits();
-        }
-        Ok((&self.text[start..self.pos], float))
-    }
-
-    #[inline]
-    fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
-    }
-
-    fn number(&mut self) -> Res<Value<'a>> {
-        let start = self.pos;
-        let (text, float) = self.number_text()?;
-        if !float && text.len() <= 18 {
-            // At most 18 digits always fits: the common case, without a slow parse.
-            let (neg, digits) = text.strip_prefix('-').map_or((false, text), |d| (true, d));
-            let mut v: i64 = 0;
-            for d in digits.bytes() {
-                v = v * 10 + i64::from(d - b'0');
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                exponent = exponent.saturating_mul(10).saturating_add(i32::from(d - b'0'));
+                self.pos += 1;
             }
-            return Ok(Value::Int(if neg { -v } else { v }));
+            if negative_exponent {
+                exponent = -exponent;
+            }
         }
+        if !float && digits <= 18 {
+            let v = mantissa as i64;
+            return Ok(Number::Int(if neg { -v } else { v }));
+        }
+        let scale = exponent.saturating_sub(fraction_digits);
+        if float && digits <= 15 && (-22..=22).contains(&scale) {
+            let m = mantissa as f64;
+            let v = if scale < 0 { m / POW10[(-scale) as usize] } else { m * POW10[scale as usize] };
+            return Ok(Number::Float(if neg { -v } else { v }));
+        }
+        let text = &self.text[start..self.pos];
         if !float && let Ok(v) = text.parse::<i64>() {
-            return Ok(Value::Int(v));
+            return Ok(Number::Int(v));
         }
-        match text.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(Value::OtherNumber(v)),
-            _ => Err(JsonError { what: "number out of range", column: start + 1 }),
-        }
+        Ok(match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Number::Float(v),
+            _ => Number::OutOfRange,
+        })
     }
 
     fn literal(&mut self, word: &'static [u8], value: Value<'a>) -> Res<Value<'a>> {
@@ -489,7 +685,14 @@ impl<'a> Reader<'a> {
             Some(b't') => self.literal(b"true", Value::Bool(true)),
             Some(b'f') => self.literal(b"false", Value::Bool(false)),
             Some(b'n') => self.literal(b"null", Value::Null),
-            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'-' | b'0'..=b'9') => {
+                let start = self.pos;
+                match self.number()? {
+                    Number::Int(v) => Ok(Value::Int(v)),
+                    Number::Float(v) => Ok(Value::OtherNumber(v)),
+                    Number::OutOfRange => Err(JsonError { what: "number out of range", column: start + 1, key: None }),
+                }
+            }
             None => self.err("unexpected end of line"),
             Some(_) => self.err("expected a value"),
         }
@@ -535,7 +738,7 @@ impl<'a> Reader<'a> {
                 self.depth -= 1;
             }
             Some(b'-' | b'0'..=b'9') => {
-                self.number_text()?;
+                self.number()?;
             }
             _ => {
                 self.value()?;
@@ -641,6 +844,37 @@ mod tests {
         }
         assert!(matches!(Reader::new("\"\\ud800\"").value(), Ok(Value::Str(s)) if s == "\u{fffd}"));
         assert!(Reader::new("1e999").value().is_err());
+    }
+
+    #[test]
+    fn numbers_read_exactly_as_the_standard_library_reads_them() {
+        let mut rng = Rng::new(5);
+        let mut cases: Vec<String> = [
+            "0", "-0", "1", "-1", "0.1", "0.2", "0.3", "1.5e3", "1E-7", "123456789012345678", "1234567890123456789",
+            "9223372036854775807", "-9223372036854775808", "9223372036854775808", "0.008622", "1500.0", "3.14159265358979",
+            "2.718281828459045", "1e22", "1e23", "123456789012345.6", "1234567890123456.7", "0.000000000000000000001",
+            "1e-22", "1e-23", "4.9e-324", "1.7976931348623157e308", "1e308", "0e0", "0.0e-5", "-12.5e-1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for _ in 0..20_000 {
+            let int = rng.next_u64() % 10u64.pow(1 + rng.below(12) as u32);
+            let frac = rng.next_u64() % 10u64.pow(rng.below(10) as u32 + 1);
+            let exp = rng.below(50) as i32 - 25;
+            cases.push(format!("{int}.{frac:0width$}", width = 1 + rng.below(9)));
+            cases.push(format!("{int}.{frac}e{exp}"));
+            cases.push(format!("-{int}"));
+        }
+        for text in cases {
+            let got = Reader::new(&text).value().unwrap();
+            let want_int = text.parse::<i64>().ok().filter(|_| !text.contains(['.', 'e', 'E']));
+            match (got, want_int) {
+                (Value::Int(v), Some(w)) => assert_eq!(v, w, "{text}"),
+                (Value::OtherNumber(v), None) => assert_eq!(v.to_bits(), text.parse::<f64>().unwrap().to_bits(), "{text}"),
+                (other, _) => panic!("{text}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -162,3 +162,22 @@ fn hostile_lines_never_panic() {
         let _ = parse_line(bytes);
     }
 }
+
+#[test]
+fn hex_ids_are_read_eight_digits_at_a_time() {
+    let mut rng = crate::synth::Rng::new(3);
+    for _ in 0..10_000 {
+        let v = rng.next_u64();
+        let text = format!("{v:016x}");
+        assert_eq!(lower_hex::<16>(text.as_bytes()), Some(u128::from(v)));
+        let mut bad = text.into_bytes();
+        let at = rng.below(16);
+        bad[at] = b"GgAF/:`{ \xff\x00-+xz"[rng.below(15)];
+        assert_eq!(lower_hex::<16>(&bad), None, "{:?}", String::from_utf8_lossy(&bad));
+    }
+    let t = "4bf92f3577b34da6a3ce929d0e0e4736";
+    assert_eq!(lower_hex::<32>(t.as_bytes()), Some(0x4bf92f3577b34da6a3ce929d0e0e4736));
+    assert_eq!(lower_hex::<16>(t.as_bytes()), None, "wrong length");
+    assert_eq!(lower_hex::<16>(b"0123456789abcdef"), Some(0x0123456789abcdef));
+    assert_eq!(lower_hex::<16>(b"abc"), None);
+}

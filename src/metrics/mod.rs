@@ -13,7 +13,9 @@ pub mod window;
 
 use std::borrow::Cow;
 
-use rustc_hash::FxHashMap;
+/// Maps keyed by names from the log: hashbrown for `entry_ref`, which looks a
+/// borrowed key up once and allocates it only on insert; Fx hashing for speed.
+pub type FxHashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 use crate::event::{Event, Kind};
 use crate::time::Micros;
@@ -274,14 +276,10 @@ pub struct Metrics {
     pub ring: MinuteRing,
 }
 
-/// `map[key]`, inserting a default; allocates the key only when it is new.
+/// `map[key]`, inserting a default; one hash lookup, and the key is allocated
+/// only when it is new.
 fn entry<'m, V: Default>(map: &'m mut FxHashMap<String, V>, key: &str) -> &'m mut V {
-    if !map.contains_key(key) {
-        map.insert(key.to_owned(), V::default());
-    }
-    // Just inserted if it was missing.
-    #[allow(clippy::unwrap_used)]
-    map.get_mut(key).unwrap()
+    map.entry_ref(key).or_default()
 }
 
 fn capped(text: &str) -> String {
