@@ -192,6 +192,9 @@ fn micro(path: &Path) {
     };
     let n = lines.len() as f64;
     let ignored = time(&|| lines.iter().filter(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok()).count() as u64);
+    let utf8 = time(&|| lines.iter().filter(|l| std::str::from_utf8(l).is_ok()).count() as u64);
+    let scanned = time(&|| lines.iter().filter(|l| ajentik::event::scan_only(l)).count() as u64);
+    println!("per line: from_utf8 {:.0} ns, utf8 + JSON pass {:.0} ns", utf8 / n * 1e9, scanned / n * 1e9);
     let parsed = time(&|| {
         lines.iter().filter(|l| matches!(ajentik::event::parse_line(l), ajentik::event::LineOutcome::Event(_))).count() as u64
     });

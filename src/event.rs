@@ -123,7 +123,7 @@ pub fn parse_line(line: &[u8]) -> LineOutcome<'_> {
         return LineOutcome::Blank;
     }
     // One UTF-8 check for the whole line; the JSON reader relies on it.
-    let text = match std::str::from_utf8(line) {
+    let text = match as_str(line) {
         Ok(text) => text,
         Err(e) => return LineOutcome::Malformed(format!("not valid UTF-8 at byte {}", e.valid_up_to())),
     };
@@ -135,6 +135,25 @@ pub fn parse_line(line: &[u8]) -> LineOutcome<'_> {
         Ok(outcome) => outcome,
         Err(reason) => LineOutcome::Malformed(reason),
     }
+}
+
+/// The line as text. Nearly every line is pure ASCII, which a word-at-a-time scan
+/// confirms in about a third of the time a full UTF-8 validation takes.
+fn as_str(line: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    if line.is_ascii() {
+        // SAFETY: every sequence of ASCII bytes is valid UTF-8.
+        Ok(unsafe { std::str::from_utf8_unchecked(line) })
+    } else {
+        std::str::from_utf8(line)
+    }
+}
+
+/// The first pass alone (UTF-8 and JSON), for the fold benchmark's breakdown.
+#[doc(hidden)]
+pub fn scan_only(line: &[u8]) -> bool {
+    let Ok(text) = as_str(line) else { return false };
+    let mut raw = RawEvent { text, spans: [Span::default(); FIELD_COUNT] };
+    raw.read().is_ok()
 }
 
 /// Declares the fields any v1 type defines: an index for each ([`F`]), their

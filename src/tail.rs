@@ -21,7 +21,7 @@ use crate::fold::{Fold, MAX_LINE_BYTES, SourceId};
 use crate::source::LogSpec;
 
 /// How much is read at once: bounded, so memory never follows the file's size.
-const CHUNK: usize = 1 << 20;
+const CHUNK: usize = 256 << 10;
 /// For the first read, files are split into parts of about this size, read by
 /// several threads.
 const PART_BYTES: u64 = 4 << 20;
@@ -279,7 +279,9 @@ impl Tailer {
         for (i, f) in self.files.iter().enumerate() {
             let Some(file) = &f.file else { continue };
             let len = file.metadata().map_err(|e| open_error(&f.path, e))?.len();
-            let parts = if threads > 1 { (len / part_bytes).clamp(1, threads as u64 * 8) } else { 1 };
+            // A few parts a thread balance the load; more would only hold more folds
+            // in memory until they are merged.
+            let parts = if threads > 1 { (len / part_bytes).clamp(1, threads as u64 * 2) } else { 1 };
             for p in 0..parts {
                 let (start, end) = (len * p / parts, len * (p + 1) / parts);
                 tasks.push(Task { file: i, source: f.source, start, end });
