@@ -123,7 +123,12 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let path = data_file(events);
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    println!("log: {} ({events} events, {:.0} MB, {:.0} bytes a line)", path.display(), size as f64 / 1e6, size as f64 / events as f64);
+    println!(
+        "log: {} ({events} events, {:.0} MB, {:.0} bytes a line)",
+        path.display(),
+        size as f64 / 1e6,
+        size as f64 / events as f64
+    );
 
     // Warm the page cache so that every run reads from memory. This machine's
     // speed varies from run to run, so each figure is the best of a few runs,
@@ -191,12 +196,14 @@ fn micro(path: &Path) {
             .fold(f64::MAX, f64::min)
     };
     let n = lines.len() as f64;
-    let ignored = time(&|| lines.iter().filter(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok()).count() as u64);
+    let ignored =
+        time(&|| lines.iter().filter(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok()).count() as u64);
     let utf8 = time(&|| lines.iter().filter(|l| std::str::from_utf8(l).is_ok()).count() as u64);
     let scanned = time(&|| lines.iter().filter(|l| ajentik::event::scan_only(l)).count() as u64);
     println!("per line: from_utf8 {:.0} ns, utf8 + JSON pass {:.0} ns", utf8 / n * 1e9, scanned / n * 1e9);
     let parsed = time(&|| {
-        lines.iter().filter(|l| matches!(ajentik::event::parse_line(l), ajentik::event::LineOutcome::Event(_))).count() as u64
+        lines.iter().filter(|l| matches!(ajentik::event::parse_line(l), ajentik::event::LineOutcome::Event(_))).count()
+            as u64
     });
     let folded = time(&|| {
         let mut f = ajentik::fold::Fold::default();

@@ -20,6 +20,9 @@ pub const SCHEMA_VERSION: i64 = 1;
 
 /// What one line of the log turned out to be.
 #[derive(Debug)]
+// Returned by value and taken apart at once for every line: boxing the event
+// would cost an allocation a line.
+#[allow(clippy::large_enum_variant)]
 pub enum LineOutcome<'a> {
     /// A line of JSON whitespace only: counted as a line, nothing else.
     Blank,
@@ -355,7 +358,7 @@ fn hex8(chunk: [u8; 8]) -> Option<u32> {
     let x = u64::from_le_bytes(chunk);
     // For bytes below 0x80: the high bit of ge(x, a) is set where x >= a.
     let ge = |a: u64| ((x | HI).wrapping_sub(LO * a)) & HI;
-    let le = |b: u64| ((LO * b | HI).wrapping_sub(x & !HI)) & HI;
+    let le = |b: u64| (((LO * b) | HI).wrapping_sub(x & !HI)) & HI;
     let digit = ge(0x30) & le(0x39);
     let lower = ge(0x61) & le(0x66);
     if x & HI != 0 || (digit | lower) != HI {
@@ -380,7 +383,7 @@ fn lower_hex<const N: usize>(digits: &[u8]) -> Option<u128> {
         bad |= word.is_none();
         v = (v << 32) | u128::from(word.unwrap_or(0));
     }
-    (!bad && N % 8 == 0).then_some(v)
+    (!bad && N.is_multiple_of(8)).then_some(v)
 }
 
 impl<'a> RawEvent<'a> {

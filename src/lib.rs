@@ -16,6 +16,9 @@
 //! (`source`, `tail`, `cli`) finds files, follows them and talks to the user.
 //! `synth` generates realistic logs for benchmarks, tests and demos.
 
+// Data from outside never meets an unwrap: failures are values.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod cli;
 pub mod event;
 pub mod fold;

@@ -169,11 +169,18 @@ pub struct Generator {
     settings: Settings,
     now: Micros,
     requests: u64,
+    last_heartbeat: Micros,
 }
 
 impl Generator {
     pub fn new(settings: Settings) -> Self {
-        Self { rng: Rng::new(settings.seed), now: settings.start, settings, requests: 0 }
+        Self {
+            rng: Rng::new(settings.seed),
+            now: settings.start,
+            last_heartbeat: Micros::MIN / 2,
+            settings,
+            requests: 0,
+        }
     }
 
     /// The simulated clock: the timestamp of the latest event written.
@@ -299,24 +306,29 @@ impl Generator {
             );
             lines += 1;
         }
-        if self.requests % 500 == 0 {
-            let rss = 100_000_000 + self.rng.below(50_000_000);
-            let cpu = self.rng.unit() * 40.0;
-            emit(
-                buf,
-                end,
-                "heartbeat",
-                None,
-                &format!(
-                    "\"process\":\"worker-{}\",\"pid\":{},\"started_at\":\"{}\",\"agents\":[\"{}\"],\"rss_bytes\":{rss},\"cpu_percent\":{:.1}",
-                    self.requests / 500 % 4,
-                    4000 + self.requests / 500 % 4,
-                    format_rfc3339(self.settings.start),
-                    agent.name,
-                    cpu
-                ),
-            );
-            lines += 1;
+        // Two writer processes, each running half the agents, beat every 30 s
+        // of simulated time.
+        if end - self.last_heartbeat >= 30 * MICROS_PER_SECOND {
+            self.last_heartbeat = end;
+            for worker in 0..2 {
+                let agents: Vec<String> =
+                    AGENTS.iter().skip(worker).step_by(2).map(|a| format!("\"{}\"", a.name)).collect();
+                let rss = 100_000_000 + self.rng.below(50_000_000);
+                let cpu = self.rng.unit() * 40.0;
+                emit(
+                    buf,
+                    end,
+                    "heartbeat",
+                    None,
+                    &format!(
+                        "\"process\":\"worker-{worker}\",\"pid\":{},\"host\":\"agents-1\",\"started_at\":\"{}\",\"agents\":[{}],\"rss_bytes\":{rss},\"cpu_percent\":{cpu:.1}",
+                        4000 + worker,
+                        format_rfc3339(self.settings.start),
+                        agents.join(",")
+                    ),
+                );
+                lines += 1;
+            }
         }
         if self.settings.malformed_ratio > 0.0 && self.rng.chance(self.settings.malformed_ratio * lines as f64) {
             const GARBAGE: &[&str] = &[

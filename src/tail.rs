@@ -235,7 +235,12 @@ impl Tailer {
         Self::open_in_parts(specs, fold, threads, PART_BYTES)
     }
 
-    pub(crate) fn open_in_parts(specs: Vec<LogSpec>, fold: &mut Fold, threads: usize, part_bytes: u64) -> Result<Tailer> {
+    pub(crate) fn open_in_parts(
+        specs: Vec<LogSpec>,
+        fold: &mut Fold,
+        threads: usize,
+        part_bytes: u64,
+    ) -> Result<Tailer> {
         let mut tailer = Tailer { specs, files: Vec::new(), retired: HashMap::new(), buf: vec![0u8; CHUNK] };
         for spec in tailer.specs.clone() {
             let discovered = !matches!(spec, LogSpec::File(_));

@@ -344,7 +344,11 @@ impl<'a> Reader<'a> {
             match field {
                 Some(i) => {
                     if !spans[i].is_absent() {
-                        return Err(JsonError { what: "duplicate field", column: self.pos + 1, key: keys.get(i).map(|k| k.key) });
+                        return Err(JsonError {
+                            what: "duplicate field",
+                            column: self.pos + 1,
+                            key: keys.get(i).map(|k| k.key),
+                        });
                     }
                     spans[i] = self.capture()?;
                 }
@@ -432,18 +436,16 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Res<Cow<'a, str>> {
         self.pos += 1;
         let start = self.pos;
-        loop {
-            self.scan_plain();
-            match self.peek() {
-                Some(b'"') => {
-                    let s = &self.text[start..self.pos];
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(s));
-                }
-                Some(b'\\') => return self.string_with_escapes(start),
-                Some(_) => return self.err("control character in string"),
-                None => return self.err("unterminated string"),
+        self.scan_plain();
+        match self.peek() {
+            Some(b'"') => {
+                let s = &self.text[start..self.pos];
+                self.pos += 1;
+                Ok(Cow::Borrowed(s))
             }
+            Some(b'\\') => self.string_with_escapes(start),
+            Some(_) => self.err("control character in string"),
+            None => self.err("unterminated string"),
         }
     }
 
@@ -510,7 +512,11 @@ impl<'a> Reader<'a> {
     }
 
     fn hex4(&mut self) -> Res<u32> {
-        let digits = self.b.get(self.pos..self.pos + 4).ok_or(JsonError { what: "invalid \\u escape", column: self.pos + 1, key: None })?;
+        let digits = self.b.get(self.pos..self.pos + 4).ok_or(JsonError {
+            what: "invalid \\u escape",
+            column: self.pos + 1,
+            key: None,
+        })?;
         let mut v = 0u32;
         for &d in digits {
             let n = match d {
@@ -769,7 +775,10 @@ mod tests {
             Ok(_) => assert!(ours.is_ok(), "we reject what serde_json accepts: {text:?}: {ours:?}"),
             Err(e) => {
                 let msg = e.to_string();
-                if !(msg.contains("surrogate") || msg.contains("number out of range") || msg.contains("recursion limit")) {
+                if !(msg.contains("surrogate")
+                    || msg.contains("number out of range")
+                    || msg.contains("recursion limit"))
+                {
                     assert!(ours.is_err(), "we accept what serde_json rejects ({msg}): {text:?}");
                 }
             }
@@ -779,12 +788,50 @@ mod tests {
     #[test]
     fn agrees_with_serde_json_on_hand_picked_cases() {
         for text in [
-            "{}", "[]", "{\"a\":1}", " { \"a\" : [ 1 , 2.5e-3 , -0 , true , false , null , \"x\" ] } ",
-            "{\"a\":1,}", "{,}", "{\"a\"}", "{\"a\":}", "{a:1}", "[1,]", "[,1]", "01", "-", "-01", "1.", ".5",
-            "1e", "1e+", "1E+5", "2.", "\"\\u00e9\"", "\"\\ud83d\\ude00\"", "\"\\x\"", "\"\\u12\"", "\"\t\"",
-            "\"a\nb\"", "tru", "nul", "falsey", "{\"a\":1}x", "{\"a\":1} ", "\"\\/\"", "[1 2]", "{\"a\" 1}",
-            "123456789012345678901234567890", "-9223372036854775809", "\"abc", "", "   ", "{\"a\":\"b\\\"c\"}",
-            "{\"\\u0061\":1}", "[[[[]]]]", "{\"a\":{\"b\":{}}}", "\u{feff}{}",
+            "{}",
+            "[]",
+            "{\"a\":1}",
+            " { \"a\" : [ 1 , 2.5e-3 , -0 , true , false , null , \"x\" ] } ",
+            "{\"a\":1,}",
+            "{,}",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{a:1}",
+            "[1,]",
+            "[,1]",
+            "01",
+            "-",
+            "-01",
+            "1.",
+            ".5",
+            "1e",
+            "1e+",
+            "1E+5",
+            "2.",
+            "\"\\u00e9\"",
+            "\"\\ud83d\\ude00\"",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\t\"",
+            "\"a\nb\"",
+            "tru",
+            "nul",
+            "falsey",
+            "{\"a\":1}x",
+            "{\"a\":1} ",
+            "\"\\/\"",
+            "[1 2]",
+            "{\"a\" 1}",
+            "123456789012345678901234567890",
+            "-9223372036854775809",
+            "\"abc",
+            "",
+            "   ",
+            "{\"a\":\"b\\\"c\"}",
+            "{\"\\u0061\":1}",
+            "[[[[]]]]",
+            "{\"a\":{\"b\":{}}}",
+            "\u{feff}{}",
         ] {
             agree(text);
         }
@@ -850,10 +897,37 @@ mod tests {
     fn numbers_read_exactly_as_the_standard_library_reads_them() {
         let mut rng = Rng::new(5);
         let mut cases: Vec<String> = [
-            "0", "-0", "1", "-1", "0.1", "0.2", "0.3", "1.5e3", "1E-7", "123456789012345678", "1234567890123456789",
-            "9223372036854775807", "-9223372036854775808", "9223372036854775808", "0.008622", "1500.0", "3.14159265358979",
-            "2.718281828459045", "1e22", "1e23", "123456789012345.6", "1234567890123456.7", "0.000000000000000000001",
-            "1e-22", "1e-23", "4.9e-324", "1.7976931348623157e308", "1e308", "0e0", "0.0e-5", "-12.5e-1",
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "0.1",
+            "0.2",
+            "0.3",
+            "1.5e3",
+            "1E-7",
+            "123456789012345678",
+            "1234567890123456789",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "0.008622",
+            "1500.0",
+            "3.14159265358979",
+            "2.718281828459045",
+            "1e22",
+            "1e23",
+            "123456789012345.6",
+            "1234567890123456.7",
+            "0.000000000000000000001",
+            "1e-22",
+            "1e-23",
+            "4.9e-324",
+            "1.7976931348623157e308",
+            "1e308",
+            "0e0",
+            "0.0e-5",
+            "-12.5e-1",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -871,7 +945,9 @@ mod tests {
             let want_int = text.parse::<i64>().ok().filter(|_| !text.contains(['.', 'e', 'E']));
             match (got, want_int) {
                 (Value::Int(v), Some(w)) => assert_eq!(v, w, "{text}"),
-                (Value::OtherNumber(v), None) => assert_eq!(v.to_bits(), text.parse::<f64>().unwrap().to_bits(), "{text}"),
+                (Value::OtherNumber(v), None) => {
+                    assert_eq!(v.to_bits(), text.parse::<f64>().unwrap().to_bits(), "{text}")
+                }
                 (other, _) => panic!("{text}: {other:?}"),
             }
         }

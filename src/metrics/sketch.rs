@@ -8,18 +8,12 @@ use hdrhistogram::Histogram;
 const MAX_NANOS: u64 = 1 << 50;
 
 /// Latency of a set of operations: an exact sum and count, and a sketch for quantiles.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Latency {
     pub count: u64,
     /// Exact sum, in nanoseconds.
     pub sum_ns: u128,
     sketch: Option<Histogram<u64>>,
-}
-
-impl Default for Latency {
-    fn default() -> Self {
-        Self { count: 0, sum_ns: 0, sketch: None }
-    }
 }
 
 impl PartialEq for Latency {

@@ -89,6 +89,14 @@ impl MinuteRing {
         if slot.0 == minute { slot.1 } else { Bucket::default() }
     }
 
+    /// The sum over a window of `minutes` ending at `now`: the minute `now` is in,
+    /// so far, and the `minutes` whole minutes before it. Buckets are whole
+    /// minutes, so a window holds between `minutes` and `minutes + 1` minutes of
+    /// events: it never leaves out one that falls inside.
+    pub fn window(&self, now: Micros, minutes: i64) -> Bucket {
+        self.sum(now, 0, minutes + 1)
+    }
+
     /// The sum over the `minutes` whole-or-partial minutes ending with the one `now`
     /// is in, skipping the `skip` most recent of them.
     pub fn sum(&self, now: Micros, skip: i64, minutes: i64) -> Bucket {

@@ -241,12 +241,12 @@ fn model_spend(m: &Metrics) -> BTreeMap<Option<&str>, Spend> {
 pub fn windowed_spend(m: &Metrics, now: Micros, minutes: i64) -> Spend {
     let mut s = Spend::default();
     for a in m.agents.values() {
-        let b = a.ring.sum(now, 0, minutes);
+        let b = a.ring.window(now, minutes);
         let (t, c) =
             if a.named_by_model_call { (b.ledger_tokens, b.ledger_cost) } else { (b.request_tokens, b.request_cost) };
         s.add(t, c);
     }
-    let b = m.unattributed_ring.sum(now, 0, minutes);
+    let b = m.unattributed_ring.window(now, minutes);
     s.add(b.ledger_tokens, b.ledger_cost);
     s
 }
@@ -268,7 +268,7 @@ pub fn interim_status(recent: &Bucket) -> Status {
 }
 
 fn health(m: &Metrics, now: Micros) -> Health {
-    let recent = m.ring.sum(now, 0, RECENT_MINUTES);
+    let recent = m.ring.window(now, RECENT_MINUTES);
     let live: Vec<_> =
         m.heartbeats.values().filter(|h| now - h.ts <= HEARTBEAT_LIVE_SECONDS * MICROS_PER_SECOND).collect();
     let started = live.iter().filter_map(|h| h.started_at).min().or(m.first_ts);

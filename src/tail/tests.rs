@@ -7,7 +7,10 @@ use super::*;
 use crate::source::LogSpec;
 
 fn ev(i: u64) -> String {
-    format!(r#"{{"ts":"2026-11-26T10:00:00Z","type":"tool_call","tool":"t{}","success":true,"duration_ms":{i}}}"#, i % 3) + "\n"
+    format!(
+        r#"{{"ts":"2026-11-26T10:00:00Z","type":"tool_call","tool":"t{}","success":true,"duration_ms":{i}}}"#,
+        i % 3
+    ) + "\n"
 }
 
 fn lines(range: std::ops::Range<u64>) -> String {

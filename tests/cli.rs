@@ -1,0 +1,223 @@
+//! The `ajentik` binary as a user runs it: reports, exit codes, errors, following.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn ajentik() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ajentik"));
+    c.env_remove("AJENTIK_LOG").env("XDG_STATE_HOME", "/nonexistent-state-dir");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    ajentik().args(args).output().expect("run ajentik")
+}
+
+fn sample() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sample.jsonl").display().to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const NOW: &str = "2026-11-26T21:20:00Z";
+
+#[test]
+fn json_report_of_the_sample_is_stable_and_complete() {
+    let o = run(&["monitor", "--export", "json", "--log", &sample(), "--now", NOW]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(r["schema"], "ajentik.report/1");
+    assert_eq!(r["now"], "2026-11-26T21:20:00.000Z");
+    let src = &r["sources"][0];
+    assert_eq!(src["lines"], 1205);
+    assert_eq!(src["events"], r["ingest"]["events"]);
+    let counted = ["malformed", "unknown", "unsupported"].iter().map(|k| src[*k].as_u64().unwrap()).sum::<u64>();
+    let after_now = r["ingest"]["after_now"].as_u64().unwrap();
+    assert_eq!(src["events"].as_u64().unwrap() + counted + after_now, 1205, "every line is accounted for");
+    assert!(src["malformed"].as_u64().unwrap() > 0, "the sample has a few bad lines");
+    assert!(r["ingest"]["after_now"].as_u64().unwrap() > 0, "events after --now are left out");
+    assert_eq!(r["health"]["status"], "healthy");
+    assert_eq!(r["agents"].as_array().unwrap().len(), 8);
+    // The same instant gives the same figures.
+    let again = run(&["monitor", "--export", "json", "--log", &sample(), "--now", NOW, "--threads", "1"]);
+    let mut r2: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    r2["generated_at"] = r["generated_at"].clone();
+    assert_eq!(r, r2, "one thread and all threads agree");
+}
+
+#[test]
+fn markdown_report_goes_to_a_file_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("daily.md");
+    let o =
+        run(&["monitor", "--export", "markdown", "--log", &sample(), "--now", NOW, "--output", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let md = std::fs::read_to_string(&out).unwrap();
+    assert!(md.starts_with("# ajentik report"));
+    assert!(md.contains("## Agent performance") && md.contains("| CodeAgent |"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+}
+
+#[test]
+fn usage_errors_exit_2_other_errors_exit_1_with_one_line() {
+    for args in [
+        &["monitor", "--export", "yaml"][..],
+        &["monitor", "--now", "yesterday"],
+        &["monitor", "--now", "2026-11-26 21:20:00Z"],
+        &["monitor", "--follow"],
+        &["monitor", "--every", "0s", "--export", "json"],
+        &["monitor", "--threads", "0"],
+        &["no-such-command"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let bad = file.join("events.jsonl");
+    for args in [
+        vec!["monitor", "--log", bad.to_str().unwrap()],
+        vec!["monitor", "--log", "[unclosed"],
+        vec!["monitor", "--log", &sample(), "--output", "/nonexistent/dir/report.md"],
+        vec!["monitor", "--log", &sample(), "--follow", "--export", "markdown"],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(err.starts_with("ajentik: error: "), "{err}");
+    }
+    let o = run(&["monitor", "--log", bad.to_str().unwrap()]);
+    assert!(stderr(&o).contains("a-file/events.jsonl"), "names the file: {}", stderr(&o));
+}
+
+#[test]
+fn a_log_that_does_not_exist_yet_is_an_empty_report_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("later.jsonl");
+    let o = run(&["monitor", "--export", "json", "--log", log.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["ingest"]["events"], 0);
+}
+
+#[test]
+fn the_default_log_comes_from_ajentik_log_then_xdg_state_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(state.join("ajentik")).unwrap();
+    std::fs::copy(sample(), state.join("ajentik/events.jsonl")).unwrap();
+    let o =
+        ajentik().env("XDG_STATE_HOME", &state).args(["monitor", "--export", "json", "--now", NOW]).output().unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(r["sources"][0]["path"].as_str().unwrap().ends_with("ajentik/events.jsonl"));
+    assert_eq!(r["sources"][0]["lines"], 1205);
+    let o = ajentik()
+        .env("XDG_STATE_HOME", &state)
+        .env("AJENTIK_LOG", dir.path().join("other.jsonl"))
+        .args(["monitor", "--export", "json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let src = &r["sources"][0];
+    assert!(src["path"].as_str().unwrap().ends_with("other.jsonl"), "AJENTIK_LOG wins: {src}");
+    assert_eq!(src["lines"], 0, "its file does not exist yet");
+}
+
+#[test]
+fn hostile_strings_never_reach_the_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("events.jsonl");
+    std::fs::write(
+        &log,
+        "{\"ts\":\"2026-11-26T21:19:00Z\",\"type\":\"error\",\"component\":\"x\\u001b]0;pwned\\u0007\",\"error_type\":\"E\\u001b[2J\",\"message\":\"m\\u009b31m\"}\n",
+    )
+    .unwrap();
+    let o = run(&["monitor", "--export", "markdown", "--log", log.to_str().unwrap(), "--now", NOW]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{9b}'), "{out:?}");
+    assert!(out.contains("| x | 1 |"), "{out}");
+}
+
+#[test]
+fn follow_prints_a_json_line_per_interval_and_sees_appended_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("events.jsonl");
+    std::fs::write(&log, "").unwrap();
+    let mut child = ajentik()
+        .args(["monitor", "--follow", "--export", "json", "--every", "100ms", "--poll-interval", "50ms", "--log"])
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(first["ingest"]["events"], 0);
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    for i in 0..5 {
+        writeln!(
+            f,
+            r#"{{"ts":"2026-11-26T21:19:0{i}Z","type":"tool_call","tool":"t","success":true,"duration_ms":1}}"#
+        )
+        .unwrap();
+    }
+    // A partial line is not counted until it ends.
+    write!(f, r#"{{"ts":"2026-11-26T21:19:09Z","type":"tool_call","#).unwrap();
+    f.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = 0;
+    while Instant::now() < deadline {
+        let line = lines.next().unwrap().unwrap();
+        assert!(!line.contains('\n'));
+        let r: serde_json::Value = serde_json::from_str(&line).unwrap();
+        seen = r["ingest"]["events"].as_u64().unwrap();
+        if seen == 5 {
+            break;
+        }
+    }
+    assert_eq!(seen, 5);
+    writeln!(f, r#""tool":"t","success":false,"duration_ms":2}}"#).unwrap();
+    while Instant::now() < deadline {
+        let r: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        if r["ingest"]["events"] == 6 {
+            assert_eq!(r["tools"][0]["failures"], 1);
+            seen = 6;
+            break;
+        }
+    }
+    assert_eq!(seen, 6);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn version_help_and_generate() {
+    let o = run(&["version"]);
+    assert_eq!(String::from_utf8(o.stdout).unwrap().trim(), format!("ajentik {}", env!("CARGO_PKG_VERSION")));
+    let help = String::from_utf8(run(&["monitor", "--help"]).stdout).unwrap();
+    for flag in ["--export", "--output", "--now", "--follow", "--every", "--threads", "--log", "--debug", "Example"] {
+        assert!(help.contains(flag), "--help lacks {flag}");
+    }
+    let a = run(&["generate", "--lines", "300", "--seed", "9", "--start", "2026-01-01T00:00:00Z"]);
+    let b = run(&["generate", "--lines", "300", "--seed", "9", "--start", "2026-01-01T00:00:00Z"]);
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout, "same seed, same log");
+    assert!(String::from_utf8(a.stdout).unwrap().lines().count() >= 300);
+}
+
+#[test]
+fn debug_goes_to_stderr_never_into_the_report() {
+    let o = run(&["--debug", "monitor", "--export", "json", "--log", &sample(), "--now", NOW]);
+    assert!(o.status.success());
+    serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("stdout is only the report");
+    let err = stderr(&o);
+    assert!(err.contains("[debug] source") && err.contains("first read"), "{err}");
+}
