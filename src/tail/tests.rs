@@ -218,3 +218,31 @@ fn line_reader_holds_partial_lines_across_chunks() {
     }
     assert_eq!((events(&fold), r.line_no, r.pending_len()), (4, 4, 0));
 }
+
+#[test]
+fn notify_wakes_the_follower_long_before_the_poll_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    append(&path, &lines(0..1));
+    let mut fold = Fold::default();
+    let tailer = Tailer::open(file_spec(&path), &mut fold, 1).unwrap();
+    let mut follower = Follower::new(tailer, Duration::from_secs(120));
+    assert_eq!(follower.watch_error, None);
+    let writer = std::thread::spawn({
+        let path = path.clone();
+        move || {
+            std::thread::sleep(Duration::from_millis(200));
+            append(&path, &lines(1..4));
+        }
+    });
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(60);
+    while events(&fold) < 4 && Instant::now() < deadline {
+        follower.wait(deadline);
+        follower.tailer.poll(&mut fold);
+    }
+    writer.join().unwrap();
+    assert_eq!(events(&fold), 4);
+    // Woken by the file-system notification, not by the two-minute poll.
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
