@@ -13,7 +13,7 @@ mod json;
 use std::borrow::Cow;
 
 use crate::time::{Micros, parse_rfc3339};
-use json::{JsonError, Reader, Span, Value};
+use json::{JsonError, Reader, Shape, Span, Value};
 
 /// The schema version this build reads.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -130,7 +130,7 @@ pub fn parse_line(line: &[u8]) -> LineOutcome<'_> {
         Ok(text) => text,
         Err(e) => return LineOutcome::Malformed(format!("not valid UTF-8 at byte {}", e.valid_up_to())),
     };
-    let mut raw = RawEvent { text, spans: [Span::default(); FIELD_COUNT] };
+    let mut raw = RawEvent { text, spans: [Span::ABSENT; FIELD_COUNT] };
     if let Err(e) = raw.read() {
         return LineOutcome::Malformed(e.to_string());
     }
@@ -155,7 +155,7 @@ fn as_str(line: &[u8]) -> Result<&str, std::str::Utf8Error> {
 #[doc(hidden)]
 pub fn scan_only(line: &[u8]) -> bool {
     let Ok(text) = as_str(line) else { return false };
-    let mut raw = RawEvent { text, spans: [Span::default(); FIELD_COUNT] };
+    let mut raw = RawEvent { text, spans: [Span::ABSENT; FIELD_COUNT] };
     raw.read().is_ok()
 }
 
@@ -254,72 +254,105 @@ impl<'a> RawEvent<'a> {
 type Check<T> = Result<T, String>;
 
 /// The field checks. `ty` names the event type in messages.
-struct Fields {
+/// The checks of a line's known fields, by the rules of its type (`ty` names it
+/// in messages). Each reads a captured span directly: a value is only built for
+/// what is not a plain string or number (escaped strings, arrays).
+struct Fields<'r, 'a> {
     ty: &'static str,
+    raw: &'r RawEvent<'a>,
 }
 
-impl Fields {
-    fn missing(&self, field: &str) -> String {
-        format!("{}: missing required field `{field}`", self.ty)
+impl<'a> Fields<'_, 'a> {
+    fn missing(&self, field: F) -> String {
+        format!("{}: missing required field `{}`", self.ty, KEYS[field as usize])
     }
-    fn wrong(&self, field: &str, want: &str) -> String {
-        format!("{}: field `{field}` must be {want}", self.ty)
+    fn wrong(&self, field: F, want: &str) -> String {
+        format!("{}: field `{}` must be {want}", self.ty, KEYS[field as usize])
+    }
+    #[inline]
+    fn span(&self, field: F) -> Span {
+        self.raw.spans[field as usize]
+    }
+    fn value(&self, field: F) -> Check<Value<'a>> {
+        self.span(field).value(self.raw.text).map_err(|e| e.to_string())
     }
 
-    fn opt_str<'a>(&self, field: &str, v: Value<'a>) -> Check<Option<Cow<'a, str>>> {
-        match v {
-            Value::Absent | Value::Null => Ok(None),
-            Value::Str(s) => Ok(Some(s)),
+    #[inline]
+    fn opt_str(&self, field: F) -> Check<Option<Cow<'a, str>>> {
+        let span = self.span(field);
+        match span.shape {
+            Shape::Absent | Shape::Null => Ok(None),
+            Shape::PlainString => Ok(Some(Cow::Borrowed(span.plain_str(self.raw.text)))),
+            Shape::EscapedString => match self.value(field)? {
+                Value::Str(s) => Ok(Some(s)),
+                _ => Err(self.wrong(field, "a string")),
+            },
             _ => Err(self.wrong(field, "a string")),
         }
     }
-    fn req_str<'a>(&self, field: &str, v: Value<'a>) -> Check<Cow<'a, str>> {
-        self.opt_str(field, v)?.ok_or_else(|| self.missing(field))
+    #[inline]
+    fn req_str(&self, field: F) -> Check<Cow<'a, str>> {
+        self.opt_str(field)?.ok_or_else(|| self.missing(field))
     }
-    fn req_bool(&self, field: &str, v: &Value<'_>) -> Check<bool> {
-        match v {
-            Value::Absent | Value::Null => Err(self.missing(field)),
-            Value::Bool(b) => Ok(*b),
+    #[inline]
+    fn req_bool(&self, field: F) -> Check<bool> {
+        match self.span(field).shape {
+            Shape::True => Ok(true),
+            Shape::False => Ok(false),
+            Shape::Absent | Shape::Null => Err(self.missing(field)),
             _ => Err(self.wrong(field, "true or false")),
         }
     }
-    /// A finite number >= 0 (serde_json never yields a non-finite one).
-    fn opt_non_negative(&self, field: &str, v: &Value<'_>) -> Check<Option<f64>> {
-        let n = match v {
-            Value::Absent | Value::Null => return Ok(None),
-            Value::Int(i) => *i as f64,
-            Value::OtherNumber(f) => *f,
-            _ => return Err(self.wrong(field, "a number >= 0")),
-        };
-        if n >= 0.0 && n.is_finite() { Ok(Some(n)) } else { Err(self.wrong(field, "a number >= 0")) }
-    }
-    fn req_non_negative(&self, field: &str, v: &Value<'_>) -> Check<f64> {
-        self.opt_non_negative(field, v)?.ok_or_else(|| self.missing(field))
-    }
-    fn opt_number(&self, field: &str, v: &Value<'_>) -> Check<Option<f64>> {
-        match v {
-            Value::Absent | Value::Null => Ok(None),
-            Value::Int(i) => Ok(Some(*i as f64)),
-            Value::OtherNumber(f) if f.is_finite() => Ok(Some(*f)),
+    /// Any finite number.
+    #[inline]
+    fn opt_number(&self, field: F) -> Check<Option<f64>> {
+        let span = self.span(field);
+        match span.shape {
+            Shape::Absent | Shape::Null => Ok(None),
+            Shape::Int => Ok(Some(span.int() as f64)),
+            Shape::Float => Ok(Some(span.float())),
+            Shape::OutOfRange => self.value(field).map(|_| None),
             _ => Err(self.wrong(field, "a number")),
         }
     }
+    /// A finite number >= 0.
+    #[inline]
+    fn opt_non_negative(&self, field: F) -> Check<Option<f64>> {
+        let span = self.span(field);
+        match span.shape {
+            Shape::Absent | Shape::Null => Ok(None),
+            Shape::Int if span.int() >= 0 => Ok(Some(span.int() as f64)),
+            Shape::Float if span.float() >= 0.0 => Ok(Some(span.float())),
+            Shape::OutOfRange => self.value(field).map(|_| None),
+            _ => Err(self.wrong(field, "a number >= 0")),
+        }
+    }
+    #[inline]
+    fn req_non_negative(&self, field: F) -> Check<f64> {
+        self.opt_non_negative(field)?.ok_or_else(|| self.missing(field))
+    }
     /// An integer >= 0 within i64: no fraction, no exponent.
-    fn opt_count(&self, field: &str, v: &Value<'_>) -> Check<Option<i64>> {
-        match v {
-            Value::Absent | Value::Null => Ok(None),
-            Value::Int(i) if *i >= 0 => Ok(Some(*i)),
+    #[inline]
+    fn opt_count(&self, field: F) -> Check<Option<i64>> {
+        let span = self.span(field);
+        match span.shape {
+            Shape::Absent | Shape::Null => Ok(None),
+            Shape::Int if span.int() >= 0 => Ok(Some(span.int())),
             _ => Err(self.wrong(field, "an integer >= 0")),
         }
     }
-    fn opt_time(&self, field: &str, v: Value<'_>) -> Check<Option<Micros>> {
-        match self.opt_str(field, v)? {
+    #[inline]
+    fn opt_time(&self, field: F) -> Check<Option<Micros>> {
+        match self.opt_str(field)? {
             None => Ok(None),
-            Some(s) => parse_rfc3339(&s).map(Some).map_err(|e| format!("{}: field `{field}`: {e}", self.ty)),
+            Some(s) => parse_rfc3339(&s)
+                .map(Some)
+                .map_err(|e| format!("{}: field `{}`: {e}", self.ty, KEYS[field as usize])),
         }
     }
-    fn opt_hex<const N: usize>(&self, field: &str, v: Value<'_>) -> Check<Option<u128>> {
-        let Some(s) = self.opt_str(field, v)? else {
+    #[inline]
+    fn opt_hex<const N: usize>(&self, field: F) -> Check<Option<u128>> {
+        let Some(s) = self.opt_str(field)? else {
             return Ok(None);
         };
         match lower_hex::<N>(s.as_bytes()) {
@@ -327,15 +360,17 @@ impl Fields {
             _ => Err(self.wrong(field, &format!("{N} lowercase hex digits"))),
         }
     }
-    fn opt_object<'a>(&self, field: &str, v: Value<'a>) -> Check<Option<&'a str>> {
-        match v {
-            Value::Absent | Value::Null => Ok(None),
-            Value::Object(text) => Ok(Some(text)),
+    #[inline]
+    fn opt_object(&self, field: F) -> Check<Option<&'a str>> {
+        let span = self.span(field);
+        match span.shape {
+            Shape::Absent | Shape::Null => Ok(None),
+            Shape::Object => Ok(Some(span.raw(self.raw.text))),
             _ => Err(self.wrong(field, "an object")),
         }
     }
-    fn str_array<'a>(&self, field: &str, v: Value<'a>) -> Check<Vec<Cow<'a, str>>> {
-        match v {
+    fn str_array(&self, field: F) -> Check<Vec<Cow<'a, str>>> {
+        match self.value(field)? {
             Value::Absent | Value::Null => Ok(Vec::new()),
             Value::Array(items) => items
                 .into_iter()
@@ -425,67 +460,67 @@ impl<'a> RawEvent<'a> {
             "heartbeat" => (Type::Heartbeat, "heartbeat"),
             _ => return Ok(LineOutcome::Unknown),
         };
-        let f = Fields { ty: name };
-        let ts = f.opt_time("ts", self.val(F::ts)?)?.ok_or_else(|| f.missing("ts"))?;
-        let trace_id = f.opt_hex::<32>("trace_id", self.val(F::trace_id)?)?;
-        let span_id = f.opt_hex::<16>("span_id", self.val(F::span_id)?)?.map(|id| id as u64);
-        let parent_span_id = f.opt_hex::<16>("parent_span_id", self.val(F::parent_span_id)?)?.map(|id| id as u64);
-        let attrs = f.opt_object("attrs", self.val(F::attrs)?)?;
+        let f = Fields { ty: name, raw: self };
+        let ts = f.opt_time(F::ts)?.ok_or_else(|| f.missing(F::ts))?;
+        let trace_id = f.opt_hex::<32>(F::trace_id)?;
+        let span_id = f.opt_hex::<16>(F::span_id)?.map(|id| id as u64);
+        let parent_span_id = f.opt_hex::<16>(F::parent_span_id)?.map(|id| id as u64);
+        let attrs = f.opt_object(F::attrs)?;
         let kind = match ty {
             Type::AgentRequest => Kind::AgentRequest {
-                agent: f.req_str("agent", self.val(F::agent)?)?,
-                success: f.req_bool("success", &self.val(F::success)?)?,
-                duration_ms: f.req_non_negative("duration_ms", &self.val(F::duration_ms)?)?,
-                tokens: f.opt_count("tokens", &self.val(F::tokens)?)?,
-                cost_usd: f.opt_non_negative("cost_usd", &self.val(F::cost_usd)?)?,
-                model: f.opt_str("model", self.val(F::model)?)?,
-                error_type: f.opt_str("error_type", self.val(F::error_type)?)?,
+                agent: f.req_str(F::agent)?,
+                success: f.req_bool(F::success)?,
+                duration_ms: f.req_non_negative(F::duration_ms)?,
+                tokens: f.opt_count(F::tokens)?,
+                cost_usd: f.opt_non_negative(F::cost_usd)?,
+                model: f.opt_str(F::model)?,
+                error_type: f.opt_str(F::error_type)?,
             },
             Type::ToolCall => Kind::ToolCall {
-                tool: f.req_str("tool", self.val(F::tool)?)?,
-                agent: f.opt_str("agent", self.val(F::agent)?)?,
-                success: f.req_bool("success", &self.val(F::success)?)?,
-                duration_ms: f.req_non_negative("duration_ms", &self.val(F::duration_ms)?)?,
-                error_type: f.opt_str("error_type", self.val(F::error_type)?)?,
-                error_message: f.opt_str("error_message", self.val(F::error_message)?)?,
+                tool: f.req_str(F::tool)?,
+                agent: f.opt_str(F::agent)?,
+                success: f.req_bool(F::success)?,
+                duration_ms: f.req_non_negative(F::duration_ms)?,
+                error_type: f.opt_str(F::error_type)?,
+                error_message: f.opt_str(F::error_message)?,
             },
             Type::ModelCall => Kind::ModelCall {
-                model: f.req_str("model", self.val(F::model)?)?,
-                provider: f.opt_str("provider", self.val(F::provider)?)?,
-                agent: f.opt_str("agent", self.val(F::agent)?)?,
-                success: f.req_bool("success", &self.val(F::success)?)?,
-                duration_ms: f.req_non_negative("duration_ms", &self.val(F::duration_ms)?)?,
-                input_tokens: f.opt_count("input_tokens", &self.val(F::input_tokens)?)?,
-                output_tokens: f.opt_count("output_tokens", &self.val(F::output_tokens)?)?,
-                cost_usd: f.opt_non_negative("cost_usd", &self.val(F::cost_usd)?)?,
+                model: f.req_str(F::model)?,
+                provider: f.opt_str(F::provider)?,
+                agent: f.opt_str(F::agent)?,
+                success: f.req_bool(F::success)?,
+                duration_ms: f.req_non_negative(F::duration_ms)?,
+                input_tokens: f.opt_count(F::input_tokens)?,
+                output_tokens: f.opt_count(F::output_tokens)?,
+                cost_usd: f.opt_non_negative(F::cost_usd)?,
             },
             Type::Span => Kind::Span {
-                name: f.req_str("name", self.val(F::name)?)?,
-                agent: f.opt_str("agent", self.val(F::agent)?)?,
-                duration_ms: f.req_non_negative("duration_ms", &self.val(F::duration_ms)?)?,
-                ok: match f.req_str("status", self.val(F::status)?)?.as_ref() {
+                name: f.req_str(F::name)?,
+                agent: f.opt_str(F::agent)?,
+                duration_ms: f.req_non_negative(F::duration_ms)?,
+                ok: match f.req_str(F::status)?.as_ref() {
                     "ok" => true,
                     "error" => false,
-                    _ => return Err(f.wrong("status", "\"ok\" or \"error\"")),
+                    _ => return Err(f.wrong(F::status, "\"ok\" or \"error\"")),
                 },
-                error_type: f.opt_str("error_type", self.val(F::error_type)?)?,
-                error_message: f.opt_str("error_message", self.val(F::error_message)?)?,
+                error_type: f.opt_str(F::error_type)?,
+                error_message: f.opt_str(F::error_message)?,
             },
             Type::Error => Kind::Error {
-                component: f.req_str("component", self.val(F::component)?)?,
-                error_type: f.req_str("error_type", self.val(F::error_type)?)?,
-                message: f.req_str("message", self.val(F::message)?)?,
-                agent: f.opt_str("agent", self.val(F::agent)?)?,
-                context: f.opt_object("context", self.val(F::context)?)?,
+                component: f.req_str(F::component)?,
+                error_type: f.req_str(F::error_type)?,
+                message: f.req_str(F::message)?,
+                agent: f.opt_str(F::agent)?,
+                context: f.opt_object(F::context)?,
             },
             Type::Heartbeat => Kind::Heartbeat {
-                process: f.req_str("process", self.val(F::process)?)?,
-                pid: f.opt_count("pid", &self.val(F::pid)?)?,
-                host: f.opt_str("host", self.val(F::host)?)?,
-                started_at: f.opt_time("started_at", self.val(F::started_at)?)?,
-                agents: f.str_array("agents", self.val(F::agents)?)?,
-                rss_bytes: f.opt_count("rss_bytes", &self.val(F::rss_bytes)?)?,
-                cpu_percent: f.opt_number("cpu_percent", &self.val(F::cpu_percent)?)?,
+                process: f.req_str(F::process)?,
+                pid: f.opt_count(F::pid)?,
+                host: f.opt_str(F::host)?,
+                started_at: f.opt_time(F::started_at)?,
+                agents: f.str_array(F::agents)?,
+                rss_bytes: f.opt_count(F::rss_bytes)?,
+                cpu_percent: f.opt_number(F::cpu_percent)?,
             },
         };
         Ok(LineOutcome::Event(Event { ts, trace_id, span_id, parent_span_id, attrs, kind }))

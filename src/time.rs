@@ -33,19 +33,28 @@ pub fn parse_rfc3339(text: &str) -> Result<Micros, TimeError> {
     if b.len() < 20 {
         return Err(TimeError::Syntax);
     }
-    let year = digits(b, 0, 4)?;
-    expect(b, 4, b'-')?;
-    let month = digits(b, 5, 2)?;
-    expect(b, 7, b'-')?;
-    let day = digits(b, 8, 2)?;
-    if !matches!(b[10], b'T' | b't') {
+    // The fixed-width head, as an array: every index below is checked at compile time.
+    let mut head = [0u8; 19];
+    head.copy_from_slice(&b[..19]);
+    let mut bad = false;
+    let mut num = |from: usize, to: usize| {
+        let mut v = 0i64;
+        for &c in &head[from..to] {
+            bad |= !c.is_ascii_digit();
+            v = v * 10 + i64::from(c.wrapping_sub(b'0'));
+        }
+        v
+    };
+    let (year, month, day) = (num(0, 4), num(5, 7), num(8, 10));
+    let (hour, minute, second) = (num(11, 13), num(14, 16), num(17, 19));
+    let separators = head[4] == b'-'
+        && head[7] == b'-'
+        && matches!(head[10], b'T' | b't')
+        && head[13] == b':'
+        && head[16] == b':';
+    if bad || !separators {
         return Err(TimeError::Syntax);
     }
-    let hour = digits(b, 11, 2)?;
-    expect(b, 13, b':')?;
-    let minute = digits(b, 14, 2)?;
-    expect(b, 16, b':')?;
-    let second = digits(b, 17, 2)?;
 
     let mut pos = 19;
     let mut micros: i64 = 0;
