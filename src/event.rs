@@ -345,9 +345,9 @@ impl<'a> Fields<'_, 'a> {
     fn opt_time(&self, field: F) -> Check<Option<Micros>> {
         match self.opt_str(field)? {
             None => Ok(None),
-            Some(s) => parse_rfc3339(&s)
-                .map(Some)
-                .map_err(|e| format!("{}: field `{}`: {e}", self.ty, KEYS[field as usize])),
+            Some(s) => {
+                parse_rfc3339(&s).map(Some).map_err(|e| format!("{}: field `{}`: {e}", self.ty, KEYS[field as usize]))
+            }
         }
     }
     #[inline]

@@ -47,11 +47,8 @@ pub fn parse_rfc3339(text: &str) -> Result<Micros, TimeError> {
     };
     let (year, month, day) = (num(0, 4), num(5, 7), num(8, 10));
     let (hour, minute, second) = (num(11, 13), num(14, 16), num(17, 19));
-    let separators = head[4] == b'-'
-        && head[7] == b'-'
-        && matches!(head[10], b'T' | b't')
-        && head[13] == b':'
-        && head[16] == b':';
+    let separators =
+        head[4] == b'-' && head[7] == b'-' && matches!(head[10], b'T' | b't') && head[13] == b':' && head[16] == b':';
     if bad || !separators {
         return Err(TimeError::Syntax);
     }

@@ -38,7 +38,7 @@ impl Latency {
     pub fn record(&mut self, ms: f64) {
         self.count += 1;
         self.sum_ns = self.sum_ns.saturating_add(super::exact::nanos(ms));
-        let nanos = (ms * 1e6).round().clamp(0.0, MAX_NANOS as f64) as u64;
+        let nanos = super::exact::round_u64(ms * 1e6).min(MAX_NANOS);
         // Auto-resizing: recording grows the range instead of failing.
         let _ = self.sketch.get_or_insert_with(new_histogram).record(nanos);
     }
