@@ -246,7 +246,8 @@ impl<'a> RawEvent<'a> {
             r.end()?;
             return Err(JsonError { what: "not a JSON object", column: 0, key: None });
         }
-        KEY_ORDER.with(|order| r.capture_object(KEY_PATTERNS, field_index, order, &mut self.spans))?;
+        KEY_ORDER
+            .with(|order| r.capture_object(KEY_PATTERNS, field_index, order, F::kind as usize, &mut self.spans))?;
         r.end()
     }
 }
