@@ -225,7 +225,7 @@ fn debug_sources(fold: &Fold, specs: &[source::LogSpec], took: Duration, threads
 
 /// Renders the report of `fold` at `now`.
 pub fn render(fold: &Fold, now: Micros, format: Format, compact: bool) -> Result<String> {
-    let r = report::build(fold, now, wall_clock());
+    let r = report::build(fold, now, wall_clock(), &crate::alerts::Thresholds::default());
     Ok(match format {
         Format::Json if compact => serde_json::to_string(&r)?,
         Format::Json => serde_json::to_string_pretty(&r)? + "\n",

@@ -19,6 +19,7 @@
 // Data from outside never meets an unwrap: failures are values.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod alerts;
 pub mod cli;
 pub mod event;
 pub mod fold;

@@ -251,3 +251,8 @@ mod tests {
         assert_eq!(human_duration(2 * MICROS_PER_HOUR + 15 * MICROS_PER_MINUTE), "2h 15m");
     }
 }
+
+/// Serialises an instant as RFC 3339 (for serde's `serialize_with`).
+pub fn serialize_rfc3339<S: serde::Serializer>(t: &Micros, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_rfc3339(*t))
+}

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::alerts::{self, Alert, Severity, Thresholds};
 use crate::fold::Fold;
-use crate::metrics::window::Bucket;
 use crate::metrics::{Metrics, Spend, exact};
 use crate::time::{MICROS_PER_SECOND, Micros, format_rfc3339};
 
@@ -20,7 +20,7 @@ use crate::time::{MICROS_PER_SECOND, Micros, format_rfc3339};
 pub const SCHEMA: &str = "ajentik.report/1";
 /// The name that stands for "no agent" or "no model" in the cost breakdowns.
 pub const NONE_NAME: &str = "(none)";
-/// Minutes in the window behind `recent_errors`, active agents and the health rule.
+/// Minutes in the window behind `recent_errors` and active agents.
 pub const RECENT_MINUTES: i64 = 5;
 /// A heartbeat older than this is not live.
 pub const HEARTBEAT_LIVE_SECONDS: i64 = 90;
@@ -33,6 +33,8 @@ pub struct Report {
     pub sources: Vec<SourceReport>,
     pub ingest: IngestReport,
     pub health: Health,
+    /// Firing alerts, most severe first.
+    pub alerts: Vec<Alert>,
     pub agents: Vec<AgentReport>,
     pub tools: Vec<ToolReport>,
     pub models: Vec<ModelReport>,
@@ -251,23 +253,17 @@ pub fn windowed_spend(m: &Metrics, now: Micros, minutes: i64) -> Spend {
     s
 }
 
-/// The interim health rule (until alert rules drive it), over the last
-/// [`RECENT_MINUTES`]: unhealthy when at least 5 agent requests were made and
-/// fewer than 90% succeeded; degraded when fewer than 95% succeeded, or their mean
-/// response time was above 5 s, or there were 5 or more error events; else healthy.
-pub fn interim_status(recent: &Bucket) -> Status {
-    let success = rate(recent.requests - recent.failures, recent.requests);
-    let enough = recent.requests >= 5;
-    let avg = (recent.requests > 0).then(|| exact::ms(recent.latency_sum_ns) / recent.requests as f64);
-    match success {
-        Some(s) if enough && s < 90.0 => Status::Unhealthy,
-        Some(s) if enough && s < 95.0 => Status::Degraded,
-        _ if avg.is_some_and(|a| a > 5000.0) || recent.errors >= 5 => Status::Degraded,
-        _ => Status::Healthy,
+/// Health follows the alerts: unhealthy while a high alert fires, degraded while
+/// a medium one does, else healthy.
+pub fn status_of(alerts: &[Alert]) -> Status {
+    match alerts::worst(alerts) {
+        Some(Severity::High) => Status::Unhealthy,
+        Some(Severity::Medium) => Status::Degraded,
+        Some(Severity::Low) | None => Status::Healthy,
     }
 }
 
-fn health(m: &Metrics, now: Micros) -> Health {
+fn health(m: &Metrics, now: Micros, alerts: &[Alert]) -> Health {
     let recent = m.ring.window(now, RECENT_MINUTES);
     let live: Vec<_> =
         m.heartbeats.values().filter(|h| now - h.ts <= HEARTBEAT_LIVE_SECONDS * MICROS_PER_SECOND).collect();
@@ -288,7 +284,7 @@ fn health(m: &Metrics, now: Micros) -> Health {
     let total_requests: u64 = m.agents.values().map(|a| a.requests).sum();
     let successes: u64 = m.agents.values().map(|a| a.successes).sum();
     Health {
-        status: interim_status(&recent),
+        status: status_of(alerts),
         uptime_s: started.map(|s| (now - s).max(0) as f64 / MICROS_PER_SECOND as f64),
         total_requests,
         success_rate: rate(successes, total_requests),
@@ -306,7 +302,8 @@ fn health(m: &Metrics, now: Micros) -> Health {
 }
 
 /// Builds the report of `fold` as of `now`; `generated_at` is when it was made.
-pub fn build(fold: &Fold, now: Micros, generated_at: Micros) -> Report {
+pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresholds) -> Report {
+    let alerts = alerts::evaluate(&fold.metrics, now, thresholds);
     let m = &fold.metrics;
     let ing = &fold.ingest;
     let total = ing.total();
@@ -471,7 +468,8 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros) -> Report {
         now: format_rfc3339(now),
         sources,
         ingest,
-        health: health(m, now),
+        health: health(m, now, &alerts),
+        alerts,
         agents,
         tools,
         models,

@@ -1,4 +1,5 @@
 use super::*;
+use crate::alerts::{Severity, Thresholds};
 use crate::time::parse_rfc3339;
 
 fn fold_text(text: &str) -> Fold {
@@ -43,7 +44,7 @@ fn every_token_and_dollar_is_counted_once() {
         call("m1", r#","agent":"D","input_tokens":1,"output_tokens":1,"cost_usd":0.01"#),
     ]
     .join("\n");
-    let r = build(&fold_text(&log), at(T), at(T));
+    let r = build(&fold_text(&log), at(T), at(T), &Thresholds::default());
     let agent = |n: &str| r.agents.iter().find(|a| a.name == n).unwrap();
     assert_eq!((agent("A").tokens, agent("A").cost_usd), (165, 1.75));
     assert_eq!((agent("B").tokens, agent("B").cost_usd), (400, 4.0));
@@ -79,7 +80,7 @@ fn agent_figures_include_failures_and_lists_are_sorted() {
     }
     log.push(req("Quiet", true, 50.0, ""));
     log.push(req("Also", true, 50.0, ""));
-    let r = build(&fold_text(&log.join("\n")), at(T), at(T));
+    let r = build(&fold_text(&log.join("\n")), at(T), at(T), &Thresholds::default());
     let names: Vec<_> = r.agents.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["Busy", "Also", "Quiet"]);
     let busy = &r.agents[0];
@@ -92,7 +93,7 @@ fn agent_figures_include_failures_and_lists_are_sorted() {
 
 #[test]
 fn empty_log_gives_nulls_not_zeros() {
-    let r = build(&Fold::default(), at(T), at(T));
+    let r = build(&Fold::default(), at(T), at(T), &Thresholds::default());
     assert_eq!(r.health.success_rate, None);
     assert_eq!(r.health.uptime_s, None);
     assert_eq!(r.health.status, Status::Healthy);
@@ -102,21 +103,27 @@ fn empty_log_gives_nulls_not_zeros() {
 }
 
 #[test]
-fn interim_health_rule() {
-    let b = |requests, failures, errors, avg_ms: u128| Bucket {
-        requests,
-        failures,
-        errors,
-        latency_sum_ns: avg_ms * 1_000_000 * u128::from(requests),
-        ..Bucket::default()
-    };
-    assert_eq!(interim_status(&b(10, 2, 0, 100)), Status::Unhealthy);
-    assert_eq!(interim_status(&b(10, 1, 0, 100)), Status::Degraded);
-    assert_eq!(interim_status(&b(20, 1, 0, 100)), Status::Healthy);
-    assert_eq!(interim_status(&b(4, 4, 0, 100)), Status::Healthy, "too few requests to judge");
-    assert_eq!(interim_status(&b(10, 0, 0, 6000)), Status::Degraded);
-    assert_eq!(interim_status(&b(0, 0, 5, 0)), Status::Degraded);
-    assert_eq!(interim_status(&b(0, 0, 4, 0)), Status::Healthy);
+fn health_follows_the_alerts() {
+    let mut log = Vec::new();
+    // Slow but successful: a medium alert, degraded.
+    for _ in 0..6 {
+        log.push(req("Slow", true, 6000.0, ""));
+    }
+    let r = build(&fold_text(&log.join("\n")), at(T), at(T), &Thresholds::default());
+    assert_eq!(r.health.status, Status::Degraded, "{:?}", r.alerts);
+    // Failing: a high alert, unhealthy.
+    for _ in 0..6 {
+        log.push(req("Failing", false, 10.0, ""));
+    }
+    let r = build(&fold_text(&log.join("\n")), at(T), at(T), &Thresholds::default());
+    assert_eq!(r.health.status, Status::Unhealthy);
+    assert_eq!(r.alerts[0].severity, Severity::High);
+    let json = serde_json::to_value(&r).unwrap();
+    for key in ["rule", "scope", "severity", "value", "threshold", "message", "since"] {
+        assert!(json["alerts"][0].get(key).is_some(), "alert lacks {key}");
+    }
+    // Quiet: healthy.
+    assert_eq!(build(&Fold::default(), at(T), at(T), &Thresholds::default()).health.status, Status::Healthy);
 }
 
 #[test]
@@ -130,7 +137,7 @@ fn health_counts_recent_window_live_heartbeats_and_uptime() {
         r#"{"ts":"2026-11-26T09:00:00Z","type":"heartbeat","process":"dead","started_at":"2026-11-25T00:00:00Z","agents":["Z"],"rss_bytes":7}"#.into(),
     ]
     .join("\n");
-    let r = build(&fold_text(&log), at(T), at(T));
+    let r = build(&fold_text(&log), at(T), at(T), &Thresholds::default());
     let h = &r.health;
     assert_eq!(h.recent_errors, 1);
     assert_eq!(h.active_agents, 3, "A, B, C from live heartbeats");
@@ -139,7 +146,7 @@ fn health_counts_recent_window_live_heartbeats_and_uptime() {
     assert_eq!(h.live_processes, 2);
     assert_eq!(h.uptime_s, Some(7200.0), "from the oldest live heartbeat's started_at");
     // Without live heartbeats: agents seen in the last 5 minutes, uptime from the first event.
-    let later = build(&fold_text(&log), at("2026-11-26T12:00:00Z"), at(T));
+    let later = build(&fold_text(&log), at("2026-11-26T12:00:00Z"), at(T), &Thresholds::default());
     assert_eq!(later.health.active_agents, 0);
     assert_eq!(later.health.uptime_s, Some(3.0 * 3600.0));
 }
@@ -154,7 +161,7 @@ fn errors_are_grouped_sorted_and_recent_first() {
     let log =
         [e("2026-11-26T09:00:01Z", "X", "B"), e("2026-11-26T09:00:02Z", "Y", "A"), e("2026-11-26T09:00:03Z", "Y", "B")]
             .join("\n");
-    let r = build(&fold_text(&log), at(T), at(T));
+    let r = build(&fold_text(&log), at(T), at(T), &Thresholds::default());
     assert_eq!(r.errors.total, 3);
     assert_eq!(r.errors.by_type[0], ErrorTypeCount { error_type: "B".into(), count: 2 });
     assert_eq!(r.errors.by_component[0], ComponentCount { component: "Y".into(), count: 2 });
@@ -165,7 +172,7 @@ fn errors_are_grouped_sorted_and_recent_first() {
 #[test]
 fn json_report_has_the_documented_keys() {
     let log = crate::event::tests::SPEC_EXAMPLES;
-    let r = build(&fold_text(log), at("2026-11-26T21:31:00Z"), at(T));
+    let r = build(&fold_text(log), at("2026-11-26T21:31:00Z"), at(T), &Thresholds::default());
     let v = serde_json::to_value(&r).unwrap();
     for key in [
         "schema",
@@ -305,7 +312,7 @@ mod markdown_tables {
             ));
             lines.push(format!(r#"{{"ts":"{T}","type":"error","component":{n},"error_type":{n},"message":{n}}}"#));
         }
-        let r = build(&fold_text(&lines.join("\n")), at(T), at(T));
+        let r = build(&fold_text(&lines.join("\n")), at(T), at(T), &Thresholds::default());
         let md = markdown::render(&r);
         assert!(!md.contains('\u{1b}') && !md.contains('\u{7}'));
         let tables = tables(&md);
@@ -335,7 +342,7 @@ mod markdown_tables {
 
     #[test]
     fn report_of_the_spec_examples_renders_every_section() {
-        let r = build(&fold_text(crate::event::tests::SPEC_EXAMPLES), at("2026-11-26T21:31:00Z"), at(T));
+        let r = build(&fold_text(crate::event::tests::SPEC_EXAMPLES), at("2026-11-26T21:31:00Z"), at(T), &Thresholds::default());
         let md = markdown::render(&r);
         for section in [
             "## System overview",

@@ -1,0 +1,198 @@
+use super::*;
+use crate::fold::Fold;
+use crate::time::{MICROS_PER_SECOND, format_rfc3339, parse_rfc3339};
+
+const NOW: &str = "2026-11-26T12:00:30Z";
+
+fn now() -> Micros {
+    parse_rfc3339(NOW).unwrap()
+}
+
+/// A log line `minutes_ago` before NOW.
+fn at(minutes_ago: f64) -> String {
+    format_rfc3339(now() - (minutes_ago * 60.0 * MICROS_PER_SECOND as f64) as i64)
+}
+
+fn req(agent: &str, ok: bool, ms: f64, minutes_ago: f64) -> String {
+    format!(
+        r#"{{"ts":"{}","type":"agent_request","agent":"{agent}","success":{ok},"duration_ms":{ms}}}"#,
+        at(minutes_ago)
+    )
+}
+
+fn tool(name: &str, ok: bool, minutes_ago: f64) -> String {
+    format!(r#"{{"ts":"{}","type":"tool_call","tool":"{name}","success":{ok},"duration_ms":5}}"#, at(minutes_ago))
+}
+
+fn error(minutes_ago: f64) -> String {
+    format!(r#"{{"ts":"{}","type":"error","component":"c","error_type":"E","message":"m"}}"#, at(minutes_ago))
+}
+
+fn metrics(lines: &[String]) -> Metrics {
+    let mut f = Fold::default();
+    let s = f.ingest.add_source("t");
+    for (i, l) in lines.iter().enumerate() {
+        f.line(s, i as u64 + 1, l.as_bytes());
+    }
+    assert_eq!(f.ingest.sources[0].malformed, 0, "{:?}", f.ingest.recent_malformed);
+    f.metrics
+}
+
+fn fired(lines: &[String], th: &Thresholds, rule: Rule, scope: &str) -> Option<Alert> {
+    evaluate(&metrics(lines), now(), th).into_iter().find(|a| a.rule == rule && a.scope == scope)
+}
+
+/// `n` requests of which `failed` fail, spread over the last three minutes.
+fn requests(agent: &str, n: usize, failed: usize, ms: f64) -> Vec<String> {
+    (0..n).map(|i| req(agent, i >= failed, ms, (i % 3) as f64)).collect()
+}
+
+#[test]
+fn error_rate_fires_strictly_above_its_threshold() {
+    let th = Thresholds::default();
+    // 1 of 10 failed: exactly 10%, not beyond.
+    assert!(fired(&requests("A", 10, 1, 100.0), &th, Rule::ErrorRate, "A").is_none());
+    // 1 of 9: 11.1%.
+    let a = fired(&requests("A", 9, 1, 100.0), &th, Rule::ErrorRate, "A").expect("fires");
+    assert_eq!(a.severity, Severity::High);
+    assert!((a.value - 100.0 / 9.0).abs() < 1e-9 && a.threshold == 10.0);
+    assert_eq!(a.message, "A success rate 88.9% < 90% over 5m");
+    // And for all agents together.
+    assert!(fired(&requests("A", 9, 1, 100.0), &th, Rule::ErrorRate, ALL).is_some());
+    // 1 of 20: well below.
+    assert!(fired(&requests("A", 20, 1, 100.0), &th, Rule::ErrorRate, "A").is_none());
+}
+
+#[test]
+fn request_rules_wait_for_the_minimum_sample() {
+    let th = Thresholds::default();
+    // Four requests, all failed and slow: too few to judge.
+    let four = requests("A", 4, 4, 9000.0);
+    for rule in [Rule::ErrorRate, Rule::ResponseTime, Rule::FailureCount] {
+        assert!(fired(&four, &th, rule, "A").is_none(), "{rule:?}");
+    }
+    let five = requests("A", 5, 5, 9000.0);
+    assert!(fired(&five, &th, Rule::ErrorRate, "A").is_some());
+    assert!(fired(&five, &th, Rule::ResponseTime, "A").is_some());
+    let th2 = Thresholds { min_samples: 6, ..Thresholds::default() };
+    assert!(fired(&five, &th2, Rule::ErrorRate, "A").is_none());
+}
+
+#[test]
+fn response_time_edges() {
+    let th = Thresholds::default();
+    assert!(fired(&requests("A", 5, 0, 5000.0), &th, Rule::ResponseTime, "A").is_none(), "at the threshold");
+    assert!(fired(&requests("A", 5, 0, 4999.0), &th, Rule::ResponseTime, "A").is_none());
+    let a = fired(&requests("A", 5, 0, 5000.5), &th, Rule::ResponseTime, "A").expect("just above");
+    assert_eq!((a.severity, a.threshold), (Severity::Medium, 5000.0));
+    assert_eq!(a.message, "A average response time 5.00s > 5s over 5m");
+}
+
+#[test]
+fn failure_count_edges() {
+    let th = Thresholds::default();
+    assert!(fired(&requests("A", 200, 10, 10.0), &th, Rule::FailureCount, "A").is_none(), "10 is not more than 10");
+    let a = fired(&requests("A", 200, 11, 10.0), &th, Rule::FailureCount, "A").expect("11 is");
+    assert_eq!((a.value, a.threshold, a.severity), (11.0, 10.0, Severity::High));
+    assert!(fired(&requests("A", 200, 9, 10.0), &th, Rule::FailureCount, "A").is_none());
+}
+
+#[test]
+fn per_agent_overrides() {
+    let mut th = Thresholds::default();
+    th.agents.insert("Strict".into(), AgentThresholds { error_rate_pct: Some(1.0), ..Default::default() });
+    let mut lines = requests("Strict", 50, 1, 10.0);
+    lines.extend(requests("Loose", 50, 1, 10.0));
+    assert!(fired(&lines, &th, Rule::ErrorRate, "Strict").is_some(), "2% > 1%");
+    assert!(fired(&lines, &th, Rule::ErrorRate, "Loose").is_none(), "2% <= 10%");
+}
+
+#[test]
+fn tool_failure_edges() {
+    let th = Thresholds::default();
+    let calls = |n: usize, failed: usize| -> Vec<String> { (0..n).map(|i| tool("t", i >= failed, 1.0)).collect() };
+    assert!(fired(&calls(10, 1), &th, Rule::ToolFailure, "t").is_none(), "exactly 90%");
+    let a = fired(&calls(9, 1), &th, Rule::ToolFailure, "t").expect("88.9%");
+    assert_eq!(a.severity, Severity::Medium);
+    assert!(fired(&calls(4, 4), &th, Rule::ToolFailure, "t").is_none(), "too few calls");
+}
+
+#[test]
+fn error_spike_against_the_hour_before() {
+    let th = Thresholds::default();
+    // A quiet hour before: the spike needs at least 5 errors.
+    let quiet: Vec<String> = (0..6).map(|i| error(10.0 + 5.0 * f64::from(i))).collect();
+    let with = |n: usize, base: &[String]| {
+        let mut v = base.to_vec();
+        v.extend((0..n).map(|i| error((i % 4) as f64)));
+        v
+    };
+    assert!(fired(&with(4, &quiet), &th, Rule::ErrorSpike, ALL).is_none());
+    let a = fired(&with(5, &quiet), &th, Rule::ErrorSpike, ALL).expect("5 errors");
+    assert_eq!((a.value, a.threshold), (5.0, 5.0));
+    // A busy hour before: 120 errors are 12 per six-minute window, so 36 are needed.
+    let busy: Vec<String> = (0..120).map(|i| error(7.0 + f64::from(i) * 0.45)).collect();
+    assert!(fired(&with(35, &busy), &th, Rule::ErrorSpike, ALL).is_none());
+    let a = fired(&with(36, &busy), &th, Rule::ErrorSpike, ALL).expect("3x the usual");
+    assert_eq!(a.threshold, 36.0);
+}
+
+#[test]
+fn the_window_leaves_older_events_out() {
+    let th = Thresholds::default();
+    // Failures 7 minutes ago are outside a 5-minute window (plus the current minute).
+    let old: Vec<String> = (0..20).map(|_| req("A", false, 10.0, 7.0)).collect();
+    assert!(fired(&old, &th, Rule::ErrorRate, "A").is_none());
+    let wide = Thresholds { window_minutes: 10, ..Thresholds::default() };
+    assert!(fired(&old, &wide, Rule::ErrorRate, "A").is_some());
+}
+
+#[test]
+fn since_is_when_the_rule_started_to_hold() {
+    let th = Thresholds::default();
+    // Failing steadily for the last 20 minutes, after a healthy hour.
+    let mut lines: Vec<String> = (0..60).flat_map(|m| requests("A", 6, 0, 10.0).into_iter().map(move |_| req("A", true, 10.0, 21.0 + f64::from(m)))).collect();
+    lines.extend((0..20).flat_map(|m| (0..6).map(move |_| req("A", false, 10.0, f64::from(m) + 0.1))));
+    let a = fired(&lines, &th, Rule::ErrorRate, "A").unwrap();
+    let started = now() - 20 * MICROS_PER_MINUTE;
+    assert!(a.since <= now() - 15 * MICROS_PER_MINUTE && a.since >= started - 2 * MICROS_PER_MINUTE, "{}", format_rfc3339(a.since));
+}
+
+#[test]
+fn alerts_are_sorted_most_severe_first() {
+    let mut lines = requests("A", 10, 5, 9000.0);
+    lines.extend((0..10).map(|i| tool("t", i > 3, 0.0)));
+    let alerts = evaluate(&metrics(&lines), now(), &Thresholds::default());
+    let sev: Vec<Severity> = alerts.iter().map(|a| a.severity).collect();
+    let mut sorted = sev.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(sev, sorted);
+    assert_eq!(worst(&alerts), Some(Severity::High));
+    assert_eq!(worst(&[]), None);
+}
+
+#[test]
+fn the_book_tracks_starts_resolutions_acks_and_silences() {
+    let mut book = AlertBook::default();
+    let lines = requests("A", 9, 1, 100.0);
+    let alerts = evaluate(&metrics(&lines), now(), &Thresholds::default());
+    assert!(!alerts.is_empty());
+    let t = book.update(alerts.clone(), now());
+    assert_eq!(t.len(), alerts.len());
+    assert!(t.iter().all(|t| matches!(t, Transition::Firing { .. })));
+    assert!(book.update(alerts.clone(), now() + 1).is_empty(), "still firing: no news");
+    assert!(book.acknowledge(Rule::ErrorRate, "A"));
+    assert!(!book.acknowledge(Rule::ToolFailure, "nope"));
+    assert!(book.visible(now()).iter().any(|t| t.acknowledged));
+    assert!(book.silence(Rule::ErrorRate, ALL, now() + 60 * MICROS_PER_SECOND));
+    assert_eq!(book.silenced(now()), 1);
+    assert_eq!(book.visible(now()).len(), alerts.len() - 1);
+    assert_eq!(book.silenced(now() + 61 * MICROS_PER_SECOND), 0, "a silence ends");
+    let t = book.update(Vec::new(), now() + 2);
+    assert_eq!(t.len(), alerts.len());
+    assert!(t.iter().all(|t| matches!(t, Transition::Resolved { .. })));
+    assert_eq!(book.resolved().len(), alerts.len());
+    let json = serde_json::to_value(&t[0]).unwrap();
+    assert_eq!(json["event"], "resolved");
+    assert!(json["alert"]["since"].is_string());
+}
