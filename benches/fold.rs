@@ -71,7 +71,12 @@ fn fold(path: &Path, threads: usize) -> (u64, f64) {
     let (_tailer, fold) = read_all(vec![LogSpec::File(path.to_path_buf())], None, threads).expect("fold");
     let secs = started.elapsed().as_secs_f64();
     let lines = fold.ingest.total().lines;
-    std::hint::black_box(ajentik::report::build(&fold, wall_clock(), wall_clock(), &ajentik::alerts::Thresholds::default()));
+    std::hint::black_box(ajentik::report::build(
+        &fold,
+        wall_clock(),
+        wall_clock(),
+        &ajentik::alerts::Thresholds::default(),
+    ));
     (lines, secs)
 }
 
@@ -172,7 +177,13 @@ fn main() {
 
     let started = Instant::now();
     let (_t, f) = read_all(vec![LogSpec::File(path.clone())], None, cores).expect("fold");
-    let json = serde_json::to_string_pretty(&ajentik::report::build(&f, wall_clock(), wall_clock(), &ajentik::alerts::Thresholds::default())).expect("json");
+    let json = serde_json::to_string_pretty(&ajentik::report::build(
+        &f,
+        wall_clock(),
+        wall_clock(),
+        &ajentik::alerts::Thresholds::default(),
+    ))
+    .expect("json");
     println!(
         "monitor --export json equivalent on {:.2} GB: {:.2}s ({} bytes of JSON)",
         size as f64 / 1e9,

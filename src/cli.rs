@@ -81,6 +81,16 @@ pub struct MonitorArgs {
     #[arg(long, requires = "export")]
     pub follow: bool,
 
+    /// Print the firing alerts, one a line, most severe first, and exit like a
+    /// monitoring check: 0 none, 1 only medium or low, 2 any high, 3 could not
+    /// evaluate (usage errors included). Example: ajentik monitor --alerts --json
+    #[arg(long, conflicts_with_all = ["export", "follow", "output"])]
+    pub alerts: bool,
+
+    /// With --alerts: print {"status": ..., "alerts": [...]} instead of lines.
+    #[arg(long, requires = "alerts")]
+    pub json: bool,
+
     /// With --follow: how often to print. Example: --every 500ms
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub every: Duration,
@@ -140,25 +150,71 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Runs the parsed command line.
-pub fn run(cli: Cli) -> Result<()> {
+/// Exit status of `monitor --alerts` when it could not evaluate (a usage error
+/// included), so that a typo is never read as "critical" by a checker.
+pub const ALERTS_FAILED: i32 = 3;
+
+/// Whether these arguments ask for the `--alerts` check (consulted before they
+/// are parsed, to choose the exit status of a usage error).
+pub fn wants_alerts<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: I) -> bool {
+    args.into_iter().any(|a| a.as_ref() == "--alerts")
+}
+
+/// Runs the parsed command line; returns the exit status.
+pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Some(Command::Monitor(args)) => monitor(&cli.logs, cli.debug, args),
-        Some(Command::Generate(args)) => generate(args),
+        Some(Command::Monitor(args)) if args.alerts => check_alerts(&cli.logs, args),
+        Some(Command::Monitor(args)) => monitor(&cli.logs, cli.debug, args).map(|()| 0),
+        Some(Command::Generate(args)) => generate(args).map(|()| 0),
         Some(Command::Version) => {
             println!("ajentik {}", env!("CARGO_PKG_VERSION"));
             if cli.debug {
                 eprintln!("[debug] event log schema v{}", crate::event::SCHEMA_VERSION);
                 eprintln!("[debug] default log: {}", source::default_log_path()?.display());
             }
-            Ok(())
+            Ok(0)
         }
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
-            Ok(())
+            Ok(0)
         }
     }
+}
+
+/// `monitor --alerts`: the firing alerts, and an exit status for checkers.
+fn check_alerts(logs: &[String], args: MonitorArgs) -> Result<i32> {
+    use crate::alerts::{self, Severity, Thresholds};
+    let specs = source::resolve(logs)?;
+    let threads = args.threads.map_or_else(default_threads, usize::from);
+    let (_tailer, fold) = read_all(specs, args.now, threads)?;
+    let now = args.now.unwrap_or_else(wall_clock);
+    let firing = alerts::evaluate(&fold.metrics, now, &Thresholds::default());
+    let text = if args.json {
+        let status = report::status_of(&firing);
+        serde_json::to_string_pretty(&serde_json::json!({ "status": status, "alerts": firing }))? + "\n"
+    } else {
+        firing
+            .iter()
+            .map(|a| {
+                let since = crate::time::format_rfc3339(a.since);
+                format!(
+                    "{} {} {}: {} (since {since})\n",
+                    a.severity.as_str().to_uppercase(),
+                    a.rule.as_str(),
+                    a.scope,
+                    a.message
+                )
+            })
+            .map(|line| crate::sanitize::clean(line.trim_end()).into_owned() + "\n")
+            .collect()
+    };
+    emit(&text, None)?;
+    Ok(match alerts::worst(&firing) {
+        None => 0,
+        Some(Severity::Low | Severity::Medium) => 1,
+        Some(Severity::High) => 2,
+    })
 }
 
 fn default_threads() -> usize {

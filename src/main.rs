@@ -1,14 +1,26 @@
 //! The `ajentik` binary: parses the command line and maps failures to exit codes
-//! (0 success, 2 usage error, 1 anything else with a one-line message).
+//! (0 success, 2 usage error, 1 anything else with a one-line message; the
+//! `monitor --alerts` check has its own: 0, 1, 2 by severity, 3 for any failure).
 
 use clap::Parser;
 
 fn main() {
-    let cli = ajentik::cli::Cli::parse();
-    if let Err(e) = ajentik::cli::run(cli) {
-        // One line: the context chain, outermost first.
-        let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
-        eprintln!("ajentik: error: {}", ajentik::sanitize::clean(&chain.join(": ")));
-        std::process::exit(1);
+    let alerts = ajentik::cli::wants_alerts(std::env::args_os());
+    let cli = match ajentik::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if alerts && e.use_stderr() => {
+            let _ = e.print();
+            std::process::exit(ajentik::cli::ALERTS_FAILED);
+        }
+        Err(e) => e.exit(),
+    };
+    match ajentik::cli::run(cli) {
+        Ok(status) => std::process::exit(status),
+        Err(e) => {
+            // One line: the context chain, outermost first.
+            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+            eprintln!("ajentik: error: {}", ajentik::sanitize::clean(&chain.join(": ")));
+            std::process::exit(if alerts { ajentik::cli::ALERTS_FAILED } else { 1 });
+        }
     }
 }

@@ -223,3 +223,55 @@ fn debug_goes_to_stderr_never_into_the_report() {
     let err = stderr(&o);
     assert!(err.contains("[debug] source") && err.contains("first read"), "{err}");
 }
+
+/// A log whose last five minutes hold `requests` to agent A, `failed` of them failed,
+/// each taking `ms`.
+fn alert_log(dir: &Path, requests: usize, failed: usize, ms: u32) -> String {
+    let path = dir.join(format!("alerts-{requests}-{failed}-{ms}.jsonl"));
+    let lines: String = (0..requests)
+        .map(|i| {
+            format!(
+                "{{\"ts\":\"2026-11-26T21:1{}:00Z\",\"type\":\"agent_request\",\"agent\":\"A\",\"success\":{},\"duration_ms\":{ms}}}\n",
+                6 + i % 3,
+                i >= failed
+            )
+        })
+        .collect();
+    std::fs::write(&path, lines).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn alerts_check_exits_like_a_monitoring_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |log: &str, json: bool| {
+        let mut args = vec!["monitor", "--alerts", "--log", log, "--now", NOW];
+        if json {
+            args.push("--json");
+        }
+        run(&args)
+    };
+    let quiet = check(&alert_log(dir.path(), 20, 0, 100), false);
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    assert!(quiet.stdout.is_empty());
+    let slow = check(&alert_log(dir.path(), 20, 0, 6000), false);
+    assert_eq!(slow.status.code(), Some(1), "medium only");
+    let out = String::from_utf8(slow.stdout).unwrap();
+    assert!(out.starts_with("MEDIUM response_time A: A average response time 6s > 5s over 5m (since "), "{out}");
+    let failing = check(&alert_log(dir.path(), 20, 5, 100), true);
+    assert_eq!(failing.status.code(), Some(2), "high");
+    let v: serde_json::Value = serde_json::from_slice(&failing.stdout).unwrap();
+    assert_eq!(v["status"], "unhealthy");
+    assert_eq!(v["alerts"][0]["severity"], "high");
+    // Could not evaluate: a usage error or an unreadable log is 3, never 2.
+    assert_eq!(run(&["monitor", "--alerts", "--nowish"]).status.code(), Some(3));
+    assert_eq!(run(&["monitor", "--alerts", "--now", "noon"]).status.code(), Some(3));
+    assert_eq!(run(&["monitor", "--alerts", "--json", "--export", "json"]).status.code(), Some(3));
+    let file = dir.path().join("f");
+    std::fs::write(&file, "").unwrap();
+    let bad = run(&["monitor", "--alerts", "--log", file.join("x.jsonl").to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(3));
+    assert_eq!(stderr(&bad).lines().count(), 1);
+    // --json without --alerts is an ordinary usage error.
+    assert_eq!(run(&["monitor", "--json"]).status.code(), Some(2));
+}

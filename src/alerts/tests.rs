@@ -151,11 +151,17 @@ fn the_window_leaves_older_events_out() {
 fn since_is_when_the_rule_started_to_hold() {
     let th = Thresholds::default();
     // Failing steadily for the last 20 minutes, after a healthy hour.
-    let mut lines: Vec<String> = (0..60).flat_map(|m| requests("A", 6, 0, 10.0).into_iter().map(move |_| req("A", true, 10.0, 21.0 + f64::from(m)))).collect();
+    let mut lines: Vec<String> = (0..60)
+        .flat_map(|m| requests("A", 6, 0, 10.0).into_iter().map(move |_| req("A", true, 10.0, 21.0 + f64::from(m))))
+        .collect();
     lines.extend((0..20).flat_map(|m| (0..6).map(move |_| req("A", false, 10.0, f64::from(m) + 0.1))));
     let a = fired(&lines, &th, Rule::ErrorRate, "A").unwrap();
     let started = now() - 20 * MICROS_PER_MINUTE;
-    assert!(a.since <= now() - 15 * MICROS_PER_MINUTE && a.since >= started - 2 * MICROS_PER_MINUTE, "{}", format_rfc3339(a.since));
+    assert!(
+        a.since <= now() - 15 * MICROS_PER_MINUTE && a.since >= started - 2 * MICROS_PER_MINUTE,
+        "{}",
+        format_rfc3339(a.since)
+    );
 }
 
 #[test]

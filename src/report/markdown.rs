@@ -102,6 +102,26 @@ pub fn render(r: &Report) -> String {
     }
     table(&mut out, &["Metric", "Value"], &[false, true], &rows);
 
+    out.push_str("## Alerts\n\n");
+    if r.alerts.is_empty() {
+        out.push_str("None firing.\n\n");
+    } else {
+        let rows: Vec<_> = r
+            .alerts
+            .iter()
+            .map(|a| {
+                vec![
+                    format!("**{}**", a.severity.as_str().to_uppercase()),
+                    a.rule.as_str().to_owned(),
+                    cell(&a.scope),
+                    cell(&a.message),
+                    crate::time::format_rfc3339(a.since),
+                ]
+            })
+            .collect();
+        table(&mut out, &["Severity", "Rule", "Scope", "Alert", "Since"], &[], &rows);
+    }
+
     out.push_str("## Agent performance\n\n");
     if r.agents.is_empty() {
         out.push_str("No agent requests.\n\n");

@@ -342,7 +342,12 @@ mod markdown_tables {
 
     #[test]
     fn report_of_the_spec_examples_renders_every_section() {
-        let r = build(&fold_text(crate::event::tests::SPEC_EXAMPLES), at("2026-11-26T21:31:00Z"), at(T), &Thresholds::default());
+        let r = build(
+            &fold_text(crate::event::tests::SPEC_EXAMPLES),
+            at("2026-11-26T21:31:00Z"),
+            at(T),
+            &Thresholds::default(),
+        );
         let md = markdown::render(&r);
         for section in [
             "## System overview",
