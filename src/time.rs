@@ -177,6 +177,11 @@ pub fn human_duration(micros: i64) -> String {
     }
 }
 
+/// Serialises an instant as RFC 3339 (for serde's `serialize_with`).
+pub fn serialize_rfc3339<S: serde::Serializer>(t: &Micros, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_rfc3339(*t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,9 +255,4 @@ mod tests {
         assert_eq!(human_duration(245 * MICROS_PER_SECOND), "4m 05s");
         assert_eq!(human_duration(2 * MICROS_PER_HOUR + 15 * MICROS_PER_MINUTE), "2h 15m");
     }
-}
-
-/// Serialises an instant as RFC 3339 (for serde's `serialize_with`).
-pub fn serialize_rfc3339<S: serde::Serializer>(t: &Micros, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&format_rfc3339(*t))
 }
