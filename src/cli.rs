@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::alerts::Thresholds;
+use crate::config::{self, Config};
 use crate::fold::Fold;
 use crate::report;
 use crate::source;
@@ -33,6 +35,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub debug: bool,
 
+    /// The config file. Default: $AJENTIK_CONFIG, else
+    /// $XDG_CONFIG_HOME/ajentik/config.toml (see `ajentik config print-default`).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -47,8 +54,21 @@ pub enum Command {
     ///
     /// Example: ajentik generate --lines 5000000 --output big.jsonl
     Generate(GenerateArgs),
+    /// Show or create the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Print the version.
     Version,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the default configuration file, with every key commented.
+    ///
+    /// Example: ajentik config print-default > ~/.config/ajentik/config.toml
+    PrintDefault,
+    /// Print which config file is used, and check it.
+    Path,
 }
 
 /// Report formats.
@@ -97,8 +117,9 @@ pub struct MonitorArgs {
 
     /// How often to look at the logs when file notifications are not available
     /// (network file systems). Example: --poll-interval 250ms
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
-    pub poll_interval: Duration,
+    /// Default: 1s, or `poll_interval` under [monitor] in the config file.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub poll_interval: Option<Duration>,
 
     /// Threads for reading what is already in the logs (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -131,24 +152,7 @@ fn parse_now(s: &str) -> Result<Micros, String> {
     parse_rfc3339(s).map_err(|e| format!("{e}"))
 }
 
-/// Reads "250ms", "2s", "1.5s", "5m", "1h".
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().map_err(|_| format!("{s:?} is not a duration like 500ms, 2s, 5m or 1h"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" | "" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m or h)")),
-    };
-    if !(secs > 0.0 && secs < 1e9) {
-        return Err(format!("{s:?} must be more than zero"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
+pub use crate::time::parse_duration;
 
 /// Exit status of `monitor --alerts` when it could not evaluate (a usage error
 /// included), so that a typo is never read as "critical" by a checker.
@@ -163,8 +167,34 @@ pub fn wants_alerts<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: 
 /// Runs the parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Some(Command::Monitor(args)) if args.alerts => check_alerts(&cli.logs, args),
-        Some(Command::Monitor(args)) => monitor(&cli.logs, cli.debug, args).map(|()| 0),
+        Some(Command::Monitor(args)) => {
+            let (config, config_path) = config::load(cli.config.as_deref())?;
+            if cli.debug {
+                match &config_path {
+                    Some(p) if p.exists() => eprintln!("[debug] config: {}", p.display()),
+                    Some(p) => eprintln!("[debug] config: defaults ({} does not exist)", p.display()),
+                    None => eprintln!("[debug] config: defaults"),
+                }
+            }
+            if args.alerts {
+                check_alerts(&cli.logs, &config, args)
+            } else {
+                monitor(&cli.logs, cli.debug, &config, args).map(|()| 0)
+            }
+        }
+        Some(Command::Config(ConfigCommand::PrintDefault)) => {
+            emit(config::DEFAULT_TOML, None)?;
+            Ok(0)
+        }
+        Some(Command::Config(ConfigCommand::Path)) => {
+            let (_, path) = config::load(cli.config.as_deref())?;
+            match path {
+                Some(p) if p.exists() => println!("{}", p.display()),
+                Some(p) => println!("{} (does not exist: defaults apply)", p.display()),
+                None => println!("(no config location: defaults apply)"),
+            }
+            Ok(0)
+        }
         Some(Command::Generate(args)) => generate(args).map(|()| 0),
         Some(Command::Version) => {
             println!("ajentik {}", env!("CARGO_PKG_VERSION"));
@@ -183,13 +213,13 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 /// `monitor --alerts`: the firing alerts, and an exit status for checkers.
-fn check_alerts(logs: &[String], args: MonitorArgs) -> Result<i32> {
-    use crate::alerts::{self, Severity, Thresholds};
+fn check_alerts(logs: &[String], config: &Config, args: MonitorArgs) -> Result<i32> {
+    use crate::alerts::{self, Severity};
     let specs = source::resolve(logs)?;
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let (_tailer, fold) = read_all(specs, args.now, threads)?;
     let now = args.now.unwrap_or_else(wall_clock);
-    let firing = alerts::evaluate(&fold.metrics, now, &Thresholds::default());
+    let firing = alerts::evaluate(&fold.metrics, now, &config.alerts.thresholds());
     let text = if args.json {
         let status = report::status_of(&firing);
         serde_json::to_string_pretty(&serde_json::json!({ "status": status, "alerts": firing }))? + "\n"
@@ -221,7 +251,8 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
-fn monitor(logs: &[String], debug: bool, args: MonitorArgs) -> Result<()> {
+fn monitor(logs: &[String], debug: bool, config: &Config, args: MonitorArgs) -> Result<()> {
+    let thresholds = config.alerts.thresholds();
     let specs = source::resolve(logs)?;
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();
@@ -231,13 +262,13 @@ fn monitor(logs: &[String], debug: bool, args: MonitorArgs) -> Result<()> {
     }
     let format = args.export.unwrap_or(Format::Markdown);
     if !args.follow {
-        let text = render(&fold, args.now.unwrap_or_else(wall_clock), format, false)?;
+        let text = render(&fold, args.now.unwrap_or_else(wall_clock), &thresholds, format, false)?;
         return emit(&text, args.output.as_deref());
     }
     if format != Format::Json {
         bail!("--follow prints one-line JSON reports: use --export json");
     }
-    let mut follower = Follower::new(tailer, args.poll_interval);
+    let mut follower = Follower::new(tailer, args.poll_interval.unwrap_or(config.monitor.poll_interval.0));
     if let Some(e) = &follower.watch_error {
         eprintln!("ajentik: {e}");
     }
@@ -249,7 +280,7 @@ fn monitor(logs: &[String], debug: bool, args: MonitorArgs) -> Result<()> {
             eprintln!("[debug] read {read} bytes; {} events", fold.metrics.events);
         }
         if Instant::now() >= next {
-            let line = render(&fold, args.now.unwrap_or_else(wall_clock), Format::Json, true)?;
+            let line = render(&fold, args.now.unwrap_or_else(wall_clock), &thresholds, Format::Json, true)?;
             match writeln!(out, "{line}").and_then(|()| out.flush()) {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
                 r => r.context("cannot write to standard output")?,
@@ -280,8 +311,8 @@ fn debug_sources(fold: &Fold, specs: &[source::LogSpec], took: Duration, threads
 }
 
 /// Renders the report of `fold` at `now`.
-pub fn render(fold: &Fold, now: Micros, format: Format, compact: bool) -> Result<String> {
-    let r = report::build(fold, now, wall_clock(), &crate::alerts::Thresholds::default());
+pub fn render(fold: &Fold, now: Micros, thresholds: &Thresholds, format: Format, compact: bool) -> Result<String> {
+    let r = report::build(fold, now, wall_clock(), thresholds);
     Ok(match format {
         Format::Json if compact => serde_json::to_string(&r)?,
         Format::Json => serde_json::to_string_pretty(&r)? + "\n",
@@ -299,24 +330,7 @@ pub fn emit(text: &str, path: Option<&Path>) -> Result<()> {
             r => r.context("cannot write to standard output"),
         };
     };
-    write_atomically(path, text.as_bytes())
-}
-
-/// Writes a file so that readers see the old content or the new, never half.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().with_context(|| format!("{} is not a file name", path.display()))?;
-    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
+    crate::fsutil::write_atomically(path, text.as_bytes())
 }
 
 fn generate(args: GenerateArgs) -> Result<()> {

@@ -21,8 +21,10 @@
 
 pub mod alerts;
 pub mod cli;
+pub mod config;
 pub mod event;
 pub mod fold;
+pub mod fsutil;
 pub mod metrics;
 pub mod report;
 pub mod sanitize;

@@ -7,7 +7,11 @@ use std::time::{Duration, Instant};
 
 fn ajentik() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ajentik"));
-    c.env_remove("AJENTIK_LOG").env("XDG_STATE_HOME", "/nonexistent-state-dir");
+    // The user's own settings must not leak into the tests.
+    c.env_remove("AJENTIK_LOG")
+        .env_remove("AJENTIK_CONFIG")
+        .env("XDG_STATE_HOME", "/nonexistent-state-dir")
+        .env("XDG_CONFIG_HOME", "/nonexistent-config-dir");
     c
 }
 
@@ -274,4 +278,50 @@ fn alerts_check_exits_like_a_monitoring_check() {
     assert_eq!(stderr(&bad).lines().count(), 1);
     // --json without --alerts is an ordinary usage error.
     assert_eq!(run(&["monitor", "--json"]).status.code(), Some(2));
+}
+
+#[test]
+fn the_config_file_sets_thresholds_and_bad_ones_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = alert_log(dir.path(), 20, 0, 3000);
+    let check = |extra: &[&str]| {
+        let mut args = vec!["monitor", "--alerts", "--log", &log, "--now", NOW];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    assert_eq!(check(&[]).status.code(), Some(0), "3s is fine by default");
+    let strict = dir.path().join("strict.toml");
+    std::fs::write(&strict, "[alerts]\nresponse_time = 2.0 # seconds\n").unwrap();
+    let o = check(&["--config", strict.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // AJENTIK_CONFIG names the file when --config does not.
+    let o = ajentik()
+        .env("AJENTIK_CONFIG", &strict)
+        .args(["monitor", "--alerts", "--log", &log, "--now", NOW])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    // A bad file: one line naming the file, the line and the key.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[alerts]\nresponse_time = \"slow\"\n").unwrap();
+    let o = run(&["monitor", "--log", &log, "--config", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(e.contains("bad.toml") && e.contains("line 2") && e.contains("response_time"), "{e}");
+    assert_eq!(check(&["--config", bad.to_str().unwrap()]).status.code(), Some(3), "a check that cannot run says 3");
+    let missing = run(&["monitor", "--log", &log, "--config", "/nonexistent/config.toml"]);
+    assert_eq!(missing.status.code(), Some(1));
+}
+
+#[test]
+fn print_default_is_the_documented_sample() {
+    let o = run(&["config", "print-default"]);
+    assert!(o.status.success());
+    let sample = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/config.toml")).unwrap();
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), sample);
+    let dir = tempfile::tempdir().unwrap();
+    let o = ajentik().env("XDG_CONFIG_HOME", dir.path()).args(["config", "path"]).output().unwrap();
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("ajentik/config.toml") && out.contains("does not exist"), "{out}");
 }
