@@ -68,7 +68,13 @@ fn bare_parse(path: &Path) -> (u64, f64) {
 
 fn fold(path: &Path, threads: usize) -> (u64, f64) {
     let started = Instant::now();
-    let (_tailer, fold) = read_all(vec![LogSpec::File(path.to_path_buf())], None, threads).expect("fold");
+    let (_tailer, fold) = read_all(
+        vec![LogSpec::File(path.to_path_buf())],
+        None,
+        std::sync::Arc::new(ajentik::pricing::PriceTable::built_in()),
+        threads,
+    )
+    .expect("fold");
     let secs = started.elapsed().as_secs_f64();
     let lines = fold.ingest.total().lines;
     std::hint::black_box(ajentik::report::build(
@@ -176,7 +182,13 @@ fn main() {
     );
 
     let started = Instant::now();
-    let (_t, f) = read_all(vec![LogSpec::File(path.clone())], None, cores).expect("fold");
+    let (_t, f) = read_all(
+        vec![LogSpec::File(path.clone())],
+        None,
+        std::sync::Arc::new(ajentik::pricing::PriceTable::built_in()),
+        cores,
+    )
+    .expect("fold");
     let json = serde_json::to_string_pretty(&ajentik::report::build(
         &f,
         wall_clock(),

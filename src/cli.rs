@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -10,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::alerts::Thresholds;
 use crate::config::{self, Config};
 use crate::fold::Fold;
+use crate::pricing::{Price, PriceTable};
 use crate::report;
 use crate::source;
 use crate::tail::{Follower, read_all};
@@ -39,6 +41,12 @@ pub struct Cli {
     /// $XDG_CONFIG_HOME/ajentik/config.toml (see `ajentik config print-default`).
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
+
+    /// A LiteLLM `model_prices_and_context_window.json` file whose prices (US
+    /// dollars per token) extend and override the built-in table; [prices] in
+    /// the config file override both.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub prices: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -176,10 +184,14 @@ pub fn run(cli: Cli) -> Result<i32> {
                     None => eprintln!("[debug] config: defaults"),
                 }
             }
+            let prices = price_table(&config, cli.prices.as_deref())?;
+            if cli.debug {
+                eprintln!("[debug] prices: {} models", prices.len());
+            }
             if args.alerts {
-                check_alerts(&cli.logs, &config, args)
+                check_alerts(&cli.logs, &config, prices, args)
             } else {
-                monitor(&cli.logs, cli.debug, &config, args).map(|()| 0)
+                monitor(&cli.logs, cli.debug, &config, prices, args).map(|()| 0)
             }
         }
         Some(Command::Config(ConfigCommand::PrintDefault)) => {
@@ -212,12 +224,34 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// The price table: built in, then a LiteLLM file, then the config's [prices].
+pub fn price_table(config: &Config, litellm: Option<&Path>) -> Result<Arc<PriceTable>> {
+    let mut table = PriceTable::built_in();
+    if let Some(path) = litellm {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read price file {}", path.display()))?;
+        let source = path.display().to_string();
+        table.add_litellm(&text, &source).with_context(|| format!("bad price file {}", path.display()))?;
+    }
+    for (name, p) in &config.prices {
+        let price = Price {
+            input: p.input,
+            output: p.output,
+            cached_input: p.cached_input,
+            source: "config file".into(),
+            as_of: String::new(),
+        };
+        table.set(name, price);
+    }
+    Ok(Arc::new(table))
+}
+
 /// `monitor --alerts`: the firing alerts, and an exit status for checkers.
-fn check_alerts(logs: &[String], config: &Config, args: MonitorArgs) -> Result<i32> {
+fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args: MonitorArgs) -> Result<i32> {
     use crate::alerts::{self, Severity};
     let specs = source::resolve(logs)?;
     let threads = args.threads.map_or_else(default_threads, usize::from);
-    let (_tailer, fold) = read_all(specs, args.now, threads)?;
+    let (_tailer, fold) = read_all(specs, args.now, prices, threads)?;
     let now = args.now.unwrap_or_else(wall_clock);
     let firing = alerts::evaluate(&fold.metrics, now, &config.alerts.thresholds());
     let text = if args.json {
@@ -251,12 +285,12 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
-fn monitor(logs: &[String], debug: bool, config: &Config, args: MonitorArgs) -> Result<()> {
+fn monitor(logs: &[String], debug: bool, config: &Config, prices: Arc<PriceTable>, args: MonitorArgs) -> Result<()> {
     let thresholds = config.alerts.thresholds();
     let specs = source::resolve(logs)?;
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();
-    let (tailer, mut fold) = read_all(specs.clone(), args.now, threads)?;
+    let (tailer, mut fold) = read_all(specs.clone(), args.now, prices, threads)?;
     if debug {
         debug_sources(&fold, &specs, started.elapsed(), threads);
     }

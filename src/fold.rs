@@ -4,7 +4,10 @@
 use std::collections::VecDeque;
 
 use crate::event::{LineOutcome, parse_line};
+use std::sync::Arc;
+
 use crate::metrics::Metrics;
+use crate::pricing::PriceTable;
 use crate::time::Micros;
 
 /// Index of a log source in [`Ingest::sources`].
@@ -93,16 +96,18 @@ pub struct Fold {
     pub ingest: Ingest,
     /// With `--now`, events after this instant are left out.
     pub cutoff: Option<Micros>,
+    /// Prices for model calls that report no cost (the default table is empty).
+    pub prices: Arc<PriceTable>,
 }
 
 impl Fold {
-    pub fn new(cutoff: Option<Micros>) -> Self {
-        Self { cutoff, ..Self::default() }
+    pub fn new(cutoff: Option<Micros>, prices: Arc<PriceTable>) -> Self {
+        Self { cutoff, prices, ..Self::default() }
     }
 
     /// A fold that knows the same sources as `self` and nothing else, for a worker.
     pub fn empty_like(&self) -> Self {
-        let mut f = Fold::new(self.cutoff);
+        let mut f = Fold::new(self.cutoff, Arc::clone(&self.prices));
         f.ingest.sources = self
             .ingest
             .sources
@@ -124,7 +129,7 @@ impl Fold {
                     self.ingest.after_now += 1;
                 } else {
                     stats.events += 1;
-                    self.metrics.apply(&e);
+                    self.metrics.apply(&e, &self.prices);
                 }
             }
             LineOutcome::Unknown => stats.unknown += 1,
@@ -195,7 +200,7 @@ mod tests {
 
     #[test]
     fn cutoff_leaves_later_events_out() {
-        let mut f = Fold::new(Some(crate::time::parse_rfc3339("2026-11-26T21:30:00Z").unwrap()));
+        let mut f = Fold::new(Some(crate::time::parse_rfc3339("2026-11-26T21:30:00Z").unwrap()), Arc::default());
         let s = f.ingest.add_source("a");
         f.line(s, 1, br#"{"ts":"2026-11-26T21:30:00Z","type":"span","name":"n","status":"ok","duration_ms":3}"#);
         f.line(s, 2, br#"{"ts":"2026-11-26T21:30:00.001Z","type":"span","name":"n","status":"ok","duration_ms":3}"#);

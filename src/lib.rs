@@ -26,6 +26,7 @@ pub mod event;
 pub mod fold;
 pub mod fsutil;
 pub mod metrics;
+pub mod pricing;
 pub mod report;
 pub mod sanitize;
 pub mod source;

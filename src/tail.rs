@@ -520,8 +520,13 @@ impl Follower {
 }
 
 /// Opens the logs and reads what they hold: the shared start of every command.
-pub fn read_all(specs: Vec<LogSpec>, cutoff: Option<crate::time::Micros>, threads: usize) -> Result<(Tailer, Fold)> {
-    let mut fold = Fold::new(cutoff);
+pub fn read_all(
+    specs: Vec<LogSpec>,
+    cutoff: Option<crate::time::Micros>,
+    prices: std::sync::Arc<crate::pricing::PriceTable>,
+    threads: usize,
+) -> Result<(Tailer, Fold)> {
+    let mut fold = Fold::new(cutoff, prices);
     let tailer = Tailer::open(specs, &mut fold, threads)?;
     Ok((tailer, fold))
 }

@@ -325,3 +325,38 @@ fn print_default_is_the_documented_sample() {
     let out = String::from_utf8(o.stdout).unwrap();
     assert!(out.contains("ajentik/config.toml") && out.contains("does not exist"), "{out}");
 }
+
+#[test]
+fn prices_come_from_a_litellm_file_and_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("calls.jsonl");
+    std::fs::write(
+        &log,
+        "{\"ts\":\"2026-11-26T21:19:00Z\",\"type\":\"model_call\",\"model\":\"house-model\",\"success\":true,\"duration_ms\":5,\"input_tokens\":1000000,\"output_tokens\":0}\n",
+    )
+    .unwrap();
+    let total = |extra: &[&str]| {
+        let mut args = vec!["monitor", "--export", "json", "--log", log.to_str().unwrap(), "--now", NOW];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        (r["cost"]["total_usd"].as_f64().unwrap(), r["cost"]["unpriced_calls"].as_u64().unwrap())
+    };
+    assert_eq!(total(&[]), (0.0, 1), "unknown model: unpriced, not free");
+    let litellm = dir.path().join("prices.json");
+    std::fs::write(&litellm, r#"{"house-model": {"input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06}}"#)
+        .unwrap();
+    assert_eq!(total(&["--prices", litellm.to_str().unwrap()]), (2.0, 0));
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[prices]\n\"house-model\" = { input = 3.0, output = 9.0 }\n").unwrap();
+    assert_eq!(
+        total(&["--prices", litellm.to_str().unwrap(), "--config", config.to_str().unwrap()]),
+        (3.0, 0),
+        "the config wins"
+    );
+    std::fs::write(&litellm, "not json").unwrap();
+    let o = run(&["monitor", "--log", log.to_str().unwrap(), "--prices", litellm.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad price file"), "{}", stderr(&o));
+}

@@ -18,6 +18,7 @@ use std::borrow::Cow;
 pub type FxHashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 use crate::event::{Event, Kind};
+use crate::pricing::{Price, PriceTable};
 use crate::time::Micros;
 use recent::{Recent, Timed};
 use sketch::Latency;
@@ -178,9 +179,13 @@ pub struct ModelStats {
     pub latency: Latency,
     /// Tokens and cost the calls report.
     pub ledger_spend: Spend,
-    /// Calls that carried no cost_usd.
-    pub calls_without_cost: u64,
+    /// Calls without cost_usd that were priced from their tokens...
+    pub priced_calls: u64,
+    /// ...and those that could not be: no price known, or no tokens to price.
+    pub unpriced_calls: u64,
     pub provider: Option<String>,
+    /// The price this model's name matched, looked up on its first call.
+    pub price: Option<Price>,
 }
 
 impl ModelStats {
@@ -191,9 +196,13 @@ impl ModelStats {
         self.output_tokens = self.output_tokens.saturating_add(o.output_tokens);
         self.latency.merge(&o.latency);
         self.ledger_spend.merge(&o.ledger_spend);
-        self.calls_without_cost += o.calls_without_cost;
+        self.priced_calls += o.priced_calls;
+        self.unpriced_calls += o.unpriced_calls;
         if self.provider.is_none() {
             self.provider = o.provider;
+        }
+        if self.price.is_none() {
+            self.price = o.price;
         }
     }
 }
@@ -298,8 +307,8 @@ fn owned(text: &Option<Cow<'_, str>>) -> Option<String> {
 }
 
 impl Metrics {
-    /// Folds one event in.
-    pub fn apply(&mut self, e: &Event<'_>) {
+    /// Folds one event in; `prices` prices model calls that report no cost.
+    pub fn apply(&mut self, e: &Event<'_>, prices: &PriceTable) {
         self.events += 1;
         self.first_ts = Some(self.first_ts.map_or(e.ts, |t| t.min(e.ts)));
         self.last_ts = Some(self.last_ts.map_or(e.ts, |t| t.max(e.ts)));
@@ -363,15 +372,29 @@ impl Metrics {
             }
             Kind::ModelCall { model, provider, agent, success, duration_ms, input_tokens, output_tokens, cost_usd } => {
                 let (input, output) = (input_tokens.unwrap_or(0) as u64, output_tokens.unwrap_or(0) as u64);
-                let cost = cost_usd.map_or(0, exact::pico);
                 let m = entry(&mut self.models, model);
+                if m.calls == 0 {
+                    m.price = prices.lookup(model).cloned();
+                }
+                // A call that reports no cost is priced from its tokens, or
+                // counted as unpriced: never silently free.
+                let cost = match (cost_usd, &m.price) {
+                    (Some(usd), _) => exact::pico(*usd),
+                    (None, Some(price)) if input_tokens.is_some() || output_tokens.is_some() => {
+                        m.priced_calls += 1;
+                        exact::pico(price.cost(input, output))
+                    }
+                    (None, _) => {
+                        m.unpriced_calls += 1;
+                        0
+                    }
+                };
                 m.calls += 1;
                 m.failures += u64::from(!success);
                 m.input_tokens = m.input_tokens.saturating_add(input);
                 m.output_tokens = m.output_tokens.saturating_add(output);
                 m.latency.record(*duration_ms);
                 m.ledger_spend.add(input.saturating_add(output), cost);
-                m.calls_without_cost += u64::from(cost_usd.is_none());
                 if m.provider.is_none() {
                     m.provider = owned(provider);
                 }

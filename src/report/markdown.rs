@@ -219,6 +219,16 @@ pub fn render(r: &Report) -> String {
         table(&mut out, &[title, "Cost", "Share", "Tokens"], &[false, true, true, true], &rows);
     }
 
+    if r.cost.unpriced_calls > 0 {
+        let _ = writeln!(
+            out,
+            "{} model calls reported no cost and match no known price: their cost is unknown, not counted above.\n",
+            r.cost.unpriced_calls
+        );
+        let rows: Vec<_> = r.cost.unpriced.iter().map(|u| vec![cell(&u.model), u.calls.to_string()]).collect();
+        table(&mut out, &["Unpriced model", "Calls"], &[false, true], &rows);
+    }
+
     out.push_str("## Errors by type\n\n");
     if r.errors.total == 0 {
         out.push_str("No error events.\n\n");

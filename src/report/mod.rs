@@ -149,6 +149,29 @@ pub struct ModelReport {
     pub avg_latency_ms: Option<f64>,
     pub p95_ms: Option<f64>,
     pub cost_usd: f64,
+    /// Calls that reported no cost and were priced from their tokens...
+    pub priced_calls: u64,
+    /// ...and those that could not be (no known price, or no tokens).
+    pub unpriced_calls: u64,
+    /// The price used for those calls, if the model's name matched one.
+    pub price: Option<PriceReport>,
+}
+
+/// A price, US dollars per million tokens, and where it came from.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PriceReport {
+    pub input_per_million: f64,
+    pub output_per_million: f64,
+    pub cached_input_per_million: Option<f64>,
+    pub source: String,
+    pub as_of: String,
+}
+
+/// Model calls that could not be priced.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UnpricedModel {
+    pub model: String,
+    pub calls: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -188,6 +211,10 @@ pub struct CostReport {
     pub tokens: u64,
     pub by_model: Vec<CostLine>,
     pub by_agent: Vec<CostLine>,
+    /// Model calls that reported no cost and could not be priced: their cost is
+    /// unknown, not zero.
+    pub unpriced_calls: u64,
+    pub unpriced: Vec<UnpricedModel>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -392,10 +419,25 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
                 avg_latency_ms: s.and_then(|s| s.latency.mean_ms()),
                 p95_ms: s.and_then(|s| s.latency.quantile_ms(0.95)),
                 cost_usd: spend.cost_usd(),
+                priced_calls: s.map_or(0, |s| s.priced_calls),
+                unpriced_calls: s.map_or(0, |s| s.unpriced_calls),
+                price: s.and_then(|s| s.price.as_ref()).map(|p| PriceReport {
+                    input_per_million: p.input,
+                    output_per_million: p.output,
+                    cached_input_per_million: p.cached_input,
+                    source: p.source.clone(),
+                    as_of: p.as_of.clone(),
+                }),
             }
         })
         .collect();
     sort_by_count(&mut models, |x| (x.requests as f64, &x.name));
+    let mut unpriced: Vec<UnpricedModel> = models
+        .iter()
+        .filter(|m| m.unpriced_calls > 0)
+        .map(|m| UnpricedModel { model: m.name.clone(), calls: m.unpriced_calls })
+        .collect();
+    sort_by_count(&mut unpriced, |u| (u.calls as f64, &u.model));
 
     let mut by_model: Vec<CostLine> = spend_by_model
         .iter()
@@ -418,7 +460,14 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
     sort_by_count(&mut by_agent, |c| (c.cost_usd, &c.name));
     let mut total = m.unattributed_ledger;
     m.agents.values().for_each(|a| total.merge(&a.spend()));
-    let cost = CostReport { total_usd: total.cost_usd(), tokens: total.tokens, by_model, by_agent };
+    let cost = CostReport {
+        total_usd: total.cost_usd(),
+        tokens: total.tokens,
+        by_model,
+        by_agent,
+        unpriced_calls: unpriced.iter().map(|u| u.calls).sum(),
+        unpriced,
+    };
 
     let mut by_type: Vec<ErrorTypeCount> =
         m.errors.by_type.iter().map(|(k, &n)| ErrorTypeCount { error_type: k.clone(), count: n }).collect();

@@ -318,10 +318,10 @@ mod markdown_tables {
         let tables = tables(&md);
         let n = hostile.len();
         // overview, alerts (the error events make a spike), agents, tools, models,
-        // cost by model, cost by agent, errors by type, by component, recent
-        // errors, sources.
+        // cost by model, cost by agent, unpriced models (the calls carry neither
+        // cost nor tokens), errors by type, by component, recent errors, sources.
         let expected_rows =
-            [None, Some(1), Some(n), Some(n), Some(n), Some(n), Some(n), Some(n), Some(n), Some(10), Some(1)];
+            [None, Some(1), Some(n), Some(n), Some(n), Some(n), Some(n), Some(n), Some(n), Some(n), Some(10), Some(1)];
         assert_eq!(tables.len(), expected_rows.len(), "{md}");
         for (t, want) in tables.iter().zip(expected_rows) {
             let width = t[0].len();
@@ -363,4 +363,33 @@ mod markdown_tables {
             assert!(md.contains(section), "missing {section}");
         }
     }
+}
+
+#[test]
+fn calls_without_cost_are_priced_from_tokens_or_listed_as_unpriced() {
+    let log = [
+        call("gpt-4o-2024-08-06", r#","agent":"A","input_tokens":1000000,"output_tokens":100000"#),
+        call("gpt-4o", r#","agent":"A","input_tokens":10,"output_tokens":10,"cost_usd":0.5"#),
+        call("my-own-model", r#","agent":"A","input_tokens":5,"output_tokens":5"#),
+        call("gpt-4o", r#","agent":"A""#),
+    ]
+    .join("\n");
+    let mut f = Fold::new(None, std::sync::Arc::new(crate::pricing::PriceTable::built_in()));
+    let s = f.ingest.add_source("t");
+    for (i, line) in log.lines().enumerate() {
+        f.line(s, i as u64 + 1, line.as_bytes());
+    }
+    let r = build(&f, at(T), at(T), &Thresholds::default());
+    // 1M input at $2.50 and 100k output at $10 per million, plus the reported $0.50.
+    assert!((r.cost.total_usd - 4.0).abs() < 1e-9, "{}", r.cost.total_usd);
+    let gpt = r.models.iter().find(|m| m.name == "gpt-4o").unwrap();
+    assert_eq!((gpt.priced_calls, gpt.unpriced_calls), (0, 1), "a call with no tokens cannot be priced");
+    let dated = r.models.iter().find(|m| m.name == "gpt-4o-2024-08-06").unwrap();
+    assert_eq!(dated.priced_calls, 1);
+    assert_eq!(dated.price.as_ref().unwrap().input_per_million, 2.5);
+    assert_eq!(r.cost.unpriced_calls, 2);
+    let names: Vec<_> = r.cost.unpriced.iter().map(|u| u.model.as_str()).collect();
+    assert_eq!(names, ["gpt-4o", "my-own-model"]);
+    let md = markdown::render(&r);
+    assert!(md.contains("2 model calls reported no cost and match no known price"), "{md}");
 }
