@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
+use crate::budget::{self, Budget};
 use crate::metrics::Metrics;
 use crate::metrics::exact;
 use crate::metrics::window::Bucket;
@@ -42,6 +43,8 @@ pub struct Thresholds {
     pub tool_success_pct: f64,
     /// Per-agent overrides.
     pub agents: BTreeMap<String, AgentThresholds>,
+    /// Daily budgets, for cost_budget.
+    pub budget: Budget,
 }
 
 /// Thresholds one agent overrides.
@@ -64,6 +67,7 @@ impl Default for Thresholds {
             spike_min_errors: 5,
             tool_success_pct: 90.0,
             agents: BTreeMap::new(),
+            budget: Budget::default(),
         }
     }
 }
@@ -256,12 +260,51 @@ fn check(m: &Metrics, t: Micros, th: &Thresholds, rule: Rule, scope: &str) -> Op
                 ),
             })
         }
-        Rule::CostBudget => None,
+        Rule::CostBudget => {
+            let (budget, who) = match scope {
+                ALL => (th.budget.daily_usd?, "all agents".to_owned()),
+                agent => (*th.budget.agents.get(agent)?, agent.to_owned()),
+            };
+            let agent = (scope != ALL).then_some(scope);
+            let f = budget::figures(m, agent, t, th.budget.utc_offset_seconds);
+            let spent = f.today.cost_usd();
+            let warn_at = budget * th.budget.warn_at_pct / 100.0;
+            if spent > budget {
+                Some(Firing {
+                    severity: Severity::Medium,
+                    value: spent,
+                    threshold: budget,
+                    message: format!("{who} spent ${spent:.2} today > daily budget ${budget:.2}"),
+                })
+            } else if spent >= warn_at {
+                Some(Firing {
+                    severity: Severity::Low,
+                    value: spent,
+                    threshold: warn_at,
+                    message: format!(
+                        "{who} spent ${spent:.2} today, {:.0}% of the ${budget:.2} daily budget",
+                        spent * 100.0 / budget
+                    ),
+                })
+            } else if f.projected_today > budget {
+                Some(Firing {
+                    severity: Severity::Low,
+                    value: f.projected_today,
+                    threshold: budget,
+                    message: format!(
+                        "{who} on course for ${:.2} today > daily budget ${budget:.2} (burning ${:.2}/h)",
+                        f.projected_today, f.burn_per_hour
+                    ),
+                })
+            } else {
+                None
+            }
+        }
     }
 }
 
 /// Every (rule, scope) worth checking in this state.
-fn candidates(m: &Metrics) -> Vec<(Rule, String)> {
+fn candidates(m: &Metrics, th: &Thresholds) -> Vec<(Rule, String)> {
     let mut out = Vec::new();
     for rule in [Rule::ErrorRate, Rule::ResponseTime, Rule::FailureCount] {
         if rule == Rule::ErrorRate {
@@ -271,12 +314,16 @@ fn candidates(m: &Metrics) -> Vec<(Rule, String)> {
     }
     out.push((Rule::ErrorSpike, ALL.to_owned()));
     out.extend(m.tools.keys().map(|t| (Rule::ToolFailure, t.clone())));
+    if th.budget.daily_usd.is_some() {
+        out.push((Rule::CostBudget, ALL.to_owned()));
+    }
+    out.extend(th.budget.agents.keys().map(|a| (Rule::CostBudget, a.clone())));
     out
 }
 
 /// The alerts firing at `now`, most severe first, then by rule and scope.
 pub fn evaluate(m: &Metrics, now: Micros, th: &Thresholds) -> Vec<Alert> {
-    let mut alerts: Vec<Alert> = candidates(m)
+    let mut alerts: Vec<Alert> = candidates(m, th)
         .into_iter()
         .filter_map(|(rule, scope)| {
             let firing = check(m, now, th, rule, &scope)?;

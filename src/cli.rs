@@ -224,6 +224,11 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// The local time zone's offset from UTC now, in seconds (for "local" days).
+fn local_offset() -> i64 {
+    i64::from(chrono::Local::now().offset().local_minus_utc())
+}
+
 /// The price table: built in, then a LiteLLM file, then the config's [prices].
 pub fn price_table(config: &Config, litellm: Option<&Path>) -> Result<Arc<PriceTable>> {
     let mut table = PriceTable::built_in();
@@ -253,7 +258,7 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let (_tailer, fold) = read_all(specs, args.now, prices, threads)?;
     let now = args.now.unwrap_or_else(wall_clock);
-    let firing = alerts::evaluate(&fold.metrics, now, &config.alerts.thresholds());
+    let firing = alerts::evaluate(&fold.metrics, now, &config.thresholds(local_offset()));
     let text = if args.json {
         let status = report::status_of(&firing);
         serde_json::to_string_pretty(&serde_json::json!({ "status": status, "alerts": firing }))? + "\n"
@@ -286,7 +291,7 @@ fn default_threads() -> usize {
 }
 
 fn monitor(logs: &[String], debug: bool, config: &Config, prices: Arc<PriceTable>, args: MonitorArgs) -> Result<()> {
-    let thresholds = config.alerts.thresholds();
+    let thresholds = config.thresholds(local_offset());
     let specs = source::resolve(logs)?;
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();

@@ -15,6 +15,7 @@ use anyhow::{Context, Result, anyhow};
 use serde::Deserialize;
 
 use crate::alerts::{AgentThresholds, Thresholds};
+use crate::budget::Budget;
 
 /// The environment variable naming the config file when `--config` is not given.
 pub const CONFIG_ENV: &str = "AJENTIK_CONFIG";
@@ -190,6 +191,27 @@ impl AlertsConfig {
                     (name.clone(), t)
                 })
                 .collect(),
+            budget: Budget::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Everything the alert rules take, budgets included. Local days begin at
+    /// `local_utc_offset_seconds` (the shell reads it from the clock).
+    pub fn thresholds(&self, local_utc_offset_seconds: i64) -> Thresholds {
+        let b = &self.budget;
+        Thresholds {
+            budget: Budget {
+                daily_usd: b.daily_usd,
+                warn_at_pct: b.warn_at,
+                agents: b.agents.clone(),
+                utc_offset_seconds: match b.day {
+                    Day::Utc => 0,
+                    Day::Local => local_utc_offset_seconds,
+                },
+            },
+            ..self.alerts.thresholds()
         }
     }
 }

@@ -360,3 +360,53 @@ fn prices_come_from_a_litellm_file_and_the_config() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("bad price file"), "{}", stderr(&o));
 }
+
+#[test]
+fn budgets_from_the_config_reach_the_report_and_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("spend.jsonl");
+    std::fs::write(
+        &log,
+        "{\"ts\":\"2026-11-26T08:00:00Z\",\"type\":\"model_call\",\"model\":\"m\",\"agent\":\"A\",\"success\":true,\"duration_ms\":5,\"cost_usd\":1.5}\n\
+         {\"ts\":\"2026-11-26T21:10:00Z\",\"type\":\"model_call\",\"model\":\"m\",\"agent\":\"B\",\"success\":true,\"duration_ms\":5,\"cost_usd\":0.5}\n",
+    )
+    .unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[budget]\ndaily_usd = 1.0\n[budget.agents]\nB = 10.0\n").unwrap();
+    let o = run(&[
+        "monitor",
+        "--export",
+        "json",
+        "--log",
+        log.to_str().unwrap(),
+        "--now",
+        NOW,
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = &r["cost"];
+    assert_eq!(c["today_usd"], 2.0);
+    assert_eq!(c["last_hour_usd"], 0.5);
+    assert_eq!(c["day_start"], "2026-11-26T00:00:00.000Z");
+    assert_eq!(c["daily_budget_usd"], 1.0);
+    assert_eq!(c["budget_used_pct"], 200.0);
+    assert_eq!(c["agent_budgets"][0]["agent"], "B");
+    assert_eq!(c["agent_budgets"][0]["today_usd"], 0.5);
+    let alert = r["alerts"].as_array().unwrap().iter().find(|a| a["rule"] == "cost_budget").expect("over budget");
+    assert_eq!(alert["severity"], "medium");
+    let check = run(&[
+        "monitor",
+        "--alerts",
+        "--log",
+        log.to_str().unwrap(),
+        "--now",
+        NOW,
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(check.status.code(), Some(1), "{}", String::from_utf8_lossy(&check.stdout));
+    let md = run(&["monitor", "--log", log.to_str().unwrap(), "--now", NOW, "--config", config.to_str().unwrap()]);
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(md.contains("| Daily budget | $1.00 (200% used) |"), "{md}");
+}

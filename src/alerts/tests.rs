@@ -202,3 +202,54 @@ fn the_book_tracks_starts_resolutions_acks_and_silences() {
     assert_eq!(json["event"], "resolved");
     assert!(json["alert"]["since"].is_string());
 }
+
+fn spend(agent: &str, usd: f64, minutes_ago: f64) -> String {
+    format!(
+        r#"{{"ts":"{}","type":"model_call","model":"m","agent":"{agent}","success":true,"duration_ms":1,"cost_usd":{usd}}}"#,
+        at(minutes_ago)
+    )
+}
+
+#[test]
+fn cost_budget_edges() {
+    // NOW is 12:00:30 UTC; spend lands at 02:00, ten hours ago, so the last hour
+    // burns nothing and the projection is today's spend.
+    let budget = |daily: f64| Thresholds {
+        budget: Budget { daily_usd: Some(daily), ..Budget::default() },
+        ..Thresholds::default()
+    };
+    let spent = |usd: f64| vec![spend("A", usd, 600.0)];
+    assert!(fired(&spent(7.9), &budget(10.0), Rule::CostBudget, ALL).is_none(), "79%");
+    let a = fired(&spent(8.0), &budget(10.0), Rule::CostBudget, ALL).expect("80% is inclusive");
+    assert_eq!((a.severity, a.threshold), (Severity::Low, 8.0));
+    assert_eq!(a.message, "all agents spent $8.00 today, 80% of the $10.00 daily budget");
+    let a = fired(&spent(10.0), &budget(10.0), Rule::CostBudget, ALL).expect("at the budget: still a warning");
+    assert_eq!(a.severity, Severity::Low);
+    let a = fired(&spent(10.01), &budget(10.0), Rule::CostBudget, ALL).expect("above");
+    assert_eq!((a.severity, a.value, a.threshold), (Severity::Medium, 10.01, 10.0));
+    // Yesterday's spend does not count.
+    assert!(fired(&[spend("A", 50.0, 13.0 * 60.0)], &budget(10.0), Rule::CostBudget, ALL).is_none());
+    // Off until a budget is set.
+    assert!(fired(&spent(1e6), &Thresholds::default(), Rule::CostBudget, ALL).is_none());
+}
+
+#[test]
+fn cost_budget_projection_and_per_agent_budgets() {
+    let th = Thresholds {
+        budget: Budget { daily_usd: Some(100.0), agents: [("B".to_owned(), 1.0)].into(), ..Budget::default() },
+        ..Thresholds::default()
+    };
+    // $1 in the last hour, with 12 hours left: on course for about $13, under $100.
+    let lines = vec![spend("A", 1.0, 10.0)];
+    assert!(fired(&lines, &th, Rule::CostBudget, ALL).is_none());
+    // $10 in the last hour: on course for about $130.
+    let lines = vec![spend("A", 10.0, 10.0)];
+    let a = fired(&lines, &th, Rule::CostBudget, ALL).expect("the projection exceeds the budget");
+    assert_eq!(a.severity, Severity::Low);
+    assert!(a.message.starts_with("all agents on course for $"), "{}", a.message);
+    // B has its own budget of $1.
+    let lines = vec![spend("B", 1.5, 600.0)];
+    let b = fired(&lines, &th, Rule::CostBudget, "B").expect("B is over its own budget");
+    assert_eq!(b.severity, Severity::Medium);
+    assert!(fired(&lines, &th, Rule::CostBudget, "A").is_none(), "A has no budget of its own");
+}

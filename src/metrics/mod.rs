@@ -22,7 +22,7 @@ use crate::pricing::{Price, PriceTable};
 use crate::time::Micros;
 use recent::{Recent, Timed};
 use sketch::Latency;
-use window::MinuteRing;
+use window::{MinuteRing, QuarterRing};
 
 /// How many recent errors are kept.
 pub const RECENT_ERRORS: usize = 50;
@@ -88,6 +88,8 @@ pub struct AgentStats {
     pub named_by_model_call: bool,
     pub last_seen: Micros,
     pub ring: MinuteRing,
+    /// Spend per quarter hour over two days, for "today" and budgets.
+    pub quarters: QuarterRing,
     pub recent_failures: Recent<Failure>,
 }
 
@@ -104,6 +106,7 @@ impl Default for AgentStats {
             named_by_model_call: false,
             last_seen: Micros::MIN,
             ring: MinuteRing::default(),
+            quarters: QuarterRing::default(),
             recent_failures: Recent::new(RECENT_FAILURES),
         }
     }
@@ -130,6 +133,7 @@ impl AgentStats {
         self.named_by_model_call |= o.named_by_model_call;
         self.last_seen = self.last_seen.max(o.last_seen);
         self.ring.merge(&o.ring);
+        self.quarters.merge(&o.quarters);
         self.recent_failures.merge(o.recent_failures);
     }
 }
@@ -279,6 +283,7 @@ pub struct Metrics {
     /// breakdown), with its own ring for windowed cost.
     pub unattributed_ledger: Spend,
     pub unattributed_ring: MinuteRing,
+    pub unattributed_quarters: QuarterRing,
     pub errors: ErrorStats,
     pub heartbeats: FxHashMap<String, Heartbeat>,
     /// System-wide minutes: requests, failures, latency, errors, tool calls.
@@ -341,6 +346,12 @@ impl Metrics {
                     b.request_tokens = b.request_tokens.saturating_add(tokens);
                     b.request_cost = b.request_cost.saturating_add(cost);
                 }
+                if (tokens, cost) != (0, 0)
+                    && let Some(b) = a.quarters.at(e.ts)
+                {
+                    b.request_tokens = b.request_tokens.saturating_add(tokens);
+                    b.request_cost = b.request_cost.saturating_add(cost);
+                }
                 if let Some(b) = self.ring.at(e.ts) {
                     b.requests += 1;
                     b.failures += u64::from(!success);
@@ -398,18 +409,21 @@ impl Metrics {
                 if m.provider.is_none() {
                     m.provider = owned(provider);
                 }
-                let (spend, ring) = match agent {
+                let (spend, ring, quarters) = match agent {
                     Some(agent) => {
                         let a = entry(&mut self.agents, agent);
                         a.named_by_model_call = true;
                         a.last_seen = a.last_seen.max(e.ts);
-                        (&mut a.ledger_spend, &mut a.ring)
+                        (&mut a.ledger_spend, &mut a.ring, &mut a.quarters)
                     }
-                    None => (&mut self.unattributed_ledger, &mut self.unattributed_ring),
+                    None => {
+                        (&mut self.unattributed_ledger, &mut self.unattributed_ring, &mut self.unattributed_quarters)
+                    }
                 };
-                spend.add(input.saturating_add(output), cost);
-                if let Some(b) = ring.at(e.ts) {
-                    b.ledger_tokens = b.ledger_tokens.saturating_add(input.saturating_add(output));
+                let tokens = input.saturating_add(output);
+                spend.add(tokens, cost);
+                for b in [ring.at(e.ts), quarters.at(e.ts)].into_iter().flatten() {
+                    b.ledger_tokens = b.ledger_tokens.saturating_add(tokens);
                     b.ledger_cost = b.ledger_cost.saturating_add(cost);
                 }
             }
@@ -491,6 +505,7 @@ impl Metrics {
         }
         self.unattributed_ledger.merge(&later.unattributed_ledger);
         self.unattributed_ring.merge(&later.unattributed_ring);
+        self.unattributed_quarters.merge(&later.unattributed_quarters);
         self.errors.total += later.errors.total;
         for (k, n) in later.errors.by_type {
             *self.errors.by_type.entry(k).or_default() += n;

@@ -48,32 +48,48 @@ pub fn minute_of(t: Micros) -> i64 {
     t.div_euclid(MICROS_PER_MINUTE)
 }
 
-/// A ring of [`RING_MINUTES`] buckets keyed by absolute minute. A slot holds the
-/// newest minute written to it; a write for an older minute than the slot holds is
-/// too old to keep and is dropped. That rule makes merging order-free.
+/// Quarter hours kept for daily spend: two days, so that "today" in any time
+/// zone is covered.
+pub const RING_QUARTERS: usize = 192;
+pub const MICROS_PER_QUARTER: i64 = 15 * MICROS_PER_MINUTE;
+
+/// Per-minute buckets for the last two hours.
+pub type MinuteRing = Ring<RING_MINUTES, MICROS_PER_MINUTE>;
+/// Per-quarter-hour buckets for the last two days.
+pub type QuarterRing = Ring<RING_QUARTERS, MICROS_PER_QUARTER>;
+
+/// A ring of `SLOTS` buckets of `WIDTH` microseconds, keyed by absolute slot
+/// number. A slot holds the newest period written to it; a write for an older
+/// period than the slot holds is too old to keep and is dropped. That rule makes
+/// merging order-free.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MinuteRing {
+pub struct Ring<const SLOTS: usize, const WIDTH: i64> {
     slots: Box<[(i64, Bucket)]>,
 }
 
-impl Default for MinuteRing {
+impl<const SLOTS: usize, const WIDTH: i64> Default for Ring<SLOTS, WIDTH> {
     fn default() -> Self {
-        Self { slots: vec![(i64::MIN, Bucket::default()); RING_MINUTES].into_boxed_slice() }
+        Self { slots: vec![(i64::MIN, Bucket::default()); SLOTS].into_boxed_slice() }
     }
 }
 
-impl MinuteRing {
-    /// The bucket for the minute of `t`, or `None` when that minute has aged out.
-    pub fn at(&mut self, t: Micros) -> Option<&mut Bucket> {
-        let minute = minute_of(t);
-        let slot = &mut self.slots[minute.rem_euclid(RING_MINUTES as i64) as usize];
-        if slot.0 < minute {
-            *slot = (minute, Bucket::default());
-        }
-        (slot.0 == minute).then_some(&mut slot.1)
+impl<const SLOTS: usize, const WIDTH: i64> Ring<SLOTS, WIDTH> {
+    /// The period an instant falls in.
+    pub fn period_of(t: Micros) -> i64 {
+        t.div_euclid(WIDTH)
     }
 
-    pub fn merge(&mut self, other: &MinuteRing) {
+    /// The bucket for the period of `t`, or `None` when that period has aged out.
+    pub fn at(&mut self, t: Micros) -> Option<&mut Bucket> {
+        let period = Self::period_of(t);
+        let slot = &mut self.slots[period.rem_euclid(SLOTS as i64) as usize];
+        if slot.0 < period {
+            *slot = (period, Bucket::default());
+        }
+        (slot.0 == period).then_some(&mut slot.1)
+    }
+
+    pub fn merge(&mut self, other: &Self) {
         for (mine, theirs) in self.slots.iter_mut().zip(other.slots.iter()) {
             if theirs.0 > mine.0 {
                 *mine = *theirs;
@@ -83,35 +99,44 @@ impl MinuteRing {
         }
     }
 
-    /// The bucket of one minute, empty if not held.
-    pub fn minute(&self, minute: i64) -> Bucket {
-        let slot = &self.slots[minute.rem_euclid(RING_MINUTES as i64) as usize];
-        if slot.0 == minute { slot.1 } else { Bucket::default() }
+    /// The bucket of one period, empty if not held.
+    pub fn period(&self, period: i64) -> Bucket {
+        let slot = &self.slots[period.rem_euclid(SLOTS as i64) as usize];
+        if slot.0 == period { slot.1 } else { Bucket::default() }
     }
 
-    /// The sum over a window of `minutes` ending at `now`: the minute `now` is in,
-    /// so far, and the `minutes` whole minutes before it. Buckets are whole
-    /// minutes, so a window holds between `minutes` and `minutes + 1` minutes of
-    /// events: it never leaves out one that falls inside.
-    pub fn window(&self, now: Micros, minutes: i64) -> Bucket {
-        self.sum(now, 0, minutes + 1)
+    /// The sum over a window of `periods` ending at `now`: the period `now` is
+    /// in, so far, and the `periods` whole periods before it. Buckets are whole
+    /// periods, so a window holds between `periods` and `periods + 1` of them:
+    /// it never leaves out an event that falls inside.
+    pub fn window(&self, now: Micros, periods: i64) -> Bucket {
+        self.sum(now, 0, periods + 1)
     }
 
-    /// The sum over the `minutes` whole-or-partial minutes ending with the one `now`
-    /// is in, skipping the `skip` most recent of them.
-    pub fn sum(&self, now: Micros, skip: i64, minutes: i64) -> Bucket {
-        let last = minute_of(now) - skip;
+    /// The sum over the `periods` whole-or-partial periods ending with the one
+    /// `now` is in, skipping the `skip` most recent of them.
+    pub fn sum(&self, now: Micros, skip: i64, periods: i64) -> Bucket {
+        let last = Self::period_of(now) - skip;
         let mut total = Bucket::default();
-        for m in (last - minutes + 1)..=last {
-            total.add(&self.minute(m));
+        for p in (last - periods + 1)..=last {
+            total.add(&self.period(p));
         }
         total
     }
 
-    /// One bucket per minute, oldest first, for the `minutes` ending at `now`.
-    pub fn series(&self, now: Micros, minutes: i64) -> Vec<Bucket> {
-        let last = minute_of(now);
-        ((last - minutes + 1)..=last).map(|m| self.minute(m)).collect()
+    /// The sum over the periods from the one `from` is in to the one `to` is in.
+    pub fn between(&self, from: Micros, to: Micros) -> Bucket {
+        let mut total = Bucket::default();
+        for p in Self::period_of(from)..=Self::period_of(to) {
+            total.add(&self.period(p));
+        }
+        total
+    }
+
+    /// One bucket per period, oldest first, for the `periods` ending at `now`.
+    pub fn series(&self, now: Micros, periods: i64) -> Vec<Bucket> {
+        let last = Self::period_of(now);
+        ((last - periods + 1)..=last).map(|p| self.period(p)).collect()
     }
 }
 
@@ -129,12 +154,13 @@ mod tests {
                 b.requests += 1;
             }
         }
-        assert_eq!(whole.minute(5).requests, 2);
-        assert_eq!(whole.minute(130).requests, 1);
+        assert_eq!(whole.period(5).requests, 2);
+        assert_eq!(whole.period(130).requests, 1);
         // Minutes 2 and 3 share slots with 130 and 131, which came first: too old.
-        assert_eq!(whole.minute(2).requests, 0);
-        assert_eq!(whole.minute(3).requests, 0);
+        assert_eq!(whole.period(2).requests, 0);
+        assert_eq!(whole.period(3).requests, 0);
         assert_eq!(whole.sum(131 * m, 0, 2).requests, 2);
+        assert_eq!(whole.between(130 * m, 131 * m + 5).requests, 2);
         for split in 0..times.len() {
             let (mut a, mut b) = (MinuteRing::default(), MinuteRing::default());
             for (i, &t) in times.iter().enumerate() {

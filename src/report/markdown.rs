@@ -205,6 +205,23 @@ pub fn render(r: &Report) -> String {
 
     out.push_str("## Cost breakdown\n\n");
     let _ = writeln!(out, "Total: **{}** for {} tokens.\n", usd(r.cost.total_usd), r.cost.tokens);
+    let c = &r.cost;
+    let mut rows = vec![
+        vec![format!("Today (since {})", c.day_start), usd(c.today_usd)],
+        vec!["Last hour".into(), usd(c.last_hour_usd)],
+        vec!["Burn rate".into(), format!("{}/h", usd(c.burn_rate_usd_per_hour))],
+        vec!["Projected for today".into(), usd(c.projected_today_usd)],
+    ];
+    if let (Some(budget), Some(used)) = (c.daily_budget_usd, c.budget_used_pct) {
+        rows.push(vec!["Daily budget".into(), format!("{} ({used:.0}% used)", usd(budget))]);
+    }
+    for b in &c.agent_budgets {
+        rows.push(vec![
+            format!("Budget of {}", cell(&b.agent)),
+            format!("{} of {} ({:.0}% used)", usd(b.today_usd), usd(b.daily_budget_usd), b.used_pct),
+        ]);
+    }
+    table(&mut out, &["Spend", "Amount"], &[false, true], &rows);
     for (title, lines) in [("Model", &r.cost.by_model), ("Agent", &r.cost.by_agent)] {
         if lines.is_empty() {
             continue;

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::alerts::{self, Alert, Severity, Thresholds};
+use crate::budget;
 use crate::fold::Fold;
 use crate::metrics::{Metrics, Spend, exact};
 use crate::time::{MICROS_PER_SECOND, Micros, format_rfc3339};
@@ -215,6 +216,28 @@ pub struct CostReport {
     /// unknown, not zero.
     pub unpriced_calls: u64,
     pub unpriced: Vec<UnpricedModel>,
+    /// Spend since the start of the day (UTC, or local as configured).
+    pub today_usd: f64,
+    pub today_tokens: u64,
+    pub day_start: String,
+    pub last_hour_usd: f64,
+    /// At the last hour's pace.
+    pub burn_rate_usd_per_hour: f64,
+    /// Today's spend plus the burn rate for the rest of the day.
+    pub projected_today_usd: f64,
+    pub daily_budget_usd: Option<f64>,
+    /// Today's spend as a percent of the daily budget.
+    pub budget_used_pct: Option<f64>,
+    pub agent_budgets: Vec<AgentBudget>,
+}
+
+/// One agent's daily budget and what it spent today.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AgentBudget {
+    pub agent: String,
+    pub daily_budget_usd: f64,
+    pub today_usd: f64,
+    pub used_pct: f64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -460,6 +483,9 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
     sort_by_count(&mut by_agent, |c| (c.cost_usd, &c.name));
     let mut total = m.unattributed_ledger;
     m.agents.values().for_each(|a| total.merge(&a.spend()));
+    let offset = thresholds.budget.utc_offset_seconds;
+    let all = budget::figures(m, None, now, offset);
+    let daily = thresholds.budget.daily_usd;
     let cost = CostReport {
         total_usd: total.cost_usd(),
         tokens: total.tokens,
@@ -467,6 +493,23 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         by_agent,
         unpriced_calls: unpriced.iter().map(|u| u.calls).sum(),
         unpriced,
+        today_usd: all.today.cost_usd(),
+        today_tokens: all.today.tokens,
+        day_start: format_rfc3339(all.day_start),
+        last_hour_usd: all.last_hour.cost_usd(),
+        burn_rate_usd_per_hour: all.burn_per_hour,
+        projected_today_usd: all.projected_today,
+        daily_budget_usd: daily,
+        budget_used_pct: daily.map(|d| all.today.cost_usd() * 100.0 / d),
+        agent_budgets: thresholds
+            .budget
+            .agents
+            .iter()
+            .map(|(agent, &d)| {
+                let today = budget::figures(m, Some(agent), now, offset).today.cost_usd();
+                AgentBudget { agent: agent.clone(), daily_budget_usd: d, today_usd: today, used_pct: today * 100.0 / d }
+            })
+            .collect(),
     };
 
     let mut by_type: Vec<ErrorTypeCount> =
