@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::alerts::Thresholds;
+use crate::alerts::{AlertBook, Thresholds};
 use crate::config::{self, Config};
 use crate::fold::Fold;
+use crate::notify::Notifier;
 use crate::pricing::{Price, PriceTable};
 use crate::report;
 use crate::source;
@@ -311,6 +312,8 @@ fn monitor(logs: &[String], debug: bool, config: &Config, prices: Arc<PriceTable
     if let Some(e) = &follower.watch_error {
         eprintln!("ajentik: {e}");
     }
+    let notifier = config.notify.command.clone().map(|c| Notifier::new(c, config.notify.timeout.0));
+    let mut book = AlertBook::default();
     let mut out = io::stdout().lock();
     let mut next = Instant::now();
     loop {
@@ -319,7 +322,15 @@ fn monitor(logs: &[String], debug: bool, config: &Config, prices: Arc<PriceTable
             eprintln!("[debug] read {read} bytes; {} events", fold.metrics.events);
         }
         if Instant::now() >= next {
-            let line = render(&fold, args.now.unwrap_or_else(wall_clock), &thresholds, Format::Json, true)?;
+            let now = args.now.unwrap_or_else(wall_clock);
+            let mut r = report::build(&fold, now, wall_clock(), &thresholds);
+            for transition in book.update(r.alerts.clone(), now) {
+                if let Some(n) = &notifier {
+                    n.send(&transition);
+                }
+            }
+            r.notifications = notifier.as_ref().map(Notifier::stats);
+            let line = serde_json::to_string(&r)?;
             match writeln!(out, "{line}").and_then(|()| out.flush()) {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
                 r => r.context("cannot write to standard output")?,

@@ -27,6 +27,7 @@ pub mod event;
 pub mod fold;
 pub mod fsutil;
 pub mod metrics;
+pub mod notify;
 pub mod pricing;
 pub mod report;
 pub mod sanitize;

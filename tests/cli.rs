@@ -410,3 +410,45 @@ fn budgets_from_the_config_reach_the_report_and_the_check() {
     let md = String::from_utf8(md.stdout).unwrap();
     assert!(md.contains("| Daily budget | $1.00 (200% used) |"), "{md}");
 }
+
+#[test]
+fn following_runs_the_notify_hook_when_an_alert_starts_firing() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = alert_log(dir.path(), 20, 5, 100);
+    let got = dir.path().join("hook.jsonl");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[notify]\ncommand = \"cat >> '{}'; echo >> '{}'\"\ntimeout = \"5s\"\n", got.display(), got.display()),
+    )
+    .unwrap();
+    let mut child = ajentik()
+        .args(["monitor", "--follow", "--export", "json", "--every", "100ms", "--now", NOW, "--log", &log, "--config"])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut sent = 0;
+    while Instant::now() < deadline && sent == 0 {
+        let r: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        sent = r["notifications"]["sent"].as_u64().unwrap_or(0);
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(sent >= 1);
+    let text = std::fs::read_to_string(&got).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["event"], "firing");
+    assert_eq!(first["alert"]["severity"], "high");
+    // Each alert is announced once, not at every interval.
+    let firing = text.lines().filter(|l| l.contains("\"firing\"")).count();
+    let distinct: std::collections::BTreeSet<_> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| (v["alert"]["rule"].to_string(), v["alert"]["scope"].to_string()))
+        .collect();
+    assert_eq!(firing, distinct.len(), "{text}");
+}

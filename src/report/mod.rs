@@ -42,6 +42,20 @@ pub struct Report {
     pub errors: ErrorsReport,
     pub cost: CostReport,
     pub spans: Vec<SpanReport>,
+    /// How the notification hook has fared (following, with a hook configured).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<NotifyStats>,
+}
+
+/// How the notification hook has fared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NotifyStats {
+    /// Commands that ran and exited with status 0.
+    pub sent: u64,
+    /// Commands that failed, timed out, could not start, or were dropped.
+    pub failed: u64,
+    /// The most recent failure, one line.
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -568,6 +582,7 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         errors,
         cost,
         spans,
+        notifications: None,
     }
 }
 
