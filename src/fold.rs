@@ -34,6 +34,8 @@ pub struct SourceStats {
     pub truncations: u64,
     /// Times the file was replaced by a new one at the same path.
     pub rotations: u64,
+    /// Why the file cannot be read right now, if it cannot.
+    pub error: Option<String>,
 }
 
 impl SourceStats {
@@ -46,6 +48,9 @@ impl SourceStats {
         self.unsupported += o.unsupported;
         self.truncations += o.truncations;
         self.rotations += o.rotations;
+        if o.error.is_some() {
+            self.error.clone_from(&o.error);
+        }
     }
 }
 

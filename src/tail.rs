@@ -265,8 +265,10 @@ impl Tailer {
             match File::open(&f.path) {
                 Ok(file) => {
                     let meta = file.metadata().map_err(|e| open_error(&f.path, e))?;
-                    if meta.is_dir() {
-                        anyhow::bail!("log {} is a directory that appeared after start", f.path.display());
+                    if !meta.is_file() {
+                        // Logs are read by offset, to survive rotation: a pipe or a
+                        // device has no offsets.
+                        anyhow::bail!("log {} is not a regular file (write the events to a file)", f.path.display());
                     }
                     f.id = Some(file_id(&meta));
                     f.file = Some(file);
@@ -424,9 +426,12 @@ impl Tailer {
                         f.offset = 0;
                         f.reader.reset();
                         f.error = None;
+                        fold.ingest.sources[f.source].error = None;
                     }
                     Err(e) => {
-                        f.error = Some(format!("cannot read log {}: {e}", f.path.display()));
+                        let message = format!("cannot read log {}: {e}", f.path.display());
+                        fold.ingest.sources[f.source].error = Some(message.clone());
+                        f.error = Some(message);
                         return read;
                     }
                 },
@@ -443,7 +448,9 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
     let len = match file.metadata() {
         Ok(m) => m.len(),
         Err(e) => {
-            f.error = Some(format!("cannot read log {}: {e}", f.path.display()));
+            let message = format!("cannot read log {}: {e}", f.path.display());
+            fold.ingest.sources[f.source].error = Some(message.clone());
+            f.error = Some(message);
             return 0;
         }
     };
@@ -466,7 +473,9 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
-                f.error = Some(format!("cannot read log {}: {e}", f.path.display()));
+                let message = format!("cannot read log {}: {e}", f.path.display());
+                fold.ingest.sources[f.source].error = Some(message.clone());
+                f.error = Some(message);
                 break;
             }
         }

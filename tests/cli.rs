@@ -452,3 +452,10 @@ fn following_runs_the_notify_hook_when_an_alert_starts_firing() {
         .collect();
     assert_eq!(firing, distinct.len(), "{text}");
 }
+
+#[test]
+fn a_pipe_is_refused_with_a_clear_error() {
+    let o = run(&["monitor", "--log", "/dev/null"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is not a regular file"), "{}", stderr(&o));
+}

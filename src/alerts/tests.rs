@@ -253,3 +253,27 @@ fn cost_budget_projection_and_per_agent_budgets() {
     assert_eq!(b.severity, Severity::Medium);
     assert!(fired(&lines, &th, Rule::CostBudget, "A").is_none(), "A has no budget of its own");
 }
+
+#[test]
+fn alerts_resolve_when_their_window_moves_past_the_trouble() {
+    let m = metrics(&requests("A", 9, 1, 100.0));
+    let th = Thresholds::default();
+    let mut book = AlertBook::default();
+    let started = book.update(evaluate(&m, now(), &th), now());
+    assert!(
+        started
+            .iter()
+            .any(|t| matches!(t, Transition::Firing { alert } if alert.rule == Rule::ErrorRate && alert.scope == "A"))
+    );
+    // Two minutes on, every request (two minutes old at most) is still in the window.
+    let later = now() + 2 * MICROS_PER_MINUTE;
+    assert!(book.update(evaluate(&m, later, &th), later).is_empty());
+    // Once the window has moved past every request, the alert resolves.
+    let much_later = now() + 8 * MICROS_PER_MINUTE;
+    let resolved = book.update(evaluate(&m, much_later, &th), much_later);
+    assert!(resolved.iter().any(
+        |t| matches!(t, Transition::Resolved { alert, .. } if alert.rule == Rule::ErrorRate && alert.scope == "A")
+    ));
+    assert!(book.visible(much_later).is_empty());
+    assert_eq!(book.resolved().back().unwrap().resolved_at, much_later);
+}

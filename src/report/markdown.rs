@@ -308,6 +308,9 @@ pub fn render(r: &Report) -> String {
         &[false, true, true, true, true, true],
         &rows,
     );
+    for s in r.sources.iter().filter(|s| s.error.is_some()) {
+        let _ = writeln!(out, "**Unreadable:** {}\n", cell(s.error.as_deref().unwrap_or_default()));
+    }
     if !i.recent_malformed.is_empty() {
         let rows: Vec<_> =
             i.recent_malformed.iter().map(|m| vec![cell(&m.source), m.line.to_string(), cell(&m.reason)]).collect();

@@ -69,6 +69,8 @@ pub struct SourceReport {
     pub unsupported: u64,
     pub truncations: u64,
     pub rotations: u64,
+    /// Why the file cannot be read right now, if it cannot.
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -384,6 +386,7 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
             unsupported: s.unsupported,
             truncations: s.truncations,
             rotations: s.rotations,
+            error: s.error.clone(),
         })
         .collect();
     let ingest = IngestReport {
