@@ -29,6 +29,7 @@ pub mod fsutil;
 pub mod metrics;
 pub mod notify;
 pub mod pricing;
+pub mod recorder;
 pub mod report;
 pub mod sanitize;
 pub mod source;

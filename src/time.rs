@@ -149,6 +149,15 @@ pub fn format_rfc3339(t: Micros) -> String {
     }
 }
 
+/// Formats an instant as RFC 3339 in UTC with microsecond precision (for writers:
+/// events a few microseconds apart keep their order).
+pub fn format_rfc3339_micros(t: Micros) -> String {
+    match chrono::DateTime::from_timestamp_micros(t) {
+        Some(dt) => dt.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        None => format!("@{t}us"),
+    }
+}
+
 /// The wall clock, for the shell only: the core is always handed its `now`.
 pub fn wall_clock() -> Micros {
     chrono::Utc::now().timestamp_micros()
