@@ -63,6 +63,15 @@ pub enum Command {
     ///
     /// Example: ajentik generate --lines 5000000 --output big.jsonl
     Generate(GenerateArgs),
+    /// Run a simulated multi-agent system that writes a live event log.
+    ///
+    /// Example: ajentik demo --rate 5
+    Demo(DemoArgs),
+    /// Append one event to the log (for shell scripts and quick tests).
+    ///
+    /// Example: ajentik emit tool-call --tool backup --success --duration-ms 1234
+    #[command(subcommand)]
+    Emit(crate::emit::EmitCommand),
     /// Show or create the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -133,6 +142,25 @@ pub struct MonitorArgs {
     /// Threads for reading what is already in the logs (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Agent requests per second, across the eight simulated agents.
+    #[arg(long, default_value_t = 4.0)]
+    pub rate: f64,
+    /// Seed of the simulation's random choices.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run time faster by this factor (latencies and gaps are divided by it).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Stop after this many requests.
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// Stop after this long. Example: --for 10m
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+    pub run_for: Option<Duration>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -209,6 +237,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Some(Command::Generate(args)) => generate(args).map(|()| 0),
+        Some(Command::Emit(command)) => crate::emit::run(&cli.logs, command).map(|()| 0),
+        Some(Command::Demo(args)) => demo(&cli.logs, args).map(|()| 0),
         Some(Command::Version) => {
             println!("ajentik {}", env!("CARGO_PKG_VERSION"));
             if cli.debug {
@@ -381,6 +411,38 @@ pub fn emit(text: &str, path: Option<&Path>) -> Result<()> {
         };
     };
     crate::fsutil::write_atomically(path, text.as_bytes())
+}
+
+fn demo(logs: &[String], args: DemoArgs) -> Result<()> {
+    if !(args.rate > 0.0 && args.rate.is_finite()) || !(args.speed > 0.0 && args.speed.is_finite()) {
+        bail!("--rate and --speed must be more than zero");
+    }
+    let path = match logs {
+        [] => crate::demo::temporary_log()?,
+        [one] => PathBuf::from(one),
+        _ => bail!("the demo writes one log: give --log once"),
+    };
+    let rec = crate::recorder::Recorder::open(&path)?;
+    eprintln!("ajentik demo: writing a simulated multi-agent workload to {}", path.display());
+    eprintln!("  watch it: ajentik monitor --follow --export json --log {}", path.display());
+    eprintln!("  report:   ajentik monitor --log {}", path.display());
+    if args.count.is_none() && args.run_for.is_none() {
+        eprintln!("  Ctrl-C stops it.");
+    }
+    let settings = crate::demo::DemoSettings {
+        rate: args.rate,
+        seed: args.seed,
+        speed: args.speed,
+        count: args.count,
+        duration: args.run_for,
+    };
+    let requests = crate::demo::run(rec.clone(), settings)?;
+    let stats = rec.stats();
+    eprintln!("ajentik demo: {requests} requests, {} events written to {}", stats.written, path.display());
+    if stats.failed > 0 {
+        bail!("{} events could not be written to {}", stats.failed, path.display());
+    }
+    Ok(())
 }
 
 fn generate(args: GenerateArgs) -> Result<()> {

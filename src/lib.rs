@@ -23,6 +23,8 @@ pub mod alerts;
 pub mod budget;
 pub mod cli;
 pub mod config;
+pub mod demo;
+pub mod emit;
 pub mod event;
 pub mod fold;
 pub mod fsutil;

@@ -331,6 +331,20 @@ impl Recorder {
         }
     }
 
+    /// A named operation that took `duration`, to fill in, then `.record()`.
+    pub fn span(&self, name: &str, duration: Duration) -> SpanEvent<'_> {
+        SpanEvent {
+            rec: self,
+            name: name.to_owned(),
+            agent: None,
+            duration,
+            ok: true,
+            error_type: None,
+            error_message: None,
+            attrs: None,
+        }
+    }
+
     /// Times an operation: configure it, `.start()` it, and it writes a `span`
     /// when dropped.
     pub fn monitor_operation(&self, name: &str) -> OperationBuilder {
@@ -624,6 +638,69 @@ impl<'r> ModelCall<'r> {
             input_tokens: self.input_tokens,
             output_tokens: self.output_tokens,
             cost_usd: self.cost_usd.filter(|c| c.is_finite() && *c >= 0.0),
+        };
+        self.rec.write_event(&line, 1)
+    }
+}
+
+builder!(
+    /// A named operation with a known duration, being recorded (for operations
+    /// timed elsewhere; [`Recorder::monitor_operation`] times one itself).
+    SpanEvent {
+        name: String,
+        agent: Option<String>,
+        duration: Duration,
+        ok: bool,
+        error_type: Option<String>,
+        error_message: Option<String>,
+        attrs: Option<Map<String, Value>>,
+    }
+);
+
+impl SpanEvent<'_> {
+    pub fn agent(mut self, agent: &str) -> Self {
+        self.agent = Some(agent.to_owned());
+        self
+    }
+    pub fn error(mut self, error_type: &str, message: &str) -> Self {
+        self.ok = false;
+        self.error_type = Some(error_type.to_owned());
+        self.error_message = Some(message.to_owned());
+        self
+    }
+    pub fn attr(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.attrs.get_or_insert_with(Map::new).insert(key.to_owned(), value.into());
+        self
+    }
+    pub fn record(self) -> Result<(), WriteError> {
+        if !self.rec.keep(self.rec.inner.sampling.spans, !self.ok) {
+            return Ok(());
+        }
+        #[derive(Serialize)]
+        struct Line<'a> {
+            #[serde(flatten)]
+            common: Common,
+            name: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            agent: Option<&'a str>,
+            duration_ms: f64,
+            status: &'static str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            error_type: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            error_message: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            attrs: Option<&'a Map<String, Value>>,
+        }
+        let line = Line {
+            common: Common::new("span", wall_clock()),
+            name: &self.name,
+            agent: self.agent.as_deref(),
+            duration_ms: ms(self.duration),
+            status: if self.ok { "ok" } else { "error" },
+            error_type: self.error_type.as_deref(),
+            error_message: self.error_message.as_deref(),
+            attrs: self.attrs.as_ref(),
         };
         self.rec.write_event(&line, 1)
     }

@@ -1,0 +1,209 @@
+//! `ajentik demo`: a simulated multi-agent system, in-process, writing through the
+//! Rust recorder: eight agents handling requests, calling models and tools with
+//! realistic latencies and token counts, failing now and then, an error burst
+//! from time to time, and heartbeats from two worker processes.
+//!
+//! Latencies are real: a model call that "takes" 1.2 s sleeps 1.2 s (divided by
+//! `--speed`), so the spans the recorder times agree with the durations the
+//! events report.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context, Result};
+
+use crate::recorder::Recorder;
+use crate::synth::{AGENTS, AgentProfile, Rng};
+
+/// Settings of a demo run.
+#[derive(Debug, Clone)]
+pub struct DemoSettings {
+    /// Requests per second, across all agents.
+    pub rate: f64,
+    pub seed: u64,
+    /// Time runs this many times faster (latencies and gaps are divided by it).
+    pub speed: f64,
+    /// Stop after this many requests.
+    pub count: Option<u64>,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+}
+
+struct Shared {
+    rec: Recorder,
+    settings: DemoSettings,
+    requests: AtomicU64,
+    stop: AtomicBool,
+    started: Instant,
+}
+
+impl Shared {
+    fn done(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+            || self.settings.duration.is_some_and(|d| self.started.elapsed() >= d)
+            || self.settings.count.is_some_and(|c| self.requests.load(Ordering::Relaxed) >= c)
+    }
+
+    /// Sleeps for `simulated` time (scaled by speed), waking early to stop.
+    fn pause(&self, simulated: Duration) -> Duration {
+        let real = simulated.div_f64(self.settings.speed.max(1e-3));
+        let start = Instant::now();
+        while start.elapsed() < real && !self.done() {
+            thread::sleep((real - start.elapsed()).min(Duration::from_millis(200)));
+        }
+        start.elapsed().mul_f64(self.settings.speed)
+    }
+}
+
+fn ms(v: f64) -> Duration {
+    Duration::from_secs_f64(v.max(0.0) / 1000.0)
+}
+
+/// USD per million tokens, close to list prices.
+fn price(model: &str) -> (f64, f64) {
+    crate::pricing::PriceTable::built_in().lookup(model).map_or((0.5, 1.5), |p| (p.input, p.output))
+}
+
+fn handle_request(s: &Shared, agent: &AgentProfile, rng: &mut Rng, n: u64) {
+    let rec = &s.rec;
+    let op = rec
+        .monitor_operation("handle_request")
+        .agent(agent.name)
+        .attr("user_id", format!("u-{}", n % 97))
+        .attr("request_type", if rng.chance(0.7) { "chat" } else { "task" })
+        .start();
+    let started = Instant::now();
+    let failed = rng.chance(agent.failure_rate);
+    let (pin, pout) = price(agent.model);
+    let (mut tokens, mut cost) = (0u64, 0.0);
+    for _ in 0..1 + rng.below(2) {
+        let latency = s.pause(ms(rng.log_normal(agent.median_ms * 0.35, 0.5)));
+        let (input, output) = (200 + rng.below(1800) as u64, 50 + rng.below(600) as u64);
+        let c = (input as f64 * pin + output as f64 * pout) / 1e6;
+        tokens += input + output;
+        cost += c;
+        let mut call =
+            rec.model_call(agent.model, true, latency).provider(agent.provider).agent(agent.name).tokens(input, output);
+        // Some clients report cost, some leave it to ajentik's price table.
+        if rng.chance(0.7) {
+            call = call.cost(c);
+        }
+        let _ = call.record();
+    }
+    let tool = agent.tools[rng.below(agent.tools.len())];
+    let tool_failed = failed || rng.chance(0.02);
+    let latency = s.pause(ms(rng.log_normal(agent.median_ms * 0.25, 0.4)));
+    let mut call = rec.tool_call(tool, !tool_failed, latency).agent(agent.name);
+    if tool_failed {
+        call = call.error("ToolExecutionError", "subprocess exited with status 1");
+    }
+    let _ = call.record();
+    s.pause(ms(rng.log_normal(40.0, 0.6)));
+    let mut request = rec
+        .agent_request(agent.name, !failed, started.elapsed().mul_f64(s.settings.speed))
+        .tokens(tokens)
+        .cost(cost)
+        .model(agent.model);
+    if failed {
+        request = request.error_type("AgentError");
+        let _ = rec
+            .error("Agent", "AgentError", "could not complete the request")
+            .agent(agent.name)
+            .context("tool", tool)
+            .record();
+        op.fail("AgentError", "could not complete the request");
+    }
+    let _ = request.record();
+}
+
+fn agent_loop(s: Arc<Shared>, index: usize) {
+    let agent = AGENTS[index];
+    let mut rng = Rng::new(s.settings.seed.wrapping_add(index as u64 * 7919));
+    let per_agent = s.settings.rate / AGENTS.len() as f64;
+    while !s.done() {
+        let gap = -rng.unit().max(1e-9).ln() / per_agent.max(1e-6);
+        s.pause(Duration::from_secs_f64(gap.min(3600.0)));
+        if s.done() {
+            break;
+        }
+        let n = s.requests.fetch_add(1, Ordering::Relaxed);
+        if s.settings.count.is_some_and(|c| n >= c) {
+            break;
+        }
+        handle_request(&s, &agent, &mut rng, n);
+        // Now and then, a model provider has a bad minute.
+        if rng.chance(0.003) {
+            for _ in 0..8 + rng.below(10) {
+                let _ = s
+                    .rec
+                    .error("ModelClient", "RateLimitError", "429 Too Many Requests: retry after 2s")
+                    .agent(agent.name)
+                    .record();
+                s.pause(Duration::from_millis(300));
+            }
+        }
+    }
+}
+
+fn heartbeat_loop(s: Arc<Shared>) {
+    let started = SystemTime::now();
+    while !s.done() {
+        for worker in 0..2 {
+            let agents: Vec<&str> = AGENTS.iter().skip(worker).step_by(2).map(|a| a.name).collect();
+            let _ = s
+                .rec
+                .heartbeat(&format!("demo-worker-{worker}"))
+                .agents(&agents)
+                .host("demo")
+                .started_at(started)
+                .rss_bytes(120_000_000 + worker as u64 * 30_000_000)
+                .cpu_percent(5.0 + worker as f64 * 7.5)
+                .record();
+        }
+        s.pause(Duration::from_secs(10));
+    }
+}
+
+/// Runs the demo workload until it is done (or forever, without a limit);
+/// returns the number of requests simulated.
+pub fn run(rec: Recorder, settings: DemoSettings) -> Result<u64> {
+    let shared = Arc::new(Shared {
+        rec,
+        settings,
+        requests: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+        started: Instant::now(),
+    });
+    let mut threads = Vec::new();
+    for i in 0..AGENTS.len() {
+        let s = Arc::clone(&shared);
+        threads.push(
+            thread::Builder::new()
+                .name(format!("demo-{i}"))
+                .spawn(move || agent_loop(s, i))
+                .context("cannot start the demo")?,
+        );
+    }
+    let s = Arc::clone(&shared);
+    threads.push(
+        thread::Builder::new()
+            .name("demo-heartbeat".into())
+            .spawn(move || heartbeat_loop(s))
+            .context("cannot start the demo")?,
+    );
+    for t in threads {
+        let _ = t.join();
+    }
+    shared.rec.flush()?;
+    Ok(shared.requests.load(Ordering::Relaxed).min(shared.settings.count.unwrap_or(u64::MAX)))
+}
+
+/// Where the demo writes without `--log`: a fresh temporary folder.
+pub fn temporary_log() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("ajentik-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir.join("events.jsonl"))
+}
