@@ -414,7 +414,8 @@ pub fn emit(text: &str, path: Option<&Path>) -> Result<()> {
 }
 
 fn demo(logs: &[String], args: DemoArgs) -> Result<()> {
-    if !(args.rate > 0.0 && args.rate.is_finite()) || !(args.speed > 0.0 && args.speed.is_finite()) {
+    let positive = |v: f64| v > 0.0 && v.is_finite();
+    if !positive(args.rate) || !positive(args.speed) {
         bail!("--rate and --speed must be more than zero");
     }
     let path = match logs {
