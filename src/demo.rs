@@ -51,8 +51,12 @@ impl Shared {
     fn pause(&self, simulated: Duration) -> Duration {
         let real = simulated.div_f64(self.settings.speed.max(1e-3));
         let start = Instant::now();
-        while start.elapsed() < real && !self.done() {
-            thread::sleep((real - start.elapsed()).min(Duration::from_millis(200)));
+        loop {
+            let left = real.saturating_sub(start.elapsed());
+            if left.is_zero() || self.done() {
+                break;
+            }
+            thread::sleep(left.min(Duration::from_millis(200)));
         }
         start.elapsed().mul_f64(self.settings.speed)
     }
@@ -163,7 +167,12 @@ fn heartbeat_loop(s: Arc<Shared>) {
                 .cpu_percent(5.0 + worker as f64 * 7.5)
                 .record();
         }
+        // Every 10 s of simulated time, but not more than ten times a second.
+        let real = Instant::now();
         s.pause(Duration::from_secs(10));
+        while real.elapsed() < Duration::from_millis(100) && !s.done() {
+            thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
@@ -177,26 +186,20 @@ pub fn run(rec: Recorder, settings: DemoSettings) -> Result<u64> {
         stop: AtomicBool::new(false),
         started: Instant::now(),
     });
-    let mut threads = Vec::new();
+    let mut agents = Vec::new();
     for i in 0..AGENTS.len() {
         let s = Arc::clone(&shared);
-        threads.push(
-            thread::Builder::new()
-                .name(format!("demo-{i}"))
-                .spawn(move || agent_loop(s, i))
-                .context("cannot start the demo")?,
-        );
+        let t = thread::Builder::new().name(format!("demo-{i}")).spawn(move || agent_loop(s, i));
+        agents.push(t.context("cannot start the demo")?);
     }
     let s = Arc::clone(&shared);
-    threads.push(
-        thread::Builder::new()
-            .name("demo-heartbeat".into())
-            .spawn(move || heartbeat_loop(s))
-            .context("cannot start the demo")?,
-    );
-    for t in threads {
+    let heartbeats = thread::Builder::new().name("demo-heartbeat".into()).spawn(move || heartbeat_loop(s));
+    let heartbeats = heartbeats.context("cannot start the demo")?;
+    for t in agents {
         let _ = t.join();
     }
+    shared.stop.store(true, Ordering::Relaxed);
+    let _ = heartbeats.join();
     shared.rec.flush()?;
     Ok(shared.requests.load(Ordering::Relaxed).min(shared.settings.count.unwrap_or(u64::MAX)))
 }
