@@ -155,10 +155,10 @@ pub struct DemoArgs {
     /// Run time faster by this factor (latencies and gaps are divided by it).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
-    /// Stop after this many requests.
+    /// Stop after this many requests (and print the report of the run).
     #[arg(long)]
     pub count: Option<u64>,
-    /// Stop after this long. Example: --for 10m
+    /// Stop after this long (and print the report of the run). Example: --for 10m
     #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
     pub run_for: Option<Duration>,
 }
@@ -238,7 +238,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Generate(args)) => generate(args).map(|()| 0),
         Some(Command::Emit(command)) => crate::emit::run(&cli.logs, command).map(|()| 0),
-        Some(Command::Demo(args)) => demo(&cli.logs, args).map(|()| 0),
+        Some(Command::Demo(args)) => {
+            let (config, _) = config::load(cli.config.as_deref())?;
+            demo(&cli.logs, &config, args).map(|()| 0)
+        }
         Some(Command::Version) => {
             println!("ajentik {}", env!("CARGO_PKG_VERSION"));
             if cli.debug {
@@ -413,7 +416,7 @@ pub fn emit(text: &str, path: Option<&Path>) -> Result<()> {
     crate::fsutil::write_atomically(path, text.as_bytes())
 }
 
-fn demo(logs: &[String], args: DemoArgs) -> Result<()> {
+fn demo(logs: &[String], config: &Config, args: DemoArgs) -> Result<()> {
     let positive = |v: f64| v > 0.0 && v.is_finite();
     if !positive(args.rate) || !positive(args.speed) {
         bail!("--rate and --speed must be more than zero");
@@ -443,7 +446,11 @@ fn demo(logs: &[String], args: DemoArgs) -> Result<()> {
     if stats.failed > 0 {
         bail!("{} events could not be written to {}", stats.failed, path.display());
     }
-    Ok(())
+    // A run that ended by itself shows what it did: the report of its log.
+    let specs = vec![source::LogSpec::File(path)];
+    let (_tailer, fold) = read_all(specs, None, price_table(config, None)?, default_threads())?;
+    let text = render(&fold, wall_clock(), &config.thresholds(local_offset()), Format::Markdown, false)?;
+    emit(&text, None)
 }
 
 fn generate(args: GenerateArgs) -> Result<()> {

@@ -459,3 +459,117 @@ fn a_pipe_is_refused_with_a_clear_error() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("is not a regular file"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_demo_writes_a_live_log_and_reports_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("demo.jsonl");
+    let o = run(&[
+        "demo",
+        "--count",
+        "40",
+        "--speed",
+        "1000",
+        "--rate",
+        "50",
+        "--seed",
+        "3",
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("writing a simulated multi-agent workload to") && err.contains("40 requests"), "{err}");
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert!(md.starts_with("# ajentik report") && md.contains("| Total requests | 40 |"), "{md}");
+    let r: serde_json::Value =
+        serde_json::from_slice(&run(&["monitor", "--export", "json", "--log", log.to_str().unwrap()]).stdout).unwrap();
+    assert_eq!(r["health"]["total_requests"], 40);
+    assert_eq!(r["ingest"]["malformed"], 0);
+    assert_eq!(r["agents"].as_array().unwrap().len(), 8);
+    assert!(r["spans"].as_array().unwrap().iter().any(|s| s["name"] == "handle_request"));
+    assert_eq!(run(&["demo", "--rate", "0"]).status.code(), Some(1));
+}
+
+#[test]
+fn emit_writes_one_valid_event_and_bad_arguments_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("emit.jsonl");
+    let l = log.to_str().unwrap();
+    for args in [
+        vec![
+            "emit",
+            "agent-request",
+            "--agent",
+            "ChatAgent",
+            "--success",
+            "--duration-ms",
+            "1500",
+            "--tokens",
+            "250",
+            "--cost",
+            "0.05",
+            "--attr",
+            "user_id=u-1",
+        ],
+        vec![
+            "emit",
+            "tool-call",
+            "--tool",
+            "web_search",
+            "--failure",
+            "--duration-ms",
+            "800",
+            "--error-type",
+            "Timeout",
+        ],
+        vec![
+            "emit",
+            "model-call",
+            "--model",
+            "gpt-4o",
+            "--success",
+            "--duration-ms",
+            "12",
+            "--input-tokens",
+            "180",
+            "--output-tokens",
+            "70",
+        ],
+        vec!["emit", "span", "--name", "backup", "--duration-ms", "93000", "--status", "error", "--error-type", "Disk"],
+        vec!["emit", "error", "--component", "C", "--error-type", "E", "--message", "m", "--context", "{\"k\":1}"],
+        vec!["emit", "heartbeat", "--process", "w", "--agents", "A,B"],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--log", l]);
+        let o = run(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    }
+    let before = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(before.lines().count(), 6);
+    for bad in [
+        vec!["emit", "agent-request", "--agent", "A", "--duration-ms", "5"],
+        vec!["emit", "agent-request", "--agent", "A", "--success", "--failure", "--duration-ms", "5"],
+        vec!["emit", "tool-call", "--tool", "t", "--success", "--duration-ms", "-3"],
+        vec!["emit", "span", "--name", "n", "--duration-ms", "1", "--status", "fine"],
+        vec!["emit", "error", "--component", "C", "--error-type", "E", "--message", "m", "--context", "[1]"],
+        vec!["emit", "agent-request", "--agent", "A", "--success", "--duration-ms", "1", "--attr", "novalue"],
+    ] {
+        let mut args = bad.clone();
+        args.extend(["--log", l]);
+        assert_eq!(run(&args).status.code(), Some(2), "{bad:?}");
+    }
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), before, "bad arguments wrote nothing");
+    let r: serde_json::Value =
+        serde_json::from_slice(&run(&["monitor", "--export", "json", "--log", l]).stdout).unwrap();
+    assert_eq!((r["ingest"]["events"].as_u64(), r["ingest"]["malformed"].as_u64()), (Some(6), Some(0)));
+    // Without --log, the default log.
+    let state = dir.path().join("state");
+    let o = ajentik()
+        .env("XDG_STATE_HOME", &state)
+        .args(["emit", "tool-call", "--tool", "t", "--success", "--duration-ms", "1"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(std::fs::read_to_string(state.join("ajentik/events.jsonl")).unwrap().lines().count(), 1);
+}
