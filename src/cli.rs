@@ -1,6 +1,6 @@
 //! The command line: argument definitions (clap) and the commands' shells.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -100,6 +100,10 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct MonitorArgs {
+    /// Open the live view (a full-screen TUI): what `ajentik` alone does.
+    #[arg(long, conflicts_with_all = ["export", "follow", "output", "alerts"])]
+    pub live: bool,
+
     /// Print a report in this format (default: markdown).
     /// Example: --export json
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -219,6 +223,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             if args.alerts {
                 check_alerts(&cli.logs, &config, prices, args)
+            } else if args.live {
+                let live = Live { now: args.now, threads: args.threads, poll_interval: args.poll_interval };
+                live_view(&cli.logs, cli.debug, &config, prices, live).map(|()| 0)
             } else {
                 monitor(&cli.logs, cli.debug, &config, prices, args).map(|()| 0)
             }
@@ -250,12 +257,90 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        None if io::stdout().is_terminal() => {
+            let (config, _) = config::load(cli.config.as_deref())?;
+            let prices = price_table(&config, cli.prices.as_deref())?;
+            live_view(&cli.logs, cli.debug, &config, prices, Live::default()).map(|()| 0)
+        }
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
             Ok(0)
         }
     }
+}
+
+/// How the live view was asked for.
+#[derive(Debug, Default)]
+struct Live {
+    now: Option<Micros>,
+    threads: Option<u16>,
+    poll_interval: Option<Duration>,
+}
+
+/// Reads a user file of the config folder (a theme or keymap), if there is one.
+fn user_file(kind: &str, name: &str) -> Result<Option<String>> {
+    let Some(dir) = config::user_dir() else { return Ok(None) };
+    let path = dir.join(kind).join(format!("{}.toml", crate::sanitize::file_name_component(name)));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Opens the live view on the logs.
+fn live_view(logs: &[String], debug: bool, config: &Config, prices: Arc<PriceTable>, live: Live) -> Result<()> {
+    use crate::tui::{self, keymap::Keymap, theme::Theme};
+    if !io::stdout().is_terminal() {
+        bail!("the live view needs a terminal: use --export or --follow to print reports");
+    }
+    let keymap =
+        Keymap::load(&config.tui.keymap, user_file("keymaps", &config.tui.keymap)?.as_deref(), &config.tui.keys)?;
+    let colour =
+        tui::theme::colour_wanted(std::env::var("NO_COLOR").ok().as_deref(), std::env::var("TERM").ok().as_deref());
+    let mut theme = if colour {
+        Theme::load(&config.tui.theme, user_file("themes", &config.tui.theme)?.as_deref())?
+    } else {
+        Theme::plain()
+    };
+    let lang = std::env::var("LC_ALL").or_else(|_| std::env::var("LC_CTYPE")).or_else(|_| std::env::var("LANG")).ok();
+    theme.unicode = tui::theme::unicode_wanted(lang.as_deref());
+    let specs = source::resolve(logs)?;
+    let threads = live.threads.map_or_else(default_threads, usize::from);
+    let started = Instant::now();
+    let (tailer, fold) = read_all(specs.clone(), live.now, prices, threads)?;
+    // The screen is the UI's: diagnostics go to a file.
+    let debug_file = if debug {
+        let path = std::env::temp_dir().join(format!("ajentik-debug-{}.log", std::process::id()));
+        let text = format!(
+            "sources: {:?}\nfirst read: {} events in {:.3}s on {threads} threads\n",
+            fold.ingest.sources.iter().map(|s| (&s.path, s.bytes, s.lines)).collect::<Vec<_>>(),
+            fold.metrics.events,
+            started.elapsed().as_secs_f64()
+        );
+        crate::fsutil::write_atomically(&path, text.as_bytes())?;
+        Some(path)
+    } else {
+        None
+    };
+    let sources = fold.ingest.sources.iter().map(|s| s.path.clone()).collect::<Vec<_>>();
+    let sources = if sources.is_empty() { specs.iter().map(source::LogSpec::describe).collect() } else { sources };
+    let follower = Follower::new(tailer, live.poll_interval.unwrap_or(config.monitor.poll_interval.0));
+    tui::run(tui::LiveOptions {
+        follower,
+        fold,
+        thresholds: config.thresholds(local_offset()),
+        keymap,
+        theme,
+        now: live.now,
+        reports_dir: config.monitor.reports_dir.clone(),
+        sources,
+    })?;
+    if let Some(path) = debug_file {
+        eprintln!("ajentik: diagnostics in {}", path.display());
+    }
+    Ok(())
 }
 
 /// The local time zone's offset from UTC now, in seconds (for "local" days).
@@ -440,6 +525,13 @@ fn demo(logs: &[String], config: &Config, args: DemoArgs) -> Result<()> {
         count: args.count,
         duration: args.run_for,
     };
+    if args.count.is_none() && args.run_for.is_none() && io::stdout().is_terminal() {
+        // The simulation runs beside the live view; quitting the view ends both.
+        let sim = rec.clone();
+        std::thread::spawn(move || crate::demo::run(sim, settings));
+        let prices = price_table(config, None)?;
+        return live_view(&[path.display().to_string()], false, config, prices, Live::default());
+    }
     let requests = crate::demo::run(rec.clone(), settings)?;
     let stats = rec.stats();
     eprintln!("ajentik demo: {requests} requests, {} events written to {}", stats.written, path.display());

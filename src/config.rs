@@ -124,6 +124,8 @@ pub struct MonitorConfig {
 pub struct TuiConfig {
     pub theme: String,
     pub keymap: String,
+    /// Single keys bound to other actions: `"ctrl-r" = "export_markdown"`.
+    pub keys: BTreeMap<String, String>,
 }
 
 impl Default for AlertsConfig {
@@ -163,7 +165,7 @@ impl Default for MonitorConfig {
 
 impl Default for TuiConfig {
     fn default() -> Self {
-        TuiConfig { theme: "dark".into(), keymap: "default".into() }
+        TuiConfig { theme: "dark".into(), keymap: "default".into(), keys: BTreeMap::new() }
     }
 }
 
@@ -335,6 +337,15 @@ pub fn locate(explicit: Option<&Path>) -> Option<(PathBuf, bool)> {
         .map(PathBuf::from)
         .or_else(dirs::config_dir)?;
     Some((base.join("ajentik").join("config.toml"), false))
+}
+
+/// The folder of the user's own themes and keymaps: beside the config file.
+pub fn user_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|p| Path::new(p).is_absolute())
+        .map(PathBuf::from)
+        .or_else(dirs::config_dir)?;
+    Some(base.join("ajentik"))
 }
 
 /// Loads the configuration; returns it with the file it came from, if any.

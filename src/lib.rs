@@ -38,3 +38,4 @@ pub mod source;
 pub mod synth;
 pub mod tail;
 pub mod time;
+pub mod tui;

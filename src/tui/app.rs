@@ -1,0 +1,308 @@
+//! The live view's state and what actions do to it. Pure: it takes actions and
+//! views and returns effects for the shell to carry out (writing a report), so
+//! the whole app can be driven headless in tests.
+
+use super::action::Action;
+use super::view::View;
+use crate::alerts::{AlertBook, Tracked};
+use crate::report::{AgentReport, ModelReport, ToolReport};
+use crate::time::{MICROS_PER_HOUR, Micros};
+
+/// The panes, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Overview,
+    Agents,
+    Tools,
+    Models,
+    Alerts,
+    Cost,
+    Traces,
+    Errors,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 8] =
+        [Tab::Overview, Tab::Agents, Tab::Tools, Tab::Models, Tab::Alerts, Tab::Cost, Tab::Traces, Tab::Errors];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Agents => "Agents",
+            Tab::Tools => "Tools",
+            Tab::Models => "Models",
+            Tab::Alerts => "Alerts",
+            Tab::Cost => "Cost",
+            Tab::Traces => "Traces",
+            Tab::Errors => "Errors",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    /// Columns a table on this tab can be sorted by (none: not sortable).
+    pub fn sort_columns(self) -> &'static [&'static str] {
+        match self {
+            Tab::Agents => &["requests", "name", "success", "avg", "p95", "p99", "tokens", "cost"],
+            Tab::Tools => &["uses", "name", "success", "avg", "p95"],
+            Tab::Models => &["requests", "name", "tokens", "avg", "p95", "cost"],
+            _ => &[],
+        }
+    }
+}
+
+/// Report formats the export keys write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Markdown,
+    Json,
+}
+
+/// What the shell must do after an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Export(ExportFormat),
+    /// Rebuild the view (after freezing or following again).
+    Refresh,
+}
+
+/// The live view's state.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub tab: Tab,
+    /// Selected row, per tab.
+    pub selected: [usize; 8],
+    /// Sort column and whether descending, per tab.
+    pub sort: [(usize, bool); 8],
+    pub filter: String,
+    /// Typing into the filter.
+    pub filtering: bool,
+    pub help: bool,
+    /// Showing the selected row's details.
+    pub detail: bool,
+    /// Frozen at this instant: `--now`, or the freeze key.
+    pub frozen: Option<Micros>,
+    /// Frozen by `--now`: cannot follow again.
+    pub post_mortem: bool,
+    /// A one-line message (a report's path, an error).
+    pub status: Option<String>,
+    pub quit: bool,
+    pub alerts: AlertBook,
+}
+
+impl App {
+    pub fn new(frozen: Option<Micros>) -> App {
+        App {
+            tab: Tab::Overview,
+            selected: [0; 8],
+            sort: [(0, true); 8],
+            filter: String::new(),
+            filtering: false,
+            help: false,
+            detail: false,
+            frozen,
+            post_mortem: frozen.is_some(),
+            status: None,
+            quit: false,
+            alerts: AlertBook::default(),
+        }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        self.filter.is_empty() || name.to_lowercase().contains(&self.filter.to_lowercase())
+    }
+
+    fn sorted<'v, T>(
+        &self,
+        tab: Tab,
+        items: &'v [T],
+        name: impl Fn(&T) -> &str,
+        key: impl Fn(&T, usize) -> f64,
+    ) -> Vec<&'v T> {
+        let (col, desc) = self.sort[tab.index()];
+        let mut rows: Vec<&T> = items.iter().filter(|x| self.matches(name(x))).collect();
+        rows.sort_by(|a, b| {
+            let ord = if col == 1 { name(a).cmp(name(b)) } else { key(a, col).total_cmp(&key(b, col)) };
+            let ord = if desc { ord.reverse() } else { ord };
+            ord.then_with(|| name(a).cmp(name(b)))
+        });
+        rows
+    }
+
+    /// The agents table's rows, filtered and sorted.
+    pub fn agent_rows<'v>(&self, view: &'v View) -> Vec<&'v AgentReport> {
+        self.sorted(
+            Tab::Agents,
+            &view.report.agents,
+            |a| &a.name,
+            |a, col| match col {
+                2 => a.success_rate.unwrap_or(-1.0),
+                3 => a.avg_response_time_ms.unwrap_or(-1.0),
+                4 => a.p95_ms.unwrap_or(-1.0),
+                5 => a.p99_ms.unwrap_or(-1.0),
+                6 => a.tokens as f64,
+                7 => a.cost_usd,
+                _ => a.total_requests as f64,
+            },
+        )
+    }
+
+    pub fn tool_rows<'v>(&self, view: &'v View) -> Vec<&'v ToolReport> {
+        self.sorted(
+            Tab::Tools,
+            &view.report.tools,
+            |t| &t.name,
+            |t, col| match col {
+                2 => t.success_rate.unwrap_or(-1.0),
+                3 => t.avg_execution_time_ms.unwrap_or(-1.0),
+                4 => t.p95_ms.unwrap_or(-1.0),
+                _ => t.usage_count as f64,
+            },
+        )
+    }
+
+    pub fn model_rows<'v>(&self, view: &'v View) -> Vec<&'v ModelReport> {
+        self.sorted(
+            Tab::Models,
+            &view.report.models,
+            |m| &m.name,
+            |m, col| match col {
+                2 => m.tokens as f64,
+                3 => m.avg_latency_ms.unwrap_or(-1.0),
+                4 => m.p95_ms.unwrap_or(-1.0),
+                5 => m.cost_usd,
+                _ => m.requests as f64,
+            },
+        )
+    }
+
+    /// The alerts the Alerts tab lists (not silenced), most severe first.
+    pub fn alert_rows(&self, view: &View) -> Vec<Tracked> {
+        self.alerts.visible(view.now).into_iter().filter(|t| self.matches(&t.alert.scope)).cloned().collect()
+    }
+
+    /// Rows of the tab's main list, for moving the selection.
+    fn rows(&self, view: &View) -> usize {
+        match self.tab {
+            Tab::Agents => self.agent_rows(view).len(),
+            Tab::Tools => self.tool_rows(view).len(),
+            Tab::Models => self.model_rows(view).len(),
+            Tab::Alerts => self.alert_rows(view).len(),
+            Tab::Errors => view.recent_errors.len(),
+            _ => 0,
+        }
+    }
+
+    /// The selected row of the current tab, kept within the rows there are.
+    pub fn selection(&self, view: &View) -> usize {
+        self.selected[self.tab.index()].min(self.rows(view).saturating_sub(1))
+    }
+
+    fn select(&mut self, view: &View, f: impl Fn(usize, usize) -> usize) {
+        let rows = self.rows(view);
+        let i = self.tab.index();
+        self.selected[i] = if rows == 0 { 0 } else { f(self.selected[i].min(rows - 1), rows).min(rows - 1) };
+    }
+
+    /// Feeds one typed character to the filter (while filtering).
+    pub fn type_char(&mut self, c: char) {
+        if !c.is_control() {
+            self.filter.push(c);
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        self.filter.pop();
+    }
+
+    /// Applies an action; returns what the shell must do.
+    pub fn handle(&mut self, action: Action, view: &View) -> Option<Effect> {
+        let tab = |app: &mut App, t: Tab| {
+            app.tab = t;
+            app.detail = false;
+        };
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = !self.help,
+            Action::NextTab => tab(self, Tab::ALL[(self.tab.index() + 1) % 8]),
+            Action::PreviousTab => tab(self, Tab::ALL[(self.tab.index() + 7) % 8]),
+            Action::TabOverview => tab(self, Tab::Overview),
+            Action::TabAgents => tab(self, Tab::Agents),
+            Action::TabTools => tab(self, Tab::Tools),
+            Action::TabModels => tab(self, Tab::Models),
+            Action::TabAlerts => tab(self, Tab::Alerts),
+            Action::TabCost => tab(self, Tab::Cost),
+            Action::TabTraces => tab(self, Tab::Traces),
+            Action::TabErrors => tab(self, Tab::Errors),
+            Action::Up => self.select(view, |s, _| s.saturating_sub(1)),
+            Action::Down => self.select(view, |s, _| s + 1),
+            Action::PageUp => self.select(view, |s, _| s.saturating_sub(10)),
+            Action::PageDown => self.select(view, |s, _| s + 10),
+            Action::Top => self.select(view, |_, _| 0),
+            Action::Bottom => self.select(view, |_, rows| rows - 1),
+            Action::SortNext => {
+                let columns = self.tab.sort_columns().len();
+                if columns > 0 {
+                    let s = &mut self.sort[self.tab.index()];
+                    s.0 = (s.0 + 1) % columns;
+                    // Names read best A to Z; numbers, largest first.
+                    s.1 = s.0 != 1;
+                }
+            }
+            Action::SortReverse => {
+                let s = &mut self.sort[self.tab.index()];
+                s.1 = !s.1;
+            }
+            Action::Filter => self.filtering = true,
+            Action::Open => {
+                if self.filtering {
+                    self.filtering = false;
+                } else if matches!(self.tab, Tab::Agents | Tab::Tools | Tab::Errors) {
+                    self.detail = !self.detail;
+                }
+            }
+            Action::Back => {
+                if self.help {
+                    self.help = false;
+                } else if self.filtering || !self.filter.is_empty() {
+                    self.filtering = false;
+                    self.filter.clear();
+                } else {
+                    self.detail = false;
+                }
+            }
+            Action::Freeze => {
+                if self.post_mortem {
+                    self.status = Some("frozen by --now: restart without it to follow the log".into());
+                } else {
+                    self.frozen = match self.frozen {
+                        Some(_) => None,
+                        None => Some(view.now),
+                    };
+                    return Some(Effect::Refresh);
+                }
+            }
+            Action::ExportMarkdown => return Some(Effect::Export(ExportFormat::Markdown)),
+            Action::ExportJson => return Some(Effect::Export(ExportFormat::Json)),
+            Action::Acknowledge | Action::Silence => {
+                if self.tab != Tab::Alerts {
+                    self.status = Some("select an alert in the Alerts tab first".into());
+                } else if let Some(t) = self.alert_rows(view).get(self.selection(view)) {
+                    let (rule, scope) = (t.alert.rule, t.alert.scope.clone());
+                    if action == Action::Acknowledge {
+                        self.alerts.acknowledge(rule, &scope);
+                        self.status =
+                            Some(format!("acknowledged {} {}", rule.as_str(), crate::sanitize::clean(&scope)));
+                    } else {
+                        self.alerts.silence(rule, &scope, view.now + MICROS_PER_HOUR);
+                        self.status =
+                            Some(format!("silenced {} {} for an hour", rule.as_str(), crate::sanitize::clean(&scope)));
+                    }
+                }
+            }
+        }
+        None
+    }
+}

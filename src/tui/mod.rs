@@ -1,0 +1,192 @@
+//! The live view: a full-screen TUI over the tailing reader.
+//!
+//! One loop selects over terminal input, a wake-up from the tailer thread, a
+//! one-second clock and termination signals. Each of them may mark the screen
+//! dirty; the screen is drawn only when dirty, at most every 50 ms, so a burst of
+//! lines becomes one frame and an idle ajentik draws once a second.
+
+pub mod action;
+pub mod app;
+pub mod keymap;
+pub mod panes;
+pub mod theme;
+pub mod ui;
+pub mod view;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind};
+use futures_util::StreamExt;
+
+use crate::alerts::Thresholds;
+use crate::fold::Fold;
+use crate::tail::Follower;
+use crate::time::{Micros, wall_clock};
+use app::{App, Effect, ExportFormat};
+use keymap::Keymap;
+use theme::Theme;
+use view::View;
+
+/// Everything the live view needs from the shell.
+pub struct LiveOptions {
+    pub follower: Follower,
+    pub fold: Fold,
+    pub thresholds: Thresholds,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    /// Frozen at this instant (`--now`): a post-mortem.
+    pub now: Option<Micros>,
+    pub reports_dir: PathBuf,
+    pub sources: Vec<String>,
+}
+
+/// Writes a report of `view` into `dir` with a timestamped name; returns its path.
+pub fn export(view: &View, dir: &std::path::Path, format: ExportFormat) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let stamp = chrono::DateTime::from_timestamp_micros(view.now)
+        .map_or_else(|| "now".into(), |t| t.format("%Y%m%d-%H%M%S").to_string());
+    let (text, ext) = match format {
+        ExportFormat::Markdown => (crate::report::markdown::render(&view.report), "md"),
+        ExportFormat::Json => (serde_json::to_string_pretty(&view.report)? + "\n", "json"),
+    };
+    let path = dir.join(format!("ajentik-report-{stamp}.{ext}"));
+    crate::fsutil::write_atomically(&path, text.as_bytes())?;
+    Ok(path)
+}
+
+/// Restores the terminal when dropped: on quit, on error, and while unwinding.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Runs the live view until the user quits or a signal arrives.
+pub fn run(options: LiveOptions) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the UI")?;
+    runtime.block_on(live(options))
+}
+
+async fn live(options: LiveOptions) -> Result<()> {
+    let LiveOptions { mut follower, fold, thresholds, keymap, theme, now, reports_dir, sources } = options;
+    let shared = Arc::new(Mutex::new(fold));
+    // The tailer runs on its own thread and wakes the UI when it read something.
+    let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
+    let tail_fold = Arc::clone(&shared);
+    std::thread::spawn(move || {
+        loop {
+            let read = match tail_fold.lock() {
+                Ok(mut f) => follower.tailer.poll(&mut f),
+                Err(_) => return,
+            };
+            if read > 0 && wake.try_send(()).is_err() && wake.is_closed() {
+                return;
+            }
+            follower.wait(Instant::now() + Duration::from_secs(1));
+        }
+    });
+
+    // ratatui::init enters the alternate screen and raw mode, and installs a
+    // panic hook that restores the terminal before the panic is reported.
+    let mut terminal = ratatui::init();
+    let _guard = TerminalGuard;
+    let mut app = App::new(now);
+    let mut events = EventStream::new();
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let build = |app: &App, shared: &Mutex<Fold>| -> Option<View> {
+        let fold = shared.lock().ok()?;
+        let at = app.frozen.unwrap_or_else(wall_clock);
+        Some(View::build(&fold, at, wall_clock(), &thresholds, app.frozen.is_some()))
+    };
+    let mut view = build(&app, &shared).context("the reader stopped")?;
+    let (mut last_events, mut last_rate_at) = (view.report.ingest.events, Instant::now());
+    let mut stale = false;
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - Duration::from_secs(1);
+    loop {
+        if stale && app.frozen.is_none() {
+            if let Some(v) = build(&app, &shared) {
+                let elapsed = last_rate_at.elapsed().as_secs_f64();
+                let events_now = v.report.ingest.events;
+                let rate = if elapsed >= 0.5 {
+                    let r = events_now.saturating_sub(last_events) as f64 / elapsed;
+                    (last_events, last_rate_at) = (events_now, Instant::now());
+                    r
+                } else {
+                    view.events_per_second
+                };
+                view = v;
+                view.events_per_second = rate;
+                app.alerts.update(view.report.alerts.clone(), view.now);
+            }
+            stale = false;
+            dirty = true;
+        }
+        if dirty && last_draw.elapsed() >= Duration::from_millis(50) {
+            let ctx = ui::Ctx { app: &app, view: &view, theme: &theme, keymap: &keymap, sources: &sources };
+            terminal.draw(|f| ui::draw(f, &ctx))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        let redraw_in = Duration::from_millis(50).saturating_sub(last_draw.elapsed());
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    dirty = true;
+                    app.status = None;
+                    if app.filtering {
+                        match key.code {
+                            KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => {
+                                app.type_char(c);
+                                continue;
+                            }
+                            KeyCode::Backspace => {
+                                app.backspace();
+                                continue;
+                            }
+                            _ => {}
+                        }
+                    }
+                    if let Some(action) = keymap.action(&key) {
+                        match app.handle(action, &view) {
+                            Some(Effect::Export(format)) => {
+                                app.status = Some(match export(&view, &reports_dir, format) {
+                                    Ok(path) => format!("wrote {}", path.display()),
+                                    Err(e) => format!("{e:#}"),
+                                });
+                            }
+                            Some(Effect::Refresh) => {
+                                if let Some(v) = build(&app, &shared) {
+                                    view = v;
+                                }
+                            }
+                            None => {}
+                        }
+                    }
+                    if app.quit {
+                        return Ok(());
+                    }
+                }
+                Some(Ok(Event::Resize(..))) => dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e).context("cannot read the terminal"),
+                None => return Ok(()),
+            },
+            Some(()) = woken.recv() => stale = true,
+            _ = clock.tick() => stale = true,
+            _ = hangup.recv() => return Ok(()),
+            _ = terminate.recv() => return Ok(()),
+            () = tokio::time::sleep(redraw_in), if dirty => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

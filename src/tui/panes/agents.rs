@@ -1,0 +1,98 @@
+//! Agents: the table (sortable, filterable) and, with Enter, the selected agent's
+//! latency and rate over the last hour and its recent failures.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, List, ListItem, Row, Sparkline};
+
+use super::{block, header_labels, ms, pct, rate_style, state, table, usd};
+use crate::sanitize::clean_truncated;
+use crate::tui::app::Tab;
+use crate::tui::ui::Ctx;
+
+/// The user guide's bottleneck: agents slower than this on average stand out.
+pub const SLOW_MS: f64 = 3000.0;
+
+pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
+    let rows = app.agent_rows(view);
+    let selected = app.selection(view);
+    let (table_area, detail_area) = if app.detail {
+        let [a, b] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+        (a, Some(b))
+    } else {
+        (area, None)
+    };
+    let headers = header_labels(
+        &[
+            ("Agent", Some(1)),
+            ("Reqs", Some(0)),
+            ("Success", Some(2)),
+            ("Avg", Some(3)),
+            ("p95", Some(4)),
+            ("p99", Some(5)),
+            ("Tokens", Some(6)),
+            ("Cost", Some(7)),
+        ],
+        app.sort[Tab::Agents.index()],
+    );
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|a| {
+            let slow = a.avg_response_time_ms.is_some_and(|v| v > SLOW_MS);
+            Row::new(vec![
+                Cell::from(clean_truncated(&a.name, 28)),
+                Cell::from(a.total_requests.to_string()),
+                Cell::from(pct(a.success_rate)).style(rate_style(t, a.success_rate)),
+                Cell::from(ms(a.avg_response_time_ms)).style(if slow { t.warn } else { t.text }),
+                Cell::from(ms(a.p95_ms)),
+                Cell::from(ms(a.p99_ms)),
+                Cell::from(crate::tui::ui::compact(a.tokens as f64)),
+                Cell::from(usd(a.cost_usd)),
+            ])
+        })
+        .collect();
+    let n = body.len();
+    let widths = [
+        Constraint::Min(14),
+        Constraint::Length(7),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Length(9),
+    ];
+    let title =
+        if rows.is_empty() && view.report.agents.is_empty() { "Agents: no agent requests yet" } else { "Agents" };
+    f.render_stateful_widget(table(headers, &widths, body, t, title), table_area, &mut state(selected, n));
+    let (Some(area), Some(agent)) = (detail_area, rows.get(selected)) else { return };
+    let [charts, failures] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let name = clean_truncated(&agent.name, 30);
+    let spark = Sparkline::default()
+        .block(block("requests a minute, last hour (all agents)", t))
+        .data(super::overview::latest(&view.requests_per_minute, charts))
+        .style(t.chart);
+    f.render_widget(spark, charts);
+    let items: Vec<ListItem> = view
+        .agent_failures
+        .get(&agent.name)
+        .map(|fs| {
+            fs.iter()
+                .map(|fl| {
+                    let when = crate::time::format_rfc3339(fl.ts);
+                    ListItem::new(Line::from(format!(
+                        "{} {} {}",
+                        &when[11..19],
+                        clean_truncated(&fl.by, 20),
+                        clean_truncated(&fl.what, 60)
+                    )))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let title = format!("recent failures of {name}");
+    let list = if items.is_empty() { List::new(vec![ListItem::new("none")]) } else { List::new(items) };
+    f.render_widget(list.block(block(&title, t)), failures);
+}

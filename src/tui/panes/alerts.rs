@@ -1,0 +1,66 @@
+//! Alerts: the firing alerts (severity, rule, scope, value against threshold,
+//! since), acknowledged ones marked, the silenced count, and resolved history.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::{Cell, List, ListItem, Row};
+
+use super::{block, state, table};
+use crate::alerts::Severity;
+use crate::sanitize::clean_truncated;
+use crate::tui::ui::Ctx;
+
+pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
+    let [firing, resolved] = Layout::vertical([Constraint::Percentage(65), Constraint::Percentage(35)]).areas(area);
+    let rows = app.alert_rows(view);
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|tr| {
+            let a = &tr.alert;
+            let style = match a.severity {
+                Severity::High => t.alert_high,
+                Severity::Medium => t.alert_medium,
+                Severity::Low => t.alert_low,
+            };
+            let since = crate::time::format_rfc3339(a.since);
+            Row::new(vec![
+                Cell::from(a.severity.as_str().to_uppercase()).style(if tr.acknowledged { t.dim } else { style }),
+                Cell::from(a.rule.as_str()),
+                Cell::from(clean_truncated(&a.scope, 20)),
+                Cell::from(clean_truncated(&a.message, 70)),
+                Cell::from(since[11..19].to_owned()),
+                Cell::from(if tr.acknowledged { "ack" } else { "" }),
+            ])
+        })
+        .collect();
+    let n = body.len();
+    let silenced = app.alerts.silenced(view.now);
+    let title = match (n, silenced) {
+        (0, 0) => "Firing: none".to_owned(),
+        (_, 0) => format!("Firing: {n}"),
+        (_, s) => format!("Firing: {n} ({s} silenced)"),
+    };
+    let widths = [
+        Constraint::Length(7),
+        Constraint::Length(14),
+        Constraint::Length(16),
+        Constraint::Min(20),
+        Constraint::Length(9),
+        Constraint::Length(4),
+    ];
+    let headers = ["Sev", "Rule", "Scope", "Alert", "Since", ""].iter().map(|s| (*s).to_owned()).collect();
+    f.render_stateful_widget(table(headers, &widths, body, t, &title), firing, &mut state(app.selection(view), n));
+    let items: Vec<ListItem> = app
+        .alerts
+        .resolved()
+        .iter()
+        .rev()
+        .map(|r| {
+            let at = crate::time::format_rfc3339(r.resolved_at);
+            ListItem::new(format!("{} resolved  {}", &at[11..19], clean_truncated(&r.alert.message, 90)))
+        })
+        .collect();
+    let list = if items.is_empty() { List::new(vec![ListItem::new("none yet")]) } else { List::new(items) };
+    f.render_widget(list.block(block("Resolved", t)), resolved);
+}

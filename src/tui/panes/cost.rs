@@ -1,0 +1,83 @@
+//! Cost: total, today, last hour, burn rate, projection and the budget gauge;
+//! cost by model and by agent as bars; unpriced calls.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Gauge, Paragraph};
+
+use super::{block, usd};
+use crate::report::CostLine;
+use crate::sanitize::clean_truncated;
+use crate::tui::ui::Ctx;
+
+fn bars(lines: &[CostLine], width: u16, theme: &crate::tui::theme::Theme) -> Vec<Line<'static>> {
+    let max = lines.iter().map(|c| c.cost_usd).fold(0.0, f64::max);
+    let bar_width = width.saturating_sub(34) as f64;
+    lines
+        .iter()
+        .map(|c| {
+            let n = if max > 0.0 { (c.cost_usd / max * bar_width).round() as usize } else { 0 };
+            let bar = if theme.unicode { "█".repeat(n) } else { "#".repeat(n) };
+            Line::from(vec![
+                Span::raw(format!("{:<20} {:>10} ", clean_truncated(&c.name, 20), usd(c.cost_usd))),
+                Span::styled(bar, theme.cost_bar),
+            ])
+        })
+        .collect()
+}
+
+pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let (view, t) = (ctx.view, ctx.theme);
+    let c = &view.report.cost;
+    let [summary, gauge, breakdown] =
+        Layout::vertical([Constraint::Length(4), Constraint::Length(3), Constraint::Min(4)]).areas(area);
+    let lines = vec![
+        Line::from(format!(
+            "total {}  ·  {} tokens  ·  today {} (since {})",
+            usd(c.total_usd),
+            crate::tui::ui::compact(c.tokens as f64),
+            usd(c.today_usd),
+            &c.day_start[..16]
+        )),
+        Line::from(vec![
+            Span::raw(format!(
+                "last hour {}  ·  burn {}/h  ·  projected today {}",
+                usd(c.last_hour_usd),
+                usd(c.burn_rate_usd_per_hour),
+                usd(c.projected_today_usd)
+            )),
+            if c.unpriced_calls > 0 {
+                Span::styled(format!("  ·  {} calls unpriced", c.unpriced_calls), t.warn)
+            } else {
+                Span::raw("")
+            },
+        ]),
+    ];
+    f.render_widget(Paragraph::new(lines).block(block("Spend", t)), summary);
+    match (c.daily_budget_usd, c.budget_used_pct) {
+        (Some(budget), Some(used)) => {
+            let style = if used > 100.0 {
+                t.bad
+            } else if used >= 80.0 {
+                t.warn
+            } else {
+                t.cost_bar
+            };
+            let g = Gauge::default()
+                .block(block("Daily budget", t))
+                .gauge_style(style)
+                .ratio((used / 100.0).clamp(0.0, 1.0))
+                .label(format!("{} of {} ({used:.0}%)", usd(c.today_usd), usd(budget)));
+            f.render_widget(g, gauge);
+        }
+        _ => f.render_widget(
+            Paragraph::new(Span::styled("no daily budget: set daily_usd under [budget] in the config", t.dim))
+                .block(block("Daily budget", t)),
+            gauge,
+        ),
+    }
+    let [by_model, by_agent] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(breakdown);
+    f.render_widget(Paragraph::new(bars(&c.by_model, by_model.width, t)).block(block("by model", t)), by_model);
+    f.render_widget(Paragraph::new(bars(&c.by_agent, by_agent.width, t)).block(block("by agent", t)), by_agent);
+}

@@ -1,0 +1,91 @@
+//! Errors: by type and by component, recent errors with message and context, and
+//! ingest problems (malformed lines with file, line and reason).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::{Cell, List, ListItem, Paragraph, Row, Wrap};
+
+use super::{block, state, table};
+use crate::sanitize::clean_truncated;
+use crate::tui::ui::Ctx;
+
+pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
+    let r = &view.report;
+    let [counts, recent, ingest] =
+        Layout::vertical([Constraint::Length(8), Constraint::Min(5), Constraint::Length(6)]).areas(area);
+    let [by_type, by_component] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(counts);
+    let items = |v: Vec<(String, u64)>| -> List {
+        if v.is_empty() {
+            List::new(vec![ListItem::new("none")])
+        } else {
+            List::new(
+                v.into_iter()
+                    .map(|(k, n)| ListItem::new(format!("{n:>6}  {}", clean_truncated(&k, 40))))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    let title = format!("{} errors by type", r.errors.total);
+    f.render_widget(
+        items(r.errors.by_type.iter().map(|e| (e.error_type.clone(), e.count)).collect()).block(block(&title, t)),
+        by_type,
+    );
+    f.render_widget(
+        items(r.errors.by_component.iter().map(|e| (e.component.clone(), e.count)).collect())
+            .block(block("by component", t)),
+        by_component,
+    );
+    let selected = app.selection(view);
+    if app.detail
+        && let Some(e) = view.recent_errors.get(selected)
+    {
+        let text = format!(
+            "{}  {} / {}{}\n\n{}\n\ncontext: {}",
+            crate::time::format_rfc3339(e.ts),
+            clean_truncated(&e.component, 40),
+            clean_truncated(&e.error_type, 40),
+            e.agent.as_deref().map(|a| format!("  (agent {})", clean_truncated(a, 30))).unwrap_or_default(),
+            clean_truncated(&e.message, 2000),
+            e.context.as_deref().map_or_else(|| "none".into(), |c| clean_truncated(c, 2000)),
+        );
+        f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block("error details", t)), recent);
+    } else {
+        let rows: Vec<Row> = view
+            .recent_errors
+            .iter()
+            .map(|e| {
+                let ts = crate::time::format_rfc3339(e.ts);
+                Row::new(vec![
+                    Cell::from(ts[11..19].to_owned()),
+                    Cell::from(clean_truncated(&e.component, 18)),
+                    Cell::from(clean_truncated(&e.error_type, 20)),
+                    Cell::from(clean_truncated(&e.message, 120)),
+                ])
+            })
+            .collect();
+        let n = rows.len();
+        let widths = [Constraint::Length(9), Constraint::Length(18), Constraint::Length(20), Constraint::Min(10)];
+        let headers = ["Time", "Component", "Type", "Message"].iter().map(|s| (*s).to_owned()).collect();
+        f.render_stateful_widget(
+            table(headers, &widths, rows, t, "Recent errors (enter: details)"),
+            recent,
+            &mut state(selected, n),
+        );
+    }
+    let i = &r.ingest;
+    let mut lines: Vec<ListItem> = i
+        .recent_malformed
+        .iter()
+        .rev()
+        .map(|m| {
+            ListItem::new(format!("{}:{}  {}", clean_truncated(&m.source, 40), m.line, clean_truncated(&m.reason, 100)))
+        })
+        .collect();
+    for s in r.sources.iter().filter_map(|s| s.error.as_ref()) {
+        lines.insert(0, ListItem::new(clean_truncated(s, 140)).style(t.bad));
+    }
+    let title = format!("Ingest: {} malformed, {} unknown, {} unsupported", i.malformed, i.unknown, i.unsupported);
+    let list = if lines.is_empty() { List::new(vec![ListItem::new("every line was read")]) } else { List::new(lines) };
+    f.render_widget(list.block(block(&title, t)), ingest);
+}

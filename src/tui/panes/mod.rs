@@ -1,0 +1,80 @@
+//! One file per pane; each draws from the view and the app state only.
+
+pub mod agents;
+pub mod alerts;
+pub mod cost;
+pub mod errors;
+pub mod models;
+pub mod overview;
+pub mod tools;
+pub mod traces;
+
+use ratatui::layout::Constraint;
+use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+
+use super::theme::Theme;
+
+/// A bordered block with a title.
+pub fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(format!(" {title} "), theme.title))
+}
+
+pub fn ms(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(v) if v >= 10_000.0 => format!("{:.1}s", v / 1000.0),
+        Some(v) if v >= 1000.0 => format!("{:.2}s", v / 1000.0),
+        Some(v) => format!("{v:.0}ms"),
+    }
+}
+
+pub fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |v| format!("{v:.1}%"))
+}
+
+pub fn usd(v: f64) -> String {
+    if v != 0.0 && v.abs() < 0.01 { format!("${v:.4}") } else { format!("${v:.2}") }
+}
+
+/// A table with a header, a selection and right-aligned numbers.
+pub fn table<'a>(
+    header: Vec<String>,
+    widths: &[Constraint],
+    rows: Vec<Row<'a>>,
+    theme: &Theme,
+    title: &'a str,
+) -> Table<'a> {
+    let header = Row::new(header.into_iter().map(Cell::from)).style(theme.title);
+    Table::new(rows, widths.to_vec()).header(header).row_highlight_style(theme.selection).block(block(title, theme))
+}
+
+/// A selection state for `selected`, when there are rows.
+pub fn state(selected: usize, rows: usize) -> TableState {
+    TableState::default().with_selected((rows > 0).then_some(selected))
+}
+
+/// The style a success rate deserves: below 90% stands out.
+pub fn rate_style(theme: &Theme, rate: Option<f64>) -> Style {
+    match rate {
+        Some(r) if r < 90.0 => theme.bad,
+        Some(r) if r < 95.0 => theme.warn,
+        _ => theme.text,
+    }
+}
+
+/// Header labels, the sorted column marked: each header names the sort column
+/// it stands for, if any.
+pub fn header_labels(headers: &[(&str, Option<usize>)], sort: (usize, bool)) -> Vec<String> {
+    headers
+        .iter()
+        .map(|(label, col)| match col {
+            Some(c) if *c == sort.0 => format!("{label}{}", if sort.1 { "▼" } else { "▲" }),
+            _ => (*label).to_owned(),
+        })
+        .collect()
+}

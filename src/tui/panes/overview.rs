@@ -1,0 +1,155 @@
+//! Overview: status and uptime, the user guide's three columns (agents, tools,
+//! health), request and error rates over the last hour, firing alerts, and
+//! today's spend against the budget.
+//!
+//! ```text
+//! ┌ status ───────────────────────────────────────────────────────────────┐
+//! ├ agents ─────────────┬ tools ──────────────┬ health ───────────────────┤
+//! ├ requests/min (60m) ──────────────────┬ errors/min (60m) ──────────────┤
+//! ├ alerts ───────────────────────────────┬ spend today ──────────────────┤
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Gauge, List, ListItem, Paragraph, Sparkline};
+
+use super::{block, ms, pct, rate_style, usd};
+use crate::sanitize::clean_truncated;
+use crate::tui::ui::{Ctx, status_style};
+
+/// The most recent values that fit inside a bordered area, oldest first: a
+/// sparkline draws from its first value, so the newest must not be cut off.
+pub fn latest(series: &[u64], area: Rect) -> Vec<u64> {
+    let fit = area.width.saturating_sub(2) as usize;
+    series[series.len().saturating_sub(fit)..].to_vec()
+}
+
+pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let (view, t) = (ctx.view, ctx.theme);
+    let r = &view.report;
+    let [top, columns, charts, bottom] =
+        Layout::vertical([Constraint::Length(3), Constraint::Min(6), Constraint::Length(5), Constraint::Length(6)])
+            .areas(area);
+
+    let h = &r.health;
+    let uptime = h.uptime_s.map_or_else(|| "–".into(), |s| crate::time::human_duration((s * 1e6) as i64));
+    let status = Line::from(vec![
+        Span::styled(format!("{} ", h.status.as_str().to_uppercase()), status_style(t, h.status)),
+        Span::raw(format!(" up {uptime} · {} reqs · ok ", crate::tui::ui::compact(h.total_requests as f64))),
+        Span::styled(pct(h.success_rate), rate_style(t, h.success_rate)),
+        Span::raw(format!(" · {} alerts · {} spent", r.alerts.len(), usd(r.cost.total_usd))),
+    ]);
+    f.render_widget(Paragraph::new(status).block(block("System", t)), top);
+
+    let [agents, tools, health] = Layout::horizontal([Constraint::Ratio(1, 3); 3]).areas(columns);
+    // Names get what the numbers leave of the column.
+    let name_width = |area: Rect, numbers: usize| (area.width as usize).saturating_sub(2 + numbers).max(6);
+    let wide = agents.width >= 40;
+    let agent_name = name_width(agents, if wide { 21 } else { 13 });
+    let agent_items: Vec<ListItem> = r
+        .agents
+        .iter()
+        .map(|a| {
+            let slow = a.avg_response_time_ms.is_some_and(|v| v > super::agents::SLOW_MS);
+            let mut spans = vec![
+                Span::raw(format!("{:<agent_name$}", clean_truncated(&a.name, agent_name))),
+                Span::raw(format!("{:>6}", crate::tui::ui::compact(a.total_requests as f64))),
+                Span::styled(format!("{:>7}", pct(a.success_rate)), rate_style(t, a.success_rate)),
+            ];
+            if wide {
+                spans.push(Span::styled(
+                    format!(" {:>7}", ms(a.avg_response_time_ms)),
+                    if slow { t.warn } else { t.dim },
+                ));
+            }
+            ListItem::new(Line::from(spans))
+        })
+        .collect();
+    f.render_widget(List::new(agent_items).block(block("Agents", t)), agents);
+    let tool_items: Vec<ListItem> = r
+        .tools
+        .iter()
+        .map(|tool| {
+            let w = name_width(tools, 13);
+            ListItem::new(Line::from(vec![
+                Span::raw(format!("{:<w$}", clean_truncated(&tool.name, w))),
+                Span::raw(format!("{:>6}", crate::tui::ui::compact(tool.usage_count as f64))),
+                Span::styled(format!("{:>7}", pct(tool.success_rate)), rate_style(t, tool.success_rate)),
+            ]))
+        })
+        .collect();
+    f.render_widget(List::new(tool_items).block(block("Tools", t)), tools);
+    let rss = h.rss_bytes.map_or_else(|| "–".into(), |b| format!("{:.0} MiB", b as f64 / 1_048_576.0));
+    let cpu = h.cpu_percent.map_or_else(|| "–".into(), |c| format!("{c:.1}%"));
+    let health_lines = vec![
+        Line::from(format!("Requests (5m)  {}", h.recent_requests)),
+        Line::from(format!("Failed (5m)    {}", h.recent_failures)),
+        Line::from(format!("Avg time (5m)  {}", ms(h.recent_avg_response_time_ms))),
+        Line::from(format!("Active agents  {}", h.active_agents)),
+        Line::from(format!("Errors (5m)    {}", h.recent_errors)),
+        Line::from(format!("Writers        {}  ({rss}, cpu {cpu})", h.live_processes)),
+    ];
+    f.render_widget(Paragraph::new(health_lines).block(block("Health", t)), health);
+
+    let [requests, errors] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(charts);
+    let max_req = view.requests_per_minute.iter().copied().max().unwrap_or(0);
+    let title = format!("requests/min (max {max_req})");
+    let spark =
+        Sparkline::default().block(block(&title, t)).data(latest(&view.requests_per_minute, requests)).style(t.chart);
+    f.render_widget(spark, requests);
+    let max_err = view.errors_per_minute.iter().copied().max().unwrap_or(0);
+    let title = format!("errors/min (max {max_err})");
+    let spark = Sparkline::default()
+        .block(block(&title, t))
+        .data(latest(&view.errors_per_minute, errors))
+        .style(t.chart_errors);
+    f.render_widget(spark, errors);
+
+    let [alerts, spend] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom);
+    let alert_items: Vec<ListItem> = if r.alerts.is_empty() {
+        vec![ListItem::new(Span::styled("none firing", t.ok))]
+    } else {
+        r.alerts
+            .iter()
+            .map(|a| {
+                let style = match a.severity {
+                    crate::alerts::Severity::High => t.alert_high,
+                    crate::alerts::Severity::Medium => t.alert_medium,
+                    crate::alerts::Severity::Low => t.alert_low,
+                };
+                ListItem::new(Line::from(vec![
+                    Span::styled(format!("{:<7}", a.severity.as_str().to_uppercase()), style),
+                    Span::raw(clean_truncated(&a.message, 80)),
+                ]))
+            })
+            .collect()
+    };
+    f.render_widget(List::new(alert_items).block(block("Alerts", t)), alerts);
+    let c = &r.cost;
+    match (c.daily_budget_usd, c.budget_used_pct) {
+        (Some(budget), Some(used)) => {
+            let style = if used > 100.0 {
+                t.bad
+            } else if used >= 80.0 {
+                t.warn
+            } else {
+                t.cost_bar
+            };
+            let gauge = Gauge::default()
+                .block(block("Spend today", t))
+                .gauge_style(style)
+                .ratio((used / 100.0).clamp(0.0, 1.0))
+                .label(format!("{} of {} ({used:.0}%)", usd(c.today_usd), usd(budget)));
+            f.render_widget(gauge, spend);
+        }
+        _ => {
+            let lines = vec![
+                Line::from(format!("today      {}", usd(c.today_usd))),
+                Line::from(format!("last hour  {}", usd(c.last_hour_usd))),
+                Line::from(Span::styled("no daily budget set", t.dim)),
+            ];
+            f.render_widget(Paragraph::new(lines).block(block("Spend today", t)), spend);
+        }
+    }
+}

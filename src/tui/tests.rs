@@ -1,0 +1,201 @@
+//! The live view without a terminal: every pane drawn on ratatui's TestBackend
+//! at 80x24 and 160x48, and the app driven by actions.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::action::Action;
+use super::app::{App, Effect, ExportFormat, Tab};
+use super::keymap::Keymap;
+use super::theme::Theme;
+use super::ui::{self, Ctx};
+use super::view::View;
+use super::*;
+use crate::fold::Fold;
+use crate::pricing::PriceTable;
+use crate::time::parse_rfc3339;
+
+const NOW: &str = "2026-11-26T21:20:00Z";
+
+/// The shipped sample log, folded, plus a hostile line.
+fn fold() -> Fold {
+    let mut f = Fold::new(None, Arc::new(PriceTable::built_in()));
+    let s = f.ingest.add_source("examples/sample.jsonl");
+    let text = include_str!("../../examples/sample.jsonl");
+    let hostile = r#"{"ts":"2026-11-26T21:19:30Z","type":"error","component":"evil\u001b]0;pwned\u0007","error_type":"E\u001b[2J","message":"m\u001b[31mred"}"#;
+    for (i, line) in text.lines().chain(std::iter::once(hostile)).enumerate() {
+        f.line(s, i as u64 + 1, line.as_bytes());
+    }
+    f
+}
+
+fn view() -> View {
+    let now = parse_rfc3339(NOW).unwrap();
+    View::build(&fold(), now, now, &crate::alerts::Thresholds::default(), true)
+}
+
+fn render(app: &App, view: &View, width: u16, height: u16) -> String {
+    let keymap = Keymap::load("default", None, &BTreeMap::new()).unwrap();
+    let theme = Theme::load("dark", None).unwrap();
+    let sources = vec!["examples/sample.jsonl".to_owned()];
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let ctx = Ctx { app, view, theme: &theme, keymap: &keymap, sources: &sources };
+    terminal.draw(|f| ui::draw(f, &ctx)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..height {
+        for x in 0..width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn app_on(tab: Tab, view: &View) -> App {
+    let mut app = App::new(Some(view.now));
+    app.alerts.update(view.report.alerts.clone(), view.now);
+    app.tab = tab;
+    app
+}
+
+#[test]
+fn every_pane_draws_at_both_sizes_with_what_it_promises() {
+    let v = view();
+    let expect: [(Tab, &[&str]); 8] = [
+        (
+            Tab::Overview,
+            &["UNHEALTHY", "Agents", "Tools", "Health", "requests/min", "errors/min", "Alerts", "Spend today"],
+        ),
+        (Tab::Agents, &["Agent", "Reqs▼", "Success", "p95", "p99", "CodeAgent"]),
+        (Tab::Tools, &["Tool", "Uses", "glossary", "recent failures of"]),
+        (Tab::Models, &["Model", "gpt-4o", "Share"]),
+        (Tab::Alerts, &["Firing", "error_rate", "Resolved"]),
+        (Tab::Cost, &["Spend", "projected today", "by model", "by agent", "Daily budget"]),
+        (Tab::Traces, &["Trace trees are not built yet"]),
+        (
+            Tab::Errors,
+            &["errors by type", "by component", "Recent errors", "Ingest: 2 malformed, 1 unknown, 1 unsupported"],
+        ),
+    ];
+    for (tab, words) in expect {
+        for (w, h) in [(80, 24), (160, 48)] {
+            let screen = render(&app_on(tab, &v), &v, w, h);
+            for word in words {
+                assert!(screen.contains(word), "{tab:?} at {w}x{h} lacks {word:?}:\n{screen}");
+            }
+            assert!(screen.contains("POST-MORTEM"), "frozen at --now is marked");
+            assert!(screen.contains("q quit") && screen.contains("? help"), "the footer comes from the keymap");
+            assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'), "no escape reaches the screen");
+        }
+    }
+}
+
+#[test]
+fn a_small_terminal_says_so() {
+    let v = view();
+    let screen = render(&app_on(Tab::Overview, &v), &v, 60, 20);
+    assert!(screen.contains("This terminal is 60x20; ajentik needs at least 80x24"), "{screen}");
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    let v = view();
+    let mut app = app_on(Tab::Agents, &v);
+    app.handle(Action::Help, &v);
+    let screen = render(&app, &v, 80, 24);
+    assert!(screen.contains("Quit ajentik.") && screen.contains("Write a Markdown report"), "{screen}");
+    app.handle(Action::Back, &v);
+    assert!(!app.help);
+}
+
+#[test]
+fn actions_move_sort_filter_and_switch_tabs() {
+    let v = view();
+    let mut app = app_on(Tab::Overview, &v);
+    app.handle(Action::NextTab, &v);
+    assert_eq!(app.tab, Tab::Agents);
+    app.handle(Action::PreviousTab, &v);
+    app.handle(Action::PreviousTab, &v);
+    assert_eq!(app.tab, Tab::Errors, "wraps around");
+    app.handle(Action::TabAgents, &v);
+    app.handle(Action::Down, &v);
+    app.handle(Action::Down, &v);
+    assert_eq!(app.selection(&v), 2);
+    app.handle(Action::Bottom, &v);
+    assert_eq!(app.selection(&v), 7);
+    app.handle(Action::Down, &v);
+    assert_eq!(app.selection(&v), 7, "stays on the last row");
+    app.handle(Action::Top, &v);
+    // Sort by name: A to Z.
+    app.handle(Action::SortNext, &v);
+    let names: Vec<&str> = app.agent_rows(&v).iter().map(|a| a.name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted);
+    app.handle(Action::SortReverse, &v);
+    assert_eq!(app.agent_rows(&v)[0].name, *sorted.last().unwrap());
+    // Filter narrows the table by name, case-insensitively.
+    app.handle(Action::Filter, &v);
+    assert!(app.filtering);
+    for c in "code".chars() {
+        app.type_char(c);
+    }
+    app.handle(Action::Open, &v);
+    assert!(!app.filtering);
+    assert_eq!(app.agent_rows(&v).iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["CodeAgent"]);
+    let screen = render(&app, &v, 80, 24);
+    assert!(screen.contains("filter: code") && !screen.contains("ChatAgent"), "{screen}");
+    app.handle(Action::Back, &v);
+    assert!(app.filter.is_empty());
+    app.handle(Action::Open, &v);
+    assert!(app.detail);
+    let screen = render(&app, &v, 160, 48);
+    assert!(screen.contains("recent failures of"), "{screen}");
+    app.handle(Action::Quit, &v);
+    assert!(app.quit);
+}
+
+#[test]
+fn alerts_are_acknowledged_and_silenced_from_the_alerts_tab() {
+    let v = view();
+    let mut app = app_on(Tab::Overview, &v);
+    app.handle(Action::Acknowledge, &v);
+    assert!(app.status.as_deref().unwrap().contains("Alerts tab"));
+    app.handle(Action::TabAlerts, &v);
+    let before = app.alert_rows(&v).len();
+    assert!(before >= 1);
+    app.handle(Action::Acknowledge, &v);
+    assert!(app.alert_rows(&v)[0].acknowledged);
+    assert!(render(&app, &v, 80, 24).contains("ack"));
+    app.handle(Action::Silence, &v);
+    assert_eq!(app.alert_rows(&v).len(), before - 1);
+    let screen = render(&app, &v, 80, 24);
+    assert!(screen.contains("1 silenced"), "{screen}");
+}
+
+#[test]
+fn the_report_keys_write_files_and_freezing_toggles() {
+    let v = view();
+    let mut app = App::new(None);
+    assert_eq!(app.handle(Action::ExportMarkdown, &v), Some(Effect::Export(ExportFormat::Markdown)));
+    assert_eq!(app.handle(Action::ExportJson, &v), Some(Effect::Export(ExportFormat::Json)));
+    let dir = tempfile::tempdir().unwrap();
+    let md = export(&v, &dir.path().join("reports"), ExportFormat::Markdown).unwrap();
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(md.file_name().unwrap().to_string_lossy().starts_with("ajentik-report-20261126-212000"));
+    assert!(text.starts_with("# ajentik report") && text.contains("## Agent performance"));
+    let json = export(&v, &dir.path().join("reports"), ExportFormat::Json).unwrap();
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(r["schema"], "ajentik.report/1");
+    assert_eq!(app.handle(Action::Freeze, &v), Some(Effect::Refresh));
+    assert_eq!(app.frozen, Some(v.now));
+    app.handle(Action::Freeze, &v);
+    assert_eq!(app.frozen, None);
+    let mut post_mortem = App::new(Some(v.now));
+    assert_eq!(post_mortem.handle(Action::Freeze, &v), None, "--now cannot be unfrozen");
+    assert!(post_mortem.status.is_some());
+}

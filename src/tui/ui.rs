@@ -1,0 +1,232 @@
+//! The frame: header, tabs, the active pane, footer, and the help screen.
+//!
+//! ```text
+//! ┌ ajentik ─ HEALTHY ─ 3 sources ─ 1.2k ev/s ─ last 0.4s ─ LIVE ───────────┐
+//! │ 1 Overview  2 Agents  3 Tools  4 Models  5 Alerts  6 Cost  7 Traces ... │
+//! │                         (the active pane)                              │
+//! │ q quit  ? help  tab next  / filter  s sort  m report  p freeze          │
+//! └────────────────────────────────────────────────────────────────────────┘
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
+
+use super::action::Action;
+use super::app::{App, Tab};
+use super::keymap::Keymap;
+use super::panes;
+use super::theme::Theme;
+use super::view::View;
+use crate::report::Status;
+use crate::sanitize::clean;
+
+/// The smallest terminal ajentik draws into.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// Everything a frame needs.
+pub struct Ctx<'a> {
+    pub app: &'a App,
+    pub view: &'a View,
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    /// The log sources, for the header.
+    pub sources: &'a [String],
+}
+
+/// Draws the whole screen.
+pub fn draw(f: &mut Frame, ctx: &Ctx) {
+    let area = f.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let msg = format!(
+            "This terminal is {}x{}; ajentik needs at least {}x{}. Enlarge it, or press {} to quit.",
+            area.width,
+            area.height,
+            MIN_SIZE.0,
+            MIN_SIZE.1,
+            ctx.keymap.hint(Action::Quit).unwrap_or_else(|| "q".into())
+        );
+        f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }).style(ctx.theme.warn), area);
+        return;
+    }
+    let [header, tabs, body, footer] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
+            .areas(area);
+    draw_header(f, header, ctx);
+    draw_tabs(f, tabs, ctx);
+    match ctx.app.tab {
+        Tab::Overview => panes::overview::render(f, body, ctx),
+        Tab::Agents => panes::agents::render(f, body, ctx),
+        Tab::Tools => panes::tools::render(f, body, ctx),
+        Tab::Models => panes::models::render(f, body, ctx),
+        Tab::Alerts => panes::alerts::render(f, body, ctx),
+        Tab::Cost => panes::cost::render(f, body, ctx),
+        Tab::Traces => panes::traces::render(f, body, ctx),
+        Tab::Errors => panes::errors::render(f, body, ctx),
+    }
+    draw_footer(f, footer, ctx);
+    if ctx.app.help {
+        draw_help(f, body, ctx);
+    }
+}
+
+/// The colour of a health status.
+pub fn status_style(theme: &Theme, status: Status) -> Style {
+    match status {
+        Status::Healthy => theme.ok,
+        Status::Degraded => theme.warn,
+        Status::Unhealthy => theme.bad,
+    }
+}
+
+/// A compact count: 950, 12.3k, 4.1M.
+pub fn compact(n: f64) -> String {
+    match n {
+        n if n >= 1e6 => format!("{:.1}M", n / 1e6),
+        n if n >= 1e4 => format!("{:.0}k", n / 1e3),
+        n if n >= 1e3 => format!("{:.1}k", n / 1e3),
+        n => format!("{n:.0}"),
+    }
+}
+
+fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let (r, t) = (&ctx.view.report, ctx.theme);
+    let status = r.health.status;
+    let ingest = r.ingest.malformed + r.ingest.unknown + r.ingest.unsupported;
+    let mode = match ctx.app.frozen {
+        Some(at) if ctx.app.post_mortem => {
+            let at = crate::time::format_rfc3339(at);
+            Span::styled(format!(" POST-MORTEM {} {} ", &at[..10], &at[11..19]), t.warn.reversed())
+        }
+        Some(_) => Span::styled(" FROZEN ", t.warn.reversed()),
+        None => Span::styled(" LIVE ", t.ok),
+    };
+    let sources = match ctx.sources {
+        [one] => clean(one).into_owned(),
+        many => format!("{} logs", many.len()),
+    };
+    let age = ctx
+        .view
+        .last_event_age_s
+        .map_or_else(|| "no events yet".into(), |a| format!("last {}", crate::time::human_duration((a * 1e6) as i64)));
+    // What matters most first: at 80 columns the end may be cut.
+    let mut spans = vec![
+        Span::styled(" ajentik ", t.title),
+        Span::styled(format!(" {} ", status.as_str().to_uppercase()), status_style(t, status).reversed()),
+        Span::raw(" "),
+        mode,
+        Span::raw(" "),
+        Span::styled(sources, t.dim),
+        Span::raw(format!("  {} ev/s  {age}", compact(ctx.view.events_per_second))),
+    ];
+    if ctx.view.lag_bytes > 0 {
+        spans.push(Span::styled(format!("  lag {}B", compact(ctx.view.lag_bytes as f64)), t.warn));
+    }
+    if ingest > 0 {
+        spans.push(Span::styled(format!("  {ingest} bad lines"), t.warn));
+    }
+    let silenced = ctx.app.alerts.silenced(ctx.view.now);
+    if silenced > 0 {
+        spans.push(Span::styled(format!("  {silenced} silenced"), t.dim));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)).style(t.header), area);
+}
+
+fn draw_tabs(f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let t = ctx.theme;
+    let firing = ctx.view.report.alerts.len();
+    let mut spans = Vec::new();
+    for (i, tab) in Tab::ALL.iter().enumerate() {
+        let label = match tab {
+            Tab::Alerts if firing > 0 => format!("{} {}({firing})", i + 1, tab.title()),
+            _ => format!("{} {}", i + 1, tab.title()),
+        };
+        let style = if *tab == ctx.app.tab { t.tab_active } else { t.dim };
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw("  "));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_footer(f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let (t, k) = (ctx.theme, ctx.keymap);
+    let line = if ctx.app.filtering {
+        Line::from(vec![
+            Span::styled(" filter: ", t.title),
+            Span::raw(clean(&ctx.app.filter).into_owned()),
+            Span::styled("▏", t.title),
+            Span::styled("   enter keeps it, esc clears it", t.dim),
+        ])
+    } else if let Some(status) = &ctx.app.status {
+        Line::from(Span::styled(format!(" {}", clean(status)), t.title))
+    } else {
+        let mut hints = vec![
+            (Action::Quit, "quit"),
+            (Action::Help, "help"),
+            (Action::NextTab, "tab"),
+            (Action::Filter, "filter"),
+            (Action::SortNext, "sort"),
+            (Action::Open, "details"),
+            (Action::ExportMarkdown, "report"),
+            (Action::Freeze, "freeze"),
+        ];
+        if ctx.app.tab == Tab::Alerts {
+            hints.push((Action::Acknowledge, "ack"));
+            hints.push((Action::Silence, "silence"));
+        }
+        let mut spans = vec![Span::raw(" ")];
+        if !ctx.app.filter.is_empty() {
+            spans.push(Span::styled(format!("filter: {}  ", clean(&ctx.app.filter)), t.warn));
+        }
+        for (action, label) in hints {
+            if let Some(key) = k.hint(action) {
+                spans.push(Span::styled(key, t.title));
+                spans.push(Span::styled(format!(" {label}  "), t.dim));
+            }
+        }
+        Line::from(spans)
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+/// The help screen, generated from the keymap, so it cannot lie. In two
+/// columns when one does not fit.
+fn draw_help(f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let t = ctx.theme;
+    let entries: Vec<(String, &str)> = Action::ALL
+        .iter()
+        .filter_map(|&a| {
+            let keys = ctx.keymap.keys_for(a);
+            (!keys.is_empty()).then(|| (keys.join(" "), a.help()))
+        })
+        .collect();
+    let fits = (area.height as usize).saturating_sub(2);
+    let columns = if entries.len() > fits { 2 } else { 1 };
+    let per_column = entries.len().div_ceil(columns);
+    let rows: Vec<Row> = (0..per_column)
+        .map(|r| {
+            let mut cells = Vec::new();
+            for c in 0..columns {
+                match entries.get(c * per_column + r) {
+                    Some((keys, help)) => {
+                        cells.push(Cell::from(keys.clone()).style(t.title));
+                        cells.push(Cell::from(*help));
+                    }
+                    None => cells.extend([Cell::from(""), Cell::from("")]),
+                }
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let width = if columns == 2 { area.width } else { area.width.min(72) };
+    let height = area.height.min(per_column as u16 + 2);
+    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y, width, height };
+    let widths: Vec<Constraint> = (0..columns).flat_map(|_| [Constraint::Length(12), Constraint::Fill(1)]).collect();
+    f.render_widget(Clear, popup);
+    let title = format!(" keys ({} closes) ", ctx.keymap.hint(Action::Back).unwrap_or_else(|| "esc".into()));
+    let table = Table::new(rows, widths)
+        .block(Block::default().borders(Borders::ALL).border_style(t.border).title(Span::styled(title, t.title)));
+    f.render_widget(table, popup);
+}

@@ -1,0 +1,89 @@
+//! What the panes draw: a snapshot of the fold at an instant, built once per
+//! change, never in render.
+
+use std::collections::BTreeMap;
+
+use crate::alerts::Thresholds;
+use crate::fold::Fold;
+use crate::metrics::recent::Recent;
+use crate::metrics::{ErrorRecord, Failure};
+use crate::report::{self, Report};
+use crate::time::{MICROS_PER_SECOND, Micros};
+
+/// Minutes of history in the charts.
+pub const CHART_MINUTES: i64 = 60;
+
+/// A failure, ready to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureLine {
+    pub ts: Micros,
+    pub by: String,
+    pub what: String,
+}
+
+/// The snapshot the panes render.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub report: Report,
+    pub now: Micros,
+    /// Frozen at `now` (post-mortem with --now, or paused by key).
+    pub frozen: bool,
+    /// Per minute, oldest first, over the last hour.
+    pub requests_per_minute: Vec<u64>,
+    pub failures_per_minute: Vec<u64>,
+    pub errors_per_minute: Vec<u64>,
+    pub cost_per_minute: Vec<f64>,
+    /// Recent failures of each tool and agent, newest first.
+    pub tool_failures: BTreeMap<String, Vec<FailureLine>>,
+    pub agent_failures: BTreeMap<String, Vec<FailureLine>>,
+    /// Recent error events with their context, newest first.
+    pub recent_errors: Vec<ErrorRecord>,
+    /// Events read per second, as measured by the shell.
+    pub events_per_second: f64,
+    /// Seconds since the newest event.
+    pub last_event_age_s: Option<f64>,
+    /// Bytes written to the logs but not read yet.
+    pub lag_bytes: u64,
+}
+
+fn lines(recent: &Recent<Failure>) -> Vec<FailureLine> {
+    recent
+        .iter()
+        .rev()
+        .map(|f| FailureLine {
+            ts: f.ts,
+            by: f.by.clone().unwrap_or_default(),
+            what: [f.error_type.as_deref(), f.message.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(": "),
+        })
+        .collect()
+}
+
+impl View {
+    /// Builds the view of `fold` at `now`.
+    pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresholds, frozen: bool) -> View {
+        let report = report::build(fold, now, generated_at, thresholds);
+        let m = &fold.metrics;
+        let series = m.ring.series(now, CHART_MINUTES);
+        let cost_per_minute = (0..CHART_MINUTES)
+            .map(|k| {
+                let t = now - (CHART_MINUTES - 1 - k) * crate::time::MICROS_PER_MINUTE;
+                report::windowed_spend(m, t, 0).cost_usd()
+            })
+            .collect();
+        View {
+            now,
+            frozen,
+            requests_per_minute: series.iter().map(|b| b.requests).collect(),
+            failures_per_minute: series.iter().map(|b| b.failures).collect(),
+            errors_per_minute: series.iter().map(|b| b.errors).collect(),
+            cost_per_minute,
+            tool_failures: m.tools.iter().map(|(k, t)| (k.clone(), lines(&t.recent_failures))).collect(),
+            agent_failures: m.agents.iter().map(|(k, a)| (k.clone(), lines(&a.recent_failures))).collect(),
+            recent_errors: m.errors.recent.iter().rev().cloned().collect(),
+            events_per_second: 0.0,
+            last_event_age_s: m.last_ts.map(|t| (now - t).max(0) as f64 / MICROS_PER_SECOND as f64),
+            lag_bytes: 0,
+            report,
+        }
+    }
+}
