@@ -1,0 +1,103 @@
+//! The live view in a real terminal (tmux), as a user drives it: every tab,
+//! a report, new events appearing, a hostile escape sequence that must not
+//! reach the terminal, and a clean exit.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: std::path::PathBuf,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").arg("-S").arg(&self.socket).args(args).output().expect("tmux must be installed");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn keys(&self, keys: &str) {
+        self.run(&["send-keys", "-t", "t", keys]);
+    }
+
+    /// Waits until the screen shows `text` (polling, not sleeping blindly).
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "never showed {text:?}; the screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").arg("-S").arg(&self.socket).arg("kill-server").output();
+    }
+}
+
+fn append(log: &Path, line: &str) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().append(true).open(log).unwrap();
+    writeln!(f, "{line}").unwrap();
+}
+
+#[test]
+fn a_user_session_in_tmux() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("events.jsonl");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sample.jsonl"), &log).unwrap();
+    let conf = dir.path().join("tmux.conf");
+    std::fs::write(&conf, "set -g status off\nset -sg escape-time 0\nset -g default-terminal tmux-256color\nset -g set-titles on\nset -g set-titles-string '#T'\n").unwrap();
+    let tmux = Tmux { socket: dir.path().join("sock") };
+    let command = format!(
+        "cd '{}' && XDG_CONFIG_HOME=/nonexistent '{}' monitor --live --log '{}'; echo \"[exit $?]\"; sleep 60",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_ajentik"),
+        log.display()
+    );
+    tmux.run(&["-f", conf.to_str().unwrap(), "new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &command]);
+    tmux.run(&["select-pane", "-t", "t", "-T", "ajentik-e2e"]);
+    let first = tmux.wait_for("1 Overview");
+    assert!(first.contains("LIVE") && first.contains("Health"), "{first}");
+
+    for (key, marker) in [("2", "Reqs"), ("3", "Uses"), ("4", "Share"), ("5", "Firing"), ("6", "projected today"), ("7", "Trace trees"), ("8", "Recent errors"), ("1", "requests/min")] {
+        tmux.keys(key);
+        tmux.wait_for(marker);
+    }
+
+    tmux.keys("m");
+    let screen = tmux.wait_for("wrote ");
+    assert!(screen.contains("ajentik-reports/ajentik-report-"), "{screen}");
+    let reports: Vec<_> = std::fs::read_dir(dir.path().join("ajentik-reports")).unwrap().collect();
+    assert_eq!(reports.len(), 1);
+
+    // New events appear.
+    tmux.keys("2");
+    append(&log, r#"{"ts":"2099-01-01T00:00:00Z","type":"agent_request","agent":"FreshAgent","success":true,"duration_ms":5}"#);
+    tmux.wait_for("FreshAgent");
+
+    // A hostile error message: the title must not change, the screen stays clean.
+    let title_before = tmux.run(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
+    append(&log, r#"{"ts":"2099-01-01T00:00:00Z","type":"error","component":"x\u001b]2;pwned\u0007\u001b]0;pwned\u0007","error_type":"E\u001b[2J\u001b[?1049l","message":"bye\u001b[H\u001b[31m"}"#);
+    tmux.keys("8");
+    let screen = tmux.wait_for("bye");
+    let title_after = tmux.run(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
+    assert_eq!(title_before, title_after, "a log line changed the terminal's title");
+    assert!(!title_after.contains("pwned"));
+    assert!(screen.contains("1 Overview"), "the screen was not cleared or left:\n{screen}");
+
+    tmux.keys("q");
+    let end = tmux.wait_for("[exit 0]");
+    assert!(!end.contains("1 Overview"), "the alternate screen was left:\n{end}");
+    let mode = tmux.run(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
+    assert_eq!(mode.trim(), "0", "the terminal is back on its main screen");
+}
