@@ -225,7 +225,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 check_alerts(&cli.logs, &config, prices, args)
             } else if args.live {
                 let live = Live { now: args.now, threads: args.threads, poll_interval: args.poll_interval };
-                live_view(&cli.logs, cli.debug, &config, prices, live).map(|()| 0)
+                live_view(&cli.logs, cli.debug, (&config, config_path.as_ref()), prices, live).map(|()| 0)
             } else {
                 monitor(&cli.logs, cli.debug, &config, prices, args).map(|()| 0)
             }
@@ -246,8 +246,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Generate(args)) => generate(args).map(|()| 0),
         Some(Command::Emit(command)) => crate::emit::run(&cli.logs, command).map(|()| 0),
         Some(Command::Demo(args)) => {
-            let (config, _) = config::load(cli.config.as_deref())?;
-            demo(&cli.logs, &config, args).map(|()| 0)
+            let (config, config_path) = config::load(cli.config.as_deref())?;
+            demo(&cli.logs, (&config, config_path.as_ref()), args).map(|()| 0)
         }
         Some(Command::Version) => {
             println!("ajentik {}", env!("CARGO_PKG_VERSION"));
@@ -258,9 +258,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         None if io::stdout().is_terminal() => {
-            let (config, _) = config::load(cli.config.as_deref())?;
+            let (config, config_path) = config::load(cli.config.as_deref())?;
             let prices = price_table(&config, cli.prices.as_deref())?;
-            live_view(&cli.logs, cli.debug, &config, prices, Live::default()).map(|()| 0)
+            live_view(&cli.logs, cli.debug, (&config, config_path.as_ref()), prices, Live::default()).map(|()| 0)
         }
         None => {
             use clap::CommandFactory;
@@ -290,7 +290,13 @@ fn user_file(kind: &str, name: &str) -> Result<Option<String>> {
 }
 
 /// Opens the live view on the logs.
-fn live_view(logs: &[String], debug: bool, config: &Config, prices: Arc<PriceTable>, live: Live) -> Result<()> {
+fn live_view(
+    logs: &[String],
+    debug: bool,
+    (config, config_path): (&Config, Option<&PathBuf>),
+    prices: Arc<PriceTable>,
+    live: Live,
+) -> Result<()> {
     use crate::tui::{self, keymap::Keymap, theme::Theme};
     if !io::stdout().is_terminal() {
         bail!("the live view needs a terminal: use --export or --follow to print reports");
@@ -336,6 +342,7 @@ fn live_view(logs: &[String], debug: bool, config: &Config, prices: Arc<PriceTab
         now: live.now,
         reports_dir: config.monitor.reports_dir.clone(),
         sources,
+        config_path: config_path.cloned().or_else(|| config::locate(None).map(|(p, _)| p)),
     })?;
     if let Some(path) = debug_file {
         eprintln!("ajentik: diagnostics in {}", path.display());
@@ -501,7 +508,7 @@ pub fn emit(text: &str, path: Option<&Path>) -> Result<()> {
     crate::fsutil::write_atomically(path, text.as_bytes())
 }
 
-fn demo(logs: &[String], config: &Config, args: DemoArgs) -> Result<()> {
+fn demo(logs: &[String], (config, config_path): (&Config, Option<&PathBuf>), args: DemoArgs) -> Result<()> {
     let positive = |v: f64| v > 0.0 && v.is_finite();
     if !positive(args.rate) || !positive(args.speed) {
         bail!("--rate and --speed must be more than zero");
@@ -530,7 +537,7 @@ fn demo(logs: &[String], config: &Config, args: DemoArgs) -> Result<()> {
         let sim = rec.clone();
         std::thread::spawn(move || crate::demo::run(sim, settings));
         let prices = price_table(config, None)?;
-        return live_view(&[path.display().to_string()], false, config, prices, Live::default());
+        return live_view(&[path.display().to_string()], false, (config, config_path), prices, Live::default());
     }
     let requests = crate::demo::run(rec.clone(), settings)?;
     let stats = rec.stats();

@@ -69,7 +69,16 @@ fn a_user_session_in_tmux() {
     let first = tmux.wait_for("1 Overview");
     assert!(first.contains("LIVE") && first.contains("Health"), "{first}");
 
-    for (key, marker) in [("2", "Reqs"), ("3", "Uses"), ("4", "Share"), ("5", "Firing"), ("6", "projected today"), ("7", "Trace trees"), ("8", "Recent errors"), ("1", "requests/min")] {
+    for (key, marker) in [
+        ("2", "Reqs"),
+        ("3", "Uses"),
+        ("4", "Share"),
+        ("5", "Firing"),
+        ("6", "projected today"),
+        ("7", "Trace trees"),
+        ("8", "Recent errors"),
+        ("1", "requests/min"),
+    ] {
         tmux.keys(key);
         tmux.wait_for(marker);
     }
@@ -82,12 +91,18 @@ fn a_user_session_in_tmux() {
 
     // New events appear.
     tmux.keys("2");
-    append(&log, r#"{"ts":"2099-01-01T00:00:00Z","type":"agent_request","agent":"FreshAgent","success":true,"duration_ms":5}"#);
+    append(
+        &log,
+        r#"{"ts":"2099-01-01T00:00:00Z","type":"agent_request","agent":"FreshAgent","success":true,"duration_ms":5}"#,
+    );
     tmux.wait_for("FreshAgent");
 
     // A hostile error message: the title must not change, the screen stays clean.
     let title_before = tmux.run(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
-    append(&log, r#"{"ts":"2099-01-01T00:00:00Z","type":"error","component":"x\u001b]2;pwned\u0007\u001b]0;pwned\u0007","error_type":"E\u001b[2J\u001b[?1049l","message":"bye\u001b[H\u001b[31m"}"#);
+    append(
+        &log,
+        r#"{"ts":"2099-01-01T00:00:00Z","type":"error","component":"x\u001b]2;pwned\u0007\u001b]0;pwned\u0007","error_type":"E\u001b[2J\u001b[?1049l","message":"bye\u001b[H\u001b[31m"}"#,
+    );
     tmux.keys("8");
     let screen = tmux.wait_for("bye");
     let title_after = tmux.run(&["display-message", "-p", "-t", "t", "#{pane_title}"]);

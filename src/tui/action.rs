@@ -95,6 +95,12 @@ actions! {
     Acknowledge = "acknowledge",
     /// Silence the selected alert for an hour.
     Silence = "silence",
+    /// Open the thresholds editor (Alerts tab): enter saves, esc cancels.
+    EditThresholds = "edit_thresholds",
+    /// Raise the selected threshold.
+    Increase = "increase",
+    /// Lower the selected threshold.
+    Decrease = "decrease",
 }
 
 #[cfg(test)]

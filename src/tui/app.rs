@@ -4,7 +4,7 @@
 
 use super::action::Action;
 use super::view::View;
-use crate::alerts::{AlertBook, Tracked};
+use crate::alerts::{AlertBook, Thresholds, Tracked};
 use crate::report::{AgentReport, ModelReport, ToolReport};
 use crate::time::{MICROS_PER_HOUR, Micros};
 
@@ -61,11 +61,75 @@ pub enum ExportFormat {
 }
 
 /// What the shell must do after an action.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Export(ExportFormat),
-    /// Rebuild the view (after freezing or following again).
+    /// Rebuild the view (after freezing, or a threshold changed).
     Refresh,
+    /// Save these thresholds to the config file.
+    SaveThresholds(Thresholds),
+}
+
+/// One line of the thresholds editor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Setting {
+    pub label: &'static str,
+    pub unit: &'static str,
+    pub step: f64,
+    pub min: f64,
+    pub max: f64,
+    pub whole: bool,
+}
+
+/// The settings the editor offers, in order.
+pub const SETTINGS: [Setting; 8] = [
+    Setting { label: "window", unit: "min", step: 1.0, min: 1.0, max: 60.0, whole: true },
+    Setting { label: "min samples", unit: "", step: 1.0, min: 1.0, max: 1e6, whole: true },
+    Setting { label: "error_rate", unit: "%", step: 1.0, min: 0.0, max: 100.0, whole: false },
+    Setting { label: "response_time", unit: "s", step: 0.5, min: 0.1, max: 3600.0, whole: false },
+    Setting { label: "failure_count", unit: "", step: 1.0, min: 0.0, max: 1e6, whole: true },
+    Setting { label: "error_spike", unit: "x", step: 0.5, min: 1.0, max: 100.0, whole: false },
+    Setting { label: "error_spike min", unit: "", step: 1.0, min: 1.0, max: 1e6, whole: true },
+    Setting { label: "tool_failure", unit: "% ok", step: 1.0, min: 0.0, max: 100.0, whole: false },
+];
+
+/// Reads setting `i` of some thresholds.
+pub fn setting_value(t: &Thresholds, i: usize) -> f64 {
+    match i {
+        0 => t.window_minutes as f64,
+        1 => t.min_samples as f64,
+        2 => t.error_rate_pct,
+        3 => t.response_time_ms / 1000.0,
+        4 => t.failure_count as f64,
+        5 => t.spike_factor,
+        6 => t.spike_min_errors as f64,
+        _ => t.tool_success_pct,
+    }
+}
+
+fn set_setting(t: &mut Thresholds, i: usize, v: f64) {
+    let s = SETTINGS[i];
+    let v = v.clamp(s.min, s.max);
+    let v = if s.whole { v.round() } else { v };
+    match i {
+        0 => t.window_minutes = v as i64,
+        1 => t.min_samples = v as u64,
+        2 => t.error_rate_pct = v,
+        3 => t.response_time_ms = v * 1000.0,
+        4 => t.failure_count = v as u64,
+        5 => t.spike_factor = v,
+        6 => t.spike_min_errors = v as u64,
+        _ => t.tool_success_pct = v,
+    }
+}
+
+/// The thresholds editor: a draft, applied to the view at once, saved on enter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Editor {
+    pub draft: Thresholds,
+    pub selected: usize,
+    /// Digits being typed for the selected setting.
+    pub typing: Option<String>,
 }
 
 /// The live view's state.
@@ -90,10 +154,13 @@ pub struct App {
     pub status: Option<String>,
     pub quit: bool,
     pub alerts: AlertBook,
+    /// The thresholds in force (as saved).
+    pub thresholds: Thresholds,
+    pub editor: Option<Editor>,
 }
 
 impl App {
-    pub fn new(frozen: Option<Micros>) -> App {
+    pub fn new(frozen: Option<Micros>, thresholds: Thresholds) -> App {
         App {
             tab: Tab::Overview,
             selected: [0; 8],
@@ -107,6 +174,8 @@ impl App {
             status: None,
             quit: false,
             alerts: AlertBook::default(),
+            thresholds,
+            editor: None,
         }
     }
 
@@ -206,19 +275,91 @@ impl App {
         self.selected[i] = if rows == 0 { 0 } else { f(self.selected[i].min(rows - 1), rows).min(rows - 1) };
     }
 
-    /// Feeds one typed character to the filter (while filtering).
-    pub fn type_char(&mut self, c: char) {
-        if !c.is_control() {
-            self.filter.push(c);
+    /// The thresholds the view is evaluated with: the editor's draft while it
+    /// is open, so the effect on firing alerts shows at once.
+    pub fn effective_thresholds(&self) -> &Thresholds {
+        self.editor.as_ref().map_or(&self.thresholds, |e| &e.draft)
+    }
+
+    /// Whether typed characters go to the app (filter, or editor digits) rather
+    /// than the keymap.
+    pub fn typing(&self) -> bool {
+        self.filtering || self.editor.is_some()
+    }
+
+    /// Feeds one typed character: to the filter, or to the editor's value.
+    /// Returns whether it was taken.
+    pub fn type_char(&mut self, c: char) -> bool {
+        if let Some(e) = &mut self.editor {
+            if c.is_ascii_digit() || (c == '.' && !e.typing.as_deref().unwrap_or("").contains('.')) {
+                e.typing.get_or_insert_with(String::new).push(c);
+                if let Some(v) = e.typing.as_deref().and_then(|t| t.parse::<f64>().ok()) {
+                    set_setting(&mut e.draft, e.selected, v);
+                }
+                return true;
+            }
+            return false;
         }
+        if self.filtering && !c.is_control() {
+            self.filter.push(c);
+            return true;
+        }
+        false
     }
 
     pub fn backspace(&mut self) {
-        self.filter.pop();
+        if let Some(e) = &mut self.editor {
+            if let Some(t) = &mut e.typing {
+                t.pop();
+                if let Ok(v) = t.parse::<f64>() {
+                    set_setting(&mut e.draft, e.selected, v);
+                }
+            }
+        } else {
+            self.filter.pop();
+        }
+    }
+
+    /// Actions while the thresholds editor is open.
+    fn handle_editor(&mut self, action: Action) -> Option<Effect> {
+        let e = self.editor.as_mut()?;
+        match action {
+            Action::Up => {
+                e.selected = e.selected.saturating_sub(1);
+                e.typing = None;
+            }
+            Action::Down => {
+                e.selected = (e.selected + 1).min(SETTINGS.len() - 1);
+                e.typing = None;
+            }
+            Action::Increase | Action::Decrease => {
+                let step = SETTINGS[e.selected].step * if action == Action::Increase { 1.0 } else { -1.0 };
+                let v = setting_value(&e.draft, e.selected) + step;
+                set_setting(&mut e.draft, e.selected, v);
+                e.typing = None;
+            }
+            Action::Open => {
+                let draft = e.draft.clone();
+                self.editor = None;
+                self.thresholds = draft.clone();
+                return Some(Effect::SaveThresholds(draft));
+            }
+            Action::Back | Action::EditThresholds => {
+                self.editor = None;
+                self.status = Some("thresholds unchanged".into());
+            }
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = !self.help,
+            _ => return None,
+        }
+        Some(Effect::Refresh)
     }
 
     /// Applies an action; returns what the shell must do.
     pub fn handle(&mut self, action: Action, view: &View) -> Option<Effect> {
+        if self.editor.is_some() {
+            return self.handle_editor(action);
+        }
         let tab = |app: &mut App, t: Tab| {
             app.tab = t;
             app.detail = false;
@@ -284,6 +425,14 @@ impl App {
                     return Some(Effect::Refresh);
                 }
             }
+            Action::EditThresholds => {
+                if self.tab == Tab::Alerts {
+                    self.editor = Some(Editor { draft: self.thresholds.clone(), selected: 0, typing: None });
+                } else {
+                    self.status = Some("the thresholds editor is in the Alerts tab".into());
+                }
+            }
+            Action::Increase | Action::Decrease => {}
             Action::ExportMarkdown => return Some(Effect::Export(ExportFormat::Markdown)),
             Action::ExportJson => return Some(Effect::Export(ExportFormat::Json)),
             Action::Acknowledge | Action::Silence => {

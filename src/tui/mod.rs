@@ -41,6 +41,8 @@ pub struct LiveOptions {
     pub now: Option<Micros>,
     pub reports_dir: PathBuf,
     pub sources: Vec<String>,
+    /// Where the thresholds editor saves.
+    pub config_path: Option<PathBuf>,
 }
 
 /// Writes a report of `view` into `dir` with a timestamped name; returns its path.
@@ -73,7 +75,7 @@ pub fn run(options: LiveOptions) -> Result<()> {
 }
 
 async fn live(options: LiveOptions) -> Result<()> {
-    let LiveOptions { mut follower, fold, thresholds, keymap, theme, now, reports_dir, sources } = options;
+    let LiveOptions { mut follower, fold, thresholds, keymap, theme, now, reports_dir, sources, config_path } = options;
     let shared = Arc::new(Mutex::new(fold));
     // The tailer runs on its own thread and wakes the UI when it read something.
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
@@ -95,7 +97,7 @@ async fn live(options: LiveOptions) -> Result<()> {
     // panic hook that restores the terminal before the panic is reported.
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
-    let mut app = App::new(now);
+    let mut app = App::new(now, thresholds);
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -103,7 +105,7 @@ async fn live(options: LiveOptions) -> Result<()> {
     let build = |app: &App, shared: &Mutex<Fold>| -> Option<View> {
         let fold = shared.lock().ok()?;
         let at = app.frozen.unwrap_or_else(wall_clock);
-        Some(View::build(&fold, at, wall_clock(), &thresholds, app.frozen.is_some()))
+        Some(View::build(&fold, at, wall_clock(), app.effective_thresholds(), app.frozen.is_some()))
     };
     let mut view = build(&app, &shared).context("the reader stopped")?;
     let (mut last_events, mut last_rate_at) = (view.report.ingest.events, Instant::now());
@@ -141,14 +143,15 @@ async fn live(options: LiveOptions) -> Result<()> {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
                     dirty = true;
                     app.status = None;
-                    if app.filtering {
+                    if app.typing() {
                         match key.code {
-                            KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => {
-                                app.type_char(c);
+                            KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) && app.type_char(c) => {
+                                stale_rebuild(&app, &shared, &build, &mut view);
                                 continue;
                             }
                             KeyCode::Backspace => {
                                 app.backspace();
+                                stale_rebuild(&app, &shared, &build, &mut view);
                                 continue;
                             }
                             _ => {}
@@ -162,10 +165,16 @@ async fn live(options: LiveOptions) -> Result<()> {
                                     Err(e) => format!("{e:#}"),
                                 });
                             }
-                            Some(Effect::Refresh) => {
-                                if let Some(v) = build(&app, &shared) {
-                                    view = v;
-                                }
+                            Some(Effect::Refresh) => stale_rebuild(&app, &shared, &build, &mut view),
+                            Some(Effect::SaveThresholds(t)) => {
+                                app.status = Some(match &config_path {
+                                    Some(path) => match crate::config::save_thresholds(path, &t) {
+                                        Ok(()) => format!("thresholds saved to {}", path.display()),
+                                        Err(e) => format!("{e:#}"),
+                                    },
+                                    None => "no config file location: thresholds kept for this session only".into(),
+                                });
+                                stale_rebuild(&app, &shared, &build, &mut view);
                             }
                             None => {}
                         }
@@ -185,6 +194,19 @@ async fn live(options: LiveOptions) -> Result<()> {
             _ = terminate.recv() => return Ok(()),
             () = tokio::time::sleep(redraw_in), if dirty => {}
         }
+    }
+}
+
+/// Rebuilds the view now, keeping the measured event rate.
+fn stale_rebuild(
+    app: &App,
+    shared: &Mutex<Fold>,
+    build: &impl Fn(&App, &Mutex<Fold>) -> Option<View>,
+    view: &mut View,
+) {
+    if let Some(mut v) = build(app, shared) {
+        v.events_per_second = view.events_per_second;
+        *view = v;
     }
 }
 

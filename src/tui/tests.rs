@@ -56,7 +56,7 @@ fn render(app: &App, view: &View, width: u16, height: u16) -> String {
 }
 
 fn app_on(tab: Tab, view: &View) -> App {
-    let mut app = App::new(Some(view.now));
+    let mut app = App::new(Some(view.now), crate::alerts::Thresholds::default());
     app.alerts.update(view.report.alerts.clone(), view.now);
     app.tab = tab;
     app
@@ -180,7 +180,7 @@ fn alerts_are_acknowledged_and_silenced_from_the_alerts_tab() {
 #[test]
 fn the_report_keys_write_files_and_freezing_toggles() {
     let v = view();
-    let mut app = App::new(None);
+    let mut app = App::new(None, crate::alerts::Thresholds::default());
     assert_eq!(app.handle(Action::ExportMarkdown, &v), Some(Effect::Export(ExportFormat::Markdown)));
     assert_eq!(app.handle(Action::ExportJson, &v), Some(Effect::Export(ExportFormat::Json)));
     let dir = tempfile::tempdir().unwrap();
@@ -195,7 +195,48 @@ fn the_report_keys_write_files_and_freezing_toggles() {
     assert_eq!(app.frozen, Some(v.now));
     app.handle(Action::Freeze, &v);
     assert_eq!(app.frozen, None);
-    let mut post_mortem = App::new(Some(v.now));
+    let mut post_mortem = App::new(Some(v.now), crate::alerts::Thresholds::default());
     assert_eq!(post_mortem.handle(Action::Freeze, &v), None, "--now cannot be unfrozen");
     assert!(post_mortem.status.is_some());
+}
+
+#[test]
+fn thresholds_are_tuned_by_keyboard_with_the_effect_shown_at_once() {
+    let f = fold();
+    let now = parse_rfc3339(NOW).unwrap();
+    let build = |app: &App| View::build(&f, now, now, app.effective_thresholds(), true);
+    let mut app = App::new(Some(now), crate::alerts::Thresholds::default());
+    app.tab = Tab::Alerts;
+    let v = build(&app);
+    assert!(v.report.alerts.iter().any(|a| a.rule == crate::alerts::Rule::ErrorRate), "{:?}", v.report.alerts);
+    app.handle(Action::EditThresholds, &v);
+    assert!(app.editor.is_some() && app.typing());
+    // error_rate is the third setting: raise it to 50% by typing.
+    app.handle(Action::Down, &v);
+    app.handle(Action::Down, &v);
+    assert!(app.type_char('5') && app.type_char('0'));
+    assert!(!app.type_char('x'));
+    let v = build(&app);
+    assert!(!v.report.alerts.iter().any(|a| a.rule == crate::alerts::Rule::ErrorRate), "the draft applies at once");
+    let screen = render(&app, &v, 80, 24);
+    assert!(screen.contains("(was 10)") && screen.contains("enter saves"), "{screen}");
+    // +/- step; esc cancels and restores.
+    app.handle(Action::Increase, &v);
+    assert_eq!(app.editor.as_ref().unwrap().draft.error_rate_pct, 51.0);
+    app.handle(Action::Back, &v);
+    assert!(app.editor.is_none());
+    assert_eq!(app.effective_thresholds().error_rate_pct, 10.0);
+    // Enter saves: the app keeps the new thresholds and asks the shell to save.
+    app.handle(Action::EditThresholds, &v);
+    app.handle(Action::Down, &v);
+    app.handle(Action::Decrease, &v);
+    let effect = app.handle(Action::Open, &v);
+    let Some(Effect::SaveThresholds(saved)) = effect else { panic!("{effect:?}") };
+    assert_eq!((saved.min_samples, app.thresholds.min_samples), (4, 4));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "# mine\n[alerts]\nmin_samples = 5 # careful\n").unwrap();
+    crate::config::save_thresholds(&path, &saved).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("# mine\n[alerts]\nmin_samples = 4 # careful\n"), "{text}");
 }

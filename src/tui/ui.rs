@@ -175,6 +175,7 @@ fn draw_footer(f: &mut Frame, area: Rect, ctx: &Ctx) {
         if ctx.app.tab == Tab::Alerts {
             hints.push((Action::Acknowledge, "ack"));
             hints.push((Action::Silence, "silence"));
+            hints.push((Action::EditThresholds, "thresholds"));
         }
         let mut spans = vec![Span::raw(" ")];
         if !ctx.app.filter.is_empty() {

@@ -8,6 +8,7 @@ use ratatui::widgets::{Cell, List, ListItem, Row};
 use super::{block, state, table};
 use crate::alerts::Severity;
 use crate::sanitize::clean_truncated;
+use crate::tui::app::{SETTINGS, setting_value};
 use crate::tui::ui::Ctx;
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -51,6 +52,35 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     ];
     let headers = ["Sev", "Rule", "Scope", "Alert", "Since", ""].iter().map(|s| (*s).to_owned()).collect();
     f.render_stateful_widget(table(headers, &widths, body, t, &title), firing, &mut state(app.selection(view), n));
+    if let Some(editor) = &app.editor {
+        let rows: Vec<Row> = SETTINGS
+            .iter()
+            .enumerate()
+            .map(|(i, setting)| {
+                let saved = setting_value(&app.thresholds, i);
+                let draft = setting_value(&editor.draft, i);
+                let shown = match (&editor.typing, i == editor.selected) {
+                    (Some(typed), true) => format!("{typed}▏"),
+                    _ => format!("{draft}"),
+                };
+                let changed =
+                    if (draft - saved).abs() > f64::EPSILON { format!("(was {saved})") } else { String::new() };
+                let style = if i == editor.selected { t.selection } else { t.text };
+                Row::new(vec![
+                    Cell::from(setting.label),
+                    Cell::from(shown),
+                    Cell::from(setting.unit),
+                    Cell::from(changed),
+                ])
+                .style(style)
+            })
+            .collect();
+        let widths = [Constraint::Length(16), Constraint::Length(10), Constraint::Length(6), Constraint::Min(10)];
+        let title = "Thresholds: ↑↓ pick, +/- or type to change, enter saves, esc cancels";
+        let headers = ["Setting", "Value", "", ""].iter().map(|s| (*s).to_owned()).collect();
+        f.render_widget(table(headers, &widths, rows, t, title), resolved);
+        return;
+    }
     let items: Vec<ListItem> = app
         .alerts
         .resolved()
