@@ -240,3 +240,17 @@ fn thresholds_are_tuned_by_keyboard_with_the_effect_shown_at_once() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("# mine\n[alerts]\nmin_samples = 4 # careful\n"), "{text}");
 }
+
+/// Every pane at both sizes, against snapshots in src/tui/snapshots (text only;
+/// styles are checked by the assertions above). Review changes with
+/// `INSTA_UPDATE=always cargo test` and a look at the diff.
+#[test]
+fn pane_snapshots() {
+    let v = view();
+    for tab in Tab::ALL {
+        for (w, h) in [(80, 24), (160, 48)] {
+            let screen = render(&app_on(tab, &v), &v, w, h);
+            insta::assert_snapshot!(format!("{}_{w}x{h}", tab.title().to_lowercase()), screen);
+        }
+    }
+}
