@@ -1,0 +1,63 @@
+//! The live view's costs: drawing any pane at 200x60 (target: well under a
+//! millisecond) and rebuilding the view it draws from.
+//! Run: `cargo bench --bench tui`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ajentik::alerts::Thresholds;
+use ajentik::fold::Fold;
+use ajentik::pricing::PriceTable;
+use ajentik::synth::{Generator, Settings};
+use ajentik::tui::app::{App, Tab};
+use ajentik::tui::keymap::Keymap;
+use ajentik::tui::theme::Theme;
+use ajentik::tui::ui::{self, Ctx};
+use ajentik::tui::view::View;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let mut log = Vec::new();
+    let mut generator = Generator::new(Settings { requests_per_second: 50.0, ..Settings::default() });
+    generator.write_lines(&mut log, 200_000).expect("generate");
+    let now = generator.now();
+    let mut fold = Fold::new(None, Arc::new(PriceTable::built_in()));
+    let s = fold.ingest.add_source("bench.jsonl");
+    for (i, line) in log.split(|&b| b == b'\n').enumerate() {
+        fold.line(s, i as u64 + 1, line);
+    }
+    let thresholds = Thresholds::default();
+    let rounds = 200;
+    let t = Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(View::build(&fold, now, now, &thresholds, false));
+    }
+    println!("view rebuild (200k events folded):      {:>8.1} us", t.elapsed().as_secs_f64() / f64::from(rounds) * 1e6);
+
+    let view = View::build(&fold, now, now, &thresholds, false);
+    let keymap = Keymap::load("default", None, &BTreeMap::new()).expect("keymap");
+    let theme = Theme::load("dark", None).expect("theme");
+    let sources = vec!["bench.jsonl".to_owned()];
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    let mut worst: f64 = 0.0;
+    for tab in Tab::ALL {
+        let mut app = App::new(None, thresholds.clone());
+        app.tab = tab;
+        app.alerts.update(view.report.alerts.clone(), view.now);
+        let frames = 500;
+        let t = Instant::now();
+        for _ in 0..frames {
+            let ctx = Ctx { app: &app, view: &view, theme: &theme, keymap: &keymap, sources: &sources };
+            terminal.draw(|f| ui::draw(f, &ctx)).expect("draw");
+        }
+        let us = t.elapsed().as_secs_f64() / f64::from(frames) * 1e6;
+        worst = worst.max(us);
+        println!("draw {:<9} at 200x60:                {us:>8.1} us a frame", tab.title());
+    }
+    println!("slowest pane: {worst:.1} us a frame (target: well under 1000 us)");
+}
