@@ -12,6 +12,7 @@ pub mod sketch;
 pub mod window;
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 /// Maps keyed by names from the log: hashbrown for `entry_ref`, which looks a
 /// borrowed key up once and allocates it only on insert; Fx hashing for speed.
@@ -91,6 +92,18 @@ pub struct AgentStats {
     /// Spend per quarter hour over two days, for "today" and budgets.
     pub quarters: QuarterRing,
     pub recent_failures: Recent<Failure>,
+    /// Models its model calls named (at most [`MAX_LINKS`]).
+    pub models_used: BTreeSet<String>,
+}
+
+/// Names remembered per agent for its tools and models; past this, new ones are
+/// not recorded (the counts elsewhere are unaffected).
+pub const MAX_LINKS: usize = 64;
+
+fn link(set: &mut BTreeSet<String>, name: &str) {
+    if set.len() < MAX_LINKS && !set.contains(name) {
+        set.insert(capped(name));
+    }
 }
 
 impl Default for AgentStats {
@@ -108,6 +121,7 @@ impl Default for AgentStats {
             ring: MinuteRing::default(),
             quarters: QuarterRing::default(),
             recent_failures: Recent::new(RECENT_FAILURES),
+            models_used: BTreeSet::new(),
         }
     }
 }
@@ -135,6 +149,9 @@ impl AgentStats {
         self.ring.merge(&o.ring);
         self.quarters.merge(&o.quarters);
         self.recent_failures.merge(o.recent_failures);
+        for m in o.models_used {
+            link(&mut self.models_used, &m);
+        }
     }
 }
 
@@ -286,6 +303,8 @@ pub struct Metrics {
     pub unattributed_quarters: QuarterRing,
     pub errors: ErrorStats,
     pub heartbeats: FxHashMap<String, Heartbeat>,
+    /// Tools each agent called (at most [`MAX_LINKS`] an agent).
+    pub agent_tools: FxHashMap<String, BTreeSet<String>>,
     /// System-wide minutes: requests, failures, latency, errors, tool calls.
     pub ring: MinuteRing,
 }
@@ -376,6 +395,9 @@ impl Metrics {
                     b.failures += u64::from(!success);
                     b.latency_sum_ns += exact::nanos(*duration_ms);
                 }
+                if let Some(agent) = agent {
+                    link(entry(&mut self.agent_tools, agent), tool);
+                }
                 if let Some(b) = self.ring.at(e.ts) {
                     b.tool_calls += 1;
                     b.tool_failures += u64::from(!success);
@@ -414,6 +436,7 @@ impl Metrics {
                         let a = entry(&mut self.agents, agent);
                         a.named_by_model_call = true;
                         a.last_seen = a.last_seen.max(e.ts);
+                        link(&mut a.models_used, model);
                         (&mut a.ledger_spend, &mut a.ring, &mut a.quarters)
                     }
                     None => {
@@ -518,6 +541,12 @@ impl Metrics {
             self.record_heartbeat(&process, beat);
         }
         self.ring.merge(&later.ring);
+        for (agent, tools) in later.agent_tools {
+            let mine = self.agent_tools.entry(agent).or_default();
+            for t in tools {
+                link(mine, &t);
+            }
+        }
     }
 }
 

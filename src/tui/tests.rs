@@ -154,7 +154,12 @@ fn actions_move_sort_filter_and_switch_tabs() {
     app.handle(Action::Open, &v);
     assert!(app.detail);
     let screen = render(&app, &v, 160, 48);
-    assert!(screen.contains("recent failures of"), "{screen}");
+    assert!(
+        screen.contains("recent failures of")
+            && screen.contains("tools:")
+            && screen.contains("requests/min, last hour"),
+        "{screen}"
+    );
     app.handle(Action::Quit, &v);
     assert!(app.quit);
 }

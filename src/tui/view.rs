@@ -33,6 +33,12 @@ pub struct View {
     pub failures_per_minute: Vec<u64>,
     pub errors_per_minute: Vec<u64>,
     pub cost_per_minute: Vec<f64>,
+    /// Per agent, per minute over the last hour: requests and mean latency (ms).
+    pub agent_requests: BTreeMap<String, Vec<u64>>,
+    pub agent_latency_ms: BTreeMap<String, Vec<u64>>,
+    /// Per agent, the tools it called and the models it used (by name).
+    pub agent_tools: BTreeMap<String, Vec<String>>,
+    pub agent_models: BTreeMap<String, Vec<String>>,
     /// Recent failures of each tool and agent, newest first.
     pub tool_failures: BTreeMap<String, Vec<FailureLine>>,
     pub agent_failures: BTreeMap<String, Vec<FailureLine>>,
@@ -77,6 +83,42 @@ impl View {
             failures_per_minute: series.iter().map(|b| b.failures).collect(),
             errors_per_minute: series.iter().map(|b| b.errors).collect(),
             cost_per_minute,
+            agent_requests: m
+                .agents
+                .iter()
+                .map(|(k, a)| (k.clone(), a.ring.series(now, CHART_MINUTES).iter().map(|b| b.requests).collect()))
+                .collect(),
+            agent_latency_ms: m
+                .agents
+                .iter()
+                .map(|(k, a)| {
+                    let series = a.ring.series(now, CHART_MINUTES);
+                    let mean = |b: &crate::metrics::window::Bucket| {
+                        if b.requests == 0 {
+                            0
+                        } else {
+                            (crate::metrics::exact::ms(b.latency_sum_ns) / b.requests as f64) as u64
+                        }
+                    };
+                    (k.clone(), series.iter().map(mean).collect())
+                })
+                .collect(),
+            agent_tools: m
+                .agent_tools
+                .iter()
+                .map(|(name, tools)| (name.clone(), tools.iter().cloned().collect()))
+                .collect(),
+            agent_models: m
+                .agents
+                .iter()
+                .map(|(name, a)| {
+                    let mut models: Vec<String> =
+                        a.request_spend_by_model.keys().cloned().chain(a.models_used.iter().cloned()).collect();
+                    models.sort();
+                    models.dedup();
+                    (name.clone(), models)
+                })
+                .collect(),
             tool_failures: m.tools.iter().map(|(k, t)| (k.clone(), lines(&t.recent_failures))).collect(),
             agent_failures: m.agents.iter().map(|(k, a)| (k.clone(), lines(&a.recent_failures))).collect(),
             recent_errors: m.errors.recent.iter().rev().cloned().collect(),

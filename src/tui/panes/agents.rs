@@ -68,13 +68,32 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         if rows.is_empty() && view.report.agents.is_empty() { "Agents: no agent requests yet" } else { "Agents" };
     f.render_stateful_widget(table(headers, &widths, body, t, title), table_area, &mut state(selected, n));
     let (Some(area), Some(agent)) = (detail_area, rows.get(selected)) else { return };
-    let [charts, failures] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let [charts, side] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let [rate_area, latency_area] = Layout::vertical([Constraint::Ratio(1, 2); 2]).areas(charts);
     let name = clean_truncated(&agent.name, 30);
+    let empty = Vec::new();
+    let requests = view.agent_requests.get(&agent.name).unwrap_or(&empty);
+    let title = format!("{name}: requests/min, last hour");
+    let spark =
+        Sparkline::default().block(block(&title, t)).data(super::overview::latest(requests, rate_area)).style(t.chart);
+    f.render_widget(spark, rate_area);
+    let latency = view.agent_latency_ms.get(&agent.name).unwrap_or(&empty);
+    let max = latency.iter().copied().max().unwrap_or(0);
+    let title = format!("mean latency/min (max {})", ms(Some(max as f64)));
     let spark = Sparkline::default()
-        .block(block("requests a minute, last hour (all agents)", t))
-        .data(super::overview::latest(&view.requests_per_minute, charts))
+        .block(block(&title, t))
+        .data(super::overview::latest(latency, latency_area))
         .style(t.chart);
-    f.render_widget(spark, charts);
+    f.render_widget(spark, latency_area);
+    let [links, failures] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(side);
+    let join = |names: Option<&Vec<String>>| {
+        names.map_or_else(|| "–".into(), |n| n.iter().map(|s| clean_truncated(s, 24)).collect::<Vec<_>>().join(", "))
+    };
+    let text = vec![
+        Line::from(format!("tools:  {}", join(view.agent_tools.get(&agent.name)))),
+        Line::from(format!("models: {}", join(view.agent_models.get(&agent.name)))),
+    ];
+    f.render_widget(ratatui::widgets::Paragraph::new(text).block(block("uses", t)), links);
     let items: Vec<ListItem> = view
         .agent_failures
         .get(&agent.name)
