@@ -38,11 +38,14 @@ fn view() -> View {
 }
 
 fn render(app: &App, view: &View, width: u16, height: u16) -> String {
+    render_with(app, view, width, height, &Theme::load("dark", None).unwrap())
+}
+
+fn render_with(app: &App, view: &View, width: u16, height: u16, theme: &Theme) -> String {
     let keymap = Keymap::load("default", None, &BTreeMap::new()).unwrap();
-    let theme = Theme::load("dark", None).unwrap();
     let sources = vec!["examples/sample.jsonl".to_owned()];
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let ctx = Ctx { app, view, theme: &theme, keymap: &keymap, sources: &sources };
+    let ctx = Ctx { app, view, theme, keymap: &keymap, sources: &sources };
     terminal.draw(|f| ui::draw(f, &ctx)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     let mut out = String::new();
@@ -258,4 +261,14 @@ fn pane_snapshots() {
             insta::assert_snapshot!(format!("{}_{w}x{h}", tab.title().to_lowercase()), screen);
         }
     }
+}
+
+#[test]
+fn without_good_unicode_borders_and_charts_are_ascii() {
+    let v = view();
+    let mut theme = Theme::plain();
+    theme.unicode = false;
+    let screen = render_with(&app_on(Tab::Overview, &v), &v, 80, 24, &theme);
+    assert!(screen.contains("+ System ") && screen.contains('|'), "{screen}");
+    assert!(!screen.contains(['┌', '│', '█', '▃']), "{screen}");
 }

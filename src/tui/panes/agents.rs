@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Cell, List, ListItem, Row, Sparkline};
+use ratatui::widgets::{Cell, List, ListItem, Row};
 
 use super::{block, header_labels, ms, pct, rate_style, state, table, usd};
 use crate::sanitize::clean_truncated;
@@ -74,16 +74,12 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let empty = Vec::new();
     let requests = view.agent_requests.get(&agent.name).unwrap_or(&empty);
     let title = format!("{name}: requests/min, last hour");
-    let spark =
-        Sparkline::default().block(block(&title, t)).data(super::overview::latest(requests, rate_area)).style(t.chart);
+    let spark = super::sparkline(&title, super::overview::latest(requests, rate_area), t.chart, t);
     f.render_widget(spark, rate_area);
     let latency = view.agent_latency_ms.get(&agent.name).unwrap_or(&empty);
     let max = latency.iter().copied().max().unwrap_or(0);
     let title = format!("mean latency/min (max {})", ms(Some(max as f64)));
-    let spark = Sparkline::default()
-        .block(block(&title, t))
-        .data(super::overview::latest(latency, latency_area))
-        .style(t.chart);
+    let spark = super::sparkline(&title, super::overview::latest(latency, latency_area), t.chart, t);
     f.render_widget(spark, latency_area);
     let [links, failures] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(side);
     let join = |names: Option<&Vec<String>>| {

@@ -12,16 +12,48 @@ pub mod traces;
 use ratatui::layout::Constraint;
 use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Row, Sparkline, Table, TableState};
 
 use super::theme::Theme;
 
+/// Borders for terminals without good Unicode.
+const ASCII_BORDER: ratatui::symbols::border::Set = ratatui::symbols::border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+/// Sparkline levels for terminals without good Unicode.
+const ASCII_BARS: ratatui::symbols::bar::Set = ratatui::symbols::bar::Set {
+    full: "#",
+    seven_eighths: "#",
+    three_quarters: "=",
+    five_eighths: "=",
+    half: "-",
+    three_eighths: "-",
+    one_quarter: ".",
+    one_eighth: ".",
+    empty: " ",
+};
+
 /// A bordered block with a title.
 pub fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
-    Block::default()
+    let b = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(Span::styled(format!(" {title} "), theme.title))
+        .title(Span::styled(format!(" {title} "), theme.title));
+    if theme.unicode { b } else { b.border_set(ASCII_BORDER) }
+}
+
+/// A titled sparkline in the theme's character set.
+pub fn sparkline<'a>(title: &'a str, data: Vec<u64>, style: Style, theme: &Theme) -> Sparkline<'a> {
+    let s = Sparkline::default().block(block(title, theme)).data(data).style(style);
+    if theme.unicode { s } else { s.bar_set(ASCII_BARS) }
 }
 
 pub fn ms(v: Option<f64>) -> String {

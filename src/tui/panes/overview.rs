@@ -12,7 +12,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Gauge, List, ListItem, Paragraph, Sparkline};
+use ratatui::widgets::{Gauge, List, ListItem, Paragraph};
 
 use super::{block, ms, pct, rate_style, usd};
 use crate::sanitize::clean_truncated;
@@ -95,15 +95,11 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let [requests, errors] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(charts);
     let max_req = view.requests_per_minute.iter().copied().max().unwrap_or(0);
     let title = format!("requests/min (max {max_req})");
-    let spark =
-        Sparkline::default().block(block(&title, t)).data(latest(&view.requests_per_minute, requests)).style(t.chart);
+    let spark = super::sparkline(&title, latest(&view.requests_per_minute, requests), t.chart, t);
     f.render_widget(spark, requests);
     let max_err = view.errors_per_minute.iter().copied().max().unwrap_or(0);
     let title = format!("errors/min (max {max_err})");
-    let spark = Sparkline::default()
-        .block(block(&title, t))
-        .data(latest(&view.errors_per_minute, errors))
-        .style(t.chart_errors);
+    let spark = super::sparkline(&title, latest(&view.errors_per_minute, errors), t.chart_errors, t);
     f.render_widget(spark, errors);
 
     let [alerts, spend] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom);
