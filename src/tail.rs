@@ -343,6 +343,17 @@ impl Tailer {
         dirs
     }
 
+    /// Bytes written to the followed files but not read yet (lag behind the log).
+    pub fn lag_bytes(&self) -> u64 {
+        self.files
+            .iter()
+            .filter_map(|f| {
+                let len = f.file.as_ref()?.metadata().ok()?.len();
+                Some(len.saturating_sub(f.offset + f.reader.pending_len()))
+            })
+            .sum()
+    }
+
     /// Problems met while following, one line each (a file that became unreadable).
     pub fn errors(&self) -> Vec<String> {
         self.files.iter().filter_map(|f| f.error.clone()).collect()

@@ -80,12 +80,15 @@ async fn live(options: LiveOptions) -> Result<()> {
     // The tailer runs on its own thread and wakes the UI when it read something.
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
     let tail_fold = Arc::clone(&shared);
+    let lag = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let tail_lag = Arc::clone(&lag);
     std::thread::spawn(move || {
         loop {
             let read = match tail_fold.lock() {
                 Ok(mut f) => follower.tailer.poll(&mut f),
                 Err(_) => return,
             };
+            tail_lag.store(follower.tailer.lag_bytes(), std::sync::atomic::Ordering::Relaxed);
             if read > 0 && wake.try_send(()).is_err() && wake.is_closed() {
                 return;
             }
@@ -126,6 +129,7 @@ async fn live(options: LiveOptions) -> Result<()> {
                 };
                 view = v;
                 view.events_per_second = rate;
+                view.lag_bytes = lag.load(std::sync::atomic::Ordering::Relaxed);
                 app.alerts.update(view.report.alerts.clone(), view.now);
             }
             stale = false;
