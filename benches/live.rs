@@ -3,6 +3,7 @@
 //! - how soon an appended event is on screen (target: within 100 ms),
 //! - keeping up with 20,000 events a second (target: lag under a second, less
 //!   than half a core).
+//!
 //! Run: `cargo bench --bench live` (needs tmux). AJENTIK_BENCH_IDLE_SECS
 //! shortens the idle measurement.
 
