@@ -713,28 +713,11 @@ impl<'a> Reader<'a> {
                 Ok(Value::Object(&self.text[start..self.pos]))
             }
             Some(b'[') => {
-                self.nest()?;
-                self.pos += 1;
                 let mut items = Vec::new();
-                self.skip_ws();
-                if self.peek() == Some(b']') {
-                    self.pos += 1;
-                } else {
-                    loop {
-                        self.skip_ws();
-                        items.push(self.value()?);
-                        self.skip_ws();
-                        match self.peek() {
-                            Some(b',') => self.pos += 1,
-                            Some(b']') => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return self.err("expected ',' or ']'"),
-                        }
-                    }
-                }
-                self.depth -= 1;
+                self.array(|r| {
+                    items.push(r.value()?);
+                    Ok(())
+                })?;
                 Ok(Value::Array(items))
             }
             Some(b't') => self.literal(b"true", Value::Bool(true)),
@@ -753,6 +736,33 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Reads an array whose '[' is next, handing each element (whitespace before
+    /// it skipped) to `item`, which must consume it.
+    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Res<()>) -> Res<()> {
+        self.nest()?;
+        self.pos += 1;
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                item(self)?;
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => self.pos += 1,
+                    Some(b']') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return self.err("expected ',' or ']'"),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
     /// Validates and skips any value without building it. Numbers are checked
     /// against the grammar but not converted, so an out-of-range number in a
     /// field nobody reads does not make a line malformed.
@@ -769,29 +779,7 @@ impl<'a> Reader<'a> {
                 })?;
                 self.depth -= 1;
             }
-            Some(b'[') => {
-                self.nest()?;
-                self.pos += 1;
-                self.skip_ws();
-                if self.peek() == Some(b']') {
-                    self.pos += 1;
-                } else {
-                    loop {
-                        self.skip_ws();
-                        self.skip()?;
-                        self.skip_ws();
-                        match self.peek() {
-                            Some(b',') => self.pos += 1,
-                            Some(b']') => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return self.err("expected ',' or ']'"),
-                        }
-                    }
-                }
-                self.depth -= 1;
-            }
+            Some(b'[') => self.array(Self::skip)?,
             Some(b'-' | b'0'..=b'9') => {
                 self.number()?;
             }

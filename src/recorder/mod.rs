@@ -368,17 +368,17 @@ fn spawn_flusher(inner: Weak<Inner>, every: Duration) {
 
 /// The fields every event line has.
 #[derive(Serialize)]
-struct Common {
-    v: u8,
-    ts: String,
+pub(crate) struct Common {
+    pub v: u8,
+    pub ts: String,
     #[serde(rename = "type")]
-    kind: &'static str,
+    pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    trace_id: Option<String>,
+    pub trace_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    span_id: Option<String>,
+    pub span_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    parent_span_id: Option<String>,
+    pub parent_span_id: Option<String>,
 }
 
 impl Common {
@@ -676,23 +676,7 @@ impl SpanEvent<'_> {
         if !self.rec.keep(self.rec.inner.sampling.spans, !self.ok) {
             return Ok(());
         }
-        #[derive(Serialize)]
-        struct Line<'a> {
-            #[serde(flatten)]
-            common: Common,
-            name: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            agent: Option<&'a str>,
-            duration_ms: f64,
-            status: &'static str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            error_type: Option<&'a str>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            error_message: Option<&'a str>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            attrs: Option<&'a Map<String, Value>>,
-        }
-        let line = Line {
+        let line = SpanLine {
             common: Common::new("span", wall_clock()),
             name: &self.name,
             agent: self.agent.as_deref(),
@@ -700,10 +684,28 @@ impl SpanEvent<'_> {
             status: if self.ok { "ok" } else { "error" },
             error_type: self.error_type.as_deref(),
             error_message: self.error_message.as_deref(),
-            attrs: self.attrs.as_ref(),
+            attrs: self.attrs.as_ref().filter(|a| !a.is_empty()),
         };
         self.rec.write_event(&line, 1)
     }
+}
+
+/// A `span` event line, as both [`SpanEvent`] and a timed [`Operation`] write it.
+#[derive(Serialize)]
+pub(crate) struct SpanLine<'a> {
+    #[serde(flatten)]
+    pub common: Common,
+    pub name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<&'a str>,
+    pub duration_ms: f64,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attrs: Option<&'a Map<String, Value>>,
 }
 
 /// An error event being recorded.

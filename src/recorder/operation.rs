@@ -13,10 +13,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{Common, Recorder, WriteError, ms};
+use super::{Common, Recorder, SpanLine, WriteError, ms};
 use crate::time::wall_clock;
 
 thread_local! {
@@ -186,22 +185,6 @@ impl Operation {
         if !self.rec.keep(self.rec.inner.sampling.spans, failed) {
             return Ok(());
         }
-        #[derive(Serialize)]
-        struct Line<'a> {
-            #[serde(flatten)]
-            common: Common,
-            name: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            agent: Option<&'a str>,
-            duration_ms: f64,
-            status: &'static str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            error_type: Option<&'a str>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            error_message: Option<&'a str>,
-            #[serde(skip_serializing_if = "Map::is_empty")]
-            attrs: &'a Map<String, Value>,
-        }
         let end = wall_clock();
         let common = Common {
             v: 1,
@@ -216,7 +199,7 @@ impl Operation {
             (None, true) => (Some("panic"), Some("the operation panicked")),
             (None, false) => (None, None),
         };
-        let line = Line {
+        let line = SpanLine {
             common,
             name: &self.name,
             agent: self.agent.as_deref(),
@@ -224,7 +207,7 @@ impl Operation {
             status: if failed { "error" } else { "ok" },
             error_type,
             error_message,
-            attrs: &self.attrs,
+            attrs: Some(&self.attrs).filter(|a| !a.is_empty()),
         };
         self.rec.write_event(&line, 1)
     }

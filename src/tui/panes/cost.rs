@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Gauge, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::{block, usd};
 use crate::report::CostLine;
@@ -55,23 +55,9 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         ]),
     ];
     f.render_widget(Paragraph::new(lines).block(block("Spend", t)), summary);
-    match (c.daily_budget_usd, c.budget_used_pct) {
-        (Some(budget), Some(used)) => {
-            let style = if used > 100.0 {
-                t.bad
-            } else if used >= 80.0 {
-                t.warn
-            } else {
-                t.cost_bar
-            };
-            let g = Gauge::default()
-                .block(block("Daily budget", t))
-                .gauge_style(style)
-                .ratio((used / 100.0).clamp(0.0, 1.0))
-                .label(format!("{} of {} ({used:.0}%)", usd(c.today_usd), usd(budget)));
-            f.render_widget(g, gauge);
-        }
-        _ => f.render_widget(
+    match super::budget_gauge("Daily budget", c, t) {
+        Some(g) => f.render_widget(g, gauge),
+        None => f.render_widget(
             Paragraph::new(Span::styled("no daily budget: set daily_usd under [budget] in the config", t.dim))
                 .block(block("Daily budget", t)),
             gauge,

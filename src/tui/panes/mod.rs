@@ -110,3 +110,26 @@ pub fn header_labels(headers: &[(&str, Option<usize>)], sort: (usize, bool)) -> 
         })
         .collect()
 }
+
+/// Today's spend against the daily budget, as a gauge; `None` without a budget.
+pub fn budget_gauge<'a>(
+    title: &'a str,
+    cost: &crate::report::CostReport,
+    theme: &Theme,
+) -> Option<ratatui::widgets::Gauge<'a>> {
+    let (budget, used) = (cost.daily_budget_usd?, cost.budget_used_pct?);
+    let style = if used > 100.0 {
+        theme.bad
+    } else if used >= 80.0 {
+        theme.warn
+    } else {
+        theme.cost_bar
+    };
+    Some(
+        ratatui::widgets::Gauge::default()
+            .block(block(title, theme))
+            .gauge_style(style)
+            .ratio((used / 100.0).clamp(0.0, 1.0))
+            .label(format!("{} of {} ({used:.0}%)", usd(cost.today_usd), usd(budget))),
+    )
+}

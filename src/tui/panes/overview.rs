@@ -12,7 +12,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Gauge, List, ListItem, Paragraph};
+use ratatui::widgets::{List, ListItem, Paragraph};
 
 use super::{block, ms, pct, rate_style, usd};
 use crate::sanitize::clean_truncated;
@@ -123,23 +123,9 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     };
     f.render_widget(List::new(alert_items).block(block("Alerts", t)), alerts);
     let c = &r.cost;
-    match (c.daily_budget_usd, c.budget_used_pct) {
-        (Some(budget), Some(used)) => {
-            let style = if used > 100.0 {
-                t.bad
-            } else if used >= 80.0 {
-                t.warn
-            } else {
-                t.cost_bar
-            };
-            let gauge = Gauge::default()
-                .block(block("Spend today", t))
-                .gauge_style(style)
-                .ratio((used / 100.0).clamp(0.0, 1.0))
-                .label(format!("{} of {} ({used:.0}%)", usd(c.today_usd), usd(budget)));
-            f.render_widget(gauge, spend);
-        }
-        _ => {
+    match super::budget_gauge("Spend today", c, t) {
+        Some(gauge) => f.render_widget(gauge, spend),
+        None => {
             let lines = vec![
                 Line::from(format!("today      {}", usd(c.today_usd))),
                 Line::from(format!("last hour  {}", usd(c.last_hour_usd))),
