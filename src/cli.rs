@@ -306,7 +306,9 @@ fn live_view(
     let colour =
         tui::theme::colour_wanted(std::env::var("NO_COLOR").ok().as_deref(), std::env::var("TERM").ok().as_deref());
     let mut theme = if colour {
-        Theme::load(&config.tui.theme, user_file("themes", &config.tui.theme)?.as_deref())?
+        let depth =
+            tui::theme::colour_depth(std::env::var("COLORTERM").ok().as_deref(), std::env::var("TERM").ok().as_deref());
+        Theme::load(&config.tui.theme, user_file("themes", &config.tui.theme)?.as_deref())?.degrade(depth)
     } else {
         Theme::plain()
     };

@@ -132,6 +132,93 @@ impl Theme {
     }
 }
 
+/// How many colours the terminal shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    TrueColor,
+    Ansi256,
+    Ansi16,
+}
+
+/// The colour depth from COLORTERM and TERM: 24-bit only when COLORTERM says so.
+pub fn colour_depth(colorterm: Option<&str>, term: Option<&str>) -> Depth {
+    if matches!(colorterm, Some("truecolor" | "24bit")) {
+        Depth::TrueColor
+    } else if term.is_some_and(|t| t.contains("256")) {
+        Depth::Ansi256
+    } else {
+        Depth::Ansi16
+    }
+}
+
+/// The 16 ANSI colours as xterm shows them, for finding the nearest.
+const ANSI16: [(Color, (u8, u8, u8)); 16] = [
+    (Color::Black, (0, 0, 0)),
+    (Color::Red, (205, 0, 0)),
+    (Color::Green, (0, 205, 0)),
+    (Color::Yellow, (205, 205, 0)),
+    (Color::Blue, (0, 0, 238)),
+    (Color::Magenta, (205, 0, 205)),
+    (Color::Cyan, (0, 205, 205)),
+    (Color::Gray, (229, 229, 229)),
+    (Color::DarkGray, (127, 127, 127)),
+    (Color::LightRed, (255, 0, 0)),
+    (Color::LightGreen, (0, 255, 0)),
+    (Color::LightYellow, (255, 255, 0)),
+    (Color::LightBlue, (92, 92, 255)),
+    (Color::LightMagenta, (255, 0, 255)),
+    (Color::LightCyan, (0, 255, 255)),
+    (Color::White, (255, 255, 255)),
+];
+
+/// A colour the terminal can show at `depth`: 24-bit colours become the nearest
+/// of the 256-colour cube or of the 16 ANSI colours.
+pub fn degrade_colour(c: Color, depth: Depth) -> Color {
+    let Color::Rgb(r, g, b) = c else { return c };
+    match depth {
+        Depth::TrueColor => c,
+        Depth::Ansi256 => {
+            let six = |v: u8| (u16::from(v) * 5 + 127) / 255;
+            Color::Indexed((16 + 36 * six(r) + 6 * six(g) + six(b)) as u8)
+        }
+        Depth::Ansi16 => {
+            let d = |(x, y, z): (u8, u8, u8)| {
+                let sq = |a: u8, b: u8| (i32::from(a) - i32::from(b)).pow(2);
+                sq(x, r) + sq(y, g) + sq(z, b)
+            };
+            ANSI16.iter().min_by_key(|(_, rgb)| d(*rgb)).map_or(c, |(named, _)| *named)
+        }
+    }
+}
+
+impl Theme {
+    /// The same theme with every colour shown at `depth`.
+    pub fn degrade(mut self, depth: Depth) -> Theme {
+        for style in [
+            &mut self.text,
+            &mut self.dim,
+            &mut self.border,
+            &mut self.title,
+            &mut self.tab_active,
+            &mut self.selection,
+            &mut self.ok,
+            &mut self.warn,
+            &mut self.bad,
+            &mut self.alert_high,
+            &mut self.alert_medium,
+            &mut self.alert_low,
+            &mut self.cost_bar,
+            &mut self.chart,
+            &mut self.chart_errors,
+            &mut self.header,
+        ] {
+            style.fg = style.fg.map(|c| degrade_colour(c, depth));
+            style.bg = style.bg.map(|c| degrade_colour(c, depth));
+        }
+        self
+    }
+}
+
 /// Whether the environment asks for no colour (https://no-color.org) or the
 /// terminal cannot show it.
 pub fn colour_wanted(no_color: Option<&str>, term: Option<&str>) -> bool {
@@ -164,6 +251,24 @@ mod tests {
         assert!(Theme::parse(&text, "mine.toml").unwrap_err().to_string().contains("missing field `warn`"));
         text = format!("{}\nsparkle = \"gold\"\n", BUILT_IN[0].1);
         assert!(Theme::parse(&text, "mine.toml").unwrap_err().to_string().contains("unknown field `sparkle`"));
+    }
+
+    #[test]
+    fn few_colours_degrade_to_what_the_terminal_has() {
+        assert_eq!(colour_depth(Some("truecolor"), Some("xterm-256color")), Depth::TrueColor);
+        assert_eq!(colour_depth(None, Some("tmux-256color")), Depth::Ansi256);
+        assert_eq!(colour_depth(None, Some("xterm")), Depth::Ansi16);
+        assert_eq!(degrade_colour(Color::Rgb(0x2a, 0x35, 0x50), Depth::TrueColor), Color::Rgb(0x2a, 0x35, 0x50));
+        assert_eq!(degrade_colour(Color::Rgb(255, 0, 0), Depth::Ansi256), Color::Indexed(196));
+        assert_eq!(degrade_colour(Color::Rgb(250, 5, 5), Depth::Ansi16), Color::LightRed);
+        assert_eq!(degrade_colour(Color::Rgb(0x1f, 0x24, 0x30), Depth::Ansi16), Color::Black);
+        assert_eq!(degrade_colour(Color::Cyan, Depth::Ansi16), Color::Cyan, "named colours stay");
+        for (name, _) in BUILT_IN {
+            let t = Theme::load(name, None).unwrap().degrade(Depth::Ansi16);
+            for style in [t.selection, t.header] {
+                assert!(!matches!(style.bg, Some(Color::Rgb(..))), "{name}");
+            }
+        }
     }
 
     #[test]
