@@ -317,7 +317,9 @@ fn live_view(
     let specs = source::resolve(logs)?;
     let threads = live.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();
-    let (tailer, fold) = read_all(specs.clone(), live.now, prices, threads)?;
+    let mut fold = Fold::new(live.now, prices);
+    fold.traces = crate::traces::TraceStore::new(crate::traces::DEFAULT_MAX_TRACES);
+    let (tailer, fold) = crate::tail::read_into(specs.clone(), fold, threads)?;
     // The screen is the UI's: diagnostics go to a file.
     let debug_file = if debug {
         let path = std::env::temp_dir().join(format!("ajentik-debug-{}.log", std::process::id()));

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::metrics::Metrics;
 use crate::pricing::PriceTable;
 use crate::time::Micros;
+use crate::traces::TraceStore;
 
 /// Index of a log source in [`Ingest::sources`].
 pub type SourceId = usize;
@@ -103,6 +104,8 @@ pub struct Fold {
     pub cutoff: Option<Micros>,
     /// Prices for model calls that report no cost (the default table is empty).
     pub prices: Arc<PriceTable>,
+    /// Recent trace trees, where kept (the live view); none by default.
+    pub traces: TraceStore,
 }
 
 impl Fold {
@@ -113,6 +116,7 @@ impl Fold {
     /// A fold that knows the same sources as `self` and nothing else, for a worker.
     pub fn empty_like(&self) -> Self {
         let mut f = Fold::new(self.cutoff, Arc::clone(&self.prices));
+        f.traces = TraceStore::new(self.traces.cap());
         f.ingest.sources = self
             .ingest
             .sources
@@ -135,6 +139,7 @@ impl Fold {
                 } else {
                     stats.events += 1;
                     self.metrics.apply(&e, &self.prices);
+                    self.traces.add(&e);
                 }
             }
             LineOutcome::Unknown => stats.unknown += 1,
@@ -173,6 +178,7 @@ impl Fold {
         }
         self.ingest.after_now += later.ingest.after_now;
         self.metrics.merge(later.metrics);
+        self.traces.merge(later.traces);
     }
 }
 

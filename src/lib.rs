@@ -38,4 +38,5 @@ pub mod source;
 pub mod synth;
 pub mod tail;
 pub mod time;
+pub mod traces;
 pub mod tui;

@@ -546,7 +546,12 @@ pub fn read_all(
     prices: std::sync::Arc<crate::pricing::PriceTable>,
     threads: usize,
 ) -> Result<(Tailer, Fold)> {
-    let mut fold = Fold::new(cutoff, prices);
+    read_into(specs, Fold::new(cutoff, prices), threads)
+}
+
+/// Opens the logs and reads what they hold into `fold` (set up by the caller:
+/// a cutoff, prices, trace trees).
+pub fn read_into(specs: Vec<LogSpec>, mut fold: Fold, threads: usize) -> Result<(Tailer, Fold)> {
     let tailer = Tailer::open(specs, &mut fold, threads)?;
     Ok((tailer, fold))
 }
