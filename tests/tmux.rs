@@ -75,7 +75,7 @@ fn a_user_session_in_tmux() {
         ("4", "Share"),
         ("5", "Firing"),
         ("6", "projected today"),
-        ("7", "Trace trees"),
+        ("7", "Traces (enter"),
         ("8", "Recent errors"),
         ("1", "requests/min"),
     ] {

@@ -48,6 +48,7 @@ impl Tab {
             Tab::Agents => &["requests", "name", "success", "avg", "p95", "p99", "tokens", "cost"],
             Tab::Tools => &["uses", "name", "success", "avg", "p95"],
             Tab::Models => &["requests", "name", "tokens", "avg", "p95", "cost"],
+            Tab::Traces => &["start", "root", "duration", "spans", "errors", "tokens", "cost"],
             _ => &[],
         }
     }
@@ -157,6 +158,9 @@ pub struct App {
     /// The thresholds in force (as saved).
     pub thresholds: Thresholds,
     pub editor: Option<Editor>,
+    /// The trace whose waterfall is open, and the selected span in it.
+    pub open_trace: Option<u128>,
+    pub trace_span: usize,
 }
 
 impl App {
@@ -176,6 +180,8 @@ impl App {
             alerts: AlertBook::default(),
             thresholds,
             editor: None,
+            open_trace: None,
+            trace_span: 0,
         }
     }
 
@@ -247,6 +253,30 @@ impl App {
         )
     }
 
+    /// The traces table's rows, filtered (by root or agent) and sorted.
+    pub fn trace_rows<'v>(&self, view: &'v View) -> Vec<&'v crate::traces::TraceSummary> {
+        let (col, desc) = self.sort[Tab::Traces.index()];
+        let mut rows: Vec<_> = view
+            .traces
+            .iter()
+            .filter(|t| self.matches(&t.root) || t.agent.as_deref().is_some_and(|a| self.matches(a)))
+            .collect();
+        rows.sort_by(|a, b| {
+            let key = |t: &crate::traces::TraceSummary| match col {
+                2 => t.duration_ms,
+                3 => t.spans as f64,
+                4 => t.errors as f64,
+                5 => t.tokens as f64,
+                6 => t.cost_usd,
+                _ => t.start as f64,
+            };
+            let ord = if col == 1 { a.root.cmp(&b.root) } else { key(a).total_cmp(&key(b)) };
+            let ord = if desc { ord.reverse() } else { ord };
+            ord.then(b.start.cmp(&a.start))
+        });
+        rows
+    }
+
     /// The alerts the Alerts tab lists (not silenced), most severe first.
     pub fn alert_rows(&self, view: &View) -> Vec<Tracked> {
         self.alerts.visible(view.now).into_iter().filter(|t| self.matches(&t.alert.scope)).cloned().collect()
@@ -260,19 +290,31 @@ impl App {
             Tab::Models => self.model_rows(view).len(),
             Tab::Alerts => self.alert_rows(view).len(),
             Tab::Errors => view.recent_errors.len(),
+            Tab::Traces if self.open_trace.is_some() => view.trace.as_ref().map_or(0, |(_, spans)| spans.len()),
+            Tab::Traces => self.trace_rows(view).len(),
             _ => 0,
         }
     }
 
-    /// The selected row of the current tab, kept within the rows there are.
+    /// The selected row of the current tab (or span of the open trace), kept
+    /// within the rows there are.
     pub fn selection(&self, view: &View) -> usize {
-        self.selected[self.tab.index()].min(self.rows(view).saturating_sub(1))
+        let selected = if self.tab == Tab::Traces && self.open_trace.is_some() {
+            self.trace_span
+        } else {
+            self.selected[self.tab.index()]
+        };
+        selected.min(self.rows(view).saturating_sub(1))
     }
 
     fn select(&mut self, view: &View, f: impl Fn(usize, usize) -> usize) {
         let rows = self.rows(view);
-        let i = self.tab.index();
-        self.selected[i] = if rows == 0 { 0 } else { f(self.selected[i].min(rows - 1), rows).min(rows - 1) };
+        let slot = if self.tab == Tab::Traces && self.open_trace.is_some() {
+            &mut self.trace_span
+        } else {
+            &mut self.selected[self.tab.index()]
+        };
+        *slot = if rows == 0 { 0 } else { f((*slot).min(rows - 1), rows).min(rows - 1) };
     }
 
     /// The thresholds the view is evaluated with: the editor's draft while it
@@ -400,6 +442,12 @@ impl App {
             Action::Open => {
                 if self.filtering {
                     self.filtering = false;
+                } else if self.tab == Tab::Traces {
+                    if self.open_trace.is_none() {
+                        self.open_trace = self.trace_rows(view).get(self.selection(view)).map(|t| t.trace_id);
+                        self.trace_span = 0;
+                        return Some(Effect::Refresh);
+                    }
                 } else if matches!(self.tab, Tab::Agents | Tab::Tools | Tab::Errors) {
                     self.detail = !self.detail;
                 }
@@ -410,6 +458,8 @@ impl App {
                 } else if self.filtering || !self.filter.is_empty() {
                     self.filtering = false;
                     self.filter.clear();
+                } else if self.open_trace.is_some() {
+                    self.open_trace = None;
                 } else {
                     self.detail = false;
                 }

@@ -108,7 +108,11 @@ async fn live(options: LiveOptions) -> Result<()> {
     let build = |app: &App, shared: &Mutex<Fold>| -> Option<View> {
         let fold = shared.lock().ok()?;
         let at = app.frozen.unwrap_or_else(wall_clock);
-        Some(View::build(&fold, at, wall_clock(), app.effective_thresholds(), app.frozen.is_some()))
+        let mut view = View::build(&fold, at, wall_clock(), app.effective_thresholds(), app.frozen.is_some());
+        if let Some(id) = app.open_trace {
+            view.attach_trace(&fold, id);
+        }
+        Some(view)
     };
     let mut view = build(&app, &shared).context("the reader stopped")?;
     let (mut last_events, mut last_rate_at) = (view.report.ingest.events, Instant::now());

@@ -23,6 +23,7 @@ const NOW: &str = "2026-11-26T21:20:00Z";
 /// The shipped sample log, folded, plus a hostile line.
 fn fold() -> Fold {
     let mut f = Fold::new(None, Arc::new(PriceTable::built_in()));
+    f.traces = crate::traces::TraceStore::new(1000);
     let s = f.ingest.add_source("examples/sample.jsonl");
     let text = include_str!("../../examples/sample.jsonl");
     let hostile = r#"{"ts":"2026-11-26T21:19:30Z","type":"error","component":"evil\u001b]0;pwned\u0007","error_type":"E\u001b[2J","message":"m\u001b[31mred"}"#;
@@ -78,7 +79,7 @@ fn every_pane_draws_at_both_sizes_with_what_it_promises() {
         (Tab::Models, &["Model", "gpt-4o", "Share"]),
         (Tab::Alerts, &["Firing", "error_rate", "Resolved"]),
         (Tab::Cost, &["Spend", "projected today", "by model", "by agent", "Daily budget"]),
-        (Tab::Traces, &["Trace trees are not built yet"]),
+        (Tab::Traces, &["Traces (enter: waterfall)", "Root", "Duration", "Spans"]),
         (
             Tab::Errors,
             &["errors by type", "by component", "Recent errors", "Ingest: 2 malformed, 1 unknown, 1 unsupported"],
@@ -271,4 +272,36 @@ fn without_good_unicode_borders_and_charts_are_ascii() {
     let screen = render_with(&app_on(Tab::Overview, &v), &v, 80, 24, &theme);
     assert!(screen.contains("+ System ") && screen.contains('|'), "{screen}");
     assert!(!screen.contains(['┌', '│', '█', '▃']), "{screen}");
+}
+
+#[test]
+fn traces_open_into_a_waterfall_with_span_details() {
+    let f = fold();
+    let now = parse_rfc3339(NOW).unwrap();
+    let mut app = App::new(Some(now), crate::alerts::Thresholds::default());
+    app.tab = Tab::Traces;
+    let v = View::build(&f, now, now, &crate::alerts::Thresholds::default(), true);
+    assert!(!v.traces.is_empty());
+    // Sort by duration, longest first, and open the longest.
+    app.handle(Action::SortNext, &v);
+    app.handle(Action::SortNext, &v);
+    let longest = app.trace_rows(&v)[0].clone();
+    assert!(app.trace_rows(&v).iter().all(|t| t.duration_ms <= longest.duration_ms));
+    assert_eq!(app.handle(Action::Open, &v), Some(Effect::Refresh));
+    assert_eq!(app.open_trace, Some(longest.trace_id));
+    let mut v = View::build(&f, now, now, &crate::alerts::Thresholds::default(), true);
+    v.attach_trace(&f, longest.trace_id);
+    let spans = &v.trace.as_ref().unwrap().1;
+    assert_eq!(spans.len(), longest.spans);
+    assert_eq!(spans[0].0, 0, "the root first");
+    assert!(spans[1..].iter().all(|(depth, _, _)| *depth >= 1));
+    app.handle(Action::Down, &v);
+    let screen = render(&app, &v, 160, 48);
+    assert!(screen.contains(&format!("trace {:032x}", longest.trace_id)), "{screen}");
+    assert!(screen.contains("status") && screen.contains("duration") && screen.contains("parent"), "{screen}");
+    assert!(screen.contains('█'));
+    let small = render(&app, &v, 80, 24);
+    assert!(small.contains("span"), "{small}");
+    app.handle(Action::Back, &v);
+    assert_eq!(app.open_trace, None);
 }

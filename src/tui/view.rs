@@ -9,6 +9,7 @@ use crate::metrics::recent::Recent;
 use crate::metrics::{ErrorRecord, Failure};
 use crate::report::{self, Report};
 use crate::time::{MICROS_PER_SECOND, Micros};
+use crate::traces::{SpanNode, TraceSummary};
 
 /// Minutes of history in the charts.
 pub const CHART_MINUTES: i64 = 60;
@@ -50,6 +51,10 @@ pub struct View {
     pub last_event_age_s: Option<f64>,
     /// Bytes written to the logs but not read yet.
     pub lag_bytes: u64,
+    /// Recent traces, newest first.
+    pub traces: Vec<TraceSummary>,
+    /// The opened trace, as a tree: (depth, span, orphan), depth-first.
+    pub trace: Option<(u128, Vec<(usize, SpanNode, bool)>)>,
 }
 
 fn lines(recent: &Recent<Failure>) -> Vec<FailureLine> {
@@ -125,7 +130,17 @@ impl View {
             events_per_second: 0.0,
             last_event_age_s: m.last_ts.map(|t| (now - t).max(0) as f64 / MICROS_PER_SECOND as f64),
             lag_bytes: 0,
+            traces: fold.traces.summaries(),
+            trace: None,
             report,
         }
+    }
+
+    /// Adds the tree of trace `id` (the one the Traces tab opened).
+    pub fn attach_trace(&mut self, fold: &Fold, id: u128) {
+        self.trace = fold
+            .traces
+            .get(id)
+            .map(|t| (id, crate::traces::tree(t).into_iter().map(|p| (p.depth, p.span.clone(), p.orphan)).collect()));
     }
 }
