@@ -22,6 +22,10 @@ pub struct FailureLine {
     pub what: String,
 }
 
+/// A span in the opened trace's tree: depth, the span, whether its parent never
+/// arrived; depth-first.
+pub type PlacedSpan = (usize, SpanNode, bool);
+
 /// The snapshot the panes render.
 #[derive(Debug, Clone)]
 pub struct View {
@@ -53,8 +57,8 @@ pub struct View {
     pub lag_bytes: u64,
     /// Recent traces, newest first.
     pub traces: Vec<TraceSummary>,
-    /// The opened trace, as a tree: (depth, span, orphan), depth-first.
-    pub trace: Option<(u128, Vec<(usize, SpanNode, bool)>)>,
+    /// The opened trace: its id and its spans as a tree.
+    pub trace: Option<(u128, Vec<PlacedSpan>)>,
 }
 
 fn lines(recent: &Recent<Failure>) -> Vec<FailureLine> {

@@ -83,7 +83,7 @@ fn list(f: &mut Frame, area: Rect, ctx: &Ctx) {
     f.render_stateful_widget(table(headers, &widths, body, t, title), area, &mut state(app.selection(view), n));
 }
 
-fn waterfall(f: &mut Frame, area: Rect, ctx: &Ctx, id: u128, spans: &[(usize, crate::traces::SpanNode, bool)]) {
+fn waterfall(f: &mut Frame, area: Rect, ctx: &Ctx, id: u128, spans: &[crate::tui::view::PlacedSpan]) {
     let (app, t) = (ctx.app, ctx.theme);
     let [left, right] = Layout::horizontal([Constraint::Percentage(65), Constraint::Percentage(35)]).areas(area);
     let start = spans.iter().map(|(_, s, _)| s.start).min().unwrap_or(0);
