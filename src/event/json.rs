@@ -331,14 +331,8 @@ impl<'a> Reader<'a> {
             self.expect(b':', "expected ':'")?;
             self.skip_ws();
             member(self, key)?;
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return self.err("expected ',' or '}'"),
+            if !self.more_members()? {
+                return Ok(());
             }
         }
     }
@@ -404,14 +398,8 @@ impl<'a> Reader<'a> {
                 None => self.skip()?,
             }
             previous = field.unwrap_or(KeyOrder::<N>::UNKNOWN);
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return self.err("expected ',' or '}'"),
+            if !self.more_members()? {
+                return Ok(());
             }
         }
     }
@@ -733,6 +721,23 @@ impl<'a> Reader<'a> {
             }
             None => self.err("unexpected end of line"),
             Some(_) => self.err("expected a value"),
+        }
+    }
+
+    /// After an object member: true if a ',' announces another, false at the '}'.
+    #[inline]
+    fn more_members(&mut self) -> Res<bool> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(b'}') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ => self.err("expected ',' or '}'"),
         }
     }
 
