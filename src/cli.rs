@@ -347,6 +347,7 @@ fn live_view(
         reports_dir: config.monitor.reports_dir.clone(),
         sources,
         config_path: config_path.cloned().or_else(|| config::locate(None).map(|(p, _)| p)),
+        notifier: config.notify.command.clone().map(|c| Notifier::new(c, config.notify.timeout.0)),
     })?;
     if let Some(path) = debug_file {
         eprintln!("ajentik: diagnostics in {}", path.display());

@@ -158,6 +158,8 @@ pub struct App {
     /// The thresholds in force (as saved).
     pub thresholds: Thresholds,
     pub editor: Option<Editor>,
+    /// How the notification hook has fared, when one is configured.
+    pub notify: Option<crate::report::NotifyStats>,
     /// The trace whose waterfall is open, and the selected span in it.
     pub open_trace: Option<u128>,
     pub trace_span: usize,
@@ -180,6 +182,7 @@ impl App {
             alerts: AlertBook::default(),
             thresholds,
             editor: None,
+            notify: None,
             open_trace: None,
             trace_span: 0,
         }

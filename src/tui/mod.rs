@@ -43,6 +43,8 @@ pub struct LiveOptions {
     pub sources: Vec<String>,
     /// Where the thresholds editor saves.
     pub config_path: Option<PathBuf>,
+    /// Runs the configured command when an alert starts firing or resolves.
+    pub notifier: Option<crate::notify::Notifier>,
 }
 
 /// Writes a report of `view` into `dir` with a timestamped name; returns its path.
@@ -75,7 +77,8 @@ pub fn run(options: LiveOptions) -> Result<()> {
 }
 
 async fn live(options: LiveOptions) -> Result<()> {
-    let LiveOptions { mut follower, fold, thresholds, keymap, theme, now, reports_dir, sources, config_path } = options;
+    let LiveOptions { mut follower, fold, thresholds, keymap, theme, now, reports_dir, sources, config_path, notifier } =
+        options;
     let shared = Arc::new(Mutex::new(fold));
     // The tailer runs on its own thread and wakes the UI when it read something.
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
@@ -134,7 +137,12 @@ async fn live(options: LiveOptions) -> Result<()> {
                 view = v;
                 view.events_per_second = rate;
                 view.lag_bytes = lag.load(std::sync::atomic::Ordering::Relaxed);
-                app.alerts.update(view.report.alerts.clone(), view.now);
+                for transition in app.alerts.update(view.report.alerts.clone(), view.now) {
+                    if let Some(n) = &notifier {
+                        n.send(&transition);
+                    }
+                }
+                app.notify = notifier.as_ref().map(crate::notify::Notifier::stats);
             }
             stale = false;
             dirty = true;

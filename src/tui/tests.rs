@@ -305,3 +305,17 @@ fn traces_open_into_a_waterfall_with_span_details() {
     app.handle(Action::Back, &v);
     assert_eq!(app.open_trace, None);
 }
+
+#[test]
+fn hook_failures_are_shown() {
+    let v = view();
+    let mut app = app_on(Tab::Alerts, &v);
+    app.notify = Some(crate::report::NotifyStats {
+        sent: 3,
+        failed: 2,
+        last_error: Some("the notify command failed (exit status: 7)".into()),
+    });
+    let screen = render(&app, &v, 160, 48);
+    assert!(screen.contains("hook failed 2x"), "{screen}");
+    assert!(screen.contains("hook: 3 sent, 2 failed (last: the notify command failed (exit status: 7))"), "{screen}");
+}

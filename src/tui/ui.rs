@@ -127,6 +127,9 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
     if ingest > 0 {
         spans.push(Span::styled(format!("  {ingest} bad lines"), t.warn));
     }
+    if let Some(n) = ctx.app.notify.as_ref().filter(|n| n.failed > 0) {
+        spans.push(Span::styled(format!("  hook failed {}x", n.failed), t.bad));
+    }
     let silenced = ctx.app.alerts.silenced(ctx.view.now);
     if silenced > 0 {
         spans.push(Span::styled(format!("  {silenced} silenced"), t.dim));

@@ -92,5 +92,14 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         })
         .collect();
     let list = if items.is_empty() { List::new(vec![ListItem::new("none yet")]) } else { List::new(items) };
-    f.render_widget(list.block(block("Resolved", t)), resolved);
+    let title = match &app.notify {
+        Some(n) => format!(
+            "Resolved · hook: {} sent, {} failed{}",
+            n.sent,
+            n.failed,
+            n.last_error.as_deref().map(|e| format!(" (last: {})", clean_truncated(e, 60))).unwrap_or_default()
+        ),
+        None => "Resolved".to_owned(),
+    };
+    f.render_widget(list.block(block(&title, t)), resolved);
 }
