@@ -30,6 +30,7 @@ pub mod fold;
 pub mod fsutil;
 pub mod metrics;
 pub mod notify;
+pub mod otlp;
 pub mod pricing;
 pub mod recorder;
 pub mod report;
