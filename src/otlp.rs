@@ -10,6 +10,8 @@
 //! (source and byte offset), so a span keeps its id however often it is pushed and
 //! the backend can de-duplicate a batch resent after a crash.
 
+pub mod target;
+
 use crate::event::{Event, Kind};
 use crate::pricing::PriceTable;
 use crate::time::{MICROS_PER_HOUR, Micros};
