@@ -72,6 +72,10 @@ pub enum Command {
     /// Example: ajentik emit tool-call --tool backup --success --duration-ms 1234
     #[command(subcommand)]
     Emit(crate::emit::EmitCommand),
+    /// Push operations to Logfire or any OTLP/HTTP backend, as trace spans.
+    ///
+    /// Example: LOGFIRE_TOKEN=pylf_v1_us_... ajentik push --log agents.jsonl
+    Push(crate::push::PushArgs),
     /// Show or create the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -244,6 +248,16 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Some(Command::Generate(args)) => generate(args).map(|()| 0),
+        Some(Command::Push(args)) => {
+            let (config, _) = config::load(cli.config.as_deref())?;
+            let prices = price_table(&config, cli.prices.as_deref())?;
+            let pushed = crate::push::run(&cli.logs, &args, prices, cli.debug, crate::time::wall_clock())?;
+            println!(
+                "{}",
+                crate::push::summary(&pushed, args.endpoint.as_deref().unwrap_or("the configured endpoint"))
+            );
+            Ok(0)
+        }
         Some(Command::Emit(command)) => crate::emit::run(&cli.logs, command).map(|()| 0),
         Some(Command::Demo(args)) => {
             let (config, config_path) = config::load(cli.config.as_deref())?;
@@ -254,6 +268,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             if cli.debug {
                 eprintln!("[debug] event log schema v{}", crate::event::SCHEMA_VERSION);
                 eprintln!("[debug] default log: {}", source::default_log_path()?.display());
+                for line in crate::push::describe_setup() {
+                    eprintln!("[debug] {line}");
+                }
             }
             Ok(0)
         }

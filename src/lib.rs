@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod notify;
 pub mod otlp;
 pub mod pricing;
+pub mod push;
 pub mod recorder;
 pub mod report;
 pub mod sanitize;

@@ -1,0 +1,450 @@
+//! `ajentik push`: operations from the logs, as OTLP spans, to Logfire or any
+//! OTLP/HTTP backend (shell: files, environment, network).
+//!
+//! Spans are built as data ([`crate::otlp::span_record`]) and handed to
+//! opentelemetry-otlp's exporter as the SDK's `SpanData`, batch by batch: the
+//! SDK's tracer would make its own ids and times, and its batch processor drops
+//! spans when its queue is full. A cursor per (log, endpoint) is saved only after
+//! the backend accepted a batch, so a rerun resumes without losing or resending.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result, bail};
+use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState};
+use opentelemetry::{InstrumentationScope, KeyValue, Value};
+use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
+use opentelemetry_otlp::{Protocol, RetryPolicy, WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanExporter as _, SpanLinks};
+
+use crate::event::{LineOutcome, parse_line};
+use crate::otlp::target::{self, Flags, Found, Target};
+use crate::otlp::{self, AttrValue, Origin, SpanRecord};
+use crate::pricing::PriceTable;
+use crate::time::Micros;
+
+/// What `ajentik push` was asked to do.
+#[derive(Debug, clap::Args)]
+pub struct PushArgs {
+    /// The full OTLP/HTTP traces URL, used verbatim (e.g. http://127.0.0.1:4318/v1/traces).
+    /// Default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces),
+    /// else Logfire's endpoint for LOGFIRE_TOKEN's region.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// An extra request header, KEY=VALUE. Repeatable.
+    #[arg(long = "header", value_name = "KEY=VALUE")]
+    pub headers: Vec<String>,
+    /// The `service.name` of the pushed spans.
+    #[arg(long, value_name = "NAME", default_value = "ajentik")]
+    pub service_name: String,
+    /// Push operations of any age. By default those that ended over 24 hours ago
+    /// (or over an hour ahead) are skipped: Logfire drops them.
+    #[arg(long)]
+    pub any_age: bool,
+    /// Spans per request.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch: u32,
+    /// Start from the beginning of every log, replacing the saved cursors.
+    #[arg(long)]
+    pub from_start: bool,
+    /// Where the cursors are kept. Default: $XDG_STATE_HOME/ajentik/push.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// What one push did, for the summary line and the tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    pub spans: u64,
+    pub batches: u64,
+    /// Operations outside Logfire's window, not pushed.
+    pub too_old: u64,
+    pub malformed: u64,
+}
+
+/// Runs `ajentik push` over these logs; `now` decides what is too old.
+pub fn run(logs: &[String], args: &PushArgs, prices: Arc<PriceTable>, debug: bool, now: Micros) -> Result<Pushed> {
+    let flags = Flags { endpoint: args.endpoint.clone(), headers: parse_header_flags(&args.headers)? };
+    let dotenv = read_dotenv(Path::new(".env"))?;
+    let target = target::resolve(&flags, |key| setting(key, &dotenv))?;
+    if debug {
+        eprintln!("[debug] push endpoint: {} (from {})", target.endpoint, target.endpoint_from);
+        if let Some(lf) = &target.logfire {
+            eprintln!("[debug] logfire token: {} from {} ({})", lf.token_redacted, lf.token_var, lf.token_from);
+        }
+    }
+    let exporter = Exporter::new(&target, &args.service_name)?;
+    let state_dir = match &args.state_dir {
+        Some(dir) => dir.clone(),
+        None => dirs::state_dir()
+            .context("no state folder ($XDG_STATE_HOME or ~/.local/state) for push cursors")?
+            .join("ajentik")
+            .join("push"),
+    };
+    let mut total = Pushed::default();
+    for spec in crate::source::resolve(logs)? {
+        for path in spec.expand()? {
+            let cursor = Cursor::new(&state_dir, &path, &target.endpoint);
+            let pushed = push_file(&path, &cursor, &exporter, args, &prices, now)
+                .with_context(|| format!("pushing {}", path.display()))?;
+            total.spans += pushed.spans;
+            total.batches += pushed.batches;
+            total.too_old += pushed.too_old;
+            total.malformed += pushed.malformed;
+        }
+    }
+    Ok(total)
+}
+
+/// A one-line summary of a push, saying what was skipped and why.
+pub fn summary(pushed: &Pushed, endpoint_hint: &str) -> String {
+    let mut line = format!("pushed {} spans in {} requests to {endpoint_hint}", pushed.spans, pushed.batches);
+    if pushed.too_old > 0 {
+        line.push_str(&format!(
+            "; skipped {} operations outside Logfire's window (ended over 24 h ago or over 1 h ahead; --any-age pushes them)",
+            pushed.too_old
+        ));
+    }
+    if pushed.malformed > 0 {
+        line.push_str(&format!("; {} malformed lines not pushed", pushed.malformed));
+    }
+    line
+}
+
+fn push_file(
+    path: &Path,
+    cursor: &Cursor,
+    exporter: &Exporter,
+    args: &PushArgs,
+    prices: &PriceTable,
+    now: Micros,
+) -> Result<Pushed> {
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let len = file.metadata()?.len();
+    let mut offset = if args.from_start { 0 } else { cursor.load()? };
+    if offset > len {
+        // The log was truncated or replaced since the last push: start again.
+        offset = 0;
+    }
+    file.seek(SeekFrom::Start(offset))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let source = path.display().to_string();
+    let mut pushed = Pushed::default();
+    let mut batch = Vec::with_capacity(args.batch as usize);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 || line.last() != Some(&b'\n') {
+            break; // end of file, or a line still being written: next time
+        }
+        let start = offset;
+        offset += n as u64;
+        match parse_line(&line[..n - 1]) {
+            LineOutcome::Event(event) => {
+                if let Some(span) = otlp::span_record(&event, Origin { source: &source, offset: start }, Some(prices)) {
+                    if args.any_age || otlp::within_logfire_window(span.end, now) {
+                        batch.push(span);
+                    } else {
+                        pushed.too_old += 1;
+                    }
+                }
+            }
+            LineOutcome::Malformed(_) => pushed.malformed += 1,
+            LineOutcome::Blank | LineOutcome::Unknown | LineOutcome::Unsupported => {}
+        }
+        if batch.len() >= args.batch as usize {
+            pushed.spans += batch.len() as u64;
+            exporter.export(std::mem::take(&mut batch))?;
+            pushed.batches += 1;
+            cursor.save(offset)?;
+        }
+    }
+    if !batch.is_empty() {
+        pushed.spans += batch.len() as u64;
+        exporter.export(batch)?;
+        pushed.batches += 1;
+    }
+    cursor.save(offset)?;
+    Ok(pushed)
+}
+
+/// Where one log's push to one endpoint has got to: the byte offset after the
+/// last line the backend accepted. Keyed by endpoint too, so pushing the same log
+/// to two backends keeps two cursors.
+struct Cursor {
+    path: PathBuf,
+}
+
+impl Cursor {
+    fn new(state_dir: &Path, log: &Path, endpoint: &str) -> Cursor {
+        let log_name = log.canonicalize().unwrap_or_else(|_| log.to_path_buf()).display().to_string();
+        let (_, key) = otlp::derived_ids(Origin { source: &format!("{log_name}\0{endpoint}"), offset: 0 });
+        let stem = crate::sanitize::file_name_component(&log_name.replace('/', "_"));
+        Cursor { path: state_dir.join(format!("{stem}-{key:016x}.cursor")) }
+    }
+
+    fn load(&self) -> Result<u64> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => text.trim().parse().with_context(|| {
+                format!("push cursor {} is not a byte offset (delete it to start again)", self.path.display())
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(e).with_context(|| format!("cannot read push cursor {}", self.path.display())),
+        }
+    }
+
+    /// Written to a temporary file and renamed, so a crash leaves the old cursor
+    /// or the new one, never half of one.
+    fn save(&self, offset: u64) -> Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let tmp = self.path.with_extension("cursor.tmp");
+        std::fs::write(&tmp, format!("{offset}\n")).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, &self.path).with_context(|| format!("cannot write {}", self.path.display()))
+    }
+}
+
+/// The OTLP/HTTP exporter, set up once.
+pub struct Exporter {
+    inner: opentelemetry_otlp::SpanExporter,
+    scope: InstrumentationScope,
+    last_refusal: Refusal,
+}
+
+/// The status and body of the backend's last non-success answer, or the cause of
+/// the last network failure. The exporter's own error names only the status (or
+/// "network error"); a user fixing a 400 needs the backend's words.
+type Refusal = Arc<Mutex<Option<String>>>;
+
+/// reqwest's blocking client, remembering the backend's last refusal.
+#[derive(Debug)]
+struct RecordingClient {
+    inner: reqwest::blocking::Client,
+    last_refusal: Refusal,
+}
+
+#[async_trait::async_trait]
+impl HttpClient for RecordingClient {
+    async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+        let response = match self.inner.send_bytes(request).await {
+            Ok(response) => response,
+            Err(e) => {
+                // The exporter reports only "network error": keep the cause chain
+                // (connection refused, DNS, TLS) for the message.
+                let mut cause = e.to_string();
+                let mut source = e.source();
+                while let Some(s) = source {
+                    cause.push_str(": ");
+                    cause.push_str(&s.to_string());
+                    source = s.source();
+                }
+                if let Ok(mut last) = self.last_refusal.lock() {
+                    *last = Some(format!("network: {}", crate::sanitize::clean_truncated(&cause, 400)));
+                }
+                return Err(e);
+            }
+        };
+        if !response.status().is_success() {
+            let body = String::from_utf8_lossy(response.body());
+            let said = crate::sanitize::clean_truncated(body.trim(), 300);
+            let refusal = format!(
+                "HTTP {}: {}",
+                response.status().as_u16(),
+                if said.is_empty() { "(no message)" } else { &said }
+            );
+            if let Ok(mut last) = self.last_refusal.lock() {
+                *last = Some(refusal);
+            }
+        }
+        Ok(response)
+    }
+}
+
+impl Exporter {
+    pub fn new(target: &Target, service_name: &str) -> Result<Exporter> {
+        // reqwest is built without a default TLS provider (aws-lc-rs costs minutes
+        // of C build): install ring's. An error means one is installed already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let last_refusal = Refusal::default();
+        let client = RecordingClient {
+            inner: reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .context("cannot set up the HTTP client")?,
+            last_refusal: last_refusal.clone(),
+        };
+        let headers: HashMap<String, String> = target.headers.iter().cloned().collect();
+        let mut inner = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_http_client(client)
+            .with_protocol(Protocol::HttpBinary)
+            .with_endpoint(target.endpoint.clone())
+            .with_headers(headers)
+            .with_retry_policy(RetryPolicy::recommended())
+            .build()
+            .context("cannot set up the OTLP exporter")?;
+        inner.set_resource(&Resource::builder_empty().with_service_name(service_name.to_string()).build());
+        let scope = InstrumentationScope::builder("ajentik").with_version(env!("CARGO_PKG_VERSION")).build();
+        Ok(Exporter { inner, scope, last_refusal })
+    }
+
+    /// Sends one batch; blocks until the backend accepted it or the retries gave up.
+    pub fn export(&self, batch: Vec<SpanRecord>) -> Result<()> {
+        let spans = batch.iter().map(|r| span_data(r, &self.scope)).collect();
+        if let Ok(mut last) = self.last_refusal.lock() {
+            *last = None;
+        }
+        block_on(self.inner.export(spans)).map_err(|e| {
+            match self.last_refusal.lock().ok().and_then(|mut last| last.take()) {
+                Some(refusal) if refusal.starts_with("network: ") => {
+                    anyhow::anyhow!("could not reach the backend: {}", &refusal["network: ".len()..])
+                }
+                Some(refusal) => anyhow::anyhow!("the backend refused the spans: {refusal}"),
+                None => anyhow::anyhow!("the backend did not take the spans: {e}"),
+            }
+        })
+    }
+}
+
+fn span_data(r: &SpanRecord, scope: &InstrumentationScope) -> SpanData {
+    let mut events = SpanEvents::default();
+    for e in &r.events {
+        events.events.push(opentelemetry::trace::Event::new(
+            e.name.clone(),
+            system_time(e.time),
+            key_values(&e.attributes),
+            0,
+        ));
+    }
+    SpanData {
+        span_context: SpanContext::new(
+            TraceId::from_bytes(r.trace_id.to_be_bytes()),
+            SpanId::from_bytes(r.span_id.to_be_bytes()),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::default(),
+        ),
+        parent_span_id: r.parent_span_id.map_or(SpanId::INVALID, |id| SpanId::from_bytes(id.to_be_bytes())),
+        parent_span_is_remote: false,
+        span_kind: match r.kind {
+            otlp::SpanKind::Internal => SpanKind::Internal,
+            otlp::SpanKind::Client => SpanKind::Client,
+        },
+        name: r.name.clone().into(),
+        start_time: system_time(r.start),
+        end_time: system_time(r.end),
+        attributes: key_values(&r.attributes),
+        dropped_attributes_count: 0,
+        events,
+        links: SpanLinks::default(),
+        // Successful operations leave the status unset, as instrumentation should.
+        status: match &r.error {
+            Some(description) => Status::error(description.clone()),
+            None => Status::Unset,
+        },
+        instrumentation_scope: scope.clone(),
+    }
+}
+
+fn key_values(attributes: &[(String, AttrValue)]) -> Vec<KeyValue> {
+    attributes
+        .iter()
+        .map(|(key, value)| {
+            let value = match value {
+                AttrValue::Str(s) => Value::from(s.clone()),
+                AttrValue::Int(i) => Value::I64(*i),
+                AttrValue::F64(f) => Value::F64(*f),
+                AttrValue::Bool(b) => Value::Bool(*b),
+            };
+            KeyValue::new(key.clone(), value)
+        })
+        .collect()
+}
+
+fn system_time(micros: Micros) -> SystemTime {
+    let magnitude = Duration::from_micros(micros.unsigned_abs());
+    if micros >= 0 { SystemTime::UNIX_EPOCH + magnitude } else { SystemTime::UNIX_EPOCH - magnitude }
+}
+
+/// Drives the exporter's future on this thread. With the blocking HTTP client the
+/// future does its work (retries and their sleeps included) when polled, so this
+/// is almost always one poll; the waker parks and unparks the thread otherwise.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    struct ThreadWaker(std::thread::Thread);
+    impl Wake for ThreadWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut cx = TaskContext::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
+/// The push setup as `--debug version` reports it: where the token was found,
+/// the region, the endpoint and the project; the token itself redacted.
+pub fn describe_setup() -> Vec<String> {
+    let dotenv = match read_dotenv(Path::new(".env")) {
+        Ok(values) => values,
+        Err(e) => return vec![format!("push: {e:#}")],
+    };
+    match target::resolve(&Flags::default(), |key| setting(key, &dotenv)) {
+        Err(e) => vec![format!("push: {e}")],
+        Ok(target) => {
+            let mut lines = vec![format!("push endpoint: {} (from {})", target.endpoint, target.endpoint_from)];
+            if let Some(lf) = target.logfire {
+                lines.push(format!("logfire token: {} from {} ({})", lf.token_redacted, lf.token_var, lf.token_from));
+                lines.push(format!("logfire region: {}", lf.region.name()));
+                lines
+                    .push(format!("logfire project: {}", lf.project.as_deref().unwrap_or("(LOGFIRE_PROJECT not set)")));
+            }
+            lines
+        }
+    }
+}
+
+/// A setting from the environment, else the working directory's `.env`.
+fn setting(key: &str, dotenv: &HashMap<String, String>) -> Option<Found> {
+    match std::env::var(key) {
+        Ok(value) if !value.is_empty() => return Some(Found { value, from: "environment".into() }),
+        _ => {}
+    }
+    dotenv.get(key).filter(|v| !v.is_empty()).map(|value| Found { value: value.clone(), from: ".env".into() })
+}
+
+fn read_dotenv(path: &Path) -> Result<HashMap<String, String>> {
+    let iter = match dotenvy::from_path_iter(path) {
+        Ok(iter) => iter,
+        Err(dotenvy::Error::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(e) => bail!("cannot read {}: {e}", path.display()),
+    };
+    let mut values = HashMap::new();
+    for item in iter {
+        let (key, value) = item.with_context(|| format!("{} has a line that is not KEY=VALUE", path.display()))?;
+        values.insert(key, value);
+    }
+    Ok(values)
+}
+
+fn parse_header_flags(headers: &[String]) -> Result<Vec<(String, String)>> {
+    headers
+        .iter()
+        .map(|h| match h.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
+            _ => bail!("--header wants KEY=VALUE"),
+        })
+        .collect()
+}

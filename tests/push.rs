@@ -1,0 +1,267 @@
+//! `ajentik push` against a real OTLP/HTTP receiver on 127.0.0.1 that decodes the
+//! protobuf (opentelemetry-proto): spans arrive exactly once with the right ids,
+//! parents, times, names and attributes and the raw Logfire token; 503s are
+//! retried; a 400 is reported; an interrupted push resumes from its cursor.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use ajentik::event::{LineOutcome, parse_line};
+use ajentik::otlp::{Origin, span_record};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::any_value;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ajentik");
+const TOKEN: &str = "pylf_v1_us_TESTSECRET0123";
+
+/// What the receiver answers to its next requests (then 200 for the rest).
+#[derive(Clone)]
+enum Reply {
+    Accept,
+    Status(u16, &'static str),
+}
+
+#[derive(Default)]
+struct Received {
+    spans: Vec<Span>,
+    service_names: Vec<String>,
+    authorization: Vec<String>,
+    requests: usize,
+}
+
+struct Receiver {
+    port: u16,
+    received: Arc<Mutex<Received>>,
+}
+
+impl Receiver {
+    fn start(script: Vec<Reply>) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let received = Arc::new(Mutex::new(Received::default()));
+        let script = Arc::new(Mutex::new(script));
+        let shared = received.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (received, script) = (shared.clone(), script.clone());
+                std::thread::spawn(move || serve(stream, &received, &script));
+            }
+        });
+        Receiver { port, received }
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn take(&self) -> Received {
+        std::mem::take(&mut *self.received.lock().expect("lock"))
+    }
+}
+
+/// Serves HTTP/1.1 requests on one connection (the client keeps it alive).
+fn serve(stream: TcpStream, received: &Mutex<Received>, script: &Mutex<Vec<Reply>>) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut writer = stream;
+    loop {
+        let mut headers = HashMap::new();
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+            }
+        }
+        let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        assert!(request_line.starts_with("POST /v1/traces "), "{request_line}");
+        assert_eq!(headers.get("content-type").map(String::as_str), Some("application/x-protobuf"));
+        let reply = {
+            let mut script = script.lock().expect("lock");
+            if script.is_empty() { None } else { Some(script.remove(0)) }
+        };
+        let mut received = received.lock().expect("lock");
+        received.requests += 1;
+        let response = match reply {
+            Some(Reply::Status(code, message)) => {
+                format!("HTTP/1.1 {code} Nope\r\nRetry-After: 0\r\nContent-Length: {}\r\n\r\n{message}", message.len())
+            }
+            None | Some(Reply::Accept) => {
+                let request = ExportTraceServiceRequest::decode(body.as_slice()).expect("a valid OTLP request");
+                for resource_spans in request.resource_spans {
+                    let resource = resource_spans.resource.unwrap_or_default();
+                    for kv in resource.attributes {
+                        if kv.key == "service.name"
+                            && let Some(any_value::Value::StringValue(s)) = kv.value.and_then(|v| v.value)
+                        {
+                            received.service_names.push(s);
+                        }
+                    }
+                    for scope_spans in resource_spans.scope_spans {
+                        received.spans.extend(scope_spans.spans);
+                    }
+                }
+                if let Some(auth) = headers.get("authorization") {
+                    received.authorization.push(auth.clone());
+                }
+                "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n".to_string()
+            }
+        };
+        drop(received);
+        if writer.write_all(response.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+fn push(log: &Path, state: &Path, receiver: &Receiver, extra: &[&str]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["push", "--any-age", "--log"]).arg(log).arg("--state-dir").arg(state).args(extra);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("OTEL_") || key.starts_with("LOGFIRE_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("LOGFIRE_TOKEN", TOKEN)
+        .env("LOGFIRE_BASE_URL", receiver.base())
+        .env_remove("AJENTIK_CONFIG")
+        .env("XDG_CONFIG_HOME", state);
+    cmd.current_dir(state).output().expect("run ajentik push")
+}
+
+/// (trace id, span id) -> span, as the library builds them from the log.
+fn expected(log: &Path) -> HashMap<(Vec<u8>, Vec<u8>), ajentik::otlp::SpanRecord> {
+    let bytes = std::fs::read(log).expect("log");
+    let source = log.display().to_string();
+    let mut spans = HashMap::new();
+    let mut offset = 0u64;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        if let LineOutcome::Event(e) = parse_line(&line[..line.len() - 1])
+            && let Some(span) = span_record(&e, Origin { source: &source, offset }, None)
+        {
+            let key = (span.trace_id.to_be_bytes().to_vec(), span.span_id.to_be_bytes().to_vec());
+            spans.insert(key, span);
+        }
+        offset += line.len() as u64;
+    }
+    spans
+}
+
+fn assert_exactly_once(spans: &[Span], log: &Path) {
+    let expected = expected(log);
+    let mut seen = HashMap::new();
+    for span in spans {
+        *seen.entry((span.trace_id.clone(), span.span_id.clone())).or_insert(0) += 1;
+        let want = expected.get(&(span.trace_id.clone(), span.span_id.clone())).expect("a span the log holds");
+        assert_eq!(span.name, want.name);
+        assert_eq!(span.start_time_unix_nano, want.start as u64 * 1000);
+        assert_eq!(span.end_time_unix_nano, want.end as u64 * 1000);
+        let parent = want.parent_span_id.map(|p| p.to_be_bytes().to_vec()).unwrap_or_default();
+        assert_eq!(span.parent_span_id, parent, "{}", span.name);
+        let status = span.status.clone().unwrap_or_default();
+        assert_eq!(status.code == 2, want.error.is_some(), "{}: status {status:?}", span.name);
+    }
+    assert!(seen.values().all(|&n| n == 1), "a span arrived twice");
+    assert_eq!(seen.len(), expected.len(), "every span arrived");
+}
+
+fn sample(dir: &Path) -> std::path::PathBuf {
+    // Unique span ids only: the sample log repeats none, which the exactly-once
+    // check relies on.
+    let log = dir.join("agents.jsonl");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sample.jsonl"), &log).expect("copy");
+    log
+}
+
+#[test]
+fn every_span_arrives_once_with_ids_times_attributes_and_the_raw_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample(dir.path());
+    let receiver = Receiver::start(Vec::new());
+    let out = push(&log, dir.path(), &receiver, &["--batch", "200", "--service-name", "agents-prod"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("TESTSECRET") && !String::from_utf8_lossy(&out.stderr).contains("TESTSECRET"));
+    let got = receiver.take();
+    assert_exactly_once(&got.spans, &log);
+    assert!(got.requests > 1, "batched into several requests");
+    assert!(got.authorization.iter().all(|a| a == TOKEN), "raw token, no Bearer");
+    assert!(got.service_names.iter().all(|s| s == "agents-prod"));
+    // A model call carries the GenAI attributes Logfire reads.
+    let chat = got.spans.iter().find(|s| s.name.starts_with("chat ")).expect("a model call");
+    assert_eq!(chat.kind, 3, "CLIENT");
+    let keys: Vec<&str> = chat.attributes.iter().map(|kv| kv.key.as_str()).collect();
+    for key in ["gen_ai.operation.name", "gen_ai.request.model", "gen_ai.system"] {
+        assert!(keys.contains(&key), "{key} missing from {keys:?}");
+    }
+    assert!(stdout.contains(&format!("pushed {} spans", got.spans.len())), "{stdout}");
+
+    // Again: the cursor says everything was taken, so nothing is resent.
+    let out = push(&log, dir.path(), &receiver, &[]);
+    assert!(out.status.success());
+    assert_eq!(receiver.take().spans.len(), 0);
+    // New lines: only they are sent.
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).expect("append");
+    writeln!(
+        file,
+        r#"{{"ts":"2026-11-26T23:00:00Z","type":"tool_call","tool":"late","success":true,"duration_ms":3}}"#
+    )
+    .expect("write");
+    write!(file, r#"{{"ts":"2026-11-26T23:00:01Z","type":"tool_call","tool":"half"#).expect("write");
+    drop(file);
+    let out = push(&log, dir.path(), &receiver, &[]);
+    assert!(out.status.success());
+    let got = receiver.take();
+    assert_eq!(got.spans.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["execute_tool late"]);
+}
+
+#[test]
+fn a_receiver_that_answers_503_twice_still_gets_everything_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample(dir.path());
+    let receiver = Receiver::start(vec![Reply::Status(503, "busy"), Reply::Status(503, "busy")]);
+    let out = push(&log, dir.path(), &receiver, &["--batch", "500"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = receiver.take();
+    assert_exactly_once(&got.spans, &log);
+    assert_eq!(got.requests, got.spans.len().div_ceil(500) + 2, "two refusals, then each batch once");
+}
+
+#[test]
+fn a_400_is_reported_and_an_interrupted_push_resumes_without_loss_or_repeat() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample(dir.path());
+    // The first batch is taken, the second rejected: the push stops there, saying why.
+    let receiver = Receiver::start(vec![Reply::Accept, Reply::Status(400, "trace id is invalid")]);
+    let out = push(&log, dir.path(), &receiver, &["--batch", "300"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("400") && stderr.contains("trace id is invalid"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    let mut spans = receiver.take().spans;
+    assert_eq!(spans.len(), 300, "exactly the accepted batch");
+    // Started again: the rest, from the saved cursor, and nothing twice.
+    let out = push(&log, dir.path(), &receiver, &["--batch", "300"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    spans.extend(receiver.take().spans);
+    assert_exactly_once(&spans, &log);
+}
