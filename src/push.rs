@@ -56,6 +56,41 @@ pub struct PushArgs {
     /// Where the cursors are kept. Default: $XDG_STATE_HOME/ajentik/push.
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+    /// Push only operations that ended at or after this time (RFC 3339) or this
+    /// long ago (e.g. 2h).
+    #[arg(long, value_name = "TIME|DURATION", value_parser = parse_since)]
+    pub since: Option<Since>,
+    /// Keep pushing what is appended, until interrupted.
+    #[arg(long)]
+    pub follow: bool,
+    /// How often --follow looks for new lines.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::time::parse_duration)]
+    pub poll_interval: Duration,
+}
+
+/// `--since`: an instant, or a duration before now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    At(Micros),
+    Ago(Duration),
+}
+
+impl Since {
+    fn instant(self, now: Micros) -> Micros {
+        match self {
+            Since::At(at) => at,
+            Since::Ago(ago) => now.saturating_sub(i64::try_from(ago.as_micros()).unwrap_or(i64::MAX)),
+        }
+    }
+}
+
+fn parse_since(s: &str) -> Result<Since, String> {
+    if let Ok(at) = crate::time::parse_rfc3339(s) {
+        return Ok(Since::At(at));
+    }
+    crate::time::parse_duration(s)
+        .map(Since::Ago)
+        .map_err(|_| format!("{s:?} is neither an RFC 3339 time (2026-11-26T21:30:00Z) nor a duration (2h)"))
 }
 
 /// What one push did, for the summary line and the tests.
@@ -68,7 +103,25 @@ pub struct Pushed {
     pub malformed: u64,
 }
 
-/// Runs `ajentik push` over these logs; `now` decides what is too old.
+impl Pushed {
+    fn add(&mut self, other: &Pushed) {
+        self.spans += other.spans;
+        self.batches += other.batches;
+        self.too_old += other.too_old;
+        self.malformed += other.malformed;
+    }
+}
+
+/// One pass over one log.
+struct Pass<'a> {
+    from_start: bool,
+    since: Option<Micros>,
+    now: Micros,
+    args: &'a PushArgs,
+}
+
+/// Runs `ajentik push` over these logs (with `--follow`, until interrupted);
+/// `now` anchors `--since` given as a duration.
 pub fn run(logs: &[String], args: &PushArgs, prices: Arc<PriceTable>, debug: bool, now: Micros) -> Result<Pushed> {
     let flags = Flags { endpoint: args.endpoint.clone(), headers: parse_header_flags(&args.headers)? };
     let dotenv = read_dotenv(Path::new(".env"))?;
@@ -87,17 +140,29 @@ pub fn run(logs: &[String], args: &PushArgs, prices: Arc<PriceTable>, debug: boo
             .join("ajentik")
             .join("push"),
     };
+    let specs = crate::source::resolve(logs)?;
+    let since = args.since.map(|s| s.instant(now));
     let mut total = Pushed::default();
-    for spec in crate::source::resolve(logs)? {
-        for path in spec.expand()? {
-            let cursor = Cursor::new(&state_dir, &path, &target.endpoint);
-            let pushed = push_file(&path, &cursor, &exporter, args, &prices, now)
-                .with_context(|| format!("pushing {}", path.display()))?;
-            total.spans += pushed.spans;
-            total.batches += pushed.batches;
-            total.too_old += pushed.too_old;
-            total.malformed += pushed.malformed;
+    let mut from_start = args.from_start;
+    loop {
+        // Expanded every round, so --follow picks up files a directory or glob gains.
+        for spec in &specs {
+            for path in spec.expand()? {
+                let cursor = Cursor::new(&state_dir, &path, &target.endpoint);
+                let pass = Pass { from_start, since, now: crate::time::wall_clock(), args };
+                let pushed = push_file(&path, &cursor, &exporter, &pass, &prices)
+                    .with_context(|| format!("pushing {}", path.display()))?;
+                if args.follow && pushed.spans > 0 {
+                    println!("{}: {}", path.display(), summary(&pushed, &target.endpoint));
+                }
+                total.add(&pushed);
+            }
         }
+        if !args.follow {
+            break;
+        }
+        from_start = false;
+        std::thread::sleep(args.poll_interval);
     }
     Ok(total)
 }
@@ -121,13 +186,14 @@ fn push_file(
     path: &Path,
     cursor: &Cursor,
     exporter: &Exporter,
-    args: &PushArgs,
+    pass: &Pass<'_>,
     prices: &PriceTable,
-    now: Micros,
 ) -> Result<Pushed> {
+    let args = pass.args;
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let len = file.metadata()?.len();
-    let mut offset = if args.from_start { 0 } else { cursor.load()? };
+    let saved = if pass.from_start { None } else { Some(cursor.load()?) };
+    let mut offset = saved.unwrap_or(0);
     if offset > len {
         // The log was truncated or replaced since the last push: start again.
         offset = 0;
@@ -149,7 +215,9 @@ fn push_file(
         match parse_line(&line[..n - 1]) {
             LineOutcome::Event(event) => {
                 if let Some(span) = otlp::span_record(&event, Origin { source: &source, offset: start }, Some(prices)) {
-                    if args.any_age || otlp::within_logfire_window(span.end, now) {
+                    if pass.since.is_some_and(|since| span.end < since) {
+                        // Before --since: passed over, as asked.
+                    } else if args.any_age || otlp::within_logfire_window(span.end, pass.now) {
                         batch.push(span);
                     } else {
                         pushed.too_old += 1;
@@ -171,7 +239,10 @@ fn push_file(
         exporter.export(batch)?;
         pushed.batches += 1;
     }
-    cursor.save(offset)?;
+    // --follow passes over an unchanged log every second: no need to rewrite it.
+    if saved != Some(offset) {
+        cursor.save(offset)?;
+    }
     Ok(pushed)
 }
 

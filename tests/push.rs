@@ -24,6 +24,8 @@ const TOKEN: &str = "pylf_v1_us_TESTSECRET0123";
 #[derive(Clone)]
 enum Reply {
     Accept,
+    /// Take the request and never answer: a backend that has not accepted it.
+    Hang,
     Status(u16, &'static str),
 }
 
@@ -99,13 +101,18 @@ fn serve(stream: TcpStream, received: &Mutex<Received>, script: &Mutex<Vec<Reply
             let mut script = script.lock().expect("lock");
             if script.is_empty() { None } else { Some(script.remove(0)) }
         };
+        if let Some(Reply::Hang) = reply {
+            received.lock().expect("lock").requests += 1;
+            std::thread::sleep(std::time::Duration::from_secs(120));
+            return;
+        }
         let mut received = received.lock().expect("lock");
         received.requests += 1;
         let response = match reply {
             Some(Reply::Status(code, message)) => {
                 format!("HTTP/1.1 {code} Nope\r\nRetry-After: 0\r\nContent-Length: {}\r\n\r\n{message}", message.len())
             }
-            None | Some(Reply::Accept) => {
+            None | Some(Reply::Accept) | Some(Reply::Hang) => {
                 let request = ExportTraceServiceRequest::decode(body.as_slice()).expect("a valid OTLP request");
                 for resource_spans in request.resource_spans {
                     let resource = resource_spans.resource.unwrap_or_default();
@@ -133,9 +140,14 @@ fn serve(stream: TcpStream, received: &Mutex<Received>, script: &Mutex<Vec<Reply
     }
 }
 
+/// `ajentik push --any-age`: the sample log is older than Logfire's window.
 fn push(log: &Path, state: &Path, receiver: &Receiver, extra: &[&str]) -> Output {
+    push_command(log, state, receiver, &[&["--any-age"], extra].concat()).output().expect("run ajentik push")
+}
+
+fn push_command(log: &Path, state: &Path, receiver: &Receiver, extra: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.args(["push", "--any-age", "--log"]).arg(log).arg("--state-dir").arg(state).args(extra);
+    cmd.args(["push", "--log"]).arg(log).arg("--state-dir").arg(state).args(extra);
     for (key, _) in std::env::vars() {
         if key.starts_with("OTEL_") || key.starts_with("LOGFIRE_") {
             cmd.env_remove(key);
@@ -145,7 +157,8 @@ fn push(log: &Path, state: &Path, receiver: &Receiver, extra: &[&str]) -> Output
         .env("LOGFIRE_BASE_URL", receiver.base())
         .env_remove("AJENTIK_CONFIG")
         .env("XDG_CONFIG_HOME", state);
-    cmd.current_dir(state).output().expect("run ajentik push")
+    cmd.current_dir(state);
+    cmd
 }
 
 /// (trace id, span id) -> span, as the library builds them from the log.
@@ -264,4 +277,86 @@ fn a_400_is_reported_and_an_interrupted_push_resumes_without_loss_or_repeat() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     spans.extend(receiver.take().spans);
     assert_exactly_once(&spans, &log);
+}
+
+#[test]
+fn killing_push_follow_mid_way_and_starting_again_neither_loses_nor_repeats() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample(dir.path());
+    // Two batches are taken; the third is never answered, and push is killed
+    // while it waits, so that batch was never accepted.
+    let receiver = Receiver::start(vec![Reply::Accept, Reply::Accept, Reply::Hang]);
+    let mut child = push_command(
+        &log,
+        dir.path(),
+        &receiver,
+        &["--any-age", "--follow", "--batch", "100", "--poll-interval", "50ms"],
+    )
+    .stdout(std::process::Stdio::null())
+    .spawn()
+    .expect("spawn push --follow");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while receiver.received.lock().expect("lock").requests < 3 {
+        assert!(std::time::Instant::now() < deadline, "push --follow never sent its third batch");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    let mut spans = receiver.take().spans;
+    assert_eq!(spans.len(), 200);
+    // More arrives while it is down.
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).expect("append");
+    for i in 0..5 {
+        writeln!(
+            file,
+            r#"{{"ts":"2026-11-26T23:00:0{i}Z","type":"tool_call","tool":"late","success":true,"duration_ms":3}}"#
+        )
+        .expect("write");
+    }
+    drop(file);
+    let out = push(&log, dir.path(), &receiver, &["--batch", "100"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    spans.extend(receiver.take().spans);
+    assert_exactly_once(&spans, &log);
+}
+
+#[test]
+fn the_logfire_window_and_since_skip_what_they_should_and_say_so() {
+    use ajentik::time::{MICROS_PER_HOUR, format_rfc3339, wall_clock};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("window.jsonl");
+    let now = wall_clock();
+    let line = |at: i64, tool: &str| {
+        format!(
+            r#"{{"ts":"{}","type":"tool_call","tool":"{tool}","success":true,"duration_ms":1}}"#,
+            format_rfc3339(at)
+        )
+    };
+    let lines = [
+        line(now - 25 * MICROS_PER_HOUR, "too_old"),
+        line(now - 3 * MICROS_PER_HOUR, "before_since"),
+        line(now - MICROS_PER_HOUR, "recent"),
+        line(now + 2 * MICROS_PER_HOUR, "too_far_ahead"),
+    ];
+    std::fs::write(&log, lines.join("\n") + "\n").expect("write");
+    let receiver = Receiver::start(Vec::new());
+    let out = push_command(&log, dir.path(), &receiver, &[]).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("pushed 2 spans") && stdout.contains("skipped 2 operations outside Logfire's window"),
+        "{stdout}"
+    );
+    let mut names: Vec<String> = receiver.take().spans.into_iter().map(|s| s.name).collect();
+    names.sort();
+    assert_eq!(names, ["execute_tool before_since", "execute_tool recent"]);
+
+    // --since (a duration before now) passes over what ended before it.
+    let out = push_command(&log, dir.path(), &receiver, &["--since", "2h", "--from-start"]).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let names: Vec<String> = receiver.take().spans.into_iter().map(|s| s.name).collect();
+    assert_eq!(names, ["execute_tool recent"]);
+    let out = push_command(&log, dir.path(), &receiver, &["--since", "yesterday"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--since"));
 }
