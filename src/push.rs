@@ -182,6 +182,8 @@ pub fn summary(pushed: &Pushed, endpoint_hint: &str) -> String {
     line
 }
 
+/// Pushes one log from its cursor to its end. Reading and building spans runs on
+/// its own thread, one batch ahead of the export, so the two overlap.
 fn push_file(
     path: &Path,
     cursor: &Cursor,
@@ -189,7 +191,6 @@ fn push_file(
     pass: &Pass<'_>,
     prices: &PriceTable,
 ) -> Result<Pushed> {
-    let args = pass.args;
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let len = file.metadata()?.len();
     let saved = if pass.from_start { None } else { Some(cursor.load()?) };
@@ -199,10 +200,43 @@ fn push_file(
         offset = 0;
     }
     file.seek(SeekFrom::Start(offset))?;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let reader = BufReader::with_capacity(1 << 16, file);
     let source = path.display().to_string();
-    let mut pushed = Pushed::default();
-    let mut batch = Vec::with_capacity(args.batch as usize);
+    let (batches_tx, batches_rx) = std::sync::mpsc::sync_channel::<(Vec<SpanData>, u64)>(1);
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(|| read_batches(reader, offset, &source, pass, prices, &exporter.scope, batches_tx));
+        let mut accepted = Pushed::default();
+        for (spans, end) in batches_rx {
+            let n = spans.len() as u64;
+            exporter.export_data(spans)?;
+            accepted.spans += n;
+            accepted.batches += 1;
+            cursor.save(end)?;
+        }
+        let (counted, end) = producer.join().map_err(|_| anyhow::anyhow!("the span builder panicked"))??;
+        // --follow passes over an unchanged log every second: no need to rewrite it.
+        if saved != Some(end) {
+            cursor.save(end)?;
+        }
+        Ok(Pushed { spans: accepted.spans, batches: accepted.batches, ..counted })
+    })
+}
+
+/// Reads complete lines from `offset`, sending full batches with the offset
+/// after their last line; returns the counts and the offset reached. Stops
+/// early if the exporter stopped taking batches.
+fn read_batches(
+    mut reader: impl BufRead,
+    mut offset: u64,
+    source: &str,
+    pass: &Pass<'_>,
+    prices: &PriceTable,
+    scope: &InstrumentationScope,
+    batches: std::sync::mpsc::SyncSender<(Vec<SpanData>, u64)>,
+) -> Result<(Pushed, u64)> {
+    let batch_size = pass.args.batch as usize;
+    let mut counted = Pushed::default();
+    let mut batch = Vec::with_capacity(batch_size);
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -214,36 +248,29 @@ fn push_file(
         offset += n as u64;
         match parse_line(&line[..n - 1]) {
             LineOutcome::Event(event) => {
-                if let Some(span) = otlp::span_record(&event, Origin { source: &source, offset: start }, Some(prices)) {
+                if let Some(span) = otlp::span_record(&event, Origin { source, offset: start }, Some(prices)) {
                     if pass.since.is_some_and(|since| span.end < since) {
                         // Before --since: passed over, as asked.
-                    } else if args.any_age || otlp::within_logfire_window(span.end, pass.now) {
-                        batch.push(span);
+                    } else if pass.args.any_age || otlp::within_logfire_window(span.end, pass.now) {
+                        batch.push(span_data(&span, scope));
                     } else {
-                        pushed.too_old += 1;
+                        counted.too_old += 1;
                     }
                 }
             }
-            LineOutcome::Malformed(_) => pushed.malformed += 1,
+            LineOutcome::Malformed(_) => counted.malformed += 1,
             LineOutcome::Blank | LineOutcome::Unknown | LineOutcome::Unsupported => {}
         }
-        if batch.len() >= args.batch as usize {
-            pushed.spans += batch.len() as u64;
-            exporter.export(std::mem::take(&mut batch))?;
-            pushed.batches += 1;
-            cursor.save(offset)?;
+        if batch.len() >= batch_size
+            && batches.send((std::mem::replace(&mut batch, Vec::with_capacity(batch_size)), offset)).is_err()
+        {
+            return Ok((counted, offset));
         }
     }
     if !batch.is_empty() {
-        pushed.spans += batch.len() as u64;
-        exporter.export(batch)?;
-        pushed.batches += 1;
+        let _ = batches.send((batch, offset));
     }
-    // --follow passes over an unchanged log every second: no need to rewrite it.
-    if saved != Some(offset) {
-        cursor.save(offset)?;
-    }
-    Ok(pushed)
+    Ok((counted, offset))
 }
 
 /// Where one log's push to one endpoint has got to: the byte offset after the
@@ -367,8 +394,7 @@ impl Exporter {
     }
 
     /// Sends one batch; blocks until the backend accepted it or the retries gave up.
-    pub fn export(&self, batch: Vec<SpanRecord>) -> Result<()> {
-        let spans = batch.iter().map(|r| span_data(r, &self.scope)).collect();
+    fn export_data(&self, spans: Vec<SpanData>) -> Result<()> {
         if let Ok(mut last) = self.last_refusal.lock() {
             *last = None;
         }
