@@ -334,7 +334,7 @@ fn live_view(
     let specs = source::resolve(logs)?;
     let threads = live.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();
-    let mut fold = Fold::new(live.now, prices);
+    let mut fold = Fold::new(live.now, prices.clone());
     fold.traces = crate::traces::TraceStore::new(crate::traces::DEFAULT_MAX_TRACES);
     let (tailer, fold) = crate::tail::read_into(specs.clone(), fold, threads)?;
     // The screen is the UI's: diagnostics go to a file.
@@ -365,6 +365,8 @@ fn live_view(
         sources,
         config_path: config_path.cloned().or_else(|| config::locate(None).map(|(p, _)| p)),
         notifier: config.notify.command.clone().map(|c| Notifier::new(c, config.notify.timeout.0)),
+        push_logs: logs.to_vec(),
+        prices,
     })?;
     if let Some(path) = debug_file {
         eprintln!("ajentik: diagnostics in {}", path.display());

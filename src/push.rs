@@ -30,7 +30,7 @@ use crate::pricing::PriceTable;
 use crate::time::Micros;
 
 /// What `ajentik push` was asked to do.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct PushArgs {
     /// The full OTLP/HTTP traces URL, used verbatim (e.g. http://127.0.0.1:4318/v1/traces).
     /// Default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces),
@@ -66,6 +66,24 @@ pub struct PushArgs {
     /// How often --follow looks for new lines.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::time::parse_duration)]
     pub poll_interval: Duration,
+}
+
+impl PushArgs {
+    /// What the live view's push key uses: the defaults of `ajentik push --follow`.
+    pub fn following() -> PushArgs {
+        PushArgs {
+            endpoint: None,
+            headers: Vec::new(),
+            service_name: "ajentik".into(),
+            any_age: false,
+            batch: 1000,
+            from_start: false,
+            state_dir: None,
+            since: None,
+            follow: true,
+            poll_interval: Duration::from_secs(1),
+        }
+    }
 }
 
 /// `--since`: an instant, or a duration before now.
@@ -123,48 +141,165 @@ struct Pass<'a> {
 /// Runs `ajentik push` over these logs (with `--follow`, until interrupted);
 /// `now` anchors `--since` given as a duration.
 pub fn run(logs: &[String], args: &PushArgs, prices: Arc<PriceTable>, debug: bool, now: Micros) -> Result<Pushed> {
-    let flags = Flags { endpoint: args.endpoint.clone(), headers: parse_header_flags(&args.headers)? };
-    let dotenv = read_dotenv(Path::new(".env"))?;
-    let target = target::resolve(&flags, |key| setting(key, &dotenv))?;
-    if debug {
-        eprintln!("[debug] push endpoint: {} (from {})", target.endpoint, target.endpoint_from);
-        if let Some(lf) = &target.logfire {
-            eprintln!("[debug] logfire token: {} from {} ({})", lf.token_redacted, lf.token_var, lf.token_from);
-        }
-    }
-    let exporter = Exporter::new(&target, &args.service_name)?;
-    let state_dir = match &args.state_dir {
-        Some(dir) => dir.clone(),
-        None => dirs::state_dir()
-            .context("no state folder ($XDG_STATE_HOME or ~/.local/state) for push cursors")?
-            .join("ajentik")
-            .join("push"),
-    };
-    let specs = crate::source::resolve(logs)?;
+    let session = Session::open(logs, args, prices, debug)?;
     let since = args.since.map(|s| s.instant(now));
     let mut total = Pushed::default();
     let mut from_start = args.from_start;
     loop {
-        // Expanded every round, so --follow picks up files a directory or glob gains.
-        for spec in &specs {
-            for path in spec.expand()? {
-                let cursor = Cursor::new(&state_dir, &path, &target.endpoint);
-                let pass = Pass { from_start, since, now: crate::time::wall_clock(), args };
-                let pushed = push_file(&path, &cursor, &exporter, &pass, &prices)
-                    .with_context(|| format!("pushing {}", path.display()))?;
-                if args.follow && pushed.spans > 0 {
-                    println!("{}: {}", path.display(), summary(&pushed, &target.endpoint));
-                }
-                total.add(&pushed);
-            }
-        }
+        total.add(&session.pass(from_start, since, args.follow)?);
         if !args.follow {
-            break;
+            return Ok(total);
         }
         from_start = false;
         std::thread::sleep(args.poll_interval);
     }
-    Ok(total)
+}
+
+/// A push set up: where to, with what, and where the cursors are.
+struct Session {
+    args: PushArgs,
+    target: Target,
+    exporter: Exporter,
+    state_dir: PathBuf,
+    specs: Vec<crate::source::LogSpec>,
+    prices: Arc<PriceTable>,
+}
+
+impl Session {
+    fn open(logs: &[String], args: &PushArgs, prices: Arc<PriceTable>, debug: bool) -> Result<Session> {
+        let flags = Flags { endpoint: args.endpoint.clone(), headers: parse_header_flags(&args.headers)? };
+        let dotenv = read_dotenv(Path::new(".env"))?;
+        let target = target::resolve(&flags, |key| setting(key, &dotenv))?;
+        if debug {
+            eprintln!("[debug] push endpoint: {} (from {})", target.endpoint, target.endpoint_from);
+            if let Some(lf) = &target.logfire {
+                eprintln!("[debug] logfire token: {} from {} ({})", lf.token_redacted, lf.token_var, lf.token_from);
+            }
+        }
+        let exporter = Exporter::new(&target, &args.service_name)?;
+        let state_dir = match &args.state_dir {
+            Some(dir) => dir.clone(),
+            None => dirs::state_dir()
+                .context("no state folder ($XDG_STATE_HOME or ~/.local/state) for push cursors")?
+                .join("ajentik")
+                .join("push"),
+        };
+        let specs = crate::source::resolve(logs)?;
+        Ok(Session { args: args.clone(), target, exporter, state_dir, specs, prices })
+    }
+
+    /// Pushes what every log holds past its cursor; `report` prints a line per
+    /// log that sent something (for --follow).
+    fn pass(&self, from_start: bool, since: Option<Micros>, report: bool) -> Result<Pushed> {
+        let mut total = Pushed::default();
+        // Expanded every pass, so following picks up files a directory or glob gains.
+        for spec in &self.specs {
+            for path in spec.expand()? {
+                let cursor = Cursor::new(&self.state_dir, &path, &self.target.endpoint);
+                let pass = Pass { from_start, since, now: crate::time::wall_clock(), args: &self.args };
+                let pushed = push_file(&path, &cursor, &self.exporter, &pass, &self.prices)
+                    .with_context(|| format!("pushing {}", path.display()))?;
+                if report && pushed.spans > 0 {
+                    println!("{}: {}", path.display(), summary(&pushed, &self.target.endpoint));
+                }
+                total.add(&pushed);
+            }
+        }
+        Ok(total)
+    }
+}
+
+/// What the live view shows of a push running in the background.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushState {
+    Off,
+    Starting,
+    /// Following the logs; `sent` spans accepted since it started.
+    Pushing {
+        sent: u64,
+        endpoint: String,
+    },
+    /// The last pass failed; it is tried again after a pause.
+    Retrying {
+        sent: u64,
+        reason: String,
+    },
+    /// It cannot start (no destination, bad settings): nothing to retry.
+    Failed {
+        reason: String,
+    },
+}
+
+/// A push following the logs on its own thread (exports block), for the live
+/// view; stopped by dropping it or calling [`BackgroundPush::stop`].
+pub struct BackgroundPush {
+    state: Arc<Mutex<PushState>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl BackgroundPush {
+    pub fn start(logs: Vec<String>, args: PushArgs, prices: Arc<PriceTable>) -> BackgroundPush {
+        let state = Arc::new(Mutex::new(PushState::Starting));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (shared, stopped) = (state.clone(), stop.clone());
+        std::thread::spawn(move || follow_in_background(&logs, &args, prices, &shared, &stopped));
+        BackgroundPush { state, stop }
+    }
+
+    pub fn state(&self) -> PushState {
+        self.state
+            .lock()
+            .map_or_else(|_| PushState::Failed { reason: "the push thread panicked".into() }, |s| s.clone())
+    }
+
+    pub fn stop(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Drop for BackgroundPush {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn follow_in_background(
+    logs: &[String],
+    args: &PushArgs,
+    prices: Arc<PriceTable>,
+    state: &Mutex<PushState>,
+    stop: &std::sync::atomic::AtomicBool,
+) {
+    let set = |new: PushState| {
+        if let Ok(mut s) = state.lock() {
+            *s = new;
+        }
+    };
+    let session = match Session::open(logs, args, prices, false) {
+        Ok(session) => session,
+        Err(e) => return set(PushState::Failed { reason: format!("{e:#}") }),
+    };
+    let endpoint = session.target.endpoint.clone();
+    let mut sent = 0;
+    let mut pause = args.poll_interval;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        match session.pass(false, None, false) {
+            Ok(pushed) => {
+                sent += pushed.spans;
+                set(PushState::Pushing { sent, endpoint: endpoint.clone() });
+                pause = args.poll_interval;
+            }
+            Err(e) => {
+                set(PushState::Retrying { sent, reason: format!("{e:#}") });
+                // Back off while the backend is down, up to a minute.
+                pause = (pause * 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
+            }
+        }
+        let until = std::time::Instant::now() + pause;
+        while std::time::Instant::now() < until && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 /// A one-line summary of a push, saying what was skipped and why.

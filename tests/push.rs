@@ -360,3 +360,58 @@ fn the_logfire_window_and_since_skip_what_they_should_and_say_so() {
     assert_eq!(out.status.code(), Some(2), "a usage error");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--since"));
 }
+
+#[test]
+fn the_live_views_background_push_follows_the_log_and_reports_its_state() {
+    use ajentik::push::{BackgroundPush, PushArgs, PushState};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample(dir.path());
+    let receiver = Receiver::start(Vec::new());
+    let args = PushArgs {
+        endpoint: Some(format!("{}/v1/traces", receiver.base())),
+        any_age: true,
+        state_dir: Some(dir.path().join("state")),
+        poll_interval: Duration::from_millis(50),
+        ..PushArgs::following()
+    };
+    let prices = std::sync::Arc::new(ajentik::pricing::PriceTable::built_in());
+    let push = BackgroundPush::start(vec![log.display().to_string()], args.clone(), prices.clone());
+    let want = expected(&log).len() as u64;
+    let wait_for = |push: &BackgroundPush, sent: u64| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match push.state() {
+                PushState::Pushing { sent: s, .. } if s == sent => return,
+                PushState::Failed { reason } => panic!("failed: {reason}"),
+                _ => {}
+            }
+            assert!(Instant::now() < deadline, "never reached {sent} sent: {:?}", push.state());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_for(&push, want);
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).expect("append");
+    writeln!(
+        file,
+        r#"{{"ts":"2026-11-26T23:00:00Z","type":"tool_call","tool":"late","success":true,"duration_ms":3}}"#
+    )
+    .expect("write");
+    drop(file);
+    wait_for(&push, want + 1);
+    push.stop();
+    assert_exactly_once(&receiver.take().spans, &log);
+
+    // With nowhere to push, it says why instead of retrying forever.
+    let nowhere = PushArgs { endpoint: Some("collector:4318".into()), ..args };
+    let push = BackgroundPush::start(vec![log.display().to_string()], nowhere, prices);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let reason = loop {
+        if let PushState::Failed { reason } = push.state() {
+            break reason;
+        }
+        assert!(Instant::now() < deadline, "{:?}", push.state());
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(reason.contains("--endpoint") && reason.contains("not an http"), "{reason}");
+}

@@ -101,6 +101,8 @@ actions! {
     Increase = "increase",
     /// Lower the selected threshold.
     Decrease = "decrease",
+    /// Push traces to Logfire or the OTLP endpoint, following the logs (again: stop).
+    Push = "push",
 }
 
 #[cfg(test)]

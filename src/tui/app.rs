@@ -69,6 +69,8 @@ pub enum Effect {
     Refresh,
     /// Save these thresholds to the config file.
     SaveThresholds(Thresholds),
+    /// Start pushing traces in the background, or stop.
+    TogglePush,
 }
 
 /// One line of the thresholds editor.
@@ -160,6 +162,8 @@ pub struct App {
     pub editor: Option<Editor>,
     /// How the notification hook has fared, when one is configured.
     pub notify: Option<crate::report::NotifyStats>,
+    /// The background push's state, while one runs.
+    pub push: Option<crate::push::PushState>,
     /// The trace whose waterfall is open, and the selected span in it.
     pub open_trace: Option<u128>,
     pub trace_span: usize,
@@ -183,6 +187,7 @@ impl App {
             thresholds,
             editor: None,
             notify: None,
+            push: None,
             open_trace: None,
             trace_span: 0,
         }
@@ -488,6 +493,7 @@ impl App {
             Action::Increase | Action::Decrease => {}
             Action::ExportMarkdown => return Some(Effect::Export(ExportFormat::Markdown)),
             Action::ExportJson => return Some(Effect::Export(ExportFormat::Json)),
+            Action::Push => return Some(Effect::TogglePush),
             Action::Acknowledge | Action::Silence => {
                 if self.tab != Tab::Alerts {
                     self.status = Some("select an alert in the Alerts tab first".into());

@@ -45,6 +45,9 @@ pub struct LiveOptions {
     pub config_path: Option<PathBuf>,
     /// Runs the configured command when an alert starts firing or resolves.
     pub notifier: Option<crate::notify::Notifier>,
+    /// What the push key pushes: these logs (as given on the command line).
+    pub push_logs: Vec<String>,
+    pub prices: Arc<crate::pricing::PriceTable>,
 }
 
 /// Writes a report of `view` into `dir` with a timestamped name; returns its path.
@@ -77,8 +80,21 @@ pub fn run(options: LiveOptions) -> Result<()> {
 }
 
 async fn live(options: LiveOptions) -> Result<()> {
-    let LiveOptions { mut follower, fold, thresholds, keymap, theme, now, reports_dir, sources, config_path, notifier } =
-        options;
+    let LiveOptions {
+        mut follower,
+        fold,
+        thresholds,
+        keymap,
+        theme,
+        now,
+        reports_dir,
+        sources,
+        config_path,
+        notifier,
+        push_logs,
+        prices,
+    } = options;
+    let mut background_push: Option<crate::push::BackgroundPush> = None;
     let shared = Arc::new(Mutex::new(fold));
     // The tailer runs on its own thread and wakes the UI when it read something.
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
@@ -143,6 +159,7 @@ async fn live(options: LiveOptions) -> Result<()> {
                     }
                 }
                 app.notify = notifier.as_ref().map(crate::notify::Notifier::stats);
+                app.push = background_push.as_ref().map(crate::push::BackgroundPush::state);
             }
             stale = false;
             dirty = true;
@@ -182,6 +199,16 @@ async fn live(options: LiveOptions) -> Result<()> {
                                 });
                             }
                             Some(Effect::Refresh) => stale_rebuild(&app, &shared, &build, &mut view),
+                            Some(Effect::TogglePush) => {
+                                if background_push.take().is_some() {
+                                    app.status = Some("push stopped (its cursors are kept)".into());
+                                } else {
+                                    let args = crate::push::PushArgs::following();
+                                    let push = crate::push::BackgroundPush::start(push_logs.clone(), args, prices.clone());
+                                    background_push = Some(push);
+                                }
+                                app.push = background_push.as_ref().map(crate::push::BackgroundPush::state);
+                            }
                             Some(Effect::SaveThresholds(t)) => {
                                 app.status = Some(match &config_path {
                                     Some(path) => match crate::config::save_thresholds(path, &t) {

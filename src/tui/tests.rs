@@ -319,3 +319,23 @@ fn hook_failures_are_shown() {
     assert!(screen.contains("hook failed 2x"), "{screen}");
     assert!(screen.contains("hook: 3 sent, 2 failed (last: the notify command failed (exit status: 7))"), "{screen}");
 }
+
+#[test]
+fn the_push_key_toggles_and_the_header_shows_the_exporters_state() {
+    use crate::push::PushState;
+    let v = view();
+    let mut app = app_on(Tab::Overview, &v);
+    assert_eq!(app.handle(Action::Push, &v), Some(Effect::TogglePush));
+    let header = |app: &App| render(app, &v, 200, 48).lines().next().unwrap_or_default().to_string();
+    assert!(!header(&app).contains("push"), "off: nothing shown");
+    app.push = Some(PushState::Starting);
+    assert!(header(&app).contains("push: starting"), "{}", header(&app));
+    app.push = Some(PushState::Pushing { sent: 1_234, endpoint: "http://127.0.0.1:4318/v1/traces".into() });
+    assert!(header(&app).contains("pushed 1.2k"), "{}", header(&app));
+    app.push = Some(PushState::Retrying { sent: 7, reason: "could not reach the backend: \u{1b}[31mrefused".into() });
+    let line = header(&app);
+    assert!(line.contains("push retrying (7 sent): could not reach the backend:"), "{line}");
+    assert!(!line.contains('\u{1b}'), "escape sequences are stripped");
+    app.push = Some(PushState::Failed { reason: "nowhere to push: set LOGFIRE_TOKEN".into() });
+    assert!(header(&app).contains("push failed: nowhere to push"), "{}", header(&app));
+}

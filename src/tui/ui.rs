@@ -20,8 +20,9 @@ use super::keymap::Keymap;
 use super::panes;
 use super::theme::Theme;
 use super::view::View;
+use crate::push::PushState;
 use crate::report::Status;
-use crate::sanitize::clean;
+use crate::sanitize::{clean, clean_truncated};
 
 /// The smallest terminal ajentik draws into.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -126,6 +127,20 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
     }
     if ingest > 0 {
         spans.push(Span::styled(format!("  {ingest} bad lines"), t.warn));
+    }
+    match &ctx.app.push {
+        None | Some(PushState::Off) => {}
+        Some(PushState::Starting) => spans.push(Span::styled("  push: starting", t.dim)),
+        Some(PushState::Pushing { sent, .. }) => {
+            spans.push(Span::styled(format!("  pushed {}", compact(*sent as f64)), t.ok))
+        }
+        Some(PushState::Retrying { sent, reason }) => spans.push(Span::styled(
+            format!("  push retrying ({} sent): {}", compact(*sent as f64), clean_truncated(reason, 60)),
+            t.warn,
+        )),
+        Some(PushState::Failed { reason }) => {
+            spans.push(Span::styled(format!("  push failed: {}", clean_truncated(reason, 60)), t.bad));
+        }
     }
     if let Some(n) = ctx.app.notify.as_ref().filter(|n| n.failed > 0) {
         spans.push(Span::styled(format!("  hook failed {}x", n.failed), t.bad));
