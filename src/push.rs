@@ -290,7 +290,9 @@ fn follow_in_background(
                 pause = args.poll_interval;
             }
             Err(e) => {
-                set(PushState::Retrying { sent, reason: format!("{e:#}") });
+                // The innermost cause ("the backend refused the spans: HTTP 503: ...")
+                // is what fits in the header; which log is secondary.
+                set(PushState::Retrying { sent, reason: e.root_cause().to_string() });
                 // Back off while the backend is down, up to a minute.
                 pause = (pause * 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
             }
