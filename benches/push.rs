@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ajentik::event::{LineOutcome, parse_line};
 use ajentik::otlp::{Origin, span_record};
@@ -123,15 +123,13 @@ fn main() {
     for batch in [1000u32, 5000] {
         let args = PushArgs {
             endpoint: Some(format!("http://127.0.0.1:{port}/v1/traces")),
-            headers: Vec::new(),
-            service_name: "bench".into(),
+            service_name: Some("bench".into()),
             any_age: true,
             batch,
             from_start: true,
             state_dir: Some(dir.path().join("state")),
-            since: None,
             follow: false,
-            poll_interval: Duration::from_secs(1),
+            ..PushArgs::following()
         };
         let before = received.load(Ordering::Relaxed);
         let t = Instant::now();

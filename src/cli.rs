@@ -248,8 +248,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Some(Command::Generate(args)) => generate(args).map(|()| 0),
-        Some(Command::Push(args)) => {
+        Some(Command::Push(mut args)) => {
             let (config, _) = config::load(cli.config.as_deref())?;
+            args.config = config.push.clone();
             let prices = price_table(&config, cli.prices.as_deref())?;
             let pushed = crate::push::run(&cli.logs, &args, prices, cli.debug, crate::time::wall_clock())?;
             println!(
@@ -268,7 +269,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             if cli.debug {
                 eprintln!("[debug] event log schema v{}", crate::event::SCHEMA_VERSION);
                 eprintln!("[debug] default log: {}", source::default_log_path()?.display());
-                for line in crate::push::describe_setup() {
+                // A broken config file should not hide the version: defaults then.
+                let push_config = config::load(cli.config.as_deref()).map(|(c, _)| c.push).unwrap_or_default();
+                for line in crate::push::describe_setup(&push_config) {
                     eprintln!("[debug] {line}");
                 }
             }
@@ -366,6 +369,7 @@ fn live_view(
         config_path: config_path.cloned().or_else(|| config::locate(None).map(|(p, _)| p)),
         notifier: config.notify.command.clone().map(|c| Notifier::new(c, config.notify.timeout.0)),
         push_logs: logs.to_vec(),
+        push_args: crate::push::PushArgs { config: config.push.clone(), ..crate::push::PushArgs::following() },
         prices,
     })?;
     if let Some(path) = debug_file {

@@ -45,6 +45,7 @@ pub struct Config {
     pub notify: NotifyConfig,
     pub monitor: MonitorConfig,
     pub tui: TuiConfig,
+    pub push: PushConfig,
 }
 
 /// `[alerts]`: the rules' thresholds.
@@ -148,6 +149,33 @@ impl Default for AlertsConfig {
 impl Default for BudgetConfig {
     fn default() -> Self {
         BudgetConfig { daily_usd: None, warn_at: 80.0, day: Day::Utc, agents: BTreeMap::new() }
+    }
+}
+
+/// `[push]`: what `ajentik push` and the live view's push key use when flags and
+/// the environment do not say.
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PushConfig {
+    /// The `service.name` of pushed spans.
+    pub service_name: String,
+    /// A Logfire write token, used when neither the environment nor `.env` has one.
+    pub logfire_token: Option<String>,
+}
+
+impl Default for PushConfig {
+    fn default() -> Self {
+        PushConfig { service_name: "ajentik".into(), logfire_token: None }
+    }
+}
+
+// By hand, so that a debug print of the config never shows the token.
+impl std::fmt::Debug for PushConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushConfig")
+            .field("service_name", &self.service_name)
+            .field("logfire_token", &self.logfire_token.as_deref().map(crate::otlp::target::redact))
+            .finish()
     }
 }
 

@@ -40,9 +40,10 @@ pub struct PushArgs {
     /// An extra request header, KEY=VALUE. Repeatable.
     #[arg(long = "header", value_name = "KEY=VALUE")]
     pub headers: Vec<String>,
-    /// The `service.name` of the pushed spans.
-    #[arg(long, value_name = "NAME", default_value = "ajentik")]
-    pub service_name: String,
+    /// The `service.name` of the pushed spans. Default: [push] service_name in
+    /// the config file, else "ajentik".
+    #[arg(long, value_name = "NAME")]
+    pub service_name: Option<String>,
     /// Push operations of any age. By default those that ended over 24 hours ago
     /// (or over an hour ahead) are skipped: Logfire drops them.
     #[arg(long)]
@@ -66,6 +67,9 @@ pub struct PushArgs {
     /// How often --follow looks for new lines.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::time::parse_duration)]
     pub poll_interval: Duration,
+    /// The config file's [push] section (not a flag).
+    #[arg(skip)]
+    pub config: crate::config::PushConfig,
 }
 
 impl PushArgs {
@@ -74,7 +78,7 @@ impl PushArgs {
         PushArgs {
             endpoint: None,
             headers: Vec::new(),
-            service_name: "ajentik".into(),
+            service_name: None,
             any_age: false,
             batch: 1000,
             from_start: false,
@@ -82,6 +86,7 @@ impl PushArgs {
             since: None,
             follow: true,
             poll_interval: Duration::from_secs(1),
+            config: crate::config::PushConfig::default(),
         }
     }
 }
@@ -169,14 +174,15 @@ impl Session {
     fn open(logs: &[String], args: &PushArgs, prices: Arc<PriceTable>, debug: bool) -> Result<Session> {
         let flags = Flags { endpoint: args.endpoint.clone(), headers: parse_header_flags(&args.headers)? };
         let dotenv = read_dotenv(Path::new(".env"))?;
-        let target = target::resolve(&flags, |key| setting(key, &dotenv))?;
+        let target = target::resolve(&flags, |key| setting(key, &dotenv, &args.config))?;
         if debug {
             eprintln!("[debug] push endpoint: {} (from {})", target.endpoint, target.endpoint_from);
             if let Some(lf) = &target.logfire {
                 eprintln!("[debug] logfire token: {} from {} ({})", lf.token_redacted, lf.token_var, lf.token_from);
             }
         }
-        let exporter = Exporter::new(&target, &args.service_name)?;
+        let service_name = args.service_name.as_deref().unwrap_or(&args.config.service_name);
+        let exporter = Exporter::new(&target, service_name)?;
         let state_dir = match &args.state_dir {
             Some(dir) => dir.clone(),
             None => dirs::state_dir()
@@ -630,12 +636,12 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 
 /// The push setup as `--debug version` reports it: where the token was found,
 /// the region, the endpoint and the project; the token itself redacted.
-pub fn describe_setup() -> Vec<String> {
+pub fn describe_setup(config: &crate::config::PushConfig) -> Vec<String> {
     let dotenv = match read_dotenv(Path::new(".env")) {
         Ok(values) => values,
         Err(e) => return vec![format!("push: {e:#}")],
     };
-    match target::resolve(&Flags::default(), |key| setting(key, &dotenv)) {
+    match target::resolve(&Flags::default(), |key| setting(key, &dotenv, config)) {
         Err(e) => vec![format!("push: {e}")],
         Ok(target) => {
             let mut lines = vec![format!("push endpoint: {} (from {})", target.endpoint, target.endpoint_from)];
@@ -650,13 +656,22 @@ pub fn describe_setup() -> Vec<String> {
     }
 }
 
-/// A setting from the environment, else the working directory's `.env`.
-fn setting(key: &str, dotenv: &HashMap<String, String>) -> Option<Found> {
+/// A setting from the environment, else the working directory's `.env`, else
+/// (the Logfire token only) the config file.
+fn setting(key: &str, dotenv: &HashMap<String, String>, config: &crate::config::PushConfig) -> Option<Found> {
     match std::env::var(key) {
         Ok(value) if !value.is_empty() => return Some(Found { value, from: "environment".into() }),
         _ => {}
     }
-    dotenv.get(key).filter(|v| !v.is_empty()).map(|value| Found { value: value.clone(), from: ".env".into() })
+    if let Some(value) = dotenv.get(key).filter(|v| !v.is_empty()) {
+        return Some(Found { value: value.clone(), from: ".env".into() });
+    }
+    match (key, &config.logfire_token) {
+        ("LOGFIRE_TOKEN", Some(token)) if !token.is_empty() => {
+            Some(Found { value: token.clone(), from: "config file".into() })
+        }
+        _ => None,
+    }
 }
 
 fn read_dotenv(path: &Path) -> Result<HashMap<String, String>> {

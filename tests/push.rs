@@ -415,3 +415,41 @@ fn the_live_views_background_push_follows_the_log_and_reports_its_state() {
     };
     assert!(reason.contains("--endpoint") && reason.contains("not an http"), "{reason}");
 }
+
+#[test]
+fn the_config_file_can_hold_the_token_and_the_service_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample(dir.path());
+    std::fs::create_dir_all(dir.path().join("ajentik")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("ajentik/config.toml"),
+        "[push]\nservice_name = \"from-config\"\nlogfire_token = \"pylf_v1_us_CONFIGSECRET\"\n",
+    )
+    .expect("config");
+    let receiver = Receiver::start(Vec::new());
+    let mut cmd = push_command(&log, dir.path(), &receiver, &["--any-age"]);
+    cmd.env_remove("LOGFIRE_TOKEN");
+    let out = cmd.output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = receiver.take();
+    assert!(!got.spans.is_empty());
+    assert!(got.authorization.iter().all(|a| a == "pylf_v1_us_CONFIGSECRET"));
+    assert!(got.service_names.iter().all(|s| s == "from-config"));
+
+    // --debug version says where the token came from, without showing it.
+    let mut cmd = push_command(&log, dir.path(), &receiver, &[]);
+    cmd.env_remove("LOGFIRE_TOKEN");
+    let out = Command::new(BIN)
+        .args(["--debug", "version"])
+        .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k.to_os_string(), v.to_os_string()))))
+        .env_remove("LOGFIRE_TOKEN")
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("logfire token: pylf_v1_us_**** (23 characters) from LOGFIRE_TOKEN (config file)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("CONFIGSECRET"), "{stderr}");
+}

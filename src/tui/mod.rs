@@ -47,6 +47,7 @@ pub struct LiveOptions {
     pub notifier: Option<crate::notify::Notifier>,
     /// What the push key pushes: these logs (as given on the command line).
     pub push_logs: Vec<String>,
+    pub push_args: crate::push::PushArgs,
     pub prices: Arc<crate::pricing::PriceTable>,
 }
 
@@ -92,6 +93,7 @@ async fn live(options: LiveOptions) -> Result<()> {
         config_path,
         notifier,
         push_logs,
+        push_args,
         prices,
     } = options;
     let mut background_push: Option<crate::push::BackgroundPush> = None;
@@ -203,7 +205,7 @@ async fn live(options: LiveOptions) -> Result<()> {
                                 if background_push.take().is_some() {
                                     app.status = Some("push stopped (its cursors are kept)".into());
                                 } else {
-                                    let args = crate::push::PushArgs::following();
+                                    let args = push_args.clone();
                                     let push = crate::push::BackgroundPush::start(push_logs.clone(), args, prices.clone());
                                     background_push = Some(push);
                                 }
