@@ -335,13 +335,17 @@ fn push_file(
     prices: &PriceTable,
 ) -> Result<Pushed> {
     let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let len = file.metadata()?.len();
+    let metadata = file.metadata()?;
+    let (len, file_id) = (metadata.len(), FileId::of(&metadata));
     let saved = if pass.from_start { None } else { Some(cursor.load()?) };
-    let mut offset = saved.unwrap_or(0);
-    if offset > len {
-        // The log was truncated or replaced since the last push: start again.
-        offset = 0;
-    }
+    let offset = match saved {
+        // The same file, not shorter than when last pushed: carry on.
+        Some(Saved { offset, file: None }) if offset <= len => offset,
+        Some(Saved { offset, file: Some(id) }) if offset <= len && id == file_id => offset,
+        // Truncated, or replaced by a new file (rotation): start again.
+        _ => 0,
+    };
+    let saved = saved.filter(|s| s.file == Some(file_id) && s.offset == offset).map(|s| s.offset);
     file.seek(SeekFrom::Start(offset))?;
     let reader = BufReader::with_capacity(1 << 16, file);
     let source = path.display().to_string();
@@ -354,12 +358,12 @@ fn push_file(
             exporter.export_data(spans)?;
             accepted.spans += n;
             accepted.batches += 1;
-            cursor.save(end)?;
+            cursor.save(end, file_id)?;
         }
         let (counted, end) = producer.join().map_err(|_| anyhow::anyhow!("the span builder panicked"))??;
         // --follow passes over an unchanged log every second: no need to rewrite it.
         if saved != Some(end) {
-            cursor.save(end)?;
+            cursor.save(end, file_id)?;
         }
         Ok(Pushed { spans: accepted.spans, batches: accepted.batches, ..counted })
     })
@@ -431,24 +435,53 @@ impl Cursor {
         Cursor { path: state_dir.join(format!("{stem}-{key:016x}.cursor")) }
     }
 
-    fn load(&self) -> Result<u64> {
-        match std::fs::read_to_string(&self.path) {
-            Ok(text) => text.trim().parse().with_context(|| {
-                format!("push cursor {} is not a byte offset (delete it to start again)", self.path.display())
-            }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
-            Err(e) => Err(e).with_context(|| format!("cannot read push cursor {}", self.path.display())),
+    /// The saved position: "OFFSET DEVICE INODE".
+    fn load(&self) -> Result<Saved> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Saved { offset: 0, file: None }),
+            Err(e) => return Err(e).with_context(|| format!("cannot read push cursor {}", self.path.display())),
+        };
+        let bad = || anyhow::anyhow!("push cursor {} is damaged (delete it to start again)", self.path.display());
+        let numbers: Vec<u64> = text.split_whitespace().map(str::parse).collect::<Result<_, _>>().map_err(|_| bad())?;
+        match numbers[..] {
+            [offset] => Ok(Saved { offset, file: None }),
+            [offset, device, inode] => Ok(Saved { offset, file: Some(FileId { device, inode }) }),
+            _ => Err(bad()),
         }
     }
 
     /// Written to a temporary file and renamed, so a crash leaves the old cursor
     /// or the new one, never half of one.
-    fn save(&self, offset: u64) -> Result<()> {
+    fn save(&self, offset: u64, file: FileId) -> Result<()> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let tmp = self.path.with_extension("cursor.tmp");
-        std::fs::write(&tmp, format!("{offset}\n")).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::write(&tmp, format!("{offset} {} {}\n", file.device, file.inode))
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
         std::fs::rename(&tmp, &self.path).with_context(|| format!("cannot write {}", self.path.display()))
+    }
+}
+
+/// A cursor as saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Saved {
+    offset: u64,
+    file: Option<FileId>,
+}
+
+/// Which file a cursor belongs to, so that a log replaced by rotation is read from
+/// its start, even once the new file has grown past the old offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    device: u64,
+    inode: u64,
+}
+
+impl FileId {
+    fn of(metadata: &std::fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId { device: metadata.dev(), inode: metadata.ino() }
     }
 }
 

@@ -453,3 +453,30 @@ fn the_config_file_can_hold_the_token_and_the_service_name() {
     );
     assert!(!stderr.contains("CONFIGSECRET"), "{stderr}");
 }
+
+#[test]
+fn a_rotated_log_is_pushed_from_its_start_even_once_longer_than_the_old_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample(dir.path());
+    let receiver = Receiver::start(Vec::new());
+    assert!(push(&log, dir.path(), &receiver, &[]).status.success());
+    let _ = receiver.take();
+    // Rotation: the old file moves away, a new one (already longer) takes its name.
+    let old_len = std::fs::metadata(&log).expect("meta").len();
+    std::fs::rename(&log, dir.path().join("agents.jsonl.1")).expect("rotate");
+    let mut text = String::new();
+    let mut i = 0;
+    while (text.len() as u64) <= old_len + 1000 {
+        text.push_str(&format!(
+            "{{\"ts\":\"2026-11-26T23:00:00Z\",\"type\":\"tool_call\",\"tool\":\"rotated-{i}\",\"success\":true,\"duration_ms\":1}}\n"
+        ));
+        i += 1;
+    }
+    std::fs::write(&log, &text).expect("new log");
+    let out = push(&log, dir.path(), &receiver, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let spans = receiver.take().spans;
+    assert_eq!(spans.len(), i, "every line of the new file");
+    assert!(spans.iter().all(|s| s.name.starts_with("execute_tool rotated-")));
+    assert_exactly_once(&spans, &log);
+}
