@@ -220,10 +220,12 @@ impl Session {
 pub enum PushState {
     Off,
     Starting,
-    /// Following the logs; `sent` spans accepted since it started.
+    /// Following the logs; `sent` spans accepted since it started. `project` is
+    /// `LOGFIRE_PROJECT`, when pushing to Logfire and it is set.
     Pushing {
         sent: u64,
         endpoint: String,
+        project: Option<String>,
     },
     /// The last pass failed; it is tried again after a pause.
     Retrying {
@@ -286,13 +288,14 @@ fn follow_in_background(
         Err(e) => return set(PushState::Failed { reason: format!("{e:#}") }),
     };
     let endpoint = session.target.endpoint.clone();
+    let project = session.target.logfire.as_ref().and_then(|lf| lf.project.clone());
     let mut sent = 0;
     let mut pause = args.poll_interval;
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
         match session.pass(false, None, false) {
             Ok(pushed) => {
                 sent += pushed.spans;
-                set(PushState::Pushing { sent, endpoint: endpoint.clone() });
+                set(PushState::Pushing { sent, endpoint: endpoint.clone(), project: project.clone() });
                 pause = args.poll_interval;
             }
             Err(e) => {

@@ -330,8 +330,15 @@ fn the_push_key_toggles_and_the_header_shows_the_exporters_state() {
     assert!(!header(&app).contains("push"), "off: nothing shown");
     app.push = Some(PushState::Starting);
     assert!(header(&app).contains("push: starting"), "{}", header(&app));
-    app.push = Some(PushState::Pushing { sent: 1_234, endpoint: "http://127.0.0.1:4318/v1/traces".into() });
+    app.push =
+        Some(PushState::Pushing { sent: 1_234, endpoint: "http://127.0.0.1:4318/v1/traces".into(), project: None });
     assert!(header(&app).contains("pushed 1.2k"), "{}", header(&app));
+    app.push = Some(PushState::Pushing {
+        sent: 5,
+        endpoint: "https://logfire-eu.pydantic.dev/v1/traces".into(),
+        project: Some("acme/agents".into()),
+    });
+    assert!(header(&app).contains("pushed 5 to acme/agents"), "{}", header(&app));
     app.push = Some(PushState::Retrying { sent: 7, reason: "could not reach the backend: \u{1b}[31mrefused".into() });
     let line = header(&app);
     assert!(line.contains("push retrying (7 sent): could not reach the backend:"), "{line}");

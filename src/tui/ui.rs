@@ -131,8 +131,9 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
     match &ctx.app.push {
         None | Some(PushState::Off) => {}
         Some(PushState::Starting) => spans.push(Span::styled("  push: starting", t.dim)),
-        Some(PushState::Pushing { sent, .. }) => {
-            spans.push(Span::styled(format!("  pushed {}", compact(*sent as f64)), t.ok))
+        Some(PushState::Pushing { sent, project, .. }) => {
+            let to = project.as_deref().map(|p| format!(" to {}", clean_truncated(p, 40))).unwrap_or_default();
+            spans.push(Span::styled(format!("  pushed {}{to}", compact(*sent as f64)), t.ok));
         }
         Some(PushState::Retrying { sent, reason }) => spans.push(Span::styled(
             format!("  push retrying ({} sent): {}", compact(*sent as f64), clean_truncated(reason, 60)),
