@@ -150,13 +150,26 @@ pub fn run(logs: &[String], args: &PushArgs, prices: Arc<PriceTable>, debug: boo
     let since = args.since.map(|s| s.instant(now));
     let mut total = Pushed::default();
     let mut from_start = args.from_start;
+    let mut pause = args.poll_interval;
     loop {
-        total.add(&session.pass(from_start, since, args.follow)?);
+        match session.pass(from_start, since, args.follow) {
+            Ok(pushed) => {
+                total.add(&pushed);
+                pause = args.poll_interval;
+            }
+            // Following is a long-running job: an outage is waited out, with
+            // backoff; a refusal that will not change ends it.
+            Err(e) if args.follow && !ExportError::is_permanent_in(&e) => {
+                pause = (pause * 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
+                eprintln!("ajentik: push: {e:#}; trying again in {}s", pause.as_secs());
+            }
+            Err(e) => return Err(e),
+        }
         if !args.follow {
             return Ok(total);
         }
         from_start = false;
-        std::thread::sleep(args.poll_interval);
+        std::thread::sleep(pause);
     }
 }
 
@@ -297,6 +310,10 @@ fn follow_in_background(
                 sent += pushed.spans;
                 set(PushState::Pushing { sent, endpoint: endpoint.clone(), project: project.clone() });
                 pause = args.poll_interval;
+            }
+            // Sending the same batch again would be refused again: say so and stop.
+            Err(e) if ExportError::is_permanent_in(&e) => {
+                return set(PushState::Failed { reason: e.root_cause().to_string() });
             }
             Err(e) => {
                 // The innermost cause ("the backend refused the spans: HTTP 503: ...")
@@ -498,7 +515,7 @@ pub struct Exporter {
 /// The status and body of the backend's last non-success answer, or the cause of
 /// the last network failure. The exporter's own error names only the status (or
 /// "network error"); a user fixing a 400 needs the backend's words.
-type Refusal = Arc<Mutex<Option<String>>>;
+type Refusal = Arc<Mutex<Option<Problem>>>;
 
 /// reqwest's blocking client, remembering the backend's last refusal.
 #[derive(Debug)]
@@ -523,7 +540,7 @@ impl HttpClient for RecordingClient {
                     source = s.source();
                 }
                 if let Ok(mut last) = self.last_refusal.lock() {
-                    *last = Some(format!("network: {}", crate::sanitize::clean_truncated(&cause, 400)));
+                    *last = Some(Problem::Unreachable(crate::sanitize::clean_truncated(&cause, 400)));
                 }
                 return Err(e);
             }
@@ -531,11 +548,8 @@ impl HttpClient for RecordingClient {
         if !response.status().is_success() {
             let body = String::from_utf8_lossy(response.body());
             let said = crate::sanitize::clean_truncated(body.trim(), 300);
-            let refusal = format!(
-                "HTTP {}: {}",
-                response.status().as_u16(),
-                if said.is_empty() { "(no message)" } else { &said }
-            );
+            let said = if said.is_empty() { "(no message)".to_string() } else { said };
+            let refusal = Problem::Refused { status: response.status().as_u16(), said };
             if let Ok(mut last) = self.last_refusal.lock() {
                 *last = Some(refusal);
             }
@@ -578,15 +592,46 @@ impl Exporter {
             *last = None;
         }
         block_on(self.inner.export(spans)).map_err(|e| {
-            match self.last_refusal.lock().ok().and_then(|mut last| last.take()) {
-                Some(refusal) if refusal.starts_with("network: ") => {
-                    anyhow::anyhow!("could not reach the backend: {}", &refusal["network: ".len()..])
-                }
-                Some(refusal) => anyhow::anyhow!("the backend refused the spans: {refusal}"),
-                None => anyhow::anyhow!("the backend did not take the spans: {e}"),
-            }
+            let problem = self.last_refusal.lock().ok().and_then(|mut last| last.take());
+            anyhow::Error::new(match problem {
+                Some(Problem::Unreachable(cause)) => ExportError::Unreachable(cause),
+                Some(Problem::Refused { status, said }) => ExportError::Refused { status, said },
+                None => ExportError::Other(e.to_string()),
+            })
         })
     }
+}
+
+/// Why a batch was not taken. Callers match on it: a permanent refusal stops a
+/// following push, anything else is retried.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("could not reach the backend: {0}")]
+    Unreachable(String),
+    #[error("the backend refused the spans: HTTP {status}: {said}")]
+    Refused { status: u16, said: String },
+    #[error("the backend did not take the spans: {0}")]
+    Other(String),
+}
+
+impl ExportError {
+    /// A refusal that sending the same batch again will not change (4xx other
+    /// than 408 Request Timeout and 429 Too Many Requests).
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, ExportError::Refused { status, .. } if (400..500).contains(status) && *status != 408 && *status != 429)
+    }
+
+    /// Whether an error (or any error it wraps) is a permanent refusal.
+    pub fn is_permanent_in(error: &anyhow::Error) -> bool {
+        error.chain().any(|cause| cause.downcast_ref::<ExportError>().is_some_and(ExportError::is_permanent))
+    }
+}
+
+/// What the HTTP client saw go wrong last.
+#[derive(Debug)]
+enum Problem {
+    Unreachable(String),
+    Refused { status: u16, said: String },
 }
 
 fn span_data(r: &SpanRecord, scope: &InstrumentationScope) -> SpanData {

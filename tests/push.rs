@@ -480,3 +480,39 @@ fn a_rotated_log_is_pushed_from_its_start_even_once_longer_than_the_old_one() {
     assert!(spans.iter().all(|s| s.name.starts_with("execute_tool rotated-")));
     assert_exactly_once(&spans, &log);
 }
+
+#[test]
+fn push_follow_waits_out_an_outage_but_stops_on_a_permanent_refusal() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample(dir.path());
+    // Four 503s outlast the exporter's three retries: --follow tries again later.
+    let busy = vec![Reply::Status(503, "busy"); 4];
+    let receiver = Receiver::start(busy);
+    let mut child = push_command(&log, dir.path(), &receiver, &["--any-age", "--follow", "--poll-interval", "50ms"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let want = expected(&log).len();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while receiver.received.lock().expect("lock").spans.len() < want {
+        assert!(Instant::now() < deadline, "the outage was not waited out");
+        assert!(child.try_wait().expect("wait").is_none(), "push --follow gave up on a 503");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("kill");
+    let out = child.wait_with_output().expect("output");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("trying again"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_exactly_once(&receiver.take().spans, &log);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample(dir.path());
+    let receiver = Receiver::start(vec![Reply::Status(413, "request too large")]);
+    let out = push_command(&log, dir.path(), &receiver, &["--any-age", "--follow", "--poll-interval", "50ms"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("HTTP 413: request too large"), "{stderr}");
+}
