@@ -86,9 +86,14 @@ const TOKEN_VARS: [&str; 2] = ["LOGFIRE_TOKEN", "LOGFIRE_WRITE_TOKEN"];
 /// (its region's, or `LOGFIRE_BASE_URL`): pushing to another collector must not
 /// hand it a secret it has no use for.
 pub fn resolve(flags: &Flags, lookup: impl Fn(&str) -> Option<Found>) -> Result<Target, TargetError> {
-    let otel_headers = match lookup("OTEL_EXPORTER_OTLP_HEADERS") {
-        Some(found) => parse_headers(&found.value).map_err(|reason| TargetError::Bad {
-            setting: "OTEL_EXPORTER_OTLP_HEADERS".into(),
+    // The traces-specific variable wins over the general one, as in the OTLP spec
+    // (and in opentelemetry-otlp, which reads them itself too).
+    let headers_var = ["OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"]
+        .into_iter()
+        .find_map(|var| lookup(var).map(|found| (var, found)));
+    let otel_headers = match headers_var {
+        Some((var, found)) => parse_headers(&found.value).map_err(|reason| TargetError::Bad {
+            setting: var.into(),
             from: found.from,
             reason,
         })?,

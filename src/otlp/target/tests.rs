@@ -63,6 +63,17 @@ fn otel_settings_win_over_logfire_and_never_get_its_token() {
 }
 
 #[test]
+fn traces_headers_win_over_the_general_ones() {
+    let env = settings(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+        ("OTEL_EXPORTER_OTLP_HEADERS", "x-a=general"),
+        ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-a=traces"),
+    ]);
+    let target = resolve(&Flags::default(), env).expect("a target");
+    assert_eq!(target.headers, vec![("x-a".to_string(), "traces".to_string())]);
+}
+
+#[test]
 fn the_traces_endpoint_is_used_verbatim_and_beats_the_base() {
     let env = settings(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://base:4318"),
