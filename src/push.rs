@@ -368,7 +368,9 @@ fn push_file(
     let saved = saved.filter(|s| s.file == Some(file_id) && s.offset == offset).map(|s| s.offset);
     file.seek(SeekFrom::Start(offset))?;
     let reader = BufReader::with_capacity(1 << 16, file);
-    let source = path.display().to_string();
+    // Derived ids come from the canonical path, like the cursor's key, so the same
+    // log named two ways gets the same ids.
+    let source = path.canonicalize().unwrap_or_else(|_| path.to_path_buf()).display().to_string();
     let (batches_tx, batches_rx) = std::sync::mpsc::sync_channel::<(Vec<SpanData>, u64)>(1);
     std::thread::scope(|scope| {
         let producer = scope.spawn(|| read_batches(reader, offset, &source, pass, prices, &exporter.scope, batches_tx));

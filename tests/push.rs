@@ -164,7 +164,7 @@ fn push_command(log: &Path, state: &Path, receiver: &Receiver, extra: &[&str]) -
 /// (trace id, span id) -> span, as the library builds them from the log.
 fn expected(log: &Path) -> HashMap<(Vec<u8>, Vec<u8>), ajentik::otlp::SpanRecord> {
     let bytes = std::fs::read(log).expect("log");
-    let source = log.display().to_string();
+    let source = log.canonicalize().expect("canonical").display().to_string();
     let mut spans = HashMap::new();
     let mut offset = 0u64;
     for line in bytes.split_inclusive(|&b| b == b'\n') {
