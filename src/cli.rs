@@ -23,7 +23,8 @@ Examples:
   ajentik monitor --export markdown --log examples/sample.jsonl --now 2026-11-26T22:00:00Z
   ajentik monitor --export json --output report.json
   ajentik monitor --follow --export json --every 5s --log /var/log/agents/
-  ajentik generate --lines 1000000 --output big.jsonl";
+  ajentik generate --lines 1000000 --output big.jsonl
+  LOGFIRE_TOKEN=pylf_v1_us_... ajentik push --follow --log /var/log/agents/";
 
 /// See, live, what your AI agents are doing and what they cost.
 #[derive(Debug, Parser)]
