@@ -345,4 +345,7 @@ fn the_push_key_toggles_and_the_header_shows_the_exporters_state() {
     assert!(!line.contains('\u{1b}'), "escape sequences are stripped");
     app.push = Some(PushState::Failed { reason: "nowhere to push: set LOGFIRE_TOKEN".into() });
     assert!(header(&app).contains("push failed: nowhere to push"), "{}", header(&app));
+    // A push in trouble shows even at 80 columns, ahead of the source paths.
+    let narrow = render(&app, &v, 80, 24).lines().next().unwrap_or_default().to_string();
+    assert!(narrow.contains("push failed: nowhere"), "{narrow}");
 }

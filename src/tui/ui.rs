@@ -128,6 +128,8 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
     if ingest > 0 {
         spans.push(Span::styled(format!("  {ingest} bad lines"), t.warn));
     }
+    // A push in trouble matters more than the source paths: it goes right after the
+    // mode, so that it shows at 80 columns; progress goes at the end.
     match &ctx.app.push {
         None | Some(PushState::Off) => {}
         Some(PushState::Starting) => spans.push(Span::styled("  push: starting", t.dim)),
@@ -135,12 +137,15 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
             let to = project.as_deref().map(|p| format!(" to {}", clean_truncated(p, 40))).unwrap_or_default();
             spans.push(Span::styled(format!("  pushed {}{to}", compact(*sent as f64)), t.ok));
         }
-        Some(PushState::Retrying { sent, reason }) => spans.push(Span::styled(
-            format!("  push retrying ({} sent): {}", compact(*sent as f64), clean_truncated(reason, 60)),
-            t.warn,
-        )),
+        Some(PushState::Retrying { sent, reason }) => spans.insert(
+            5,
+            Span::styled(
+                format!("push retrying ({} sent): {} ", compact(*sent as f64), clean_truncated(reason, 60)),
+                t.warn,
+            ),
+        ),
         Some(PushState::Failed { reason }) => {
-            spans.push(Span::styled(format!("  push failed: {}", clean_truncated(reason, 60)), t.bad));
+            spans.insert(5, Span::styled(format!("push failed: {} ", clean_truncated(reason, 60)), t.bad));
         }
     }
     if let Some(n) = ctx.app.notify.as_ref().filter(|n| n.failed > 0) {
