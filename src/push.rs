@@ -160,7 +160,7 @@ pub fn run(logs: &[String], args: &PushArgs, prices: Arc<PriceTable>, debug: boo
             // Following is a long-running job: an outage is waited out, with
             // backoff; a refusal that will not change ends it.
             Err(e) if args.follow && !ExportError::is_permanent_in(&e) => {
-                pause = (pause * 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
+                pause = backoff(pause);
                 eprintln!("ajentik: push: {e:#}; trying again in {}s", pause.as_secs());
             }
             Err(e) => return Err(e),
@@ -231,7 +231,6 @@ impl Session {
 /// What the live view shows of a push running in the background.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushState {
-    Off,
     Starting,
     /// Following the logs; `sent` spans accepted since it started. `project` is
     /// `LOGFIRE_PROJECT`, when pushing to Logfire and it is set.
@@ -319,8 +318,7 @@ fn follow_in_background(
                 // The innermost cause ("the backend refused the spans: HTTP 503: ...")
                 // is what fits in the header; which log is secondary.
                 set(PushState::Retrying { sent, reason: e.root_cause().to_string() });
-                // Back off while the backend is down, up to a minute.
-                pause = (pause * 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
+                pause = backoff(pause);
             }
         }
         let until = std::time::Instant::now() + pause;
@@ -328,6 +326,12 @@ fn follow_in_background(
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// The pause before trying again while the backend is down: doubled each time,
+/// from a second up to a minute (shared by `push --follow` and the live view).
+fn backoff(pause: Duration) -> Duration {
+    (pause * 2).clamp(Duration::from_secs(1), Duration::from_secs(60))
 }
 
 /// A one-line summary of a push, saying what was skipped and why.

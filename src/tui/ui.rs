@@ -131,7 +131,7 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
     // A push in trouble matters more than the source paths: it goes right after the
     // mode, so that it shows at 80 columns; progress goes at the end.
     match &ctx.app.push {
-        None | Some(PushState::Off) => {}
+        None => {}
         Some(PushState::Starting) => spans.push(Span::styled("  push: starting", t.dim)),
         Some(PushState::Pushing { sent, project, .. }) => {
             let to = project.as_deref().map(|p| format!(" to {}", clean_truncated(p, 40))).unwrap_or_default();
