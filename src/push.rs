@@ -374,10 +374,10 @@ fn push_file(
     let reader = BufReader::with_capacity(1 << 16, file);
     // Derived ids come from the canonical path, like the cursor's key, so the same
     // log named two ways gets the same ids.
-    let source = path.canonicalize().unwrap_or_else(|_| path.to_path_buf()).display().to_string();
+    let source = &cursor.log;
     let (batches_tx, batches_rx) = std::sync::mpsc::sync_channel::<(Vec<SpanData>, u64)>(1);
     std::thread::scope(|scope| {
-        let producer = scope.spawn(|| read_batches(reader, offset, &source, pass, prices, &exporter.scope, batches_tx));
+        let producer = scope.spawn(|| read_batches(reader, offset, source, pass, prices, &exporter.scope, batches_tx));
         let mut accepted = Pushed::default();
         for (spans, end) in batches_rx {
             let n = spans.len() as u64;
@@ -451,6 +451,8 @@ fn read_batches(
 /// to two backends keeps two cursors.
 struct Cursor {
     path: PathBuf,
+    /// The log's canonical path, which the cursor is keyed by.
+    log: String,
 }
 
 impl Cursor {
@@ -458,7 +460,7 @@ impl Cursor {
         let log_name = log.canonicalize().unwrap_or_else(|_| log.to_path_buf()).display().to_string();
         let (_, key) = otlp::derived_ids(Origin { source: &format!("{log_name}\0{endpoint}"), offset: 0 });
         let stem = crate::sanitize::file_name_component(&log_name.replace('/', "_"));
-        Cursor { path: state_dir.join(format!("{stem}-{key:016x}.cursor")) }
+        Cursor { path: state_dir.join(format!("{stem}-{key:016x}.cursor")), log: log_name }
     }
 
     /// The saved position: "OFFSET DEVICE INODE".
