@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Serialize;
 
 use crate::budget::{self, Budget};
-use crate::metrics::Metrics;
 use crate::metrics::exact;
 use crate::metrics::window::Bucket;
+use crate::metrics::{Count, Metrics};
 use crate::time::{MICROS_PER_MINUTE, Micros};
 
 /// How far back `since` is searched, in minutes (the ring keeps two hours).
@@ -155,8 +155,9 @@ impl Alert {
     }
 }
 
-fn pct(part: u64, whole: u64) -> f64 {
-    part as f64 * 100.0 / whole as f64
+/// `part` as a percent of `whole`, from the unrounded weighted counts.
+fn pct(part: Count, whole: Count) -> f64 {
+    part.get() * 100.0 / whole.get()
 }
 
 fn fmt_pct(v: f64) -> String {
@@ -199,7 +200,7 @@ fn request_rules(rule: Rule, scope: &str, w: &Bucket, th: &Thresholds, span: &st
             })
         }
         Rule::ResponseTime => {
-            let mean = exact::ms(w.latency_sum_ns) / w.requests as f64;
+            let mean = exact::ms(w.latency_sum_ns) / w.requests.get();
             (mean > max_ms).then(|| Firing {
                 severity: Severity::Medium,
                 value: mean,
@@ -209,7 +210,7 @@ fn request_rules(rule: Rule, scope: &str, w: &Bucket, th: &Thresholds, span: &st
         }
         Rule::FailureCount => (w.failures > max_failures).then(|| Firing {
             severity: Severity::High,
-            value: w.failures as f64,
+            value: w.failures.get(),
             threshold: max_failures as f64,
             message: format!("{who} {} failed requests > {max_failures} over {span}", w.failures),
         }),

@@ -49,9 +49,9 @@ pub struct Figures {
 /// model call names it, else its own requests' figures.
 fn attributed(b: &Bucket, ledger: bool) -> Spend {
     if ledger {
-        Spend { tokens: b.ledger_tokens, cost: b.ledger_cost }
+        Spend { tokens: b.ledger_tokens, cost: b.ledger_cost, ..Spend::default() }
     } else {
-        Spend { tokens: b.request_tokens, cost: b.request_cost }
+        Spend { tokens: b.request_tokens, cost: b.request_cost, ..Spend::default() }
     }
 }
 

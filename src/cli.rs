@@ -397,7 +397,10 @@ pub fn price_table(config: &Config, litellm: Option<&Path>) -> Result<Arc<PriceT
         let price = Price {
             input: p.input,
             output: p.output,
-            cached_input: p.cached_input,
+            cache_read: p.cache_read,
+            cache_write: p.cache_write,
+            cache_write_1h: p.cache_write_1h,
+            reasoning: p.reasoning,
             source: "config file".into(),
             as_of: String::new(),
         };

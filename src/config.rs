@@ -100,7 +100,15 @@ pub struct BudgetConfig {
 pub struct PriceConfig {
     pub input: f64,
     pub output: f64,
-    pub cached_input: Option<f64>,
+    /// Cache reads; `cached_input` is the older name.
+    #[serde(alias = "cached_input")]
+    pub cache_read: Option<f64>,
+    /// Cache writes (five-minute lifetime).
+    pub cache_write: Option<f64>,
+    /// Cache writes with a one-hour lifetime.
+    pub cache_write_1h: Option<f64>,
+    /// Reasoning tokens, where priced apart from output.
+    pub reasoning: Option<f64>,
 }
 
 /// `[notify]`.
@@ -289,7 +297,8 @@ fn check_values(c: &Config) -> Result<(), (String, String)> {
     }
     for (name, p) in &c.prices {
         let ok = |v: f64| v >= 0.0 && v.is_finite();
-        if !ok(p.input) || !ok(p.output) || p.cached_input.is_some_and(|v| !ok(v)) {
+        let parts = [p.cache_read, p.cache_write, p.cache_write_1h, p.reasoning];
+        if !ok(p.input) || !ok(p.output) || parts.into_iter().flatten().any(|v| !ok(v)) {
             return bad(&format!("prices.{name}"), "prices must be amounts of 0 or more");
         }
     }

@@ -46,7 +46,31 @@ pub struct Event<'a> {
     pub parent_span_id: Option<u64>,
     /// The raw JSON text of `attrs`, always an object when present.
     pub attrs: Option<&'a str>,
+    /// The conversation or session the event belongs to (operation events only).
+    pub session: Option<Cow<'a, str>>,
+    /// The probability with which the writer kept this event, in (0, 1]; absent
+    /// means 1. Read on agent requests, tool, model calls and spans only.
+    pub sample_rate: Option<f64>,
     pub kind: Kind<'a>,
+}
+
+/// Token counts that are parts of the input and output counts: cache reads and
+/// writes are included in `input_tokens`, reasoning in `output_tokens` (the
+/// OpenTelemetry GenAI convention). Zero when the writer did not say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenParts {
+    pub cache_read: u64,
+    /// All cache writes, the one-hour ones included.
+    pub cache_write: u64,
+    /// The part of `cache_write` written with a one-hour lifetime.
+    pub cache_write_1h: u64,
+    pub reasoning: u64,
+}
+
+impl TokenParts {
+    pub fn is_zero(&self) -> bool {
+        *self == TokenParts::default()
+    }
 }
 
 /// The type-specific part of an event.
@@ -57,6 +81,8 @@ pub enum Kind<'a> {
         success: bool,
         duration_ms: f64,
         tokens: Option<i64>,
+        /// Parts of `tokens`, for agents that report their own totals.
+        parts: TokenParts,
         cost_usd: Option<f64>,
         model: Option<Cow<'a, str>>,
         error_type: Option<Cow<'a, str>>,
@@ -77,6 +103,7 @@ pub enum Kind<'a> {
         duration_ms: f64,
         input_tokens: Option<i64>,
         output_tokens: Option<i64>,
+        parts: TokenParts,
         cost_usd: Option<f64>,
     },
     Span {
@@ -218,6 +245,12 @@ fields! {
     agents = "agents",
     rss_bytes = "rss_bytes",
     cpu_percent = "cpu_percent",
+    session = "session",
+    sample_rate = "sample_rate",
+    cache_read_tokens = "cache_read_tokens",
+    cache_write_tokens = "cache_write_tokens",
+    cache_write_1h_tokens = "cache_write_1h_tokens",
+    reasoning_tokens = "reasoning_tokens",
 }
 
 const FIELD_COUNT: usize = KEYS.len();
@@ -340,6 +373,66 @@ impl<'a> Fields<'_, 'a> {
             Shape::Absent | Shape::Null => Ok(None),
             Shape::Int if span.int() >= 0 => Ok(Some(span.int())),
             _ => Err(self.wrong(field, "an integer >= 0")),
+        }
+    }
+    #[inline]
+    fn count_or_zero(&self, field: F) -> Check<u64> {
+        Ok(self.opt_count(field)?.map_or(0, |n| n as u64))
+    }
+    /// The cache and reasoning parts, checked against the totals that include
+    /// them (`input` and `output`; for an agent request, both are its `tokens`).
+    fn token_parts(&self, input: Option<i64>, output: Option<i64>, total_name: (&str, &str)) -> Check<TokenParts> {
+        let parts = TokenParts {
+            cache_read: self.count_or_zero(F::cache_read_tokens)?,
+            cache_write: self.count_or_zero(F::cache_write_tokens)?,
+            cache_write_1h: self.count_or_zero(F::cache_write_1h_tokens)?,
+            reasoning: self.count_or_zero(F::reasoning_tokens)?,
+        };
+        if parts.is_zero() {
+            return Ok(parts);
+        }
+        let (input_name, output_name) = total_name;
+        let input = input.map_or(0, |n| n as u64);
+        let output = output.map_or(0, |n| n as u64);
+        let cached = parts.cache_read.saturating_add(parts.cache_write);
+        if parts.cache_write_1h > parts.cache_write {
+            return Err(format!(
+                "{}: cache_write_1h_tokens ({}) exceed cache_write_tokens ({}), which include them",
+                self.ty, parts.cache_write_1h, parts.cache_write
+            ));
+        }
+        if total_name.0 == total_name.1 {
+            // An agent request has one total for both.
+            let sum = cached.saturating_add(parts.reasoning);
+            if sum > input {
+                return Err(format!(
+                    "{}: cache_read_tokens + cache_write_tokens + reasoning_tokens ({sum}) exceed {input_name} ({input}), which include them",
+                    self.ty
+                ));
+            }
+            return Ok(parts);
+        }
+        if cached > input {
+            return Err(format!(
+                "{}: cache_read_tokens + cache_write_tokens ({cached}) exceed {input_name} ({input}), which include them",
+                self.ty
+            ));
+        }
+        if parts.reasoning > output {
+            return Err(format!(
+                "{}: reasoning_tokens ({}) exceed {output_name} ({output}), which include them",
+                self.ty, parts.reasoning
+            ));
+        }
+        Ok(parts)
+    }
+    /// A number in (0, 1].
+    #[inline]
+    fn opt_rate(&self, field: F) -> Check<Option<f64>> {
+        match self.opt_number(field)? {
+            None => Ok(None),
+            Some(r) if r > 0.0 && r <= 1.0 => Ok(Some(r)),
+            Some(_) => Err(self.wrong(field, "a number in (0, 1]")),
         }
     }
     #[inline]
@@ -467,16 +560,28 @@ impl<'a> RawEvent<'a> {
         let span_id = f.opt_hex::<16>(F::span_id)?.map(|id| id as u64);
         let parent_span_id = f.opt_hex::<16>(F::parent_span_id)?.map(|id| id as u64);
         let attrs = f.opt_object(F::attrs)?;
+        let session = match ty {
+            Type::Heartbeat => None,
+            _ => f.opt_str(F::session)?,
+        };
+        let sample_rate = match ty {
+            Type::Heartbeat | Type::Error => None,
+            _ => f.opt_rate(F::sample_rate)?,
+        };
         let kind = match ty {
-            Type::AgentRequest => Kind::AgentRequest {
-                agent: f.req_str(F::agent)?,
-                success: f.req_bool(F::success)?,
-                duration_ms: f.req_non_negative(F::duration_ms)?,
-                tokens: f.opt_count(F::tokens)?,
-                cost_usd: f.opt_non_negative(F::cost_usd)?,
-                model: f.opt_str(F::model)?,
-                error_type: f.opt_str(F::error_type)?,
-            },
+            Type::AgentRequest => {
+                let tokens = f.opt_count(F::tokens)?;
+                Kind::AgentRequest {
+                    agent: f.req_str(F::agent)?,
+                    success: f.req_bool(F::success)?,
+                    duration_ms: f.req_non_negative(F::duration_ms)?,
+                    tokens,
+                    parts: f.token_parts(tokens, tokens, ("tokens", "tokens"))?,
+                    cost_usd: f.opt_non_negative(F::cost_usd)?,
+                    model: f.opt_str(F::model)?,
+                    error_type: f.opt_str(F::error_type)?,
+                }
+            }
             Type::ToolCall => Kind::ToolCall {
                 tool: f.req_str(F::tool)?,
                 agent: f.opt_str(F::agent)?,
@@ -485,16 +590,21 @@ impl<'a> RawEvent<'a> {
                 error_type: f.opt_str(F::error_type)?,
                 error_message: f.opt_str(F::error_message)?,
             },
-            Type::ModelCall => Kind::ModelCall {
-                model: f.req_str(F::model)?,
-                provider: f.opt_str(F::provider)?,
-                agent: f.opt_str(F::agent)?,
-                success: f.req_bool(F::success)?,
-                duration_ms: f.req_non_negative(F::duration_ms)?,
-                input_tokens: f.opt_count(F::input_tokens)?,
-                output_tokens: f.opt_count(F::output_tokens)?,
-                cost_usd: f.opt_non_negative(F::cost_usd)?,
-            },
+            Type::ModelCall => {
+                let input_tokens = f.opt_count(F::input_tokens)?;
+                let output_tokens = f.opt_count(F::output_tokens)?;
+                Kind::ModelCall {
+                    model: f.req_str(F::model)?,
+                    provider: f.opt_str(F::provider)?,
+                    agent: f.opt_str(F::agent)?,
+                    success: f.req_bool(F::success)?,
+                    duration_ms: f.req_non_negative(F::duration_ms)?,
+                    input_tokens,
+                    output_tokens,
+                    parts: f.token_parts(input_tokens, output_tokens, ("input_tokens", "output_tokens"))?,
+                    cost_usd: f.opt_non_negative(F::cost_usd)?,
+                }
+            }
             Type::Span => Kind::Span {
                 name: f.req_str(F::name)?,
                 agent: f.opt_str(F::agent)?,
@@ -524,7 +634,7 @@ impl<'a> RawEvent<'a> {
                 cpu_percent: f.opt_number(F::cpu_percent)?,
             },
         };
-        Ok(LineOutcome::Event(Event { ts, trace_id, span_id, parent_span_id, attrs, kind }))
+        Ok(LineOutcome::Event(Event { ts, trace_id, span_id, parent_span_id, attrs, session, sample_rate, kind }))
     }
 }
 

@@ -12,7 +12,7 @@
 
 pub mod target;
 
-use crate::event::{Event, Kind};
+use crate::event::{Event, Kind, TokenParts};
 use crate::pricing::PriceTable;
 use crate::time::{MICROS_PER_HOUR, Micros};
 
@@ -89,7 +89,7 @@ pub fn span_record(e: &Event<'_>, origin: Origin<'_>, prices: Option<&PriceTable
     let mut attributes = Vec::new();
     let mut events = Vec::new();
     let (name, kind, duration_ms, error) = match &e.kind {
-        Kind::AgentRequest { agent, success, duration_ms, tokens, cost_usd, model, error_type } => {
+        Kind::AgentRequest { agent, success, duration_ms, tokens, parts, cost_usd, model, error_type } => {
             attributes.push(str_attr("gen_ai.operation.name", "invoke_agent"));
             attributes.push(str_attr("gen_ai.agent.name", agent));
             if let Some(model) = model {
@@ -98,13 +98,24 @@ pub fn span_record(e: &Event<'_>, origin: Origin<'_>, prices: Option<&PriceTable
             if let Some(tokens) = tokens {
                 attributes.push(("ajentik.tokens".into(), AttrValue::Int(*tokens)));
             }
+            token_parts(parts, &mut attributes);
             if let Some(cost) = cost_usd {
                 attributes.push(("operation.cost".into(), AttrValue::F64(*cost)));
             }
             let error = failure(*success, error_type.as_deref(), None, &mut attributes);
             (format!("invoke_agent {agent}"), SpanKind::Internal, *duration_ms, error)
         }
-        Kind::ModelCall { model, provider, agent, success, duration_ms, input_tokens, output_tokens, cost_usd } => {
+        Kind::ModelCall {
+            model,
+            provider,
+            agent,
+            success,
+            duration_ms,
+            input_tokens,
+            output_tokens,
+            parts,
+            cost_usd,
+        } => {
             let system = provider.as_deref().unwrap_or("unknown");
             attributes.push(str_attr("gen_ai.operation.name", "chat"));
             attributes.push(str_attr("gen_ai.request.model", model));
@@ -121,10 +132,11 @@ pub fn span_record(e: &Event<'_>, origin: Origin<'_>, prices: Option<&PriceTable
             if let Some(n) = output_tokens {
                 attributes.push(("gen_ai.usage.output_tokens".into(), AttrValue::Int(*n)));
             }
+            token_parts(parts, &mut attributes);
             let priced = cost_usd.or_else(|| {
                 let price = prices?.lookup(model)?;
                 let tokens = |n: &Option<i64>| n.map_or(0, |n| n.max(0) as u64);
-                Some(price.cost(tokens(input_tokens), tokens(output_tokens)))
+                Some(price.cost(tokens(input_tokens), tokens(output_tokens), parts))
             });
             if let Some(cost) = priced {
                 attributes.push(("operation.cost".into(), AttrValue::F64(cost)));
@@ -175,6 +187,12 @@ pub fn span_record(e: &Event<'_>, origin: Origin<'_>, prices: Option<&PriceTable
     if let Some(attrs) = e.attrs {
         attributes.extend(json_object_attrs(attrs, ""));
     }
+    if let Some(session) = &e.session {
+        attributes.push(str_attr("gen_ai.conversation.id", session));
+    }
+    if let Some(rate) = e.sample_rate {
+        attributes.push(("ajentik.sample_rate".into(), AttrValue::F64(rate)));
+    }
     attributes.push(str_attr("ajentik.event.type", e.kind.type_name()));
     let duration = (duration_ms * 1000.0).round() as Micros;
     Some(SpanRecord {
@@ -189,6 +207,22 @@ pub fn span_record(e: &Event<'_>, origin: Origin<'_>, prices: Option<&PriceTable
         error,
         events,
     })
+}
+
+/// The cache and reasoning token counts, under the GenAI convention's names
+/// (each included in the input or output count, as in the event log).
+fn token_parts(parts: &TokenParts, attributes: &mut Vec<(String, AttrValue)>) {
+    let named = [
+        ("gen_ai.usage.cache_read.input_tokens", parts.cache_read),
+        ("gen_ai.usage.cache_creation.input_tokens", parts.cache_write),
+        ("ajentik.usage.cache_creation_1h.input_tokens", parts.cache_write_1h),
+        ("gen_ai.usage.reasoning.output_tokens", parts.reasoning),
+    ];
+    for (key, n) in named {
+        if n > 0 {
+            attributes.push((key.into(), AttrValue::Int(i64::try_from(n).unwrap_or(i64::MAX))));
+        }
+    }
 }
 
 fn str_attr(key: &str, value: &str) -> (String, AttrValue) {

@@ -11,28 +11,123 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
 
-/// A price in US dollars per million tokens.
-#[derive(Debug, Clone, PartialEq)]
+use crate::event::TokenParts;
+
+/// A price in US dollars per million tokens. A part without its own price is
+/// priced as the whole it belongs to: cache reads and writes as plain input,
+/// one-hour cache writes as cache writes, reasoning as output.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Price {
     pub input: f64,
     pub output: f64,
-    /// For cached input tokens, where the vendor charges differently. (The v1
-    /// event log does not count cached tokens apart; shown for reference.)
-    pub cached_input: Option<f64>,
+    /// Cache reads (OpenAI's "cached input", Anthropic's cache hits).
+    pub cache_read: Option<f64>,
+    /// Cache writes with the default (five-minute) lifetime.
+    pub cache_write: Option<f64>,
+    /// Cache writes with a one-hour lifetime.
+    pub cache_write_1h: Option<f64>,
+    /// Reasoning tokens, where priced apart from output.
+    pub reasoning: Option<f64>,
     /// Where the price was taken from, and when.
     pub source: String,
     pub as_of: String,
 }
 
 impl Price {
-    /// The cost in US dollars of a call with these token counts.
-    pub fn cost(&self, input_tokens: u64, output_tokens: u64) -> f64 {
-        (input_tokens as f64 * self.input + output_tokens as f64 * self.output) / 1e6
+    /// The cost in US dollars of a call with these token counts (`parts` are
+    /// included in `input_tokens` and `output_tokens`, as in the event log):
+    /// uncached input x input + cache reads x cache-read price + (cache writes -
+    /// 1 h writes) x cache-write price + 1 h writes x 1 h price + (output -
+    /// reasoning) x output + reasoning x reasoning price. Parts larger than their
+    /// whole (the parser refuses such lines) are clamped to it.
+    pub fn cost(&self, input_tokens: u64, output_tokens: u64, parts: &TokenParts) -> f64 {
+        let cache_read = parts.cache_read.min(input_tokens);
+        let cache_write = parts.cache_write.min(input_tokens - cache_read);
+        let write_1h = parts.cache_write_1h.min(cache_write);
+        let uncached = input_tokens - cache_read - cache_write;
+        let reasoning = parts.reasoning.min(output_tokens);
+        let write_5m_price = self.cache_write.unwrap_or(self.input);
+        let per_million = uncached as f64 * self.input
+            + cache_read as f64 * self.cache_read_price()
+            + (cache_write - write_1h) as f64 * write_5m_price
+            + write_1h as f64 * self.cache_write_1h.unwrap_or(write_5m_price)
+            + (output_tokens - reasoning) as f64 * self.output
+            + reasoning as f64 * self.reasoning.unwrap_or(self.output);
+        per_million / 1e6
+    }
+
+    /// What a cache read costs a million tokens: its own price, else plain input.
+    pub fn cache_read_price(&self) -> f64 {
+        self.cache_read.unwrap_or(self.input)
+    }
+
+    /// What cache reads of `tokens` saved against paying them as plain input.
+    pub fn cache_savings(&self, tokens: u64) -> f64 {
+        tokens as f64 * (self.input - self.cache_read_price()) / 1e6
+    }
+
+    /// Whether any cache price is known (else cache tokens price as input).
+    pub fn has_cache_prices(&self) -> bool {
+        self.cache_read.is_some() || self.cache_write.is_some() || self.cache_write_1h.is_some()
     }
 }
 
-/// One built-in entry: name, input, output, cached input, vendor page, date.
-type Entry = (&'static str, f64, f64, Option<f64>, &'static str, &'static str);
+/// How a model's name found its price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchRule {
+    /// The name is in the table as given.
+    Exact,
+    /// Lowercased, without a provider prefix or a dated snapshot suffix.
+    Normalised,
+    /// The longest table entry the name starts with, followed by "-".
+    Prefix,
+}
+
+impl MatchRule {
+    pub fn describe(self) -> &'static str {
+        match self {
+            MatchRule::Exact => "exact name",
+            MatchRule::Normalised => "without provider prefix or snapshot suffix",
+            MatchRule::Prefix => "longest listed prefix",
+        }
+    }
+}
+
+/// Prices of one built-in entry, per million tokens.
+#[derive(Clone, Copy)]
+struct Rates {
+    input: f64,
+    output: f64,
+    cache_read: Option<f64>,
+    cache_write: Option<f64>,
+    cache_write_1h: Option<f64>,
+}
+
+/// OpenAI, Google, DeepSeek, xAI: cache reads at their own price; cache writes
+/// cost nothing extra (they price as plain input).
+const fn read_only(input: f64, output: f64, cache_read: Option<f64>) -> Rates {
+    Rates { input, output, cache_read, cache_write: None, cache_write_1h: None }
+}
+
+/// Anthropic's rule: reads at 0.1x input, five-minute writes at 1.25x, one-hour
+/// writes at 2x (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching#pricing).
+const fn anthropic(input: f64, output: f64) -> Rates {
+    Rates {
+        input,
+        output,
+        cache_read: Some(input * 0.1),
+        cache_write: Some(input * 1.25),
+        cache_write_1h: Some(input * 2.0),
+    }
+}
+
+/// No cache prices known.
+const fn plain(input: f64, output: f64) -> Rates {
+    read_only(input, output, None)
+}
+
+/// One built-in entry: name, prices, vendor page, date.
+type Entry = (&'static str, Rates, &'static str, &'static str);
 
 const OPENAI: &str = "https://openai.com/api/pricing";
 const ANTHROPIC: &str = "https://www.anthropic.com/pricing#api";
@@ -47,53 +142,64 @@ const DEEPSEEK: &str = "https://api-docs.deepseek.com/quick_start/pricing";
 /// override or extend them under `[prices]` in the config file, or load a
 /// LiteLLM file with `--prices`.
 const BUILT_IN: &[Entry] = &[
-    ("gpt-5", 1.25, 10.0, Some(0.125), OPENAI, "2025-10"),
-    ("gpt-5-mini", 0.25, 2.0, Some(0.025), OPENAI, "2025-10"),
-    ("gpt-5-nano", 0.05, 0.40, Some(0.005), OPENAI, "2025-10"),
-    ("gpt-4.1", 2.0, 8.0, Some(0.50), OPENAI, "2025-10"),
-    ("gpt-4.1-mini", 0.40, 1.60, Some(0.10), OPENAI, "2025-10"),
-    ("gpt-4.1-nano", 0.10, 0.40, Some(0.025), OPENAI, "2025-10"),
-    ("gpt-4o", 2.50, 10.0, Some(1.25), OPENAI, "2025-10"),
-    ("gpt-4o-mini", 0.15, 0.60, Some(0.075), OPENAI, "2025-10"),
-    ("gpt-4-turbo", 10.0, 30.0, None, OPENAI, "2025-10"),
-    ("gpt-3.5-turbo", 0.50, 1.50, None, OPENAI, "2025-10"),
-    ("o1", 15.0, 60.0, Some(7.50), OPENAI, "2025-10"),
-    ("o3", 2.0, 8.0, Some(0.50), OPENAI, "2025-10"),
-    ("o3-mini", 1.10, 4.40, Some(0.55), OPENAI, "2025-10"),
-    ("o4-mini", 1.10, 4.40, Some(0.275), OPENAI, "2025-10"),
-    ("claude-opus-4-5", 5.0, 25.0, Some(0.50), ANTHROPIC, "2025-11"),
-    ("claude-opus-4-1", 15.0, 75.0, Some(1.50), ANTHROPIC, "2025-10"),
-    ("claude-opus-4", 15.0, 75.0, Some(1.50), ANTHROPIC, "2025-10"),
-    ("claude-sonnet-4-5", 3.0, 15.0, Some(0.30), ANTHROPIC, "2025-10"),
-    ("claude-sonnet-4", 3.0, 15.0, Some(0.30), ANTHROPIC, "2025-10"),
-    ("claude-3-7-sonnet", 3.0, 15.0, Some(0.30), ANTHROPIC, "2025-10"),
-    ("claude-3-5-sonnet", 3.0, 15.0, Some(0.30), ANTHROPIC, "2025-10"),
-    ("claude-haiku-4-5", 1.0, 5.0, Some(0.10), ANTHROPIC, "2025-10"),
-    ("claude-3-5-haiku", 0.80, 4.0, Some(0.08), ANTHROPIC, "2025-10"),
-    ("claude-3-haiku", 0.25, 1.25, Some(0.03), ANTHROPIC, "2025-10"),
-    ("claude-3-opus", 15.0, 75.0, Some(1.50), ANTHROPIC, "2025-10"),
-    ("gemini-2.5-pro", 1.25, 10.0, Some(0.125), GOOGLE, "2025-10"),
-    ("gemini-2.5-flash", 0.30, 2.50, Some(0.03), GOOGLE, "2025-10"),
-    ("gemini-2.5-flash-lite", 0.10, 0.40, Some(0.01), GOOGLE, "2025-10"),
-    ("gemini-2.0-flash", 0.10, 0.40, Some(0.025), GOOGLE, "2025-10"),
-    ("gemini-2.0-flash-lite", 0.075, 0.30, None, GOOGLE, "2025-10"),
-    ("gemini-1.5-pro", 1.25, 5.0, None, GOOGLE, "2025-10"),
-    ("gemini-1.5-flash", 0.075, 0.30, None, GOOGLE, "2025-10"),
-    ("mistral-large", 2.0, 6.0, None, MISTRAL, "2025-10"),
-    ("mistral-medium", 0.40, 2.0, None, MISTRAL, "2025-10"),
-    ("mistral-small", 0.10, 0.30, None, MISTRAL, "2025-10"),
-    ("codestral", 0.30, 0.90, None, MISTRAL, "2025-10"),
-    ("ministral-8b", 0.10, 0.10, None, MISTRAL, "2025-10"),
-    ("open-mistral-nemo", 0.15, 0.15, None, MISTRAL, "2025-10"),
-    ("llama-3.3-70b-versatile", 0.59, 0.79, None, GROQ, "2025-10"),
-    ("llama-3.3-70b", 0.59, 0.79, None, GROQ, "2025-10"),
-    ("llama-3.1-8b-instant", 0.05, 0.08, None, GROQ, "2025-10"),
-    ("llama-4-maverick", 0.20, 0.60, None, GROQ, "2025-10"),
-    ("llama-4-scout", 0.11, 0.34, None, GROQ, "2025-10"),
-    ("meta-llama/llama-3.3-70b-instruct-turbo", 0.88, 0.88, None, TOGETHER, "2025-10"),
-    ("meta-llama/meta-llama-3.1-8b-instruct-turbo", 0.18, 0.18, None, TOGETHER, "2025-10"),
-    ("deepseek-chat", 0.28, 0.42, Some(0.028), DEEPSEEK, "2025-10"),
-    ("deepseek-reasoner", 0.28, 0.42, Some(0.028), DEEPSEEK, "2025-10"),
+    ("gpt-5", read_only(1.25, 10.0, Some(0.125)), OPENAI, "2025-10"),
+    ("gpt-5-mini", read_only(0.25, 2.0, Some(0.025)), OPENAI, "2025-10"),
+    ("gpt-5-nano", read_only(0.05, 0.40, Some(0.005)), OPENAI, "2025-10"),
+    ("gpt-4.1", read_only(2.0, 8.0, Some(0.50)), OPENAI, "2025-10"),
+    ("gpt-4.1-mini", read_only(0.40, 1.60, Some(0.10)), OPENAI, "2025-10"),
+    ("gpt-4.1-nano", read_only(0.10, 0.40, Some(0.025)), OPENAI, "2025-10"),
+    ("gpt-4o", read_only(2.50, 10.0, Some(1.25)), OPENAI, "2025-10"),
+    ("gpt-4o-mini", read_only(0.15, 0.60, Some(0.075)), OPENAI, "2025-10"),
+    ("gpt-4-turbo", plain(10.0, 30.0), OPENAI, "2025-10"),
+    ("gpt-3.5-turbo", plain(0.50, 1.50), OPENAI, "2025-10"),
+    ("o1", read_only(15.0, 60.0, Some(7.50)), OPENAI, "2025-10"),
+    ("o3", read_only(2.0, 8.0, Some(0.50)), OPENAI, "2025-10"),
+    ("o3-mini", read_only(1.10, 4.40, Some(0.55)), OPENAI, "2025-10"),
+    ("o4-mini", read_only(1.10, 4.40, Some(0.275)), OPENAI, "2025-10"),
+    ("claude-opus-4-5", anthropic(5.0, 25.0), ANTHROPIC, "2025-11"),
+    ("claude-opus-4-1", anthropic(15.0, 75.0), ANTHROPIC, "2025-10"),
+    ("claude-opus-4", anthropic(15.0, 75.0), ANTHROPIC, "2025-10"),
+    ("claude-sonnet-4-5", anthropic(3.0, 15.0), ANTHROPIC, "2025-10"),
+    ("claude-sonnet-4", anthropic(3.0, 15.0), ANTHROPIC, "2025-10"),
+    ("claude-3-7-sonnet", anthropic(3.0, 15.0), ANTHROPIC, "2025-10"),
+    ("claude-3-5-sonnet", anthropic(3.0, 15.0), ANTHROPIC, "2025-10"),
+    ("claude-haiku-4-5", anthropic(1.0, 5.0), ANTHROPIC, "2025-10"),
+    ("claude-3-5-haiku", anthropic(0.80, 4.0), ANTHROPIC, "2025-10"),
+    (
+        "claude-3-haiku",
+        Rates {
+            input: 0.25,
+            output: 1.25,
+            cache_read: Some(0.03),
+            cache_write: Some(0.30),
+            cache_write_1h: Some(0.50),
+        },
+        ANTHROPIC,
+        "2025-10",
+    ),
+    ("claude-3-opus", anthropic(15.0, 75.0), ANTHROPIC, "2025-10"),
+    ("gemini-2.5-pro", read_only(1.25, 10.0, Some(0.125)), GOOGLE, "2025-10"),
+    ("gemini-2.5-flash", read_only(0.30, 2.50, Some(0.03)), GOOGLE, "2025-10"),
+    ("gemini-2.5-flash-lite", read_only(0.10, 0.40, Some(0.01)), GOOGLE, "2025-10"),
+    ("gemini-2.0-flash", read_only(0.10, 0.40, Some(0.025)), GOOGLE, "2025-10"),
+    ("gemini-2.0-flash-lite", plain(0.075, 0.30), GOOGLE, "2025-10"),
+    ("gemini-1.5-pro", plain(1.25, 5.0), GOOGLE, "2025-10"),
+    ("gemini-1.5-flash", plain(0.075, 0.30), GOOGLE, "2025-10"),
+    ("mistral-large", plain(2.0, 6.0), MISTRAL, "2025-10"),
+    ("mistral-medium", plain(0.40, 2.0), MISTRAL, "2025-10"),
+    ("mistral-small", plain(0.10, 0.30), MISTRAL, "2025-10"),
+    ("codestral", plain(0.30, 0.90), MISTRAL, "2025-10"),
+    ("ministral-8b", plain(0.10, 0.10), MISTRAL, "2025-10"),
+    ("open-mistral-nemo", plain(0.15, 0.15), MISTRAL, "2025-10"),
+    ("llama-3.3-70b-versatile", plain(0.59, 0.79), GROQ, "2025-10"),
+    ("llama-3.3-70b", plain(0.59, 0.79), GROQ, "2025-10"),
+    ("llama-3.1-8b-instant", plain(0.05, 0.08), GROQ, "2025-10"),
+    ("llama-4-maverick", plain(0.20, 0.60), GROQ, "2025-10"),
+    ("llama-4-scout", plain(0.11, 0.34), GROQ, "2025-10"),
+    ("meta-llama/llama-3.3-70b-instruct-turbo", plain(0.88, 0.88), TOGETHER, "2025-10"),
+    ("meta-llama/meta-llama-3.1-8b-instruct-turbo", plain(0.18, 0.18), TOGETHER, "2025-10"),
+    ("deepseek-chat", read_only(0.28, 0.42, Some(0.028)), DEEPSEEK, "2025-10"),
+    ("deepseek-reasoner", read_only(0.28, 0.42, Some(0.028)), DEEPSEEK, "2025-10"),
 ];
 
 /// Prices by model name, matched as the module doc says.
@@ -136,11 +242,18 @@ impl PriceTable {
     /// The built-in list prices.
     pub fn built_in() -> Self {
         let mut t = PriceTable::default();
-        for &(name, input, output, cached_input, source, as_of) in BUILT_IN {
-            t.entries.insert(
-                name.to_owned(),
-                Price { input, output, cached_input, source: source.to_owned(), as_of: as_of.to_owned() },
-            );
+        for &(name, r, source, as_of) in BUILT_IN {
+            let price = Price {
+                input: r.input,
+                output: r.output,
+                cache_read: r.cache_read,
+                cache_write: r.cache_write,
+                cache_write_1h: r.cache_write_1h,
+                reasoning: None,
+                source: source.to_owned(),
+                as_of: as_of.to_owned(),
+            };
+            t.entries.insert(name.to_owned(), price);
         }
         t
     }
@@ -166,19 +279,24 @@ impl PriceTable {
     /// The price of a model, matched by exact name, then normalised, then by the
     /// longest prefix; `None` if nothing matches.
     pub fn lookup(&self, model: &str) -> Option<&Price> {
-        if let Some(p) = self.entries.get(model) {
-            return Some(p);
+        self.find(model).map(|(_, _, price)| price)
+    }
+
+    /// The price of a model, with the table entry it matched and by which rule.
+    pub fn find(&self, model: &str) -> Option<(&str, MatchRule, &Price)> {
+        if let Some((name, p)) = self.entries.get_key_value(model) {
+            return Some((name, MatchRule::Exact, p));
         }
         let lower = model.trim().to_lowercase();
-        if let Some(p) = self.entries.get(&lower) {
-            return Some(p);
+        if let Some((name, p)) = self.entries.get_key_value(&lower) {
+            return Some((name, MatchRule::Exact, p));
         }
         // With a provider prefix ("openai/gpt-4o"), the model is the last part,
         // unless the whole path is in the table (Together's "meta-llama/...").
         let base = lower.rsplit('/').next().unwrap_or(&lower);
         let base = without_snapshot(base);
-        if let Some(p) = self.entries.get(base) {
-            return Some(p);
+        if let Some((name, p)) = self.entries.get_key_value(base) {
+            return Some((name, MatchRule::Normalised, p));
         }
         // Looked up once per model name seen (the fold keeps the answer), so a
         // scan of the table is cheap enough.
@@ -193,7 +311,7 @@ impl PriceTable {
                 best = Some((name, price));
             }
         }
-        best.map(|(_, p)| p)
+        best.map(|(name, p)| (name.as_str(), MatchRule::Prefix, p))
     }
 
     /// Adds the prices of a LiteLLM `model_prices_and_context_window.json` file
@@ -211,10 +329,14 @@ impl PriceTable {
             if name == "sample_spec" {
                 continue;
             }
+            let per_million = |k: &str| num(k).map(|c| c * 1e6);
             let price = Price {
                 input: input * 1e6,
                 output: output * 1e6,
-                cached_input: num("cache_read_input_token_cost").map(|c| c * 1e6),
+                cache_read: per_million("cache_read_input_token_cost"),
+                cache_write: per_million("cache_creation_input_token_cost"),
+                cache_write_1h: per_million("cache_creation_input_token_cost_above_1hr"),
+                reasoning: per_million("output_cost_per_reasoning_token"),
                 source: source.to_owned(),
                 as_of: String::new(),
             };
@@ -232,9 +354,10 @@ mod tests {
     #[test]
     fn every_built_in_model_prices_by_its_own_name() {
         let t = PriceTable::built_in();
-        for &(name, input, output, _, source, as_of) in BUILT_IN {
+        for &(name, r, source, as_of) in BUILT_IN {
             let p = t.lookup(name).unwrap_or_else(|| panic!("{name} has no price"));
-            assert_eq!((p.input, p.output), (input, output), "{name}");
+            assert_eq!((p.input, p.output), (r.input, r.output), "{name}");
+            assert!(p.cache_read.is_none_or(|c| c < p.input), "{name}: a cache read costs less than input");
             assert!(source.starts_with("https://") && as_of.len() == 7, "{name}");
         }
     }
@@ -269,8 +392,61 @@ mod tests {
     fn cost_is_per_million_tokens() {
         let t = PriceTable::built_in();
         let p = t.lookup("gpt-4o").unwrap();
-        assert!((p.cost(1_000_000, 0) - 2.5).abs() < 1e-12);
-        assert!((p.cost(180, 70) - (180.0 * 2.5 + 70.0 * 10.0) / 1e6).abs() < 1e-15);
+        let none = TokenParts::default();
+        assert!((p.cost(1_000_000, 0, &none) - 2.5).abs() < 1e-12);
+        assert!((p.cost(180, 70, &none) - (180.0 * 2.5 + 70.0 * 10.0) / 1e6).abs() < 1e-15);
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * b.abs().max(1e-6)
+    }
+
+    #[test]
+    fn the_cache_price_rule_by_hand() {
+        let t = PriceTable::built_in();
+        // claude-sonnet-4-5: $3 in, $15 out; reads $0.30, 5 min writes $3.75, 1 h writes $6.
+        // 10,000 input tokens of which 6,000 cache reads and 3,000 writes (1,000 of
+        // them 1 h): 1,000 uncached. 2,000 output of which 500 reasoning.
+        let p = t.lookup("claude-sonnet-4-5-20250929").unwrap();
+        let parts = TokenParts { cache_read: 6_000, cache_write: 3_000, cache_write_1h: 1_000, reasoning: 500 };
+        let by_hand = (1_000.0 * 3.0 + 6_000.0 * 0.30 + 2_000.0 * 3.75 + 1_000.0 * 6.0 + 2_000.0 * 15.0) / 1e6;
+        assert!(close(p.cost(10_000, 2_000, &parts), by_hand), "{} vs {by_hand}", p.cost(10_000, 2_000, &parts));
+        assert!(close(by_hand, 0.0483));
+        // gpt-4o: $2.50 in, $10 out, cached input $1.25; writes cost plain input.
+        let p = t.lookup("gpt-4o").unwrap();
+        let parts = TokenParts { cache_read: 4_096, cache_write: 0, cache_write_1h: 0, reasoning: 0 };
+        assert!(close(p.cost(5_000, 100, &parts), (904.0 * 2.5 + 4_096.0 * 1.25 + 100.0 * 10.0) / 1e6));
+        // A model with no cache prices prices cache tokens as plain input, and
+        // reasoning as output: the same as without parts.
+        let p = t.lookup("mistral-large").unwrap();
+        assert!(!p.has_cache_prices());
+        let parts = TokenParts { cache_read: 700, cache_write: 200, cache_write_1h: 100, reasoning: 40 };
+        assert!(close(p.cost(1_000, 50, &parts), (1_000.0 * 2.0 + 50.0 * 6.0) / 1e6));
+        assert!(close(p.cost(1_000, 50, &parts), p.cost(1_000, 50, &TokenParts::default())));
+        assert_eq!(p.cache_savings(700), 0.0);
+        // Savings: 6,000 reads at $3 as input minus at $0.30 = $0.0162.
+        assert!(close(t.lookup("claude-sonnet-4-5").unwrap().cache_savings(6_000), 0.0162));
+    }
+
+    #[test]
+    fn parts_larger_than_their_whole_are_clamped() {
+        let p = PriceTable::built_in().lookup("claude-haiku-4-5").cloned().unwrap();
+        let silly = TokenParts { cache_read: 50, cache_write: 50, cache_write_1h: 80, reasoning: 99 };
+        // 60 input: 50 reads, 10 writes (all 1 h), none uncached; 10 output, all reasoning.
+        let by_hand = (50.0 * 0.1 + 10.0 * 2.0 + 10.0 * 5.0) / 1e6;
+        assert!(close(p.cost(60, 10, &silly), by_hand));
+    }
+
+    #[test]
+    fn find_says_which_entry_and_why() {
+        let t = PriceTable::built_in();
+        assert_eq!(t.find("gpt-4o").map(|(n, r, _)| (n, r)), Some(("gpt-4o", MatchRule::Exact)));
+        assert_eq!(t.find("gpt-4o-2024-08-06").map(|(n, r, _)| (n, r)), Some(("gpt-4o", MatchRule::Normalised)));
+        assert_eq!(
+            t.find("gemini-2.5-flash-lite-001").map(|(n, r, _)| (n, r)),
+            Some(("gemini-2.5-flash-lite", MatchRule::Prefix))
+        );
+        assert!(t.find("my-own-model").is_none());
     }
 
     #[test]
@@ -287,7 +463,7 @@ mod tests {
         assert_eq!(t.add_litellm(json, "prices.json").unwrap(), 3);
         let p = t.lookup("my-finetune").unwrap();
         assert!((p.input - 3.0).abs() < 1e-9 && (p.output - 12.0).abs() < 1e-9);
-        assert!((t.lookup("gpt-4o").unwrap().cached_input.unwrap() - 1.25).abs() < 1e-9);
+        assert!((t.lookup("gpt-4o").unwrap().cache_read.unwrap() - 1.25).abs() < 1e-9);
         assert!(t.lookup("dall-e-3").is_none() && t.lookup("broken").is_none() && t.lookup("sample_spec").is_none());
         assert!(t.add_litellm("[1]", "x").is_err());
         assert!(t.add_litellm("{", "x").is_err());

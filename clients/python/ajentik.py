@@ -14,14 +14,23 @@ of whole lines per event, so any number of processes can share it.
 Times are seconds (floats), as in the guide; the log stores milliseconds. A
 write that fails never raises into your agent: it is counted in
 ``metrics_collector.write_errors`` and the last error kept in ``last_error``.
+Arguments the reader would reject the line for (token counts that contradict
+each other, see ``record_model_call``) raise ValueError or TypeError at the call.
+
+Every operation (``record_agent_request``, ``record_tool_usage``,
+``record_model_call``, ``record_error``, ``monitor_operation``) takes
+``session=``: the conversation or session it belongs to, written as "session".
 """
 
 import atexit
 import contextvars
 import json
+import numbers
+import operator
 import os
 import random
 import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -30,6 +39,12 @@ __all__ = ["MetricsCollector", "metrics_collector", "monitor_operation", "defaul
 __version__ = "0.1.0"
 
 _CURRENT = contextvars.ContextVar("ajentik_operation", default=None)
+
+# The process start, as heartbeats report it: when this module was imported (wall
+# clock for started_at; monotonic and CPU clocks for the first cpu_percent).
+_STARTED = (time.time(), time.monotonic(), time.process_time())
+
+_SAMPLED = ("agent_request", "tool_call", "model_call", "span")
 
 
 def default_log_path():
@@ -47,6 +62,13 @@ def _now():
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+def _rfc3339(when):
+    """A datetime (naive means local time) or a Unix time, as RFC 3339 UTC with milliseconds."""
+    if not isinstance(when, datetime):
+        when = datetime.fromtimestamp(when, timezone.utc)
+    return when.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _ms(seconds):
     return max(0.0, float(seconds)) * 1000.0
 
@@ -55,11 +77,88 @@ def _clean(fields):
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def _session(session):
+    return None if session is None else str(session)
+
+
+def _token_details(totals, cache_read_tokens=None, cache_write_tokens=None, cache_write_1h_tokens=None,
+                   reasoning_tokens=None):
+    """The optional breakdown of a call's tokens, checked against ``totals``: a model
+    call's {"input_tokens": n, "output_tokens": m}, or an agent request's {"tokens": n}.
+
+    The parts are included in the totals, never added to them: ``input_tokens``
+    counts every prompt token, cache reads and writes among them;
+    ``cache_write_tokens`` counts every cache write, the 1-hour ones
+    (``cache_write_1h_tokens``) among them; ``output_tokens`` counts every
+    completion token, reasoning among them; an agent request's ``tokens`` counts
+    all of these. A part above its total raises ValueError, as the reader would
+    reject the line; a total not given counts as 0, as the reader counts it, so
+    parts need their totals.
+    """
+    details = {
+        "cache_read_tokens": cache_read_tokens, "cache_write_tokens": cache_write_tokens,
+        "cache_write_1h_tokens": cache_write_1h_tokens, "reasoning_tokens": reasoning_tokens,
+    }
+    for key, value in details.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            raise TypeError("%s must be an integer, not %r" % (key, value))
+        try:
+            value = operator.index(value)
+        except TypeError:
+            raise TypeError("%s must be an integer, not %r" % (key, value)) from None
+        if value < 0:
+            raise ValueError("%s must be >= 0, not %d" % (key, value))
+        details[key] = value
+    read, write = details["cache_read_tokens"] or 0, details["cache_write_tokens"] or 0
+    write_1h, reasoning = details["cache_write_1h_tokens"] or 0, details["reasoning_tokens"] or 0
+
+    def check(part, what, name, total):
+        if total is None:
+            if part > 0:
+                raise ValueError("%s (%d) needs %s, the total that includes it" % (what, part, name))
+        elif isinstance(total, numbers.Real) and not isinstance(total, bool) and part > total:
+            raise ValueError("%s (%s) includes %s (%d), so it cannot be below it" % (name, total, what, part))
+
+    check(write_1h, "cache_write_1h_tokens", "cache_write_tokens", details["cache_write_tokens"])
+    if "tokens" in totals:
+        check(read + write + reasoning, "cache_read_tokens + cache_write_tokens + reasoning_tokens", "tokens",
+              totals["tokens"])
+    else:
+        check(read + write, "cache_read_tokens + cache_write_tokens", "input_tokens", totals["input_tokens"])
+        check(reasoning, "reasoning_tokens", "output_tokens", totals["output_tokens"])
+    return details
+
+
+def _rss_bytes():
+    """The process's resident memory: VmRSS from /proc/self/status on Linux; elsewhere
+    its peak, ru_maxrss (KiB, but bytes on macOS); None if neither is available."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    except (ImportError, OSError, ValueError):
+        return None
+    if peak <= 0:
+        return None
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
 class MetricsCollector:
     """Appends events to an ajentik event log.
 
     sampling: {"agent_request": 0.1, "tool_call": 1.0, "model_call": 0.5, "span": 1.0}
-        keeps that share of each kind; errors and failures are always kept.
+        keeps that share of each kind; errors and failures are always kept. A
+        success kept at a ratio r below 1 carries "sample_rate": r, so a reader
+        can count it 1/r times; failures (kept with probability 1), errors and
+        heartbeats never carry it.
     batch_size / batch_interval: buffer up to batch_size events or batch_interval
         seconds, then write them in one append (and at exit, and on flush()).
     """
@@ -78,6 +177,7 @@ class MetricsCollector:
         self._oldest = None
         self._batch_depth = 0
         self._timer = None
+        self._cpu_mark = _STARTED[1:]
         atexit.register(self.flush)
 
     # -- writing ---------------------------------------------------------
@@ -100,16 +200,24 @@ class MetricsCollector:
             self.last_error = "cannot write to the event log %s: %s" % (self.path, e)
             return False
 
-    def _keep(self, kind, failed):
+    def _sample(self, kind, failed):
+        """Whether to keep an event, and the sample_rate to write on it: a success kept
+        with probability r < 1 carries r; a failure is kept with probability 1 and
+        carries none."""
         ratio = self.sampling.get(kind, 1.0)
-        if failed or ratio >= 1.0 or random.random() < ratio:
-            return True
+        if failed or ratio >= 1.0:
+            return True, None
+        if random.random() < ratio:
+            return True, float(ratio)
         self.sampled_out += 1
-        return False
+        return False, None
 
     def _event(self, kind, fields, failed=False, ids=True):
-        if kind in ("agent_request", "tool_call", "model_call", "span") and not self._keep(kind, failed):
-            return True
+        sample_rate = None
+        if kind in _SAMPLED:
+            keep, sample_rate = self._sample(kind, failed)
+            if not keep:
+                return True
         event = {"v": 1, "ts": _now(), "type": kind}
         current = _CURRENT.get() if ids else None
         if current is not None and "span_id" not in fields:
@@ -117,6 +225,8 @@ class MetricsCollector:
             event["span_id"] = os.urandom(8).hex()
             event["parent_span_id"] = current[1]
         event.update(_clean(fields))
+        if sample_rate is not None:
+            event["sample_rate"] = sample_rate
         line = (json.dumps(event, separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
         with self._lock:
             if self.batch_size is None and self._batch_depth == 0:
@@ -173,43 +283,82 @@ class MetricsCollector:
     # -- the user guide's calls ------------------------------------------
 
     def record_agent_request(self, agent_name, success, response_time, tokens=None, cost=None,
-                             model=None, error_type=None, **attrs):
+                             model=None, error_type=None, *, session=None, cache_read_tokens=None,
+                             cache_write_tokens=None, cache_write_1h_tokens=None, reasoning_tokens=None,
+                             **attrs):
+        """One request handled by an agent. ``tokens`` is its total; the optional
+        cache and reasoning counts are parts of it (see ``record_model_call``)."""
+        details = _token_details({"tokens": tokens}, cache_read_tokens, cache_write_tokens,
+                                 cache_write_1h_tokens, reasoning_tokens)
         return self._event("agent_request", {
-            "agent": agent_name, "success": bool(success), "duration_ms": _ms(response_time),
-            "tokens": tokens, "cost_usd": cost, "model": model, "error_type": error_type,
-            "attrs": attrs or None,
+            "agent": agent_name, "session": _session(session), "success": bool(success),
+            "duration_ms": _ms(response_time), "tokens": tokens, **details, "cost_usd": cost,
+            "model": model, "error_type": error_type, "attrs": attrs or None,
         }, failed=not success)
 
     def record_tool_usage(self, tool_name, agent_name=None, success=True, execution_time=0.0,
-                          error_type=None, error_message=None):
+                          error_type=None, error_message=None, *, session=None):
         return self._event("tool_call", {
-            "tool": tool_name, "agent": agent_name, "success": bool(success),
+            "tool": tool_name, "agent": agent_name, "session": _session(session), "success": bool(success),
             "duration_ms": _ms(execution_time), "error_type": error_type, "error_message": error_message,
         }, failed=not success)
 
     def record_model_call(self, model, success=True, latency=0.0, provider=None, agent_name=None,
-                          input_tokens=None, output_tokens=None, cost=None):
+                          input_tokens=None, output_tokens=None, cost=None, *, session=None,
+                          cache_read_tokens=None, cache_write_tokens=None, cache_write_1h_tokens=None,
+                          reasoning_tokens=None):
+        """One call to a model. The token counts nest, as the providers' usage does
+        once normalized: ``input_tokens`` is every prompt token, including the
+        ``cache_read_tokens`` and ``cache_write_tokens`` (which includes the
+        ``cache_write_1h_tokens``); ``output_tokens`` is every completion token,
+        including the ``reasoning_tokens``. So from Anthropic's usage pass
+        input_tokens + cache_read_input_tokens + cache_creation_input_tokens as
+        input_tokens; OpenAI's prompt_tokens and completion_tokens already include
+        their cached and reasoning tokens. A part above its total, or given without
+        it, raises ValueError (the reader would reject the line)."""
+        details = _token_details({"input_tokens": input_tokens, "output_tokens": output_tokens},
+                                 cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens)
         return self._event("model_call", {
-            "model": model, "provider": provider, "agent": agent_name, "success": bool(success),
-            "duration_ms": _ms(latency), "input_tokens": input_tokens, "output_tokens": output_tokens,
-            "cost_usd": cost,
+            "model": model, "provider": provider, "agent": agent_name, "session": _session(session),
+            "success": bool(success), "duration_ms": _ms(latency), "input_tokens": input_tokens,
+            "output_tokens": output_tokens, **details, "cost_usd": cost,
         }, failed=not success)
 
-    def record_error(self, component, error_type, error_message, context=None, agent_name=None):
+    def record_error(self, component, error_type, error_message, context=None, agent_name=None, *,
+                     session=None):
         return self._event("error", {
             "component": component, "error_type": error_type, "message": error_message,
-            "agent": agent_name, "context": dict(context) if context else None,
+            "agent": agent_name, "session": _session(session), "context": dict(context) if context else None,
         }, failed=True)
 
-    def heartbeat(self, process=None, agents=None, rss_bytes=None, cpu_percent=None, host=None):
+    def heartbeat(self, process=None, agents=None, rss_bytes=None, cpu_percent=None, host=None, *,
+                  started_at=None):
+        """Says this process is alive. Unless given: started_at (a datetime, a Unix time
+        or an RFC 3339 string) is when this module was imported; rss_bytes the
+        process's resident memory (VmRSS on Linux; elsewhere its peak, ru_maxrss);
+        cpu_percent its CPU time over the wall time since this collector's previous
+        heartbeat (since the import for the first), in percent of one core, so above
+        100 when threads run on several cores."""
+        mark = (time.monotonic(), time.process_time())
+        with self._lock:
+            last, self._cpu_mark = self._cpu_mark, mark
+        if rss_bytes is None:
+            rss_bytes = _rss_bytes()
+        if cpu_percent is None and mark[0] > last[0]:
+            cpu_percent = round(100.0 * max(0.0, mark[1] - last[1]) / (mark[0] - last[0]), 2)
+        if started_at is None:
+            started_at = _STARTED[0]
+        if not isinstance(started_at, str):
+            started_at = _rfc3339(started_at)
         return self._event("heartbeat", {
             "process": process or "python-%d" % os.getpid(), "pid": os.getpid(), "host": host,
-            "agents": list(agents) if agents else None, "rss_bytes": rss_bytes, "cpu_percent": cpu_percent,
+            "started_at": started_at, "agents": list(agents) if agents else None,
+            "rss_bytes": rss_bytes, "cpu_percent": cpu_percent,
         }, ids=False)
 
-    def _span(self, name, agent_name, duration, error, context, trace_id, span_id, parent):
+    def _span(self, name, agent_name, duration, error, context, trace_id, span_id, parent, session=None):
         fields = {
-            "name": name, "agent": agent_name, "duration_ms": _ms(duration),
+            "name": name, "agent": agent_name, "session": _session(session), "duration_ms": _ms(duration),
             "status": "error" if error else "ok",
             "error_type": type(error).__name__ if error else None,
             "error_message": str(error)[:1000] if error else None,
@@ -225,7 +374,12 @@ class MetricsCollector:
         return subprocess.run([binary, *args, "--log", self.path], capture_output=True, text=True, timeout=120)
 
     def get_system_health(self):
-        """The health part of `ajentik monitor --export json`: status, success_rate, ..."""
+        """The health part of `ajentik monitor --export json`: status, success_rate, ...
+
+        A plain dict of the JSON. A measure with nothing to measure yet is None, as
+        in the JSON: success_rate before any request (so the guide's
+        ``f"{health['success_rate']}%"`` prints "None%" on an empty log), uptime_s,
+        rss_bytes, cpu_percent without heartbeats, and so on."""
         self.flush()
         done = self._ajentik("monitor", "--export", "json")
         if done.returncode != 0:
@@ -245,12 +399,15 @@ class monitor_operation:
     """Times an operation and writes a `span` when it ends; usable as `with` and
     `async with`. Nested operations (also across `await`, through contextvars)
     join the same trace; records made inside carry its trace and parent ids.
-    An exception marks the span failed and propagates."""
+    An exception marks the span failed and propagates. ``session=`` is written
+    as the span's "session" (records made inside do not inherit it); any other
+    keyword goes to its attrs."""
 
-    def __init__(self, name, agent_name=None, collector=None, **context):
+    def __init__(self, name, agent_name=None, collector=None, *, session=None, **context):
         self.name = name
         self.agent_name = agent_name
         self.collector = collector or metrics_collector
+        self.session = session
         self.context = context
         self._token = None
 
@@ -267,7 +424,7 @@ class monitor_operation:
         duration = time.perf_counter() - self._start
         _CURRENT.reset(self._token)
         self.collector._span(self.name, self.agent_name, duration, exc, self.context,
-                             self.trace_id, self.span_id, self.parent)
+                             self.trace_id, self.span_id, self.parent, self.session)
         return False
 
     async def __aenter__(self):

@@ -70,7 +70,17 @@ fn settings_become_thresholds() {
     );
     let c = parse("[budget]\ndaily_usd = 25.0\nday = \"local\"\n[budget.agents]\nChatAgent = 2.5\n[prices]\n\"m-1\" = { input = 1.0, output = 2.0 }\n").unwrap();
     assert_eq!((c.budget.daily_usd, c.budget.day, c.budget.agents["ChatAgent"]), (Some(25.0), Day::Local, 2.5));
-    assert_eq!(c.prices["m-1"], PriceConfig { input: 1.0, output: 2.0, cached_input: None });
+    assert_eq!(
+        c.prices["m-1"],
+        PriceConfig {
+            input: 1.0,
+            output: 2.0,
+            cache_read: None,
+            cache_write: None,
+            cache_write_1h: None,
+            reasoning: None
+        }
+    );
 }
 
 #[test]

@@ -124,23 +124,24 @@ impl Span {
 }
 
 /// A key with its closing quote, as two little-endian words and masks, so that
-/// checking whether it stands at a position takes two loads and compares.
+/// checking whether it stands at a position takes two loads and compares. Keys of
+/// 16 bytes or more (`cache_write_1h_tokens`) compare their first 16 bytes so,
+/// then the rest byte by byte.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct KeyPattern {
     key: &'static str,
     words: [u64; 2],
     masks: [u64; 2],
+    long: bool,
 }
 
 impl KeyPattern {
-    /// `key` and its quote must fit 16 bytes.
     pub const fn new(key: &'static str) -> Self {
         let b = key.as_bytes();
-        assert!(b.len() < 16, "key too long for a pattern");
         let mut bytes = [0u8; 16];
         let mut mask = [0u8; 16];
         let mut i = 0;
-        while i <= b.len() {
+        while i <= b.len() && i < 16 {
             bytes[i] = if i < b.len() { b[i] } else { b'"' };
             mask[i] = 0xff;
             i += 1;
@@ -154,7 +155,12 @@ impl KeyPattern {
             }
             w
         }
-        KeyPattern { key, words: [word(bytes, 0), word(bytes, 1)], masks: [word(mask, 0), word(mask, 1)] }
+        KeyPattern {
+            key,
+            words: [word(bytes, 0), word(bytes, 1)],
+            masks: [word(mask, 0), word(mask, 1)],
+            long: b.len() >= 16,
+        }
     }
 
     /// Whether `b[at..]` starts with the key and its closing quote.
@@ -167,12 +173,17 @@ impl KeyPattern {
                 let lo = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
                 let hi = u64::from_le_bytes([w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]]);
                 ((lo ^ self.words[0]) & self.masks[0]) | ((hi ^ self.words[1]) & self.masks[1]) == 0
+                    && (!self.long || self.tail_matches(b, at))
             }
-            None => {
-                let k = self.key.as_bytes();
-                b.get(at..at + k.len()) == Some(k) && b.get(at + k.len()) == Some(&b'"')
-            }
+            None => self.tail_matches(b, at),
         }
+    }
+
+    /// The whole key and its quote, byte by byte.
+    #[cold]
+    fn tail_matches(&self, b: &[u8], at: usize) -> bool {
+        let k = self.key.as_bytes();
+        b.get(at..at + k.len()) == Some(k) && b.get(at + k.len()) == Some(&b'"')
     }
 }
 

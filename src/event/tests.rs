@@ -181,3 +181,94 @@ fn hex_ids_are_read_eight_digits_at_a_time() {
     assert_eq!(lower_hex::<16>(b"0123456789abcdef"), Some(0x0123456789abcdef));
     assert_eq!(lower_hex::<16>(b"abc"), None);
 }
+
+/// The examples of the cache, session and sampling section of `docs/event-log.md`, verbatim.
+const PARTS_EXAMPLES: &str = r#"{"v":1,"ts":"2026-12-01T09:00:00.500Z","type":"model_call","model":"claude-sonnet-4-5","provider":"anthropic","agent":"coder","success":true,"duration_ms":4200,"input_tokens":10000,"output_tokens":2000,"cache_read_tokens":6000,"cache_write_tokens":3000,"cache_write_1h_tokens":1000,"reasoning_tokens":500,"session":"s-42"}
+{"v":1,"ts":"2026-12-01T09:00:01Z","type":"tool_call","tool":"web_search","agent":"coder","success":true,"duration_ms":800,"session":"s-42","sample_rate":0.1}
+"#;
+
+#[test]
+fn cache_reasoning_session_and_sample_rate_are_read() {
+    let mut lines = PARTS_EXAMPLES.lines();
+    let e = event(lines.next().unwrap());
+    assert_eq!(e.session.as_deref(), Some("s-42"));
+    assert_eq!(e.sample_rate, None);
+    let Kind::ModelCall { parts, input_tokens, .. } = e.kind else { panic!("wrong kind") };
+    assert_eq!(input_tokens, Some(10_000));
+    assert_eq!(parts, TokenParts { cache_read: 6_000, cache_write: 3_000, cache_write_1h: 1_000, reasoning: 500 });
+    let e = event(lines.next().unwrap());
+    assert_eq!((e.session.as_deref(), e.sample_rate), (Some("s-42"), Some(0.1)));
+    // Old lines read exactly as before: no parts, no session, no rate.
+    let e = event(SPEC_EXAMPLES.lines().nth(2).unwrap());
+    let Kind::ModelCall { parts, .. } = e.kind else { panic!("wrong kind") };
+    assert!(parts.is_zero() && e.session.is_none() && e.sample_rate.is_none());
+    // An agent request reports parts of its own total.
+    let e = event(
+        r#"{"ts":"2026-12-01T09:00:00Z","type":"agent_request","agent":"a","success":true,"duration_ms":1,"tokens":100,"cache_read_tokens":60,"reasoning_tokens":40,"sample_rate":1}"#,
+    );
+    let Kind::AgentRequest { parts, .. } = e.kind else { panic!("wrong kind") };
+    assert_eq!((parts.cache_read, parts.reasoning, e.sample_rate), (60, 40, Some(1.0)));
+}
+
+#[test]
+fn token_parts_beyond_their_totals_are_malformed_saying_which() {
+    let model = |extra: &str| {
+        format!(
+            r#"{{"ts":"2026-12-01T09:00:00Z","type":"model_call","model":"m","success":true,"duration_ms":1,"input_tokens":100,"output_tokens":10{extra}}}"#
+        )
+    };
+    let reason = malformed(model(r#","cache_read_tokens":60,"cache_write_tokens":41"#).as_bytes());
+    assert_eq!(
+        reason,
+        "model_call: cache_read_tokens + cache_write_tokens (101) exceed input_tokens (100), which include them"
+    );
+    let reason = malformed(model(r#","reasoning_tokens":11"#).as_bytes());
+    assert_eq!(reason, "model_call: reasoning_tokens (11) exceed output_tokens (10), which include them");
+    let reason = malformed(model(r#","cache_write_tokens":5,"cache_write_1h_tokens":6"#).as_bytes());
+    assert!(reason.contains("cache_write_1h_tokens (6) exceed cache_write_tokens (5)"), "{reason}");
+    assert!(
+        malformed(model(r#","cache_read_tokens":-1"#).as_bytes())
+            .contains("`cache_read_tokens` must be an integer >= 0")
+    );
+    assert!(malformed(model(r#","cache_read_tokens":1.5"#).as_bytes()).contains("an integer >= 0"));
+    // At the limit is fine.
+    event(&model(r#","cache_read_tokens":60,"cache_write_tokens":40,"reasoning_tokens":10"#));
+    let request = r#"{"ts":"2026-12-01T09:00:00Z","type":"agent_request","agent":"a","success":true,"duration_ms":1,"cache_read_tokens":1}"#;
+    assert!(malformed(request.as_bytes()).contains("exceed tokens (0)"));
+}
+
+#[test]
+fn sample_rates_outside_zero_to_one_are_malformed_and_read_only_where_defined() {
+    let tool = |rate: &str| {
+        format!(
+            r#"{{"ts":"2026-12-01T09:00:00Z","type":"tool_call","tool":"t","success":true,"duration_ms":1,"sample_rate":{rate}}}"#
+        )
+    };
+    for bad in ["0", "-0.5", "1.01", "\"0.1\"", "true"] {
+        let reason = malformed(tool(bad).as_bytes());
+        assert!(reason.contains("`sample_rate` must be"), "{bad}: {reason}");
+    }
+    assert_eq!(event(&tool("1e-3")).sample_rate, Some(0.001));
+    // Errors are never sampled and heartbeats are not operations: not read there.
+    let error = r#"{"ts":"2026-12-01T09:00:00Z","type":"error","component":"c","error_type":"E","message":"m","sample_rate":7,"session":"s"}"#;
+    let e = event(error);
+    assert_eq!((e.sample_rate, e.session.as_deref()), (None, Some("s")));
+    let beat = r#"{"ts":"2026-12-01T09:00:00Z","type":"heartbeat","process":"p","session":5,"sample_rate":"x"}"#;
+    assert!(event(beat).session.is_none());
+    let span = r#"{"ts":"2026-12-01T09:00:00Z","type":"span","name":"n","duration_ms":1,"status":"ok","session":5}"#;
+    assert!(malformed(span.as_bytes()).contains("`session` must be a string"));
+}
+
+#[test]
+fn keys_longer_than_sixteen_bytes_match_whole() {
+    // Known keys past 16 bytes compare their tail too: a key that differs only
+    // there is an unknown field, ignored; in any order, the known one is read.
+    let line = r#"{"cache_write_1h_tokenz":9,"ts":"2026-12-01T09:00:00Z","type":"model_call","model":"m","success":true,"duration_ms":1,"input_tokens":9,"cache_write_tokens":4,"cache_write_1h_tokens":3}"#;
+    let Kind::ModelCall { parts, .. } = event(line).kind else { panic!("wrong kind") };
+    assert_eq!((parts.cache_write, parts.cache_write_1h), (4, 3));
+    // Keys at the very end of a line (fewer than 16 bytes left) too.
+    let line = r#"{"ts":"2026-12-01T09:00:00Z","type":"model_call","model":"m","success":true,"duration_ms":1,"input_tokens":9,"cache_read_tokens":2}"#;
+    let Kind::ModelCall { parts, .. } = event(line).kind else { panic!("wrong kind") };
+    assert_eq!(parts.cache_read, 2);
+    assert!(malformed(br#"{"ts":"2026-12-01T09:00:00Z","type":"model_call","model":"m","success":true,"duration_ms":1,"cache_read_tokens":2,"cache_read_tokens":2}"#).contains("twice"));
+}

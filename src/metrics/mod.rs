@@ -9,6 +9,7 @@
 pub mod exact;
 pub mod recent;
 pub mod sketch;
+pub mod weight;
 pub mod window;
 
 use std::borrow::Cow;
@@ -18,11 +19,12 @@ use std::collections::BTreeSet;
 /// borrowed key up once and allocates it only on insert; Fx hashing for speed.
 pub type FxHashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
 
-use crate::event::{Event, Kind};
+use crate::event::{Event, Kind, TokenParts};
 use crate::pricing::{Price, PriceTable};
 use crate::time::Micros;
 use recent::{Recent, Timed};
 use sketch::Latency;
+pub use weight::Count;
 use window::{MinuteRing, QuarterRing};
 
 /// How many recent errors are kept.
@@ -33,22 +35,42 @@ pub const RECENT_FAILURES: usize = 20;
 pub const MAX_TEXT: usize = 1024;
 /// Writer processes remembered; the one heard from least recently is forgotten first.
 pub const MAX_PROCESSES: usize = 1024;
+/// Sessions kept in full: the most recently active ones (older ones are counted).
+pub const MAX_SESSIONS: usize = 1000;
 
-/// Tokens and dollars from one source of truth.
+/// Tokens and dollars from one source of truth, with the cache and reasoning
+/// parts of the tokens (all weighted).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Spend {
     pub tokens: u64,
     /// Picodollars (see `exact`).
     pub cost: u128,
+    /// Parts of `tokens`: cache reads, cache writes, reasoning.
+    pub cache_read: u64,
+    pub cache_write: u64,
+    pub reasoning: u64,
 }
 
 impl Spend {
+    /// One event's spend: weighted `tokens` and `cost`, and its parts weighted by `w`.
+    pub fn of(tokens: u64, cost: u128, parts: &TokenParts, w: Count) -> Spend {
+        Spend {
+            tokens,
+            cost,
+            cache_read: w.scale(parts.cache_read),
+            cache_write: w.scale(parts.cache_write),
+            reasoning: w.scale(parts.reasoning),
+        }
+    }
     pub fn add(&mut self, tokens: u64, cost: u128) {
         self.tokens = self.tokens.saturating_add(tokens);
         self.cost = self.cost.saturating_add(cost);
     }
     pub fn merge(&mut self, o: &Spend) {
         self.add(o.tokens, o.cost);
+        self.cache_read = self.cache_read.saturating_add(o.cache_read);
+        self.cache_write = self.cache_write.saturating_add(o.cache_write);
+        self.reasoning = self.reasoning.saturating_add(o.reasoning);
     }
     pub fn cost_usd(&self) -> f64 {
         exact::usd(self.cost)
@@ -71,11 +93,14 @@ impl Timed for Failure {
     }
 }
 
-/// One agent, from its agent_request events and the model calls that name it.
+/// One agent, from its agent_request events and the other events that name it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentStats {
-    pub requests: u64,
-    pub successes: u64,
+    /// Weighted (see `weight`), as every count below that can be sampled.
+    pub requests: Count,
+    pub successes: Count,
+    /// Whether any of its requests were sampled: its counts are then estimates.
+    pub sampled: bool,
     pub latency: Latency,
     /// What its agent_request events report.
     pub request_spend: Spend,
@@ -109,8 +134,9 @@ fn link(set: &mut BTreeSet<String>, name: &str) {
 impl Default for AgentStats {
     fn default() -> Self {
         Self {
-            requests: 0,
-            successes: 0,
+            requests: Count::ZERO,
+            successes: Count::ZERO,
+            sampled: false,
             latency: Latency::default(),
             request_spend: Spend::default(),
             request_spend_by_model: FxHashMap::default(),
@@ -127,7 +153,7 @@ impl Default for AgentStats {
 }
 
 impl AgentStats {
-    pub fn failures(&self) -> u64 {
+    pub fn failures(&self) -> Count {
         self.requests - self.successes
     }
     /// The tokens and cost attributed to this agent (see `docs/event-log.md`).
@@ -137,6 +163,7 @@ impl AgentStats {
     fn merge(&mut self, o: AgentStats) {
         self.requests += o.requests;
         self.successes += o.successes;
+        self.sampled |= o.sampled;
         self.latency.merge(&o.latency);
         self.request_spend.merge(&o.request_spend);
         for (model, spend) in o.request_spend_by_model {
@@ -158,8 +185,9 @@ impl AgentStats {
 /// One tool, from tool_call events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolStats {
-    pub calls: u64,
-    pub successes: u64,
+    pub calls: Count,
+    pub successes: Count,
+    pub sampled: bool,
     pub latency: Latency,
     pub ring: MinuteRing,
     pub recent_failures: Recent<Failure>,
@@ -168,8 +196,9 @@ pub struct ToolStats {
 impl Default for ToolStats {
     fn default() -> Self {
         Self {
-            calls: 0,
-            successes: 0,
+            calls: Count::ZERO,
+            successes: Count::ZERO,
+            sampled: false,
             latency: Latency::default(),
             ring: MinuteRing::default(),
             recent_failures: Recent::new(RECENT_FAILURES),
@@ -178,12 +207,13 @@ impl Default for ToolStats {
 }
 
 impl ToolStats {
-    pub fn failures(&self) -> u64 {
+    pub fn failures(&self) -> Count {
         self.calls - self.successes
     }
     fn merge(&mut self, o: ToolStats) {
         self.calls += o.calls;
         self.successes += o.successes;
+        self.sampled |= o.sampled;
         self.latency.merge(&o.latency);
         self.ring.merge(&o.ring);
         self.recent_failures.merge(o.recent_failures);
@@ -193,17 +223,18 @@ impl ToolStats {
 /// One model, from model_call events.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelStats {
-    pub calls: u64,
-    pub failures: u64,
+    pub calls: Count,
+    pub failures: Count,
+    pub sampled: bool,
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub latency: Latency,
     /// Tokens and cost the calls report.
     pub ledger_spend: Spend,
     /// Calls without cost_usd that were priced from their tokens...
-    pub priced_calls: u64,
+    pub priced_calls: Count,
     /// ...and those that could not be: no price known, or no tokens to price.
-    pub unpriced_calls: u64,
+    pub unpriced_calls: Count,
     pub provider: Option<String>,
     /// The price this model's name matched, looked up on its first call.
     pub price: Option<Price>,
@@ -213,6 +244,7 @@ impl ModelStats {
     fn merge(&mut self, o: ModelStats) {
         self.calls += o.calls;
         self.failures += o.failures;
+        self.sampled |= o.sampled;
         self.input_tokens = self.input_tokens.saturating_add(o.input_tokens);
         self.output_tokens = self.output_tokens.saturating_add(o.output_tokens);
         self.latency.merge(&o.latency);
@@ -231,9 +263,86 @@ impl ModelStats {
 /// One span name, from span events.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpanStats {
-    pub count: u64,
-    pub failures: u64,
+    pub count: Count,
+    pub failures: Count,
+    pub sampled: bool,
     pub latency: Latency,
+}
+
+/// One session (a conversation, a coding session): what its events say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionStats {
+    pub first_ts: Micros,
+    pub last_ts: Micros,
+    /// Agents named by its events (at most [`MAX_LINKS`]).
+    pub agents: BTreeSet<String>,
+    /// Models its model calls named (at most [`MAX_LINKS`]).
+    pub models: BTreeSet<String>,
+    pub requests: Count,
+    pub model_calls: Count,
+    pub tool_calls: Count,
+    /// Failed requests, model calls, tool calls and spans.
+    pub failures: Count,
+    /// Error events.
+    pub errors: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// What its model calls report (cache reads among the parts).
+    pub ledger_spend: Spend,
+    /// What its agent requests report.
+    pub request_spend: Spend,
+}
+
+impl SessionStats {
+    fn new(ts: Micros) -> Self {
+        SessionStats {
+            first_ts: ts,
+            last_ts: ts,
+            agents: BTreeSet::new(),
+            models: BTreeSet::new(),
+            requests: Count::ZERO,
+            model_calls: Count::ZERO,
+            tool_calls: Count::ZERO,
+            failures: Count::ZERO,
+            errors: 0,
+            input_tokens: 0,
+            output_tokens: 0,
+            ledger_spend: Spend::default(),
+            request_spend: Spend::default(),
+        }
+    }
+
+    fn note_agent(&mut self, agent: Option<&str>) {
+        if let Some(agent) = agent {
+            link(&mut self.agents, agent);
+        }
+    }
+
+    /// The session's tokens and cost: its model calls are the ledger; a session
+    /// without model calls takes what its agent requests report.
+    pub fn spend(&self) -> Spend {
+        if self.model_calls.is_zero() { self.request_spend } else { self.ledger_spend }
+    }
+
+    fn merge(&mut self, o: SessionStats) {
+        self.first_ts = self.first_ts.min(o.first_ts);
+        self.last_ts = self.last_ts.max(o.last_ts);
+        for a in o.agents {
+            link(&mut self.agents, &a);
+        }
+        for m in o.models {
+            link(&mut self.models, &m);
+        }
+        self.requests += o.requests;
+        self.model_calls += o.model_calls;
+        self.tool_calls += o.tool_calls;
+        self.failures += o.failures;
+        self.errors += o.errors;
+        self.input_tokens = self.input_tokens.saturating_add(o.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(o.output_tokens);
+        self.ledger_spend.merge(&o.ledger_spend);
+        self.request_spend.merge(&o.request_spend);
+    }
 }
 
 /// An error event, kept for display.
@@ -307,6 +416,13 @@ pub struct Metrics {
     pub agent_tools: FxHashMap<String, BTreeSet<String>>,
     /// System-wide minutes: requests, failures, latency, errors, tool calls.
     pub ring: MinuteRing,
+    /// Sessions by id: the most recently active, at least [`MAX_SESSIONS`] of
+    /// them while there are that many (pruned in batches; see `prune_sessions`).
+    pub sessions: FxHashMap<String, SessionStats>,
+    /// Sessions forgotten to keep memory bounded.
+    pub sessions_evicted: u64,
+    /// Whether any event folded in was sampled.
+    pub sampled: bool,
 }
 
 /// `map[key]`, inserting a default; one hash lookup, and the key is allocated
@@ -336,125 +452,25 @@ impl Metrics {
         self.events += 1;
         self.first_ts = Some(self.first_ts.map_or(e.ts, |t| t.min(e.ts)));
         self.last_ts = Some(self.last_ts.map_or(e.ts, |t| t.max(e.ts)));
+        let w = Count::of_rate(e.sample_rate);
+        self.sampled |= w.is_sampled();
         match &e.kind {
-            Kind::AgentRequest { agent, success, duration_ms, tokens, cost_usd, model, error_type } => {
-                let tokens = tokens.map_or(0, |t| t as u64);
-                let cost = cost_usd.map_or(0, exact::pico);
-                let a = entry(&mut self.agents, agent);
-                a.requests += 1;
-                a.successes += u64::from(*success);
-                a.latency.record(*duration_ms);
-                a.request_spend.add(tokens, cost);
-                match model {
-                    Some(model) => entry(&mut a.request_spend_by_model, model).add(tokens, cost),
-                    None => a.request_spend_no_model.add(tokens, cost),
-                }
-                a.last_seen = a.last_seen.max(e.ts);
-                if !success {
-                    a.recent_failures.push(Failure {
-                        ts: e.ts,
-                        by: owned(model),
-                        error_type: owned(error_type),
-                        message: None,
-                    });
-                }
-                if let Some(b) = a.ring.at(e.ts) {
-                    b.requests += 1;
-                    b.failures += u64::from(!success);
-                    b.latency_sum_ns += exact::nanos(*duration_ms);
-                    b.request_tokens = b.request_tokens.saturating_add(tokens);
-                    b.request_cost = b.request_cost.saturating_add(cost);
-                }
-                if (tokens, cost) != (0, 0)
-                    && let Some(b) = a.quarters.at(e.ts)
-                {
-                    b.request_tokens = b.request_tokens.saturating_add(tokens);
-                    b.request_cost = b.request_cost.saturating_add(cost);
-                }
-                if let Some(b) = self.ring.at(e.ts) {
-                    b.requests += 1;
-                    b.failures += u64::from(!success);
-                    b.latency_sum_ns += exact::nanos(*duration_ms);
-                }
-            }
-            Kind::ToolCall { tool, agent, success, duration_ms, error_type, error_message } => {
-                let t = entry(&mut self.tools, tool);
-                t.calls += 1;
-                t.successes += u64::from(*success);
-                t.latency.record(*duration_ms);
-                if !success {
-                    t.recent_failures.push(Failure {
-                        ts: e.ts,
-                        by: owned(agent),
-                        error_type: owned(error_type),
-                        message: owned(error_message),
-                    });
-                }
-                if let Some(b) = t.ring.at(e.ts) {
-                    b.requests += 1;
-                    b.failures += u64::from(!success);
-                    b.latency_sum_ns += exact::nanos(*duration_ms);
-                }
-                if let Some(agent) = agent {
-                    link(entry(&mut self.agent_tools, agent), tool);
-                }
-                if let Some(b) = self.ring.at(e.ts) {
-                    b.tool_calls += 1;
-                    b.tool_failures += u64::from(!success);
-                }
-            }
-            Kind::ModelCall { model, provider, agent, success, duration_ms, input_tokens, output_tokens, cost_usd } => {
-                let (input, output) = (input_tokens.unwrap_or(0) as u64, output_tokens.unwrap_or(0) as u64);
-                let m = entry(&mut self.models, model);
-                if m.calls == 0 {
-                    m.price = prices.lookup(model).cloned();
-                }
-                // A call that reports no cost is priced from its tokens, or
-                // counted as unpriced: never silently free.
-                let cost = match (cost_usd, &m.price) {
-                    (Some(usd), _) => exact::pico(*usd),
-                    (None, Some(price)) if input_tokens.is_some() || output_tokens.is_some() => {
-                        m.priced_calls += 1;
-                        exact::pico(price.cost(input, output))
-                    }
-                    (None, _) => {
-                        m.unpriced_calls += 1;
-                        0
-                    }
-                };
-                m.calls += 1;
-                m.failures += u64::from(!success);
-                m.input_tokens = m.input_tokens.saturating_add(input);
-                m.output_tokens = m.output_tokens.saturating_add(output);
-                m.latency.record(*duration_ms);
-                m.ledger_spend.add(input.saturating_add(output), cost);
-                if m.provider.is_none() {
-                    m.provider = owned(provider);
-                }
-                let (spend, ring, quarters) = match agent {
-                    Some(agent) => {
-                        let a = entry(&mut self.agents, agent);
-                        a.named_by_model_call = true;
-                        a.last_seen = a.last_seen.max(e.ts);
-                        link(&mut a.models_used, model);
-                        (&mut a.ledger_spend, &mut a.ring, &mut a.quarters)
-                    }
-                    None => {
-                        (&mut self.unattributed_ledger, &mut self.unattributed_ring, &mut self.unattributed_quarters)
-                    }
-                };
-                let tokens = input.saturating_add(output);
-                spend.add(tokens, cost);
-                for b in [ring.at(e.ts), quarters.at(e.ts)].into_iter().flatten() {
-                    b.ledger_tokens = b.ledger_tokens.saturating_add(tokens);
-                    b.ledger_cost = b.ledger_cost.saturating_add(cost);
-                }
-            }
-            Kind::Span { name, duration_ms, ok, .. } => {
+            Kind::AgentRequest { .. } => self.apply_request(e, w),
+            Kind::ToolCall { .. } => self.apply_tool_call(e, w),
+            Kind::ModelCall { .. } => self.apply_model_call(e, w, prices),
+            Kind::Span { name, duration_ms, ok, agent, .. } => {
                 let s = entry(&mut self.spans, name);
-                s.count += 1;
-                s.failures += u64::from(!ok);
-                s.latency.record(*duration_ms);
+                s.count += w;
+                s.failures += w.when(!ok);
+                s.latency.record(*duration_ms, w);
+                s.sampled |= w.is_sampled();
+                if let Some(agent) = agent {
+                    self.seen_agent(agent, e.ts);
+                }
+                if let Some(s) = self.session(e) {
+                    s.failures += w.when(!ok);
+                    s.note_agent(agent.as_deref());
+                }
             }
             Kind::Error { component, error_type, message, agent, context } => {
                 self.errors.total += 1;
@@ -471,6 +487,13 @@ impl Metrics {
                 if let Some(b) = self.ring.at(e.ts) {
                     b.errors += 1;
                 }
+                if let Some(agent) = agent {
+                    self.seen_agent(agent, e.ts);
+                }
+                if let Some(s) = self.session(e) {
+                    s.errors += 1;
+                    s.note_agent(agent.as_deref());
+                }
             }
             Kind::Heartbeat { process, pid, host, started_at, agents, rss_bytes, cpu_percent } => {
                 let beat = Heartbeat {
@@ -484,6 +507,205 @@ impl Metrics {
                 };
                 self.record_heartbeat(process.as_ref(), beat);
             }
+        }
+    }
+
+    /// The stats of an agent named by an event that is not its own request, so
+    /// that every agent an event names has a row.
+    fn seen_agent(&mut self, agent: &str, ts: Micros) -> &mut AgentStats {
+        let a = entry(&mut self.agents, agent);
+        a.last_seen = a.last_seen.max(ts);
+        a
+    }
+
+    /// The session an operation event names, if any, touched at its instant.
+    fn session(&mut self, e: &Event<'_>) -> Option<&mut SessionStats> {
+        let id = e.session.as_deref()?;
+        if self.sessions.len() >= 2 * MAX_SESSIONS && !self.sessions.contains_key(id) {
+            self.prune_sessions();
+        }
+        let s = self.sessions.entry_ref(id).or_insert_with(|| SessionStats::new(e.ts));
+        s.first_ts = s.first_ts.min(e.ts);
+        s.last_ts = s.last_ts.max(e.ts);
+        Some(s)
+    }
+
+    /// Keeps the [`MAX_SESSIONS`] most recently active sessions and counts the
+    /// rest as evicted. Runs when the map holds twice that many, so its cost is
+    /// spread over the sessions that grew it.
+    fn prune_sessions(&mut self) {
+        if self.sessions.len() <= MAX_SESSIONS {
+            return;
+        }
+        let mut by_recency: Vec<(Micros, String)> =
+            self.sessions.iter().map(|(id, s)| (s.last_ts, id.clone())).collect();
+        by_recency.sort_unstable_by(|a, b| b.cmp(a));
+        for (_, id) in by_recency.drain(MAX_SESSIONS..) {
+            self.sessions.remove(&id);
+            self.sessions_evicted += 1;
+        }
+    }
+
+    fn apply_request(&mut self, e: &Event<'_>, w: Count) {
+        let Kind::AgentRequest { agent, success, duration_ms, tokens, parts, cost_usd, model, error_type } = &e.kind
+        else {
+            return;
+        };
+        let tokens = w.scale(tokens.map_or(0, |t| t as u64));
+        let cost = w.scale_wide(cost_usd.map_or(0, exact::pico));
+        let spend = Spend::of(tokens, cost, parts, w);
+        let a = entry(&mut self.agents, agent);
+        a.requests += w;
+        a.successes += w.when(*success);
+        a.sampled |= w.is_sampled();
+        a.latency.record(*duration_ms, w);
+        a.request_spend.merge(&spend);
+        match model {
+            Some(model) => entry(&mut a.request_spend_by_model, model).merge(&spend),
+            None => a.request_spend_no_model.merge(&spend),
+        }
+        a.last_seen = a.last_seen.max(e.ts);
+        if !success {
+            a.recent_failures.push(Failure {
+                ts: e.ts,
+                by: owned(model),
+                error_type: owned(error_type),
+                message: None,
+            });
+        }
+        let latency_ns = w.scale_wide(exact::nanos(*duration_ms));
+        if let Some(b) = a.ring.at(e.ts) {
+            b.requests += w;
+            b.failures += w.when(!success);
+            b.latency_sum_ns += latency_ns;
+            b.request_tokens = b.request_tokens.saturating_add(tokens);
+            b.request_cost = b.request_cost.saturating_add(cost);
+        }
+        if (tokens, cost) != (0, 0)
+            && let Some(b) = a.quarters.at(e.ts)
+        {
+            b.request_tokens = b.request_tokens.saturating_add(tokens);
+            b.request_cost = b.request_cost.saturating_add(cost);
+        }
+        if let Some(b) = self.ring.at(e.ts) {
+            b.requests += w;
+            b.failures += w.when(!success);
+            b.latency_sum_ns += latency_ns;
+        }
+        if let Some(s) = self.session(e) {
+            s.requests += w;
+            s.failures += w.when(!success);
+            s.request_spend.merge(&spend);
+            s.note_agent(Some(agent));
+        }
+    }
+
+    fn apply_tool_call(&mut self, e: &Event<'_>, w: Count) {
+        let Kind::ToolCall { tool, agent, success, duration_ms, error_type, error_message } = &e.kind else {
+            return;
+        };
+        let t = entry(&mut self.tools, tool);
+        t.calls += w;
+        t.successes += w.when(*success);
+        t.sampled |= w.is_sampled();
+        t.latency.record(*duration_ms, w);
+        if !success {
+            t.recent_failures.push(Failure {
+                ts: e.ts,
+                by: owned(agent),
+                error_type: owned(error_type),
+                message: owned(error_message),
+            });
+        }
+        if let Some(b) = t.ring.at(e.ts) {
+            b.requests += w;
+            b.failures += w.when(!success);
+            b.latency_sum_ns += w.scale_wide(exact::nanos(*duration_ms));
+        }
+        if let Some(agent) = agent {
+            link(entry(&mut self.agent_tools, agent), tool);
+            self.seen_agent(agent, e.ts);
+        }
+        if let Some(b) = self.ring.at(e.ts) {
+            b.tool_calls += w;
+            b.tool_failures += w.when(!success);
+        }
+        if let Some(s) = self.session(e) {
+            s.tool_calls += w;
+            s.failures += w.when(!success);
+            s.note_agent(agent.as_deref());
+        }
+    }
+
+    fn apply_model_call(&mut self, e: &Event<'_>, w: Count, prices: &PriceTable) {
+        let Kind::ModelCall {
+            model,
+            provider,
+            agent,
+            success,
+            duration_ms,
+            input_tokens,
+            output_tokens,
+            parts,
+            cost_usd,
+        } = &e.kind
+        else {
+            return;
+        };
+        let (input, output) = (input_tokens.unwrap_or(0) as u64, output_tokens.unwrap_or(0) as u64);
+        let m = entry(&mut self.models, model);
+        if m.calls.is_zero() && m.price.is_none() {
+            m.price = prices.lookup(model).cloned();
+        }
+        // A call that reports no cost is priced from its tokens, or counted as
+        // unpriced: never silently free.
+        let cost = match (cost_usd, &m.price) {
+            (Some(usd), _) => exact::pico(*usd),
+            (None, Some(price)) if input_tokens.is_some() || output_tokens.is_some() => {
+                m.priced_calls += w;
+                exact::pico(price.cost(input, output, parts))
+            }
+            (None, _) => {
+                m.unpriced_calls += w;
+                0
+            }
+        };
+        let (input, output) = (w.scale(input), w.scale(output));
+        let tokens = input.saturating_add(output);
+        let spend = Spend::of(tokens, w.scale_wide(cost), parts, w);
+        m.calls += w;
+        m.failures += w.when(!success);
+        m.sampled |= w.is_sampled();
+        m.input_tokens = m.input_tokens.saturating_add(input);
+        m.output_tokens = m.output_tokens.saturating_add(output);
+        m.latency.record(*duration_ms, w);
+        m.ledger_spend.merge(&spend);
+        if m.provider.is_none() {
+            m.provider = owned(provider);
+        }
+        let (ledger, ring, quarters) = match agent {
+            Some(agent) => {
+                let a = entry(&mut self.agents, agent);
+                a.named_by_model_call = true;
+                a.last_seen = a.last_seen.max(e.ts);
+                link(&mut a.models_used, model);
+                (&mut a.ledger_spend, &mut a.ring, &mut a.quarters)
+            }
+            None => (&mut self.unattributed_ledger, &mut self.unattributed_ring, &mut self.unattributed_quarters),
+        };
+        ledger.merge(&spend);
+        for b in [ring.at(e.ts), quarters.at(e.ts)].into_iter().flatten() {
+            b.ledger_tokens = b.ledger_tokens.saturating_add(tokens);
+            b.ledger_cost = b.ledger_cost.saturating_add(spend.cost);
+        }
+        if let Some(s) = self.session(e) {
+            s.model_calls += w;
+            s.failures += w.when(!success);
+            s.input_tokens = s.input_tokens.saturating_add(input);
+            s.output_tokens = s.output_tokens.saturating_add(output);
+            s.ledger_spend.merge(&spend);
+            s.note_agent(agent.as_deref());
+            link(&mut s.models, model);
         }
     }
 
@@ -524,8 +746,22 @@ impl Metrics {
             let mine = self.spans.entry(name).or_default();
             mine.count += s.count;
             mine.failures += s.failures;
+            mine.sampled |= s.sampled;
             mine.latency.merge(&s.latency);
         }
+        for (id, s) in later.sessions {
+            match self.sessions.get_mut(&id) {
+                Some(mine) => mine.merge(s),
+                None => {
+                    self.sessions.insert(id, s);
+                }
+            }
+        }
+        self.sessions_evicted += later.sessions_evicted;
+        if self.sessions.len() >= 2 * MAX_SESSIONS {
+            self.prune_sessions();
+        }
+        self.sampled |= later.sampled;
         self.unattributed_ledger.merge(&later.unattributed_ledger);
         self.unattributed_ring.merge(&later.unattributed_ring);
         self.unattributed_quarters.merge(&later.unattributed_quarters);

@@ -3,15 +3,21 @@
 
 use hdrhistogram::Histogram;
 
+use super::weight::Count;
+
 /// Durations are recorded in nanoseconds; longer than this (about 13 days) are
 /// clamped, which only the quantiles see: sums and means stay exact.
 const MAX_NANOS: u64 = 1 << 50;
 
-/// Latency of a set of operations: an exact sum and count, and a sketch for quantiles.
+/// Latency of a set of operations: an exact sum and count, and a sketch for
+/// quantiles. Sampled operations are weighted (see `weight`): the sum adds the
+/// scaled duration, and the sketch records each duration with a count of the
+/// operation's weight in fixed-point units (scaled counts; quantiles are ranks,
+/// which the common scale does not change).
 #[derive(Debug, Clone, Default)]
 pub struct Latency {
-    pub count: u64,
-    /// Exact sum, in nanoseconds.
+    pub count: Count,
+    /// Exact weighted sum, in nanoseconds.
     pub sum_ns: u128,
     sketch: Option<Histogram<u64>>,
 }
@@ -35,12 +41,14 @@ fn new_histogram() -> Histogram<u64> {
 }
 
 impl Latency {
-    pub fn record(&mut self, ms: f64) {
-        self.count += 1;
-        self.sum_ns = self.sum_ns.saturating_add(super::exact::nanos(ms));
+    /// Records one operation of `ms` milliseconds and weight `w`.
+    #[inline]
+    pub fn record(&mut self, ms: f64, w: Count) {
+        self.count += w;
+        self.sum_ns = self.sum_ns.saturating_add(w.scale_wide(super::exact::nanos(ms)));
         let nanos = super::exact::round_u64(ms * 1e6).min(MAX_NANOS);
         // Auto-resizing: recording grows the range instead of failing.
-        let _ = self.sketch.get_or_insert_with(new_histogram).record(nanos);
+        let _ = self.sketch.get_or_insert_with(new_histogram).record_n(nanos, w.units());
     }
 
     pub fn merge(&mut self, other: &Latency) {
@@ -55,7 +63,7 @@ impl Latency {
 
     /// The mean in milliseconds, `None` with no samples.
     pub fn mean_ms(&self) -> Option<f64> {
-        (self.count > 0).then(|| super::exact::ms(self.sum_ns) / self.count as f64)
+        (!self.count.is_zero()).then(|| super::exact::ms(self.sum_ns) / self.count.get())
     }
 
     /// The value at quantile `q` (0..=1) in milliseconds, `None` with no samples.
@@ -75,7 +83,7 @@ mod tests {
         let mut values: Vec<f64> = (0..20_000).map(|_| rng.log_normal(300.0, 1.2)).collect();
         let mut latency = Latency::default();
         for &v in &values {
-            latency.record(v);
+            latency.record(v, Count::ONE);
         }
         values.sort_by(f64::total_cmp);
         for q in [0.5, 0.9, 0.95, 0.99, 0.999] {
@@ -91,8 +99,8 @@ mod tests {
         let (mut a, mut b, mut all) = (Latency::default(), Latency::default(), Latency::default());
         for i in 0..1000 {
             let v = f64::from(i) * 1.7;
-            all.record(v);
-            if i % 3 == 0 { a.record(v) } else { b.record(v) }
+            all.record(v, Count::ONE);
+            if i % 3 == 0 { a.record(v, Count::ONE) } else { b.record(v, Count::ONE) }
         }
         a.merge(&b);
         assert_eq!(a.count, all.count);
@@ -105,8 +113,8 @@ mod tests {
     #[test]
     fn absurd_durations_are_clamped_not_fatal() {
         let mut l = Latency::default();
-        l.record(1e300);
-        l.record(0.0);
+        l.record(1e300, Count::ONE);
+        l.record(0.0, Count::ONE);
         assert!(l.quantile_ms(1.0).unwrap() > 1e9);
     }
 }

@@ -1,5 +1,6 @@
 //! Per-minute buckets for the last two hours, in a fixed ring.
 
+use super::weight::Count;
 use crate::time::{MICROS_PER_MINUTE, Micros};
 
 /// Minutes kept: the hour of charts, plus the hour before a window that the error
@@ -9,15 +10,15 @@ pub const RING_MINUTES: usize = 128;
 /// What happened in one minute, for one agent, one tool or the whole system.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Bucket {
-    /// Agent requests (or tool calls, in a tool's ring).
-    pub requests: u64,
-    pub failures: u64,
+    /// Agent requests (or tool calls, in a tool's ring), weighted.
+    pub requests: Count,
+    pub failures: Count,
     /// Nanoseconds (see `exact`).
     pub latency_sum_ns: u128,
     /// Error events.
     pub errors: u64,
-    pub tool_calls: u64,
-    pub tool_failures: u64,
+    pub tool_calls: Count,
+    pub tool_failures: Count,
     /// Tokens and cost reported by model calls (the ledger).
     pub ledger_tokens: u64,
     /// Picodollars (see `exact`).
@@ -151,7 +152,7 @@ mod tests {
         let mut whole = MinuteRing::default();
         for &t in &times {
             if let Some(b) = whole.at(t) {
-                b.requests += 1;
+                b.requests += Count::ONE;
             }
         }
         assert_eq!(whole.period(5).requests, 2);
@@ -166,7 +167,7 @@ mod tests {
             for (i, &t) in times.iter().enumerate() {
                 let ring = if i < split { &mut a } else { &mut b };
                 if let Some(bk) = ring.at(t) {
-                    bk.requests += 1;
+                    bk.requests += Count::ONE;
                 }
             }
             a.merge(&b);

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::alerts::{self, Alert, Severity, Thresholds};
 use crate::budget;
 use crate::fold::Fold;
-use crate::metrics::{Metrics, Spend, exact};
+use crate::metrics::{Count, Metrics, SessionStats, Spend, exact};
 use crate::time::{MICROS_PER_SECOND, Micros, format_rfc3339};
 
 /// The `schema` value of this report format.
@@ -42,6 +42,10 @@ pub struct Report {
     pub errors: ErrorsReport,
     pub cost: CostReport,
     pub spans: Vec<SpanReport>,
+    pub sessions: SessionsReport,
+    /// Whether any figure rests on sampled events (then counts, tokens and cost
+    /// are estimates: each kept event counts as 1 / its sample rate).
+    pub sampled: bool,
     /// How the notification hook has fared (following, with a hook configured).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notifications: Option<NotifyStats>,
@@ -142,6 +146,8 @@ pub struct AgentReport {
     pub p99_ms: Option<f64>,
     pub tokens: u64,
     pub cost_usd: f64,
+    /// Estimated from sampled events.
+    pub sampled: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -153,6 +159,7 @@ pub struct ToolReport {
     pub success_rate: Option<f64>,
     pub avg_execution_time_ms: Option<f64>,
     pub p95_ms: Option<f64>,
+    pub sampled: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -163,9 +170,20 @@ pub struct ModelReport {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub tokens: u64,
+    /// Parts of the input tokens read from and written to the prompt cache...
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    /// ...and the part of the output tokens spent reasoning.
+    pub reasoning_tokens: u64,
+    /// Cache reads as a percent of input tokens.
+    pub cache_hit_pct: Option<f64>,
+    /// What the cache reads would have cost as plain input, minus what they cost
+    /// (at the model's price; `null` when it has none).
+    pub cache_savings_usd: Option<f64>,
     pub avg_latency_ms: Option<f64>,
     pub p95_ms: Option<f64>,
     pub cost_usd: f64,
+    pub sampled: bool,
     /// Calls that reported no cost and were priced from their tokens...
     pub priced_calls: u64,
     /// ...and those that could not be (no known price, or no tokens).
@@ -179,7 +197,10 @@ pub struct ModelReport {
 pub struct PriceReport {
     pub input_per_million: f64,
     pub output_per_million: f64,
+    /// Cache reads (the older name is kept for readers of report/1).
     pub cached_input_per_million: Option<f64>,
+    pub cache_write_per_million: Option<f64>,
+    pub cache_write_1h_per_million: Option<f64>,
     pub source: String,
     pub as_of: String,
 }
@@ -270,10 +291,44 @@ pub struct SpanReport {
     pub failures: u64,
     pub avg_ms: Option<f64>,
     pub p95_ms: Option<f64>,
+    pub sampled: bool,
 }
 
-fn rate(part: u64, whole: u64) -> Option<f64> {
-    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
+/// Sessions in the report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SessionsReport {
+    /// Sessions seen (kept, plus those forgotten to bound memory).
+    pub total: u64,
+    /// Sessions the fold holds in full.
+    pub kept: u64,
+    /// Most recently active first, at most [`REPORT_SESSIONS`].
+    pub recent: Vec<SessionReport>,
+}
+
+/// Sessions listed in the JSON report.
+pub const REPORT_SESSIONS: usize = 100;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SessionReport {
+    pub id: String,
+    pub agents: Vec<String>,
+    pub models: Vec<String>,
+    pub first_ts: String,
+    pub last_ts: String,
+    pub requests: u64,
+    pub model_calls: u64,
+    pub tool_calls: u64,
+    pub failures: u64,
+    pub errors: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cost_usd: f64,
+}
+
+/// `part` as a percent of `whole`, from the unrounded weighted counts.
+fn rate(part: Count, whole: Count) -> Option<f64> {
+    (!whole.is_zero()).then(|| part.get() * 100.0 / whole.get())
 }
 
 /// Sorts by a count, most first, then by name.
@@ -347,21 +402,21 @@ fn health(m: &Metrics, now: Micros, alerts: &[Alert]) -> Health {
         let vals: Vec<f64> = live.iter().filter_map(|h| f(h)).collect();
         (!vals.is_empty()).then(|| vals.iter().sum::<f64>())
     };
-    let total_requests: u64 = m.agents.values().map(|a| a.requests).sum();
-    let successes: u64 = m.agents.values().map(|a| a.successes).sum();
+    let total_requests: Count = m.agents.values().map(|a| a.requests).sum();
+    let successes: Count = m.agents.values().map(|a| a.successes).sum();
     Health {
         status: status_of(alerts),
         uptime_s: started.map(|s| (now - s).max(0) as f64 / MICROS_PER_SECOND as f64),
-        total_requests,
+        total_requests: total_requests.whole(),
         success_rate: rate(successes, total_requests),
         active_agents,
         recent_errors: recent.errors,
         rss_bytes: sum_opt(|h| h.rss_bytes.map(|r| r as f64)).map(|r| r as i64),
         cpu_percent: sum_opt(|h| h.cpu_percent),
-        recent_requests: recent.requests,
-        recent_failures: recent.failures,
-        recent_avg_response_time_ms: (recent.requests > 0)
-            .then(|| exact::ms(recent.latency_sum_ns) / recent.requests as f64),
+        recent_requests: recent.requests.whole(),
+        recent_failures: recent.failures.whole(),
+        recent_avg_response_time_ms: (!recent.requests.is_zero())
+            .then(|| exact::ms(recent.latency_sum_ns) / recent.requests.get()),
         live_processes: live.len() as u64,
         last_event_at: m.last_ts.map(format_rfc3339),
     }
@@ -413,9 +468,9 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
             let spend = a.spend();
             AgentReport {
                 name: name.clone(),
-                total_requests: a.requests,
-                successes: a.successes,
-                failures: a.failures(),
+                total_requests: a.requests.whole(),
+                successes: a.successes.whole(),
+                failures: a.failures().whole(),
                 success_rate: rate(a.successes, a.requests),
                 avg_response_time_ms: a.latency.mean_ms(),
                 p50_ms: a.latency.quantile_ms(0.50),
@@ -423,6 +478,7 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
                 p99_ms: a.latency.quantile_ms(0.99),
                 tokens: spend.tokens,
                 cost_usd: spend.cost_usd(),
+                sampled: a.sampled,
             }
         })
         .collect();
@@ -433,12 +489,13 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         .iter()
         .map(|(name, t)| ToolReport {
             name: name.clone(),
-            usage_count: t.calls,
-            successes: t.successes,
-            failures: t.failures(),
+            usage_count: t.calls.whole(),
+            successes: t.successes.whole(),
+            failures: t.failures().whole(),
             success_rate: rate(t.successes, t.calls),
             avg_execution_time_ms: t.latency.mean_ms(),
             p95_ms: t.latency.quantile_ms(0.95),
+            sampled: t.sampled,
         })
         .collect();
     sort_by_count(&mut tools, |t| (t.usage_count as f64, &t.name));
@@ -449,25 +506,27 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         .filter_map(|(name, spend)| name.map(|n| (n, spend)))
         .map(|(name, spend)| {
             let s = m.models.get(name);
+            let input_tokens = s.map_or(0, |s| s.input_tokens);
+            let price = s.and_then(|s| s.price.as_ref());
             ModelReport {
                 name: name.to_owned(),
-                requests: s.map_or(0, |s| s.calls),
-                failures: s.map_or(0, |s| s.failures),
-                input_tokens: s.map_or(0, |s| s.input_tokens),
+                requests: s.map_or(0, |s| s.calls.whole()),
+                failures: s.map_or(0, |s| s.failures.whole()),
+                input_tokens,
                 output_tokens: s.map_or(0, |s| s.output_tokens),
                 tokens: spend.tokens,
+                cache_read_tokens: spend.cache_read,
+                cache_write_tokens: spend.cache_write,
+                reasoning_tokens: spend.reasoning,
+                cache_hit_pct: (input_tokens > 0).then(|| spend.cache_read as f64 * 100.0 / input_tokens as f64),
+                cache_savings_usd: price.map(|p| p.cache_savings(spend.cache_read)),
                 avg_latency_ms: s.and_then(|s| s.latency.mean_ms()),
                 p95_ms: s.and_then(|s| s.latency.quantile_ms(0.95)),
                 cost_usd: spend.cost_usd(),
-                priced_calls: s.map_or(0, |s| s.priced_calls),
-                unpriced_calls: s.map_or(0, |s| s.unpriced_calls),
-                price: s.and_then(|s| s.price.as_ref()).map(|p| PriceReport {
-                    input_per_million: p.input,
-                    output_per_million: p.output,
-                    cached_input_per_million: p.cached_input,
-                    source: p.source.clone(),
-                    as_of: p.as_of.clone(),
-                }),
+                sampled: s.is_some_and(|s| s.sampled),
+                priced_calls: s.map_or(0, |s| s.priced_calls.whole()),
+                unpriced_calls: s.map_or(0, |s| s.unpriced_calls.whole()),
+                price: price.map(PriceReport::from),
             }
         })
         .collect();
@@ -563,10 +622,11 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         .iter()
         .map(|(name, s)| SpanReport {
             name: name.clone(),
-            count: s.count,
-            failures: s.failures,
+            count: s.count.whole(),
+            failures: s.failures.whole(),
             avg_ms: s.latency.mean_ms(),
             p95_ms: s.latency.quantile_ms(0.95),
+            sampled: s.sampled,
         })
         .collect();
     sort_by_count(&mut spans, |s| (s.count as f64, &s.name));
@@ -585,7 +645,61 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         errors,
         cost,
         spans,
+        sessions: sessions(m),
+        sampled: m.sampled,
         notifications: None,
+    }
+}
+
+impl From<&crate::pricing::Price> for PriceReport {
+    fn from(p: &crate::pricing::Price) -> Self {
+        PriceReport {
+            input_per_million: p.input,
+            output_per_million: p.output,
+            cached_input_per_million: p.cache_read,
+            cache_write_per_million: p.cache_write,
+            cache_write_1h_per_million: p.cache_write_1h,
+            source: p.source.clone(),
+            as_of: p.as_of.clone(),
+        }
+    }
+}
+
+/// The most recently active sessions first (ties by id, so the order is stable).
+pub fn sessions_by_recency(m: &Metrics) -> Vec<(&String, &SessionStats)> {
+    let mut all: Vec<_> = m.sessions.iter().collect();
+    all.sort_unstable_by(|a, b| b.1.last_ts.cmp(&a.1.last_ts).then_with(|| a.0.cmp(b.0)));
+    all.truncate(crate::metrics::MAX_SESSIONS);
+    all
+}
+
+/// One session's row.
+pub fn session_report(id: &str, s: &SessionStats) -> SessionReport {
+    let spend = s.spend();
+    SessionReport {
+        id: id.to_owned(),
+        agents: s.agents.iter().cloned().collect(),
+        models: s.models.iter().cloned().collect(),
+        first_ts: format_rfc3339(s.first_ts),
+        last_ts: format_rfc3339(s.last_ts),
+        requests: s.requests.whole(),
+        model_calls: s.model_calls.whole(),
+        tool_calls: s.tool_calls.whole(),
+        failures: s.failures.whole(),
+        errors: s.errors,
+        input_tokens: s.input_tokens,
+        output_tokens: s.output_tokens,
+        cache_read_tokens: spend.cache_read,
+        cost_usd: spend.cost_usd(),
+    }
+}
+
+fn sessions(m: &Metrics) -> SessionsReport {
+    let kept = sessions_by_recency(m);
+    SessionsReport {
+        total: m.sessions.len() as u64 + m.sessions_evicted,
+        kept: kept.len() as u64,
+        recent: kept.iter().take(REPORT_SESSIONS).map(|(id, s)| session_report(id, s)).collect(),
     }
 }
 

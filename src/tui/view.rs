@@ -88,14 +88,16 @@ impl View {
         View {
             now,
             frozen,
-            requests_per_minute: series.iter().map(|b| b.requests).collect(),
-            failures_per_minute: series.iter().map(|b| b.failures).collect(),
+            requests_per_minute: series.iter().map(|b| b.requests.whole()).collect(),
+            failures_per_minute: series.iter().map(|b| b.failures.whole()).collect(),
             errors_per_minute: series.iter().map(|b| b.errors).collect(),
             cost_per_minute,
             agent_requests: m
                 .agents
                 .iter()
-                .map(|(k, a)| (k.clone(), a.ring.series(now, CHART_MINUTES).iter().map(|b| b.requests).collect()))
+                .map(|(k, a)| {
+                    (k.clone(), a.ring.series(now, CHART_MINUTES).iter().map(|b| b.requests.whole()).collect())
+                })
                 .collect(),
             agent_latency_ms: m
                 .agents
@@ -103,10 +105,10 @@ impl View {
                 .map(|(k, a)| {
                     let series = a.ring.series(now, CHART_MINUTES);
                     let mean = |b: &crate::metrics::window::Bucket| {
-                        if b.requests == 0 {
+                        if b.requests.is_zero() {
                             0
                         } else {
-                            (crate::metrics::exact::ms(b.latency_sum_ns) / b.requests as f64) as u64
+                            (crate::metrics::exact::ms(b.latency_sum_ns) / b.requests.get()) as u64
                         }
                     };
                     (k.clone(), series.iter().map(mean).collect())

@@ -10,6 +10,8 @@ import tempfile
 import threading
 import time
 import unittest
+from datetime import datetime, timedelta, timezone
+from unittest import mock
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import ajentik  # noqa: E402
@@ -166,6 +168,158 @@ class Writer(unittest.TestCase):
         finally:
             os.environ.clear()
             os.environ.update(old)
+
+
+class Lines(unittest.TestCase):
+    """The fields the writer adds, checked in the lines it writes (no binary needed)."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.dir.name, "events.jsonl")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def every_kind(self, c, success):
+        c.record_agent_request(agent_name="a", success=success, response_time=0.1)
+        c.record_tool_usage(tool_name="t", success=success, execution_time=0.1)
+        c.record_model_call("gpt-4o", success=success, latency=0.1)
+        try:
+            with monitor_operation("op", collector=c):
+                if not success:
+                    raise ValueError("failed")
+        except ValueError:
+            pass
+
+    def test_sample_rate_marks_the_successes_sampling_kept(self):
+        kinds = ("agent_request", "tool_call", "model_call", "span")
+        c = MetricsCollector(path=self.path, sampling={k: 0.1 for k in kinds})
+        with mock.patch.object(ajentik.random, "random", return_value=0.05):
+            self.every_kind(c, success=True)
+            self.every_kind(c, success=False)
+        c.record_error(component="c", error_type="E", error_message="m")
+        c.heartbeat()
+        with mock.patch.object(ajentik.random, "random", return_value=0.5):
+            self.every_kind(c, success=True)
+        events = lines(self.path)
+        self.assertEqual([e["type"] for e in events], list(kinds) * 2 + ["error", "heartbeat"])
+        self.assertEqual(c.sampled_out, 4)
+        for e in events[:4]:
+            self.assertEqual(e["sample_rate"], 0.1, e)
+        for e in events[4:]:  # failures are kept with probability 1; errors and heartbeats are never sampled
+            self.assertNotIn("sample_rate", e)
+
+        os.remove(self.path)
+        for sampling in ({k: 1.0 for k in kinds}, {}, {"tool_call": 0.1}):
+            c = MetricsCollector(path=self.path, sampling=sampling)
+            with mock.patch.object(ajentik.random, "random", return_value=0.05):
+                self.every_kind(c, success=True)
+        events = lines(self.path)
+        self.assertEqual(len(events), 12)
+        for e in events[:9] + events[10:]:  # ratio 1, given or by default, writes no sample_rate
+            self.assertNotIn("sample_rate", e)
+        self.assertEqual((events[9]["type"], events[9]["sample_rate"]), ("tool_call", 0.1))
+
+    def test_session_is_written_on_every_operation(self):
+        c = MetricsCollector(path=self.path)
+        c.record_agent_request(agent_name="a", success=True, response_time=0.1, session="conv-1", user_id="u")
+        c.record_tool_usage(tool_name="t", success=False, execution_time=0.1, session="conv-1")
+        c.record_model_call("gpt-4o", latency=0.1, session="conv-1")
+        c.record_error(component="c", error_type="E", error_message="m", session="conv-1")
+        with monitor_operation("op", collector=c, session="conv-1", user_id="u"):
+            c.record_tool_usage(tool_name="inner", execution_time=0.1)
+        c.record_model_call("gpt-4o", latency=0.1, session=42)
+        c.record_model_call("gpt-4o", latency=0.1)
+        c.heartbeat()
+        request, tool, model, error, inner, span, numbered, plain, beat = lines(self.path)
+        for e in (request, tool, model, error, span):
+            self.assertEqual(e["session"], "conv-1", e)
+        self.assertEqual(request["attrs"], {"user_id": "u"})
+        self.assertEqual(span["attrs"], {"user_id": "u"})
+        self.assertEqual(numbered["session"], "42")
+        for e in (inner, plain, beat):
+            self.assertNotIn("session", e)
+
+    def test_cache_and_reasoning_tokens_are_parts_of_the_totals(self):
+        c = MetricsCollector(path=self.path)
+        parts = {"cache_read_tokens": 600, "cache_write_tokens": 300, "cache_write_1h_tokens": 100,
+                 "reasoning_tokens": 200}
+        c.record_model_call("claude-sonnet-4", latency=1.0, input_tokens=1000, output_tokens=300, **parts)
+        c.record_agent_request(agent_name="a", success=True, response_time=1.0, tokens=1300, **parts)
+        c.record_model_call("gpt-4o", latency=1.0, input_tokens=900, output_tokens=10, cache_read_tokens=900)
+        c.record_model_call("gpt-4o", latency=1.0, input_tokens=10, output_tokens=10)
+        model, request, exact, plain = lines(self.path)
+        for e in (model, request):
+            for key, value in parts.items():
+                self.assertEqual(e[key], value, key)
+        self.assertEqual((model["input_tokens"], model["output_tokens"]), (1000, 300))
+        self.assertEqual(exact["cache_read_tokens"], 900)
+        self.assertNotIn("cache_write_tokens", exact)
+        for key in parts:
+            self.assertNotIn(key, plain)
+
+        too_many = [
+            dict(input_tokens=800, cache_read_tokens=600, cache_write_tokens=300),
+            dict(output_tokens=300, reasoning_tokens=301),
+            dict(cache_write_tokens=300, cache_write_1h_tokens=301),
+            dict(input_tokens=10, cache_write_1h_tokens=1),
+            dict(cache_read_tokens=1),
+            dict(input_tokens=10, reasoning_tokens=1),
+            dict(cache_read_tokens=-1),
+        ]
+        for kwargs in too_many:
+            with self.assertRaises(ValueError, msg=kwargs):
+                c.record_model_call("gpt-4o", latency=1.0, **kwargs)
+        with self.assertRaises(ValueError):
+            c.record_agent_request(agent_name="a", success=True, response_time=1.0, tokens=100,
+                                   cache_read_tokens=80, reasoning_tokens=30)
+        with self.assertRaises(ValueError):
+            c.record_agent_request(agent_name="a", success=True, response_time=1.0, cache_read_tokens=1)
+        for bad in (1.5, "10", True):
+            with self.assertRaises(TypeError, msg=bad):
+                c.record_model_call("gpt-4o", latency=1.0, input_tokens=100, cache_read_tokens=bad)
+        c.record_model_call("gpt-4o", latency=1.0, cache_read_tokens=0, reasoning_tokens=0)
+        self.assertEqual(len(lines(self.path)), 5)
+        self.assertEqual(lines(self.path)[-1]["cache_read_tokens"], 0)
+
+    def test_heartbeat_reports_the_start_memory_and_cpu(self):
+        c = MetricsCollector(path=self.path)
+        c.heartbeat()
+        spent = time.process_time()
+        while time.process_time() - spent < 0.05:
+            pass
+        c.heartbeat(process="w")
+        c.heartbeat(process="w", rss_bytes=1024, cpu_percent=2.5, started_at="2026-11-26T19:15:00Z")
+        c.heartbeat(process="w", started_at=datetime(2026, 11, 26, 20, 15, 0, 500, timezone(timedelta(hours=1))))
+        first, busy, given, aware = lines(self.path)
+        started = datetime.fromtimestamp(ajentik._STARTED[0], timezone.utc)
+        self.assertEqual(first["started_at"], started.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+        self.assertRegex(first["started_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        parse = lambda ts: datetime.fromisoformat(ts.replace("Z", "+00:00"))  # noqa: E731
+        self.assertLessEqual(parse(first["started_at"]), parse(first["ts"]))
+        self.assertEqual(busy["started_at"], first["started_at"])
+        for e in (first, busy):
+            self.assertIsInstance(e["rss_bytes"], int)
+            self.assertGreater(e["rss_bytes"], 1 << 20)
+            self.assertIsInstance(e["cpu_percent"], (int, float))
+            self.assertGreaterEqual(e["cpu_percent"], 0)
+        self.assertGreater(busy["cpu_percent"], 0)
+        self.assertLessEqual(busy["cpu_percent"], 100 * (os.cpu_count() or 1) + 1)
+        self.assertEqual((given["rss_bytes"], given["cpu_percent"], given["started_at"]),
+                         (1024, 2.5, "2026-11-26T19:15:00Z"))
+        self.assertEqual(aware["started_at"], "2026-11-26T19:15:00.000Z")
+
+    @unittest.skipUnless(sys.platform.startswith("linux"), "VmRSS is Linux's")
+    def test_memory_is_the_resident_set_else_the_peak_in_bytes(self):
+        import resource
+        with open("/proc/self/status") as f:
+            vmrss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:")) * 1024
+        self.assertLess(abs(ajentik._rss_bytes() - vmrss), 64 << 20)
+        with mock.patch("builtins.open", side_effect=OSError("no /proc")):
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            self.assertEqual(ajentik._rss_bytes(), peak * 1024)
+            with mock.patch.object(ajentik.sys, "platform", "darwin"):
+                self.assertEqual(ajentik._rss_bytes(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 if __name__ == "__main__":
