@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 
-use crate::recorder::Recorder;
+use crate::recorder::{Recorder, RecorderOptions, Sampling, TokenParts};
 
 #[derive(Debug, Subcommand)]
 pub enum EmitCommand {
@@ -73,6 +73,54 @@ fn json_object(s: &str) -> Result<Map<String, Value>, String> {
     }
 }
 
+fn rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a number in (0, 1]")),
+    }
+}
+
+/// The session and sampling flags of an operation.
+#[derive(Debug, Args)]
+pub struct Tagging {
+    /// The conversation or session the event belongs to.
+    #[arg(long)]
+    session: Option<String>,
+    /// Keep a successful event with this probability, in (0, 1], and mark it
+    /// with it (`sample_rate`), so ajentik counts it as 1/R events. Failures are
+    /// always written.
+    #[arg(long, value_parser = rate, value_name = "R")]
+    sample_rate: Option<f64>,
+}
+
+/// Cache and reasoning parts of the token counts.
+#[derive(Debug, Args)]
+pub struct PartsArgs {
+    /// Tokens read from the prompt cache (part of the input tokens).
+    #[arg(long)]
+    cache_read_tokens: Option<u64>,
+    /// Tokens written to the prompt cache (part of the input tokens).
+    #[arg(long)]
+    cache_write_tokens: Option<u64>,
+    /// The part of the cache writes with a one-hour lifetime.
+    #[arg(long)]
+    cache_write_1h_tokens: Option<u64>,
+    /// Reasoning tokens (part of the output tokens).
+    #[arg(long)]
+    reasoning_tokens: Option<u64>,
+}
+
+impl PartsArgs {
+    fn parts(&self) -> TokenParts {
+        TokenParts {
+            cache_read: self.cache_read_tokens.unwrap_or(0),
+            cache_write: self.cache_write_tokens.unwrap_or(0),
+            cache_write_1h: self.cache_write_1h_tokens.unwrap_or(0),
+            reasoning: self.reasoning_tokens.unwrap_or(0),
+        }
+    }
+}
+
 fn duration(ms: f64) -> Duration {
     Duration::from_secs_f64(ms / 1000.0)
 }
@@ -99,6 +147,10 @@ pub struct AgentRequestArgs {
     /// Context, repeatable. Example: --attr user_id=u-17
     #[arg(long, value_name = "KEY=VALUE", value_parser = key_value)]
     attr: Vec<(String, String)>,
+    #[command(flatten)]
+    parts: PartsArgs,
+    #[command(flatten)]
+    tagging: Tagging,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +168,8 @@ pub struct ToolCallArgs {
     error_type: Option<String>,
     #[arg(long)]
     error_message: Option<String>,
+    #[command(flatten)]
+    tagging: Tagging,
 }
 
 #[derive(Debug, Args)]
@@ -138,6 +192,10 @@ pub struct ModelCallArgs {
     /// Cost in US dollars (else ajentik prices the tokens).
     #[arg(long, value_parser = non_negative)]
     cost: Option<f64>,
+    #[command(flatten)]
+    parts: PartsArgs,
+    #[command(flatten)]
+    tagging: Tagging,
 }
 
 /// ok or error.
@@ -164,6 +222,8 @@ pub struct SpanArgs {
     /// Context, repeatable. Example: --attr user_id=u-17
     #[arg(long, value_name = "KEY=VALUE", value_parser = key_value)]
     attr: Vec<(String, String)>,
+    #[command(flatten)]
+    tagging: Tagging,
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +239,9 @@ pub struct ErrorArgs {
     /// A JSON object. Example: --context '{"input_size":1000}'
     #[arg(long, value_parser = json_object)]
     context: Option<Map<String, Value>>,
+    /// The conversation or session the error belongs to.
+    #[arg(long)]
+    session: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -214,11 +277,21 @@ fn target(logs: &[String]) -> Result<PathBuf> {
 /// Writes the event.
 pub fn run(logs: &[String], command: EmitCommand) -> Result<()> {
     let path = target(logs)?;
-    let rec = Recorder::open(&path).with_context(|| "cannot emit")?;
+    let sample_rate = match &command {
+        EmitCommand::AgentRequest(a) => a.tagging.sample_rate,
+        EmitCommand::ToolCall(a) => a.tagging.sample_rate,
+        EmitCommand::ModelCall(a) => a.tagging.sample_rate,
+        EmitCommand::Span(a) => a.tagging.sample_rate,
+        EmitCommand::Error(_) | EmitCommand::Heartbeat(_) => None,
+    };
+    let options = RecorderOptions { sampling: Sampling::all(sample_rate.unwrap_or(1.0)), batching: None };
+    let rec = Recorder::with_options(&path, options).with_context(|| "cannot emit")?;
     let result = match command {
         EmitCommand::AgentRequest(a) => {
             let mut b = rec.agent_request(&a.agent, a.outcome.success, duration(a.duration_ms));
             b.tokens = a.tokens;
+            b.parts = a.parts.parts();
+            b.session = a.tagging.session;
             b.cost_usd = a.cost;
             b.model = a.model;
             b.error_type = a.error_type;
@@ -232,6 +305,7 @@ pub fn run(logs: &[String], command: EmitCommand) -> Result<()> {
             b.agent = a.agent;
             b.error_type = a.error_type;
             b.error_message = a.error_message;
+            b.session = a.tagging.session;
             b.record()
         }
         EmitCommand::ModelCall(a) => {
@@ -240,7 +314,9 @@ pub fn run(logs: &[String], command: EmitCommand) -> Result<()> {
             b.agent = a.agent;
             b.input_tokens = a.input_tokens;
             b.output_tokens = a.output_tokens;
+            b.parts = a.parts.parts();
             b.cost_usd = a.cost;
+            b.session = a.tagging.session;
             b.record()
         }
         EmitCommand::Span(a) => {
@@ -249,6 +325,7 @@ pub fn run(logs: &[String], command: EmitCommand) -> Result<()> {
             b.ok = a.status == Status::Ok;
             b.error_type = a.error_type;
             b.error_message = a.error_message;
+            b.session = a.tagging.session;
             for (k, v) in a.attr {
                 b = b.attr(&k, v);
             }
@@ -258,6 +335,7 @@ pub fn run(logs: &[String], command: EmitCommand) -> Result<()> {
             let mut b = rec.error(&a.component, &a.error_type, &a.message);
             b.agent = a.agent;
             b.context = a.context;
+            b.session = a.session;
             b.record()
         }
         EmitCommand::Heartbeat(a) => {

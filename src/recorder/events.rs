@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{Common, Recorder, WriteError, ms};
+use super::{Common, Recorder, TokenParts, WriteError, ms};
 use crate::time::wall_clock;
 
 macro_rules! builder {
@@ -27,9 +27,11 @@ builder!(
         success: bool,
         duration: Duration,
         tokens: Option<u64>,
+        parts: TokenParts,
         cost_usd: Option<f64>,
         model: Option<String>,
         error_type: Option<String>,
+        session: Option<String>,
         attrs: Option<Map<String, Value>>,
     }
 );
@@ -42,14 +44,26 @@ impl<'r> AgentRequest<'r> {
             success: true,
             duration: Duration::ZERO,
             tokens: None,
+            parts: TokenParts::default(),
             cost_usd: None,
             model: None,
             error_type: None,
+            session: None,
             attrs: None,
         }
     }
     pub fn tokens(mut self, tokens: u64) -> Self {
         self.tokens = Some(tokens);
+        self
+    }
+    /// Cache and reasoning parts of `tokens` (for agents that report their own totals).
+    pub fn token_parts(mut self, parts: TokenParts) -> Self {
+        self.parts = parts;
+        self
+    }
+    /// The conversation or session this request belongs to.
+    pub fn session(mut self, session: &str) -> Self {
+        self.session = Some(session.to_owned());
         self
     }
     pub fn cost(mut self, usd: f64) -> Self {
@@ -70,9 +84,18 @@ impl<'r> AgentRequest<'r> {
     }
     /// Writes the event (or leaves it out, if sampled out).
     pub fn record(self) -> Result<(), WriteError> {
-        if !self.rec.keep(self.rec.inner.sampling.agent_requests, !self.success) {
-            return Ok(());
+        let p = &self.parts;
+        let cached = p.cache_read.saturating_add(p.cache_write).saturating_add(p.reasoning);
+        if cached > self.tokens.unwrap_or(0) {
+            return Err(WriteError::Invalid(format!(
+                "cache and reasoning tokens ({cached}) exceed the request's tokens ({}), which include them",
+                self.tokens.unwrap_or(0)
+            )));
         }
+        self.parts.check(self.tokens, self.tokens)?;
+        let Some(sample_rate) = self.rec.sample(self.rec.inner.sampling.agent_requests, !self.success) else {
+            return Ok(());
+        };
         #[derive(Serialize)]
         struct Line<'a> {
             #[serde(flatten)]
@@ -82,6 +105,8 @@ impl<'r> AgentRequest<'r> {
             duration_ms: f64,
             #[serde(skip_serializing_if = "Option::is_none")]
             tokens: Option<u64>,
+            #[serde(flatten)]
+            parts: TokenParts,
             #[serde(skip_serializing_if = "Option::is_none")]
             cost_usd: Option<f64>,
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,11 +117,12 @@ impl<'r> AgentRequest<'r> {
             attrs: Option<&'a Map<String, Value>>,
         }
         let line = Line {
-            common: Common::new("agent_request", wall_clock()),
+            common: Common::new("agent_request", wall_clock()).with(&self.session, sample_rate),
             agent: &self.agent,
             success: self.success,
             duration_ms: ms(self.duration),
             tokens: self.tokens,
+            parts: self.parts,
             cost_usd: self.cost_usd.filter(|c| c.is_finite() && *c >= 0.0),
             model: self.model.as_deref(),
             error_type: self.error_type.as_deref(),
@@ -115,6 +141,7 @@ builder!(
         duration: Duration,
         error_type: Option<String>,
         error_message: Option<String>,
+        session: Option<String>,
     }
 );
 
@@ -128,6 +155,7 @@ impl<'r> ToolCall<'r> {
             duration: Duration::ZERO,
             error_type: None,
             error_message: None,
+            session: None,
         }
     }
     pub fn agent(mut self, agent: &str) -> Self {
@@ -139,10 +167,15 @@ impl<'r> ToolCall<'r> {
         self.error_message = Some(message.to_owned());
         self
     }
+    /// The conversation or session this call belongs to.
+    pub fn session(mut self, session: &str) -> Self {
+        self.session = Some(session.to_owned());
+        self
+    }
     pub fn record(self) -> Result<(), WriteError> {
-        if !self.rec.keep(self.rec.inner.sampling.tool_calls, !self.success) {
+        let Some(sample_rate) = self.rec.sample(self.rec.inner.sampling.tool_calls, !self.success) else {
             return Ok(());
-        }
+        };
         #[derive(Serialize)]
         struct Line<'a> {
             #[serde(flatten)]
@@ -158,7 +191,7 @@ impl<'r> ToolCall<'r> {
             error_message: Option<&'a str>,
         }
         let line = Line {
-            common: Common::new("tool_call", wall_clock()),
+            common: Common::new("tool_call", wall_clock()).with(&self.session, sample_rate),
             tool: &self.tool,
             agent: self.agent.as_deref(),
             success: self.success,
@@ -180,7 +213,9 @@ builder!(
         duration: Duration,
         input_tokens: Option<u64>,
         output_tokens: Option<u64>,
+        parts: TokenParts,
         cost_usd: Option<f64>,
+        session: Option<String>,
     }
 );
 
@@ -195,8 +230,32 @@ impl<'r> ModelCall<'r> {
             duration: Duration::ZERO,
             input_tokens: None,
             output_tokens: None,
+            parts: TokenParts::default(),
             cost_usd: None,
+            session: None,
         }
+    }
+    /// Cache reads and writes (parts of the input tokens: a format that counts
+    /// them apart, as Anthropic's API does, adds them to the input first).
+    pub fn cache(mut self, read: u64, write: u64) -> Self {
+        self.parts.cache_read = read;
+        self.parts.cache_write = write;
+        self
+    }
+    /// The part of the cache writes written with a one-hour lifetime.
+    pub fn cache_write_1h(mut self, tokens: u64) -> Self {
+        self.parts.cache_write_1h = tokens;
+        self
+    }
+    /// Reasoning tokens (part of the output tokens).
+    pub fn reasoning(mut self, tokens: u64) -> Self {
+        self.parts.reasoning = tokens;
+        self
+    }
+    /// The conversation or session this call belongs to.
+    pub fn session(mut self, session: &str) -> Self {
+        self.session = Some(session.to_owned());
+        self
     }
     pub fn provider(mut self, provider: &str) -> Self {
         self.provider = Some(provider.to_owned());
@@ -216,9 +275,10 @@ impl<'r> ModelCall<'r> {
         self
     }
     pub fn record(self) -> Result<(), WriteError> {
-        if !self.rec.keep(self.rec.inner.sampling.model_calls, !self.success) {
+        self.parts.check(self.input_tokens, self.output_tokens)?;
+        let Some(sample_rate) = self.rec.sample(self.rec.inner.sampling.model_calls, !self.success) else {
             return Ok(());
-        }
+        };
         #[derive(Serialize)]
         struct Line<'a> {
             #[serde(flatten)]
@@ -234,11 +294,13 @@ impl<'r> ModelCall<'r> {
             input_tokens: Option<u64>,
             #[serde(skip_serializing_if = "Option::is_none")]
             output_tokens: Option<u64>,
+            #[serde(flatten)]
+            parts: TokenParts,
             #[serde(skip_serializing_if = "Option::is_none")]
             cost_usd: Option<f64>,
         }
         let line = Line {
-            common: Common::new("model_call", wall_clock()),
+            common: Common::new("model_call", wall_clock()).with(&self.session, sample_rate),
             model: &self.model,
             provider: self.provider.as_deref(),
             agent: self.agent.as_deref(),
@@ -246,6 +308,7 @@ impl<'r> ModelCall<'r> {
             duration_ms: ms(self.duration),
             input_tokens: self.input_tokens,
             output_tokens: self.output_tokens,
+            parts: self.parts,
             cost_usd: self.cost_usd.filter(|c| c.is_finite() && *c >= 0.0),
         };
         self.rec.write_event(&line, 1)
@@ -262,11 +325,17 @@ builder!(
         ok: bool,
         error_type: Option<String>,
         error_message: Option<String>,
+        session: Option<String>,
         attrs: Option<Map<String, Value>>,
     }
 );
 
 impl SpanEvent<'_> {
+    /// The conversation or session this operation belongs to.
+    pub fn session(mut self, session: &str) -> Self {
+        self.session = Some(session.to_owned());
+        self
+    }
     pub fn agent(mut self, agent: &str) -> Self {
         self.agent = Some(agent.to_owned());
         self
@@ -282,11 +351,11 @@ impl SpanEvent<'_> {
         self
     }
     pub fn record(self) -> Result<(), WriteError> {
-        if !self.rec.keep(self.rec.inner.sampling.spans, !self.ok) {
+        let Some(sample_rate) = self.rec.sample(self.rec.inner.sampling.spans, !self.ok) else {
             return Ok(());
-        }
+        };
         let line = SpanLine {
-            common: Common::new("span", wall_clock()),
+            common: Common::new("span", wall_clock()).with(&self.session, sample_rate),
             name: &self.name,
             agent: self.agent.as_deref(),
             duration_ms: ms(self.duration),
@@ -326,9 +395,15 @@ pub struct ErrorEvent<'r> {
     pub message: String,
     pub agent: Option<String>,
     pub context: Option<Map<String, Value>>,
+    pub session: Option<String>,
 }
 
 impl ErrorEvent<'_> {
+    /// The conversation or session the error belongs to.
+    pub fn session(mut self, session: &str) -> Self {
+        self.session = Some(session.to_owned());
+        self
+    }
     pub fn agent(mut self, agent: &str) -> Self {
         self.agent = Some(agent.to_owned());
         self
@@ -352,7 +427,7 @@ impl ErrorEvent<'_> {
             context: Option<&'a Map<String, Value>>,
         }
         let line = Line {
-            common: Common::new("error", wall_clock()),
+            common: Common::new("error", wall_clock()).with(&self.session, None),
             component: &self.component,
             error_type: &self.error_type,
             message: &self.message,

@@ -53,6 +53,10 @@ pub enum WriteError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("cannot find a place for the event log: set AJENTIK_LOG")]
     NoDefaultPath,
+    /// The event contradicts the log's rules (token parts above their totals):
+    /// nothing was written, since the reader would call the line malformed.
+    #[error("event not written: {0}")]
+    Invalid(String),
 }
 
 /// Which events to keep, per kind: 1.0 keeps all (the default). Errors, failed
@@ -241,13 +245,18 @@ impl Recorder {
         if full { self.inner.flush_batch() } else { Ok(()) }
     }
 
-    /// Whether to keep an event of a kind sampled at `ratio`; failures always.
-    fn keep(&self, ratio: f64, failed: bool) -> bool {
-        if failed || ratio >= 1.0 || operation::random_unit() < ratio {
-            return true;
+    /// Whether to keep an event of a kind sampled at `ratio` (failures always),
+    /// and if so the `sample_rate` to write on it: the probability it was kept
+    /// with, `None` for 1.
+    fn sample(&self, ratio: f64, failed: bool) -> Option<Option<f64>> {
+        if failed || ratio >= 1.0 {
+            return Some(None);
+        }
+        if ratio > 0.0 && operation::random_unit() < ratio {
+            return Some(Some(ratio));
         }
         self.inner.sampled_out.fetch_add(1, Ordering::Relaxed);
-        false
+        None
     }
 
     /// The user guide's call: one request handled by an agent.
@@ -331,6 +340,7 @@ impl Recorder {
             message: message.to_owned(),
             agent: None,
             context: None,
+            session: None,
         }
     }
 
@@ -344,6 +354,7 @@ impl Recorder {
             ok: true,
             error_type: None,
             error_message: None,
+            session: None,
             attrs: None,
         }
     }
@@ -382,6 +393,10 @@ pub(crate) struct Common {
     pub span_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_span_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample_rate: Option<f64>,
 }
 
 impl Common {
@@ -395,7 +410,69 @@ impl Common {
             ),
             None => (None, None, None),
         };
-        Common { v: 1, ts: crate::time::format_rfc3339_micros(ts), kind, trace_id, span_id, parent_span_id }
+        Common {
+            v: 1,
+            ts: crate::time::format_rfc3339_micros(ts),
+            kind,
+            trace_id,
+            span_id,
+            parent_span_id,
+            session: None,
+            sample_rate: None,
+        }
+    }
+
+    /// With the session and sample rate of the event.
+    fn with(mut self, session: &Option<String>, sample_rate: Option<f64>) -> Common {
+        self.session.clone_from(session);
+        self.sample_rate = sample_rate;
+        self
+    }
+}
+
+/// Cache and reasoning token counts as the log writes them: parts of the input
+/// and output counts, left out when zero.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TokenParts {
+    #[serde(rename = "cache_read_tokens", skip_serializing_if = "is_zero")]
+    pub cache_read: u64,
+    /// All cache writes, the one-hour ones included.
+    #[serde(rename = "cache_write_tokens", skip_serializing_if = "is_zero")]
+    pub cache_write: u64,
+    #[serde(rename = "cache_write_1h_tokens", skip_serializing_if = "is_zero")]
+    pub cache_write_1h: u64,
+    #[serde(rename = "reasoning_tokens", skip_serializing_if = "is_zero")]
+    pub reasoning: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl TokenParts {
+    /// Checks the parts against the totals that include them, as the reader does.
+    fn check(&self, input: Option<u64>, output: Option<u64>) -> Result<(), WriteError> {
+        let (input, output) = (input.unwrap_or(0), output.unwrap_or(0));
+        let invalid = |what: String| Err(WriteError::Invalid(what));
+        if self.cache_write_1h > self.cache_write {
+            return invalid(format!(
+                "cache_write_1h_tokens ({}) exceed cache_write_tokens ({})",
+                self.cache_write_1h, self.cache_write
+            ));
+        }
+        if self.cache_read.saturating_add(self.cache_write) > input {
+            return invalid(format!(
+                "cache_read_tokens + cache_write_tokens ({}) exceed the input tokens ({input}), which include them",
+                self.cache_read.saturating_add(self.cache_write)
+            ));
+        }
+        if self.reasoning > output {
+            return invalid(format!(
+                "reasoning_tokens ({}) exceed the output tokens ({output}), which include them",
+                self.reasoning
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -182,9 +182,9 @@ impl Operation {
         let failure = self.failure.borrow();
         let panicking = std::thread::panicking();
         let failed = failure.is_some() || panicking;
-        if !self.rec.keep(self.rec.inner.sampling.spans, failed) {
+        let Some(sample_rate) = self.rec.sample(self.rec.inner.sampling.spans, failed) else {
             return Ok(());
-        }
+        };
         let end = wall_clock();
         let common = Common {
             v: 1,
@@ -193,6 +193,8 @@ impl Operation {
             trace_id: Some(format!("{:032x}", self.trace_id)),
             span_id: Some(format!("{:016x}", self.span_id)),
             parent_span_id: self.parent.map(|p| format!("{p:016x}")),
+            session: None,
+            sample_rate,
         };
         let (error_type, error_message) = match (&*failure, panicking) {
             (Some((t, m)), _) => (Some(t.as_str()), Some(m.as_str())),
