@@ -270,5 +270,5 @@ fn keys_longer_than_sixteen_bytes_match_whole() {
     let line = r#"{"ts":"2026-12-01T09:00:00Z","type":"model_call","model":"m","success":true,"duration_ms":1,"input_tokens":9,"cache_read_tokens":2}"#;
     let Kind::ModelCall { parts, .. } = event(line).kind else { panic!("wrong kind") };
     assert_eq!(parts.cache_read, 2);
-    assert!(malformed(br#"{"ts":"2026-12-01T09:00:00Z","type":"model_call","model":"m","success":true,"duration_ms":1,"cache_read_tokens":2,"cache_read_tokens":2}"#).contains("twice"));
+    assert!(malformed(br#"{"ts":"2026-12-01T09:00:00Z","type":"model_call","model":"m","success":true,"duration_ms":1,"cache_read_tokens":2,"cache_read_tokens":2}"#).contains("duplicate field `cache_read_tokens`"));
 }

@@ -46,8 +46,26 @@ fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{v:.1}%"))
 }
 
-fn usd(v: f64) -> String {
-    if v != 0.0 && v.abs() < 0.01 { format!("${v:.4}") } else { format!("${v:.2}") }
+/// Dollars with cents, and below a cent with two significant digits, so that a
+/// cost that is not zero never reads as zero ($0.0030, $0.000012).
+pub fn usd(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || v.abs() >= 0.01 {
+        return format!("${v:.2}");
+    }
+    let digits = (-v.abs().log10().floor()) as usize + 1;
+    format!("${v:.digits$}")
+}
+
+/// A name, marked when its figures are estimated from sampled events.
+fn name(text: &str, sampled: bool) -> String {
+    if sampled { format!("{} \\*", cell(text)) } else { cell(text) }
+}
+
+/// The footnote for rows marked by [`name`].
+const SAMPLED_NOTE: &str = "\\* estimated from sampled events: each kept event counts as 1 / its sample rate.\n\n";
+
+fn tokens(n: u64) -> String {
+    n.to_string()
 }
 
 /// Writes a table; `right` marks right-aligned (numeric) columns.
@@ -74,10 +92,29 @@ fn table(out: &mut String, headers: &[&str], right: &[bool], rows: &[Vec<String>
 /// Renders the report as Markdown.
 pub fn render(r: &Report) -> String {
     let mut out = String::with_capacity(8 * 1024);
-    let h = &r.health;
     let _ = writeln!(out, "# ajentik report\n");
     let _ = writeln!(out, "Generated {} for the state as of {}.\n", r.generated_at, r.now);
+    for s in r.sources.iter().filter(|s| s.error.is_some()) {
+        let _ = writeln!(out, "**Source not read:** {}\n", cell(s.error.as_deref().unwrap_or_default()));
+    }
+    if r.sampled {
+        out.push_str("Some figures are estimated from sampled events (marked \\*).\n\n");
+    }
+    overview(&mut out, r);
+    alerts(&mut out, r);
+    agents(&mut out, r);
+    tools(&mut out, r);
+    models(&mut out, r);
+    cost(&mut out, r);
+    sessions(&mut out, r);
+    errors(&mut out, r);
+    spans(&mut out, r);
+    ingest(&mut out, r);
+    out
+}
 
+fn overview(out: &mut String, r: &Report) {
+    let h = &r.health;
     out.push_str("## System overview\n\n");
     let uptime = h.uptime_s.map_or_else(|| "–".into(), |s| crate::time::human_duration((s * 1e6) as i64));
     let mut rows = vec![
@@ -100,109 +137,145 @@ pub fn render(r: &Report) -> String {
     if let Some(last) = &h.last_event_at {
         rows.push(vec!["Last event".into(), last.clone()]);
     }
-    table(&mut out, &["Metric", "Value"], &[false, true], &rows);
+    table(out, &["Metric", "Value"], &[false, true], &rows);
+}
 
+fn alerts(out: &mut String, r: &Report) {
     out.push_str("## Alerts\n\n");
     if r.alerts.is_empty() {
         out.push_str("None firing.\n\n");
-    } else {
-        let rows: Vec<_> = r
-            .alerts
-            .iter()
-            .map(|a| {
-                vec![
-                    format!("**{}**", a.severity.as_str().to_uppercase()),
-                    a.rule.as_str().to_owned(),
-                    cell(&a.scope),
-                    cell(&a.message),
-                    crate::time::format_rfc3339(a.since),
-                ]
-            })
-            .collect();
-        table(&mut out, &["Severity", "Rule", "Scope", "Alert", "Since"], &[], &rows);
+        return;
     }
+    let rows: Vec<_> = r
+        .alerts
+        .iter()
+        .map(|a| {
+            vec![
+                format!("**{}**", a.severity.as_str().to_uppercase()),
+                a.rule.as_str().to_owned(),
+                cell(&a.scope),
+                cell(&a.message),
+                crate::time::format_rfc3339(a.since),
+            ]
+        })
+        .collect();
+    table(out, &["Severity", "Rule", "Scope", "Alert", "Since"], &[], &rows);
+}
 
+fn agents(out: &mut String, r: &Report) {
     out.push_str("## Agent performance\n\n");
     if r.agents.is_empty() {
-        out.push_str("No agent requests.\n\n");
-    } else {
-        let rows: Vec<_> = r
-            .agents
-            .iter()
-            .map(|a| {
-                vec![
-                    cell(&a.name),
-                    a.total_requests.to_string(),
-                    pct(a.success_rate),
-                    ms(a.avg_response_time_ms),
-                    ms(a.p95_ms),
-                    ms(a.p99_ms),
-                    a.tokens.to_string(),
-                    usd(a.cost_usd),
-                ]
-            })
-            .collect();
-        table(
-            &mut out,
-            &["Agent", "Requests", "Success", "Avg time", "p95", "p99", "Tokens", "Cost"],
-            &[false, true, true, true, true, true, true, true],
-            &rows,
-        );
+        out.push_str("No agents.\n\n");
+        return;
     }
+    let rows: Vec<_> = r
+        .agents
+        .iter()
+        .map(|a| {
+            vec![
+                name(&a.name, a.sampled),
+                a.total_requests.to_string(),
+                pct(a.success_rate),
+                ms(a.avg_response_time_ms),
+                ms(a.p95_ms),
+                ms(a.p99_ms),
+                tokens(a.tokens),
+                usd(a.cost_usd),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["Agent", "Requests", "Success", "Avg time", "p95", "p99", "Tokens", "Cost"],
+        &[false, true, true, true, true, true, true, true],
+        &rows,
+    );
+    if r.agents.iter().any(|a| a.sampled) {
+        out.push_str(SAMPLED_NOTE);
+    }
+}
 
+fn tools(out: &mut String, r: &Report) {
     out.push_str("## Tools\n\n");
     if r.tools.is_empty() {
         out.push_str("No tool calls.\n\n");
-    } else {
-        let rows: Vec<_> = r
-            .tools
-            .iter()
-            .map(|t| {
-                vec![
-                    cell(&t.name),
-                    t.usage_count.to_string(),
-                    pct(t.success_rate),
-                    ms(t.avg_execution_time_ms),
-                    ms(t.p95_ms),
-                    t.failures.to_string(),
-                ]
-            })
-            .collect();
-        table(
-            &mut out,
-            &["Tool", "Uses", "Success", "Avg time", "p95", "Failures"],
-            &[false, true, true, true, true, true],
-            &rows,
-        );
+        return;
     }
+    let rows: Vec<_> = r
+        .tools
+        .iter()
+        .map(|t| {
+            vec![
+                name(&t.name, t.sampled),
+                t.usage_count.to_string(),
+                pct(t.success_rate),
+                ms(t.avg_execution_time_ms),
+                ms(t.p95_ms),
+                t.failures.to_string(),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &["Tool", "Uses", "Success", "Avg time", "p95", "Failures"],
+        &[false, true, true, true, true, true],
+        &rows,
+    );
+    if r.tools.iter().any(|t| t.sampled) {
+        out.push_str(SAMPLED_NOTE);
+    }
+}
 
+fn models(out: &mut String, r: &Report) {
     out.push_str("## Models\n\n");
     if r.models.is_empty() {
         out.push_str("No model calls.\n\n");
-    } else {
-        let rows: Vec<_> = r
-            .models
-            .iter()
-            .map(|m| {
-                vec![
-                    cell(&m.name),
-                    m.requests.to_string(),
-                    m.input_tokens.to_string(),
-                    m.output_tokens.to_string(),
-                    ms(m.avg_latency_ms),
-                    ms(m.p95_ms),
-                    usd(m.cost_usd),
-                ]
-            })
-            .collect();
-        table(
-            &mut out,
-            &["Model", "Requests", "Tokens in", "Tokens out", "Avg latency", "p95", "Cost"],
-            &[false, true, true, true, true, true, true],
-            &rows,
-        );
+        return;
     }
+    let rows: Vec<_> = r
+        .models
+        .iter()
+        .map(|m| {
+            let unpriced = m.unpriced_calls > 0 && m.unpriced_calls == m.requests;
+            vec![
+                name(&m.name, m.sampled),
+                m.requests.to_string(),
+                tokens(m.input_tokens),
+                tokens(m.output_tokens),
+                tokens(m.cache_read_tokens),
+                tokens(m.cache_write_tokens),
+                tokens(m.reasoning_tokens),
+                pct(m.cache_hit_pct),
+                m.cache_savings_usd.map_or_else(|| "–".into(), usd),
+                ms(m.avg_latency_ms),
+                if unpriced { "unpriced".into() } else { usd(m.cost_usd) },
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &[
+            "Model",
+            "Requests",
+            "Tokens in",
+            "Tokens out",
+            "Cache read",
+            "Cache write",
+            "Reasoning",
+            "Cache hit",
+            "Cache savings",
+            "Avg latency",
+            "Cost",
+        ],
+        &[false, true, true, true, true, true, true, true, true, true, true],
+        &rows,
+    );
+    if r.models.iter().any(|m| m.sampled) {
+        out.push_str(SAMPLED_NOTE);
+    }
+}
 
+fn cost(out: &mut String, r: &Report) {
     out.push_str("## Cost breakdown\n\n");
     let _ = writeln!(out, "Total: **{}** for {} tokens.\n", usd(r.cost.total_usd), r.cost.tokens);
     let c = &r.cost;
@@ -212,6 +285,10 @@ pub fn render(r: &Report) -> String {
         vec!["Burn rate".into(), format!("{}/h", usd(c.burn_rate_usd_per_hour))],
         vec!["Projected for today".into(), usd(c.projected_today_usd)],
     ];
+    let savings: f64 = r.models.iter().filter_map(|m| m.cache_savings_usd).sum();
+    if savings != 0.0 {
+        rows.push(vec!["Saved by cache reads".into(), usd(savings)]);
+    }
     if let (Some(budget), Some(used)) = (c.daily_budget_usd, c.budget_used_pct) {
         rows.push(vec!["Daily budget".into(), format!("{} ({used:.0}% used)", usd(budget))]);
     }
@@ -221,21 +298,25 @@ pub fn render(r: &Report) -> String {
             format!("{} of {} ({:.0}% used)", usd(b.today_usd), usd(b.daily_budget_usd), b.used_pct),
         ]);
     }
-    table(&mut out, &["Spend", "Amount"], &[false, true], &rows);
-    for (title, lines) in [("Model", &r.cost.by_model), ("Agent", &r.cost.by_agent)] {
+    table(out, &["Spend", "Amount"], &[false, true], &rows);
+    let unpriced: std::collections::HashSet<&str> =
+        r.models.iter().filter(|m| m.requests > 0 && m.unpriced_calls == m.requests).map(|m| m.name.as_str()).collect();
+    for (title, lines, by_model) in [("Model", &r.cost.by_model, true), ("Agent", &r.cost.by_agent, false)] {
         if lines.is_empty() {
             continue;
         }
         let rows: Vec<_> = lines
             .iter()
             .map(|c| {
+                if by_model && unpriced.contains(c.name.as_str()) {
+                    return vec![cell(&c.name), "unpriced".into(), "–".into(), tokens(c.tokens)];
+                }
                 let share = (r.cost.total_usd > 0.0).then(|| c.cost_usd * 100.0 / r.cost.total_usd);
-                vec![cell(&c.name), usd(c.cost_usd), pct(share), c.tokens.to_string()]
+                vec![cell(&c.name), usd(c.cost_usd), pct(share), tokens(c.tokens)]
             })
             .collect();
-        table(&mut out, &[title, "Cost", "Share", "Tokens"], &[false, true, true, true], &rows);
+        table(out, &[title, "Cost", "Share", "Tokens"], &[false, true, true, true], &rows);
     }
-
     if r.cost.unpriced_calls > 0 {
         let _ = writeln!(
             out,
@@ -243,40 +324,105 @@ pub fn render(r: &Report) -> String {
             r.cost.unpriced_calls
         );
         let rows: Vec<_> = r.cost.unpriced.iter().map(|u| vec![cell(&u.model), u.calls.to_string()]).collect();
-        table(&mut out, &["Unpriced model", "Calls"], &[false, true], &rows);
+        table(out, &["Unpriced model", "Calls"], &[false, true], &rows);
     }
+}
 
+/// The costliest sessions of the report (the JSON report lists the most recent).
+fn sessions(out: &mut String, r: &Report) {
+    let s = &r.sessions;
+    if s.total == 0 {
+        return;
+    }
+    out.push_str("## Sessions\n\n");
+    let _ = writeln!(
+        out,
+        "{} sessions; the {} costliest of the {} most recent:\n",
+        s.total,
+        COSTLIEST_SESSIONS.min(s.recent.len()),
+        s.recent.len()
+    );
+    let mut costliest: Vec<_> = s.recent.iter().collect();
+    costliest.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd).then_with(|| a.id.cmp(&b.id)));
+    let rows: Vec<_> = costliest
+        .iter()
+        .take(COSTLIEST_SESSIONS)
+        .map(|x| {
+            vec![
+                cell(&x.id),
+                cell(&x.agents.join(", ")),
+                x.last_ts.clone(),
+                x.model_calls.to_string(),
+                x.tool_calls.to_string(),
+                x.failures.to_string(),
+                tokens(x.input_tokens),
+                tokens(x.cache_read_tokens),
+                usd(x.cost_usd),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &[
+            "Session",
+            "Agents",
+            "Last active",
+            "Model calls",
+            "Tool calls",
+            "Failures",
+            "Tokens in",
+            "Cache read",
+            "Cost",
+        ],
+        &[false, false, false, true, true, true, true, true, true],
+        &rows,
+    );
+}
+
+/// Sessions listed in the Markdown report.
+pub const COSTLIEST_SESSIONS: usize = 10;
+
+fn errors(out: &mut String, r: &Report) {
     out.push_str("## Errors by type\n\n");
     if r.errors.total == 0 {
         out.push_str("No error events.\n\n");
-    } else {
-        let _ = writeln!(out, "{} error events.\n", r.errors.total);
-        let rows: Vec<_> = r.errors.by_type.iter().map(|e| vec![cell(&e.error_type), e.count.to_string()]).collect();
-        table(&mut out, &["Error type", "Count"], &[false, true], &rows);
-        let rows: Vec<_> =
-            r.errors.by_component.iter().map(|e| vec![cell(&e.component), e.count.to_string()]).collect();
-        table(&mut out, &["Component", "Count"], &[false, true], &rows);
-        let rows: Vec<_> = r
-            .errors
-            .recent
-            .iter()
-            .take(10)
-            .map(|e| vec![e.ts.clone(), cell(&e.component), cell(&e.error_type), cell(&e.message)])
-            .collect();
-        out.push_str("Most recent:\n\n");
-        table(&mut out, &["Time", "Component", "Error type", "Message"], &[], &rows);
+        return;
     }
+    let _ = writeln!(out, "{} error events.\n", r.errors.total);
+    let rows: Vec<_> = r.errors.by_type.iter().map(|e| vec![cell(&e.error_type), e.count.to_string()]).collect();
+    table(out, &["Error type", "Count"], &[false, true], &rows);
+    let rows: Vec<_> = r.errors.by_component.iter().map(|e| vec![cell(&e.component), e.count.to_string()]).collect();
+    table(out, &["Component", "Count"], &[false, true], &rows);
+    let rows: Vec<_> = r
+        .errors
+        .recent
+        .iter()
+        .take(10)
+        .map(|e| vec![e.ts.clone(), cell(&e.component), cell(&e.error_type), cell(&e.message)])
+        .collect();
+    out.push_str("Most recent:\n\n");
+    table(out, &["Time", "Component", "Error type", "Message"], &[], &rows);
+}
 
-    if !r.spans.is_empty() {
-        out.push_str("## Operations (spans)\n\n");
-        let rows: Vec<_> = r
-            .spans
-            .iter()
-            .map(|s| vec![cell(&s.name), s.count.to_string(), s.failures.to_string(), ms(s.avg_ms), ms(s.p95_ms)])
-            .collect();
-        table(&mut out, &["Operation", "Count", "Failures", "Avg", "p95"], &[false, true, true, true, true], &rows);
+fn spans(out: &mut String, r: &Report) {
+    if r.spans.is_empty() {
+        return;
     }
+    out.push_str("## Operations (spans)\n\n");
+    let rows: Vec<_> = r
+        .spans
+        .iter()
+        .map(|s| {
+            vec![name(&s.name, s.sampled), s.count.to_string(), s.failures.to_string(), ms(s.avg_ms), ms(s.p95_ms)]
+        })
+        .collect();
+    table(out, &["Operation", "Count", "Failures", "Avg", "p95"], &[false, true, true, true, true], &rows);
+    if r.spans.iter().any(|s| s.sampled) {
+        out.push_str(SAMPLED_NOTE);
+    }
+}
 
+fn ingest(out: &mut String, r: &Report) {
     out.push_str("## Ingest problems\n\n");
     let i = &r.ingest;
     if i.malformed + i.unknown + i.unsupported == 0 {
@@ -303,7 +449,7 @@ pub fn render(r: &Report) -> String {
         })
         .collect();
     table(
-        &mut out,
+        out,
         &["Source", "Lines", "Events", "Malformed", "Unknown", "Unsupported"],
         &[false, true, true, true, true, true],
         &rows,
@@ -314,7 +460,6 @@ pub fn render(r: &Report) -> String {
     if !i.recent_malformed.is_empty() {
         let rows: Vec<_> =
             i.recent_malformed.iter().map(|m| vec![cell(&m.source), m.line.to_string(), cell(&m.reason)]).collect();
-        table(&mut out, &["Source", "Line", "Reason"], &[false, true, false], &rows);
+        table(out, &["Source", "Line", "Reason"], &[false, true, false], &rows);
     }
-    out
 }

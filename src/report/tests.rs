@@ -3,7 +3,11 @@ use crate::alerts::{Severity, Thresholds};
 use crate::time::parse_rfc3339;
 
 fn fold_text(text: &str) -> Fold {
-    let mut f = Fold::default();
+    fold_priced(text, crate::pricing::PriceTable::default())
+}
+
+fn fold_priced(text: &str, prices: crate::pricing::PriceTable) -> Fold {
+    let mut f = Fold::new(None, std::sync::Arc::new(prices));
     let s = f.ingest.add_source("test.jsonl");
     for (i, line) in text.lines().enumerate() {
         f.line(s, i as u64 + 1, line.as_bytes());
@@ -399,4 +403,116 @@ fn calls_without_cost_are_priced_from_tokens_or_listed_as_unpriced() {
     assert_eq!(names, ["gpt-4o", "my-own-model"]);
     let md = markdown::render(&r);
     assert!(md.contains("2 model calls reported no cost and match no known price"), "{md}");
+}
+
+/// Cache and reasoning tokens priced by the rule, counted per model, with hit
+/// rate and savings, all checked by hand.
+#[test]
+fn cache_tokens_are_priced_counted_and_saved() {
+    let log = [
+        // claude-sonnet-4-5: 10,000 in (6,000 reads, 3,000 writes of which 1,000
+        // 1 h), 2,000 out (500 reasoning): $0.0483 (see pricing's test).
+        call(
+            "claude-sonnet-4-5",
+            r#","agent":"coder","session":"s1","input_tokens":10000,"output_tokens":2000,"cache_read_tokens":6000,"cache_write_tokens":3000,"cache_write_1h_tokens":1000,"reasoning_tokens":500"#,
+        ),
+        // The same model with its cost given: counted as given.
+        call("claude-sonnet-4-5", r#","agent":"coder","session":"s2","input_tokens":4000,"output_tokens":0,"cache_read_tokens":4000,"cost_usd":0.5"#),
+        // A model with no cache prices: cache tokens price as plain input.
+        call("mistral-large", r#","session":"s1","input_tokens":1000,"output_tokens":50,"cache_read_tokens":700"#),
+    ]
+    .join("\n");
+    let r = build(&fold_priced(&log, crate::pricing::PriceTable::built_in()), at(T), at(T), &Thresholds::default());
+    let model = |n: &str| r.models.iter().find(|m| m.name == n).unwrap();
+    let sonnet = model("claude-sonnet-4-5");
+    assert_eq!((sonnet.cache_read_tokens, sonnet.cache_write_tokens, sonnet.reasoning_tokens), (10_000, 3_000, 500));
+    assert!((sonnet.cost_usd - (0.0483 + 0.5)).abs() < 1e-9, "{}", sonnet.cost_usd);
+    assert_eq!(sonnet.cache_hit_pct, Some(10_000.0 * 100.0 / 14_000.0));
+    // 10,000 reads at $3 - $0.30 a million = $0.027.
+    assert!((sonnet.cache_savings_usd.unwrap() - 0.027).abs() < 1e-12);
+    let mistral = model("mistral-large");
+    assert!((mistral.cost_usd - (1000.0 * 2.0 + 50.0 * 6.0) / 1e6).abs() < 1e-12);
+    assert_eq!(mistral.cache_savings_usd, Some(0.0));
+    assert_eq!(mistral.price.as_ref().unwrap().cached_input_per_million, None);
+    // Sessions: s1 has both models' calls; costs add up to the total.
+    assert_eq!((r.sessions.total, r.sessions.kept), (2, 2));
+    let s1 = r.sessions.recent.iter().find(|s| s.id == "s1").unwrap();
+    assert_eq!((s1.model_calls, s1.input_tokens, s1.cache_read_tokens), (2, 11_000, 6_700));
+    assert_eq!(s1.agents, ["coder"]);
+    assert_eq!(s1.models, ["claude-sonnet-4-5", "mistral-large"]);
+    let session_total: f64 = r.sessions.recent.iter().map(|s| s.cost_usd).sum();
+    assert!((session_total - r.cost.total_usd).abs() < 1e-9);
+    let md = markdown::render(&r);
+    assert!(md.contains("| Cache read |") && md.contains("| $0.03 |"), "{md}");
+    assert!(md.contains("## Sessions"), "{md}");
+}
+
+/// Weighted counts: a sampled event counts as 1 / its rate everywhere, and the
+/// rows resting on sampled events are marked.
+#[test]
+fn sampled_events_are_weighted_and_marked() {
+    let mut log: Vec<String> = Vec::new();
+    // 9 successes kept at 0.1 (90 calls) and 10 failures kept at 1.
+    for _ in 0..9 {
+        log.push(format!(
+            r#"{{"ts":"{T}","type":"tool_call","tool":"fetch","success":true,"duration_ms":100,"sample_rate":0.1}}"#
+        ));
+    }
+    for _ in 0..10 {
+        log.push(format!(r#"{{"ts":"{T}","type":"tool_call","tool":"fetch","success":false,"duration_ms":1000}}"#));
+    }
+    // A model call at 0.25: 4 calls, 4 x (100 + 20) tokens and 4 x $0.01.
+    log.push(call("m", r#","input_tokens":100,"output_tokens":20,"cost_usd":0.01,"sample_rate":0.25"#));
+    log.push(call("plain", r#","input_tokens":1,"output_tokens":1,"cost_usd":0.01"#));
+    let r = build(&fold_text(&log.join("\n")), at(T), at(T), &Thresholds::default());
+    let fetch = &r.tools[0];
+    assert_eq!((fetch.usage_count, fetch.successes, fetch.failures), (100, 90, 10));
+    assert_eq!(fetch.success_rate, Some(90.0));
+    // The mean weighs each duration by its event's weight: (90 x 100 + 10 x 1000) / 100.
+    assert_eq!(fetch.avg_execution_time_ms, Some(190.0));
+    // 90 of 100 weighted calls took 100 ms: the median is 100 ms, not 1000.
+    assert!((fetch.p95_ms.unwrap() - 1000.0).abs() < 10.0);
+    assert!(fetch.sampled);
+    let m = r.models.iter().find(|m| m.name == "m").unwrap();
+    assert_eq!((m.requests, m.input_tokens, m.tokens), (4, 400, 480));
+    assert!((m.cost_usd - 0.04).abs() < 1e-12 && m.sampled);
+    assert!(!r.models.iter().find(|m| m.name == "plain").unwrap().sampled);
+    assert!(r.sampled);
+    let md = markdown::render(&r);
+    assert!(md.contains("| fetch \\* |"), "{md}");
+    assert!(md.contains("estimated from sampled events"), "{md}");
+    let unsampled = build(&fold_text(&call("plain", "")), at(T), at(T), &Thresholds::default());
+    assert!(!unsampled.sampled && !markdown::render(&unsampled).contains("sampled"));
+}
+
+/// Sessions are bounded: the most recently active are kept, the rest counted.
+#[test]
+fn sessions_are_bounded_and_ordered_by_recency() {
+    use crate::metrics::MAX_SESSIONS;
+    let n = 2 * MAX_SESSIONS + 500;
+    let log: Vec<String> = (0..n)
+        .map(|i| {
+            let ts = crate::time::format_rfc3339(at(T) + i as i64 * 1_000_000);
+            format!(r#"{{"ts":"{ts}","type":"tool_call","tool":"t","success":true,"duration_ms":1,"session":"s{i}"}}"#)
+        })
+        .collect();
+    let fold = fold_text(&log.join("\n"));
+    assert!(fold.metrics.sessions.len() <= 2 * MAX_SESSIONS);
+    let r = build(&fold, at(T), at(T), &Thresholds::default());
+    assert_eq!(r.sessions.total, n as u64);
+    assert_eq!(r.sessions.kept, MAX_SESSIONS as u64);
+    assert_eq!(r.sessions.recent.len(), REPORT_SESSIONS);
+    assert_eq!(r.sessions.recent[0].id, format!("s{}", n - 1));
+    assert_eq!(r.sessions.recent[1].id, format!("s{}", n - 2));
+}
+
+#[test]
+fn money_never_shows_a_cost_as_zero() {
+    use markdown::usd;
+    assert_eq!(usd(0.0), "$0.00");
+    assert_eq!(usd(12.345), "$12.35");
+    assert_eq!(usd(0.01), "$0.01");
+    assert_eq!(usd(0.003), "$0.0030");
+    assert_eq!(usd(0.0000123), "$0.000012");
+    assert_eq!(usd(0.0483), "$0.05");
 }
