@@ -44,9 +44,10 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
 
-    /// A LiteLLM `model_prices_and_context_window.json` file whose prices (US
-    /// dollars per token) extend and override the built-in table; [prices] in
-    /// the config file override both.
+    /// A price file whose prices extend and override the built-in table:
+    /// LiteLLM's `model_prices_and_context_window.json` or pydantic's
+    /// genai-prices `data.json` (told apart by content); [prices] in the config
+    /// file override both. See `ajentik prices`.
     #[arg(long, value_name = "FILE", global = true)]
     pub prices: Option<PathBuf>,
 
@@ -80,8 +81,19 @@ pub enum Command {
     /// Show or create the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Print the price table in use, or how each MODEL named is priced and why.
+    ///
+    /// Exits 1 when a MODEL named matches no price.
+    /// Example: ajentik prices claude-sonnet-4-5-20250929 gpt-4o-mini
+    Prices(PricesArgs),
     /// Print the version.
     Version,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PricesArgs {
+    /// Model names, as agents report them.
+    pub models: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -248,6 +260,17 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Some(Command::Prices(args)) => {
+            let (config, _) = config::load(cli.config.as_deref())?;
+            let prices = price_table(&config, cli.prices.as_deref())?;
+            if args.models.is_empty() {
+                emit(&crate::pricing::listing::table(&prices), None)?;
+                return Ok(0);
+            }
+            let (text, all_priced) = crate::pricing::listing::explain(&prices, &args.models);
+            emit(&text, None)?;
+            Ok(if all_priced { 0 } else { 1 })
+        }
         Some(Command::Generate(args)) => generate(args).map(|()| 0),
         Some(Command::Push(mut args)) => {
             let (config, _) = config::load(cli.config.as_deref())?;
@@ -384,14 +407,15 @@ fn local_offset() -> i64 {
     i64::from(chrono::Local::now().offset().local_minus_utc())
 }
 
-/// The price table: built in, then a LiteLLM file, then the config's [prices].
-pub fn price_table(config: &Config, litellm: Option<&Path>) -> Result<Arc<PriceTable>> {
+/// The price table: built in, then a price file (LiteLLM or genai-prices),
+/// then the config's [prices].
+pub fn price_table(config: &Config, file: Option<&Path>) -> Result<Arc<PriceTable>> {
     let mut table = PriceTable::built_in();
-    if let Some(path) = litellm {
+    if let Some(path) = file {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("cannot read price file {}", path.display()))?;
         let source = path.display().to_string();
-        table.add_litellm(&text, &source).with_context(|| format!("bad price file {}", path.display()))?;
+        table.load_file(&text, &source).with_context(|| format!("bad price file {}", path.display()))?;
     }
     for (name, p) in &config.prices {
         let price = Price {
@@ -403,6 +427,7 @@ pub fn price_table(config: &Config, litellm: Option<&Path>) -> Result<Arc<PriceT
             reasoning: p.reasoning,
             source: "config file".into(),
             as_of: String::new(),
+            long_context: None,
         };
         table.set(name, price);
     }

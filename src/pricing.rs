@@ -13,6 +13,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::event::TokenParts;
 
+pub mod genai;
+pub mod listing;
+
 /// A price in US dollars per million tokens. A part without its own price is
 /// priced as the whole it belongs to: cache reads and writes as plain input,
 /// one-hour cache writes as cache writes, reasoning as output.
@@ -31,6 +34,10 @@ pub struct Price {
     /// Where the price was taken from, and when.
     pub source: String,
     pub as_of: String,
+    /// Prices for a call whose input exceeds this many tokens (long-context
+    /// pricing: Claude Sonnet 4/4.5 above 200k, Gemini Pro above 200k, GPT-5.4
+    /// above 272k), applied to all of that call's tokens.
+    pub long_context: Option<(u64, Box<Price>)>,
 }
 
 impl Price {
@@ -41,6 +48,11 @@ impl Price {
     /// reasoning) x output + reasoning x reasoning price. Parts larger than their
     /// whole (the parser refuses such lines) are clamped to it.
     pub fn cost(&self, input_tokens: u64, output_tokens: u64, parts: &TokenParts) -> f64 {
+        if let Some((start, long)) = &self.long_context
+            && input_tokens > *start
+        {
+            return long.cost(input_tokens, output_tokens, parts);
+        }
         let cache_read = parts.cache_read.min(input_tokens);
         let cache_write = parts.cache_write.min(input_tokens - cache_read);
         let write_1h = parts.cache_write_1h.min(cache_write);
@@ -81,6 +93,8 @@ pub enum MatchRule {
     Normalised,
     /// The longest table entry the name starts with, followed by "-".
     Prefix,
+    /// A genai-prices model's match rule.
+    Rule,
 }
 
 impl MatchRule {
@@ -89,6 +103,7 @@ impl MatchRule {
             MatchRule::Exact => "exact name",
             MatchRule::Normalised => "without provider prefix or snapshot suffix",
             MatchRule::Prefix => "longest listed prefix",
+            MatchRule::Rule => "match rule of a genai-prices file",
         }
     }
 }
@@ -200,12 +215,61 @@ const BUILT_IN: &[Entry] = &[
     ("meta-llama/meta-llama-3.1-8b-instruct-turbo", plain(0.18, 0.18), TOGETHER, "2025-10"),
     ("deepseek-chat", read_only(0.28, 0.42, Some(0.028)), DEEPSEEK, "2025-10"),
     ("deepseek-reasoner", read_only(0.28, 0.42, Some(0.028)), DEEPSEEK, "2025-10"),
+    // Newer models, as LiteLLM's table had them on 2026-07-18 (and genai-prices
+    // for Claude Sonnet 5's price from 2026-09-01).
+    ("gpt-5-pro", plain(15.0, 120.0), OPENAI, "2026-07"),
+    ("gpt-5.1", read_only(1.25, 10.0, Some(0.125)), OPENAI, "2026-07"),
+    ("gpt-5-codex", read_only(1.25, 10.0, Some(0.125)), OPENAI, "2026-07"),
+    ("gpt-5.1-codex", read_only(1.25, 10.0, Some(0.125)), OPENAI, "2026-07"),
+    ("gpt-5.1-codex-max", read_only(1.25, 10.0, Some(0.125)), OPENAI, "2026-07"),
+    ("gpt-5.1-codex-mini", read_only(0.25, 2.0, Some(0.025)), OPENAI, "2026-07"),
+    ("gpt-5.2", read_only(1.75, 14.0, Some(0.175)), OPENAI, "2026-07"),
+    ("gpt-5.2-codex", read_only(1.75, 14.0, Some(0.175)), OPENAI, "2026-07"),
+    ("gpt-5.2-pro", plain(21.0, 168.0), OPENAI, "2026-07"),
+    ("gpt-5.3-codex", read_only(1.75, 14.0, Some(0.175)), OPENAI, "2026-07"),
+    ("gpt-5.4", read_only(2.5, 15.0, Some(0.25)), OPENAI, "2026-07"),
+    ("gpt-5.4-mini", read_only(0.75, 4.5, Some(0.075)), OPENAI, "2026-07"),
+    ("gpt-5.4-nano", read_only(0.2, 1.25, Some(0.02)), OPENAI, "2026-07"),
+    ("gpt-5.4-pro", read_only(30.0, 180.0, Some(3.0)), OPENAI, "2026-07"),
+    ("gpt-5.5", read_only(5.0, 30.0, Some(0.5)), OPENAI, "2026-07"),
+    ("gpt-5.5-pro", read_only(30.0, 180.0, Some(3.0)), OPENAI, "2026-07"),
+    // GPT-5.6 is the first OpenAI model with a cache-write price (1.25x input).
+    ("gpt-5.6", Rates { cache_write: Some(6.25), ..read_only(5.0, 30.0, Some(0.5)) }, OPENAI, "2026-07"),
+    ("claude-opus-4-8", anthropic(5.0, 25.0), ANTHROPIC, "2026-07"),
+    ("claude-opus-4-7", anthropic(5.0, 25.0), ANTHROPIC, "2026-07"),
+    ("claude-opus-4-6", anthropic(5.0, 25.0), ANTHROPIC, "2026-07"),
+    ("claude-sonnet-4-6", anthropic(3.0, 15.0), ANTHROPIC, "2026-07"),
+    ("claude-sonnet-5", anthropic(3.0, 15.0), ANTHROPIC, "2026-09"),
+    ("gemini-3-pro-preview", read_only(2.0, 12.0, Some(0.2)), GOOGLE, "2026-07"),
+    ("gemini-3-flash-preview", read_only(0.5, 3.0, Some(0.05)), GOOGLE, "2026-07"),
+    ("gemini-3.5-flash", read_only(1.5, 9.0, Some(0.15)), GOOGLE, "2026-07"),
+    ("deepseek-v4-flash", read_only(0.14, 0.28, Some(0.0028)), DEEPSEEK, "2026-07"),
+    ("deepseek-v4-pro", read_only(0.435, 0.87, Some(0.003625)), DEEPSEEK, "2026-07"),
+];
+
+/// Long-context prices of built-in entries: above this many input tokens, a
+/// call's tokens all price at these rates (LiteLLM's `*_above_200k_tokens`).
+const LONG_CONTEXT: &[(&str, u64, Rates)] = &[
+    ("claude-sonnet-4-5", 200_000, anthropic(6.0, 22.5)),
+    ("claude-sonnet-4", 200_000, anthropic(6.0, 22.5)),
+    ("gemini-2.5-pro", 200_000, read_only(2.5, 15.0, Some(0.25))),
+    ("gemini-3-pro-preview", 200_000, read_only(4.0, 18.0, Some(0.4))),
+    ("gpt-5.4", 272_000, read_only(5.0, 22.5, Some(0.5))),
+    ("gpt-5.4-pro", 272_000, read_only(60.0, 270.0, Some(6.0))),
+    ("gpt-5.5", 272_000, read_only(10.0, 45.0, Some(1.0))),
+    ("gpt-5.5-pro", 272_000, read_only(60.0, 270.0, Some(6.0))),
+    ("gpt-5.6", 272_000, Rates { cache_write: Some(12.5), ..read_only(10.0, 45.0, Some(1.0)) }),
 ];
 
 /// Prices by model name, matched as the module doc says.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PriceTable {
     entries: BTreeMap<String, Price>,
+    /// Names whose entry is still the built-in one: a price file's rules win
+    /// over them, not over the user's own names.
+    built_in: std::collections::BTreeSet<String>,
+    /// Providers of a genai-prices file, matched by their rules.
+    providers: Vec<genai::Provider>,
 }
 
 /// Cuts a snapshot or alias suffix off a model name, if it has one.
@@ -242,25 +306,68 @@ impl PriceTable {
     /// The built-in list prices.
     pub fn built_in() -> Self {
         let mut t = PriceTable::default();
+        let price = |r: Rates, source: &str, as_of: &str| Price {
+            input: r.input,
+            output: r.output,
+            cache_read: r.cache_read,
+            cache_write: r.cache_write,
+            cache_write_1h: r.cache_write_1h,
+            reasoning: None,
+            source: source.to_owned(),
+            as_of: as_of.to_owned(),
+            long_context: None,
+        };
         for &(name, r, source, as_of) in BUILT_IN {
-            let price = Price {
-                input: r.input,
-                output: r.output,
-                cache_read: r.cache_read,
-                cache_write: r.cache_write,
-                cache_write_1h: r.cache_write_1h,
-                reasoning: None,
-                source: source.to_owned(),
-                as_of: as_of.to_owned(),
-            };
-            t.entries.insert(name.to_owned(), price);
+            let mut p = price(r, source, as_of);
+            if let Some(&(_, start, long)) = LONG_CONTEXT.iter().find(|(n, ..)| *n == name) {
+                p.long_context = Some((start, Box::new(price(long, source, as_of))));
+            }
+            t.entries.insert(name.to_owned(), p);
+            t.built_in.insert(name.to_owned());
         }
         t
     }
 
     /// Adds or replaces a price.
     pub fn set(&mut self, name: &str, price: Price) {
-        self.entries.insert(name.to_lowercase(), price);
+        let name = name.to_lowercase();
+        self.built_in.remove(&name);
+        self.entries.insert(name, price);
+    }
+
+    /// Loads a price file, told apart by its content: LiteLLM's
+    /// `model_prices_and_context_window.json` (an object of models with
+    /// `input_cost_per_token`) or genai-prices' `data.json` (an array of
+    /// providers with `models`). Returns how many prices it added.
+    pub fn load_file(&mut self, text: &str, source: &str) -> Result<usize> {
+        let v: serde_json::Value = serde_json::from_str(text).context("not JSON")?;
+        if genai::looks_like(&v) {
+            let providers = genai::parse(&v, source)?;
+            let added = providers.iter().map(|p| p.models.len()).sum();
+            self.providers.extend(providers);
+            return Ok(added);
+        }
+        let litellm = v.as_object().is_some_and(|o| o.values().any(|m| m.get("input_cost_per_token").is_some()));
+        if !litellm {
+            bail!(
+                "neither a LiteLLM price file (an object of models with `input_cost_per_token`) nor a genai-prices \
+                 data.json (an array of providers with `models`)"
+            );
+        }
+        self.add_litellm(text, source)
+    }
+
+    /// The genai-prices rule that matches a model: first among the providers
+    /// whose own rule claims the name, then among all, in the file's order.
+    fn rule_for(&self, model: &str) -> Option<&genai::RuleEntry> {
+        let lower = model.trim().to_lowercase();
+        let claimed = self.providers.iter().filter(|p| p.model_match.as_ref().is_some_and(|c| c.matches(&lower)));
+        claimed.chain(self.providers.iter()).flat_map(|p| p.models.iter()).find(|m| m.clause.matches(&lower))
+    }
+
+    /// Every genai-prices rule loaded, in order.
+    pub fn rules(&self) -> impl Iterator<Item = &genai::RuleEntry> {
+        self.providers.iter().flat_map(|p| p.models.iter())
     }
 
     pub fn len(&self) -> usize {
@@ -284,11 +391,17 @@ impl PriceTable {
 
     /// The price of a model, with the table entry it matched and by which rule.
     pub fn find(&self, model: &str) -> Option<(&str, MatchRule, &Price)> {
-        if let Some((name, p)) = self.entries.get_key_value(model) {
+        let lower = model.trim().to_lowercase();
+        let exact = self.entries.get_key_value(model).or_else(|| self.entries.get_key_value(&lower));
+        if let Some((name, p)) = exact
+            && !self.built_in.contains(name)
+        {
             return Some((name, MatchRule::Exact, p));
         }
-        let lower = model.trim().to_lowercase();
-        if let Some((name, p)) = self.entries.get_key_value(&lower) {
+        if let Some(rule) = self.rule_for(model) {
+            return Some((&rule.id, MatchRule::Rule, &rule.price));
+        }
+        if let Some((name, p)) = exact {
             return Some((name, MatchRule::Exact, p));
         }
         // With a provider prefix ("openai/gpt-4o"), the model is the last part,
@@ -330,16 +443,26 @@ impl PriceTable {
                 continue;
             }
             let per_million = |k: &str| num(k).map(|c| c * 1e6);
-            let price = Price {
-                input: input * 1e6,
-                output: output * 1e6,
-                cache_read: per_million("cache_read_input_token_cost"),
-                cache_write: per_million("cache_creation_input_token_cost"),
-                cache_write_1h: per_million("cache_creation_input_token_cost_above_1hr"),
-                reasoning: per_million("output_cost_per_reasoning_token"),
+            let at = |suffix: &str| Price {
+                input: per_million(&format!("input_cost_per_token{suffix}")).unwrap_or(input * 1e6),
+                output: per_million(&format!("output_cost_per_token{suffix}")).unwrap_or(output * 1e6),
+                cache_read: per_million(&format!("cache_read_input_token_cost{suffix}")),
+                cache_write: per_million(&format!("cache_creation_input_token_cost{suffix}")),
+                cache_write_1h: per_million(&format!("cache_creation_input_token_cost_above_1hr{suffix}")),
+                reasoning: per_million(&format!("output_cost_per_reasoning_token{suffix}")),
                 source: source.to_owned(),
                 as_of: String::new(),
+                long_context: None,
             };
+            let mut price = at("");
+            for (suffix, start) in
+                [("_above_128k_tokens", 128_000), ("_above_200k_tokens", 200_000), ("_above_272k_tokens", 272_000)]
+            {
+                if num(&format!("input_cost_per_token{suffix}")).is_some() {
+                    price.long_context = Some((start, Box::new(at(suffix))));
+                    break;
+                }
+            }
             self.set(name, price);
             added += 1;
         }
@@ -447,6 +570,33 @@ mod tests {
             Some(("gemini-2.5-flash-lite", MatchRule::Prefix))
         );
         assert!(t.find("my-own-model").is_none());
+    }
+
+    #[test]
+    fn price_files_are_told_apart_by_content_and_win_over_the_built_in_table() {
+        let mut t = PriceTable::built_in();
+        let genai = include_str!("pricing/genai_prices_fixture.json");
+        assert_eq!(t.load_file(genai, "data.json").unwrap(), 7);
+        // The file's rule wins over the built-in entry of the same name...
+        let (entry, rule, p) = t.find("o3").unwrap();
+        assert_eq!((entry, rule, p.source.as_str()), ("openai/o3", MatchRule::Rule, "data.json"));
+        // ...but not over the user's own prices.
+        t.set("o3", Price { input: 1.0, output: 1.0, source: "config file".into(), ..Price::default() });
+        assert_eq!(t.find("o3").map(|(e, r, _)| (e, r)), Some(("o3", MatchRule::Exact)));
+        // Models the file does not know keep the built-in price.
+        assert_eq!(t.find("mistral-large").map(|(e, r, _)| (e, r)), Some(("mistral-large", MatchRule::Exact)));
+        let litellm = r#"{"m-long": {"input_cost_per_token": 3e-06, "output_cost_per_token": 1.5e-05,
+            "input_cost_per_token_above_200k_tokens": 6e-06, "output_cost_per_token_above_200k_tokens": 2.25e-05,
+            "cache_creation_input_token_cost": 3.75e-06, "cache_creation_input_token_cost_above_1hr": 6e-06}}"#;
+        assert_eq!(t.load_file(litellm, "l.json").unwrap(), 1);
+        let p = t.lookup("m-long").unwrap();
+        assert_eq!((p.cache_write, p.cache_write_1h), (Some(3.75), Some(6.0)));
+        let none = TokenParts::default();
+        assert!(close(p.cost(300_000, 1_000, &none), (300_000.0 * 6.0 + 1_000.0 * 22.5) / 1e6));
+        for bad in ["{\"a\": 1}", "[1, 2]", "not json", "{\"m\": {\"mode\": \"chat\"}}"] {
+            let err = format!("{:#}", t.load_file(bad, "x").unwrap_err());
+            assert!(err.contains("LiteLLM") || err.contains("not JSON"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -56,7 +56,7 @@ fn assert_unbiased(log: &Path, writer: &str) {
 }
 
 fn succeeds(i: u64) -> bool {
-    i % 10 != 0
+    !i.is_multiple_of(10)
 }
 
 #[test]

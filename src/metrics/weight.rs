@@ -143,7 +143,7 @@ impl PartialOrd<u64> for Count {
 
 impl fmt::Debug for Count {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 % ONE == 0 { write!(f, "{}", self.0 / ONE) } else { write!(f, "{}", self.get()) }
+        if self.0.is_multiple_of(ONE) { write!(f, "{}", self.0 / ONE) } else { write!(f, "{}", self.get()) }
     }
 }
 
