@@ -129,6 +129,17 @@ const ERROR_TYPES: &[(&str, &str, &str)] = &[
     ("Memory", "ConnectionError", "vector store unreachable"),
 ];
 
+/// The share of a prompt read from the cache, by model: Anthropic and OpenAI
+/// models cache long system prompts; the others report no cache.
+fn cached_share(model: &str, request: u64) -> f64 {
+    match model {
+        // Derived from the request number, not the random stream, so that
+        // logs generated before cache fields existed stay the same otherwise.
+        "claude-sonnet-4-5" | "claude-haiku-4-5" | "gpt-4o" | "gpt-4o-mini" => (request % 5) as f64 * 0.15,
+        _ => 0.0,
+    }
+}
+
 /// USD per million tokens (input, output), close to list prices, for generated costs.
 fn price(model: &str) -> (f64, f64) {
     match model {
@@ -219,11 +230,19 @@ impl Generator {
 
         let calls = 1 + rng.below(2);
         let (mut tokens, mut cost) = (0i64, 0.0);
+        // A user's conversation: a few requests in a row share a session.
+        let session = format!("s-{}-{:04}", self.requests % 97, self.requests / 400);
+        let share = cached_share(agent.model, self.requests);
         for _ in 0..calls {
             let ms = total_ms * 0.6 / calls as f64;
             let (input, output) = (200 + rng.below(1800) as i64, 50 + rng.below(600) as i64);
             let (pin, pout) = price(agent.model);
-            let c = (input as f64 * pin + output as f64 * pout) / 1e6;
+            let cache_read = (input as f64 * share) as i64;
+            // Cache reads at a tenth of the input price (Anthropic), or half (OpenAI).
+            let read_price = if agent.provider == "anthropic" { pin * 0.1 } else { pin * 0.5 };
+            let c = ((input - cache_read) as f64 * pin + cache_read as f64 * read_price + output as f64 * pout) / 1e6;
+            let cache_field =
+                if cache_read > 0 { format!(",\"cache_read_tokens\":{cache_read}") } else { String::new() };
             tokens += input + output;
             cost += c;
             start += (ms * 1000.0) as Micros;
@@ -235,7 +254,7 @@ impl Generator {
                 "model_call",
                 Some((trace, span, root)),
                 &format!(
-                    "\"model\":\"{}\",\"provider\":\"{}\",\"agent\":\"{}\",\"success\":true,\"duration_ms\":{ms:.1},\"input_tokens\":{input},\"output_tokens\":{output}{cost_field}",
+                    "\"model\":\"{}\",\"provider\":\"{}\",\"agent\":\"{}\",\"success\":true,\"duration_ms\":{ms:.1},\"input_tokens\":{input},\"output_tokens\":{output}{cache_field}{cost_field},\"session\":\"{session}\"",
                     agent.model, agent.provider, agent.name
                 ),
             );
@@ -254,7 +273,7 @@ impl Generator {
             "tool_call",
             Some((trace, span, root)),
             &format!(
-                "\"tool\":\"{tool}\",\"agent\":\"{}\",\"success\":{},\"duration_ms\":{tool_ms:.1}{tool_err}",
+                "\"tool\":\"{tool}\",\"agent\":\"{}\",\"success\":{},\"duration_ms\":{tool_ms:.1}{tool_err},\"session\":\"{session}\"",
                 agent.name, !tool_failed
             ),
         );
@@ -267,7 +286,7 @@ impl Generator {
             "agent_request",
             Some((trace, root, 0)),
             &format!(
-                "\"agent\":\"{}\",\"success\":{},\"duration_ms\":{total_ms:.1},\"tokens\":{tokens},\"cost_usd\":{cost:.6},\"model\":\"{}\"{err},\"attrs\":{{\"user_id\":\"u-{}\",\"request_type\":\"chat\"}}",
+                "\"agent\":\"{}\",\"success\":{},\"duration_ms\":{total_ms:.1},\"tokens\":{tokens},\"cost_usd\":{cost:.6},\"model\":\"{}\"{err},\"session\":\"{session}\",\"attrs\":{{\"user_id\":\"u-{}\",\"request_type\":\"chat\"}}",
                 agent.name,
                 !failed,
                 agent.model,

@@ -37,6 +37,8 @@ pub struct SpanNode {
     pub cost: u128,
     /// The raw JSON of the event's attrs.
     pub attrs: Option<String>,
+    /// The session the event named.
+    pub session: Option<String>,
 }
 
 impl SpanNode {
@@ -68,6 +70,8 @@ pub struct TraceSummary {
     pub tokens: u64,
     pub cost_usd: f64,
     pub orphans: usize,
+    /// The session its root (else its first span naming one) belongs to.
+    pub session: Option<String>,
 }
 
 /// A span placed in its tree: depth, and whether its parent never arrived.
@@ -162,6 +166,7 @@ impl TraceStore {
             tokens,
             cost,
             attrs: e.attrs.map(|a| crate::sanitize::clean_truncated(a, 2000)),
+            session: owned(&e.session),
         };
         self.insert(trace_id, node);
     }
@@ -246,6 +251,7 @@ fn summarise(trace_id: u128, t: &Trace) -> Option<TraceSummary> {
         tokens,
         cost_usd: exact::usd(cost),
         orphans: t.spans.iter().filter(|s| s.parent.is_some() && is_root(s)).count(),
+        session: root.session.clone().or_else(|| t.spans.iter().find_map(|s| s.session.clone())),
     })
 }
 

@@ -66,7 +66,7 @@ fn a_user_session_in_tmux() {
     );
     tmux.run(&["-f", conf.to_str().unwrap(), "new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &command]);
     tmux.run(&["select-pane", "-t", "t", "-T", "ajentik-e2e"]);
-    let first = tmux.wait_for("1 Overview");
+    let first = tmux.wait_for("1 Over");
     assert!(first.contains("LIVE") && first.contains("Health"), "{first}");
 
     for (key, marker) in [
@@ -77,6 +77,7 @@ fn a_user_session_in_tmux() {
         ("6", "projected today"),
         ("7", "Traces (enter"),
         ("8", "Recent errors"),
+        ("9", "Sessions ("),
         ("1", "requests/min"),
     ] {
         tmux.keys(key);
@@ -108,11 +109,11 @@ fn a_user_session_in_tmux() {
     let title_after = tmux.run(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
     assert_eq!(title_before, title_after, "a log line changed the terminal's title");
     assert!(!title_after.contains("pwned"));
-    assert!(screen.contains("1 Overview"), "the screen was not cleared or left:\n{screen}");
+    assert!(screen.contains("1 Over"), "the screen was not cleared or left:\n{screen}");
 
     tmux.keys("q");
     let end = tmux.wait_for("[exit 0]");
-    assert!(!end.contains("1 Overview"), "the alternate screen was left:\n{end}");
+    assert!(!end.contains("1 Over"), "the alternate screen was left:\n{end}");
     let mode = tmux.run(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
     assert_eq!(mode.trim(), "0", "the terminal is back on its main screen");
 }

@@ -63,6 +63,8 @@ actions! {
     TabTraces = "tab_traces",
     /// Errors tab.
     TabErrors = "tab_errors",
+    /// Sessions tab.
+    TabSessions = "tab_sessions",
     /// Move the selection up.
     Up = "up",
     /// Move the selection down.

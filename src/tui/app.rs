@@ -5,7 +5,7 @@
 use super::action::Action;
 use super::view::View;
 use crate::alerts::{AlertBook, Thresholds, Tracked};
-use crate::report::{AgentReport, ModelReport, ToolReport};
+use crate::report::{AgentReport, ModelReport, SessionReport, ToolReport};
 use crate::time::{MICROS_PER_HOUR, Micros};
 
 /// The panes, in tab order.
@@ -19,11 +19,24 @@ pub enum Tab {
     Cost,
     Traces,
     Errors,
+    Sessions,
 }
 
+/// How many tabs there are.
+pub const TABS: usize = 9;
+
 impl Tab {
-    pub const ALL: [Tab; 8] =
-        [Tab::Overview, Tab::Agents, Tab::Tools, Tab::Models, Tab::Alerts, Tab::Cost, Tab::Traces, Tab::Errors];
+    pub const ALL: [Tab; TABS] = [
+        Tab::Overview,
+        Tab::Agents,
+        Tab::Tools,
+        Tab::Models,
+        Tab::Alerts,
+        Tab::Cost,
+        Tab::Traces,
+        Tab::Errors,
+        Tab::Sessions,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -35,6 +48,16 @@ impl Tab {
             Tab::Cost => "Cost",
             Tab::Traces => "Traces",
             Tab::Errors => "Errors",
+            Tab::Sessions => "Sessions",
+        }
+    }
+
+    /// The title where the tab bar is narrow.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Over",
+            Tab::Sessions => "Sess",
+            other => other.title(),
         }
     }
 
@@ -47,8 +70,9 @@ impl Tab {
         match self {
             Tab::Agents => &["requests", "name", "success", "avg", "p95", "p99", "tokens", "cost"],
             Tab::Tools => &["uses", "name", "success", "avg", "p95"],
-            Tab::Models => &["requests", "name", "tokens", "avg", "p95", "cost"],
+            Tab::Models => &["requests", "name", "input", "avg", "p95", "cost"],
             Tab::Traces => &["start", "root", "duration", "spans", "errors", "tokens", "cost"],
+            Tab::Sessions => &["last active", "id", "model calls", "tool calls", "failures", "tokens", "cost"],
             _ => &[],
         }
     }
@@ -140,9 +164,9 @@ pub struct Editor {
 pub struct App {
     pub tab: Tab,
     /// Selected row, per tab.
-    pub selected: [usize; 8],
+    pub selected: [usize; TABS],
     /// Sort column and whether descending, per tab.
-    pub sort: [(usize, bool); 8],
+    pub sort: [(usize, bool); TABS],
     pub filter: String,
     /// Typing into the filter.
     pub filtering: bool,
@@ -167,14 +191,16 @@ pub struct App {
     /// The trace whose waterfall is open, and the selected span in it.
     pub open_trace: Option<u128>,
     pub trace_span: usize,
+    /// The Traces tab lists only this session's traces (opened from Sessions).
+    pub session_traces: Option<String>,
 }
 
 impl App {
     pub fn new(frozen: Option<Micros>, thresholds: Thresholds) -> App {
         App {
             tab: Tab::Overview,
-            selected: [0; 8],
-            sort: [(0, true); 8],
+            selected: [0; TABS],
+            sort: [(0, true); TABS],
             filter: String::new(),
             filtering: false,
             help: false,
@@ -190,6 +216,7 @@ impl App {
             push: None,
             open_trace: None,
             trace_span: 0,
+            session_traces: None,
         }
     }
 
@@ -252,7 +279,7 @@ impl App {
             &view.report.models,
             |m| &m.name,
             |m, col| match col {
-                2 => m.tokens as f64,
+                2 => m.input_tokens as f64,
                 3 => m.avg_latency_ms.unwrap_or(-1.0),
                 4 => m.p95_ms.unwrap_or(-1.0),
                 5 => m.cost_usd,
@@ -267,6 +294,7 @@ impl App {
         let mut rows: Vec<_> = view
             .traces
             .iter()
+            .filter(|t| self.session_traces.is_none() || t.session == self.session_traces)
             .filter(|t| self.matches(&t.root) || t.agent.as_deref().is_some_and(|a| self.matches(a)))
             .collect();
         rows.sort_by(|a, b| {
@@ -281,6 +309,31 @@ impl App {
             let ord = if col == 1 { a.root.cmp(&b.root) } else { key(a).total_cmp(&key(b)) };
             let ord = if desc { ord.reverse() } else { ord };
             ord.then(b.start.cmp(&a.start))
+        });
+        rows
+    }
+
+    /// The sessions table's rows, filtered (by id or agent) and sorted.
+    pub fn session_rows<'v>(&self, view: &'v View) -> Vec<&'v SessionReport> {
+        let (col, desc) = self.sort[Tab::Sessions.index()];
+        let mut rows: Vec<_> =
+            view.sessions.iter().filter(|s| self.matches(&s.id) || s.agents.iter().any(|a| self.matches(a))).collect();
+        rows.sort_by(|a, b| {
+            let key = |s: &SessionReport| match col {
+                2 => s.model_calls as f64,
+                3 => s.tool_calls as f64,
+                4 => s.failures as f64,
+                5 => (s.input_tokens + s.output_tokens) as f64,
+                6 => s.cost_usd,
+                _ => 0.0,
+            };
+            let ord = match col {
+                0 => a.last_ts.cmp(&b.last_ts),
+                1 => a.id.cmp(&b.id),
+                _ => key(a).total_cmp(&key(b)),
+            };
+            let ord = if desc { ord.reverse() } else { ord };
+            ord.then_with(|| a.id.cmp(&b.id))
         });
         rows
     }
@@ -300,6 +353,7 @@ impl App {
             Tab::Errors => view.recent_errors.len(),
             Tab::Traces if self.open_trace.is_some() => view.trace.as_ref().map_or(0, |(_, spans)| spans.len()),
             Tab::Traces => self.trace_rows(view).len(),
+            Tab::Sessions => self.session_rows(view).len(),
             _ => 0,
         }
     }
@@ -417,8 +471,8 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.help = !self.help,
-            Action::NextTab => tab(self, Tab::ALL[(self.tab.index() + 1) % 8]),
-            Action::PreviousTab => tab(self, Tab::ALL[(self.tab.index() + 7) % 8]),
+            Action::NextTab => tab(self, Tab::ALL[(self.tab.index() + 1) % TABS]),
+            Action::PreviousTab => tab(self, Tab::ALL[(self.tab.index() + TABS - 1) % TABS]),
             Action::TabOverview => tab(self, Tab::Overview),
             Action::TabAgents => tab(self, Tab::Agents),
             Action::TabTools => tab(self, Tab::Tools),
@@ -427,6 +481,7 @@ impl App {
             Action::TabCost => tab(self, Tab::Cost),
             Action::TabTraces => tab(self, Tab::Traces),
             Action::TabErrors => tab(self, Tab::Errors),
+            Action::TabSessions => tab(self, Tab::Sessions),
             Action::Up => self.select(view, |s, _| s.saturating_sub(1)),
             Action::Down => self.select(view, |s, _| s + 1),
             Action::PageUp => self.select(view, |s, _| s.saturating_sub(10)),
@@ -450,6 +505,18 @@ impl App {
             Action::Open => {
                 if self.filtering {
                     self.filtering = false;
+                } else if self.tab == Tab::Sessions {
+                    // The session's traces, in the Traces tab, where enter opens a waterfall.
+                    if let Some(s) = self.session_rows(view).get(self.selection(view)) {
+                        self.session_traces = Some(crate::sanitize::clean_truncated(&s.id, 200));
+                        self.status = Some(format!(
+                            "traces of session {} (esc goes back to Sessions)",
+                            crate::sanitize::clean_truncated(&s.id, 60)
+                        ));
+                        self.tab = Tab::Traces;
+                        self.open_trace = None;
+                        self.selected[Tab::Traces.index()] = 0;
+                    }
                 } else if self.tab == Tab::Traces {
                     if self.open_trace.is_none() {
                         self.open_trace = self.trace_rows(view).get(self.selection(view)).map(|t| t.trace_id);
@@ -468,6 +535,9 @@ impl App {
                     self.filter.clear();
                 } else if self.open_trace.is_some() {
                     self.open_trace = None;
+                } else if self.tab == Tab::Traces && self.session_traces.is_some() {
+                    self.session_traces = None;
+                    self.tab = Tab::Sessions;
                 } else {
                     self.detail = false;
                 }

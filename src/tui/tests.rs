@@ -69,21 +69,22 @@ fn app_on(tab: Tab, view: &View) -> App {
 #[test]
 fn every_pane_draws_at_both_sizes_with_what_it_promises() {
     let v = view();
-    let expect: [(Tab, &[&str]); 8] = [
+    let expect: [(Tab, &[&str]); 9] = [
         (
             Tab::Overview,
             &["UNHEALTHY", "Agents", "Tools", "Health", "requests/min", "errors/min", "Alerts", "Spend today"],
         ),
         (Tab::Agents, &["Agent", "Reqs▼", "Success", "p95", "p99", "CodeAgent"]),
         (Tab::Tools, &["Tool", "Uses", "glossary", "recent failures of"]),
-        (Tab::Models, &["Model", "gpt-4o", "Share"]),
+        (Tab::Models, &["Model", "gpt-4o", "Share", "Cached", "Hit", "9 Sess"]),
         (Tab::Alerts, &["Firing", "error_rate", "Resolved"]),
-        (Tab::Cost, &["Spend", "projected today", "by model", "by agent", "Daily budget"]),
+        (Tab::Cost, &["Spend", "projected today", "by model", "by agent", "Daily budget", "cache read", "saved"]),
         (Tab::Traces, &["Traces (enter: waterfall)", "Root", "Duration", "Spans"]),
         (
             Tab::Errors,
             &["errors by type", "by component", "Recent errors", "Ingest: 2 malformed, 1 unknown, 1 unsupported"],
         ),
+        (Tab::Sessions, &["Sessions (2; enter: its traces)", "review-1942", "chat-7f3a", "Last▼", "Cost"]),
     ];
     for (tab, words) in expect {
         for (w, h) in [(80, 24), (160, 48)] {
@@ -124,7 +125,7 @@ fn actions_move_sort_filter_and_switch_tabs() {
     assert_eq!(app.tab, Tab::Agents);
     app.handle(Action::PreviousTab, &v);
     app.handle(Action::PreviousTab, &v);
-    assert_eq!(app.tab, Tab::Errors, "wraps around");
+    assert_eq!(app.tab, Tab::Sessions, "wraps around");
     app.handle(Action::TabAgents, &v);
     app.handle(Action::Down, &v);
     app.handle(Action::Down, &v);
@@ -348,4 +349,34 @@ fn the_push_key_toggles_and_the_header_shows_the_exporters_state() {
     // A push in trouble shows even at 80 columns, ahead of the source paths.
     let narrow = render(&app, &v, 80, 24).lines().next().unwrap_or_default().to_string();
     assert!(narrow.contains("push failed: nowhere"), "{narrow}");
+}
+
+#[test]
+fn enter_on_a_session_lists_its_traces_and_opens_a_waterfall() {
+    let v = view();
+    let mut app = app_on(Tab::Sessions, &v);
+    let rows: Vec<&str> = app.session_rows(&v).iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(rows, ["chat-7f3a", "review-1942"], "most recently active first");
+    app.handle(Action::Down, &v);
+    app.handle(Action::Open, &v);
+    assert_eq!((app.tab, app.session_traces.as_deref()), (Tab::Traces, Some("review-1942")));
+    let traces = app.trace_rows(&v);
+    assert_eq!(traces.len(), 1);
+    assert_eq!(traces[0].trace_id, 0xc0ffee00c0ffee00c0ffee00c0ffee01);
+    let screen = render(&app, &v, 80, 24);
+    assert!(screen.contains("Traces of session review-1942"), "{screen}");
+    assert_eq!(app.handle(Action::Open, &v), Some(Effect::Refresh));
+    assert_eq!(app.open_trace, Some(0xc0ffee00c0ffee00c0ffee00c0ffee01));
+    app.handle(Action::Back, &v);
+    assert!(app.open_trace.is_none() && app.session_traces.is_some());
+    app.handle(Action::Back, &v);
+    assert_eq!((app.tab, app.session_traces.as_deref()), (Tab::Sessions, None));
+    // Filter by agent; sort by cost.
+    app.handle(Action::Filter, &v);
+    for c in "coder".chars().chain("".chars()) {
+        app.type_char(c);
+    }
+    assert!(app.session_rows(&v).is_empty());
+    app.filter = "CodeAgent".into();
+    assert_eq!(app.session_rows(&v).len(), 1);
 }

@@ -66,6 +66,7 @@ pub fn draw(f: &mut Frame, ctx: &Ctx) {
         Tab::Cost => panes::cost::render(f, body, ctx),
         Tab::Traces => panes::traces::render(f, body, ctx),
         Tab::Errors => panes::errors::render(f, body, ctx),
+        Tab::Sessions => panes::sessions::render(f, body, ctx),
     }
     draw_footer(f, footer, ctx);
     if ctx.app.help {
@@ -161,15 +162,32 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
 fn draw_tabs(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = ctx.theme;
     let firing = ctx.view.report.alerts.len();
+    let labels = |short: bool| -> Vec<String> {
+        Tab::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, tab)| {
+                let title = if short { tab.short_title() } else { tab.title() };
+                match tab {
+                    Tab::Alerts if firing > 0 => format!("{} {title}({firing})", i + 1),
+                    _ => format!("{} {title}", i + 1),
+                }
+            })
+            .collect()
+    };
+    // Full titles two spaces apart where they fit; else one space; else short.
+    let width = |labels: &[String], gap: usize| labels.iter().map(|l| l.chars().count() + gap).sum::<usize>();
+    let full = labels(false);
+    let (labels, gap) = match area.width as usize {
+        w if width(&full, 2) <= w => (full, "  "),
+        w if width(&full, 1) <= w => (full, " "),
+        _ => (labels(true), " "),
+    };
     let mut spans = Vec::new();
-    for (i, tab) in Tab::ALL.iter().enumerate() {
-        let label = match tab {
-            Tab::Alerts if firing > 0 => format!("{} {}({firing})", i + 1, tab.title()),
-            _ => format!("{} {}", i + 1, tab.title()),
-        };
+    for (tab, label) in Tab::ALL.iter().zip(labels) {
         let style = if *tab == ctx.app.tab { t.tab_active } else { t.dim };
         spans.push(Span::styled(label, style));
-        spans.push(Span::raw("  "));
+        spans.push(Span::raw(gap));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

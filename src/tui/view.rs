@@ -59,6 +59,8 @@ pub struct View {
     pub traces: Vec<TraceSummary>,
     /// The opened trace: its id and its spans as a tree.
     pub trace: Option<(u128, Vec<PlacedSpan>)>,
+    /// Every session the fold keeps, most recently active first.
+    pub sessions: Vec<crate::report::SessionReport>,
 }
 
 fn lines(recent: &Recent<Failure>) -> Vec<FailureLine> {
@@ -138,6 +140,7 @@ impl View {
             lag_bytes: 0,
             traces: fold.traces.summaries(),
             trace: None,
+            sessions: report::sessions_by_recency(m).into_iter().map(|(id, s)| report::session_report(id, s)).collect(),
             report,
         }
     }

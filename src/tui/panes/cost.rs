@@ -1,5 +1,6 @@
 //! Cost: total, today, last hour, burn rate, projection and the budget gauge;
-//! cost by model and by agent as bars; unpriced calls.
+//! cache reads, hit rate and savings; cost by model and by agent as bars;
+//! unpriced calls.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -9,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::{block, usd};
 use crate::report::CostLine;
 use crate::sanitize::clean_truncated;
-use crate::tui::ui::Ctx;
+use crate::tui::ui::{Ctx, compact};
 
 fn bars(lines: &[CostLine], width: u16, theme: &crate::tui::theme::Theme) -> Vec<Line<'static>> {
     let max = lines.iter().map(|c| c.cost_usd).fold(0.0, f64::max);
@@ -27,11 +28,34 @@ fn bars(lines: &[CostLine], width: u16, theme: &crate::tui::theme::Theme) -> Vec
         .collect()
 }
 
+/// Cache reads and writes, the hit rate, what the cache saved, and reasoning.
+fn cache_line(models: &[crate::report::ModelReport]) -> Line<'static> {
+    let sum = |f: fn(&crate::report::ModelReport) -> u64| models.iter().map(f).sum::<u64>();
+    let (input, read, write, reasoning) = (
+        sum(|m| m.input_tokens),
+        sum(|m| m.cache_read_tokens),
+        sum(|m| m.cache_write_tokens),
+        sum(|m| m.reasoning_tokens),
+    );
+    if read + write + reasoning == 0 {
+        return Line::from("no cache or reasoning tokens reported");
+    }
+    let saved: f64 = models.iter().filter_map(|m| m.cache_savings_usd).sum();
+    let hit = if input > 0 { format!("{:.0}%", read as f64 * 100.0 / input as f64) } else { "–".into() };
+    Line::from(format!(
+        "cache read {} ({hit} of input) · written {} · saved {} · reasoning {}",
+        compact(read as f64),
+        compact(write as f64),
+        usd(saved),
+        compact(reasoning as f64)
+    ))
+}
+
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (view, t) = (ctx.view, ctx.theme);
     let c = &view.report.cost;
     let [summary, gauge, breakdown] =
-        Layout::vertical([Constraint::Length(4), Constraint::Length(3), Constraint::Min(4)]).areas(area);
+        Layout::vertical([Constraint::Length(5), Constraint::Length(3), Constraint::Min(4)]).areas(area);
     let lines = vec![
         Line::from(format!(
             "total {}  ·  {} tokens  ·  today {} (since {})",
@@ -53,6 +77,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
                 Span::raw("")
             },
         ]),
+        cache_line(&view.report.models),
     ];
     f.render_widget(Paragraph::new(lines).block(block("Spend", t)), summary);
     match super::budget_gauge("Daily budget", c, t) {

@@ -6,6 +6,7 @@ pub mod cost;
 pub mod errors;
 pub mod models;
 pub mod overview;
+pub mod sessions;
 pub mod tools;
 pub mod traces;
 
@@ -69,8 +70,9 @@ pub fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{v:.1}%"))
 }
 
+/// The one money format: cents, and below a cent two significant digits.
 pub fn usd(v: f64) -> String {
-    if v != 0.0 && v.abs() < 0.01 { format!("${v:.4}") } else { format!("${v:.2}") }
+    crate::report::markdown::usd(v)
 }
 
 /// A table with a header, a selection and right-aligned numbers.

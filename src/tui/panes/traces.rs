@@ -75,12 +75,12 @@ fn list(f: &mut Frame, area: Rect, ctx: &Ctx) {
         Constraint::Length(7),
         Constraint::Length(8),
     ];
-    let title = if view.traces.is_empty() {
-        "Traces: none yet (operations that carry trace_id and span_id)"
-    } else {
-        "Traces (enter: waterfall)"
+    let title = match &app.session_traces {
+        Some(session) => format!("Traces of session {} (enter: waterfall, esc: back)", clean_truncated(session, 40)),
+        None if view.traces.is_empty() => "Traces: none yet (operations that carry trace_id and span_id)".into(),
+        None => "Traces (enter: waterfall)".into(),
     };
-    f.render_stateful_widget(table(headers, &widths, body, t, title), area, &mut state(app.selection(view), n));
+    f.render_stateful_widget(table(headers, &widths, body, t, &title), area, &mut state(app.selection(view), n));
 }
 
 fn waterfall(f: &mut Frame, area: Rect, ctx: &Ctx, id: u128, spans: &[crate::tui::view::PlacedSpan]) {
