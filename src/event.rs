@@ -381,7 +381,26 @@ impl<'a> Fields<'_, 'a> {
     }
     /// The cache and reasoning parts, checked against the totals that include
     /// them (`input` and `output`; for an agent request, both are its `tokens`).
+    #[inline]
     fn token_parts(&self, input: Option<i64>, output: Option<i64>, total_name: (&str, &str)) -> Check<TokenParts> {
+        let absent = |f: F| matches!(self.span(f).shape, Shape::Absent);
+        if absent(F::cache_read_tokens)
+            && absent(F::cache_write_tokens)
+            && absent(F::cache_write_1h_tokens)
+            && absent(F::reasoning_tokens)
+        {
+            return Ok(TokenParts::default());
+        }
+        self.token_parts_present(input, output, total_name)
+    }
+
+    #[inline(never)]
+    fn token_parts_present(
+        &self,
+        input: Option<i64>,
+        output: Option<i64>,
+        total_name: (&str, &str),
+    ) -> Check<TokenParts> {
         let parts = TokenParts {
             cache_read: self.count_or_zero(F::cache_read_tokens)?,
             cache_write: self.count_or_zero(F::cache_write_tokens)?,
@@ -427,8 +446,11 @@ impl<'a> Fields<'_, 'a> {
         Ok(parts)
     }
     /// A number in (0, 1].
-    #[inline]
+    #[inline(always)]
     fn opt_rate(&self, field: F) -> Check<Option<f64>> {
+        if matches!(self.span(field).shape, Shape::Absent) {
+            return Ok(None);
+        }
         match self.opt_number(field)? {
             None => Ok(None),
             Some(r) if r > 0.0 && r <= 1.0 => Ok(Some(r)),

@@ -119,6 +119,8 @@ pub struct AgentStats {
     pub recent_failures: Recent<Failure>,
     /// Models its model calls named (at most [`MAX_LINKS`]).
     pub models_used: BTreeSet<String>,
+    /// Tools its tool calls named (at most [`MAX_LINKS`]).
+    pub tools_used: BTreeSet<String>,
 }
 
 /// Names remembered per agent for its tools and models; past this, new ones are
@@ -148,6 +150,7 @@ impl Default for AgentStats {
             quarters: QuarterRing::default(),
             recent_failures: Recent::new(RECENT_FAILURES),
             models_used: BTreeSet::new(),
+            tools_used: BTreeSet::new(),
         }
     }
 }
@@ -178,6 +181,9 @@ impl AgentStats {
         self.recent_failures.merge(o.recent_failures);
         for m in o.models_used {
             link(&mut self.models_used, &m);
+        }
+        for t in o.tools_used {
+            link(&mut self.tools_used, &t);
         }
     }
 }
@@ -412,8 +418,6 @@ pub struct Metrics {
     pub unattributed_quarters: QuarterRing,
     pub errors: ErrorStats,
     pub heartbeats: FxHashMap<String, Heartbeat>,
-    /// Tools each agent called (at most [`MAX_LINKS`] an agent).
-    pub agent_tools: FxHashMap<String, BTreeSet<String>>,
     /// System-wide minutes: requests, failures, latency, errors, tool calls.
     pub ring: MinuteRing,
     /// Sessions by id: the most recently active, at least [`MAX_SESSIONS`] of
@@ -427,6 +431,7 @@ pub struct Metrics {
 
 /// `map[key]`, inserting a default; one hash lookup, and the key is allocated
 /// only when it is new.
+#[inline]
 fn entry<'m, V: Default>(map: &'m mut FxHashMap<String, V>, key: &str) -> &'m mut V {
     map.entry_ref(key).or_default()
 }
@@ -519,14 +524,19 @@ impl Metrics {
     }
 
     /// The session an operation event names, if any, touched at its instant.
+    #[inline]
     fn session(&mut self, e: &Event<'_>) -> Option<&mut SessionStats> {
         let id = e.session.as_deref()?;
+        self.session_named(id, e.ts)
+    }
+
+    fn session_named(&mut self, id: &str, ts: Micros) -> Option<&mut SessionStats> {
         if self.sessions.len() >= 2 * MAX_SESSIONS && !self.sessions.contains_key(id) {
             self.prune_sessions();
         }
-        let s = self.sessions.entry_ref(id).or_insert_with(|| SessionStats::new(e.ts));
-        s.first_ts = s.first_ts.min(e.ts);
-        s.last_ts = s.last_ts.max(e.ts);
+        let s = self.sessions.entry_ref(id).or_insert_with(|| SessionStats::new(ts));
+        s.first_ts = s.first_ts.min(ts);
+        s.last_ts = s.last_ts.max(ts);
         Some(s)
     }
 
@@ -623,8 +633,8 @@ impl Metrics {
             b.latency_sum_ns += w.scale_wide(exact::nanos(*duration_ms));
         }
         if let Some(agent) = agent {
-            link(entry(&mut self.agent_tools, agent), tool);
-            self.seen_agent(agent, e.ts);
+            let a = self.seen_agent(agent, e.ts);
+            link(&mut a.tools_used, tool);
         }
         if let Some(b) = self.ring.at(e.ts) {
             b.tool_calls += w;
@@ -777,12 +787,6 @@ impl Metrics {
             self.record_heartbeat(&process, beat);
         }
         self.ring.merge(&later.ring);
-        for (agent, tools) in later.agent_tools {
-            let mine = self.agent_tools.entry(agent).or_default();
-            for t in tools {
-                link(mine, &t);
-            }
-        }
     }
 }
 

@@ -117,9 +117,10 @@ impl View {
                 })
                 .collect(),
             agent_tools: m
-                .agent_tools
+                .agents
                 .iter()
-                .map(|(name, tools)| (name.clone(), tools.iter().cloned().collect()))
+                .filter(|(_, a)| !a.tools_used.is_empty())
+                .map(|(name, a)| (name.clone(), a.tools_used.iter().cloned().collect()))
                 .collect(),
             agent_models: m
                 .agents
