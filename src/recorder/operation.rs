@@ -72,16 +72,23 @@ pub struct OperationBuilder {
     rec: Recorder,
     name: String,
     agent: Option<String>,
+    session: Option<String>,
     attrs: Map<String, Value>,
 }
 
 impl OperationBuilder {
     pub(super) fn new(rec: Recorder, name: &str) -> Self {
-        OperationBuilder { rec, name: name.to_owned(), agent: None, attrs: Map::new() }
+        OperationBuilder { rec, name: name.to_owned(), agent: None, session: None, attrs: Map::new() }
     }
 
     pub fn agent(mut self, agent: &str) -> Self {
         self.agent = Some(agent.to_owned());
+        self
+    }
+
+    /// The conversation or session this operation belongs to.
+    pub fn session(mut self, session: &str) -> Self {
+        self.session = Some(session.to_owned());
         self
     }
 
@@ -115,6 +122,7 @@ impl OperationBuilder {
             rec: self.rec,
             name: self.name,
             agent: self.agent,
+            session: self.session,
             attrs: self.attrs,
             trace_id,
             span_id: new_span_id(),
@@ -132,6 +140,7 @@ pub struct Operation {
     rec: Recorder,
     name: String,
     agent: Option<String>,
+    session: Option<String>,
     attrs: Map<String, Value>,
     trace_id: u128,
     span_id: u64,
@@ -193,7 +202,7 @@ impl Operation {
             trace_id: Some(format!("{:032x}", self.trace_id)),
             span_id: Some(format!("{:016x}", self.span_id)),
             parent_span_id: self.parent.map(|p| format!("{p:016x}")),
-            session: None,
+            session: self.session.clone(),
             sample_rate,
         };
         let (error_type, error_message) = match (&*failure, panicking) {

@@ -259,3 +259,58 @@ fn many_threads_share_one_recorder_without_tearing_lines() {
         kind_of(line);
     });
 }
+
+#[test]
+fn sessions_parts_and_sample_rates_are_written_as_the_log_defines_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.jsonl");
+    let rec = Recorder::open(&path).unwrap();
+    rec.model_call("claude-sonnet-4-5", true, Duration::from_millis(5))
+        .tokens(10_000, 2_000)
+        .cache(6_000, 3_000)
+        .cache_write_1h(1_000)
+        .reasoning(500)
+        .session("s-1")
+        .record()
+        .unwrap();
+    drop(rec.monitor_operation("op").session("s-1").start());
+    // Parts above their totals are refused, and nothing is written.
+    let err = rec.model_call("m", true, Duration::ZERO).tokens(10, 0).cache(8, 3).record().unwrap_err();
+    assert!(
+        matches!(&err, crate::recorder::WriteError::Invalid(m) if m.contains("(11) exceed the input tokens (10)")),
+        "{err}"
+    );
+    assert!(rec.model_call("m", true, Duration::ZERO).tokens(10, 1).reasoning(2).record().is_err());
+    let err = rec
+        .agent_request("a", true, Duration::ZERO)
+        .tokens(5)
+        .session("s")
+        .token_parts(crate::recorder::TokenParts { cache_read: 4, reasoning: 2, ..Default::default() })
+        .record();
+    assert!(err.is_err());
+    let l = lines(&path);
+    assert_eq!(l.len(), 2);
+    let Kind::ModelCall { parts, .. } = kind_of(&l[0]) else { panic!("not a model call") };
+    assert_eq!(
+        (parts.cache_read, parts.cache_write, parts.cache_write_1h, parts.reasoning),
+        (6_000, 3_000, 1_000, 500)
+    );
+    for line in &l {
+        let LineOutcome::Event(e) = parse_line(line.as_bytes()) else { panic!("{line}") };
+        assert_eq!((e.session.as_deref(), e.sample_rate), (Some("s-1"), None));
+    }
+    // Sampled: kept successes carry their rate, failures none.
+    let sampled = Recorder::with_options(
+        dir.path().join("s.jsonl"),
+        RecorderOptions { sampling: Sampling::all(0.5), batching: None },
+    )
+    .unwrap();
+    for i in 0..200 {
+        sampled.tool_call("t", i % 2 == 0, Duration::ZERO).record().unwrap();
+    }
+    for line in lines(&dir.path().join("s.jsonl")) {
+        let LineOutcome::Event(e) = parse_line(line.as_bytes()) else { panic!("{line}") };
+        let Kind::ToolCall { success, .. } = e.kind else { panic!("{line}") };
+        assert_eq!(e.sample_rate, if success { Some(0.5) } else { None }, "{line}");
+    }
+}
