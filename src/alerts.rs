@@ -446,6 +446,11 @@ impl AlertBook {
         v
     }
 
+    /// Until when the alert of `key` is silenced, if it is at `now`.
+    pub fn silenced_key(&self, key: &(Rule, String), now: Micros) -> Option<Micros> {
+        self.firing.get(key).and_then(|t| t.silenced_until).filter(|until| *until > now)
+    }
+
     /// How many firing alerts are silenced at `now`.
     pub fn silenced(&self, now: Micros) -> usize {
         self.firing.values().filter(|t| t.silenced_until.is_some_and(|until| until > now)).count()

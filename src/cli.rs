@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::alerts::{AlertBook, Thresholds};
 use crate::config::{self, Config};
 use crate::fold::Fold;
-use crate::notify::Notifier;
+use crate::notify::{Notifier, Pager};
 use crate::pricing::{Price, PriceTable};
 use crate::report;
 use crate::source;
@@ -244,7 +244,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 let live = Live { now: args.now, threads: args.threads, poll_interval: args.poll_interval };
                 live_view(&cli.logs, cli.debug, (&config, config_path.as_ref()), prices, live).map(|()| 0)
             } else {
-                monitor(&cli.logs, cli.debug, &config, prices, args).map(|()| 0)
+                monitor(&cli.logs, cli.debug, (&config, config_path.as_deref()), prices, args).map(|()| 0)
             }
         }
         Some(Command::Config(ConfigCommand::PrintDefault)) => {
@@ -391,7 +391,7 @@ fn live_view(
         reports_dir: config.monitor.reports_dir.clone(),
         sources,
         config_path: config_path.cloned().or_else(|| config::locate(None).map(|(p, _)| p)),
-        notifier: config.notify.command.clone().map(|c| Notifier::new(c, config.notify.timeout.0)),
+        pager: pager(config, config_path.map(PathBuf::as_path), &specs, live.now.is_some()),
         push_logs: logs.to_vec(),
         push_args: crate::push::PushArgs { config: config.push.clone(), ..crate::push::PushArgs::following() },
         prices,
@@ -469,11 +469,25 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
     })
 }
 
+/// The pager of a setup, when a notify command is configured; none for the live
+/// view's post-mortem (`--now`), which looks at the past and must not page.
+fn pager(config: &Config, config_path: Option<&Path>, specs: &[source::LogSpec], post_mortem: bool) -> Option<Pager> {
+    let command = config.notify.command.clone().filter(|_| !post_mortem)?;
+    let logs: Vec<String> = specs.iter().map(source::LogSpec::describe).collect();
+    Some(Pager::new(Notifier::new(command, config.notify.timeout.0), config_path, &logs))
+}
+
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
-fn monitor(logs: &[String], debug: bool, config: &Config, prices: Arc<PriceTable>, args: MonitorArgs) -> Result<()> {
+fn monitor(
+    logs: &[String],
+    debug: bool,
+    (config, config_path): (&Config, Option<&Path>),
+    prices: Arc<PriceTable>,
+    args: MonitorArgs,
+) -> Result<()> {
     let thresholds = config.thresholds(local_offset());
     let specs = source::resolve(logs)?;
     let threads = args.threads.map_or_else(default_threads, usize::from);
@@ -494,7 +508,7 @@ fn monitor(logs: &[String], debug: bool, config: &Config, prices: Arc<PriceTable
     if let Some(e) = &follower.watch_error {
         eprintln!("ajentik: {e}");
     }
-    let notifier = config.notify.command.clone().map(|c| Notifier::new(c, config.notify.timeout.0));
+    let pager = pager(config, config_path, &specs, false);
     let mut book = AlertBook::default();
     let mut out = io::stdout().lock();
     let mut next = Instant::now();
@@ -506,12 +520,11 @@ fn monitor(logs: &[String], debug: bool, config: &Config, prices: Arc<PriceTable
         if Instant::now() >= next {
             let now = args.now.unwrap_or_else(wall_clock);
             let mut r = report::build(&fold, now, wall_clock(), &thresholds);
-            for transition in book.update(r.alerts.clone(), now) {
-                if let Some(n) = &notifier {
-                    n.send(&transition);
-                }
+            let transitions = book.update(r.alerts.clone(), now);
+            if let Some(p) = &pager {
+                p.page(&r.alerts, &transitions, now);
             }
-            r.notifications = notifier.as_ref().map(Notifier::stats);
+            r.notifications = pager.as_ref().map(Pager::stats);
             let line = serde_json::to_string(&r)?;
             match writeln!(out, "{line}").and_then(|()| out.flush()) {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),

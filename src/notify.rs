@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 use crate::alerts::Transition;
 pub use crate::report::NotifyStats;
 
+mod ledger;
+pub use ledger::PageLedger;
+
 /// Notifications waiting to run; past this, new ones are dropped and counted.
 const QUEUE: usize = 64;
 
@@ -96,10 +99,20 @@ impl Notifier {
 
     /// Queues a notification; never blocks.
     pub fn send(&self, transition: &Transition) {
-        let payload = match serde_json::to_string(transition) {
-            Ok(p) => p,
-            Err(e) => return record(&self.stats, Err(format!("cannot encode the alert: {e}"))),
-        };
+        match serde_json::to_string(transition) {
+            Ok(payload) => self.send_json(payload),
+            Err(e) => record(&self.stats, Err(format!("cannot encode the alert: {e}"))),
+        }
+    }
+
+    /// Counts a failure that happened before a command could run (the page
+    /// ledger could not be read, say).
+    pub fn note_failure(&self, error: &str) {
+        record(&self.stats, Err(error.to_owned()));
+    }
+
+    /// Queues a notification already encoded as the hook's JSON; never blocks.
+    pub fn send_json(&self, payload: String) {
         match self.queue.try_send(payload) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
@@ -111,6 +124,48 @@ impl Notifier {
 
     pub fn stats(&self) -> NotifyStats {
         self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+/// Pages for the alerts in force: through the ledger when there is one (so each
+/// transition is paged once across runs and processes), else for the
+/// transitions this process saw. The live view and `monitor --follow` share it.
+pub struct Pager {
+    pub notifier: Notifier,
+    ledger: Option<PageLedger>,
+}
+
+impl Pager {
+    /// A pager for a config file and a set of logs; the ledger lives in
+    /// `$XDG_STATE_HOME/ajentik` (without a state folder, pages are per process).
+    pub fn new(notifier: Notifier, config: Option<&std::path::Path>, logs: &[String]) -> Pager {
+        let ledger = dirs::state_dir().map(|d| PageLedger::new(&d.join("ajentik"), config, logs));
+        Pager { notifier, ledger }
+    }
+
+    /// As [`Pager::new`], with the ledger in `state_dir`.
+    pub fn with_ledger(notifier: Notifier, ledger: Option<PageLedger>) -> Pager {
+        Pager { notifier, ledger }
+    }
+
+    /// Pages what changed: `firing` are the alerts in force now, `transitions`
+    /// what this process's alert book saw change.
+    pub fn page(&self, firing: &[crate::alerts::Alert], transitions: &[Transition], now: crate::time::Micros) {
+        let Some(ledger) = &self.ledger else {
+            transitions.iter().for_each(|t| self.notifier.send(t));
+            return;
+        };
+        match ledger.reconcile(firing, now) {
+            Ok(payloads) => payloads.into_iter().for_each(|p| self.notifier.send_json(p)),
+            Err(e) => {
+                self.notifier.note_failure(&format!("{e:#} (paging this process's transitions)"));
+                transitions.iter().for_each(|t| self.notifier.send(t));
+            }
+        }
+    }
+
+    pub fn stats(&self) -> NotifyStats {
+        self.notifier.stats()
     }
 }
 

@@ -299,7 +299,7 @@ pub fn derived_ids(origin: Origin<'_>) -> (u128, u64) {
     (trace, span)
 }
 
-fn fnv1a_64(bytes: &[u8], basis: u64) -> u64 {
+pub(crate) fn fnv1a_64(bytes: &[u8], basis: u64) -> u64 {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     bytes.iter().fold(basis, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(PRIME))
 }

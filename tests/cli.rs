@@ -422,22 +422,7 @@ fn following_runs_the_notify_hook_when_an_alert_starts_firing() {
         format!("[notify]\ncommand = \"cat >> '{}'; echo >> '{}'\"\ntimeout = \"5s\"\n", got.display(), got.display()),
     )
     .unwrap();
-    let mut child = ajentik()
-        .args(["monitor", "--follow", "--export", "json", "--every", "100ms", "--now", NOW, "--log", &log, "--config"])
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut sent = 0;
-    while Instant::now() < deadline && sent == 0 {
-        let r: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-        sent = r["notifications"]["sent"].as_u64().unwrap_or(0);
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let sent = follow_until_paged(dir.path(), &log, &config, 1);
     assert!(sent >= 1);
     let text = std::fs::read_to_string(&got).unwrap();
     let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
@@ -451,6 +436,55 @@ fn following_runs_the_notify_hook_when_an_alert_starts_firing() {
         .map(|v| (v["alert"]["rule"].to_string(), v["alert"]["scope"].to_string()))
         .collect();
     assert_eq!(firing, distinct.len(), "{text}");
+}
+
+/// Runs `monitor --follow` with the notify hook until its report says `pages`
+/// pages were sent (or 3 reports went by, for a run that should page nothing);
+/// returns how many it sent. The page ledger lives under `state`.
+fn follow_until_paged(state: &Path, log: &str, config: &Path, pages: u64) -> u64 {
+    let mut child = ajentik()
+        .env("XDG_STATE_HOME", state)
+        .args(["monitor", "--follow", "--export", "json", "--every", "100ms", "--now", NOW, "--log", log, "--config"])
+        .arg(config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (mut sent, mut reports) = (0, 0);
+    while Instant::now() < deadline && sent < pages && (pages > 0 || reports < 3) {
+        let r: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        sent = r["notifications"]["sent"].as_u64().unwrap_or(0);
+        reports += 1;
+    }
+    // Let a queued command finish before stopping.
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    sent
+}
+
+/// Two runs (a restart, or a second engineer's view) page each alert once.
+#[test]
+fn a_second_run_does_not_page_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = alert_log(dir.path(), 20, 5, 100);
+    let got = dir.path().join("hook.jsonl");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[notify]\ncommand = \"cat >> '{}'; echo >> '{}'\"\n", got.display(), got.display()),
+    )
+    .unwrap();
+    let first = follow_until_paged(dir.path(), &log, &config, 1);
+    assert!(first >= 1);
+    let after_first = std::fs::read_to_string(&got).unwrap();
+    let second = follow_until_paged(dir.path(), &log, &config, 0);
+    assert_eq!(second, 0, "the second run sent pages");
+    assert_eq!(std::fs::read_to_string(&got).unwrap(), after_first);
+    let ledger: Vec<_> = std::fs::read_dir(dir.path().join("ajentik")).unwrap().flatten().collect();
+    assert_eq!(ledger.len(), 1, "one ledger for the setup");
 }
 
 #[test]

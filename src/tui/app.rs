@@ -338,9 +338,33 @@ impl App {
         rows
     }
 
-    /// The alerts the Alerts tab lists (not silenced), most severe first.
+    /// The alerts the Alerts tab lists (not silenced), most severe first. While
+    /// the thresholds editor previews a draft, the draft's alerts, at once and
+    /// without entering the alert history (acknowledged and silenced marks kept).
     pub fn alert_rows(&self, view: &View) -> Vec<Tracked> {
-        self.alerts.visible(view.now).into_iter().filter(|t| self.matches(&t.alert.scope)).cloned().collect()
+        if self.editor.is_none() {
+            return self
+                .alerts
+                .visible(view.now)
+                .into_iter()
+                .filter(|t| self.matches(&t.alert.scope))
+                .cloned()
+                .collect();
+        }
+        let known = self.alerts.visible(view.now);
+        let mut rows: Vec<Tracked> = view
+            .report
+            .alerts
+            .iter()
+            .filter(|a| self.matches(&a.scope) && self.alerts.silenced_key(&a.key(), view.now).is_none())
+            .map(|a| Tracked {
+                alert: a.clone(),
+                acknowledged: known.iter().any(|t| t.alert.key() == a.key() && t.acknowledged),
+                silenced_until: None,
+            })
+            .collect();
+        rows.sort_by(|a, b| b.alert.severity.cmp(&a.alert.severity).then(a.alert.rule.cmp(&b.alert.rule)));
+        rows
     }
 
     /// Rows of the tab's main list, for moving the selection.

@@ -43,8 +43,9 @@ pub struct LiveOptions {
     pub sources: Vec<String>,
     /// Where the thresholds editor saves.
     pub config_path: Option<PathBuf>,
-    /// Runs the configured command when an alert starts firing or resolves.
-    pub notifier: Option<crate::notify::Notifier>,
+    /// Pages (runs the configured command) when an alert starts firing or
+    /// resolves under the thresholds in force; none for a post-mortem.
+    pub pager: Option<crate::notify::Pager>,
     /// What the push key pushes: these logs (as given on the command line).
     pub push_logs: Vec<String>,
     pub push_args: crate::push::PushArgs,
@@ -91,7 +92,7 @@ async fn live(options: LiveOptions) -> Result<()> {
         reports_dir,
         sources,
         config_path,
-        notifier,
+        pager,
         push_logs,
         push_args,
         prices,
@@ -128,12 +129,7 @@ async fn live(options: LiveOptions) -> Result<()> {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let build = |app: &App, shared: &Mutex<Fold>| -> Option<View> {
         let fold = shared.lock().ok()?;
-        let at = app.frozen.unwrap_or_else(wall_clock);
-        let mut view = View::build(&fold, at, wall_clock(), app.effective_thresholds(), app.frozen.is_some());
-        if let Some(id) = app.open_trace {
-            view.attach_trace(&fold, id);
-        }
-        Some(view)
+        Some(build_view(app, &fold, app.frozen.unwrap_or_else(wall_clock), wall_clock()))
     };
     let mut view = build(&app, &shared).context("the reader stopped")?;
     let (mut last_events, mut last_rate_at) = (view.report.ingest.events, Instant::now());
@@ -155,12 +151,11 @@ async fn live(options: LiveOptions) -> Result<()> {
                 view = v;
                 view.events_per_second = rate;
                 view.lag_bytes = lag.load(std::sync::atomic::Ordering::Relaxed);
-                for transition in app.alerts.update(view.report.alerts.clone(), view.now) {
-                    if let Some(n) = &notifier {
-                        n.send(&transition);
-                    }
+                let transitions = app.alerts.update(view.alerts_in_force.clone(), view.now);
+                if let Some(p) = &pager {
+                    p.page(&view.alerts_in_force, &transitions, view.now);
                 }
-                app.notify = notifier.as_ref().map(crate::notify::Notifier::stats);
+                app.notify = pager.as_ref().map(crate::notify::Pager::stats);
                 app.push = background_push.as_ref().map(crate::push::BackgroundPush::state);
             }
             stale = false;
@@ -240,6 +235,20 @@ async fn live(options: LiveOptions) -> Result<()> {
             () = tokio::time::sleep(redraw_in), if dirty => {}
         }
     }
+}
+
+/// The view of `fold` at `at` for the app's state. While the thresholds editor
+/// previews a draft, the view shows the draft's alerts; `alerts_in_force`, which
+/// feed the alert book and the pages, follow the thresholds in force.
+pub fn build_view(app: &App, fold: &Fold, at: Micros, generated_at: Micros) -> View {
+    let mut view = View::build(fold, at, generated_at, app.effective_thresholds(), app.frozen.is_some());
+    if app.editor.is_some() {
+        view.alerts_in_force = crate::alerts::evaluate(&fold.metrics, at, &app.thresholds);
+    }
+    if let Some(id) = app.open_trace {
+        view.attach_trace(fold, id);
+    }
+    view
 }
 
 /// Rebuilds the view now, keeping the measured event rate.

@@ -380,3 +380,37 @@ fn enter_on_a_session_lists_its_traces_and_opens_a_waterfall() {
     app.filter = "CodeAgent".into();
     assert_eq!(app.session_rows(&v).len(), 1);
 }
+
+/// A trial threshold in the editor changes what the Alerts tab shows at once,
+/// but not the alerts in force: those feed the alert book (its Resolved list)
+/// and the pages, which the preview must never trigger.
+#[test]
+fn a_previewed_threshold_shows_at_once_but_pages_nothing_and_resolves_nothing() {
+    let f = fold();
+    let now = parse_rfc3339(NOW).unwrap();
+    let mut app = App::new(None, crate::alerts::Thresholds::default());
+    app.tab = Tab::Alerts;
+    let v = super::build_view(&app, &f, now, now);
+    app.alerts.update(v.alerts_in_force.clone(), now);
+    let firing_before = app.alert_rows(&v).len();
+    assert!(firing_before > 0);
+    app.handle(Action::EditThresholds, &v);
+    // failure_count (the fifth setting) down to 0: more alerts in the preview.
+    for _ in 0..4 {
+        app.handle(Action::Down, &v);
+    }
+    assert!(app.type_char('0'));
+    let v = super::build_view(&app, &f, now, now);
+    let preview = app.alert_rows(&v);
+    assert!(preview.len() > firing_before, "the Firing table follows the draft at once");
+    assert_eq!(preview.len(), v.report.alerts.len(), "the table and the tab count agree");
+    let in_force = crate::alerts::evaluate(&f.metrics, now, &app.thresholds);
+    assert_eq!(v.alerts_in_force, in_force, "pages follow the thresholds in force");
+    // The live loop feeds the book with the alerts in force: nothing starts or resolves.
+    assert!(app.alerts.update(v.alerts_in_force.clone(), now).is_empty());
+    app.handle(Action::Back, &v);
+    let v = super::build_view(&app, &f, now, now);
+    assert!(app.alerts.update(v.alerts_in_force.clone(), now).is_empty());
+    assert!(app.alerts.resolved().is_empty(), "no preview enters the history");
+    assert_eq!(app.alert_rows(&v).len(), firing_before);
+}

@@ -61,6 +61,9 @@ pub struct View {
     pub trace: Option<(u128, Vec<PlacedSpan>)>,
     /// Every session the fold keeps, most recently active first.
     pub sessions: Vec<crate::report::SessionReport>,
+    /// The alerts firing under the thresholds in force (the report's alerts
+    /// follow the editor's draft while it previews one).
+    pub alerts_in_force: Vec<crate::alerts::Alert>,
 }
 
 fn lines(recent: &Recent<Failure>) -> Vec<FailureLine> {
@@ -79,6 +82,7 @@ impl View {
     /// Builds the view of `fold` at `now`.
     pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresholds, frozen: bool) -> View {
         let report = report::build(fold, now, generated_at, thresholds);
+        let alerts_in_force = report.alerts.clone();
         let m = &fold.metrics;
         let series = m.ring.series(now, CHART_MINUTES);
         let cost_per_minute = (0..CHART_MINUTES)
@@ -142,6 +146,7 @@ impl View {
             traces: fold.traces.summaries(),
             trace: None,
             sessions: report::sessions_by_recency(m).into_iter().map(|(id, s)| report::session_report(id, s)).collect(),
+            alerts_in_force,
             report,
         }
     }
