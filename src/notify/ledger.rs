@@ -71,10 +71,9 @@ impl PageLedger {
         let mut out = Vec::new();
         let now_keys: Vec<String> = firing.iter().map(key).collect();
         for alert in firing {
-            let k = key(alert);
-            if !paged.contains_key(&k) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = paged.entry(key(alert)) {
                 out.push(serde_json::to_string(&Transition::Firing { alert: alert.clone() })?);
-                paged.insert(k, serde_json::to_value(alert)?);
+                slot.insert(serde_json::to_value(alert)?);
             }
         }
         let gone: Vec<String> = paged.keys().filter(|k| !now_keys.contains(k)).cloned().collect();
