@@ -246,6 +246,9 @@ fn check(m: &Metrics, t: Micros, th: &Thresholds, rule: Rule, scope: &str) -> Op
         }
         Rule::ErrorSpike => {
             let window_buckets = minutes + 1;
+            if spike_baseline_missing(m, t, minutes) {
+                return None;
+            }
             let errors = m.ring.sum(t, 0, window_buckets).errors;
             // The hour before the window, as an average per window length.
             let before = m.ring.sum(t, window_buckets, 60).errors;
@@ -319,6 +322,41 @@ fn candidates(m: &Metrics, th: &Thresholds) -> Vec<(Rule, String)> {
         out.push((Rule::CostBudget, ALL.to_owned()));
     }
     out.extend(th.budget.agents.keys().map(|a| (Rule::CostBudget, a.clone())));
+    out
+}
+
+/// Minutes of history the error spike rule needs before its window: with less,
+/// "usually" would be made up.
+pub const SPIKE_BASELINE_MINUTES: i64 = 30;
+
+/// Whether the log begins less than [`SPIKE_BASELINE_MINUTES`] before the
+/// window ending at `t` (or is empty).
+fn spike_baseline_missing(m: &Metrics, t: Micros, window_minutes: i64) -> bool {
+    let window_start = (t.div_euclid(MICROS_PER_MINUTE) - window_minutes) * MICROS_PER_MINUTE;
+    m.first_ts.is_none_or(|first| first > window_start - SPIKE_BASELINE_MINUTES * MICROS_PER_MINUTE)
+}
+
+/// A rule that could not be evaluated at an instant, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Waiting {
+    pub rule: Rule,
+    pub scope: String,
+    pub reason: String,
+}
+
+/// The rules that wait at `now` instead of evaluating, with the reason.
+pub fn waiting(m: &Metrics, now: Micros, th: &Thresholds) -> Vec<Waiting> {
+    let mut out = Vec::new();
+    if spike_baseline_missing(m, now, th.window_minutes) {
+        out.push(Waiting {
+            rule: Rule::ErrorSpike,
+            scope: ALL.to_owned(),
+            reason: format!(
+                "no baseline yet: the log needs {SPIKE_BASELINE_MINUTES} minutes of history before the {}m window",
+                th.window_minutes
+            ),
+        });
+    }
     out
 }
 

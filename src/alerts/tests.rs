@@ -121,7 +121,7 @@ fn tool_failure_edges() {
 fn error_spike_against_the_hour_before() {
     let th = Thresholds::default();
     // A quiet hour before: the spike needs at least 5 errors.
-    let quiet: Vec<String> = (0..6).map(|i| error(10.0 + 5.0 * f64::from(i))).collect();
+    let quiet: Vec<String> = (0..6).map(|i| error(40.0 + 5.0 * f64::from(i))).collect();
     let with = |n: usize, base: &[String]| {
         let mut v = base.to_vec();
         v.extend((0..n).map(|i| error((i % 4) as f64)));
@@ -135,6 +135,27 @@ fn error_spike_against_the_hour_before() {
     assert!(fired(&with(35, &busy), &th, Rule::ErrorSpike, ALL).is_none());
     let a = fired(&with(36, &busy), &th, Rule::ErrorSpike, ALL).expect("3x the usual");
     assert_eq!(a.threshold, 36.0);
+}
+
+/// A fresh log has no "usual": the spike rule waits, and says why.
+#[test]
+fn error_spike_waits_for_a_baseline() {
+    let th = Thresholds::default();
+    // 223 errors in the window and nothing before: no alert.
+    let fresh: Vec<String> = (0..223).map(|i| error(f64::from(i % 5))).collect();
+    assert!(fired(&fresh, &th, Rule::ErrorSpike, ALL).is_none());
+    // The window starts at 11:55 (the current minute, 12:00, and 5 before):
+    // history must reach back to 11:25.
+    let mut short = fresh.clone();
+    short.push(error(35.0));
+    assert!(fired(&short, &th, Rule::ErrorSpike, ALL).is_none(), "11:25:30 is too late");
+    let mut enough = fresh.clone();
+    enough.push(error(35.5));
+    assert!(fired(&enough, &th, Rule::ErrorSpike, ALL).is_some());
+    let w = waiting(&metrics(&fresh), now(), &th);
+    assert_eq!(w.len(), 1);
+    assert!(w[0].reason.contains("30 minutes of history"), "{:?}", w);
+    assert!(waiting(&metrics(&enough), now(), &th).is_empty());
 }
 
 #[test]

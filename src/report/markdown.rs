@@ -142,6 +142,9 @@ fn overview(out: &mut String, r: &Report) {
 
 fn alerts(out: &mut String, r: &Report) {
     out.push_str("## Alerts\n\n");
+    for w in &r.alerts_waiting {
+        let _ = writeln!(out, "`{}` is not evaluated: {}.\n", w.rule.as_str(), cell(&w.reason));
+    }
     if r.alerts.is_empty() {
         out.push_str("None firing.\n\n");
         return;

@@ -36,6 +36,8 @@ pub struct Report {
     pub health: Health,
     /// Firing alerts, most severe first.
     pub alerts: Vec<Alert>,
+    /// Rules that could not be evaluated yet, and why.
+    pub alerts_waiting: Vec<alerts::Waiting>,
     pub agents: Vec<AgentReport>,
     pub tools: Vec<ToolReport>,
     pub models: Vec<ModelReport>,
@@ -639,6 +641,7 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         ingest,
         health: health(m, now, &alerts),
         alerts,
+        alerts_waiting: alerts::waiting(m, now, thresholds),
         agents,
         tools,
         models,
