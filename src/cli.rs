@@ -227,16 +227,12 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Some(Command::Monitor(args)) => {
             let (config, config_path) = config::load(cli.config.as_deref())?;
-            if cli.debug {
-                match &config_path {
-                    Some(p) if p.exists() => eprintln!("[debug] config: {}", p.display()),
-                    Some(p) => eprintln!("[debug] config: defaults ({} does not exist)", p.display()),
-                    None => eprintln!("[debug] config: defaults"),
-                }
-            }
             let prices = price_table(&config, cli.prices.as_deref())?;
-            if cli.debug {
-                eprintln!("[debug] prices: {} models", prices.len());
+            // The live view's diagnostics go to its debug file, never the screen.
+            if cli.debug && !args.live {
+                for line in setup_notes(config_path.as_deref(), &prices) {
+                    eprintln!("[debug] {line}");
+                }
             }
             if args.alerts {
                 check_alerts(&cli.logs, &config, prices, args)
@@ -314,6 +310,16 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// What `--debug` says about the setup: the config file and the prices.
+fn setup_notes(config_path: Option<&Path>, prices: &PriceTable) -> Vec<String> {
+    let config = match config_path {
+        Some(p) if p.exists() => format!("config: {}", p.display()),
+        Some(p) => format!("config: defaults ({} does not exist)", p.display()),
+        None => "config: defaults".to_owned(),
+    };
+    vec![config, format!("prices: {} models, {} match rules", prices.len(), prices.rules().count())]
+}
+
 /// How the live view was asked for.
 #[derive(Debug, Default)]
 struct Live {
@@ -367,7 +373,9 @@ fn live_view(
     // The screen is the UI's: diagnostics go to a file.
     let debug_file = if debug {
         let path = std::env::temp_dir().join(format!("ajentik-debug-{}.log", std::process::id()));
-        let text = format!(
+        let mut text: String =
+            setup_notes(config_path.map(PathBuf::as_path), &prices).into_iter().map(|l| l + "\n").collect();
+        text += &format!(
             "sources: {:?}\nfirst read: {} events in {:.3}s on {threads} threads\n",
             fold.ingest.sources.iter().map(|s| (&s.path, s.bytes, s.lines)).collect::<Vec<_>>(),
             fold.metrics.events,
@@ -395,6 +403,7 @@ fn live_view(
         push_logs: logs.to_vec(),
         push_args: crate::push::PushArgs { config: config.push.clone(), ..crate::push::PushArgs::following() },
         prices,
+        debug_file: debug_file.clone(),
     })?;
     if let Some(path) = debug_file {
         eprintln!("ajentik: diagnostics in {}", path.display());
@@ -438,6 +447,17 @@ pub fn price_table(config: &Config, file: Option<&Path>) -> Result<Arc<PriceTabl
 fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args: MonitorArgs) -> Result<i32> {
     use crate::alerts::{self, Severity};
     let specs = source::resolve(logs)?;
+    let missing: Vec<String> = specs.iter().filter_map(source::LogSpec::missing).collect();
+    if !missing.is_empty() {
+        // The check could not run: not OK, and not any severity either.
+        let text = if args.json {
+            serde_json::to_string_pretty(&serde_json::json!({ "status": "unknown", "errors": missing }))? + "\n"
+        } else {
+            missing.iter().map(|m| format!("UNKNOWN: {}\n", crate::sanitize::clean(m))).collect()
+        };
+        emit(&text, None)?;
+        return Ok(ALERTS_FAILED);
+    }
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let (_tailer, fold) = read_all(specs, args.now, prices, threads)?;
     let now = args.now.unwrap_or_else(wall_clock);
@@ -498,8 +518,24 @@ fn monitor(
     }
     let format = args.export.unwrap_or(Format::Markdown);
     if !args.follow {
+        // A one-shot report of a log that is not there says so at its top, and
+        // the command fails: a mistyped path must not look like a quiet system.
+        let missing: Vec<String> = specs.iter().filter_map(source::LogSpec::missing).collect();
+        for (spec, why) in specs.iter().filter_map(|s| s.missing().map(|m| (s.describe(), m))) {
+            match fold.ingest.sources.iter_mut().find(|s| s.path == spec) {
+                Some(source) => source.error = Some(why),
+                None => {
+                    let id = fold.ingest.add_source(spec);
+                    fold.ingest.sources[id].error = Some(why);
+                }
+            }
+        }
         let text = render(&fold, args.now.unwrap_or_else(wall_clock), &thresholds, format, false)?;
-        return emit(&text, args.output.as_deref());
+        emit(&text, args.output.as_deref())?;
+        if !missing.is_empty() {
+            bail!("{}", missing.join("; "));
+        }
+        return Ok(());
     }
     if format != Format::Json {
         bail!("--follow prints one-line JSON reports: use --export json");

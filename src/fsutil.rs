@@ -23,3 +23,57 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     result.with_context(|| format!("cannot write {}", path.display()))
 }
+
+/// Writes a new file whole, never replacing one: the first of `name.ext`,
+/// `name-2.ext`, `name-3.ext`, ... that does not exist yet. Returns its path.
+/// The file appears complete or not at all (written aside, then hard-linked in,
+/// which fails rather than replaces when the name is taken).
+pub fn write_new(dir: &Path, stem: &str, ext: &str, bytes: &[u8]) -> Result<std::path::PathBuf> {
+    let tmp = dir.join(format!(".{stem}.{ext}.tmp{}", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", tmp.display()));
+    }
+    let mut last_error = None;
+    for n in 1..=1000 {
+        let path = if n == 1 { dir.join(format!("{stem}.{ext}")) } else { dir.join(format!("{stem}-{n}.{ext}")) };
+        match std::fs::hard_link(&tmp, &path) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                last_error = Some(e);
+                break;
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&tmp);
+    match last_error {
+        Some(e) => Err(e).with_context(|| format!("cannot write a report in {}", dir.display())),
+        None => anyhow::bail!("{} holds 1000 reports named {stem}: not writing another", dir.display()),
+    }
+}
+
+#[cfg(test)]
+mod write_new_tests {
+    use super::*;
+
+    #[test]
+    fn never_replaces_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write_new(dir.path(), "r", "md", b"first").unwrap();
+        let b = write_new(dir.path(), "r", "md", b"second").unwrap();
+        assert_eq!(a.file_name().unwrap(), "r.md");
+        assert_eq!(b.file_name().unwrap(), "r-2.md");
+        assert_eq!(std::fs::read(&a).unwrap(), b"first");
+        assert_eq!(std::fs::read(&b).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary file left");
+    }
+}

@@ -75,6 +75,21 @@ impl LogSpec {
         vec![dir]
     }
 
+    /// Why this location holds no log right now, if it holds none: a file
+    /// that does not exist, a folder without `*.jsonl` files, a pattern that
+    /// matches nothing. One-shot commands refuse such a location; following
+    /// waits for it.
+    pub fn missing(&self) -> Option<String> {
+        let empty = || self.expand().map_or(true, |files| files.is_empty());
+        match self {
+            LogSpec::File(p) if !p.exists() => Some(format!("no such log {}", p.display())),
+            LogSpec::File(_) => None,
+            LogSpec::Dir(d) if empty() => Some(format!("no *.jsonl files in {}", d.display())),
+            LogSpec::Glob(g) if empty() => Some(format!("no file matches {g}")),
+            _ => None,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             LogSpec::File(p) | LogSpec::Dir(p) => p.display().to_string(),

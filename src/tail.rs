@@ -273,7 +273,11 @@ impl Tailer {
                     f.id = Some(file_id(&meta));
                     f.file = Some(file);
                 }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    // Waited for: the error clears when the file appears.
+                    fold.ingest.sources[f.source].error =
+                        Some(format!("waiting for {} (does not exist yet)", f.path.display()));
+                }
                 Err(e) => return Err(open_error(&f.path, e)),
             }
         }

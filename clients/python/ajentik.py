@@ -376,23 +376,76 @@ class MetricsCollector:
     def get_system_health(self):
         """The health part of `ajentik monitor --export json`: status, success_rate, ...
 
-        A plain dict of the JSON. A measure with nothing to measure yet is None, as
-        in the JSON: success_rate before any request (so the guide's
-        ``f"{health['success_rate']}%"`` prints "None%" on an empty log), uptime_s,
-        rss_bytes, cpu_percent without heartbeats, and so on."""
+        A dict of the JSON (``json.dumps`` gives it back with ``null``s). A measure
+        with nothing to measure yet (success_rate before any request, uptime_s,
+        rss_bytes, cpu_percent without heartbeats) reads as ``NO_DATA``, which
+        prints as "n/a", is false, and equals None: the guide's
+        ``f"Success Rate: {health['success_rate']}%"`` prints "Success Rate: n/a%".
+        Raises RuntimeError with ajentik's message when the log cannot be read
+        (a path that does not exist, say)."""
         self.flush()
         done = self._ajentik("monitor", "--export", "json")
         if done.returncode != 0:
             raise RuntimeError(done.stderr.strip() or "ajentik failed")
-        return json.loads(done.stdout)["health"]
+        return Health(json.loads(done.stdout)["health"])
 
     def check_alerts(self):
-        """The firing alerts, as dicts (rule, scope, severity, value, threshold, message, since)."""
+        """The firing alerts, as dicts (rule, scope, severity, value, threshold, message, since).
+
+        Raises RuntimeError when the check cannot run (the log does not exist, say)."""
         self.flush()
         done = self._ajentik("monitor", "--alerts", "--json")
         if done.returncode not in (0, 1, 2):
-            raise RuntimeError(done.stderr.strip() or "ajentik could not evaluate the alerts")
+            try:
+                errors = json.loads(done.stdout).get("errors") or []
+            except ValueError:
+                errors = []
+            why = "; ".join(errors) or done.stderr.strip() or "unknown reason"
+            raise RuntimeError("ajentik could not evaluate the alerts: " + why)
         return json.loads(done.stdout)["alerts"]
+
+
+class _NoData:
+    """A measure with nothing to measure yet: prints as "n/a", is false, and
+    equals None (``is None`` is false: compare with ``== None`` or ``not x``)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "NO_DATA"
+
+    def __str__(self):
+        return "n/a"
+
+    def __format__(self, spec):
+        return "n/a"
+
+    def __bool__(self):
+        return False
+
+    def __eq__(self, other):
+        return other is None or isinstance(other, _NoData)
+
+    def __hash__(self):
+        return hash(None)
+
+
+NO_DATA = _NoData()
+
+
+class Health(dict):
+    """The health dict: ``None`` values read as ``NO_DATA`` through ``[]`` (and
+    ``.get``), so printing them gives "n/a"; the stored values stay None, so
+    ``json.dumps`` writes ``null``."""
+
+    def __getitem__(self, key):
+        value = dict.__getitem__(self, key)
+        return NO_DATA if value is None else value
+
+    def get(self, key, default=None):
+        if key not in self:
+            return default
+        return self[key]
 
 
 class monitor_operation:

@@ -193,6 +193,10 @@ pub struct App {
     pub trace_span: usize,
     /// The Traces tab lists only this session's traces (opened from Sessions).
     pub session_traces: Option<String>,
+    /// Lines the help screen is scrolled down by.
+    pub help_scroll: u16,
+    /// Where `--debug` writes, shown in the help screen.
+    pub debug_file: Option<String>,
 }
 
 impl App {
@@ -217,6 +221,8 @@ impl App {
             open_trace: None,
             trace_span: 0,
             session_traces: None,
+            help_scroll: 0,
+            debug_file: None,
         }
     }
 
@@ -483,10 +489,29 @@ impl App {
         Some(Effect::Refresh)
     }
 
+    /// Actions while the help screen is open: it scrolls, and closes.
+    fn handle_help(&mut self, action: Action) {
+        let s = &mut self.help_scroll;
+        match action {
+            Action::Up => *s = s.saturating_sub(1),
+            Action::Down => *s = s.saturating_add(1),
+            Action::PageUp => *s = s.saturating_sub(10),
+            Action::PageDown => *s = s.saturating_add(10),
+            Action::Top => *s = 0,
+            Action::Quit => self.quit = true,
+            Action::Help | Action::Back => self.help = false,
+            _ => {}
+        }
+    }
+
     /// Applies an action; returns what the shell must do.
     pub fn handle(&mut self, action: Action, view: &View) -> Option<Effect> {
         if self.editor.is_some() {
             return self.handle_editor(action);
+        }
+        if self.help {
+            self.handle_help(action);
+            return None;
         }
         let tab = |app: &mut App, t: Tab| {
             app.tab = t;
@@ -494,7 +519,10 @@ impl App {
         };
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.help = !self.help,
+            Action::Help => {
+                self.help = true;
+                self.help_scroll = 0;
+            }
             Action::NextTab => tab(self, Tab::ALL[(self.tab.index() + 1) % TABS]),
             Action::PreviousTab => tab(self, Tab::ALL[(self.tab.index() + TABS - 1) % TABS]),
             Action::TabOverview => tab(self, Tab::Overview),

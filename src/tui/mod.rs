@@ -50,6 +50,8 @@ pub struct LiveOptions {
     pub push_logs: Vec<String>,
     pub push_args: crate::push::PushArgs,
     pub prices: Arc<crate::pricing::PriceTable>,
+    /// Where `--debug` writes, shown in the help screen.
+    pub debug_file: Option<PathBuf>,
 }
 
 /// Writes a report of `view` into `dir` with a timestamped name; returns its path.
@@ -61,9 +63,8 @@ pub fn export(view: &View, dir: &std::path::Path, format: ExportFormat) -> Resul
         ExportFormat::Markdown => (crate::report::markdown::render(&view.report), "md"),
         ExportFormat::Json => (serde_json::to_string_pretty(&view.report)? + "\n", "json"),
     };
-    let path = dir.join(format!("ajentik-report-{stamp}.{ext}"));
-    crate::fsutil::write_atomically(&path, text.as_bytes())?;
-    Ok(path)
+    // Two reports in one second get two files: a report is never replaced.
+    crate::fsutil::write_new(dir, &format!("ajentik-report-{stamp}"), ext, text.as_bytes())
 }
 
 /// Restores the terminal when dropped: on quit, on error, and while unwinding.
@@ -96,6 +97,7 @@ async fn live(options: LiveOptions) -> Result<()> {
         push_logs,
         push_args,
         prices,
+        debug_file,
     } = options;
     let mut background_push: Option<crate::push::BackgroundPush> = None;
     let shared = Arc::new(Mutex::new(fold));
@@ -123,6 +125,7 @@ async fn live(options: LiveOptions) -> Result<()> {
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
     let mut app = App::new(now, thresholds);
+    app.debug_file = debug_file.map(|p| p.display().to_string());
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;

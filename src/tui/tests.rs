@@ -112,7 +112,24 @@ fn help_is_generated_from_the_keymap() {
     let mut app = app_on(Tab::Agents, &v);
     app.handle(Action::Help, &v);
     let screen = render(&app, &v, 80, 24);
-    assert!(screen.contains("Quit ajentik.") && screen.contains("Write a Markdown report"), "{screen}");
+    assert!(screen.contains("Quit ajentik.") && screen.contains("Move the selection up"), "{screen}");
+    // Nothing is cut: every entry can be scrolled to, at 80 and at 160 columns,
+    // and the last line says where diagnostics go.
+    app.debug_file = Some("/tmp/ajentik-debug-42.log".into());
+    for width in [80, 160] {
+        app.help_scroll = 0;
+        let mut seen = String::new();
+        for _ in 0..10 {
+            seen += &render(&app, &v, width, 24);
+            app.handle(Action::PageDown, &v);
+        }
+        for a in super::action::Action::ALL {
+            let words: String = a.help().split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+            assert!(seen.contains(&words), "{width} columns: {words:?} never shown");
+        }
+        assert!(seen.contains("/tmp/ajentik-debug-42.log"), "{width} columns");
+    }
+    assert_eq!(app.selection(&v), 0, "scrolling the help does not move the selection");
     app.handle(Action::Back, &v);
     assert!(!app.help);
 }
@@ -198,6 +215,11 @@ fn the_report_keys_write_files_and_freezing_toggles() {
     let text = std::fs::read_to_string(&md).unwrap();
     assert!(md.file_name().unwrap().to_string_lossy().starts_with("ajentik-report-20261126-212000"));
     assert!(text.starts_with("# ajentik report") && text.contains("## Agent performance"));
+    // `m` twice in the same second: a second file, the first kept.
+    let again = export(&v, &dir.path().join("reports"), ExportFormat::Markdown).unwrap();
+    assert_ne!(again, md);
+    assert!(again.to_string_lossy().ends_with("212000-2.md"), "{}", again.display());
+    assert_eq!(std::fs::read_to_string(&md).unwrap(), text);
     let json = export(&v, &dir.path().join("reports"), ExportFormat::Json).unwrap();
     let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
     assert_eq!(r["schema"], "ajentik.report/1");
@@ -413,4 +435,37 @@ fn a_previewed_threshold_shows_at_once_but_pages_nothing_and_resolves_nothing() 
     assert!(app.alerts.update(v.alerts_in_force.clone(), now).is_empty());
     assert!(app.alerts.resolved().is_empty(), "no preview enters the history");
     assert_eq!(app.alert_rows(&v).len(), firing_before);
+}
+
+/// At 80 columns the header keeps what calls for action: a failing push or
+/// hook, silenced alerts; a silenced alert leaves the Overview.
+#[test]
+fn the_header_keeps_what_needs_action_at_80_columns() {
+    let v = view();
+    let mut app = App::new(None, crate::alerts::Thresholds::default());
+    app.alerts.update(v.report.alerts.clone(), v.now);
+    let first = v.report.alerts[0].clone();
+    let before = render(&app, &v, 80, 24);
+    assert!(before.contains(&first.message[..30]), "{before}");
+    app.alerts.silence(first.rule, &first.scope, v.now + 3_600_000_000);
+    app.push = Some(crate::push::PushState::Failed { reason: "413 too large".into() });
+    app.notify = Some(crate::report::NotifyStats { sent: 0, failed: 2, last_error: None });
+    let screen = render(&app, &v, 80, 24);
+    let header = screen.lines().next().unwrap();
+    for word in ["push failed", "hook failed 2x", "1 silenced"] {
+        assert!(header.contains(word), "{word:?} missing from the header: {header}");
+    }
+    assert!(!screen.contains(&first.message[..30]), "a silenced alert left the Overview:\n{screen}");
+}
+
+/// A log that does not exist yet is waited for, and the header says so.
+#[test]
+fn the_header_says_when_it_waits_for_a_log() {
+    let mut f = Fold::new(None, Arc::new(PriceTable::built_in()));
+    let s = f.ingest.add_source("/no/such.jsonl");
+    f.ingest.sources[s].error = Some("waiting for /no/such.jsonl (does not exist yet)".into());
+    let now = parse_rfc3339(NOW).unwrap();
+    let v = View::build(&f, now, now, &crate::alerts::Thresholds::default(), false);
+    let screen = render(&app_on(Tab::Overview, &v), &v, 160, 24);
+    assert!(screen.lines().next().unwrap().contains("waiting for /no/such.jsonl (does not exist yet)"), "{screen}");
 }

@@ -12,7 +12,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::action::Action;
 use super::app::{App, Tab};
@@ -105,9 +105,20 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
         Some(_) => Span::styled(" FROZEN ", t.warn.reversed()),
         None => Span::styled(" LIVE ", t.ok),
     };
-    let sources = match ctx.sources {
-        [one] => clean(one).into_owned(),
-        many => format!("{} logs", many.len()),
+    // A log that does not exist yet is waited for, and the header says so.
+    let waiting: Vec<&str> = ctx
+        .view
+        .report
+        .sources
+        .iter()
+        .filter_map(|s| s.error.as_deref())
+        .filter(|e| e.starts_with("waiting for "))
+        .collect();
+    let sources = match (ctx.sources, waiting.as_slice()) {
+        (_, [one]) => clean(one).into_owned(),
+        (_, [_, ..]) => format!("waiting for {} logs (they do not exist yet)", waiting.len()),
+        ([one], []) => clean(one).into_owned(),
+        (many, []) => format!("{} logs", many.len()),
     };
     let age = ctx
         .view
@@ -149,12 +160,17 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
             spans.insert(5, Span::styled(format!("push failed: {} ", clean_truncated(reason, 60)), t.bad));
         }
     }
+    // States that call for action go right after the mode too, so that they
+    // show at 80 columns: a failing hook, silenced alerts.
+    let mut at =
+        if matches!(ctx.app.push, Some(PushState::Retrying { .. } | PushState::Failed { .. })) { 6 } else { 5 };
     if let Some(n) = ctx.app.notify.as_ref().filter(|n| n.failed > 0) {
-        spans.push(Span::styled(format!("  hook failed {}x", n.failed), t.bad));
+        spans.insert(at, Span::styled(format!("hook failed {}x ", n.failed), t.bad));
+        at += 1;
     }
     let silenced = ctx.app.alerts.silenced(ctx.view.now);
     if silenced > 0 {
-        spans.push(Span::styled(format!("  {silenced} silenced"), t.dim));
+        spans.insert(at, Span::styled(format!("{silenced} silenced "), t.warn));
     }
     f.render_widget(Paragraph::new(Line::from(spans)).style(t.header), area);
 }
@@ -238,38 +254,33 @@ fn draw_footer(f: &mut Frame, area: Rect, ctx: &Ctx) {
 /// columns when one does not fit.
 fn draw_help(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = ctx.theme;
-    let entries: Vec<(String, &str)> = Action::ALL
+    let width = area.width.min(100);
+    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y, width, height: area.height };
+    // One entry a line, wrapped at the popup's width (never cut), scrolled.
+    let mut lines: Vec<Line> = Action::ALL
         .iter()
         .filter_map(|&a| {
             let keys = ctx.keymap.keys_for(a);
-            (!keys.is_empty()).then(|| (keys.join(" "), a.help()))
+            (!keys.is_empty()).then(|| {
+                Line::from(vec![Span::styled(format!("{:<14}", keys.join(" ")), t.title), Span::raw(a.help())])
+            })
         })
         .collect();
-    let fits = (area.height as usize).saturating_sub(2);
-    let columns = if entries.len() > fits { 2 } else { 1 };
-    let per_column = entries.len().div_ceil(columns);
-    let rows: Vec<Row> = (0..per_column)
-        .map(|r| {
-            let mut cells = Vec::new();
-            for c in 0..columns {
-                match entries.get(c * per_column + r) {
-                    Some((keys, help)) => {
-                        cells.push(Cell::from(keys.clone()).style(t.title));
-                        cells.push(Cell::from(*help));
-                    }
-                    None => cells.extend([Cell::from(""), Cell::from("")]),
-                }
-            }
-            Row::new(cells)
-        })
-        .collect();
-    let width = if columns == 2 { area.width } else { area.width.min(72) };
-    let height = area.height.min(per_column as u16 + 2);
-    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y, width, height };
-    let widths: Vec<Constraint> = (0..columns).flat_map(|_| [Constraint::Length(12), Constraint::Fill(1)]).collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(match &ctx.app.debug_file {
+        Some(path) => format!("diagnostics (--debug): {}", clean(path)),
+        None => "diagnostics: start with --debug to write them to a file".to_owned(),
+    }));
     f.render_widget(Clear, popup);
-    let title = format!(" keys ({} closes) ", ctx.keymap.hint(Action::Back).unwrap_or_else(|| "esc".into()));
-    let table = Table::new(rows, widths)
+    let title = format!(
+        " keys ({} closes, {} {} scroll) ",
+        ctx.keymap.hint(Action::Back).unwrap_or_else(|| "esc".into()),
+        ctx.keymap.hint(Action::Up).unwrap_or_else(|| "up".into()),
+        ctx.keymap.hint(Action::Down).unwrap_or_else(|| "down".into()),
+    );
+    let text = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((ctx.app.help_scroll, 0))
         .block(Block::default().borders(Borders::ALL).border_style(t.border).title(Span::styled(title, t.title)));
-    f.render_widget(table, popup);
+    f.render_widget(text, popup);
 }

@@ -150,6 +150,39 @@ class Writer(unittest.TestCase):
         self.assertTrue(any(a["rule"] == "error_rate" and a["scope"] == "Flaky" for a in alerts))
         self.assertEqual(alerts[0]["severity"], "high")
 
+    def test_the_guides_health_snippet_prints_something_sensible_on_an_empty_log(self):
+        c = self.c
+        c.record_error(component="c", error_type="E", error_message="m")  # the log exists, with no request
+        health = c.get_system_health()
+        self.assertEqual(f"Success Rate: {health['success_rate']}%", "Success Rate: n/a%")
+        self.assertTrue(health["success_rate"] == None)  # noqa: E711 - equals None, by design
+        self.assertFalse(health["success_rate"])
+        self.assertIn('"success_rate": null', json.dumps(health))
+        self.assertEqual(health["total_requests"], 0)
+
+    def test_a_mistyped_log_path_raises_a_clear_error(self):
+        c = ajentik.MetricsCollector(path=os.path.join(self.dir.name, "no", "such.jsonl"))
+        with self.assertRaises(RuntimeError) as e:
+            c.check_alerts()
+        self.assertIn("no such log", str(e.exception))
+        with self.assertRaises(RuntimeError) as e:
+            c.get_system_health()
+        self.assertIn("no such log", str(e.exception))
+
+    def test_uptime_is_the_writers_not_the_logs(self):
+        c = self.c
+        c.record_agent_request(agent_name="A", success=True, response_time=0.1)
+        # The log began a day ago (another writer, long gone).
+        with open(self.path, "a", encoding="utf-8") as f:
+            old = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86400))
+            f.write('{"ts":"%s","type":"agent_request","agent":"Old","success":true,"duration_ms":1}\n' % old)
+        c.heartbeat(process="p")
+        health = c.get_system_health()
+        # Uptime runs from this process's start (sent with the heartbeat), not
+        # from the log's first event a day ago.
+        self.assertIsNotNone(health["rss_bytes"])
+        self.assertLess(health["uptime_s"], 3600)
+
     def test_threads_share_a_collector(self):
         c = self.c
         threads = [threading.Thread(target=lambda: [c.record_tool_usage(tool_name="t", success=True, execution_time=0.01) for _ in range(300)]) for _ in range(6)]

@@ -103,11 +103,16 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     f.render_widget(spark, errors);
 
     let [alerts, spend] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom);
-    let alert_items: Vec<ListItem> = if r.alerts.is_empty() {
-        vec![ListItem::new(Span::styled("none firing", t.ok))]
+    // Silenced alerts are left out, as in the Alerts tab (the header counts them).
+    let shown: Vec<&crate::alerts::Alert> =
+        r.alerts.iter().filter(|a| ctx.app.alerts.silenced_key(&a.key(), view.now).is_none()).collect();
+    let alert_items: Vec<ListItem> = if shown.is_empty() {
+        let silenced = r.alerts.len();
+        let text = if silenced > 0 { format!("none firing but {silenced} silenced") } else { "none firing".into() };
+        vec![ListItem::new(Span::styled(text, t.ok))]
     } else {
-        r.alerts
-            .iter()
+        shown
+            .into_iter()
             .map(|a| {
                 let style = match a.severity {
                     crate::alerts::Severity::High => t.alert_high,
