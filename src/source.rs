@@ -82,8 +82,12 @@ impl LogSpec {
     pub fn missing(&self) -> Option<String> {
         let empty = || self.expand().map_or(true, |files| files.is_empty());
         match self {
-            LogSpec::File(p) if !p.exists() => Some(format!("no such log {}", p.display())),
-            LogSpec::File(_) => None,
+            // Only "not found": a path that cannot be looked at (a file where a
+            // folder should be, no permission) is the reader's error to report.
+            LogSpec::File(p) => match std::fs::metadata(p) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(format!("no such log {}", p.display())),
+                _ => None,
+            },
             LogSpec::Dir(d) if empty() => Some(format!("no *.jsonl files in {}", d.display())),
             LogSpec::Glob(g) if empty() => Some(format!("no file matches {g}")),
             _ => None,

@@ -104,14 +104,36 @@ fn usage_errors_exit_2_other_errors_exit_1_with_one_line() {
     assert!(stderr(&o).contains("a-file/events.jsonl"), "names the file: {}", stderr(&o));
 }
 
+/// A mistyped path must not look like a quiet, healthy system: one-shot modes
+/// say so (the report at its top, then an error), the check is UNKNOWN.
 #[test]
-fn a_log_that_does_not_exist_yet_is_an_empty_report_not_an_error() {
+fn a_log_that_does_not_exist_is_an_error_in_one_shot_modes() {
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("later.jsonl");
-    let o = run(&["monitor", "--export", "json", "--log", log.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let log = dir.path().join("no-such.jsonl");
+    let log = log.to_str().unwrap();
+    let o = run(&["monitor", "--export", "json", "--log", log]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o).trim(), format!("ajentik: error: no such log {log}"));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(r["ingest"]["events"], 0);
+    assert_eq!(r["sources"][0]["error"], format!("no such log {log}"));
+    let o = run(&["monitor", "--log", log]);
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert!(md.lines().nth(4).is_some_and(|l| l.contains("**Source not read:** no such log")), "{md}");
+    let o = run(&["monitor", "--alerts", "--log", log]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), format!("UNKNOWN: no such log {log}\n"));
+    let o = run(&["monitor", "--alerts", "--json", "--log", log]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((o.status.code(), v["status"].as_str()), (Some(3), Some("unknown")));
+    // A folder without logs, a pattern matching nothing: the same.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = run(&["monitor", "--alerts", "--log", empty.to_str().unwrap()]);
+    assert!(String::from_utf8(o.stdout).unwrap().starts_with("UNKNOWN: no *.jsonl files in "));
+    let pattern = format!("{}/*.jsonl", empty.display());
+    let o = run(&["monitor", "--export", "json", "--log", &pattern]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no file matches"), "{}", stderr(&o));
 }
 
 #[test]
