@@ -30,8 +30,9 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "ajentik", version, about, after_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
-    /// Event log to read: a file, a directory (its *.jsonl files) or a glob.
-    /// Repeatable. Default: $AJENTIK_LOG, else $XDG_STATE_HOME/ajentik/events.jsonl.
+    /// The event log: what monitor and push read (a file, a directory of *.jsonl
+    /// files or a glob; repeatable), what emit, demo and generate write (one file).
+    /// Default: $AJENTIK_LOG, else $XDG_STATE_HOME/ajentik/events.jsonl.
     #[arg(long = "log", value_name = "PATH", global = true)]
     pub logs: Vec<String>,
 
@@ -81,6 +82,17 @@ pub enum Command {
     /// Show or create the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Print shell completions for bash, zsh, fish, elvish or powershell.
+    ///
+    /// Example: ajentik completions bash > ~/.local/share/bash-completion/completions/ajentik
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for man(1).
+    ///
+    /// Example: ajentik man > ~/.local/share/man/man1/ajentik.1
+    Man,
     /// Print the price table in use, or how each MODEL named is priced and why.
     ///
     /// Exits 1 when a MODEL named matches no price.
@@ -102,6 +114,10 @@ pub enum ConfigCommand {
     ///
     /// Example: ajentik config print-default > ~/.config/ajentik/config.toml
     PrintDefault,
+    /// Write the commented default configuration file (never over an existing one).
+    ///
+    /// Example: ajentik config init    (or --config FILE for another place)
+    Init,
     /// Print which config file is used, and check it.
     Path,
 }
@@ -216,6 +232,20 @@ pub use crate::time::parse_duration;
 /// included), so that a typo is never read as "critical" by a checker.
 pub const ALERTS_FAILED: i32 = 3;
 
+/// A command line that cannot be carried out as written: it exits 2 (3 under
+/// `--alerts`), like clap's own usage errors, and writes nothing.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Returns a [`UsageError`].
+macro_rules! usage {
+    ($($arg:tt)*) => {
+        return Err(anyhow::Error::new(crate::cli::UsageError(format!($($arg)*))))
+    };
+}
+pub(crate) use usage;
+
 /// Whether these arguments ask for the `--alerts` check (consulted before they
 /// are parsed, to choose the exit status of a usage error).
 pub fn wants_alerts<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: I) -> bool {
@@ -243,6 +273,37 @@ pub fn run(cli: Cli) -> Result<i32> {
                 monitor(&cli.logs, cli.debug, (&config, config_path.as_deref()), prices, args).map(|()| 0)
             }
         }
+        Some(Command::Config(ConfigCommand::Init)) => {
+            let path = match cli.config.clone() {
+                Some(p) => p,
+                None => config::locate(None)
+                    .map(|(p, _)| p)
+                    .context("no place for a config file: set $XDG_CONFIG_HOME or give --config FILE")?,
+            };
+            if path.exists() {
+                bail!("{} exists: not replacing it (ajentik config print-default shows the defaults)", path.display());
+            }
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            crate::fsutil::write_new_exact(&path, config::DEFAULT_TOML.as_bytes())?;
+            println!("wrote {}", path.display());
+            Ok(0)
+        }
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ajentik", &mut out);
+            emit(&String::from_utf8_lossy(&out), None)?;
+            Ok(0)
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out).context("cannot render the manual page")?;
+            emit(&String::from_utf8_lossy(&out), None)?;
+            Ok(0)
+        }
         Some(Command::Config(ConfigCommand::PrintDefault)) => {
             emit(config::DEFAULT_TOML, None)?;
             Ok(0)
@@ -267,7 +328,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             emit(&text, None)?;
             Ok(if all_priced { 0 } else { 1 })
         }
-        Some(Command::Generate(args)) => generate(args).map(|()| 0),
+        Some(Command::Generate(args)) => generate(&cli.logs, args).map(|()| 0),
         Some(Command::Push(mut args)) => {
             let (config, _) = config::load(cli.config.as_deref())?;
             args.config = config.push.clone();
@@ -508,6 +569,9 @@ fn monitor(
     prices: Arc<PriceTable>,
     args: MonitorArgs,
 ) -> Result<()> {
+    if args.follow && args.export.is_some_and(|f| f != Format::Json) {
+        usage!("--follow prints one-line JSON reports: use --export json, not --export markdown");
+    }
     let thresholds = config.thresholds(local_offset());
     let specs = source::resolve(logs)?;
     let threads = args.threads.map_or_else(default_threads, usize::from);
@@ -516,7 +580,7 @@ fn monitor(
     if debug {
         debug_sources(&fold, &specs, started.elapsed(), threads);
     }
-    let format = args.export.unwrap_or(Format::Markdown);
+    let format = args.export.unwrap_or(if args.follow { Format::Json } else { Format::Markdown });
     if !args.follow {
         // A one-shot report of a log that is not there says so at its top, and
         // the command fails: a mistyped path must not look like a quiet system.
@@ -536,9 +600,6 @@ fn monitor(
             bail!("{}", missing.join("; "));
         }
         return Ok(());
-    }
-    if format != Format::Json {
-        bail!("--follow prints one-line JSON reports: use --export json");
     }
     let mut follower = Follower::new(tailer, args.poll_interval.unwrap_or(config.monitor.poll_interval.0));
     if let Some(e) = &follower.watch_error {
@@ -617,12 +678,12 @@ pub fn emit(text: &str, path: Option<&Path>) -> Result<()> {
 fn demo(logs: &[String], (config, config_path): (&Config, Option<&PathBuf>), args: DemoArgs) -> Result<()> {
     let positive = |v: f64| v > 0.0 && v.is_finite();
     if !positive(args.rate) || !positive(args.speed) {
-        bail!("--rate and --speed must be more than zero");
+        usage!("--rate and --speed must be more than zero");
     }
     let path = match logs {
         [] => crate::demo::temporary_log()?,
         [one] => PathBuf::from(one),
-        _ => bail!("the demo writes one log: give --log once"),
+        _ => usage!("the demo writes one log: give --log once"),
     };
     let rec = crate::recorder::Recorder::open(&path)?;
     eprintln!("ajentik demo: writing a simulated multi-agent workload to {}", path.display());
@@ -658,24 +719,35 @@ fn demo(logs: &[String], (config, config_path): (&Config, Option<&PathBuf>), arg
     emit(&text, None)
 }
 
-fn generate(args: GenerateArgs) -> Result<()> {
+fn generate(logs: &[String], args: GenerateArgs) -> Result<()> {
     use crate::synth::{Generator, Settings};
     if !(args.rate > 0.0 && args.rate.is_finite()) {
-        bail!("--rate must be more than zero");
+        usage!("--rate must be more than zero");
     }
     if !(0.0..=1.0).contains(&args.malformed) {
-        bail!("--malformed must be a share between 0 and 1");
+        usage!("--malformed must be a share between 0 and 1");
     }
-    // Without --start, end roughly now: the simulated span is lines / (~4 lines per request) / rate.
-    let span = (args.lines as f64 / 4.0 / args.rate * 1e6) as Micros;
-    let start = args.start.unwrap_or_else(|| wall_clock() - span);
-    let mut generator = Generator::new(Settings {
-        seed: args.seed,
-        start,
-        requests_per_second: args.rate,
-        malformed_ratio: args.malformed,
-    });
-    match &args.output {
+    let output = match (&args.output, logs) {
+        (Some(_), [_, ..]) => usage!("give --output or --log, not both: both name the file generate writes"),
+        (Some(path), []) => Some(path.clone()),
+        (None, [one]) => Some(PathBuf::from(one)),
+        (None, []) => None,
+        (None, [_, _, ..]) => usage!("generate writes one log: give --log once"),
+    };
+    let settings =
+        |start| Settings { seed: args.seed, start, requests_per_second: args.rate, malformed_ratio: args.malformed };
+    // Without --start, the log ends just before now, never after: a dry run
+    // finds how long the simulated span is (the same seed writes the same span).
+    let start = match args.start {
+        Some(start) => start,
+        None => {
+            let mut dry = Generator::new(settings(0));
+            dry.write_lines(&mut io::sink(), args.lines)?;
+            wall_clock() - dry.latest().max(0) - 1
+        }
+    };
+    let mut generator = Generator::new(settings(start));
+    match &output {
         Some(path) => {
             let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             let mut w = io::BufWriter::new(file);

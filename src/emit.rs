@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 
@@ -266,11 +266,11 @@ fn target(logs: &[String]) -> Result<PathBuf> {
         [one] => {
             let path = PathBuf::from(one);
             if path.is_dir() || one.contains(['*', '?', '[']) {
-                bail!("emit writes to one file: {one} is a directory or a pattern");
+                crate::cli::usage!("emit writes to one file: {one} is a directory or a pattern");
             }
             Ok(path)
         }
-        _ => bail!("emit writes to one file: give --log once"),
+        _ => crate::cli::usage!("emit writes to one file: give --log once"),
     }
 }
 

@@ -24,6 +24,22 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     result.with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Writes a new file at exactly `path`, whole, failing if it exists (written
+/// aside, then hard-linked in, which fails rather than replaces).
+pub fn write_new_exact(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().with_context(|| format!("{} is not a file name", path.display()))?;
+    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::hard_link(&tmp, path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// Writes a new file whole, never replacing one: the first of `name.ext`,
 /// `name-2.ext`, `name-3.ext`, ... that does not exist yet. Returns its path.
 /// The file appears complete or not at all (written aside, then hard-linked in,

@@ -1,5 +1,6 @@
 //! The `ajentik` binary: parses the command line and maps failures to exit codes
-//! (0 success, 2 usage error, 1 anything else with a one-line message; the
+//! (0 success, 2 usage error (clap's, or a `cli::UsageError`), 1 anything else
+//! with a one-line message; the
 //! `monitor --alerts` check has its own: 0, 1, 2 by severity, 3 for any failure).
 
 use clap::Parser;
@@ -20,7 +21,12 @@ fn main() {
             // One line: the context chain, outermost first.
             let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
             eprintln!("ajentik: error: {}", ajentik::sanitize::clean(&chain.join(": ")));
-            std::process::exit(if alerts { ajentik::cli::ALERTS_FAILED } else { 1 });
+            let usage = e.chain().any(|c| c.is::<ajentik::cli::UsageError>());
+            std::process::exit(match (alerts, usage) {
+                (true, _) => ajentik::cli::ALERTS_FAILED,
+                (false, true) => 2,
+                (false, false) => 1,
+            });
         }
     }
 }

@@ -181,6 +181,8 @@ pub struct Generator {
     now: Micros,
     requests: u64,
     last_heartbeat: Micros,
+    /// The latest timestamp written so far.
+    latest: Micros,
 }
 
 impl Generator {
@@ -191,12 +193,18 @@ impl Generator {
             last_heartbeat: Micros::MIN / 2,
             settings,
             requests: 0,
+            latest: Micros::MIN,
         }
     }
 
-    /// The simulated clock: the timestamp of the latest event written.
+    /// The simulated clock: when the latest request began.
     pub fn now(&self) -> Micros {
         self.now
+    }
+
+    /// The latest timestamp of any event written (a request's events end after it began).
+    pub fn latest(&self) -> Micros {
+        self.latest
     }
 
     /// Writes events until at least `lines` lines are written; returns how many.
@@ -216,6 +224,7 @@ impl Generator {
 
     /// Appends the lines of one simulated request to `buf`; returns the line count.
     pub fn request(&mut self, buf: &mut String) -> u64 {
+        let mut latest = self.latest;
         let rng = &mut self.rng;
         let gap = -rng.unit().max(1e-9).ln() / self.settings.requests_per_second;
         self.now += (gap * MICROS_PER_SECOND as f64) as Micros;
@@ -248,7 +257,7 @@ impl Generator {
             start += (ms * 1000.0) as Micros;
             let span = rng.next_u64() | 1;
             let cost_field = if rng.chance(0.1) { String::new() } else { format!(",\"cost_usd\":{c:.6}") };
-            emit(
+            latest = latest.max(emit(
                 buf,
                 start,
                 "model_call",
@@ -257,7 +266,7 @@ impl Generator {
                     "\"model\":\"{}\",\"provider\":\"{}\",\"agent\":\"{}\",\"success\":true,\"duration_ms\":{ms:.1},\"input_tokens\":{input},\"output_tokens\":{output}{cache_field}{cost_field},\"session\":\"{session}\"",
                     agent.model, agent.provider, agent.name
                 ),
-            );
+            ));
             lines += 1;
         }
         let rng = &mut self.rng;
@@ -267,7 +276,7 @@ impl Generator {
         let tool_err =
             if tool_failed { ",\"error_type\":\"ToolExecutionError\",\"error_message\":\"exit status 1\"" } else { "" };
         let span = rng.next_u64() | 1;
-        emit(
+        latest = latest.max(emit(
             buf,
             start + (tool_ms * 1000.0) as Micros,
             "tool_call",
@@ -276,11 +285,11 @@ impl Generator {
                 "\"tool\":\"{tool}\",\"agent\":\"{}\",\"success\":{},\"duration_ms\":{tool_ms:.1}{tool_err},\"session\":\"{session}\"",
                 agent.name, !tool_failed
             ),
-        );
+        ));
         lines += 1;
         let end = self.now + (total_ms * 1000.0) as Micros;
         let err = if failed { ",\"error_type\":\"AgentError\"" } else { "" };
-        emit(
+        latest = latest.max(emit(
             buf,
             end,
             "agent_request",
@@ -292,12 +301,12 @@ impl Generator {
                 agent.model,
                 self.requests % 97
             ),
-        );
+        ));
         lines += 1;
         let rng = &mut self.rng;
         if rng.chance(0.2) {
             let ms = rng.log_normal(40.0, 0.6);
-            emit(
+            latest = latest.max(emit(
                 buf,
                 end,
                 "span",
@@ -306,14 +315,14 @@ impl Generator {
                     "\"name\":\"response_generation\",\"agent\":\"{}\",\"duration_ms\":{ms:.1},\"status\":\"ok\"",
                     agent.name
                 ),
-            );
+            ));
             lines += 1;
         }
         let rng = &mut self.rng;
         if failed || rng.chance(0.005) {
             let (component, ty, msg) = ERROR_TYPES[rng.below(ERROR_TYPES.len())];
             let size = rng.below(5000);
-            emit(
+            latest = latest.max(emit(
                 buf,
                 end,
                 "error",
@@ -322,7 +331,7 @@ impl Generator {
                     "\"component\":\"{component}\",\"error_type\":\"{ty}\",\"message\":\"{msg}\",\"agent\":\"{}\",\"context\":{{\"input_size\":{size}}}",
                     agent.name
                 ),
-            );
+            ));
             lines += 1;
         }
         // Two writer processes, each running half the agents, beat every 30 s
@@ -334,7 +343,7 @@ impl Generator {
                     AGENTS.iter().skip(worker).step_by(2).map(|a| format!("\"{}\"", a.name)).collect();
                 let rss = 100_000_000 + self.rng.below(50_000_000);
                 let cpu = self.rng.unit() * 40.0;
-                emit(
+                latest = latest.max(emit(
                     buf,
                     end,
                     "heartbeat",
@@ -345,7 +354,7 @@ impl Generator {
                         format_rfc3339(self.settings.start),
                         agents.join(",")
                     ),
-                );
+                ));
                 lines += 1;
             }
         }
@@ -361,12 +370,13 @@ impl Generator {
             buf.push('\n');
             lines += 1;
         }
+        self.latest = latest;
         lines
     }
 }
 
 /// Appends one event line to `buf`.
-fn emit(buf: &mut String, ts: Micros, ty: &str, ids: Option<(u128, u64, u64)>, body: &str) {
+fn emit(buf: &mut String, ts: Micros, ty: &str, ids: Option<(u128, u64, u64)>, body: &str) -> Micros {
     let _ = write!(buf, "{{\"v\":1,\"ts\":\"{}\",\"type\":\"{ty}\",", format_rfc3339(ts));
     if let Some((trace, span, parent)) = ids {
         let _ = write!(buf, "\"trace_id\":\"{trace:032x}\",\"span_id\":\"{span:016x}\",");
@@ -376,6 +386,7 @@ fn emit(buf: &mut String, ts: Micros, ty: &str, ids: Option<(u128, u64, u64)>, b
     }
     buf.push_str(body);
     buf.push_str("}\n");
+    ts
 }
 
 #[cfg(test)]

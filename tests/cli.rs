@@ -79,6 +79,7 @@ fn usage_errors_exit_2_other_errors_exit_1_with_one_line() {
         &["monitor", "--follow"],
         &["monitor", "--every", "0s", "--export", "json"],
         &["monitor", "--threads", "0"],
+        &["monitor", "--log", &sample(), "--follow", "--export", "markdown"],
         &["no-such-command"],
     ] {
         let o = run(args);
@@ -92,7 +93,6 @@ fn usage_errors_exit_2_other_errors_exit_1_with_one_line() {
         vec!["monitor", "--log", bad.to_str().unwrap()],
         vec!["monitor", "--log", "[unclosed"],
         vec!["monitor", "--log", &sample(), "--output", "/nonexistent/dir/report.md"],
-        vec!["monitor", "--log", &sample(), "--follow", "--export", "markdown"],
     ] {
         let o = run(&args);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
@@ -544,7 +544,7 @@ fn the_demo_writes_a_live_log_and_reports_on_it() {
     assert_eq!(r["ingest"]["malformed"], 0);
     assert_eq!(r["agents"].as_array().unwrap().len(), 8);
     assert!(r["spans"].as_array().unwrap().iter().any(|s| s["name"] == "handle_request"));
-    assert_eq!(run(&["demo", "--rate", "0"]).status.code(), Some(1));
+    assert_eq!(run(&["demo", "--rate", "0"]).status.code(), Some(2), "a usage error");
 }
 
 #[test]
@@ -628,4 +628,80 @@ fn emit_writes_one_valid_event_and_bad_arguments_write_nothing() {
         .unwrap();
     assert!(o.status.success());
     assert_eq!(std::fs::read_to_string(state.join("ajentik/events.jsonl")).unwrap().lines().count(), 1);
+}
+
+/// One rule for usage errors: exit 2, the flag named, nothing written.
+#[test]
+fn usage_errors_exit_2_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&["monitor", "--follow", "--export", "markdown", "--log", &sample()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--export json") && o.stdout.is_empty());
+    let o = run(&[
+        "emit",
+        "--log",
+        dir.path().to_str().unwrap(),
+        "tool-call",
+        "--tool",
+        "t",
+        "--success",
+        "--duration-ms",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("emit writes to one file"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+    let g = dir.path().join("g.jsonl");
+    let o = run(&["generate", "--lines", "10", "--log", g.to_str().unwrap(), "--output", g.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!g.exists());
+    let o = run(&["demo", "--rate", "0", "--log", g.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// `generate --log FILE` writes that file, and never past now.
+#[test]
+fn generate_writes_its_log_and_nothing_in_the_future() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("g.jsonl");
+    let o = run(&["generate", "--lines", "5000", "--malformed", "0", "--log", g.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let after = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64;
+    let text = std::fs::read_to_string(&g).unwrap();
+    assert!(text.lines().count() >= 5000);
+    let latest = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["ts"].as_str().map(|t| ajentik::time::parse_rfc3339(t).unwrap()))
+        .max()
+        .unwrap();
+    assert!(latest <= after, "an event {} s in the future", (latest - after) as f64 / 1e6);
+    assert!(after - latest < 60_000_000, "the log ends just before now");
+}
+
+#[test]
+fn config_init_writes_the_default_once_and_completions_and_man_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/config.toml");
+    let o = run(&["config", "init", "--config", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/config.toml")).unwrap()
+    );
+    std::fs::write(&path, "# mine\n").unwrap();
+    let o = run(&["config", "init", "--config", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("exists: not replacing it"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+    for shell in ["bash", "zsh", "fish"] {
+        let o = run(&["completions", shell]);
+        assert!(o.status.success());
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(text.contains("ajentik") && text.contains("monitor") && text.contains("--export"), "{shell}");
+    }
+    let o = run(&["man"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains(".TH ajentik 1") && text.contains("monitor"), "{text}");
 }
