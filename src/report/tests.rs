@@ -516,3 +516,39 @@ fn money_never_shows_a_cost_as_zero() {
     assert_eq!(usd(0.0000123), "$0.000012");
     assert_eq!(usd(0.0483), "$0.05");
 }
+
+/// An agent named by any event is an agent: a row (0 requests where it made
+/// none), and active when seen recently.
+#[test]
+fn agents_named_only_by_spans_tools_models_or_errors_have_rows() {
+    let log = [
+        format!(r#"{{"ts":"{T}","type":"span","name":"op","agent":"SpanOnly","duration_ms":5,"status":"ok"}}"#),
+        format!(r#"{{"ts":"{T}","type":"tool_call","tool":"t","agent":"ToolOnly","success":true,"duration_ms":5}}"#),
+        format!(r#"{{"ts":"{T}","type":"error","component":"c","error_type":"E","message":"m","agent":"ErrorOnly"}}"#),
+        call("m", r#","agent":"ModelOnly","input_tokens":1,"output_tokens":1,"cost_usd":0.01"#),
+    ]
+    .join("\n");
+    let r = build(&fold_text(&log), at(T), at(T), &Thresholds::default());
+    let mut names: Vec<&str> = r.agents.iter().map(|a| a.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["ErrorOnly", "ModelOnly", "SpanOnly", "ToolOnly"]);
+    assert!(r.agents.iter().all(|a| a.total_requests == 0 && a.success_rate.is_none()));
+    assert_eq!(r.health.active_agents, 4);
+}
+
+/// A model with no known price says "unpriced", never "$0.00 / 0.0%".
+#[test]
+fn an_unpriced_model_reads_unpriced_in_markdown() {
+    let log = [call("my-own-model", r#","input_tokens":5,"output_tokens":5"#), call("gpt-4o", r#","cost_usd":0.003"#)]
+        .join("\n");
+    let r = build(&fold_priced(&log, crate::pricing::PriceTable::built_in()), at(T), at(T), &Thresholds::default());
+    let md = markdown::render(&r);
+    let row = |name: &str| md.lines().filter(|l| l.starts_with(&format!("| {name} |"))).collect::<Vec<_>>();
+    // The Models and cost-by-model rows (the unpriced list has two cells).
+    let rows: Vec<&str> = row("my-own-model").into_iter().filter(|l| l.matches('|').count() > 3).collect();
+    assert_eq!(rows.len(), 2, "{md}");
+    for line in rows {
+        assert!(line.contains("unpriced") && !line.contains("$0.00"), "{line}");
+    }
+    assert!(row("gpt-4o").iter().any(|l| l.contains("$0.0030")), "{md}");
+}
