@@ -175,6 +175,9 @@ struct Firing {
     value: f64,
     threshold: f64,
     message: String,
+    /// When the rule knows when it began to hold (a budget's crossing, to the
+    /// minute); else `evaluate` looks back minute by minute.
+    since: Option<Micros>,
 }
 
 /// Evaluates the request rules of one agent (or of all, with `scope` "all").
@@ -197,6 +200,7 @@ fn request_rules(rule: Rule, scope: &str, w: &Bucket, th: &Thresholds, span: &st
                     fmt_pct(100.0 - error_pct),
                     fmt_pct(100.0 - max_error_pct)
                 ),
+                since: None,
             })
         }
         Rule::ResponseTime => {
@@ -206,6 +210,7 @@ fn request_rules(rule: Rule, scope: &str, w: &Bucket, th: &Thresholds, span: &st
                 value: mean,
                 threshold: max_ms,
                 message: format!("{who} average response time {} > {} over {span}", fmt_secs(mean), fmt_secs(max_ms)),
+                since: None,
             })
         }
         Rule::FailureCount => (w.failures > max_failures).then(|| Firing {
@@ -213,6 +218,7 @@ fn request_rules(rule: Rule, scope: &str, w: &Bucket, th: &Thresholds, span: &st
             value: w.failures.get(),
             threshold: max_failures as f64,
             message: format!("{who} {} failed requests > {max_failures} over {span}", w.failures),
+            since: None,
         }),
         _ => None,
     }
@@ -242,6 +248,7 @@ fn check(m: &Metrics, t: Micros, th: &Thresholds, rule: Rule, scope: &str) -> Op
                     fmt_pct(success),
                     fmt_pct(th.tool_success_pct)
                 ),
+                since: None,
             })
         }
         Rule::ErrorSpike => {
@@ -262,6 +269,7 @@ fn check(m: &Metrics, t: Micros, th: &Thresholds, rule: Rule, scope: &str) -> Op
                     "{errors} errors over {span}, usually {usual:.1} (fires at {}x and at least {})",
                     th.spike_factor, th.spike_min_errors
                 ),
+                since: None,
             })
         }
         Rule::CostBudget => {
@@ -279,6 +287,7 @@ fn check(m: &Metrics, t: Micros, th: &Thresholds, rule: Rule, scope: &str) -> Op
                     value: spent,
                     threshold: budget,
                     message: format!("{who} spent ${spent:.2} today > daily budget ${budget:.2}"),
+                    since: budget::crossed_at(m, agent, t, th.budget.utc_offset_seconds, budget, false),
                 })
             } else if spent >= warn_at {
                 Some(Firing {
@@ -289,6 +298,7 @@ fn check(m: &Metrics, t: Micros, th: &Thresholds, rule: Rule, scope: &str) -> Op
                         "{who} spent ${spent:.2} today, {:.0}% of the ${budget:.2} daily budget",
                         spent * 100.0 / budget
                     ),
+                    since: budget::crossed_at(m, agent, t, th.budget.utc_offset_seconds, warn_at, true),
                 })
             } else if f.projected_today > budget {
                 Some(Firing {
@@ -299,6 +309,7 @@ fn check(m: &Metrics, t: Micros, th: &Thresholds, rule: Rule, scope: &str) -> Op
                         "{who} on course for ${:.2} today > daily budget ${budget:.2} (burning ${:.2}/h)",
                         f.projected_today, f.burn_per_hour
                     ),
+                    since: None,
                 })
             } else {
                 None
@@ -366,14 +377,17 @@ pub fn evaluate(m: &Metrics, now: Micros, th: &Thresholds) -> Vec<Alert> {
         .into_iter()
         .filter_map(|(rule, scope)| {
             let firing = check(m, now, th, rule, &scope)?;
-            let mut since = now;
-            for k in 1..=SINCE_SEARCH_MINUTES {
-                let earlier = now - k * MICROS_PER_MINUTE;
-                if check(m, earlier, th, rule, &scope).is_none() {
-                    break;
+            let since = firing.since.unwrap_or_else(|| {
+                let mut since = now;
+                for k in 1..=SINCE_SEARCH_MINUTES {
+                    let earlier = now - k * MICROS_PER_MINUTE;
+                    if check(m, earlier, th, rule, &scope).is_none() {
+                        break;
+                    }
+                    since = earlier;
                 }
-                since = earlier;
-            }
+                since
+            });
             Some(Alert {
                 rule,
                 scope,

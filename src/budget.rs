@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::metrics::window::Bucket;
+use crate::metrics::window::{Bucket, SpendBucket};
 use crate::metrics::{Metrics, Spend};
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_SECOND, Micros};
 
@@ -55,26 +55,68 @@ fn attributed(b: &Bucket, ledger: bool) -> Spend {
     }
 }
 
+/// As [`attributed`], for a minute of the daily spend ring.
+fn attributed_minutes(b: &SpendBucket, ledger: bool) -> Spend {
+    let (tokens, cost) = if ledger { (b.ledger_tokens, b.ledger_cost) } else { (b.request_tokens, b.request_cost) };
+    Spend { tokens, cost: u128::from(cost), ..Spend::default() }
+}
+
+/// The minute at which today's spend (for `agent`, or all with `None`) first
+/// went above `amount_usd` (or reached it, with `reached`), if it has by
+/// `now`: the same on every run over the same log and `now`.
+pub fn crossed_at(
+    m: &Metrics,
+    agent: Option<&str>,
+    now: Micros,
+    utc_offset_seconds: i64,
+    amount_usd: f64,
+    reached: bool,
+) -> Option<Micros> {
+    let start = day_start(now, utc_offset_seconds);
+    let limit = crate::metrics::exact::pico(amount_usd);
+    let rings: Vec<(&crate::metrics::window::SpendRing, bool)> = match agent {
+        Some(name) => m.agents.get(name).map(|a| (&a.spend_minutes, a.named_by_model_call)).into_iter().collect(),
+        None => m
+            .agents
+            .values()
+            .map(|a| (&a.spend_minutes, a.named_by_model_call))
+            .chain(std::iter::once((&m.unattributed_spend_minutes, true)))
+            .collect(),
+    };
+    let first = crate::metrics::window::SpendRing::period_of(start);
+    let last = crate::metrics::window::SpendRing::period_of(now);
+    let mut spent: u128 = 0;
+    for minute in first..=last {
+        for (ring, ledger) in &rings {
+            spent += attributed_minutes(&ring.period(minute), *ledger).cost;
+        }
+        if spent > limit || (reached && spent == limit) {
+            return Some((minute * crate::time::MICROS_PER_MINUTE).max(start));
+        }
+    }
+    None
+}
+
 /// Spend figures at `now` for `agent`, or for all agents with `None`.
 pub fn figures(m: &Metrics, agent: Option<&str>, now: Micros, utc_offset_seconds: i64) -> Figures {
     let start = day_start(now, utc_offset_seconds);
     let mut today = Spend::default();
     let mut last_hour = Spend::default();
-    let mut add = |quarters: Bucket, hour: Bucket, ledger: bool| {
-        today.merge(&attributed(&quarters, ledger));
+    let mut add = |day: SpendBucket, hour: Bucket, ledger: bool| {
+        today.merge(&attributed_minutes(&day, ledger));
         last_hour.merge(&attributed(&hour, ledger));
     };
     match agent {
         Some(name) => {
             if let Some(a) = m.agents.get(name) {
-                add(a.quarters.between(start, now), a.ring.sum(now, 0, 60), a.named_by_model_call);
+                add(a.spend_minutes.between(start, now), a.ring.sum(now, 0, 60), a.named_by_model_call);
             }
         }
         None => {
             for a in m.agents.values() {
-                add(a.quarters.between(start, now), a.ring.sum(now, 0, 60), a.named_by_model_call);
+                add(a.spend_minutes.between(start, now), a.ring.sum(now, 0, 60), a.named_by_model_call);
             }
-            add(m.unattributed_quarters.between(start, now), m.unattributed_ring.sum(now, 0, 60), true);
+            add(m.unattributed_spend_minutes.between(start, now), m.unattributed_ring.sum(now, 0, 60), true);
         }
     }
     let burn = last_hour.cost_usd();

@@ -298,3 +298,26 @@ fn alerts_resolve_when_their_window_moves_past_the_trouble() {
     assert!(book.visible(much_later).is_empty());
     assert_eq!(book.resolved().back().unwrap().resolved_at, much_later);
 }
+
+/// A budget alert's `since` is the minute the spend crossed the line, from the
+/// log alone: the same at any later `now` of the same day.
+#[test]
+fn cost_budget_since_is_the_minute_the_line_was_crossed() {
+    let th = Thresholds { budget: Budget { daily_usd: Some(10.0), ..Budget::default() }, ..Thresholds::default() };
+    // $4 at 02:00:30, $5 at 09:07:10 (80% crossed), $2 at 11:23:50 (over).
+    let lines = [spend("A", 4.0, 600.0), spend("B", 5.0, 173.333), spend("A", 2.0, 36.667)];
+    let m = metrics(&lines);
+    let alert = |now: Micros| {
+        evaluate(&m, now, &th).into_iter().find(|a| a.rule == Rule::CostBudget).expect("over budget")
+    };
+    let a = alert(now());
+    assert_eq!(a.severity, Severity::Medium);
+    assert_eq!(format_rfc3339(a.since), "2026-11-26T11:23:00.000Z");
+    // An hour later (and not within a quarter hour's bucket of it), the same.
+    for later in [5, 17, 61, 600] {
+        assert_eq!(alert(now() + later * MICROS_PER_MINUTE).since, a.since, "{later} minutes later");
+    }
+    // Before the $2, the warning, since the 80% line was crossed.
+    let w = evaluate(&m, now() - 40 * MICROS_PER_MINUTE, &th).into_iter().find(|a| a.rule == Rule::CostBudget).unwrap();
+    assert_eq!((w.severity, format_rfc3339(w.since).as_str()), (Severity::Low, "2026-11-26T09:07:00.000Z"));
+}

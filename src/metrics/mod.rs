@@ -25,7 +25,7 @@ use crate::time::Micros;
 use recent::{Recent, Timed};
 use sketch::Latency;
 pub use weight::Count;
-use window::{MinuteRing, QuarterRing};
+use window::{MinuteRing, SpendRing};
 
 /// How many recent errors are kept.
 pub const RECENT_ERRORS: usize = 50;
@@ -114,8 +114,8 @@ pub struct AgentStats {
     pub named_by_model_call: bool,
     pub last_seen: Micros,
     pub ring: MinuteRing,
-    /// Spend per quarter hour over two days, for "today" and budgets.
-    pub quarters: QuarterRing,
+    /// Spend per minute over two days, for "today" and budgets.
+    pub spend_minutes: SpendRing,
     pub recent_failures: Recent<Failure>,
     /// Models its model calls named (at most [`MAX_LINKS`]).
     pub models_used: BTreeSet<String>,
@@ -147,7 +147,7 @@ impl Default for AgentStats {
             named_by_model_call: false,
             last_seen: Micros::MIN,
             ring: MinuteRing::default(),
-            quarters: QuarterRing::default(),
+            spend_minutes: SpendRing::default(),
             recent_failures: Recent::new(RECENT_FAILURES),
             models_used: BTreeSet::new(),
             tools_used: BTreeSet::new(),
@@ -177,7 +177,7 @@ impl AgentStats {
         self.named_by_model_call |= o.named_by_model_call;
         self.last_seen = self.last_seen.max(o.last_seen);
         self.ring.merge(&o.ring);
-        self.quarters.merge(&o.quarters);
+        self.spend_minutes.merge(&o.spend_minutes);
         self.recent_failures.merge(o.recent_failures);
         for m in o.models_used {
             link(&mut self.models_used, &m);
@@ -415,7 +415,7 @@ pub struct Metrics {
     /// breakdown), with its own ring for windowed cost.
     pub unattributed_ledger: Spend,
     pub unattributed_ring: MinuteRing,
-    pub unattributed_quarters: QuarterRing,
+    pub unattributed_spend_minutes: SpendRing,
     pub errors: ErrorStats,
     pub heartbeats: FxHashMap<String, Heartbeat>,
     /// System-wide minutes: requests, failures, latency, errors, tool calls.
@@ -592,10 +592,10 @@ impl Metrics {
             b.request_cost = b.request_cost.saturating_add(cost);
         }
         if (tokens, cost) != (0, 0)
-            && let Some(b) = a.quarters.at(e.ts)
+            && let Some(b) = a.spend_minutes.at(e.ts)
         {
             b.request_tokens = b.request_tokens.saturating_add(tokens);
-            b.request_cost = b.request_cost.saturating_add(cost);
+            b.request_cost = b.request_cost.saturating_add(u64::try_from(cost).unwrap_or(u64::MAX));
         }
         if let Some(b) = self.ring.at(e.ts) {
             b.requests += w;
@@ -693,20 +693,26 @@ impl Metrics {
         if m.provider.is_none() {
             m.provider = owned(provider);
         }
-        let (ledger, ring, quarters) = match agent {
+        let (ledger, ring, minutes) = match agent {
             Some(agent) => {
                 let a = entry(&mut self.agents, agent);
                 a.named_by_model_call = true;
                 a.last_seen = a.last_seen.max(e.ts);
                 link(&mut a.models_used, model);
-                (&mut a.ledger_spend, &mut a.ring, &mut a.quarters)
+                (&mut a.ledger_spend, &mut a.ring, &mut a.spend_minutes)
             }
-            None => (&mut self.unattributed_ledger, &mut self.unattributed_ring, &mut self.unattributed_quarters),
+            None => (&mut self.unattributed_ledger, &mut self.unattributed_ring, &mut self.unattributed_spend_minutes),
         };
         ledger.merge(&spend);
-        for b in [ring.at(e.ts), quarters.at(e.ts)].into_iter().flatten() {
+        if let Some(b) = ring.at(e.ts) {
             b.ledger_tokens = b.ledger_tokens.saturating_add(tokens);
             b.ledger_cost = b.ledger_cost.saturating_add(spend.cost);
+        }
+        if (tokens, spend.cost) != (0, 0)
+            && let Some(b) = minutes.at(e.ts)
+        {
+            b.ledger_tokens = b.ledger_tokens.saturating_add(tokens);
+            b.ledger_cost = b.ledger_cost.saturating_add(u64::try_from(spend.cost).unwrap_or(u64::MAX));
         }
         if let Some(s) = self.session(e) {
             s.model_calls += w;
@@ -774,7 +780,7 @@ impl Metrics {
         self.sampled |= later.sampled;
         self.unattributed_ledger.merge(&later.unattributed_ledger);
         self.unattributed_ring.merge(&later.unattributed_ring);
-        self.unattributed_quarters.merge(&later.unattributed_quarters);
+        self.unattributed_spend_minutes.merge(&later.unattributed_spend_minutes);
         self.errors.total += later.errors.total;
         for (k, n) in later.errors.by_type {
             *self.errors.by_type.entry(k).or_default() += n;

@@ -29,7 +29,12 @@ pub struct Bucket {
     pub request_cost: u128,
 }
 
-impl Bucket {
+/// What a ring's buckets hold: sums that add up.
+pub trait Sums: Copy + Default + PartialEq + std::fmt::Debug {
+    fn add(&mut self, o: &Self);
+}
+
+impl Sums for Bucket {
     fn add(&mut self, o: &Bucket) {
         self.requests += o.requests;
         self.failures += o.failures;
@@ -49,48 +54,78 @@ pub fn minute_of(t: Micros) -> i64 {
     t.div_euclid(MICROS_PER_MINUTE)
 }
 
-/// Quarter hours kept for daily spend: two days, so that "today" in any time
-/// zone is covered.
-pub const RING_QUARTERS: usize = 192;
-pub const MICROS_PER_QUARTER: i64 = 15 * MICROS_PER_MINUTE;
+/// Tokens and cost of one minute, for daily spend and budgets: who reported
+/// them (model calls, the ledger; or agent requests) kept apart, as in
+/// [`Bucket`]. Picodollars in a u64 (18 million dollars a minute, saturating).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SpendBucket {
+    pub ledger_tokens: u64,
+    pub ledger_cost: u64,
+    pub request_tokens: u64,
+    pub request_cost: u64,
+}
+
+impl Sums for SpendBucket {
+    fn add(&mut self, o: &SpendBucket) {
+        self.ledger_tokens = self.ledger_tokens.saturating_add(o.ledger_tokens);
+        self.ledger_cost = self.ledger_cost.saturating_add(o.ledger_cost);
+        self.request_tokens = self.request_tokens.saturating_add(o.request_tokens);
+        self.request_cost = self.request_cost.saturating_add(o.request_cost);
+    }
+}
+
+/// Minutes of spend kept: two days, so that "today" in any time zone is covered
+/// to the minute (and a budget's crossing is known to the minute).
+pub const SPEND_MINUTES: usize = 2 * 24 * 60;
 
 /// Per-minute buckets for the last two hours.
-pub type MinuteRing = Ring<RING_MINUTES, MICROS_PER_MINUTE>;
-/// Per-quarter-hour buckets for the last two days.
-pub type QuarterRing = Ring<RING_QUARTERS, MICROS_PER_QUARTER>;
+pub type MinuteRing = Ring<RING_MINUTES, MICROS_PER_MINUTE, Bucket>;
+/// Per-minute spend for the last two days (about 90 KB once anything is spent;
+/// nothing before).
+pub type SpendRing = Ring<SPEND_MINUTES, MICROS_PER_MINUTE, SpendBucket>;
 
 /// A ring of `SLOTS` buckets of `WIDTH` microseconds, keyed by absolute slot
 /// number. A slot holds the newest period written to it; a write for an older
 /// period than the slot holds is too old to keep and is dropped. That rule makes
-/// merging order-free.
+/// merging order-free. The slots are allocated on the first write.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Ring<const SLOTS: usize, const WIDTH: i64> {
-    slots: Box<[(i64, Bucket)]>,
+pub struct Ring<const SLOTS: usize, const WIDTH: i64, B: Sums = Bucket> {
+    slots: Vec<(i64, B)>,
 }
 
-impl<const SLOTS: usize, const WIDTH: i64> Default for Ring<SLOTS, WIDTH> {
+impl<const SLOTS: usize, const WIDTH: i64, B: Sums> Default for Ring<SLOTS, WIDTH, B> {
     fn default() -> Self {
-        Self { slots: vec![(i64::MIN, Bucket::default()); SLOTS].into_boxed_slice() }
+        Self { slots: Vec::new() }
     }
 }
 
-impl<const SLOTS: usize, const WIDTH: i64> Ring<SLOTS, WIDTH> {
+impl<const SLOTS: usize, const WIDTH: i64, B: Sums> Ring<SLOTS, WIDTH, B> {
     /// The period an instant falls in.
     pub fn period_of(t: Micros) -> i64 {
         t.div_euclid(WIDTH)
     }
 
     /// The bucket for the period of `t`, or `None` when that period has aged out.
-    pub fn at(&mut self, t: Micros) -> Option<&mut Bucket> {
+    pub fn at(&mut self, t: Micros) -> Option<&mut B> {
+        if self.slots.is_empty() {
+            self.slots = vec![(i64::MIN, B::default()); SLOTS];
+        }
         let period = Self::period_of(t);
         let slot = &mut self.slots[period.rem_euclid(SLOTS as i64) as usize];
         if slot.0 < period {
-            *slot = (period, Bucket::default());
+            *slot = (period, B::default());
         }
         (slot.0 == period).then_some(&mut slot.1)
     }
 
     pub fn merge(&mut self, other: &Self) {
+        if other.slots.is_empty() {
+            return;
+        }
+        if self.slots.is_empty() {
+            self.slots.clone_from(&other.slots);
+            return;
+        }
         for (mine, theirs) in self.slots.iter_mut().zip(other.slots.iter()) {
             if theirs.0 > mine.0 {
                 *mine = *theirs;
@@ -101,24 +136,26 @@ impl<const SLOTS: usize, const WIDTH: i64> Ring<SLOTS, WIDTH> {
     }
 
     /// The bucket of one period, empty if not held.
-    pub fn period(&self, period: i64) -> Bucket {
-        let slot = &self.slots[period.rem_euclid(SLOTS as i64) as usize];
-        if slot.0 == period { slot.1 } else { Bucket::default() }
+    pub fn period(&self, period: i64) -> B {
+        match self.slots.get(period.rem_euclid(SLOTS as i64) as usize) {
+            Some(slot) if slot.0 == period => slot.1,
+            _ => B::default(),
+        }
     }
 
     /// The sum over a window of `periods` ending at `now`: the period `now` is
     /// in, so far, and the `periods` whole periods before it. Buckets are whole
     /// periods, so a window holds between `periods` and `periods + 1` of them:
     /// it never leaves out an event that falls inside.
-    pub fn window(&self, now: Micros, periods: i64) -> Bucket {
+    pub fn window(&self, now: Micros, periods: i64) -> B {
         self.sum(now, 0, periods + 1)
     }
 
     /// The sum over the `periods` whole-or-partial periods ending with the one
     /// `now` is in, skipping the `skip` most recent of them.
-    pub fn sum(&self, now: Micros, skip: i64, periods: i64) -> Bucket {
+    pub fn sum(&self, now: Micros, skip: i64, periods: i64) -> B {
         let last = Self::period_of(now) - skip;
-        let mut total = Bucket::default();
+        let mut total = B::default();
         for p in (last - periods + 1)..=last {
             total.add(&self.period(p));
         }
@@ -126,8 +163,8 @@ impl<const SLOTS: usize, const WIDTH: i64> Ring<SLOTS, WIDTH> {
     }
 
     /// The sum over the periods from the one `from` is in to the one `to` is in.
-    pub fn between(&self, from: Micros, to: Micros) -> Bucket {
-        let mut total = Bucket::default();
+    pub fn between(&self, from: Micros, to: Micros) -> B {
+        let mut total = B::default();
         for p in Self::period_of(from)..=Self::period_of(to) {
             total.add(&self.period(p));
         }
@@ -135,7 +172,7 @@ impl<const SLOTS: usize, const WIDTH: i64> Ring<SLOTS, WIDTH> {
     }
 
     /// One bucket per period, oldest first, for the `periods` ending at `now`.
-    pub fn series(&self, now: Micros, periods: i64) -> Vec<Bucket> {
+    pub fn series(&self, now: Micros, periods: i64) -> Vec<B> {
         let last = Self::period_of(now);
         ((last - periods + 1)..=last).map(|p| self.period(p)).collect()
     }
