@@ -371,6 +371,55 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// Runs `work` (a first read of the logs) and, when it takes more than a second
+/// and standard error is a terminal, shows how far it has got on one line there
+/// (cleared when done). Never on a pipe or a file: cron mail stays clean.
+pub fn with_progress<T>(work: impl FnOnce(&crate::tail::Progress) -> T) -> T {
+    use std::sync::atomic::Ordering;
+    let progress = crate::tail::Progress::default();
+    if !io::stderr().is_terminal() {
+        return work(&progress);
+    }
+    std::thread::scope(|scope| {
+        scope.spawn(|| show_progress(&progress));
+        let out = work(&progress);
+        progress.done.store(true, Ordering::Release);
+        out
+    })
+}
+
+fn show_progress(progress: &crate::tail::Progress) {
+    let started = Instant::now();
+    let mut shown = false;
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let (read, total, done) = progress.get();
+        if done {
+            break;
+        }
+        if started.elapsed() < Duration::from_secs(1) || total == 0 {
+            continue;
+        }
+        eprint!("\r\x1b[K{}", progress_line(read, total, started.elapsed()));
+        shown = true;
+    }
+    if shown {
+        eprint!("\r\x1b[K");
+    }
+}
+
+/// "reading the logs: 512 of 1,459 MB (35%), about 2 s left".
+pub fn progress_line(read: u64, total: u64, elapsed: Duration) -> String {
+    let pct = read as f64 * 100.0 / total.max(1) as f64;
+    let left = if read > 0 {
+        let secs = elapsed.as_secs_f64() * (total.saturating_sub(read)) as f64 / read as f64;
+        format!(", about {} left", crate::time::human_duration((secs * 1e6) as i64))
+    } else {
+        String::new()
+    };
+    format!("reading the logs: {:.0} of {:.0} MB ({pct:.0}%){left}", read as f64 / 1e6, total as f64 / 1e6)
+}
+
 /// What `--debug` says about the setup: the config file and the prices.
 fn setup_notes(config_path: Option<&Path>, prices: &PriceTable) -> Vec<String> {
     let config = match config_path {
@@ -427,32 +476,32 @@ fn live_view(
     theme.unicode = tui::theme::unicode_wanted(lang.as_deref());
     let specs = source::resolve(logs)?;
     let threads = live.threads.map_or_else(default_threads, usize::from);
-    let started = Instant::now();
     let mut fold = Fold::new(live.now, prices.clone());
     fold.traces = crate::traces::TraceStore::new(crate::traces::DEFAULT_MAX_TRACES);
-    let (tailer, fold) = crate::tail::read_into(specs.clone(), fold, threads)?;
-    // The screen is the UI's: diagnostics go to a file.
+    // The screen is the UI's: diagnostics go to a file (the reader adds the
+    // first read's figures when it is done).
     let debug_file = if debug {
         let path = std::env::temp_dir().join(format!("ajentik-debug-{}.log", std::process::id()));
         let mut text: String =
             setup_notes(config_path.map(PathBuf::as_path), &prices).into_iter().map(|l| l + "\n").collect();
         text += &format!(
-            "sources: {:?}\nfirst read: {} events in {:.3}s on {threads} threads\n",
-            fold.ingest.sources.iter().map(|s| (&s.path, s.bytes, s.lines)).collect::<Vec<_>>(),
-            fold.metrics.events,
-            started.elapsed().as_secs_f64()
+            "sources: {:?}\nthreads: {threads}\n",
+            specs.iter().map(source::LogSpec::describe).collect::<Vec<_>>()
         );
         crate::fsutil::write_atomically(&path, text.as_bytes())?;
         Some(path)
     } else {
         None
     };
-    let sources = fold.ingest.sources.iter().map(|s| s.path.clone()).collect::<Vec<_>>();
-    let sources = if sources.is_empty() { specs.iter().map(source::LogSpec::describe).collect() } else { sources };
-    let follower = Follower::new(tailer, live.poll_interval.unwrap_or(config.monitor.poll_interval.0));
-    tui::run(tui::LiveOptions {
-        follower,
+    let sources: Vec<String> = specs.iter().map(source::LogSpec::describe).collect();
+    let loading = tui::Loading {
+        specs: specs.clone(),
         fold,
+        threads,
+        poll_interval: live.poll_interval.unwrap_or(config.monitor.poll_interval.0),
+    };
+    tui::run(tui::LiveOptions {
+        loading,
         thresholds: config.thresholds(local_offset()),
         keymap,
         theme,
@@ -576,7 +625,9 @@ fn monitor(
     let specs = source::resolve(logs)?;
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();
-    let (tailer, mut fold) = read_all(specs.clone(), args.now, prices, threads)?;
+    let (tailer, mut fold) = with_progress(|progress| {
+        crate::tail::read_with_progress(specs.clone(), Fold::new(args.now, prices), threads, progress)
+    })?;
     if debug {
         debug_sources(&fold, &specs, started.elapsed(), threads);
     }

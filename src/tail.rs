@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -147,7 +147,24 @@ struct TaskResult {
 
 /// Folds the lines that start in `[start, end)` of `file`; the last one may run
 /// past `end`. A line cut by `start` belongs to the part before.
-fn fold_range(file: &File, task: &Task, template: &Fold) -> io::Result<TaskResult> {
+/// How far the first read of the logs has got, for a progress display: bytes
+/// read of the total, and whether it is done. Shared between the reading
+/// threads and whoever shows it.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub read: AtomicU64,
+    pub total: AtomicU64,
+    pub done: AtomicBool,
+}
+
+impl Progress {
+    /// (bytes read, bytes in all, done).
+    pub fn get(&self) -> (u64, u64, bool) {
+        (self.read.load(Ordering::Relaxed), self.total.load(Ordering::Relaxed), self.done.load(Ordering::Acquire))
+    }
+}
+
+fn fold_range(file: &File, task: &Task, template: &Fold, progress: &Progress) -> io::Result<TaskResult> {
     let mut fold = template.empty_like();
     let mut reader = LineReader::default();
     let mut buf = vec![0u8; CHUNK];
@@ -162,6 +179,8 @@ fn fold_range(file: &File, task: &Task, template: &Fold) -> io::Result<TaskResul
             }
             if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
                 pos += i as u64 + 1;
+                // The previous part read these (the end of its last line).
+                progress.read.fetch_add(pos.min(task.end).saturating_sub(task.start), Ordering::Relaxed);
                 break;
             }
             pos += n as u64;
@@ -183,7 +202,11 @@ fn fold_range(file: &File, task: &Task, template: &Fold) -> io::Result<TaskResul
             }
         }
         reader.feed(chunk, &mut fold, task.source);
+        let before = pos;
         pos += chunk.len() as u64;
+        // Only this part's own bytes count: the line under way at its end is
+        // the next part's to count.
+        progress.read.fetch_add(pos.min(task.end).saturating_sub(before.max(task.start)), Ordering::Relaxed);
         if done {
             break;
         }
@@ -232,7 +255,19 @@ impl Tailer {
     /// does not exist yet is waited for; one that exists but cannot be read is an
     /// error.
     pub fn open(specs: Vec<LogSpec>, fold: &mut Fold, threads: usize) -> Result<Tailer> {
-        Self::open_in_parts(specs, fold, threads, PART_BYTES)
+        Self::open_in_parts(specs, fold, threads, PART_BYTES, &Progress::default())
+    }
+
+    /// As [`Tailer::open`], telling `progress` how far the first read has got.
+    pub fn open_with_progress(
+        specs: Vec<LogSpec>,
+        fold: &mut Fold,
+        threads: usize,
+        progress: &Progress,
+    ) -> Result<Tailer> {
+        let tailer = Self::open_in_parts(specs, fold, threads, PART_BYTES, progress);
+        progress.done.store(true, Ordering::Release);
+        tailer
     }
 
     pub(crate) fn open_in_parts(
@@ -240,6 +275,7 @@ impl Tailer {
         fold: &mut Fold,
         threads: usize,
         part_bytes: u64,
+        progress: &Progress,
     ) -> Result<Tailer> {
         let mut tailer = Tailer { specs, files: Vec::new(), retired: HashMap::new(), buf: vec![0u8; CHUNK] };
         for spec in tailer.specs.clone() {
@@ -281,17 +317,18 @@ impl Tailer {
                 Err(e) => return Err(open_error(&f.path, e)),
             }
         }
-        tailer.first_read(fold, threads.max(1), part_bytes.max(1))?;
+        tailer.first_read(fold, threads.max(1), part_bytes.max(1), progress)?;
         Ok(tailer)
     }
 
-    fn first_read(&mut self, fold: &mut Fold, threads: usize, part_bytes: u64) -> Result<()> {
+    fn first_read(&mut self, fold: &mut Fold, threads: usize, part_bytes: u64, progress: &Progress) -> Result<()> {
         let mut tasks = Vec::new();
         for (i, f) in self.files.iter().enumerate() {
             let Some(file) = &f.file else { continue };
             let len = file.metadata().map_err(|e| open_error(&f.path, e))?.len();
             // A few parts a thread balance the load; more would only hold more folds
             // in memory until they are merged.
+            progress.total.fetch_add(len, Ordering::Relaxed);
             let parts = if threads > 1 { (len / part_bytes).clamp(1, threads as u64 * 2) } else { 1 };
             for p in 0..parts {
                 let (start, end) = (len * p / parts, len * (p + 1) / parts);
@@ -314,7 +351,7 @@ impl Tailer {
                             let Some(file) = &files[task.file].file else {
                                 continue;
                             };
-                            out.push((t, fold_range(file, task, &template)));
+                            out.push((t, fold_range(file, task, &template, progress)));
                         }
                         out
                     })
@@ -555,8 +592,18 @@ pub fn read_all(
 
 /// Opens the logs and reads what they hold into `fold` (set up by the caller:
 /// a cutoff, prices, trace trees).
-pub fn read_into(specs: Vec<LogSpec>, mut fold: Fold, threads: usize) -> Result<(Tailer, Fold)> {
-    let tailer = Tailer::open(specs, &mut fold, threads)?;
+pub fn read_into(specs: Vec<LogSpec>, fold: Fold, threads: usize) -> Result<(Tailer, Fold)> {
+    read_with_progress(specs, fold, threads, &Progress::default())
+}
+
+/// As [`read_into`], telling `progress` how far it has got.
+pub fn read_with_progress(
+    specs: Vec<LogSpec>,
+    mut fold: Fold,
+    threads: usize,
+    progress: &Progress,
+) -> Result<(Tailer, Fold)> {
+    let tailer = Tailer::open_with_progress(specs, &mut fold, threads, progress)?;
     Ok((tailer, fold))
 }
 

@@ -307,9 +307,8 @@ fn cost_budget_since_is_the_minute_the_line_was_crossed() {
     // $4 at 02:00:30, $5 at 09:07:10 (80% crossed), $2 at 11:23:50 (over).
     let lines = [spend("A", 4.0, 600.0), spend("B", 5.0, 173.333), spend("A", 2.0, 36.667)];
     let m = metrics(&lines);
-    let alert = |now: Micros| {
-        evaluate(&m, now, &th).into_iter().find(|a| a.rule == Rule::CostBudget).expect("over budget")
-    };
+    let alert =
+        |now: Micros| evaluate(&m, now, &th).into_iter().find(|a| a.rule == Rule::CostBudget).expect("over budget");
     let a = alert(now());
     assert_eq!(a.severity, Severity::Medium);
     assert_eq!(format_rfc3339(a.since), "2026-11-26T11:23:00.000Z");

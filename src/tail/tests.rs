@@ -194,10 +194,13 @@ fn parallel_first_read_equals_sequential_at_any_split() {
     body.extend_from_slice(b"{\"partial");
     std::fs::write(&path, &body).unwrap();
     let mut one = Fold::default();
-    Tailer::open_in_parts(file_spec(&path), &mut one, 1, u64::MAX).unwrap();
+    Tailer::open_in_parts(file_spec(&path), &mut one, 1, u64::MAX, &Progress::default()).unwrap();
     for (threads, part) in [(2, 997), (3, 4096), (2, 100_000), (4, 1)] {
         let mut many = Fold::default();
-        let mut t = Tailer::open_in_parts(file_spec(&path), &mut many, threads, part).unwrap();
+        let progress = Progress::default();
+        let mut t = Tailer::open_in_parts(file_spec(&path), &mut many, threads, part, &progress).unwrap();
+        let (read, total, _) = progress.get();
+        assert_eq!(read, total, "every byte counted once, threads {threads}, part {part}");
         assert_eq!(many, one, "threads {threads}, parts of {part} bytes");
         // It continues exactly where the complete lines ended.
         append(&path, "\"}\n");

@@ -197,6 +197,8 @@ pub struct App {
     pub help_scroll: u16,
     /// Where `--debug` writes, shown in the help screen.
     pub debug_file: Option<String>,
+    /// While the history is read: bytes read, bytes in all, and the line to show.
+    pub loading: Option<(u64, u64, String)>,
 }
 
 impl App {
@@ -223,6 +225,7 @@ impl App {
             session_traces: None,
             help_scroll: 0,
             debug_file: None,
+            loading: None,
         }
     }
 

@@ -30,10 +30,19 @@ use keymap::Keymap;
 use theme::Theme;
 use view::View;
 
+/// The logs to read, and how: the live view reads them in the background, so
+/// that it is up at once and shows the history being read.
+pub struct Loading {
+    pub specs: Vec<crate::source::LogSpec>,
+    /// The empty fold to read into (cutoff, prices, trace trees set).
+    pub fold: Fold,
+    pub threads: usize,
+    pub poll_interval: Duration,
+}
+
 /// Everything the live view needs from the shell.
 pub struct LiveOptions {
-    pub follower: Follower,
-    pub fold: Fold,
+    pub loading: Loading,
     pub thresholds: Thresholds,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -84,8 +93,7 @@ pub fn run(options: LiveOptions) -> Result<()> {
 
 async fn live(options: LiveOptions) -> Result<()> {
     let LiveOptions {
-        mut follower,
-        fold,
+        loading,
         thresholds,
         keymap,
         theme,
@@ -100,13 +108,48 @@ async fn live(options: LiveOptions) -> Result<()> {
         debug_file,
     } = options;
     let mut background_push: Option<crate::push::BackgroundPush> = None;
-    let shared = Arc::new(Mutex::new(fold));
-    // The tailer runs on its own thread and wakes the UI when it read something.
+    let shared = Arc::new(Mutex::new(loading.fold.empty_like()));
+    // The reader runs on its own thread: first the history (the UI is up
+    // meanwhile, showing progress), then following; it wakes the UI when it read
+    // something.
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
     let tail_fold = Arc::clone(&shared);
     let lag = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let tail_lag = Arc::clone(&lag);
+    let progress = Arc::new(crate::tail::Progress::default());
+    let read_progress = Arc::clone(&progress);
+    let (failed_tx, failed) = std::sync::mpsc::channel::<String>();
+    let read_debug = debug_file.clone();
     std::thread::spawn(move || {
+        let started = Instant::now();
+        let Loading { specs, fold, threads, poll_interval } = loading;
+        let (tailer, fold) = match crate::tail::read_with_progress(specs, fold, threads, &read_progress) {
+            Ok(read) => read,
+            Err(e) => {
+                let _ = failed_tx.send(format!("{e:#}"));
+                read_progress.done.store(true, std::sync::atomic::Ordering::Release);
+                let _ = wake.try_send(());
+                return;
+            }
+        };
+        if let Some(path) = &read_debug {
+            let note = format!(
+                "first read: {} events, {} bytes in {:.3}s on {threads} threads\n",
+                fold.metrics.events,
+                fold.ingest.sources.iter().map(|s| s.bytes).sum::<u64>(),
+                started.elapsed().as_secs_f64()
+            );
+            let _ = std::fs::OpenOptions::new().append(true).open(path).and_then(|mut f| {
+                use std::io::Write;
+                f.write_all(note.as_bytes())
+            });
+        }
+        match tail_fold.lock() {
+            Ok(mut shared) => *shared = fold,
+            Err(_) => return,
+        }
+        let mut follower = Follower::new(tailer, poll_interval);
+        let _ = wake.try_send(());
         loop {
             let read = match tail_fold.lock() {
                 Ok(mut f) => follower.tailer.poll(&mut f),
@@ -126,6 +169,8 @@ async fn live(options: LiveOptions) -> Result<()> {
     let _guard = TerminalGuard;
     let mut app = App::new(now, thresholds);
     app.debug_file = debug_file.map(|p| p.display().to_string());
+    let load_started = Instant::now();
+    let mut loading_tick = tokio::time::interval(Duration::from_millis(200));
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -140,6 +185,20 @@ async fn live(options: LiveOptions) -> Result<()> {
     let mut dirty = true;
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     loop {
+        if let Ok(message) = failed.try_recv() {
+            return Err(anyhow::anyhow!(message));
+        }
+        let (read, total, done) = progress.get();
+        let loading_now =
+            (!done).then(|| (read, total, crate::cli::progress_line(read, total, load_started.elapsed())));
+        if loading_now.is_some() || app.loading.is_some() {
+            // The history just finished: rebuild at once, even when frozen.
+            if loading_now.is_none() {
+                stale_rebuild(&app, &shared, &build, &mut view);
+            }
+            app.loading = loading_now;
+            dirty = true;
+        }
         if stale && app.frozen.is_none() {
             if let Some(v) = build(&app, &shared) {
                 let elapsed = last_rate_at.elapsed().as_secs_f64();
@@ -233,6 +292,7 @@ async fn live(options: LiveOptions) -> Result<()> {
             },
             Some(()) = woken.recv() => stale = true,
             _ = clock.tick() => stale = true,
+            _ = loading_tick.tick(), if app.loading.is_some() => {}
             _ = hangup.recv() => return Ok(()),
             _ = terminate.recv() => return Ok(()),
             () = tokio::time::sleep(redraw_in), if dirty => {}

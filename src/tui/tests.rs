@@ -469,3 +469,20 @@ fn the_header_says_when_it_waits_for_a_log() {
     let screen = render(&app_on(Tab::Overview, &v), &v, 160, 24);
     assert!(screen.lines().next().unwrap().contains("waiting for /no/such.jsonl (does not exist yet)"), "{screen}");
 }
+
+/// While the history is read, the view is up with a gauge, and no verdict.
+#[test]
+fn the_history_being_read_shows_a_gauge() {
+    let v = view();
+    let mut app = app_on(Tab::Overview, &v);
+    app.loading = Some((
+        519_000_000,
+        1_459_000_000,
+        crate::cli::progress_line(519_000_000, 1_459_000_000, std::time::Duration::from_millis(800)),
+    ));
+    let screen = render(&app, &v, 80, 24);
+    assert!(screen.contains("reading the logs: 519 of 1459 MB (36%), about 1.4s left"), "{screen}");
+    assert!(screen.lines().next().unwrap().contains("READING"), "{screen}");
+    app.handle(Action::Quit, &v);
+    assert!(app.quit, "keys work while reading");
+}

@@ -69,9 +69,33 @@ pub fn draw(f: &mut Frame, ctx: &Ctx) {
         Tab::Sessions => panes::sessions::render(f, body, ctx),
     }
     draw_footer(f, footer, ctx);
+    if let Some((read, total, line)) = &ctx.app.loading {
+        draw_loading(f, body, ctx, *read, *total, line);
+    }
     if ctx.app.help {
         draw_help(f, body, ctx);
     }
+}
+
+/// The history being read: a centred gauge with bytes read of the total and the
+/// time left, over the (still empty) pane; keys work meanwhile.
+fn draw_loading(f: &mut Frame, area: Rect, ctx: &Ctx, read: u64, total: u64, line: &str) {
+    let t = ctx.theme;
+    let width = area.width.min(72);
+    let popup =
+        Rect { x: area.x + (area.width - width) / 2, y: area.y + area.height.saturating_sub(3) / 2, width, height: 3 };
+    let ratio = if total > 0 { (read as f64 / total as f64).clamp(0.0, 1.0) } else { 0.0 };
+    f.render_widget(Clear, popup);
+    f.render_widget(
+        ratatui::widgets::Gauge::default()
+            .block(
+                Block::default().borders(Borders::ALL).border_style(t.border).title(Span::styled(" history ", t.title)),
+            )
+            .gauge_style(t.cost_bar)
+            .ratio(ratio)
+            .label(clean(line).into_owned()),
+        popup,
+    );
 }
 
 /// The colour of a health status.
@@ -127,7 +151,11 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
     // What matters most first: at 80 columns the end may be cut.
     let mut spans = vec![
         Span::styled(" ajentik ", t.title),
-        Span::styled(format!(" {} ", status.as_str().to_uppercase()), status_style(t, status).reversed()),
+        // While the history is read, no verdict yet.
+        match &ctx.app.loading {
+            Some(_) => Span::styled(" READING ", t.dim.reversed()),
+            None => Span::styled(format!(" {} ", status.as_str().to_uppercase()), status_style(t, status).reversed()),
+        },
         Span::raw(" "),
         mode,
         Span::raw(" "),
