@@ -11,7 +11,7 @@ mod exporter;
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -371,7 +371,7 @@ fn push_file(
     };
     let saved = saved.filter(|s| s.file == Some(file_id) && s.offset == offset).map(|s| s.offset);
     file.seek(SeekFrom::Start(offset))?;
-    let reader = BufReader::with_capacity(1 << 16, file);
+    let reader = file;
     // Derived ids come from the canonical path, like the cursor's key, so the same
     // log named two ways gets the same ids.
     let source = &cursor.log;
@@ -395,55 +395,107 @@ fn push_file(
     })
 }
 
-/// Reads complete lines from `offset`, sending full batches with the offset
-/// after their last line; returns the counts and the offset reached. Stops
-/// early if the exporter stopped taking batches.
+/// The span builder: lines in (from the one line reader), batches of spans out,
+/// each with the offset just after its last line.
+struct SpanSink<'p> {
+    source: &'p str,
+    pass: &'p Pass<'p>,
+    prices: &'p PriceTable,
+    scope: &'p InstrumentationScope,
+    batches: std::sync::mpsc::SyncSender<(Vec<SpanData>, u64)>,
+    batch: Vec<SpanData>,
+    counted: Pushed,
+    /// Offset just after the last complete line seen.
+    offset: u64,
+    /// The exporter stopped taking batches.
+    stopped: bool,
+}
+
+impl SpanSink<'_> {
+    fn send_if_full(&mut self) {
+        let size = self.pass.args.batch as usize;
+        if self.batch.len() >= size && !self.stopped {
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(size));
+            self.stopped = self.batches.send((batch, self.offset)).is_err();
+        }
+    }
+}
+
+impl crate::tail::LineSink for SpanSink<'_> {
+    fn line(&mut self, _line_no: u64, line: &[u8]) {
+        let start = self.offset;
+        self.offset += line.len() as u64 + 1;
+        match parse_line(line) {
+            LineOutcome::Event(event) => {
+                let origin = Origin { source: self.source, offset: start };
+                if let Some(span) = otlp::span_record(&event, origin, Some(self.prices)) {
+                    if self.pass.since.is_some_and(|since| span.end < since) {
+                        // Before --since: passed over, as asked.
+                    } else if self.pass.args.any_age || otlp::within_logfire_window(span.end, self.pass.now) {
+                        self.batch.push(span_data(&span, self.scope));
+                    } else {
+                        self.counted.too_old += 1;
+                    }
+                }
+            }
+            LineOutcome::Malformed(_) => self.counted.malformed += 1,
+            LineOutcome::Blank | LineOutcome::Unknown | LineOutcome::Unsupported => {}
+        }
+        self.send_if_full();
+    }
+
+    fn oversized(&mut self, _line_no: u64, len: u64) {
+        // Skipped, never held, and passed by the cursor: one poison line must not
+        // stop every later push.
+        self.offset += len + 1;
+        self.counted.malformed += 1;
+        self.send_if_full();
+    }
+}
+
+/// Reads complete lines from `offset` through the line reader the tailer uses
+/// (lines over 1 MiB skipped and counted as malformed), sending full batches
+/// with the offset after their last line; returns the counts and the offset
+/// reached. Stops early if the exporter stopped taking batches.
 fn read_batches(
-    mut reader: impl BufRead,
-    mut offset: u64,
+    mut file: impl Read,
+    offset: u64,
     source: &str,
     pass: &Pass<'_>,
     prices: &PriceTable,
     scope: &InstrumentationScope,
     batches: std::sync::mpsc::SyncSender<(Vec<SpanData>, u64)>,
 ) -> Result<(Pushed, u64)> {
-    let batch_size = pass.args.batch as usize;
-    let mut counted = Pushed::default();
-    let mut batch = Vec::with_capacity(batch_size);
-    let mut line = Vec::new();
+    let mut sink = SpanSink {
+        source,
+        pass,
+        prices,
+        scope,
+        batches,
+        batch: Vec::with_capacity(pass.args.batch as usize),
+        counted: Pushed::default(),
+        offset,
+        stopped: false,
+    };
+    let mut reader = crate::tail::LineReader::default();
+    let mut buf = vec![0u8; 1 << 16];
     loop {
-        line.clear();
-        let n = reader.read_until(b'\n', &mut line)?;
-        if n == 0 || line.last() != Some(&b'\n') {
-            break; // end of file, or a line still being written: next time
-        }
-        let start = offset;
-        offset += n as u64;
-        match parse_line(&line[..n - 1]) {
-            LineOutcome::Event(event) => {
-                if let Some(span) = otlp::span_record(&event, Origin { source, offset: start }, Some(prices)) {
-                    if pass.since.is_some_and(|since| span.end < since) {
-                        // Before --since: passed over, as asked.
-                    } else if pass.args.any_age || otlp::within_logfire_window(span.end, pass.now) {
-                        batch.push(span_data(&span, scope));
-                    } else {
-                        counted.too_old += 1;
-                    }
-                }
-            }
-            LineOutcome::Malformed(_) => counted.malformed += 1,
-            LineOutcome::Blank | LineOutcome::Unknown | LineOutcome::Unsupported => {}
-        }
-        if batch.len() >= batch_size
-            && batches.send((std::mem::replace(&mut batch, Vec::with_capacity(batch_size)), offset)).is_err()
-        {
-            return Ok((counted, offset));
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        reader.feed_to(&buf[..n], &mut sink);
+        if sink.stopped {
+            return Ok((sink.counted, sink.offset));
         }
     }
-    if !batch.is_empty() {
-        let _ = batches.send((batch, offset));
+    // A last line without its newline is still being written: next time.
+    if !sink.batch.is_empty() && !sink.stopped {
+        let _ = sink.batches.send((std::mem::take(&mut sink.batch), sink.offset));
     }
-    Ok((counted, offset))
+    Ok((sink.counted, sink.offset))
 }
 
 /// Where one log's push to one endpoint has got to: the byte offset after the

@@ -168,7 +168,8 @@ fn expected(log: &Path) -> HashMap<(Vec<u8>, Vec<u8>), ajentik::otlp::SpanRecord
     let mut spans = HashMap::new();
     let mut offset = 0u64;
     for line in bytes.split_inclusive(|&b| b == b'\n') {
-        if let LineOutcome::Event(e) = parse_line(&line[..line.len() - 1])
+        if line.len() - 1 <= ajentik::fold::MAX_LINE_BYTES
+            && let LineOutcome::Event(e) = parse_line(&line[..line.len() - 1])
             && let Some(span) = span_record(&e, Origin { source: &source, offset }, None)
         {
             let key = (span.trace_id.to_be_bytes().to_vec(), span.span_id.to_be_bytes().to_vec());
@@ -515,4 +516,33 @@ fn push_follow_waits_out_an_outage_but_stops_on_a_permanent_refusal() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("HTTP 413: request too large"), "{stderr}");
+}
+
+/// A 2 MiB line (the writer's bug, or an attack) is skipped and counted, the
+/// cursor passes it, and every other span arrives once: one poison line must not
+/// make push take gigabytes, nor stop every later run.
+#[test]
+fn a_line_over_a_mebibyte_is_skipped_counted_and_passed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample(dir.path());
+    let mut text = std::fs::read_to_string(&log).expect("read");
+    let huge = format!(
+        "{{\"ts\":\"2026-11-26T21:10:00Z\",\"type\":\"tool_call\",\"tool\":\"{}\",\"success\":true,\"duration_ms\":1}}\n",
+        "x".repeat(2 << 20)
+    );
+    let middle = text.len() / 2;
+    let at = middle + text[middle..].find('\n').expect("a newline") + 1;
+    text.insert_str(at, &huge);
+    std::fs::write(&log, text).expect("write");
+    let receiver = Receiver::start(Vec::new());
+    let out = push(&log, dir.path(), &receiver, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let got = receiver.take();
+    // `expected` leaves lines over the limit out, as the contract says.
+    assert_exactly_once(&got.spans, &log);
+    assert!(stdout.contains("malformed lines not pushed"), "{stdout}");
+    let again = push(&log, dir.path(), &receiver, &[]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(receiver.take().spans.len(), 0, "the cursor passed the line");
 }
