@@ -362,6 +362,18 @@ fn push_file(
     let metadata = file.metadata()?;
     let (len, file_id) = (metadata.len(), FileId::of(&metadata));
     let saved = if pass.from_start { None } else { Some(cursor.load()?) };
+    // Rotated since the last pass: finish the old file (under its new name in
+    // the same folder) from the cursor before starting the new one.
+    let mut rotated = Pushed::default();
+    if let Some(Saved { offset: old_offset, file: Some(old_id) }) = saved
+        && old_id != file_id
+        && let Some(old_path) = find_by_id(path, old_id)
+        && let Ok(mut old) = File::open(&old_path)
+        && old.metadata().is_ok_and(|m| m.len() > old_offset && FileId::of(&m) == old_id)
+    {
+        old.seek(SeekFrom::Start(old_offset))?;
+        rotated = push_from(old, old_offset, old_id, None, cursor, exporter, pass, prices)?;
+    }
     let offset = match saved {
         // The same file, not shorter than when last pushed: carry on.
         Some(Saved { offset, file: None }) if offset <= len => offset,
@@ -371,7 +383,36 @@ fn push_file(
     };
     let saved = saved.filter(|s| s.file == Some(file_id) && s.offset == offset).map(|s| s.offset);
     file.seek(SeekFrom::Start(offset))?;
-    let reader = file;
+    let mut pushed = push_from(file, offset, file_id, saved, cursor, exporter, pass, prices)?;
+    pushed.add(&rotated);
+    Ok(pushed)
+}
+
+/// The file in `log`'s folder that is the file `id` (a log rotated away by
+/// rename keeps its inode), if there is one.
+fn find_by_id(log: &Path, id: FileId) -> Option<PathBuf> {
+    let dir = log.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && FileId::of(&m) == id))
+}
+
+/// Pushes `file` (of identity `file_id`) from `offset` to its end, saving the
+/// cursor after each accepted batch. `saved` is the offset the cursor already
+/// holds for this file, if it does (not rewritten when nothing moved).
+#[expect(clippy::too_many_arguments, reason = "one pass's parts; a struct would only rename them")]
+fn push_from(
+    reader: File,
+    offset: u64,
+    file_id: FileId,
+    saved: Option<u64>,
+    cursor: &Cursor,
+    exporter: &Exporter,
+    pass: &Pass<'_>,
+    prices: &PriceTable,
+) -> Result<Pushed> {
     // Derived ids come from the canonical path, like the cursor's key, so the same
     // log named two ways gets the same ids.
     let source = &cursor.log;

@@ -546,3 +546,33 @@ fn a_line_over_a_mebibyte_is_skipped_counted_and_passed() {
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     assert_eq!(receiver.take().spans.len(), 0, "the cursor passed the line");
 }
+
+/// Lines appended to the log after a pass, then rotated away by rename, are
+/// pushed (from the old file, under its new name) before the new file's.
+#[test]
+fn a_rotated_logs_last_lines_are_pushed_before_the_new_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample(dir.path());
+    let receiver = Receiver::start(Vec::new());
+    assert!(push(&log, dir.path(), &receiver, &[]).status.success());
+    let _ = receiver.take();
+    let line = |name: &str| {
+        format!(
+            "{{\"ts\":\"2026-11-26T23:00:00Z\",\"type\":\"tool_call\",\"tool\":\"{name}\",\"success\":true,\"duration_ms\":1}}\n"
+        )
+    };
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).expect("append");
+    file.write_all((line("late-1") + &line("late-2")).as_bytes()).expect("write");
+    drop(file);
+    let rotated = dir.path().join("agents.jsonl.1");
+    std::fs::rename(&log, &rotated).expect("rotate");
+    std::fs::write(&log, line("new-1")).expect("new log");
+    let out = push(&log, dir.path(), &receiver, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut names: Vec<String> = receiver.take().spans.into_iter().map(|s| s.name).collect();
+    names.sort();
+    assert_eq!(names, ["execute_tool late-1", "execute_tool late-2", "execute_tool new-1"]);
+    // Nothing twice on the next pass.
+    assert!(push(&log, dir.path(), &receiver, &[]).status.success());
+    assert_eq!(receiver.take().spans.len(), 0);
+}
