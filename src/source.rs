@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-/// The environment variable that names the log when `--log` is not given.
-pub const LOG_ENV: &str = "AJENTIK_LOG";
+pub use crate::paths::LOG_ENV;
 
 /// One requested log location.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,19 +101,10 @@ impl LogSpec {
     }
 }
 
-/// The default log file: `$AJENTIK_LOG`, else `$XDG_STATE_HOME/ajentik/events.jsonl`
-/// (`~/.local/state/ajentik/events.jsonl`). Writers use the same rule.
+/// The default log file (see [`crate::paths::default_log_path`]).
 pub fn default_log_path() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os(LOG_ENV).filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
-    let state = std::env::var_os("XDG_STATE_HOME")
-        .filter(|p| Path::new(p).is_absolute())
-        .map(PathBuf::from)
-        .or_else(dirs::state_dir)
-        .or_else(|| dirs::home_dir().map(|h| h.join(".local/state")))
-        .context("cannot find a state folder for the default log: set AJENTIK_LOG or pass --log")?;
-    Ok(state.join("ajentik").join("events.jsonl"))
+    crate::paths::default_log_path()
+        .context("cannot find a state folder for the default log: set AJENTIK_LOG or pass --log")
 }
 
 /// The log locations to read: the `--log` arguments, else the default.

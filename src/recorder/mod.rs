@@ -176,7 +176,7 @@ impl Recorder {
     /// A recorder for the log ajentik reads by default: `$AJENTIK_LOG`, else
     /// `$XDG_STATE_HOME/ajentik/events.jsonl`.
     pub fn open_default() -> Result<Recorder, WriteError> {
-        let path = crate::source::default_log_path().map_err(|_| WriteError::NoDefaultPath)?;
+        let path = crate::paths::default_log_path().ok_or(WriteError::NoDefaultPath)?;
         Recorder::open(path)
     }
 
@@ -480,5 +480,5 @@ pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "app"))]
 mod tests;
