@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::alerts::{AlertBook, Thresholds};
 use crate::config::{self, Config};
 use crate::fold::Fold;
-use crate::notify::{Notifier, Pager};
+use crate::hook::{Notifier, Pager};
 use crate::pricing::{Price, PriceTable};
 use crate::report;
 use crate::source;

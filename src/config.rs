@@ -3,7 +3,7 @@
 //!
 //! Precedence: the command line, then the user's file (`--config FILE`, else
 //! `$AJENTIK_CONFIG`, else `$XDG_CONFIG_HOME/ajentik/config.toml`), then the
-//! defaults of `config/default.toml`, which `ajentik config print-default`
+//! defaults of `docs/config.toml`, which `ajentik config print-default`
 //! prints. A bad file is an error naming the key and line; thresholds changed at
 //! run time are saved back with the user's comments and order kept.
 
@@ -21,7 +21,8 @@ use crate::budget::Budget;
 pub const CONFIG_ENV: &str = "AJENTIK_CONFIG";
 
 /// The default configuration, commented: what `config print-default` prints.
-pub const DEFAULT_TOML: &str = include_str!("config/default.toml");
+/// The commented default config file: `docs/config.toml` itself, kept once.
+pub const DEFAULT_TOML: &str = include_str!("../docs/config.toml");
 
 /// A duration written as "500ms", "5s", "5m" or "1h".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: i64 = 1;
 #[derive(Debug)]
 // Returned by value and taken apart at once for every line: boxing the event
 // would cost an allocation a line.
-#[allow(clippy::large_enum_variant)]
+#[expect(clippy::large_enum_variant, reason = "boxing the event would cost an allocation a line")]
 pub enum LineOutcome<'a> {
     /// A line of JSON whitespace only: counted as a line, nothing else.
     Blank,
@@ -191,7 +191,7 @@ pub fn scan_only(line: &[u8]) -> bool {
 macro_rules! fields {
     ($($field:ident = $key:literal),* $(,)?) => {
         /// A known field, as an index into [`RawEvent::spans`].
-        #[allow(non_camel_case_types)]
+        #[expect(non_camel_case_types, reason = "the variants are the keys, as written in the log")]
         #[derive(Debug, Clone, Copy)]
         enum F {
             $($field,)*

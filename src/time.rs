@@ -141,6 +141,18 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The time of day of an instant, "HH:MM:SS" in UTC (the panes' clock column).
+pub fn clock_time(t: Micros) -> String {
+    let stamp = format_rfc3339(t);
+    stamp.get(11..19).unwrap_or(&stamp).to_owned()
+}
+
+/// The time of day of an RFC 3339 stamp this crate wrote ("HH:MM:SS"), or the
+/// stamp itself if it is not one.
+pub fn clock_of(stamp: &str) -> &str {
+    stamp.get(11..19).unwrap_or(stamp)
+}
+
 /// Formats an instant as RFC 3339 in UTC with millisecond precision.
 pub fn format_rfc3339(t: Micros) -> String {
     match chrono::DateTime::from_timestamp_micros(t) {

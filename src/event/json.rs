@@ -20,7 +20,7 @@ const MAX_DEPTH: u32 = 128;
 /// only for what a span does not hold directly (escaped strings, arrays), so
 /// some payloads are read only by tests.
 #[derive(Debug, Default)]
-#[allow(dead_code)]
+#[expect(dead_code, reason = "some payloads are read only by tests, or not at all")]
 pub(super) enum Value<'a> {
     #[default]
     Absent,

@@ -36,7 +36,7 @@ impl PartialEq for Latency {
 
 fn new_histogram() -> Histogram<u64> {
     // Two significant digits with auto-resize cannot fail to construct.
-    #[allow(clippy::expect_used)]
+    #[expect(clippy::expect_used, reason = "two significant digits with auto-resize always construct")]
     Histogram::new(2).expect("valid HdrHistogram bounds")
 }
 

@@ -430,22 +430,7 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
     let m = &fold.metrics;
     let ing = &fold.ingest;
     let total = ing.total();
-    let sources = ing
-        .sources
-        .iter()
-        .map(|s| SourceReport {
-            path: s.path.clone(),
-            bytes: s.bytes,
-            lines: s.lines,
-            events: s.events,
-            malformed: s.malformed,
-            unknown: s.unknown,
-            unsupported: s.unsupported,
-            truncations: s.truncations,
-            rotations: s.rotations,
-            error: s.error.clone(),
-        })
-        .collect();
+    let sources = ing.sources.iter().map(SourceReport::from).collect();
     let ingest = IngestReport {
         events: total.events,
         malformed: total.malformed,
@@ -651,6 +636,23 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         sessions: sessions(m),
         sampled: m.sampled,
         notifications: None,
+    }
+}
+
+impl From<&crate::fold::SourceStats> for SourceReport {
+    fn from(s: &crate::fold::SourceStats) -> Self {
+        SourceReport {
+            path: s.path.clone(),
+            bytes: s.bytes,
+            lines: s.lines,
+            events: s.events,
+            malformed: s.malformed,
+            unknown: s.unknown,
+            unsupported: s.unsupported,
+            truncations: s.truncations,
+            rotations: s.rotations,
+            error: s.error.clone(),
+        }
     }
 }
 

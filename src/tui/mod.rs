@@ -54,7 +54,7 @@ pub struct LiveOptions {
     pub config_path: Option<PathBuf>,
     /// Pages (runs the configured command) when an alert starts firing or
     /// resolves under the thresholds in force; none for a post-mortem.
-    pub pager: Option<crate::notify::Pager>,
+    pub pager: Option<crate::hook::Pager>,
     /// What the push key pushes: these logs (as given on the command line).
     pub push_logs: Vec<String>,
     pub push_args: crate::push::PushArgs,
@@ -217,7 +217,7 @@ async fn live(options: LiveOptions) -> Result<()> {
                 if let Some(p) = &pager {
                     p.page(&view.alerts_in_force, &transitions, view.now);
                 }
-                app.notify = pager.as_ref().map(crate::notify::Pager::stats);
+                app.notify = pager.as_ref().map(crate::hook::Pager::stats);
                 app.push = background_push.as_ref().map(crate::push::BackgroundPush::state);
             }
             stale = false;

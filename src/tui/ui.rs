@@ -124,7 +124,10 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let mode = match ctx.app.frozen {
         Some(at) if ctx.app.post_mortem => {
             let at = crate::time::format_rfc3339(at);
-            Span::styled(format!(" POST-MORTEM {} {} ", &at[..10], &at[11..19]), t.warn.reversed())
+            Span::styled(
+                format!(" POST-MORTEM {} {} ", at.get(..10).unwrap_or(&at), crate::time::clock_of(&at)),
+                t.warn.reversed(),
+            )
         }
         Some(_) => Span::styled(" FROZEN ", t.warn.reversed()),
         None => Span::styled(" LIVE ", t.ok),

@@ -99,7 +99,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
                     let when = crate::time::format_rfc3339(fl.ts);
                     ListItem::new(Line::from(format!(
                         "{} {} {}",
-                        &when[11..19],
+                        crate::time::clock_of(&when),
                         clean_truncated(&fl.by, 20),
                         clean_truncated(&fl.what, 60)
                     )))

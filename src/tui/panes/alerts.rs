@@ -30,7 +30,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
                 Cell::from(a.rule.as_str()),
                 Cell::from(clean_truncated(&a.scope, 20)),
                 Cell::from(clean_truncated(&a.message, 70)),
-                Cell::from(since[11..19].to_owned()),
+                Cell::from(crate::time::clock_of(&since).to_owned()),
                 Cell::from(if tr.acknowledged { "ack" } else { "" }),
             ])
         })
@@ -88,7 +88,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         .rev()
         .map(|r| {
             let at = crate::time::format_rfc3339(r.resolved_at);
-            ListItem::new(format!("{} resolved  {}", &at[11..19], clean_truncated(&r.alert.message, 90)))
+            ListItem::new(format!("{} resolved  {}", crate::time::clock_of(&at), clean_truncated(&r.alert.message, 90)))
         })
         .collect();
     let list = if items.is_empty() { List::new(vec![ListItem::new("none yet")]) } else { List::new(items) };

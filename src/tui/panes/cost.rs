@@ -62,7 +62,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
             usd(c.total_usd),
             crate::tui::ui::compact(c.tokens as f64),
             usd(c.today_usd),
-            &c.day_start[..16]
+            c.day_start.get(..16).unwrap_or(&c.day_start)
         )),
         Line::from(vec![
             Span::raw(format!(

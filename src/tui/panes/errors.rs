@@ -57,7 +57,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
             .map(|e| {
                 let ts = crate::time::format_rfc3339(e.ts);
                 Row::new(vec![
-                    Cell::from(ts[11..19].to_owned()),
+                    Cell::from(crate::time::clock_of(&ts).to_owned()),
                     Cell::from(clean_truncated(&e.component, 18)),
                     Cell::from(clean_truncated(&e.error_type, 20)),
                     Cell::from(clean_truncated(&e.message, 120)),

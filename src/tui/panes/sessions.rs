@@ -39,7 +39,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let body: Vec<Row> = rows
         .iter()
         .map(|s| {
-            let last = s.last_ts.get(11..19).unwrap_or(&s.last_ts).to_owned();
+            let last = crate::time::clock_of(&s.last_ts).to_owned();
             Row::new(vec![
                 Cell::from(clean_truncated(&s.id, 36)),
                 Cell::from(clean_truncated(&s.agents.join(","), 24)),

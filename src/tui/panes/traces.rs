@@ -53,7 +53,7 @@ fn list(f: &mut Frame, area: Rect, ctx: &Ctx) {
         .map(|tr| {
             let start = crate::time::format_rfc3339(tr.start);
             Row::new(vec![
-                Cell::from(start[11..19].to_owned()),
+                Cell::from(crate::time::clock_of(&start).to_owned()),
                 Cell::from(clean_truncated(&tr.root, 24)),
                 Cell::from(clean_truncated(tr.agent.as_deref().unwrap_or("–"), 18)),
                 Cell::from(ms(Some(tr.duration_ms))),
