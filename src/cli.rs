@@ -333,7 +333,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             let (config, _) = config::load(cli.config.as_deref())?;
             args.config = config.push.clone();
             let prices = price_table(&config, cli.prices.as_deref())?;
-            let pushed = crate::push::run(&cli.logs, &args, prices, cli.debug, crate::time::wall_clock())?;
+            let pushed = with_progress(|progress| {
+                crate::push::run(&cli.logs, &args, prices, cli.debug, crate::time::wall_clock(), progress)
+            })?;
             println!(
                 "{}",
                 crate::push::summary(&pushed, args.endpoint.as_deref().unwrap_or("the configured endpoint"))

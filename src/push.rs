@@ -27,6 +27,7 @@ use crate::event::{LineOutcome, parse_line};
 use crate::otlp::target::{self, Flags, Found, Target};
 use crate::otlp::{self, Origin};
 use crate::pricing::PriceTable;
+use crate::tail::Progress;
 use crate::time::Micros;
 
 /// What `ajentik push` was asked to do.
@@ -137,6 +138,8 @@ impl Pushed {
 
 /// One pass over one log.
 struct Pass<'a> {
+    /// Bytes to read and read so far, for a progress line.
+    progress: &'a Progress,
     from_start: bool,
     since: Option<Micros>,
     now: Micros,
@@ -144,15 +147,36 @@ struct Pass<'a> {
 }
 
 /// Runs `ajentik push` over these logs (with `--follow`, until interrupted);
-/// `now` anchors `--since` given as a duration.
-pub fn run(logs: &[String], args: &PushArgs, prices: Arc<PriceTable>, debug: bool, now: Micros) -> Result<Pushed> {
-    let session = Session::open(logs, args, prices, debug)?;
+/// `now` anchors `--since` given as a duration. `progress` follows the first
+/// pass (what the logs held when push started), and is marked done after it.
+pub fn run(
+    logs: &[String],
+    args: &PushArgs,
+    prices: Arc<PriceTable>,
+    debug: bool,
+    now: Micros,
+    progress: &Progress,
+) -> Result<Pushed> {
+    let session = Session::open(logs, args, prices, debug);
+    let session = match session {
+        Ok(s) => s,
+        Err(e) => {
+            progress.done.store(true, std::sync::atomic::Ordering::Release);
+            return Err(e);
+        }
+    };
     let since = args.since.map(|s| s.instant(now));
     let mut total = Pushed::default();
     let mut from_start = args.from_start;
     let mut pause = args.poll_interval;
+    let idle = Progress::default();
+    let mut first = Some(progress);
     loop {
-        match session.pass(from_start, since, args.follow) {
+        let result = session.pass(from_start, since, args.follow, first.unwrap_or(&idle));
+        if let Some(p) = first.take() {
+            p.done.store(true, std::sync::atomic::Ordering::Release);
+        }
+        match result {
             Ok(pushed) => {
                 total.add(&pushed);
                 pause = args.poll_interval;
@@ -209,13 +233,13 @@ impl Session {
 
     /// Pushes what every log holds past its cursor; `report` prints a line per
     /// log that sent something (for --follow).
-    fn pass(&self, from_start: bool, since: Option<Micros>, report: bool) -> Result<Pushed> {
+    fn pass(&self, from_start: bool, since: Option<Micros>, report: bool, progress: &Progress) -> Result<Pushed> {
         let mut total = Pushed::default();
         // Expanded every pass, so following picks up files a directory or glob gains.
         for spec in &self.specs {
             for path in spec.expand()? {
                 let cursor = Cursor::new(&self.state_dir, &path, &self.target.endpoint);
-                let pass = Pass { from_start, since, now: crate::time::wall_clock(), args: &self.args };
+                let pass = Pass { from_start, since, now: crate::time::wall_clock(), args: &self.args, progress };
                 let pushed = push_file(&path, &cursor, &self.exporter, &pass, &self.prices)
                     .with_context(|| format!("pushing {}", path.display()))?;
                 if report && pushed.spans > 0 {
@@ -304,7 +328,7 @@ fn follow_in_background(
     let mut sent = 0;
     let mut pause = args.poll_interval;
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        match session.pass(false, None, false) {
+        match session.pass(false, None, false, &Progress::default()) {
             Ok(pushed) => {
                 sent += pushed.spans;
                 set(PushState::Pushing { sent, endpoint: endpoint.clone(), project: project.clone() });
@@ -372,6 +396,8 @@ fn push_file(
         && old.metadata().is_ok_and(|m| m.len() > old_offset && FileId::of(&m) == old_id)
     {
         old.seek(SeekFrom::Start(old_offset))?;
+        let remaining = old.metadata().map_or(0, |m| m.len().saturating_sub(old_offset));
+        pass.progress.total.fetch_add(remaining, std::sync::atomic::Ordering::Relaxed);
         rotated = push_from(old, old_offset, old_id, None, cursor, exporter, pass, prices)?;
     }
     let offset = match saved {
@@ -383,6 +409,7 @@ fn push_file(
     };
     let saved = saved.filter(|s| s.file == Some(file_id) && s.offset == offset).map(|s| s.offset);
     file.seek(SeekFrom::Start(offset))?;
+    pass.progress.total.fetch_add(len.saturating_sub(offset), std::sync::atomic::Ordering::Relaxed);
     let mut pushed = push_from(file, offset, file_id, saved, cursor, exporter, pass, prices)?;
     pushed.add(&rotated);
     Ok(pushed)
@@ -528,6 +555,7 @@ fn read_batches(
             Err(e) => return Err(e.into()),
         };
         reader.feed_to(&buf[..n], &mut sink);
+        pass.progress.read.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         if sink.stopped {
             return Ok((sink.counted, sink.offset));
         }
