@@ -504,7 +504,7 @@ fn live_view(
     };
     tui::run(tui::LiveOptions {
         loading,
-        thresholds: config.thresholds(local_offset()),
+        thresholds: config.thresholds(local_offset(live.now)),
         keymap,
         theme,
         now: live.now,
@@ -524,8 +524,14 @@ fn live_view(
 }
 
 /// The local time zone's offset from UTC now, in seconds (for "local" days).
-fn local_offset() -> i64 {
-    i64::from(chrono::Local::now().offset().local_minus_utc())
+/// The local UTC offset in force at `at` (the instant reports are made for:
+/// `--now`, else the clock), so that a post-mortem across a daylight-saving
+/// change starts "today" at that day's local midnight.
+fn local_offset(at: Option<Micros>) -> i64 {
+    use chrono::TimeZone;
+    let at = at.unwrap_or_else(wall_clock);
+    chrono::DateTime::from_timestamp_micros(at)
+        .map_or(0, |utc| i64::from(chrono::Local.offset_from_utc_datetime(&utc.naive_utc()).local_minus_utc()))
 }
 
 /// The price table: built in, then a price file (LiteLLM or genai-prices),
@@ -573,7 +579,7 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let (_tailer, fold) = read_all(specs, args.now, prices, threads)?;
     let now = args.now.unwrap_or_else(wall_clock);
-    let firing = alerts::evaluate(&fold.metrics, now, &config.thresholds(local_offset()));
+    let firing = alerts::evaluate(&fold.metrics, now, &config.thresholds(local_offset(Some(now))));
     let text = if args.json {
         let status = report::status_of(&firing);
         serde_json::to_string_pretty(&serde_json::json!({ "status": status, "alerts": firing }))? + "\n"
@@ -623,7 +629,7 @@ fn monitor(
     if args.follow && args.export.is_some_and(|f| f != Format::Json) {
         usage!("--follow prints one-line JSON reports: use --export json, not --export markdown");
     }
-    let thresholds = config.thresholds(local_offset());
+    let thresholds = config.thresholds(local_offset(args.now));
     let specs = source::resolve(logs)?;
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();
@@ -768,7 +774,7 @@ fn demo(logs: &[String], (config, config_path): (&Config, Option<&PathBuf>), arg
     // A run that ended by itself shows what it did: the report of its log.
     let specs = vec![source::LogSpec::File(path)];
     let (_tailer, fold) = read_all(specs, None, price_table(config, None)?, default_threads())?;
-    let text = render(&fold, wall_clock(), &config.thresholds(local_offset()), Format::Markdown, false)?;
+    let text = render(&fold, wall_clock(), &config.thresholds(local_offset(None)), Format::Markdown, false)?;
     emit(&text, None)
 }
 

@@ -705,3 +705,26 @@ fn config_init_writes_the_default_once_and_completions_and_man_print() {
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(text.contains(".TH ajentik 1") && text.contains("monitor"), "{text}");
 }
+
+/// "Today" in local days starts at that day's local midnight, with the UTC
+/// offset in force at `--now` (not at the moment the report is made): a
+/// post-mortem across a daylight-saving change is right.
+#[test]
+fn local_days_use_the_offset_in_force_at_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[budget]\nday = \"local\"\n").unwrap();
+    let day_start = |now: &str| {
+        let o = ajentik()
+            .env("TZ", "America/New_York")
+            .args(["monitor", "--export", "json", "--log", &sample(), "--now", now, "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        r["cost"]["day_start"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(day_start("2026-07-15T12:00:00Z"), "2026-07-15T04:00:00.000Z", "EDT, UTC-4");
+    assert_eq!(day_start("2026-01-15T12:00:00Z"), "2026-01-15T05:00:00.000Z", "EST, UTC-5");
+}
