@@ -73,7 +73,9 @@ impl Default for Thresholds {
 }
 
 impl Thresholds {
-    fn for_agent(&self, agent: &str) -> (f64, f64, u64) {
+    /// An agent's error rate (percent), response time (ms) and failure count
+    /// limits: its own where set, else everyone's.
+    pub fn for_agent(&self, agent: &str) -> (f64, f64, u64) {
         let o = self.agents.get(agent);
         (
             o.and_then(|o| o.error_rate_pct).unwrap_or(self.error_rate_pct),

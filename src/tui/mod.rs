@@ -224,7 +224,7 @@ async fn live(options: LiveOptions) -> Result<()> {
             dirty = true;
         }
         if dirty && last_draw.elapsed() >= Duration::from_millis(50) {
-            let ctx = ui::Ctx { app: &app, view: &view, theme: &theme, keymap: &keymap, sources: &sources };
+            let ctx = panes::Ctx { app: &app, view: &view, theme: &theme, keymap: &keymap, sources: &sources };
             terminal.draw(|f| ui::draw(f, &ctx))?;
             last_draw = Instant::now();
             dirty = false;

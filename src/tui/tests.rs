@@ -10,8 +10,9 @@ use ratatui::backend::TestBackend;
 use super::action::Action;
 use super::app::{App, Effect, ExportFormat, Tab};
 use super::keymap::Keymap;
+use super::panes::Ctx;
 use super::theme::Theme;
-use super::ui::{self, Ctx};
+use super::ui;
 use super::view::View;
 use super::*;
 use crate::fold::Fold;
@@ -485,4 +486,28 @@ fn the_history_being_read_shows_a_gauge() {
     assert!(screen.lines().next().unwrap().contains("READING"), "{screen}");
     app.handle(Action::Quit, &v);
     assert!(app.quit, "keys work while reading");
+}
+
+/// The panes' colours follow the thresholds in force, not fixed cut-offs.
+#[test]
+fn colours_follow_the_thresholds_in_force() {
+    let v = view();
+    let theme = Theme::load("dark", None).unwrap();
+    let bad_cells = |tool_success_pct: f64| {
+        let mut app = app_on(Tab::Tools, &v);
+        app.thresholds.tool_success_pct = tool_success_pct;
+        let keymap = Keymap::load("default", None, &BTreeMap::new()).unwrap();
+        let sources = vec!["examples/sample.jsonl".to_owned()];
+        let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+        let ctx = Ctx { app: &app, view: &v, theme: &theme, keymap: &keymap, sources: &sources };
+        terminal.draw(|f| ui::draw(f, &ctx)).unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        // The tools table, below the header and tab bar.
+        (3..20).flat_map(|y| (0..60).map(move |x| (x, y))).filter(|&p| buffer[p].fg == theme.bad.fg.unwrap()).count()
+    };
+    assert!(bad_cells(100.0) > 0, "every tool below 100 % is bad at a 100 % floor");
+    assert_eq!(bad_cells(0.0), 0, "none is at a 0 % floor");
+    assert_eq!(super::panes::rate_style(&theme, Some(96.0), 90.0), theme.text);
+    assert_eq!(super::panes::rate_style(&theme, Some(94.0), 90.0), theme.warn);
+    assert_eq!(super::panes::rate_style(&theme, Some(71.0), 80.0), theme.bad);
 }

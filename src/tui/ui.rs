@@ -10,32 +10,17 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::action::Action;
-use super::app::{App, Tab};
-use super::keymap::Keymap;
-use super::panes;
-use super::theme::Theme;
-use super::view::View;
+use super::app::Tab;
+use super::panes::{self, Ctx, compact, status_style};
 use crate::push::PushState;
-use crate::report::Status;
 use crate::sanitize::{clean, clean_truncated};
 
 /// The smallest terminal ajentik draws into.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
-
-/// Everything a frame needs.
-pub struct Ctx<'a> {
-    pub app: &'a App,
-    pub view: &'a View,
-    pub theme: &'a Theme,
-    pub keymap: &'a Keymap,
-    /// The log sources, for the header.
-    pub sources: &'a [String],
-}
 
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame, ctx: &Ctx) {
@@ -96,25 +81,6 @@ fn draw_loading(f: &mut Frame, area: Rect, ctx: &Ctx, read: u64, total: u64, lin
             .label(clean(line).into_owned()),
         popup,
     );
-}
-
-/// The colour of a health status.
-pub fn status_style(theme: &Theme, status: Status) -> Style {
-    match status {
-        Status::Healthy => theme.ok,
-        Status::Degraded => theme.warn,
-        Status::Unhealthy => theme.bad,
-    }
-}
-
-/// A compact count: 950, 12.3k, 4.1M.
-pub fn compact(n: f64) -> String {
-    match n {
-        n if n >= 1e6 => format!("{:.1}M", n / 1e6),
-        n if n >= 1e4 => format!("{:.0}k", n / 1e3),
-        n if n >= 1e3 => format!("{:.1}k", n / 1e3),
-        n => format!("{n:.0}"),
-    }
 }
 
 fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {

@@ -6,13 +6,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, List, ListItem, Row};
 
+use super::Ctx;
 use super::{block, header_labels, ms, pct, rate_style, state, table, usd};
 use crate::sanitize::clean_truncated;
 use crate::tui::app::Tab;
-use crate::tui::ui::Ctx;
-
-/// The user guide's bottleneck: agents slower than this on average stand out.
-pub const SLOW_MS: f64 = 3000.0;
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
@@ -40,15 +37,16 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let body: Vec<Row> = rows
         .iter()
         .map(|a| {
-            let slow = a.avg_response_time_ms.is_some_and(|v| v > SLOW_MS);
+            let (max_error_pct, max_ms, _) = app.effective_thresholds().for_agent(&a.name);
+            let slow = a.avg_response_time_ms.is_some_and(|v| v > max_ms);
             Row::new(vec![
                 Cell::from(clean_truncated(&a.name, 28)),
                 Cell::from(a.total_requests.to_string()),
-                Cell::from(pct(a.success_rate)).style(rate_style(t, a.success_rate)),
+                Cell::from(pct(a.success_rate)).style(rate_style(t, a.success_rate, 100.0 - max_error_pct)),
                 Cell::from(ms(a.avg_response_time_ms)).style(if slow { t.warn } else { t.text }),
                 Cell::from(ms(a.p95_ms)),
                 Cell::from(ms(a.p99_ms)),
-                Cell::from(crate::tui::ui::compact(a.tokens as f64)),
+                Cell::from(super::compact(a.tokens as f64)),
                 Cell::from(usd(a.cost_usd)),
             ])
         })
@@ -74,12 +72,12 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let empty = Vec::new();
     let requests = view.agent_requests.get(&agent.name).unwrap_or(&empty);
     let title = format!("{name}: requests/min, last hour");
-    let spark = super::sparkline(&title, super::overview::latest(requests, rate_area), t.chart, t);
+    let spark = super::sparkline(&title, super::latest(requests, rate_area), t.chart, t);
     f.render_widget(spark, rate_area);
     let latency = view.agent_latency_ms.get(&agent.name).unwrap_or(&empty);
     let max = latency.iter().copied().max().unwrap_or(0);
     let title = format!("mean latency/min (max {})", ms(Some(max as f64)));
-    let spark = super::sparkline(&title, super::overview::latest(latency, latency_area), t.chart, t);
+    let spark = super::sparkline(&title, super::latest(latency, latency_area), t.chart, t);
     f.render_widget(spark, latency_area);
     let [links, failures] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(side);
     let join = |names: Option<&Vec<String>>| {

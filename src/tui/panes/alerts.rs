@@ -5,11 +5,11 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Cell, List, ListItem, Row};
 
+use super::Ctx;
 use super::{block, state, table};
 use crate::alerts::Severity;
 use crate::sanitize::clean_truncated;
 use crate::tui::app::{SETTINGS, setting_value};
-use crate::tui::ui::Ctx;
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view, t) = (ctx.app, ctx.view, ctx.theme);

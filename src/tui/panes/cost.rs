@@ -7,10 +7,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::{Ctx, compact};
 use super::{block, usd};
 use crate::report::CostLine;
 use crate::sanitize::clean_truncated;
-use crate::tui::ui::{Ctx, compact};
 
 fn bars(lines: &[CostLine], width: u16, theme: &crate::tui::theme::Theme) -> Vec<Line<'static>> {
     let max = lines.iter().map(|c| c.cost_usd).fold(0.0, f64::max);
@@ -60,7 +60,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         Line::from(format!(
             "total {}  ·  {} tokens  ·  today {} (since {})",
             usd(c.total_usd),
-            crate::tui::ui::compact(c.tokens as f64),
+            super::compact(c.tokens as f64),
             usd(c.today_usd),
             c.day_start.get(..16).unwrap_or(&c.day_start)
         )),

@@ -5,9 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Cell, List, ListItem, Paragraph, Row, Wrap};
 
+use super::Ctx;
 use super::{block, state, table};
 use crate::sanitize::clean_truncated;
-use crate::tui::ui::Ctx;
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view, t) = (ctx.app, ctx.view, ctx.theme);

@@ -15,7 +15,48 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Sparkline, Table, TableState};
 
+use super::app::App;
+use super::keymap::Keymap;
 use super::theme::Theme;
+use super::view::View;
+use crate::report::Status;
+use ratatui::layout::Rect;
+
+/// Everything a frame needs.
+pub struct Ctx<'a> {
+    pub app: &'a App,
+    pub view: &'a View,
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    /// The log sources, for the header.
+    pub sources: &'a [String],
+}
+
+/// The colour of a health status.
+pub fn status_style(theme: &Theme, status: Status) -> Style {
+    match status {
+        Status::Healthy => theme.ok,
+        Status::Degraded => theme.warn,
+        Status::Unhealthy => theme.bad,
+    }
+}
+
+/// A compact count: 950, 12.3k, 4.1M.
+pub fn compact(n: f64) -> String {
+    match n {
+        n if n >= 1e6 => format!("{:.1}M", n / 1e6),
+        n if n >= 1e4 => format!("{:.0}k", n / 1e3),
+        n if n >= 1e3 => format!("{:.1}k", n / 1e3),
+        n => format!("{n:.0}"),
+    }
+}
+
+/// The most recent values that fit inside a bordered area, oldest first: a
+/// sparkline draws from its first value, so the newest must not be cut off.
+pub fn latest(series: &[u64], area: Rect) -> Vec<u64> {
+    let fit = area.width.saturating_sub(2) as usize;
+    series[series.len().saturating_sub(fit)..].to_vec()
+}
 
 /// Borders for terminals without good Unicode.
 const ASCII_BORDER: ratatui::symbols::border::Set = ratatui::symbols::border::Set {
@@ -92,11 +133,13 @@ pub fn state(selected: usize, rows: usize) -> TableState {
     TableState::default().with_selected((rows > 0).then_some(selected))
 }
 
-/// The style a success rate deserves: below 90% stands out.
-pub fn rate_style(theme: &Theme, rate: Option<f64>) -> Style {
+/// The style a success rate deserves against `floor`, the lowest rate the alert
+/// rules in force accept (100 - `error_rate`, or `tool_failure`'s): below it
+/// stands out as bad, within half the way from it to 100 % as a warning.
+pub fn rate_style(theme: &Theme, rate: Option<f64>, floor: f64) -> Style {
     match rate {
-        Some(r) if r < 90.0 => theme.bad,
-        Some(r) if r < 95.0 => theme.warn,
+        Some(r) if r < floor => theme.bad,
+        Some(r) if r < floor + (100.0 - floor) / 2.0 => theme.warn,
         _ => theme.text,
     }
 }

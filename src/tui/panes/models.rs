@@ -5,10 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row};
 
+use super::{Ctx, compact};
 use super::{header_labels, ms, state, table, usd};
 use crate::sanitize::clean_truncated;
 use crate::tui::app::Tab;
-use crate::tui::ui::{Ctx, compact};
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view, t) = (ctx.app, ctx.view, ctx.theme);

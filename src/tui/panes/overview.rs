@@ -14,19 +14,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, Paragraph};
 
+use super::{Ctx, status_style};
 use super::{block, ms, pct, rate_style, usd};
 use crate::sanitize::clean_truncated;
-use crate::tui::ui::{Ctx, status_style};
-
-/// The most recent values that fit inside a bordered area, oldest first: a
-/// sparkline draws from its first value, so the newest must not be cut off.
-pub fn latest(series: &[u64], area: Rect) -> Vec<u64> {
-    let fit = area.width.saturating_sub(2) as usize;
-    series[series.len().saturating_sub(fit)..].to_vec()
-}
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (view, t) = (ctx.view, ctx.theme);
+    let th = ctx.app.effective_thresholds();
     let r = &view.report;
     let [top, columns, charts, bottom] =
         Layout::vertical([Constraint::Length(3), Constraint::Min(6), Constraint::Length(5), Constraint::Length(6)])
@@ -36,8 +30,8 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let uptime = h.uptime_s.map_or_else(|| "–".into(), |s| crate::time::human_duration((s * 1e6) as i64));
     let status = Line::from(vec![
         Span::styled(format!("{} ", h.status.as_str().to_uppercase()), status_style(t, h.status)),
-        Span::raw(format!(" up {uptime} · {} reqs · ok ", crate::tui::ui::compact(h.total_requests as f64))),
-        Span::styled(pct(h.success_rate), rate_style(t, h.success_rate)),
+        Span::raw(format!(" up {uptime} · {} reqs · ok ", super::compact(h.total_requests as f64))),
+        Span::styled(pct(h.success_rate), rate_style(t, h.success_rate, 100.0 - th.error_rate_pct)),
         Span::raw(format!(" · {} alerts · {} spent", r.alerts.len(), usd(r.cost.total_usd))),
     ]);
     f.render_widget(Paragraph::new(status).block(block("System", t)), top);
@@ -51,11 +45,15 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         .agents
         .iter()
         .map(|a| {
-            let slow = a.avg_response_time_ms.is_some_and(|v| v > super::agents::SLOW_MS);
+            let (max_error_pct, max_ms, _) = th.for_agent(&a.name);
+            let slow = a.avg_response_time_ms.is_some_and(|v| v > max_ms);
             let mut spans = vec![
                 Span::raw(format!("{:<agent_name$}", clean_truncated(&a.name, agent_name))),
-                Span::raw(format!("{:>6}", crate::tui::ui::compact(a.total_requests as f64))),
-                Span::styled(format!("{:>7}", pct(a.success_rate)), rate_style(t, a.success_rate)),
+                Span::raw(format!("{:>6}", super::compact(a.total_requests as f64))),
+                Span::styled(
+                    format!("{:>7}", pct(a.success_rate)),
+                    rate_style(t, a.success_rate, 100.0 - max_error_pct),
+                ),
             ];
             if wide {
                 spans.push(Span::styled(
@@ -74,8 +72,11 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
             let w = name_width(tools, 13);
             ListItem::new(Line::from(vec![
                 Span::raw(format!("{:<w$}", clean_truncated(&tool.name, w))),
-                Span::raw(format!("{:>6}", crate::tui::ui::compact(tool.usage_count as f64))),
-                Span::styled(format!("{:>7}", pct(tool.success_rate)), rate_style(t, tool.success_rate)),
+                Span::raw(format!("{:>6}", super::compact(tool.usage_count as f64))),
+                Span::styled(
+                    format!("{:>7}", pct(tool.success_rate)),
+                    rate_style(t, tool.success_rate, th.tool_success_pct),
+                ),
             ]))
         })
         .collect();
@@ -95,11 +96,11 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let [requests, errors] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(charts);
     let max_req = view.requests_per_minute.iter().copied().max().unwrap_or(0);
     let title = format!("requests/min (max {max_req})");
-    let spark = super::sparkline(&title, latest(&view.requests_per_minute, requests), t.chart, t);
+    let spark = super::sparkline(&title, super::latest(&view.requests_per_minute, requests), t.chart, t);
     f.render_widget(spark, requests);
     let max_err = view.errors_per_minute.iter().copied().max().unwrap_or(0);
     let title = format!("errors/min (max {max_err})");
-    let spark = super::sparkline(&title, latest(&view.errors_per_minute, errors), t.chart_errors, t);
+    let spark = super::sparkline(&title, super::latest(&view.errors_per_minute, errors), t.chart_errors, t);
     f.render_widget(spark, errors);
 
     let [alerts, spend] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom);

@@ -5,10 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Cell, List, ListItem, Row};
 
+use super::Ctx;
 use super::{block, header_labels, ms, pct, rate_style, state, table};
 use crate::sanitize::clean_truncated;
 use crate::tui::app::Tab;
-use crate::tui::ui::Ctx;
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
@@ -30,11 +30,12 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let body: Vec<Row> = rows
         .iter()
         .map(|tool| {
-            let failing = tool.success_rate.is_some_and(|r| r < 90.0);
+            let floor = app.effective_thresholds().tool_success_pct;
+            let failing = tool.success_rate.is_some_and(|r| r < floor);
             Row::new(vec![
                 Cell::from(clean_truncated(&tool.name, 30)).style(if failing { t.bad } else { t.text }),
                 Cell::from(tool.usage_count.to_string()),
-                Cell::from(pct(tool.success_rate)).style(rate_style(t, tool.success_rate)),
+                Cell::from(pct(tool.success_rate)).style(rate_style(t, tool.success_rate, floor)),
                 Cell::from(ms(tool.avg_execution_time_ms)),
                 Cell::from(ms(tool.p95_ms)),
                 Cell::from(tool.failures.to_string()),

@@ -16,10 +16,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 
+use super::Ctx;
 use super::{block, header_labels, ms, state, table, usd};
 use crate::sanitize::clean_truncated;
 use crate::tui::app::Tab;
-use crate::tui::ui::Ctx;
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     match &ctx.view.trace {
@@ -59,7 +59,7 @@ fn list(f: &mut Frame, area: Rect, ctx: &Ctx) {
                 Cell::from(ms(Some(tr.duration_ms))),
                 Cell::from(tr.spans.to_string()),
                 Cell::from(tr.errors.to_string()).style(if tr.errors > 0 { t.bad } else { t.text }),
-                Cell::from(crate::tui::ui::compact(tr.tokens as f64)),
+                Cell::from(super::compact(tr.tokens as f64)),
                 Cell::from(usd(tr.cost_usd)),
             ])
         })
