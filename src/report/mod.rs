@@ -428,10 +428,39 @@ fn health(m: &Metrics, now: Micros, alerts: &[Alert]) -> Health {
 pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresholds) -> Report {
     let alerts = alerts::evaluate(&fold.metrics, now, thresholds);
     let m = &fold.metrics;
-    let ing = &fold.ingest;
+    let agents = agent_reports(m);
+    let spend_by_model = model_spend(m);
+    let (models, unpriced) = model_reports(m, &spend_by_model);
+    let cost = cost_report(m, &spend_by_model, &agents, unpriced, now, thresholds);
+    let sources = fold.ingest.sources.iter().map(SourceReport::from).collect();
+    let ingest = ingest_report(&fold.ingest);
+    let tools = tool_reports(m);
+    let errors = errors_report(m);
+    let spans = span_reports(m);
+    Report {
+        schema: SCHEMA,
+        generated_at: format_rfc3339(generated_at),
+        now: format_rfc3339(now),
+        sources,
+        ingest,
+        health: health(m, now, &alerts),
+        alerts,
+        alerts_waiting: alerts::waiting(m, now, thresholds),
+        agents,
+        tools,
+        models,
+        errors,
+        cost,
+        spans,
+        sessions: sessions(m),
+        sampled: m.sampled,
+        notifications: None,
+    }
+}
+
+fn ingest_report(ing: &crate::fold::Ingest) -> IngestReport {
     let total = ing.total();
-    let sources = ing.sources.iter().map(SourceReport::from).collect();
-    let ingest = IngestReport {
+    IngestReport {
         events: total.events,
         malformed: total.malformed,
         unknown: total.unknown,
@@ -446,8 +475,10 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
                 reason: b.reason.clone(),
             })
             .collect(),
-    };
+    }
+}
 
+fn agent_reports(m: &Metrics) -> Vec<AgentReport> {
     let mut agents: Vec<AgentReport> = m
         .agents
         .iter()
@@ -470,7 +501,10 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         })
         .collect();
     sort_by_count(&mut agents, |a| (a.total_requests as f64, &a.name));
+    agents
+}
 
+fn tool_reports(m: &Metrics) -> Vec<ToolReport> {
     let mut tools: Vec<ToolReport> = m
         .tools
         .iter()
@@ -486,8 +520,14 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         })
         .collect();
     sort_by_count(&mut tools, |t| (t.usage_count as f64, &t.name));
+    tools
+}
 
-    let spend_by_model = model_spend(m);
+/// The models (by the spend attributed to each) and those with unpriced calls.
+fn model_reports(
+    m: &Metrics,
+    spend_by_model: &BTreeMap<Option<&str>, Spend>,
+) -> (Vec<ModelReport>, Vec<UnpricedModel>) {
     let mut models: Vec<ModelReport> = spend_by_model
         .iter()
         .filter_map(|(name, spend)| name.map(|n| (n, spend)))
@@ -524,7 +564,17 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         .map(|m| UnpricedModel { model: m.name.clone(), calls: m.unpriced_calls })
         .collect();
     sort_by_count(&mut unpriced, |u| (u.calls as f64, &u.model));
+    (models, unpriced)
+}
 
+fn cost_report(
+    m: &Metrics,
+    spend_by_model: &BTreeMap<Option<&str>, Spend>,
+    agents: &[AgentReport],
+    unpriced: Vec<UnpricedModel>,
+    now: Micros,
+    thresholds: &Thresholds,
+) -> CostReport {
     let mut by_model: Vec<CostLine> = spend_by_model
         .iter()
         .map(|(name, s)| CostLine {
@@ -549,7 +599,7 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
     let offset = thresholds.budget.utc_offset_seconds;
     let all = budget::figures(m, None, now, offset);
     let daily = thresholds.budget.daily_usd;
-    let cost = CostReport {
+    CostReport {
         total_usd: total.cost_usd(),
         tokens: total.tokens,
         by_model,
@@ -573,15 +623,17 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
                 AgentBudget { agent: agent.clone(), daily_budget_usd: d, today_usd: today, used_pct: today * 100.0 / d }
             })
             .collect(),
-    };
+    }
+}
 
+fn errors_report(m: &Metrics) -> ErrorsReport {
     let mut by_type: Vec<ErrorTypeCount> =
         m.errors.by_type.iter().map(|(k, &n)| ErrorTypeCount { error_type: k.clone(), count: n }).collect();
     sort_by_count(&mut by_type, |e| (e.count as f64, &e.error_type));
     let mut by_component: Vec<ComponentCount> =
         m.errors.by_component.iter().map(|(k, &n)| ComponentCount { component: k.clone(), count: n }).collect();
     sort_by_count(&mut by_component, |e| (e.count as f64, &e.component));
-    let errors = ErrorsReport {
+    ErrorsReport {
         total: m.errors.total,
         by_type,
         by_component,
@@ -602,8 +654,10 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
                     .map(|c| serde_json::from_str(c).unwrap_or_else(|_| serde_json::Value::String(c.to_owned()))),
             })
             .collect(),
-    };
+    }
+}
 
+fn span_reports(m: &Metrics) -> Vec<SpanReport> {
     let mut spans: Vec<SpanReport> = m
         .spans
         .iter()
@@ -617,26 +671,7 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         })
         .collect();
     sort_by_count(&mut spans, |s| (s.count as f64, &s.name));
-
-    Report {
-        schema: SCHEMA,
-        generated_at: format_rfc3339(generated_at),
-        now: format_rfc3339(now),
-        sources,
-        ingest,
-        health: health(m, now, &alerts),
-        alerts,
-        alerts_waiting: alerts::waiting(m, now, thresholds),
-        agents,
-        tools,
-        models,
-        errors,
-        cost,
-        spans,
-        sessions: sessions(m),
-        sampled: m.sampled,
-        notifications: None,
-    }
+    spans
 }
 
 impl From<&crate::fold::SourceStats> for SourceReport {
