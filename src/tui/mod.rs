@@ -107,61 +107,9 @@ async fn live(options: LiveOptions) -> Result<()> {
         prices,
         debug_file,
     } = options;
-    let mut background_push: Option<crate::push::BackgroundPush> = None;
-    let shared = Arc::new(Mutex::new(loading.fold.empty_like()));
-    // The reader runs on its own thread: first the history (the UI is up
-    // meanwhile, showing progress), then following; it wakes the UI when it read
-    // something.
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
-    let tail_fold = Arc::clone(&shared);
-    let lag = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let tail_lag = Arc::clone(&lag);
-    let progress = Arc::new(crate::tail::Progress::default());
-    let read_progress = Arc::clone(&progress);
-    let (failed_tx, failed) = std::sync::mpsc::channel::<String>();
-    let read_debug = debug_file.clone();
-    std::thread::spawn(move || {
-        let started = Instant::now();
-        let Loading { specs, fold, threads, poll_interval } = loading;
-        let (tailer, fold) = match crate::tail::read_with_progress(specs, fold, threads, &read_progress) {
-            Ok(read) => read,
-            Err(e) => {
-                let _ = failed_tx.send(format!("{e:#}"));
-                read_progress.done.store(true, std::sync::atomic::Ordering::Release);
-                let _ = wake.try_send(());
-                return;
-            }
-        };
-        if let Some(path) = &read_debug {
-            let note = format!(
-                "first read: {} events, {} bytes in {:.3}s on {threads} threads\n",
-                fold.metrics.events,
-                fold.ingest.sources.iter().map(|s| s.bytes).sum::<u64>(),
-                started.elapsed().as_secs_f64()
-            );
-            let _ = std::fs::OpenOptions::new().append(true).open(path).and_then(|mut f| {
-                use std::io::Write;
-                f.write_all(note.as_bytes())
-            });
-        }
-        match tail_fold.lock() {
-            Ok(mut shared) => *shared = fold,
-            Err(_) => return,
-        }
-        let mut follower = Follower::new(tailer, poll_interval);
-        let _ = wake.try_send(());
-        loop {
-            let read = match tail_fold.lock() {
-                Ok(mut f) => follower.tailer.poll(&mut f),
-                Err(_) => return,
-            };
-            tail_lag.store(follower.tailer.lag_bytes(), std::sync::atomic::Ordering::Relaxed);
-            if read > 0 && wake.try_send(()).is_err() && wake.is_closed() {
-                return;
-            }
-            follower.wait(Instant::now() + Duration::from_secs(1));
-        }
-    });
+    let reader = Reader::spawn(loading, debug_file.clone(), wake);
+    let mut shell = Shell { reports_dir, config_path, pager, push_logs, push_args, prices, background_push: None };
 
     // ratatui::init enters the alternate screen and raw mode, and installs a
     // panic hook that restores the terminal before the panic is reported.
@@ -175,50 +123,18 @@ async fn live(options: LiveOptions) -> Result<()> {
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let build = |app: &App, shared: &Mutex<Fold>| -> Option<View> {
-        let fold = shared.lock().ok()?;
-        Some(build_view(app, &fold, app.frozen.unwrap_or_else(wall_clock), wall_clock()))
-    };
-    let mut view = build(&app, &shared).context("the reader stopped")?;
-    let (mut last_events, mut last_rate_at) = (view.report.ingest.events, Instant::now());
-    let mut stale = false;
-    let mut dirty = true;
+    let mut view = reader.view(&app).context("the reader stopped")?;
+    let mut rate = Rate { events: view.report.ingest.events, at: Instant::now() };
+    let (mut stale, mut dirty) = (false, true);
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     loop {
-        if let Ok(message) = failed.try_recv() {
+        if let Ok(message) = reader.failed.try_recv() {
             return Err(anyhow::anyhow!(message));
         }
-        let (read, total, done) = progress.get();
-        let loading_now =
-            (!done).then(|| (read, total, crate::cli::progress_line(read, total, load_started.elapsed())));
-        if loading_now.is_some() || app.loading.is_some() {
-            // The history just finished: rebuild at once, even when frozen.
-            if loading_now.is_none() {
-                stale_rebuild(&app, &shared, &build, &mut view);
-            }
-            app.loading = loading_now;
-            dirty = true;
-        }
+        dirty |= reader.show_progress(&mut app, &mut view, load_started);
         if stale && app.frozen.is_none() {
-            if let Some(v) = build(&app, &shared) {
-                let elapsed = last_rate_at.elapsed().as_secs_f64();
-                let events_now = v.report.ingest.events;
-                let rate = if elapsed >= 0.5 {
-                    let r = events_now.saturating_sub(last_events) as f64 / elapsed;
-                    (last_events, last_rate_at) = (events_now, Instant::now());
-                    r
-                } else {
-                    view.events_per_second
-                };
-                view = v;
-                view.events_per_second = rate;
-                view.lag_bytes = lag.load(std::sync::atomic::Ordering::Relaxed);
-                let transitions = app.alerts.update(view.alerts_in_force.clone(), view.now);
-                if let Some(p) = &pager {
-                    p.page(&view.alerts_in_force, &transitions, view.now);
-                }
-                app.notify = pager.as_ref().map(crate::hook::Pager::stats);
-                app.push = background_push.as_ref().map(crate::push::BackgroundPush::state);
+            if let Some(v) = reader.view(&app) {
+                view = shell.refresh(&mut app, v, &view, &mut rate, reader.lag());
             }
             stale = false;
             dirty = true;
@@ -234,54 +150,7 @@ async fn live(options: LiveOptions) -> Result<()> {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
                     dirty = true;
-                    app.status = None;
-                    if app.typing() {
-                        match key.code {
-                            KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) && app.type_char(c) => {
-                                stale_rebuild(&app, &shared, &build, &mut view);
-                                continue;
-                            }
-                            KeyCode::Backspace => {
-                                app.backspace();
-                                stale_rebuild(&app, &shared, &build, &mut view);
-                                continue;
-                            }
-                            _ => {}
-                        }
-                    }
-                    if let Some(action) = keymap.action(&key) {
-                        match app.handle(action, &view) {
-                            Some(Effect::Export(format)) => {
-                                app.status = Some(match export(&view, &reports_dir, format) {
-                                    Ok(path) => format!("wrote {}", path.display()),
-                                    Err(e) => format!("{e:#}"),
-                                });
-                            }
-                            Some(Effect::Refresh) => stale_rebuild(&app, &shared, &build, &mut view),
-                            Some(Effect::TogglePush) => {
-                                if background_push.take().is_some() {
-                                    app.status = Some("push stopped (its cursors are kept)".into());
-                                } else {
-                                    let args = push_args.clone();
-                                    let push = crate::push::BackgroundPush::start(push_logs.clone(), args, prices.clone());
-                                    background_push = Some(push);
-                                }
-                                app.push = background_push.as_ref().map(crate::push::BackgroundPush::state);
-                            }
-                            Some(Effect::SaveThresholds(t)) => {
-                                app.status = Some(match &config_path {
-                                    Some(path) => match crate::config::save_thresholds(path, &t) {
-                                        Ok(()) => format!("thresholds saved to {}", path.display()),
-                                        Err(e) => format!("{e:#}"),
-                                    },
-                                    None => "no config file location: thresholds kept for this session only".into(),
-                                });
-                                stale_rebuild(&app, &shared, &build, &mut view);
-                            }
-                            None => {}
-                        }
-                    }
-                    if app.quit {
+                    if on_key(&key, &keymap, &mut app, &mut view, &reader, &mut shell) {
                         return Ok(());
                     }
                 }
@@ -300,6 +169,222 @@ async fn live(options: LiveOptions) -> Result<()> {
     }
 }
 
+/// The reader thread's side, as the UI sees it: the shared fold, how far the
+/// history has been read, the lag, and a failure to report.
+struct Reader {
+    shared: Arc<Mutex<Fold>>,
+    lag: Arc<std::sync::atomic::AtomicU64>,
+    progress: Arc<crate::tail::Progress>,
+    failed: std::sync::mpsc::Receiver<String>,
+}
+
+impl Reader {
+    /// Starts the reader: first the history (the UI is up meanwhile, showing
+    /// progress), then following; it wakes the UI when it read something.
+    fn spawn(loading: Loading, debug_file: Option<PathBuf>, wake: tokio::sync::mpsc::Sender<()>) -> Reader {
+        let shared = Arc::new(Mutex::new(loading.fold.empty_like()));
+        let lag = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let progress = Arc::new(crate::tail::Progress::default());
+        let (failed_tx, failed) = std::sync::mpsc::channel::<String>();
+        let (tail_fold, tail_lag, read_progress) = (Arc::clone(&shared), Arc::clone(&lag), Arc::clone(&progress));
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let Loading { specs, fold, threads, poll_interval } = loading;
+            let (tailer, fold) = match crate::tail::read_with_progress(specs, fold, threads, &read_progress) {
+                Ok(read) => read,
+                Err(e) => {
+                    let _ = failed_tx.send(format!("{e:#}"));
+                    read_progress.done.store(true, std::sync::atomic::Ordering::Release);
+                    let _ = wake.try_send(());
+                    return;
+                }
+            };
+            if let Some(path) = &debug_file {
+                note_first_read(path, &fold, threads, started.elapsed());
+            }
+            match tail_fold.lock() {
+                Ok(mut shared) => *shared = fold,
+                Err(_) => return,
+            }
+            let mut follower = Follower::new(tailer, poll_interval);
+            let _ = wake.try_send(());
+            loop {
+                let read = match tail_fold.lock() {
+                    Ok(mut f) => follower.tailer.poll(&mut f),
+                    Err(_) => return,
+                };
+                tail_lag.store(follower.tailer.lag_bytes(), std::sync::atomic::Ordering::Relaxed);
+                if read > 0 && wake.try_send(()).is_err() && wake.is_closed() {
+                    return;
+                }
+                follower.wait(Instant::now() + Duration::from_secs(1));
+            }
+        });
+        Reader { shared, lag, progress, failed }
+    }
+
+    /// The view for the app's state now; `None` if the reader died holding the fold.
+    fn view(&self, app: &App) -> Option<View> {
+        let fold = self.shared.lock().ok()?;
+        Some(build_view(app, &fold, app.frozen.unwrap_or_else(wall_clock), wall_clock()))
+    }
+
+    /// Rebuilds `view` now, keeping the measured event rate.
+    fn rebuild(&self, app: &App, view: &mut View) {
+        if let Some(mut v) = self.view(app) {
+            v.events_per_second = view.events_per_second;
+            *view = v;
+        }
+    }
+
+    fn lag(&self) -> u64 {
+        self.lag.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Puts the history's progress in the app; when it just finished, rebuilds
+    /// the view at once (even frozen). Returns whether anything changed.
+    fn show_progress(&self, app: &mut App, view: &mut View, started: Instant) -> bool {
+        let (read, total, done) = self.progress.get();
+        let loading = (!done).then(|| (read, total, crate::cli::progress_line(read, total, started.elapsed())));
+        if loading.is_none() && app.loading.is_none() {
+            return false;
+        }
+        if loading.is_none() {
+            self.rebuild(app, view);
+        }
+        app.loading = loading;
+        true
+    }
+}
+
+/// Appends the first read's figures to the debug file.
+fn note_first_read(path: &std::path::Path, fold: &Fold, threads: usize, took: Duration) {
+    let note = format!(
+        "first read: {} events, {} bytes in {:.3}s on {threads} threads\n",
+        fold.metrics.events,
+        fold.ingest.sources.iter().map(|s| s.bytes).sum::<u64>(),
+        took.as_secs_f64()
+    );
+    let _ = std::fs::OpenOptions::new().append(true).open(path).and_then(|mut f| {
+        use std::io::Write;
+        f.write_all(note.as_bytes())
+    });
+}
+
+/// Events read a second, measured between refreshes at least half a second apart.
+struct Rate {
+    events: u64,
+    at: Instant,
+}
+
+/// What the live view does outside the app's pure state: reports, the config
+/// file, pages, the background push.
+struct Shell {
+    reports_dir: PathBuf,
+    config_path: Option<PathBuf>,
+    pager: Option<crate::hook::Pager>,
+    push_logs: Vec<String>,
+    push_args: crate::push::PushArgs,
+    prices: Arc<crate::pricing::PriceTable>,
+    background_push: Option<crate::push::BackgroundPush>,
+}
+
+impl Shell {
+    /// Takes a freshly built view: the event rate, the lag, the alert book and
+    /// the pages for what changed, the hook's and the push's state.
+    fn refresh(&self, app: &mut App, mut view: View, old: &View, rate: &mut Rate, lag: u64) -> View {
+        let elapsed = rate.at.elapsed().as_secs_f64();
+        let events = view.report.ingest.events;
+        view.events_per_second = if elapsed >= 0.5 {
+            let r = events.saturating_sub(rate.events) as f64 / elapsed;
+            *rate = Rate { events, at: Instant::now() };
+            r
+        } else {
+            old.events_per_second
+        };
+        view.lag_bytes = lag;
+        let transitions = app.alerts.update(view.alerts_in_force.clone(), view.now);
+        if let Some(p) = &self.pager {
+            p.page(&view.alerts_in_force, &transitions, view.now);
+        }
+        app.notify = self.pager.as_ref().map(crate::hook::Pager::stats);
+        app.push = self.background_push.as_ref().map(crate::push::BackgroundPush::state);
+        view
+    }
+
+    /// Carries out what an action asked for; returns whether the view must be rebuilt.
+    fn apply(&mut self, effect: Effect, app: &mut App, view: &View) -> bool {
+        match effect {
+            Effect::Export(format) => {
+                app.status = Some(match export(view, &self.reports_dir, format) {
+                    Ok(path) => format!("wrote {}", path.display()),
+                    Err(e) => format!("{e:#}"),
+                });
+                false
+            }
+            Effect::Refresh => true,
+            Effect::TogglePush => {
+                if self.background_push.take().is_some() {
+                    app.status = Some("push stopped (its cursors are kept)".into());
+                } else {
+                    let push = crate::push::BackgroundPush::start(
+                        self.push_logs.clone(),
+                        self.push_args.clone(),
+                        self.prices.clone(),
+                    );
+                    self.background_push = Some(push);
+                }
+                app.push = self.background_push.as_ref().map(crate::push::BackgroundPush::state);
+                false
+            }
+            Effect::SaveThresholds(t) => {
+                app.status = Some(match &self.config_path {
+                    Some(path) => match crate::config::save_thresholds(path, &t) {
+                        Ok(()) => format!("thresholds saved to {}", path.display()),
+                        Err(e) => format!("{e:#}"),
+                    },
+                    None => "no config file location: thresholds kept for this session only".into(),
+                });
+                true
+            }
+        }
+    }
+}
+
+/// A key: typed into the filter or the editor, else the keymap's action and
+/// its effect. Returns whether to quit.
+fn on_key(
+    key: &crossterm::event::KeyEvent,
+    keymap: &Keymap,
+    app: &mut App,
+    view: &mut View,
+    reader: &Reader,
+    shell: &mut Shell,
+) -> bool {
+    app.status = None;
+    if app.typing() {
+        let typed = match key.code {
+            KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => app.type_char(c),
+            KeyCode::Backspace => {
+                app.backspace();
+                true
+            }
+            _ => false,
+        };
+        if typed {
+            reader.rebuild(app, view);
+            return false;
+        }
+    }
+    if let Some(action) = keymap.action(key)
+        && let Some(effect) = app.handle(action, view)
+        && shell.apply(effect, app, view)
+    {
+        reader.rebuild(app, view);
+    }
+    app.quit
+}
+
 /// The view of `fold` at `at` for the app's state. While the thresholds editor
 /// previews a draft, the view shows the draft's alerts; `alerts_in_force`, which
 /// feed the alert book and the pages, follow the thresholds in force.
@@ -312,19 +397,6 @@ pub fn build_view(app: &App, fold: &Fold, at: Micros, generated_at: Micros) -> V
         view.attach_trace(fold, id);
     }
     view
-}
-
-/// Rebuilds the view now, keeping the measured event rate.
-fn stale_rebuild(
-    app: &App,
-    shared: &Mutex<Fold>,
-    build: &impl Fn(&App, &Mutex<Fold>) -> Option<View>,
-    view: &mut View,
-) {
-    if let Some(mut v) = build(app, shared) {
-        v.events_per_second = view.events_per_second;
-        *view = v;
-    }
 }
 
 #[cfg(test)]
