@@ -97,8 +97,8 @@ pub enum Effect {
     TogglePush,
 }
 
-/// One line of the thresholds editor.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One line of the thresholds editor, with typed access to the threshold it sets.
+#[derive(Debug, Clone, Copy)]
 pub struct Setting {
     pub label: &'static str,
     pub unit: &'static str,
@@ -106,49 +106,102 @@ pub struct Setting {
     pub min: f64,
     pub max: f64,
     pub whole: bool,
+    /// The value, in the editor's unit (seconds for response time).
+    pub get: fn(&Thresholds) -> f64,
+    put: fn(&mut Thresholds, f64),
+}
+
+impl Setting {
+    /// Sets the value, clamped to the setting's range (and whole where it must be).
+    pub fn set(&self, t: &mut Thresholds, v: f64) {
+        let v = v.clamp(self.min, self.max);
+        (self.put)(t, if self.whole { v.round() } else { v });
+    }
 }
 
 /// The settings the editor offers, in order.
 pub const SETTINGS: [Setting; 8] = [
-    Setting { label: "window", unit: "min", step: 1.0, min: 1.0, max: 60.0, whole: true },
-    Setting { label: "min samples", unit: "", step: 1.0, min: 1.0, max: 1e6, whole: true },
-    Setting { label: "error_rate", unit: "%", step: 1.0, min: 0.0, max: 100.0, whole: false },
-    Setting { label: "response_time", unit: "s", step: 0.5, min: 0.1, max: 3600.0, whole: false },
-    Setting { label: "failure_count", unit: "", step: 1.0, min: 0.0, max: 1e6, whole: true },
-    Setting { label: "error_spike", unit: "x", step: 0.5, min: 1.0, max: 100.0, whole: false },
-    Setting { label: "error_spike min", unit: "", step: 1.0, min: 1.0, max: 1e6, whole: true },
-    Setting { label: "tool_failure", unit: "% ok", step: 1.0, min: 0.0, max: 100.0, whole: false },
+    Setting {
+        label: "window",
+        unit: "min",
+        step: 1.0,
+        min: 1.0,
+        max: 60.0,
+        whole: true,
+        get: |t| t.window_minutes as f64,
+        put: |t, v| t.window_minutes = v as i64,
+    },
+    Setting {
+        label: "min samples",
+        unit: "",
+        step: 1.0,
+        min: 1.0,
+        max: 1e6,
+        whole: true,
+        get: |t| t.min_samples as f64,
+        put: |t, v| t.min_samples = v as u64,
+    },
+    Setting {
+        label: "error_rate",
+        unit: "%",
+        step: 1.0,
+        min: 0.0,
+        max: 100.0,
+        whole: false,
+        get: |t| t.error_rate_pct,
+        put: |t, v| t.error_rate_pct = v,
+    },
+    Setting {
+        label: "response_time",
+        unit: "s",
+        step: 0.5,
+        min: 0.1,
+        max: 3600.0,
+        whole: false,
+        get: |t| t.response_time_ms / 1000.0,
+        put: |t, v| t.response_time_ms = v * 1000.0,
+    },
+    Setting {
+        label: "failure_count",
+        unit: "",
+        step: 1.0,
+        min: 0.0,
+        max: 1e6,
+        whole: true,
+        get: |t| t.failure_count as f64,
+        put: |t, v| t.failure_count = v as u64,
+    },
+    Setting {
+        label: "error_spike",
+        unit: "x",
+        step: 0.5,
+        min: 1.0,
+        max: 100.0,
+        whole: false,
+        get: |t| t.spike_factor,
+        put: |t, v| t.spike_factor = v,
+    },
+    Setting {
+        label: "error_spike min",
+        unit: "",
+        step: 1.0,
+        min: 1.0,
+        max: 1e6,
+        whole: true,
+        get: |t| t.spike_min_errors as f64,
+        put: |t, v| t.spike_min_errors = v as u64,
+    },
+    Setting {
+        label: "tool_failure",
+        unit: "% ok",
+        step: 1.0,
+        min: 0.0,
+        max: 100.0,
+        whole: false,
+        get: |t| t.tool_success_pct,
+        put: |t, v| t.tool_success_pct = v,
+    },
 ];
-
-/// Reads setting `i` of some thresholds.
-pub fn setting_value(t: &Thresholds, i: usize) -> f64 {
-    match i {
-        0 => t.window_minutes as f64,
-        1 => t.min_samples as f64,
-        2 => t.error_rate_pct,
-        3 => t.response_time_ms / 1000.0,
-        4 => t.failure_count as f64,
-        5 => t.spike_factor,
-        6 => t.spike_min_errors as f64,
-        _ => t.tool_success_pct,
-    }
-}
-
-fn set_setting(t: &mut Thresholds, i: usize, v: f64) {
-    let s = SETTINGS[i];
-    let v = v.clamp(s.min, s.max);
-    let v = if s.whole { v.round() } else { v };
-    match i {
-        0 => t.window_minutes = v as i64,
-        1 => t.min_samples = v as u64,
-        2 => t.error_rate_pct = v,
-        3 => t.response_time_ms = v * 1000.0,
-        4 => t.failure_count = v as u64,
-        5 => t.spike_factor = v,
-        6 => t.spike_min_errors = v as u64,
-        _ => t.tool_success_pct = v,
-    }
-}
 
 /// The thresholds editor: a draft, applied to the view at once, saved on enter.
 #[derive(Debug, Clone, PartialEq)]
@@ -431,7 +484,7 @@ impl App {
             if c.is_ascii_digit() || (c == '.' && !e.typing.as_deref().unwrap_or("").contains('.')) {
                 e.typing.get_or_insert_with(String::new).push(c);
                 if let Some(v) = e.typing.as_deref().and_then(|t| t.parse::<f64>().ok()) {
-                    set_setting(&mut e.draft, e.selected, v);
+                    SETTINGS[e.selected].set(&mut e.draft, v);
                 }
                 return true;
             }
@@ -449,7 +502,7 @@ impl App {
             if let Some(t) = &mut e.typing {
                 t.pop();
                 if let Ok(v) = t.parse::<f64>() {
-                    set_setting(&mut e.draft, e.selected, v);
+                    SETTINGS[e.selected].set(&mut e.draft, v);
                 }
             }
         } else {
@@ -471,8 +524,8 @@ impl App {
             }
             Action::Increase | Action::Decrease => {
                 let step = SETTINGS[e.selected].step * if action == Action::Increase { 1.0 } else { -1.0 };
-                let v = setting_value(&e.draft, e.selected) + step;
-                set_setting(&mut e.draft, e.selected, v);
+                let v = (SETTINGS[e.selected].get)(&e.draft) + step;
+                SETTINGS[e.selected].set(&mut e.draft, v);
                 e.typing = None;
             }
             Action::Open => {

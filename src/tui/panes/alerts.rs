@@ -9,7 +9,7 @@ use super::Ctx;
 use super::{block, state, table};
 use crate::alerts::Severity;
 use crate::sanitize::clean_truncated;
-use crate::tui::app::{SETTINGS, setting_value};
+use crate::tui::app::SETTINGS;
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
@@ -57,8 +57,8 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
             .iter()
             .enumerate()
             .map(|(i, setting)| {
-                let saved = setting_value(&app.thresholds, i);
-                let draft = setting_value(&editor.draft, i);
+                let saved = (setting.get)(&app.thresholds);
+                let draft = (setting.get)(&editor.draft);
                 let shown = match (&editor.typing, i == editor.selected) {
                     (Some(typed), true) => format!("{typed}▏"),
                     _ => format!("{draft}"),
