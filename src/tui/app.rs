@@ -569,98 +569,34 @@ impl App {
             self.handle_help(action);
             return None;
         }
-        let tab = |app: &mut App, t: Tab| {
-            app.tab = t;
-            app.detail = false;
-        };
         match action {
             Action::Quit => self.quit = true,
             Action::Help => {
                 self.help = true;
                 self.help_scroll = 0;
             }
-            Action::NextTab => tab(self, Tab::ALL[(self.tab.index() + 1) % TABS]),
-            Action::PreviousTab => tab(self, Tab::ALL[(self.tab.index() + TABS - 1) % TABS]),
-            Action::TabOverview => tab(self, Tab::Overview),
-            Action::TabAgents => tab(self, Tab::Agents),
-            Action::TabTools => tab(self, Tab::Tools),
-            Action::TabModels => tab(self, Tab::Models),
-            Action::TabAlerts => tab(self, Tab::Alerts),
-            Action::TabCost => tab(self, Tab::Cost),
-            Action::TabTraces => tab(self, Tab::Traces),
-            Action::TabErrors => tab(self, Tab::Errors),
-            Action::TabSessions => tab(self, Tab::Sessions),
+            Action::NextTab
+            | Action::PreviousTab
+            | Action::TabOverview
+            | Action::TabAgents
+            | Action::TabTools
+            | Action::TabModels
+            | Action::TabAlerts
+            | Action::TabCost
+            | Action::TabTraces
+            | Action::TabErrors
+            | Action::TabSessions => self.switch_tab(action),
             Action::Up => self.select(view, |s, _| s.saturating_sub(1)),
             Action::Down => self.select(view, |s, _| s + 1),
             Action::PageUp => self.select(view, |s, _| s.saturating_sub(10)),
             Action::PageDown => self.select(view, |s, _| s + 10),
             Action::Top => self.select(view, |_, _| 0),
             Action::Bottom => self.select(view, |_, rows| rows - 1),
-            Action::SortNext => {
-                let columns = self.tab.sort_columns().len();
-                if columns > 0 {
-                    let s = &mut self.sort[self.tab.index()];
-                    s.0 = (s.0 + 1) % columns;
-                    // Names read best A to Z; numbers, largest first.
-                    s.1 = s.0 != 1;
-                }
-            }
-            Action::SortReverse => {
-                let s = &mut self.sort[self.tab.index()];
-                s.1 = !s.1;
-            }
+            Action::SortNext | Action::SortReverse => self.sort(action),
             Action::Filter => self.filtering = true,
-            Action::Open => {
-                if self.filtering {
-                    self.filtering = false;
-                } else if self.tab == Tab::Sessions {
-                    // The session's traces, in the Traces tab, where enter opens a waterfall.
-                    if let Some(s) = self.session_rows(view).get(self.selection(view)) {
-                        self.session_traces = Some(crate::sanitize::clean_truncated(&s.id, 200));
-                        self.status = Some(format!(
-                            "traces of session {} (esc goes back to Sessions)",
-                            crate::sanitize::clean_truncated(&s.id, 60)
-                        ));
-                        self.tab = Tab::Traces;
-                        self.open_trace = None;
-                        self.selected[Tab::Traces.index()] = 0;
-                    }
-                } else if self.tab == Tab::Traces {
-                    if self.open_trace.is_none() {
-                        self.open_trace = self.trace_rows(view).get(self.selection(view)).map(|t| t.trace_id);
-                        self.trace_span = 0;
-                        return Some(Effect::Refresh);
-                    }
-                } else if matches!(self.tab, Tab::Agents | Tab::Tools | Tab::Errors) {
-                    self.detail = !self.detail;
-                }
-            }
-            Action::Back => {
-                if self.help {
-                    self.help = false;
-                } else if self.filtering || !self.filter.is_empty() {
-                    self.filtering = false;
-                    self.filter.clear();
-                } else if self.open_trace.is_some() {
-                    self.open_trace = None;
-                } else if self.tab == Tab::Traces && self.session_traces.is_some() {
-                    self.session_traces = None;
-                    self.tab = Tab::Sessions;
-                } else {
-                    self.detail = false;
-                }
-            }
-            Action::Freeze => {
-                if self.post_mortem {
-                    self.status = Some("frozen by --now: restart without it to follow the log".into());
-                } else {
-                    self.frozen = match self.frozen {
-                        Some(_) => None,
-                        None => Some(view.now),
-                    };
-                    return Some(Effect::Refresh);
-                }
-            }
+            Action::Open => return self.open(view),
+            Action::Back => self.back(),
+            Action::Freeze => return self.freeze(view),
             Action::EditThresholds => {
                 if self.tab == Tab::Alerts {
                     self.editor = Some(Editor { draft: self.thresholds.clone(), selected: 0, typing: None });
@@ -672,23 +608,111 @@ impl App {
             Action::ExportMarkdown => return Some(Effect::Export(ExportFormat::Markdown)),
             Action::ExportJson => return Some(Effect::Export(ExportFormat::Json)),
             Action::Push => return Some(Effect::TogglePush),
-            Action::Acknowledge | Action::Silence => {
-                if self.tab != Tab::Alerts {
-                    self.status = Some("select an alert in the Alerts tab first".into());
-                } else if let Some(t) = self.alert_rows(view).get(self.selection(view)) {
-                    let (rule, scope) = (t.alert.rule, t.alert.scope.clone());
-                    if action == Action::Acknowledge {
-                        self.alerts.acknowledge(rule, &scope);
-                        self.status =
-                            Some(format!("acknowledged {} {}", rule.as_str(), crate::sanitize::clean(&scope)));
-                    } else {
-                        self.alerts.silence(rule, &scope, view.now + MICROS_PER_HOUR);
-                        self.status =
-                            Some(format!("silenced {} {} for an hour", rule.as_str(), crate::sanitize::clean(&scope)));
-                    }
-                }
-            }
+            Action::Acknowledge | Action::Silence => self.acknowledge_or_silence(action, view),
         }
         None
+    }
+
+    fn switch_tab(&mut self, action: Action) {
+        self.tab = match action {
+            Action::NextTab => Tab::ALL[(self.tab.index() + 1) % TABS],
+            Action::PreviousTab => Tab::ALL[(self.tab.index() + TABS - 1) % TABS],
+            Action::TabOverview => Tab::Overview,
+            Action::TabAgents => Tab::Agents,
+            Action::TabTools => Tab::Tools,
+            Action::TabModels => Tab::Models,
+            Action::TabAlerts => Tab::Alerts,
+            Action::TabCost => Tab::Cost,
+            Action::TabTraces => Tab::Traces,
+            Action::TabErrors => Tab::Errors,
+            Action::TabSessions => Tab::Sessions,
+            _ => self.tab,
+        };
+        self.detail = false;
+    }
+
+    fn sort(&mut self, action: Action) {
+        let columns = self.tab.sort_columns().len();
+        let s = &mut self.sort[self.tab.index()];
+        if action == Action::SortReverse {
+            s.1 = !s.1;
+        } else if columns > 0 {
+            s.0 = (s.0 + 1) % columns;
+            // Names read best A to Z; numbers, largest first.
+            s.1 = s.0 != 1;
+        }
+    }
+
+    /// Enter: keeps the filter, opens a session's traces, a trace's waterfall,
+    /// or a row's details.
+    fn open(&mut self, view: &View) -> Option<Effect> {
+        if self.filtering {
+            self.filtering = false;
+        } else if self.tab == Tab::Sessions {
+            // The session's traces, in the Traces tab, where enter opens a waterfall.
+            if let Some(s) = self.session_rows(view).get(self.selection(view)) {
+                self.session_traces = Some(crate::sanitize::clean_truncated(&s.id, 200));
+                self.status = Some(format!(
+                    "traces of session {} (esc goes back to Sessions)",
+                    crate::sanitize::clean_truncated(&s.id, 60)
+                ));
+                self.tab = Tab::Traces;
+                self.open_trace = None;
+                self.selected[Tab::Traces.index()] = 0;
+            }
+        } else if self.tab == Tab::Traces {
+            if self.open_trace.is_none() {
+                self.open_trace = self.trace_rows(view).get(self.selection(view)).map(|t| t.trace_id);
+                self.trace_span = 0;
+                return Some(Effect::Refresh);
+            }
+        } else if matches!(self.tab, Tab::Agents | Tab::Tools | Tab::Errors) {
+            self.detail = !self.detail;
+        }
+        None
+    }
+
+    /// Esc: closes what is open, innermost first.
+    fn back(&mut self) {
+        if self.filtering || !self.filter.is_empty() {
+            self.filtering = false;
+            self.filter.clear();
+        } else if self.open_trace.is_some() {
+            self.open_trace = None;
+        } else if self.tab == Tab::Traces && self.session_traces.is_some() {
+            self.session_traces = None;
+            self.tab = Tab::Sessions;
+        } else {
+            self.detail = false;
+        }
+    }
+
+    fn freeze(&mut self, view: &View) -> Option<Effect> {
+        if self.post_mortem {
+            self.status = Some("frozen by --now: restart without it to follow the log".into());
+            return None;
+        }
+        self.frozen = match self.frozen {
+            Some(_) => None,
+            None => Some(view.now),
+        };
+        Some(Effect::Refresh)
+    }
+
+    fn acknowledge_or_silence(&mut self, action: Action, view: &View) {
+        if self.tab != Tab::Alerts {
+            self.status = Some("select an alert in the Alerts tab first".into());
+            return;
+        }
+        let Some(t) = self.alert_rows(view).get(self.selection(view)).cloned() else { return };
+        let (rule, scope) = (t.alert.rule, t.alert.scope);
+        let shown = crate::sanitize::clean(&scope).into_owned();
+        if action == Action::Acknowledge {
+            self.alerts.acknowledge(rule, &scope);
+            self.status = Some(format!("acknowledged {} {shown}", rule.as_str()));
+        } else {
+            self.alerts.silence(rule, &scope, view.now + MICROS_PER_HOUR);
+            self.status = Some(format!("silenced {} {shown} for an hour", rule.as_str()));
+        }
     }
 }
