@@ -3,6 +3,7 @@
 //! the whole app can be driven headless in tests.
 
 use super::action::Action;
+use super::columns;
 use super::view::View;
 use crate::alerts::{AlertBook, Thresholds, Tracked};
 use crate::report::{AgentReport, ModelReport, SessionReport, ToolReport};
@@ -65,15 +66,27 @@ impl Tab {
         Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
     }
 
-    /// Columns a table on this tab can be sorted by (none: not sortable).
-    pub fn sort_columns(self) -> &'static [&'static str] {
+    /// Where its table's sort key goes after `col`, for the tabs with tables.
+    fn next_sort(self, col: usize) -> Option<(usize, bool)> {
         match self {
-            Tab::Agents => &["requests", "name", "success", "avg", "p95", "p99", "tokens", "cost"],
-            Tab::Tools => &["uses", "name", "success", "avg", "p95"],
-            Tab::Models => &["requests", "name", "input", "avg", "p95", "cost"],
-            Tab::Traces => &["start", "root", "duration", "spans", "errors", "tokens", "cost"],
-            Tab::Sessions => &["last active", "id", "model calls", "tool calls", "failures", "tokens", "cost"],
-            _ => &[],
+            Tab::Agents => Some(columns::AGENTS.next_sort(col)),
+            Tab::Tools => Some(columns::TOOLS.next_sort(col)),
+            Tab::Models => Some(columns::MODELS.next_sort(col)),
+            Tab::Traces => Some(columns::TRACES.next_sort(col)),
+            Tab::Sessions => Some(columns::SESSIONS.next_sort(col)),
+            _ => None,
+        }
+    }
+
+    /// The sort its table starts with.
+    fn initial_sort(self) -> (usize, bool) {
+        match self {
+            Tab::Agents => columns::AGENTS.initial_sort(),
+            Tab::Tools => columns::TOOLS.initial_sort(),
+            Tab::Models => columns::MODELS.initial_sort(),
+            Tab::Traces => columns::TRACES.initial_sort(),
+            Tab::Sessions => columns::SESSIONS.initial_sort(),
+            _ => (0, true),
         }
     }
 }
@@ -259,7 +272,7 @@ impl App {
         App {
             tab: Tab::Overview,
             selected: [0; TABS],
-            sort: [(0, true); TABS],
+            sort: Tab::ALL.map(Tab::initial_sort),
             filter: String::new(),
             filtering: false,
             help: false,
@@ -286,117 +299,43 @@ impl App {
         self.filter.is_empty() || name.to_lowercase().contains(&self.filter.to_lowercase())
     }
 
-    fn sorted<'v, T>(
-        &self,
-        tab: Tab,
-        items: &'v [T],
-        name: impl Fn(&T) -> &str,
-        key: impl Fn(&T, usize) -> f64,
-    ) -> Vec<&'v T> {
-        let (col, desc) = self.sort[tab.index()];
-        let mut rows: Vec<&T> = items.iter().filter(|x| self.matches(name(x))).collect();
-        rows.sort_by(|a, b| {
-            let ord = if col == 1 { name(a).cmp(name(b)) } else { key(a, col).total_cmp(&key(b, col)) };
-            let ord = if desc { ord.reverse() } else { ord };
-            ord.then_with(|| name(a).cmp(name(b)))
-        });
+    /// The agents table's rows, filtered and sorted.
+    pub fn agent_rows<'v>(&self, view: &'v View) -> Vec<&'v AgentReport> {
+        let mut rows: Vec<_> = view.report.agents.iter().filter(|a| self.matches(&a.name)).collect();
+        columns::AGENTS.sort(&mut rows, self.sort[Tab::Agents.index()], |a| &a.name);
         rows
     }
 
-    /// The agents table's rows, filtered and sorted.
-    pub fn agent_rows<'v>(&self, view: &'v View) -> Vec<&'v AgentReport> {
-        self.sorted(
-            Tab::Agents,
-            &view.report.agents,
-            |a| &a.name,
-            |a, col| match col {
-                2 => a.success_rate.unwrap_or(-1.0),
-                3 => a.avg_response_time_ms.unwrap_or(-1.0),
-                4 => a.p95_ms.unwrap_or(-1.0),
-                5 => a.p99_ms.unwrap_or(-1.0),
-                6 => a.tokens as f64,
-                7 => a.cost_usd,
-                _ => a.total_requests as f64,
-            },
-        )
-    }
-
     pub fn tool_rows<'v>(&self, view: &'v View) -> Vec<&'v ToolReport> {
-        self.sorted(
-            Tab::Tools,
-            &view.report.tools,
-            |t| &t.name,
-            |t, col| match col {
-                2 => t.success_rate.unwrap_or(-1.0),
-                3 => t.avg_execution_time_ms.unwrap_or(-1.0),
-                4 => t.p95_ms.unwrap_or(-1.0),
-                _ => t.usage_count as f64,
-            },
-        )
+        let mut rows: Vec<_> = view.report.tools.iter().filter(|t| self.matches(&t.name)).collect();
+        columns::TOOLS.sort(&mut rows, self.sort[Tab::Tools.index()], |t| &t.name);
+        rows
     }
 
     pub fn model_rows<'v>(&self, view: &'v View) -> Vec<&'v ModelReport> {
-        self.sorted(
-            Tab::Models,
-            &view.report.models,
-            |m| &m.name,
-            |m, col| match col {
-                2 => m.input_tokens as f64,
-                3 => m.avg_latency_ms.unwrap_or(-1.0),
-                4 => m.p95_ms.unwrap_or(-1.0),
-                5 => m.cost_usd,
-                _ => m.requests as f64,
-            },
-        )
+        let mut rows: Vec<_> = view.report.models.iter().filter(|m| self.matches(&m.name)).collect();
+        columns::MODELS.sort(&mut rows, self.sort[Tab::Models.index()], |m| &m.name);
+        rows
     }
 
-    /// The traces table's rows, filtered (by root or agent) and sorted.
+    /// The traces table's rows (of one session, when opened from Sessions),
+    /// filtered by root or agent, and sorted.
     pub fn trace_rows<'v>(&self, view: &'v View) -> Vec<&'v crate::traces::TraceSummary> {
-        let (col, desc) = self.sort[Tab::Traces.index()];
         let mut rows: Vec<_> = view
             .traces
             .iter()
             .filter(|t| self.session_traces.is_none() || t.session == self.session_traces)
             .filter(|t| self.matches(&t.root) || t.agent.as_deref().is_some_and(|a| self.matches(a)))
             .collect();
-        rows.sort_by(|a, b| {
-            let key = |t: &crate::traces::TraceSummary| match col {
-                2 => t.duration_ms,
-                3 => t.spans as f64,
-                4 => t.errors as f64,
-                5 => t.tokens as f64,
-                6 => t.cost_usd,
-                _ => t.start as f64,
-            };
-            let ord = if col == 1 { a.root.cmp(&b.root) } else { key(a).total_cmp(&key(b)) };
-            let ord = if desc { ord.reverse() } else { ord };
-            ord.then(b.start.cmp(&a.start))
-        });
+        columns::TRACES.sort(&mut rows, self.sort[Tab::Traces.index()], |t| &t.root);
         rows
     }
 
     /// The sessions table's rows, filtered (by id or agent) and sorted.
     pub fn session_rows<'v>(&self, view: &'v View) -> Vec<&'v SessionReport> {
-        let (col, desc) = self.sort[Tab::Sessions.index()];
         let mut rows: Vec<_> =
             view.sessions.iter().filter(|s| self.matches(&s.id) || s.agents.iter().any(|a| self.matches(a))).collect();
-        rows.sort_by(|a, b| {
-            let key = |s: &SessionReport| match col {
-                2 => s.model_calls as f64,
-                3 => s.tool_calls as f64,
-                4 => s.failures as f64,
-                5 => (s.input_tokens + s.output_tokens) as f64,
-                6 => s.cost_usd,
-                _ => 0.0,
-            };
-            let ord = match col {
-                0 => a.last_ts.cmp(&b.last_ts),
-                1 => a.id.cmp(&b.id),
-                _ => key(a).total_cmp(&key(b)),
-            };
-            let ord = if desc { ord.reverse() } else { ord };
-            ord.then_with(|| a.id.cmp(&b.id))
-        });
+        columns::SESSIONS.sort(&mut rows, self.sort[Tab::Sessions.index()], |s| &s.id);
         rows
     }
 
@@ -632,14 +571,11 @@ impl App {
     }
 
     fn sort(&mut self, action: Action) {
-        let columns = self.tab.sort_columns().len();
         let s = &mut self.sort[self.tab.index()];
         if action == Action::SortReverse {
             s.1 = !s.1;
-        } else if columns > 0 {
-            s.0 = (s.0 + 1) % columns;
-            // Names read best A to Z; numbers, largest first.
-            s.1 = s.0 != 1;
+        } else if let Some(next) = self.tab.next_sort(s.0) {
+            *s = next;
         }
     }
 

@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod app;
+pub mod columns;
 pub mod keymap;
 pub mod panes;
 pub mod theme;

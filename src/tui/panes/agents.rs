@@ -4,12 +4,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Cell, List, ListItem, Row};
+use ratatui::widgets::{List, ListItem, Row};
 
 use super::Ctx;
-use super::{block, header_labels, ms, pct, rate_style, state, table, usd};
+use super::{block, ms, state, table};
 use crate::sanitize::clean_truncated;
 use crate::tui::app::Tab;
+use crate::tui::columns;
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
@@ -21,47 +22,11 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     } else {
         (area, None)
     };
-    let headers = header_labels(
-        &[
-            ("Agent", Some(1)),
-            ("Reqs", Some(0)),
-            ("Success", Some(2)),
-            ("Avg", Some(3)),
-            ("p95", Some(4)),
-            ("p99", Some(5)),
-            ("Tokens", Some(6)),
-            ("Cost", Some(7)),
-        ],
-        app.sort[Tab::Agents.index()],
-    );
-    let body: Vec<Row> = rows
-        .iter()
-        .map(|a| {
-            let (max_error_pct, max_ms, _) = app.effective_thresholds().for_agent(&a.name);
-            let slow = a.avg_response_time_ms.is_some_and(|v| v > max_ms);
-            Row::new(vec![
-                Cell::from(clean_truncated(&a.name, 28)),
-                Cell::from(a.total_requests.to_string()),
-                Cell::from(pct(a.success_rate)).style(rate_style(t, a.success_rate, 100.0 - max_error_pct)),
-                Cell::from(ms(a.avg_response_time_ms)).style(if slow { t.warn } else { t.text }),
-                Cell::from(ms(a.p95_ms)),
-                Cell::from(ms(a.p99_ms)),
-                Cell::from(super::compact(a.tokens as f64)),
-                Cell::from(usd(a.cost_usd)),
-            ])
-        })
-        .collect();
+    let cells = super::cell_ctx(ctx);
+    let headers = columns::AGENTS.headers(app.sort[Tab::Agents.index()]);
+    let body: Vec<Row> = rows.iter().map(|a| Row::new(columns::AGENTS.cells(a, &cells))).collect();
     let n = body.len();
-    let widths = [
-        Constraint::Min(14),
-        Constraint::Length(7),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(7),
-        Constraint::Length(9),
-    ];
+    let widths = columns::AGENTS.widths();
     let title =
         if rows.is_empty() && view.report.agents.is_empty() { "Agents: no agent requests yet" } else { "Agents" };
     f.render_stateful_widget(table(headers, &widths, body, t, title), table_area, &mut state(selected, n));

@@ -144,16 +144,14 @@ pub fn rate_style(theme: &Theme, rate: Option<f64>, floor: f64) -> Style {
     }
 }
 
-/// Header labels, the sorted column marked: each header names the sort column
-/// it stands for, if any.
-pub fn header_labels(headers: &[(&str, Option<usize>)], sort: (usize, bool)) -> Vec<String> {
-    headers
-        .iter()
-        .map(|(label, col)| match col {
-            Some(c) if *c == sort.0 => format!("{label}{}", if sort.1 { "▼" } else { "▲" }),
-            _ => (*label).to_owned(),
-        })
-        .collect()
+/// What table cells need from the frame: the theme, the thresholds in force,
+/// the total cost.
+pub fn cell_ctx<'a>(ctx: &Ctx<'a>) -> super::columns::CellCtx<'a> {
+    super::columns::CellCtx {
+        theme: ctx.theme,
+        thresholds: ctx.app.effective_thresholds(),
+        total_cost: ctx.view.report.cost.total_usd,
+    }
 }
 
 /// Today's spend against the daily budget, as a gauge; `None` without a budget.

@@ -14,12 +14,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
+use ratatui::widgets::{Paragraph, Row, Wrap};
 
 use super::Ctx;
-use super::{block, header_labels, ms, state, table, usd};
+use super::{block, ms, state, table, usd};
 use crate::sanitize::clean_truncated;
 use crate::tui::app::Tab;
+use crate::tui::columns;
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     match &ctx.view.trace {
@@ -35,46 +36,11 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
 fn list(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
     let rows = app.trace_rows(view);
-    let headers = header_labels(
-        &[
-            ("Start", Some(0)),
-            ("Root", Some(1)),
-            ("Agent", None),
-            ("Duration", Some(2)),
-            ("Spans", Some(3)),
-            ("Errors", Some(4)),
-            ("Tokens", Some(5)),
-            ("Cost", Some(6)),
-        ],
-        app.sort[Tab::Traces.index()],
-    );
-    let body: Vec<Row> = rows
-        .iter()
-        .map(|tr| {
-            let start = crate::time::format_rfc3339(tr.start);
-            Row::new(vec![
-                Cell::from(crate::time::clock_of(&start).to_owned()),
-                Cell::from(clean_truncated(&tr.root, 24)),
-                Cell::from(clean_truncated(tr.agent.as_deref().unwrap_or("–"), 18)),
-                Cell::from(ms(Some(tr.duration_ms))),
-                Cell::from(tr.spans.to_string()),
-                Cell::from(tr.errors.to_string()).style(if tr.errors > 0 { t.bad } else { t.text }),
-                Cell::from(super::compact(tr.tokens as f64)),
-                Cell::from(usd(tr.cost_usd)),
-            ])
-        })
-        .collect();
+    let cells = super::cell_ctx(ctx);
+    let headers = columns::TRACES.headers(app.sort[Tab::Traces.index()]);
+    let body: Vec<Row> = rows.iter().map(|tr| Row::new(columns::TRACES.cells(tr, &cells))).collect();
     let n = body.len();
-    let widths = [
-        Constraint::Length(9),
-        Constraint::Min(14),
-        Constraint::Length(16),
-        Constraint::Length(9),
-        Constraint::Length(6),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(8),
-    ];
+    let widths = columns::TRACES.widths();
     let title = match &app.session_traces {
         Some(session) => format!("Traces of session {} (enter: waterfall, esc: back)", clean_truncated(session, 40)),
         None if view.traces.is_empty() => "Traces: none yet (operations that carry trace_id and span_id)".into(),
