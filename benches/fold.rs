@@ -10,9 +10,9 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ajentik::source::LogSpec;
+use ajentik::follow::source::LogSpec;
+use ajentik::follow::tail::read_all;
 use ajentik::synth::{Generator, Settings};
-use ajentik::tail::read_all;
 use ajentik::time::wall_clock;
 
 fn data_file(events: u64) -> PathBuf {
@@ -222,11 +222,13 @@ fn micro(path: &Path) {
     let ignored =
         time(&|| lines.iter().filter(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok()).count() as u64);
     let utf8 = time(&|| lines.iter().filter(|l| std::str::from_utf8(l).is_ok()).count() as u64);
-    let scanned = time(&|| lines.iter().filter(|l| ajentik::event::scan_only(l)).count() as u64);
+    let scanned = time(&|| lines.iter().filter(|l| ajentik::ingest::v1::scan_only(l)).count() as u64);
     println!("per line: from_utf8 {:.0} ns, utf8 + JSON pass {:.0} ns", utf8 / n * 1e9, scanned / n * 1e9);
     let parsed = time(&|| {
-        lines.iter().filter(|l| matches!(ajentik::event::parse_line(l), ajentik::event::LineOutcome::Event(_))).count()
-            as u64
+        lines
+            .iter()
+            .filter(|l| matches!(ajentik::ingest::v1::parse_line(l), ajentik::ingest::v1::LineOutcome::Event(_)))
+            .count() as u64
     });
     let folded = time(&|| {
         let mut f = ajentik::fold::Fold::default();

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use ajentik::event::{LineOutcome, parse_line};
+use ajentik::ingest::v1::{LineOutcome, parse_line};
 use ajentik::otlp::{Origin, span_record};
 use ajentik::pricing::PriceTable;
 use ajentik::push::{PushArgs, run};

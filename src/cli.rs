@@ -11,11 +11,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::alerts::{AlertBook, Thresholds};
 use crate::config::{self, Config};
 use crate::fold::Fold;
+use crate::follow::source;
+use crate::follow::tail::{Follower, read_all};
 use crate::hook::{Notifier, Pager};
 use crate::pricing::{Price, PriceTable};
 use crate::report;
-use crate::source;
-use crate::tail::{Follower, read_all};
 use crate::time::{Micros, parse_rfc3339, wall_clock};
 
 const EXAMPLES: &str = "\
@@ -286,7 +286,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
             }
-            crate::fsutil::write_new_exact(&path, config::DEFAULT_TOML.as_bytes())?;
+            crate::follow::fsutil::write_new_exact(&path, config::DEFAULT_TOML.as_bytes())?;
             println!("wrote {}", path.display());
             Ok(0)
         }
@@ -350,7 +350,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Version) => {
             println!("ajentik {}", env!("CARGO_PKG_VERSION"));
             if cli.debug {
-                eprintln!("[debug] event log schema v{}", crate::event::SCHEMA_VERSION);
+                eprintln!("[debug] event log schema v{}", crate::ingest::v1::SCHEMA_VERSION);
                 eprintln!("[debug] default log: {}", source::default_log_path()?.display());
                 // A broken config file should not hide the version: defaults then.
                 let push_config = config::load(cli.config.as_deref()).map(|(c, _)| c.push).unwrap_or_default();
@@ -376,9 +376,9 @@ pub fn run(cli: Cli) -> Result<i32> {
 /// Runs `work` (a first read of the logs) and, when it takes more than a second
 /// and standard error is a terminal, shows how far it has got on one line there
 /// (cleared when done). Never on a pipe or a file: cron mail stays clean.
-pub fn with_progress<T>(work: impl FnOnce(&crate::tail::Progress) -> T) -> T {
+pub fn with_progress<T>(work: impl FnOnce(&crate::follow::tail::Progress) -> T) -> T {
     use std::sync::atomic::Ordering;
-    let progress = crate::tail::Progress::default();
+    let progress = crate::follow::tail::Progress::default();
     if !io::stderr().is_terminal() {
         return work(&progress);
     }
@@ -390,7 +390,7 @@ pub fn with_progress<T>(work: impl FnOnce(&crate::tail::Progress) -> T) -> T {
     })
 }
 
-fn show_progress(progress: &crate::tail::Progress) {
+fn show_progress(progress: &crate::follow::tail::Progress) {
     let started = Instant::now();
     let mut shown = false;
     loop {
@@ -490,7 +490,7 @@ fn live_view(
             "sources: {:?}\nthreads: {threads}\n",
             specs.iter().map(source::LogSpec::describe).collect::<Vec<_>>()
         );
-        crate::fsutil::write_atomically(&path, text.as_bytes())?;
+        crate::follow::fsutil::write_atomically(&path, text.as_bytes())?;
         Some(path)
     } else {
         None
@@ -634,7 +634,7 @@ fn monitor(
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();
     let (tailer, mut fold) = with_progress(|progress| {
-        crate::tail::read_with_progress(specs.clone(), Fold::new(args.now, prices), threads, progress)
+        crate::follow::tail::read_with_progress(specs.clone(), Fold::new(args.now, prices), threads, progress)
     })?;
     if debug {
         debug_sources(&fold, &specs, started.elapsed(), threads);
@@ -731,7 +731,7 @@ pub fn emit(text: &str, path: Option<&Path>) -> Result<()> {
             r => r.context("cannot write to standard output"),
         };
     };
-    crate::fsutil::write_atomically(path, text.as_bytes())
+    crate::follow::fsutil::write_atomically(path, text.as_bytes())
 }
 
 fn demo(logs: &[String], (config, config_path): (&Config, Option<&PathBuf>), args: DemoArgs) -> Result<()> {

@@ -450,7 +450,7 @@ pub fn save_thresholds(path: &Path, t: &Thresholds) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    crate::fsutil::write_atomically(path, updated.as_bytes())
+    crate::follow::fsutil::write_atomically(path, updated.as_bytes())
 }
 
 #[cfg(test)]

@@ -262,7 +262,7 @@ pub struct HeartbeatArgs {
 /// The file to write: the one `--log`, else the default log.
 fn target(logs: &[String]) -> Result<PathBuf> {
     match logs {
-        [] => crate::source::default_log_path(),
+        [] => crate::follow::source::default_log_path(),
         [one] => {
             let path = PathBuf::from(one);
             if path.is_dir() || one.contains(['*', '?', '[']) {

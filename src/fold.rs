@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crate::event::{LineOutcome, parse_line};
+use crate::ingest::v1::{LineOutcome, parse_line};
 use std::sync::Arc;
 
 use crate::metrics::Metrics;

@@ -3,8 +3,8 @@
 //! Data flows one way:
 //!
 //! ```text
-//! event log(s) ──> tail (shell: the one line reader, files, watching, rotation)
-//!                   └─> event::parse_line (core: strict v1 validation)
+//! event log(s) ──> follow::tail (shell: the one line reader, files, watching, rotation)
+//!                   └─> ingest::v1::parse_line (adapter: strict v1 validation) ──> event::Event
 //!                        └─> fold::Fold / metrics::Metrics (core: bounded, mergeable, weighted)
 //!                             ├─> alerts, budget (core: rules at a `now`)
 //!                             ├─> traces (recent trace trees)
@@ -14,11 +14,12 @@
 //!                                  └─> otlp + push (shell: spans to Logfire / OTLP)
 //! ```
 //!
-//! The core (`time`, `event`, `metrics`, `fold`, `alerts`, `budget`, `pricing`,
-//! `traces`, `report`, `otlp`, `sanitize`) does no I/O and reads no clock: every
-//! function that depends on time takes a `now`. The shell (`source`, `tail`,
-//! `push`, `hook`, `config`, `tui`, `cli`) finds files, follows them, talks to
-//! the user and to backends. The writers (`recorder`, `emit`, `demo`) append
+//! Inputs are adapters (`ingest`) to the one `event::Event`; nothing after them
+//! knows the format. The core (`time`, `event`, `ingest`, `metrics`, `fold`,
+//! `alerts`, `budget`, `pricing`, `traces`, `report`, `otlp`, `sanitize`) does no
+//! I/O and reads no clock: every function that depends on time takes a `now`. The
+//! shell (`follow`, `push`, `hook`, `config`, `tui`, `cli`) finds files, follows
+//! them, talks to the user and to backends. The writers (`recorder`, `emit`, `demo`) append
 //! events; `synth` generates realistic logs for benchmarks, tests and demos.
 //!
 //! With `default-features = false` only the writer is built: `recorder`, `time`
@@ -44,9 +45,11 @@ pub mod event;
 #[cfg(feature = "app")]
 pub mod fold;
 #[cfg(feature = "app")]
-pub mod fsutil;
+pub mod follow;
 #[cfg(feature = "app")]
 pub mod hook;
+#[cfg(feature = "app")]
+pub mod ingest;
 #[cfg(feature = "app")]
 pub mod metrics;
 #[cfg(feature = "app")]
@@ -62,11 +65,7 @@ pub mod report;
 #[cfg(feature = "app")]
 pub mod sanitize;
 #[cfg(feature = "app")]
-pub mod source;
-#[cfg(feature = "app")]
 pub mod synth;
-#[cfg(feature = "app")]
-pub mod tail;
 pub mod time;
 #[cfg(feature = "app")]
 pub mod traces;

@@ -23,11 +23,11 @@ use opentelemetry_sdk::trace::SpanData;
 use exporter::span_data;
 pub use exporter::{ExportError, Exporter};
 
-use crate::event::{LineOutcome, parse_line};
+use crate::follow::tail::Progress;
+use crate::ingest::v1::{LineOutcome, parse_line};
 use crate::otlp::target::{self, Flags, Found, Target};
 use crate::otlp::{self, Origin};
 use crate::pricing::PriceTable;
-use crate::tail::Progress;
 use crate::time::Micros;
 
 /// What `ajentik push` was asked to do.
@@ -203,7 +203,7 @@ struct Session {
     target: Target,
     exporter: Exporter,
     state_dir: PathBuf,
-    specs: Vec<crate::source::LogSpec>,
+    specs: Vec<crate::follow::source::LogSpec>,
     prices: Arc<PriceTable>,
 }
 
@@ -227,7 +227,7 @@ impl Session {
                 .join("ajentik")
                 .join("push"),
         };
-        let specs = crate::source::resolve(logs)?;
+        let specs = crate::follow::source::resolve(logs)?;
         Ok(Session { args: args.clone(), target, exporter, state_dir, specs, prices })
     }
 
@@ -489,7 +489,7 @@ impl SpanSink<'_> {
     }
 }
 
-impl crate::tail::LineSink for SpanSink<'_> {
+impl crate::follow::tail::LineSink for SpanSink<'_> {
     fn line(&mut self, _line_no: u64, line: &[u8]) {
         let start = self.offset;
         self.offset += line.len() as u64 + 1;
@@ -545,7 +545,7 @@ fn read_batches(
         offset,
         stopped: false,
     };
-    let mut reader = crate::tail::LineReader::default();
+    let mut reader = crate::follow::tail::LineReader::default();
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = match file.read(&mut buf) {

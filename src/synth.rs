@@ -392,7 +392,7 @@ fn emit(buf: &mut String, ts: Micros, ty: &str, ids: Option<(u128, u64, u64)>, b
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{LineOutcome, parse_line};
+    use crate::ingest::v1::{LineOutcome, parse_line};
 
     #[test]
     fn generated_lines_parse_and_are_reproducible() {

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
-use ajentik::event::{LineOutcome, parse_line};
+use ajentik::ingest::v1::{LineOutcome, parse_line};
 use ajentik::otlp::{Origin, span_record};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value;

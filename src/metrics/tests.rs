@@ -68,13 +68,13 @@ fn heartbeats_keep_the_latest_per_process_and_are_capped() {
         |ts, name: &str, rss| format!(r#"{{"ts":"{ts}","type":"heartbeat","process":"{name}","rss_bytes":{rss}}}"#);
     for (ts, rss) in [("2026-11-26T10:00:05Z", 2), ("2026-11-26T10:00:01Z", 1)] {
         let line = beat(ts, "w1", rss);
-        let crate::event::LineOutcome::Event(e) = crate::event::parse_line(line.as_bytes()) else { panic!() };
+        let crate::ingest::v1::LineOutcome::Event(e) = crate::ingest::v1::parse_line(line.as_bytes()) else { panic!() };
         m.apply(&e, &PriceTable::default());
     }
     assert_eq!(m.heartbeats["w1"].rss_bytes, Some(2));
     for i in 0..MAX_PROCESSES + 10 {
         let line = beat("2026-11-26T10:00:06Z", &format!("p{i}"), 1);
-        let crate::event::LineOutcome::Event(e) = crate::event::parse_line(line.as_bytes()) else { panic!() };
+        let crate::ingest::v1::LineOutcome::Event(e) = crate::ingest::v1::parse_line(line.as_bytes()) else { panic!() };
         m.apply(&e, &PriceTable::default());
     }
     assert_eq!(m.heartbeats.len(), MAX_PROCESSES);
@@ -86,7 +86,7 @@ fn hostile_numbers_saturate_instead_of_overflowing() {
     let mut m = Metrics::default();
     let line = r#"{"ts":"2026-11-26T10:00:05Z","type":"agent_request","agent":"a","success":true,"duration_ms":1e300,"tokens":9223372036854775807,"cost_usd":1e300}"#;
     for _ in 0..3 {
-        let crate::event::LineOutcome::Event(e) = crate::event::parse_line(line.as_bytes()) else { panic!() };
+        let crate::ingest::v1::LineOutcome::Event(e) = crate::ingest::v1::parse_line(line.as_bytes()) else { panic!() };
         m.apply(&e, &PriceTable::default());
     }
     assert_eq!(m.agents["a"].request_spend.tokens, u64::MAX);
@@ -97,7 +97,7 @@ fn long_texts_are_capped() {
     let msg = "é".repeat(MAX_TEXT);
     let line =
         format!(r#"{{"ts":"2026-11-26T10:00:05Z","type":"error","component":"c","error_type":"E","message":"{msg}"}}"#);
-    let crate::event::LineOutcome::Event(e) = crate::event::parse_line(line.as_bytes()) else { panic!() };
+    let crate::ingest::v1::LineOutcome::Event(e) = crate::ingest::v1::parse_line(line.as_bytes()) else { panic!() };
     let mut m = Metrics::default();
     m.apply(&e, &PriceTable::default());
     let kept = &m.errors.recent.iter().next().unwrap().message;

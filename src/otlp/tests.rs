@@ -1,5 +1,5 @@
 use super::*;
-use crate::event::{LineOutcome, parse_line};
+use crate::ingest::v1::{LineOutcome, parse_line};
 use crate::time::parse_rfc3339;
 
 fn event(line: &str) -> Event<'_> {

@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::event::{Kind, LineOutcome, parse_line};
+use crate::event::Kind;
+use crate::ingest::v1::{LineOutcome, parse_line};
 
 fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_owned).collect()

@@ -175,7 +175,7 @@ fn errors_are_grouped_sorted_and_recent_first() {
 
 #[test]
 fn json_report_has_the_documented_keys() {
-    let log = crate::event::tests::SPEC_EXAMPLES;
+    let log = crate::ingest::v1::tests::SPEC_EXAMPLES;
     let r = build(&fold_text(log), at("2026-11-26T21:31:00Z"), at(T), &Thresholds::default());
     let v = serde_json::to_value(&r).unwrap();
     for key in [
@@ -356,7 +356,7 @@ mod markdown_tables {
     #[test]
     fn report_of_the_spec_examples_renders_every_section() {
         let r = build(
-            &fold_text(crate::event::tests::SPEC_EXAMPLES),
+            &fold_text(crate::ingest::v1::tests::SPEC_EXAMPLES),
             at("2026-11-26T21:31:00Z"),
             at(T),
             &Thresholds::default(),

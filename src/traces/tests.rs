@@ -1,5 +1,5 @@
 use super::*;
-use crate::event::{LineOutcome, parse_line};
+use crate::ingest::v1::{LineOutcome, parse_line};
 
 const T: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 

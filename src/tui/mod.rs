@@ -24,7 +24,7 @@ use futures_util::StreamExt;
 
 use crate::alerts::Thresholds;
 use crate::fold::Fold;
-use crate::tail::Follower;
+use crate::follow::tail::Follower;
 use crate::time::{Micros, wall_clock};
 use app::{App, Effect, ExportFormat};
 use keymap::Keymap;
@@ -34,7 +34,7 @@ use view::View;
 /// The logs to read, and how: the live view reads them in the background, so
 /// that it is up at once and shows the history being read.
 pub struct Loading {
-    pub specs: Vec<crate::source::LogSpec>,
+    pub specs: Vec<crate::follow::source::LogSpec>,
     /// The empty fold to read into (cutoff, prices, trace trees set).
     pub fold: Fold,
     pub threads: usize,
@@ -74,7 +74,7 @@ pub fn export(view: &View, dir: &std::path::Path, format: ExportFormat) -> Resul
         ExportFormat::Json => (serde_json::to_string_pretty(&view.report)? + "\n", "json"),
     };
     // Two reports in one second get two files: a report is never replaced.
-    crate::fsutil::write_new(dir, &format!("ajentik-report-{stamp}"), ext, text.as_bytes())
+    crate::follow::fsutil::write_new(dir, &format!("ajentik-report-{stamp}"), ext, text.as_bytes())
 }
 
 /// Restores the terminal when dropped: on quit, on error, and while unwinding.
@@ -175,7 +175,7 @@ async fn live(options: LiveOptions) -> Result<()> {
 struct Reader {
     shared: Arc<Mutex<Fold>>,
     lag: Arc<std::sync::atomic::AtomicU64>,
-    progress: Arc<crate::tail::Progress>,
+    progress: Arc<crate::follow::tail::Progress>,
     failed: std::sync::mpsc::Receiver<String>,
 }
 
@@ -185,13 +185,13 @@ impl Reader {
     fn spawn(loading: Loading, debug_file: Option<PathBuf>, wake: tokio::sync::mpsc::Sender<()>) -> Reader {
         let shared = Arc::new(Mutex::new(loading.fold.empty_like()));
         let lag = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let progress = Arc::new(crate::tail::Progress::default());
+        let progress = Arc::new(crate::follow::tail::Progress::default());
         let (failed_tx, failed) = std::sync::mpsc::channel::<String>();
         let (tail_fold, tail_lag, read_progress) = (Arc::clone(&shared), Arc::clone(&lag), Arc::clone(&progress));
         std::thread::spawn(move || {
             let started = Instant::now();
             let Loading { specs, fold, threads, poll_interval } = loading;
-            let (tailer, fold) = match crate::tail::read_with_progress(specs, fold, threads, &read_progress) {
+            let (tailer, fold) = match crate::follow::tail::read_with_progress(specs, fold, threads, &read_progress) {
                 Ok(read) => read,
                 Err(e) => {
                     let _ = failed_tx.send(format!("{e:#}"));

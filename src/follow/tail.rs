@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::fold::{Fold, MAX_LINE_BYTES, SourceId};
-use crate::source::LogSpec;
+use crate::follow::source::LogSpec;
 
 /// How much is read at once: bounded, so memory never follows the file's size.
 const CHUNK: usize = 256 << 10;

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::*;
-use crate::source::LogSpec;
+use crate::follow::source::LogSpec;
 
 fn ev(i: u64) -> String {
     format!(

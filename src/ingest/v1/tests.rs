@@ -189,7 +189,7 @@ const PARTS_EXAMPLES: &str = r#"{"v":1,"ts":"2026-12-01T09:00:00.500Z","type":"m
 
 #[test]
 fn the_docs_show_the_parts_examples_verbatim() {
-    let doc = include_str!("../../docs/event-log.md");
+    let doc = include_str!("../../../docs/event-log.md");
     for line in PARTS_EXAMPLES.lines() {
         assert!(doc.contains(line), "docs/event-log.md lacks {line}");
     }

@@ -1,0 +1,8 @@
+//! The file-following shell, for every file format alike: where the logs are
+//! (`source`), reading and following them (`tail`: the one line reader,
+//! rotation, truncation, watching, the parallel first read), and writing files
+//! whole (`fsutil`).
+
+pub mod fsutil;
+pub mod source;
+pub mod tail;

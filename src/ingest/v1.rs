@@ -1,0 +1,555 @@
+//! The event log, version 1: parsing one line into a validated [`Event`] (the
+//! adapter of ajentik's own log format).
+//!
+//! The contract is in `docs/event-log.md`. Parsing is two steps so that the rules
+//! "a known field is checked only on the types that define it" and "an unknown
+//! type's other fields are not checked" hold: first every known field is captured
+//! leniently (any JSON value is accepted, unknown fields are validated and skipped),
+//! then
+//! the fields the event's type defines are checked. Strings are borrowed from the
+//! line unless they contain escapes.
+
+mod json;
+
+use std::borrow::Cow;
+
+use crate::event::{Event, Kind, TokenParts};
+use crate::time::{Micros, parse_rfc3339};
+use json::{JsonError, Reader, Shape, Span, Value};
+
+/// The schema version this build reads.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// What one line of the log turned out to be.
+#[derive(Debug)]
+// Returned by value and taken apart at once for every line: boxing the event
+// would cost an allocation a line.
+#[expect(clippy::large_enum_variant, reason = "boxing the event would cost an allocation a line")]
+pub enum LineOutcome<'a> {
+    /// A line of JSON whitespace only: counted as a line, nothing else.
+    Blank,
+    /// A valid event.
+    Event(Event<'a>),
+    /// A valid line of a type this build does not know.
+    Unknown,
+    /// A line with a schema version above [`SCHEMA_VERSION`].
+    Unsupported,
+    /// Anything else, with a one-line reason.
+    Malformed(String),
+}
+
+/// Parses one line (without its "\n"). Never panics, whatever the bytes.
+pub fn parse_line(line: &[u8]) -> LineOutcome<'_> {
+    if line.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\r')) {
+        return LineOutcome::Blank;
+    }
+    // One UTF-8 check for the whole line; the JSON reader relies on it.
+    let text = match as_str(line) {
+        Ok(text) => text,
+        Err(e) => return LineOutcome::Malformed(format!("not valid UTF-8 at byte {}", e.valid_up_to())),
+    };
+    let mut raw = RawEvent { text, spans: [Span::ABSENT; FIELD_COUNT] };
+    if let Err(e) = raw.read() {
+        return LineOutcome::Malformed(e.to_string());
+    }
+    match raw.validate() {
+        Ok(outcome) => outcome,
+        Err(reason) => LineOutcome::Malformed(reason),
+    }
+}
+
+/// The line as text. Nearly every line is pure ASCII, which a word-at-a-time scan
+/// confirms in about a third of the time a full UTF-8 validation takes.
+fn as_str(line: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    if line.is_ascii() {
+        // SAFETY: every sequence of ASCII bytes is valid UTF-8.
+        Ok(unsafe { std::str::from_utf8_unchecked(line) })
+    } else {
+        std::str::from_utf8(line)
+    }
+}
+
+/// The first pass alone (UTF-8 and JSON), for the fold benchmark's breakdown.
+#[doc(hidden)]
+pub fn scan_only(line: &[u8]) -> bool {
+    let Ok(text) = as_str(line) else { return false };
+    let mut raw = RawEvent { text, spans: [Span::ABSENT; FIELD_COUNT] };
+    raw.read().is_ok()
+}
+
+/// Declares the fields any v1 type defines: an index for each ([`F`]), their
+/// keys, and the lookup from key to index.
+macro_rules! fields {
+    ($($field:ident = $key:literal),* $(,)?) => {
+        /// A known field, as an index into [`RawEvent::spans`].
+        #[expect(non_camel_case_types, reason = "the variants are the keys, as written in the log")]
+        #[derive(Debug, Clone, Copy)]
+        enum F {
+            $($field,)*
+        }
+
+        /// The keys of the known fields, by [`F`].
+        const KEYS: &[&str] = &[$($key,)*];
+
+        /// The same keys, quoted, for comparing eight bytes at a time.
+        const KEY_PATTERNS: &[json::KeyPattern] = &[$(json::KeyPattern::new($key),)*];
+
+        /// The index of a known key.
+        fn field_index(key: &str) -> Option<usize> {
+            match key {
+                $($key => Some(F::$field as usize),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+fields! {
+    v = "v",
+    ts = "ts",
+    kind = "type",
+    trace_id = "trace_id",
+    span_id = "span_id",
+    parent_span_id = "parent_span_id",
+    attrs = "attrs",
+    agent = "agent",
+    success = "success",
+    duration_ms = "duration_ms",
+    tokens = "tokens",
+    cost_usd = "cost_usd",
+    model = "model",
+    error_type = "error_type",
+    error_message = "error_message",
+    tool = "tool",
+    provider = "provider",
+    input_tokens = "input_tokens",
+    output_tokens = "output_tokens",
+    name = "name",
+    status = "status",
+    component = "component",
+    message = "message",
+    context = "context",
+    process = "process",
+    pid = "pid",
+    host = "host",
+    started_at = "started_at",
+    agents = "agents",
+    rss_bytes = "rss_bytes",
+    cpu_percent = "cpu_percent",
+    session = "session",
+    sample_rate = "sample_rate",
+    cache_read_tokens = "cache_read_tokens",
+    cache_write_tokens = "cache_write_tokens",
+    cache_write_1h_tokens = "cache_write_1h_tokens",
+    reasoning_tokens = "reasoning_tokens",
+}
+
+const FIELD_COUNT: usize = KEYS.len();
+
+thread_local! {
+    /// Which key followed each key in the last line read on this thread (see
+    /// `json::KeyOrder`): writers emit keys in a steady order, so the next key
+    /// is usually known before it is read.
+    static KEY_ORDER: json::KeyOrder<FIELD_COUNT> = const { json::KeyOrder::new() };
+}
+
+/// Where each known field stands in a line: the first pass over it.
+struct RawEvent<'a> {
+    text: &'a str,
+    spans: [Span; FIELD_COUNT],
+}
+
+impl<'a> RawEvent<'a> {
+    /// Fills `spans` from `text`, in place (the struct is large to move).
+    fn read(&mut self) -> Result<(), JsonError> {
+        let mut r = Reader::new(self.text);
+        r.skip_ws();
+        if !r.at(b'{') {
+            // Valid JSON of another kind, or not JSON at all.
+            r.skip()?;
+            r.end()?;
+            return Err(JsonError { what: "not a JSON object", column: 0, key: None });
+        }
+        KEY_ORDER
+            .with(|order| r.capture_object(KEY_PATTERNS, field_index, order, F::kind as usize, &mut self.spans))?;
+        r.end()
+    }
+}
+
+type Check<T> = Result<T, String>;
+
+/// The field checks. `ty` names the event type in messages.
+/// The checks of a line's known fields, by the rules of its type (`ty` names it
+/// in messages). Each reads a captured span directly: a value is only built for
+/// what is not a plain string or number (escaped strings, arrays).
+struct Fields<'r, 'a> {
+    ty: &'static str,
+    raw: &'r RawEvent<'a>,
+}
+
+impl<'a> Fields<'_, 'a> {
+    fn missing(&self, field: F) -> String {
+        format!("{}: missing required field `{}`", self.ty, KEYS[field as usize])
+    }
+    fn wrong(&self, field: F, want: &str) -> String {
+        format!("{}: field `{}` must be {want}", self.ty, KEYS[field as usize])
+    }
+    #[inline]
+    fn span(&self, field: F) -> Span {
+        self.raw.spans[field as usize]
+    }
+    fn value(&self, field: F) -> Check<Value<'a>> {
+        self.span(field).value(self.raw.text).map_err(|e| e.to_string())
+    }
+
+    #[inline]
+    fn opt_str(&self, field: F) -> Check<Option<Cow<'a, str>>> {
+        let span = self.span(field);
+        match span.shape {
+            Shape::Absent | Shape::Null => Ok(None),
+            Shape::PlainString => Ok(Some(Cow::Borrowed(span.plain_str(self.raw.text)))),
+            Shape::EscapedString => match self.value(field)? {
+                Value::Str(s) => Ok(Some(s)),
+                _ => Err(self.wrong(field, "a string")),
+            },
+            _ => Err(self.wrong(field, "a string")),
+        }
+    }
+    #[inline]
+    fn req_str(&self, field: F) -> Check<Cow<'a, str>> {
+        self.opt_str(field)?.ok_or_else(|| self.missing(field))
+    }
+    #[inline]
+    fn req_bool(&self, field: F) -> Check<bool> {
+        match self.span(field).shape {
+            Shape::True => Ok(true),
+            Shape::False => Ok(false),
+            Shape::Absent | Shape::Null => Err(self.missing(field)),
+            _ => Err(self.wrong(field, "true or false")),
+        }
+    }
+    /// Any finite number.
+    #[inline]
+    fn opt_number(&self, field: F) -> Check<Option<f64>> {
+        let span = self.span(field);
+        match span.shape {
+            Shape::Absent | Shape::Null => Ok(None),
+            Shape::Int => Ok(Some(span.int() as f64)),
+            Shape::Float => Ok(Some(span.float())),
+            Shape::OutOfRange => self.value(field).map(|_| None),
+            _ => Err(self.wrong(field, "a number")),
+        }
+    }
+    /// A finite number >= 0.
+    #[inline]
+    fn opt_non_negative(&self, field: F) -> Check<Option<f64>> {
+        let span = self.span(field);
+        match span.shape {
+            Shape::Absent | Shape::Null => Ok(None),
+            Shape::Int if span.int() >= 0 => Ok(Some(span.int() as f64)),
+            Shape::Float if span.float() >= 0.0 => Ok(Some(span.float())),
+            Shape::OutOfRange => self.value(field).map(|_| None),
+            _ => Err(self.wrong(field, "a number >= 0")),
+        }
+    }
+    #[inline]
+    fn req_non_negative(&self, field: F) -> Check<f64> {
+        self.opt_non_negative(field)?.ok_or_else(|| self.missing(field))
+    }
+    /// An integer >= 0 within i64: no fraction, no exponent.
+    #[inline]
+    fn opt_count(&self, field: F) -> Check<Option<i64>> {
+        let span = self.span(field);
+        match span.shape {
+            Shape::Absent | Shape::Null => Ok(None),
+            Shape::Int if span.int() >= 0 => Ok(Some(span.int())),
+            _ => Err(self.wrong(field, "an integer >= 0")),
+        }
+    }
+    #[inline]
+    fn count_or_zero(&self, field: F) -> Check<u64> {
+        Ok(self.opt_count(field)?.map_or(0, |n| n as u64))
+    }
+    /// The cache and reasoning parts, checked against the totals that include
+    /// them (`input` and `output`; for an agent request, both are its `tokens`).
+    #[inline]
+    fn token_parts(&self, input: Option<i64>, output: Option<i64>, total_name: (&str, &str)) -> Check<TokenParts> {
+        let absent = |f: F| matches!(self.span(f).shape, Shape::Absent);
+        if absent(F::cache_read_tokens)
+            && absent(F::cache_write_tokens)
+            && absent(F::cache_write_1h_tokens)
+            && absent(F::reasoning_tokens)
+        {
+            return Ok(TokenParts::default());
+        }
+        self.token_parts_present(input, output, total_name)
+    }
+
+    #[inline(never)]
+    fn token_parts_present(
+        &self,
+        input: Option<i64>,
+        output: Option<i64>,
+        total_name: (&str, &str),
+    ) -> Check<TokenParts> {
+        let parts = TokenParts {
+            cache_read: self.count_or_zero(F::cache_read_tokens)?,
+            cache_write: self.count_or_zero(F::cache_write_tokens)?,
+            cache_write_1h: self.count_or_zero(F::cache_write_1h_tokens)?,
+            reasoning: self.count_or_zero(F::reasoning_tokens)?,
+        };
+        if parts.is_zero() {
+            return Ok(parts);
+        }
+        let (input_name, output_name) = total_name;
+        let input = input.map_or(0, |n| n as u64);
+        let output = output.map_or(0, |n| n as u64);
+        let cached = parts.cache_read.saturating_add(parts.cache_write);
+        if parts.cache_write_1h > parts.cache_write {
+            return Err(format!(
+                "{}: cache_write_1h_tokens ({}) exceed cache_write_tokens ({}), which include them",
+                self.ty, parts.cache_write_1h, parts.cache_write
+            ));
+        }
+        if total_name.0 == total_name.1 {
+            // An agent request has one total for both.
+            let sum = cached.saturating_add(parts.reasoning);
+            if sum > input {
+                return Err(format!(
+                    "{}: cache_read_tokens + cache_write_tokens + reasoning_tokens ({sum}) exceed {input_name} ({input}), which include them",
+                    self.ty
+                ));
+            }
+            return Ok(parts);
+        }
+        if cached > input {
+            return Err(format!(
+                "{}: cache_read_tokens + cache_write_tokens ({cached}) exceed {input_name} ({input}), which include them",
+                self.ty
+            ));
+        }
+        if parts.reasoning > output {
+            return Err(format!(
+                "{}: reasoning_tokens ({}) exceed {output_name} ({output}), which include them",
+                self.ty, parts.reasoning
+            ));
+        }
+        Ok(parts)
+    }
+    /// A number in (0, 1].
+    #[inline(always)]
+    fn opt_rate(&self, field: F) -> Check<Option<f64>> {
+        if matches!(self.span(field).shape, Shape::Absent) {
+            return Ok(None);
+        }
+        match self.opt_number(field)? {
+            None => Ok(None),
+            Some(r) if r > 0.0 && r <= 1.0 => Ok(Some(r)),
+            Some(_) => Err(self.wrong(field, "a number in (0, 1]")),
+        }
+    }
+    #[inline]
+    fn opt_time(&self, field: F) -> Check<Option<Micros>> {
+        match self.opt_str(field)? {
+            None => Ok(None),
+            Some(s) => {
+                parse_rfc3339(&s).map(Some).map_err(|e| format!("{}: field `{}`: {e}", self.ty, KEYS[field as usize]))
+            }
+        }
+    }
+    #[inline]
+    fn opt_hex<const N: usize>(&self, field: F) -> Check<Option<u128>> {
+        let Some(s) = self.opt_str(field)? else {
+            return Ok(None);
+        };
+        match lower_hex::<N>(s.as_bytes()) {
+            Some(id) => Ok(Some(id)),
+            _ => Err(self.wrong(field, &format!("{N} lowercase hex digits"))),
+        }
+    }
+    #[inline]
+    fn opt_object(&self, field: F) -> Check<Option<&'a str>> {
+        let span = self.span(field);
+        match span.shape {
+            Shape::Absent | Shape::Null => Ok(None),
+            Shape::Object => Ok(Some(span.raw(self.raw.text))),
+            _ => Err(self.wrong(field, "an object")),
+        }
+    }
+    fn str_array(&self, field: F) -> Check<Vec<Cow<'a, str>>> {
+        match self.value(field)? {
+            Value::Absent | Value::Null => Ok(Vec::new()),
+            Value::Array(items) => items
+                .into_iter()
+                .map(|item| match item {
+                    Value::Str(s) => Ok(s),
+                    _ => Err(self.wrong(field, "an array of strings")),
+                })
+                .collect(),
+            _ => Err(self.wrong(field, "an array of strings")),
+        }
+    }
+}
+
+/// The value of 8 lowercase hex digits (first digit most significant), or `None`
+/// if any byte is not one: eight bytes at a time, since ids are up to 64 digits
+/// a line and every line has them.
+fn hex8(chunk: [u8; 8]) -> Option<u32> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let x = u64::from_le_bytes(chunk);
+    // For bytes below 0x80: the high bit of ge(x, a) is set where x >= a.
+    let ge = |a: u64| ((x | HI).wrapping_sub(LO * a)) & HI;
+    let le = |b: u64| (((LO * b) | HI).wrapping_sub(x & !HI)) & HI;
+    let digit = ge(0x30) & le(0x39);
+    let lower = ge(0x61) & le(0x66);
+    if x & HI != 0 || (digit | lower) != HI {
+        return None;
+    }
+    let nibbles = (x & (LO * 0x0f)) + (lower >> 7) * 9;
+    let mut n = nibbles.swap_bytes();
+    n = (n | (n >> 4)) & 0x00ff_00ff_00ff_00ff;
+    n = (n | (n >> 8)) & 0x0000_ffff_0000_ffff;
+    n = (n | (n >> 16)) & 0x0000_0000_ffff_ffff;
+    Some(n as u32)
+}
+
+/// The value of exactly `N` (8, 16, 24 or 32) lowercase hex digits; `None` for
+/// anything else.
+fn lower_hex<const N: usize>(digits: &[u8]) -> Option<u128> {
+    let digits: &[u8; N] = digits.try_into().ok()?;
+    let mut v: u128 = 0;
+    let mut bad = false;
+    for chunk in digits.as_chunks::<8>().0 {
+        let word = hex8(*chunk);
+        bad |= word.is_none();
+        v = (v << 32) | u128::from(word.unwrap_or(0));
+    }
+    (!bad && N.is_multiple_of(8)).then_some(v)
+}
+
+impl<'a> RawEvent<'a> {
+    /// The value of a captured field.
+    /// The value of a known field. Inlined, so that every field's read has its
+    /// own branch on the value's shape, which is then nearly always predicted.
+    #[inline(always)]
+    fn val(&self, field: F) -> Check<Value<'a>> {
+        self.spans[field as usize].value(self.text).map_err(|e| e.to_string())
+    }
+
+    fn validate(&self) -> Check<LineOutcome<'a>> {
+        match self.val(F::v)? {
+            Value::Absent | Value::Null => {}
+            Value::Int(SCHEMA_VERSION) => {}
+            Value::Int(v) if v > SCHEMA_VERSION => return Ok(LineOutcome::Unsupported),
+            _ => return Err("field `v` must be the integer 1 (or absent)".into()),
+        }
+        let ty = match self.val(F::kind)? {
+            Value::Str(s) => s,
+            Value::Absent | Value::Null => return Err("missing required field `type`".into()),
+            _ => return Err("field `type` must be a string".into()),
+        };
+        #[derive(Clone, Copy)]
+        enum Type {
+            AgentRequest,
+            ToolCall,
+            ModelCall,
+            Span,
+            Error,
+            Heartbeat,
+        }
+        let (ty, name) = match &*ty {
+            "agent_request" => (Type::AgentRequest, "agent_request"),
+            "tool_call" => (Type::ToolCall, "tool_call"),
+            "model_call" => (Type::ModelCall, "model_call"),
+            "span" => (Type::Span, "span"),
+            "error" => (Type::Error, "error"),
+            "heartbeat" => (Type::Heartbeat, "heartbeat"),
+            _ => return Ok(LineOutcome::Unknown),
+        };
+        let f = Fields { ty: name, raw: self };
+        let ts = f.opt_time(F::ts)?.ok_or_else(|| f.missing(F::ts))?;
+        let trace_id = f.opt_hex::<32>(F::trace_id)?;
+        let span_id = f.opt_hex::<16>(F::span_id)?.map(|id| id as u64);
+        let parent_span_id = f.opt_hex::<16>(F::parent_span_id)?.map(|id| id as u64);
+        let attrs = f.opt_object(F::attrs)?;
+        let session = match ty {
+            Type::Heartbeat => None,
+            _ => f.opt_str(F::session)?,
+        };
+        let sample_rate = match ty {
+            Type::Heartbeat | Type::Error => None,
+            _ => f.opt_rate(F::sample_rate)?,
+        };
+        let kind = match ty {
+            Type::AgentRequest => {
+                let tokens = f.opt_count(F::tokens)?;
+                Kind::AgentRequest {
+                    agent: f.req_str(F::agent)?,
+                    success: f.req_bool(F::success)?,
+                    duration_ms: f.req_non_negative(F::duration_ms)?,
+                    tokens,
+                    parts: f.token_parts(tokens, tokens, ("tokens", "tokens"))?,
+                    cost_usd: f.opt_non_negative(F::cost_usd)?,
+                    model: f.opt_str(F::model)?,
+                    error_type: f.opt_str(F::error_type)?,
+                }
+            }
+            Type::ToolCall => Kind::ToolCall {
+                tool: f.req_str(F::tool)?,
+                agent: f.opt_str(F::agent)?,
+                success: f.req_bool(F::success)?,
+                duration_ms: f.req_non_negative(F::duration_ms)?,
+                error_type: f.opt_str(F::error_type)?,
+                error_message: f.opt_str(F::error_message)?,
+            },
+            Type::ModelCall => {
+                let input_tokens = f.opt_count(F::input_tokens)?;
+                let output_tokens = f.opt_count(F::output_tokens)?;
+                Kind::ModelCall {
+                    model: f.req_str(F::model)?,
+                    provider: f.opt_str(F::provider)?,
+                    agent: f.opt_str(F::agent)?,
+                    success: f.req_bool(F::success)?,
+                    duration_ms: f.req_non_negative(F::duration_ms)?,
+                    input_tokens,
+                    output_tokens,
+                    parts: f.token_parts(input_tokens, output_tokens, ("input_tokens", "output_tokens"))?,
+                    cost_usd: f.opt_non_negative(F::cost_usd)?,
+                }
+            }
+            Type::Span => Kind::Span {
+                name: f.req_str(F::name)?,
+                agent: f.opt_str(F::agent)?,
+                duration_ms: f.req_non_negative(F::duration_ms)?,
+                ok: match f.req_str(F::status)?.as_ref() {
+                    "ok" => true,
+                    "error" => false,
+                    _ => return Err(f.wrong(F::status, "\"ok\" or \"error\"")),
+                },
+                error_type: f.opt_str(F::error_type)?,
+                error_message: f.opt_str(F::error_message)?,
+            },
+            Type::Error => Kind::Error {
+                component: f.req_str(F::component)?,
+                error_type: f.req_str(F::error_type)?,
+                message: f.req_str(F::message)?,
+                agent: f.opt_str(F::agent)?,
+                context: f.opt_object(F::context)?,
+            },
+            Type::Heartbeat => Kind::Heartbeat {
+                process: f.req_str(F::process)?,
+                pid: f.opt_count(F::pid)?,
+                host: f.opt_str(F::host)?,
+                started_at: f.opt_time(F::started_at)?,
+                agents: f.str_array(F::agents)?,
+                rss_bytes: f.opt_count(F::rss_bytes)?,
+                cpu_percent: f.opt_number(F::cpu_percent)?,
+            },
+        };
+        Ok(LineOutcome::Event(Event { ts, trace_id, span_id, parent_span_id, attrs, session, sample_rate, kind }))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
