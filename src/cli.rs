@@ -504,7 +504,7 @@ fn live_view(
     };
     tui::run(tui::LiveOptions {
         loading,
-        thresholds: config.thresholds(local_offset(live.now)),
+        thresholds: config.thresholds(When::at(live.now).utc_offset),
         keymap,
         theme,
         now: live.now,
@@ -524,14 +524,26 @@ fn live_view(
 }
 
 /// The local time zone's offset from UTC now, in seconds (for "local" days).
-/// The local UTC offset in force at `at` (the instant reports are made for:
-/// `--now`, else the clock), so that a post-mortem across a daylight-saving
-/// change starts "today" at that day's local midnight.
-fn local_offset(at: Option<Micros>) -> i64 {
-    use chrono::TimeZone;
-    let at = at.unwrap_or_else(wall_clock);
-    chrono::DateTime::from_timestamp_micros(at)
-        .map_or(0, |utc| i64::from(chrono::Local.offset_from_utc_datetime(&utc.naive_utc()).local_minus_utc()))
+/// The instants a report is made for, worked out once, in one place: `now`
+/// (`--now`, else the clock), when it is generated, and the local UTC offset in
+/// force at `now` (so that a post-mortem across a daylight-saving change starts
+/// "today" at that day's local midnight).
+#[derive(Debug, Clone, Copy)]
+struct When {
+    now: Micros,
+    generated_at: Micros,
+    utc_offset: i64,
+}
+
+impl When {
+    fn at(now: Option<Micros>) -> When {
+        use chrono::TimeZone;
+        let generated_at = wall_clock();
+        let now = now.unwrap_or(generated_at);
+        let utc_offset = chrono::DateTime::from_timestamp_micros(now)
+            .map_or(0, |utc| i64::from(chrono::Local.offset_from_utc_datetime(&utc.naive_utc()).local_minus_utc()));
+        When { now, generated_at, utc_offset }
+    }
 }
 
 /// The price table: built in, then a price file (LiteLLM or genai-prices),
@@ -578,8 +590,8 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
     }
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let (_tailer, fold) = read_all(specs, args.now, prices, threads)?;
-    let now = args.now.unwrap_or_else(wall_clock);
-    let firing = alerts::evaluate(&fold.metrics, now, &config.thresholds(local_offset(Some(now))));
+    let when = When::at(args.now);
+    let firing = alerts::evaluate(&fold.metrics, when.now, &config.thresholds(when.utc_offset));
     let text = if args.json {
         let status = report::status_of(&firing);
         serde_json::to_string_pretty(&serde_json::json!({ "status": status, "alerts": firing }))? + "\n"
@@ -629,7 +641,8 @@ fn monitor(
     if args.follow && args.export.is_some_and(|f| f != Format::Json) {
         usage!("--follow prints one-line JSON reports: use --export json, not --export markdown");
     }
-    let thresholds = config.thresholds(local_offset(args.now));
+    let when = When::at(args.now);
+    let thresholds = config.thresholds(when.utc_offset);
     let specs = source::resolve(logs)?;
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();
@@ -653,7 +666,7 @@ fn monitor(
                 }
             }
         }
-        let text = render(&fold, args.now.unwrap_or_else(wall_clock), &thresholds, format, false)?;
+        let text = render(&fold, when, &thresholds, format, false)?;
         emit(&text, args.output.as_deref())?;
         if !missing.is_empty() {
             bail!("{}", missing.join("; "));
@@ -674,8 +687,8 @@ fn monitor(
             eprintln!("[debug] read {read} bytes; {} events", fold.metrics.events);
         }
         if Instant::now() >= next {
-            let now = args.now.unwrap_or_else(wall_clock);
-            let mut r = report::build(&fold, now, wall_clock(), &thresholds);
+            let When { now, generated_at, .. } = When::at(args.now);
+            let mut r = report::build(&fold, now, generated_at, &thresholds);
             let transitions = book.update(r.alerts.clone(), now);
             if let Some(p) = &pager {
                 p.page(&r.alerts, &transitions, now);
@@ -711,9 +724,9 @@ fn debug_sources(fold: &Fold, specs: &[source::LogSpec], took: Duration, threads
     );
 }
 
-/// Renders the report of `fold` at `now`.
-pub fn render(fold: &Fold, now: Micros, thresholds: &Thresholds, format: Format, compact: bool) -> Result<String> {
-    let r = report::build(fold, now, wall_clock(), thresholds);
+/// Renders the report of `fold` at `when`.
+fn render(fold: &Fold, when: When, thresholds: &Thresholds, format: Format, compact: bool) -> Result<String> {
+    let r = report::build(fold, when.now, when.generated_at, thresholds);
     Ok(match format {
         Format::Json if compact => serde_json::to_string(&r)?,
         Format::Json => serde_json::to_string_pretty(&r)? + "\n",
@@ -774,7 +787,8 @@ fn demo(logs: &[String], (config, config_path): (&Config, Option<&PathBuf>), arg
     // A run that ended by itself shows what it did: the report of its log.
     let specs = vec![source::LogSpec::File(path)];
     let (_tailer, fold) = read_all(specs, None, price_table(config, None)?, default_threads())?;
-    let text = render(&fold, wall_clock(), &config.thresholds(local_offset(None)), Format::Markdown, false)?;
+    let when = When::at(None);
+    let text = render(&fold, when, &config.thresholds(when.utc_offset), Format::Markdown, false)?;
     emit(&text, None)
 }
 
