@@ -39,8 +39,16 @@ fn main() {
         std::hint::black_box(View::build(&fold, now, now, &thresholds, false));
     }
     println!("view rebuild (200k events folded):      {:>8.1} us", t.elapsed().as_secs_f64() / f64::from(rounds) * 1e6);
+    let t = Instant::now();
+    for _ in 0..rounds {
+        let mut v = View::build(&fold, now, now, &thresholds, false);
+        v.attach_sessions(&fold);
+        std::hint::black_box(v);
+    }
+    println!("  with the Sessions tab's rows:         {:>8.1} us", t.elapsed().as_secs_f64() / f64::from(rounds) * 1e6);
 
-    let view = View::build(&fold, now, now, &thresholds, false);
+    let mut view = View::build(&fold, now, now, &thresholds, false);
+    view.attach_sessions(&fold);
     let keymap = Keymap::load("default", None, &BTreeMap::new()).expect("keymap");
     let theme = Theme::load("dark", None).expect("theme");
     let sources = vec!["bench.jsonl".to_owned()];

@@ -706,11 +706,27 @@ impl From<&crate::pricing::Price> for PriceReport {
 }
 
 /// The most recently active sessions first (ties by id, so the order is stable).
-pub fn sessions_by_recency(m: &Metrics) -> Vec<(&String, &SessionStats)> {
+/// The `limit` most recently active sessions, most recent first (ties by id,
+/// so the order is stable). Selects before sorting: a report wants 100 of up to
+/// 2,000 held.
+pub fn sessions_by_recency(m: &Metrics, limit: usize) -> Vec<(&String, &SessionStats)> {
+    let order = |a: &(&String, &SessionStats), b: &(&String, &SessionStats)| {
+        b.1.last_ts.cmp(&a.1.last_ts).then_with(|| a.0.cmp(b.0))
+    };
     let mut all: Vec<_> = m.sessions.iter().collect();
-    all.sort_unstable_by(|a, b| b.1.last_ts.cmp(&a.1.last_ts).then_with(|| a.0.cmp(b.0)));
-    all.truncate(crate::metrics::MAX_SESSIONS);
+    let limit = limit.min(crate::metrics::MAX_SESSIONS);
+    if all.len() > limit && limit > 0 {
+        all.select_nth_unstable_by(limit - 1, order);
+        all.truncate(limit);
+    }
+    all.sort_unstable_by(order);
+    all.truncate(limit);
     all
+}
+
+/// Sessions the fold holds in full (at most [`crate::metrics::MAX_SESSIONS`]).
+fn kept_sessions(m: &Metrics) -> u64 {
+    m.sessions.len().min(crate::metrics::MAX_SESSIONS) as u64
 }
 
 /// One session's row.
@@ -735,11 +751,10 @@ pub fn session_report(id: &str, s: &SessionStats) -> SessionReport {
 }
 
 fn sessions(m: &Metrics) -> SessionsReport {
-    let kept = sessions_by_recency(m);
     SessionsReport {
         total: m.sessions.len() as u64 + m.sessions_evicted,
-        kept: kept.len() as u64,
-        recent: kept.iter().take(REPORT_SESSIONS).map(|(id, s)| session_report(id, s)).collect(),
+        kept: kept_sessions(m),
+        recent: sessions_by_recency(m, REPORT_SESSIONS).iter().map(|(id, s)| session_report(id, s)).collect(),
     }
 }
 

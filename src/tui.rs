@@ -397,6 +397,9 @@ pub fn build_view(app: &App, fold: &Fold, at: Micros, generated_at: Micros) -> V
     if let Some(id) = app.open_trace {
         view.attach_trace(fold, id);
     }
+    if app.tab == app::Tab::Sessions {
+        view.attach_sessions(fold);
+    }
     view
 }
 

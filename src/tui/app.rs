@@ -524,7 +524,7 @@ impl App {
             | Action::TabCost
             | Action::TabTraces
             | Action::TabErrors
-            | Action::TabSessions => self.switch_tab(action),
+            | Action::TabSessions => return self.switch_tab(action),
             Action::Up => self.select(view, |s, _| s.saturating_sub(1)),
             Action::Down => self.select(view, |s, _| s + 1),
             Action::PageUp => self.select(view, |s, _| s.saturating_sub(10)),
@@ -534,7 +534,7 @@ impl App {
             Action::SortNext | Action::SortReverse => self.sort(action),
             Action::Filter => self.filtering = true,
             Action::Open => return self.open(view),
-            Action::Back => self.back(),
+            Action::Back => return self.back(),
             Action::Freeze => return self.freeze(view),
             Action::EditThresholds => {
                 if self.tab == Tab::Alerts {
@@ -552,7 +552,9 @@ impl App {
         None
     }
 
-    fn switch_tab(&mut self, action: Action) {
+    /// Switches tabs; the Sessions tab needs its rows built (a view refresh).
+    fn switch_tab(&mut self, action: Action) -> Option<Effect> {
+        let before = self.tab;
         self.tab = match action {
             Action::NextTab => Tab::ALL[(self.tab.index() + 1) % TABS],
             Action::PreviousTab => Tab::ALL[(self.tab.index() + TABS - 1) % TABS],
@@ -568,6 +570,7 @@ impl App {
             _ => self.tab,
         };
         self.detail = false;
+        (self.tab == Tab::Sessions && before != Tab::Sessions).then_some(Effect::Refresh)
     }
 
     fn sort(&mut self, action: Action) {
@@ -609,7 +612,7 @@ impl App {
     }
 
     /// Esc: closes what is open, innermost first.
-    fn back(&mut self) {
+    fn back(&mut self) -> Option<Effect> {
         if self.filtering || !self.filter.is_empty() {
             self.filtering = false;
             self.filter.clear();
@@ -618,9 +621,11 @@ impl App {
         } else if self.tab == Tab::Traces && self.session_traces.is_some() {
             self.session_traces = None;
             self.tab = Tab::Sessions;
+            return Some(Effect::Refresh);
         } else {
             self.detail = false;
         }
+        None
     }
 
     fn freeze(&mut self, view: &View) -> Option<Effect> {

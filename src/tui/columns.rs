@@ -20,6 +20,9 @@ pub enum Sort<T> {
     Number(fn(&T) -> f64),
     /// By text, A to Z first.
     Text(fn(&T) -> &str),
+    /// By an RFC 3339 time as this crate writes it (which sorts as text),
+    /// newest first.
+    Time(fn(&T) -> &str),
 }
 
 /// What a cell may look at besides its row.
@@ -82,7 +85,7 @@ impl<T> Table<T> {
             let ord = match &column.sort {
                 Sort::No => std::cmp::Ordering::Equal,
                 Sort::Number(key) => key(a).total_cmp(&key(b)),
-                Sort::Text(key) => key(a).cmp(key(b)),
+                Sort::Text(key) | Sort::Time(key) => key(a).cmp(key(b)),
             };
             let ord = if desc { ord.reverse() } else { ord };
             ord.then_with(|| name(a).cmp(name(b)))
@@ -387,8 +390,7 @@ pub static SESSIONS: Table<SessionReport> = Table {
         Column {
             header: "Last",
             width: Constraint::Length(11),
-            // RFC 3339 in UTC as this crate writes it: parsed, so that it sorts as a time.
-            sort: Sort::Number(|s| crate::time::parse_rfc3339(&s.last_ts).map_or(-1.0, |t| t as f64)),
+            sort: Sort::Time(|s| &s.last_ts),
             cell: |s, _| text(crate::time::clock_of(&s.last_ts).to_owned()),
         },
         Column {

@@ -144,6 +144,35 @@ pub fn rate_style(theme: &Theme, rate: Option<f64>, floor: f64) -> Style {
     }
 }
 
+/// Draws a table of `rows` as `spec` declares it, building cells only for the
+/// rows that fit, around the selection (1,000 sessions draw the 50 shown).
+#[expect(clippy::too_many_arguments, reason = "the table's parts, each needed once")]
+pub fn draw_table<T>(
+    f: &mut ratatui::Frame,
+    area: Rect,
+    ctx: &Ctx,
+    spec: &super::columns::Table<T>,
+    rows: &[&T],
+    sort: (usize, bool),
+    selected: usize,
+    title: &str,
+) {
+    let cells = cell_ctx(ctx);
+    // Borders and the header take three lines.
+    let fits = (area.height as usize).saturating_sub(3).max(1);
+    let selected = selected.min(rows.len().saturating_sub(1));
+    let start = selected.saturating_sub(fits - 1);
+    let end = (start + fits).min(rows.len());
+    let body: Vec<Row> = rows[start..end].iter().map(|r| Row::new(spec.cells(r, &cells))).collect();
+    let n = body.len();
+    let widths = spec.widths();
+    f.render_stateful_widget(
+        table(spec.headers(sort), &widths, body, ctx.theme, title),
+        area,
+        &mut state(selected - start, n),
+    );
+}
+
 /// What table cells need from the frame: the theme, the thresholds in force,
 /// the total cost.
 pub fn cell_ctx<'a>(ctx: &Ctx<'a>) -> super::columns::CellCtx<'a> {

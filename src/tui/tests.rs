@@ -36,7 +36,10 @@ fn fold() -> Fold {
 
 fn view() -> View {
     let now = parse_rfc3339(NOW).unwrap();
-    View::build(&fold(), now, now, &crate::alerts::Thresholds::default(), true)
+    let f = fold();
+    let mut v = View::build(&f, now, now, &crate::alerts::Thresholds::default(), true);
+    v.attach_sessions(&f);
+    v
 }
 
 fn render(app: &App, view: &View, width: u16, height: u16) -> String {
@@ -510,4 +513,32 @@ fn colours_follow_the_thresholds_in_force() {
     assert_eq!(super::panes::rate_style(&theme, Some(96.0), 90.0), theme.text);
     assert_eq!(super::panes::rate_style(&theme, Some(94.0), 90.0), theme.warn);
     assert_eq!(super::panes::rate_style(&theme, Some(71.0), 80.0), theme.bad);
+}
+
+/// A long table builds only the rows that fit, and the selection stays in view.
+#[test]
+fn a_long_table_keeps_the_selection_in_view() {
+    let mut f = Fold::new(None, Arc::new(PriceTable::built_in()));
+    let s = f.ingest.add_source("many.jsonl");
+    for i in 0..1200 {
+        let line = format!(
+            r#"{{"ts":"2026-11-26T21:{:02}:{:02}Z","type":"tool_call","tool":"t","success":true,"duration_ms":1,"session":"sess-{i:04}"}}"#,
+            i / 60 % 20,
+            i % 60
+        );
+        f.line(s, i + 1, line.as_bytes());
+    }
+    let now = parse_rfc3339(NOW).unwrap();
+    let mut v = View::build(&f, now, now, &crate::alerts::Thresholds::default(), true);
+    v.attach_sessions(&f);
+    assert_eq!(v.sessions.len(), 1000);
+    let mut app = app_on(Tab::Sessions, &v);
+    for _ in 0..50 {
+        app.handle(Action::PageDown, &v);
+    }
+    let selected = app.selection(&v);
+    assert_eq!(selected, 500);
+    let id = &app.session_rows(&v)[selected].id;
+    let screen = render(&app, &v, 80, 24);
+    assert!(screen.contains(id.as_str()), "{id} not on screen:\n{screen}");
 }

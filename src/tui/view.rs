@@ -59,7 +59,8 @@ pub struct View {
     pub traces: Vec<TraceSummary>,
     /// The opened trace: its id and its spans as a tree.
     pub trace: Option<(u128, Vec<PlacedSpan>)>,
-    /// Every session the fold keeps, most recently active first.
+    /// Every session the fold keeps, most recently active first (filled by
+    /// [`View::attach_sessions`] only while the Sessions tab shows them).
     pub sessions: Vec<crate::report::SessionReport>,
     /// The alerts firing under the thresholds in force (the report's alerts
     /// follow the editor's draft while it previews one).
@@ -145,13 +146,23 @@ impl View {
             lag_bytes: 0,
             traces: fold.traces.summaries(),
             trace: None,
-            sessions: report::sessions_by_recency(m).into_iter().map(|(id, s)| report::session_report(id, s)).collect(),
+            sessions: Vec::new(),
             alerts_in_force,
             report,
         }
     }
 
     /// Adds the tree of trace `id` (the one the Traces tab opened).
+    /// Fills `sessions` with every session the fold keeps (up to 1,000 rows:
+    /// built only for the Sessions tab, not on every rebuild).
+    pub fn attach_sessions(&mut self, fold: &Fold) {
+        let m = &fold.metrics;
+        self.sessions = report::sessions_by_recency(m, crate::metrics::MAX_SESSIONS)
+            .into_iter()
+            .map(|(id, s)| report::session_report(id, s))
+            .collect();
+    }
+
     pub fn attach_trace(&mut self, fold: &Fold, id: u128) {
         self.trace = fold
             .traces

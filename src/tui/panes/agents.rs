@@ -4,10 +4,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{List, ListItem, Row};
+use ratatui::widgets::{List, ListItem};
 
 use super::Ctx;
-use super::{block, ms, state, table};
+use super::{block, ms};
 use crate::sanitize::clean_truncated;
 use crate::tui::app::Tab;
 use crate::tui::columns;
@@ -22,14 +22,9 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     } else {
         (area, None)
     };
-    let cells = super::cell_ctx(ctx);
-    let headers = columns::AGENTS.headers(app.sort[Tab::Agents.index()]);
-    let body: Vec<Row> = rows.iter().map(|a| Row::new(columns::AGENTS.cells(a, &cells))).collect();
-    let n = body.len();
-    let widths = columns::AGENTS.widths();
     let title =
         if rows.is_empty() && view.report.agents.is_empty() { "Agents: no agent requests yet" } else { "Agents" };
-    f.render_stateful_widget(table(headers, &widths, body, t, title), table_area, &mut state(selected, n));
+    super::draw_table(f, table_area, ctx, &columns::AGENTS, &rows, app.sort[Tab::Agents.index()], selected, title);
     let (Some(area), Some(agent)) = (detail_area, rows.get(selected)) else { return };
     let [charts, side] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let [rate_area, latency_area] = Layout::vertical([Constraint::Ratio(1, 2); 2]).areas(charts);

@@ -12,21 +12,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::widgets::Row;
 
 use super::Ctx;
-use super::{state, table};
 use crate::tui::app::Tab;
 use crate::tui::columns;
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
-    let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
+    let (app, view) = (ctx.app, ctx.view);
     let rows = app.session_rows(view);
-    let cells = super::cell_ctx(ctx);
-    let headers = columns::SESSIONS.headers(app.sort[Tab::Sessions.index()]);
-    let body: Vec<Row> = rows.iter().map(|s| Row::new(columns::SESSIONS.cells(s, &cells))).collect();
-    let n = body.len();
-    let widths = columns::SESSIONS.widths();
     let sessions = &view.report.sessions;
     let title = if sessions.total == 0 {
         "Sessions: none yet (events with a `session` field)".to_owned()
@@ -35,5 +28,14 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     } else {
         format!("Sessions ({}; enter: its traces)", sessions.total)
     };
-    f.render_stateful_widget(table(headers, &widths, body, t, &title), area, &mut state(app.selection(view), n));
+    super::draw_table(
+        f,
+        area,
+        ctx,
+        &columns::SESSIONS,
+        &rows,
+        app.sort[Tab::Sessions.index()],
+        app.selection(view),
+        &title,
+    );
 }

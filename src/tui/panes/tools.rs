@@ -3,10 +3,10 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::widgets::{List, ListItem, Row};
+use ratatui::widgets::{List, ListItem};
 
 use super::Ctx;
-use super::{block, state, table};
+use super::block;
 use crate::sanitize::clean_truncated;
 use crate::tui::app::Tab;
 use crate::tui::columns;
@@ -17,13 +17,8 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let selected = app.selection(view);
     let [table_area, failures_area] =
         Layout::vertical([Constraint::Percentage(if app.detail { 50 } else { 70 }), Constraint::Min(4)]).areas(area);
-    let cells = super::cell_ctx(ctx);
-    let headers = columns::TOOLS.headers(app.sort[Tab::Tools.index()]);
-    let body: Vec<Row> = rows.iter().map(|tool| Row::new(columns::TOOLS.cells(tool, &cells))).collect();
-    let n = body.len();
-    let widths = columns::TOOLS.widths();
     let title = if view.report.tools.is_empty() { "Tools: no tool calls yet" } else { "Tools" };
-    f.render_stateful_widget(table(headers, &widths, body, t, title), table_area, &mut state(selected, n));
+    super::draw_table(f, table_area, ctx, &columns::TOOLS, &rows, app.sort[Tab::Tools.index()], selected, title);
     let Some(tool) = rows.get(selected) else { return };
     let items: Vec<ListItem> = view
         .tool_failures

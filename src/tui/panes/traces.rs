@@ -14,10 +14,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Ctx;
-use super::{block, ms, state, table, usd};
+use super::{block, ms, usd};
 use crate::sanitize::clean_truncated;
 use crate::tui::app::Tab;
 use crate::tui::columns;
@@ -34,19 +34,23 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
 }
 
 fn list(f: &mut Frame, area: Rect, ctx: &Ctx) {
-    let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
+    let (app, view) = (ctx.app, ctx.view);
     let rows = app.trace_rows(view);
-    let cells = super::cell_ctx(ctx);
-    let headers = columns::TRACES.headers(app.sort[Tab::Traces.index()]);
-    let body: Vec<Row> = rows.iter().map(|tr| Row::new(columns::TRACES.cells(tr, &cells))).collect();
-    let n = body.len();
-    let widths = columns::TRACES.widths();
     let title = match &app.session_traces {
         Some(session) => format!("Traces of session {} (enter: waterfall, esc: back)", clean_truncated(session, 40)),
         None if view.traces.is_empty() => "Traces: none yet (operations that carry trace_id and span_id)".into(),
         None => "Traces (enter: waterfall)".into(),
     };
-    f.render_stateful_widget(table(headers, &widths, body, t, &title), area, &mut state(app.selection(view), n));
+    super::draw_table(
+        f,
+        area,
+        ctx,
+        &columns::TRACES,
+        &rows,
+        app.sort[Tab::Traces.index()],
+        app.selection(view),
+        &title,
+    );
 }
 
 fn waterfall(f: &mut Frame, area: Rect, ctx: &Ctx, id: u128, spans: &[crate::tui::view::PlacedSpan]) {
