@@ -439,11 +439,7 @@ fn following_runs_the_notify_hook_when_an_alert_starts_firing() {
     let log = alert_log(dir.path(), 20, 5, 100);
     let got = dir.path().join("hook.jsonl");
     let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!("[notify]\ncommand = \"cat >> '{}'; echo >> '{}'\"\ntimeout = \"5s\"\n", got.display(), got.display()),
-    )
-    .unwrap();
+    hook_config(&config, &got);
     let sent = follow_until_paged(dir.path(), &log, &config, 1);
     assert!(sent >= 1);
     let text = std::fs::read_to_string(&got).unwrap();
@@ -458,6 +454,12 @@ fn following_runs_the_notify_hook_when_an_alert_starts_firing() {
         .map(|v| (v["alert"]["rule"].to_string(), v["alert"]["scope"].to_string()))
         .collect();
     assert_eq!(firing, distinct.len(), "{text}");
+}
+
+/// A config file whose notify command appends each page to `got`, a line each.
+fn hook_config(config: &Path, got: &Path) {
+    let command = format!("cat >> '{}'; echo >> '{}'", got.display(), got.display());
+    std::fs::write(config, format!("[notify]\ncommand = \"{command}\"\ntimeout = \"5s\"\n")).unwrap();
 }
 
 /// Runs `monitor --follow` with the notify hook until its report says `pages`
@@ -494,11 +496,7 @@ fn a_second_run_does_not_page_again() {
     let log = alert_log(dir.path(), 20, 5, 100);
     let got = dir.path().join("hook.jsonl");
     let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!("[notify]\ncommand = \"cat >> '{}'; echo >> '{}'\"\n", got.display(), got.display()),
-    )
-    .unwrap();
+    hook_config(&config, &got);
     let first = follow_until_paged(dir.path(), &log, &config, 1);
     assert!(first >= 1);
     let after_first = std::fs::read_to_string(&got).unwrap();
