@@ -479,6 +479,7 @@ fn live_view(
     let specs = source::resolve(logs)?;
     let threads = live.threads.map_or_else(default_threads, usize::from);
     let mut fold = Fold::new(live.now, prices.clone());
+    fold.horizon = horizon(config, live.now);
     fold.traces = crate::traces::TraceStore::new(crate::traces::DEFAULT_MAX_TRACES);
     // The screen is the UI's: diagnostics go to a file (the reader adds the
     // first read's figures when it is done).
@@ -589,7 +590,9 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
         return Ok(ALERTS_FAILED);
     }
     let threads = args.threads.map_or_else(default_threads, usize::from);
-    let (_tailer, fold) = read_all(specs, args.now, prices, threads)?;
+    let mut fold = Fold::new(args.now, prices);
+    fold.horizon = horizon(config, args.now);
+    let (_tailer, fold) = crate::follow::tail::read_into(specs, fold, threads)?;
     let when = When::at(args.now);
     let firing = alerts::evaluate(&fold.metrics, when.now, &config.thresholds(when.utc_offset));
     let text = if args.json {
@@ -617,6 +620,13 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
         Some(Severity::Low | Severity::Medium) => 1,
         Some(Severity::High) => 2,
     })
+}
+
+/// The latest time stamp an event may carry and be believed (this machine's
+/// clock plus the tolerance); none with `--now`, whose cutoff rules instead.
+pub fn horizon(config: &Config, now: Option<Micros>) -> Option<Micros> {
+    let tolerance = i64::try_from(config.monitor.clock_tolerance.0.as_micros()).unwrap_or(i64::MAX);
+    now.is_none().then(|| wall_clock().saturating_add(tolerance))
 }
 
 /// The pager of a setup, when a notify command is configured; none for the live
@@ -647,7 +657,9 @@ fn monitor(
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();
     let (tailer, mut fold) = with_progress(|progress| {
-        crate::follow::tail::read_with_progress(specs.clone(), Fold::new(args.now, prices), threads, progress)
+        let mut fold = Fold::new(args.now, prices);
+        fold.horizon = horizon(config, args.now);
+        crate::follow::tail::read_with_progress(specs.clone(), fold, threads, progress)
     })?;
     if debug {
         debug_sources(&fold, &specs, started.elapsed(), threads);
@@ -682,6 +694,7 @@ fn monitor(
     let mut out = io::stdout().lock();
     let mut next = Instant::now();
     loop {
+        fold.horizon = horizon(config, args.now);
         let read = follower.tailer.poll(&mut fold);
         if debug && read > 0 {
             eprintln!("[debug] read {read} bytes; {} events", fold.metrics.events);

@@ -126,6 +126,9 @@ pub struct NotifyConfig {
 pub struct MonitorConfig {
     pub poll_interval: Span,
     pub reports_dir: PathBuf,
+    /// How far ahead of this machine's clock an event may be stamped (another
+    /// host's clock) before it counts as clock skew and is left out.
+    pub clock_tolerance: Span,
 }
 
 /// `[tui]`.
@@ -196,7 +199,11 @@ impl Default for NotifyConfig {
 
 impl Default for MonitorConfig {
     fn default() -> Self {
-        MonitorConfig { poll_interval: Span(Duration::from_secs(1)), reports_dir: PathBuf::from("ajentik-reports") }
+        MonitorConfig {
+            poll_interval: Span(Duration::from_secs(1)),
+            reports_dir: PathBuf::from("ajentik-reports"),
+            clock_tolerance: Span(Duration::from_secs(300)),
+        }
     }
 }
 

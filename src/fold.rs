@@ -17,6 +17,9 @@ pub type SourceId = usize;
 /// Malformed lines kept for display.
 pub const RECENT_MALFORMED: usize = 20;
 
+/// Events stamped before this (2000-01-01) come from a clock that was never set.
+pub const EARLIEST: Micros = 946_684_800 * crate::time::MICROS_PER_SECOND;
+
 /// Lines longer than this are not buffered or parsed: they are counted malformed.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
@@ -71,6 +74,10 @@ pub struct Ingest {
     pub recent_malformed: VecDeque<MalformedLine>,
     /// Valid events stamped after the evaluation instant, left out.
     pub after_now: u64,
+    /// Valid events whose clock was wrong (stamped beyond the horizon, or
+    /// before 2000), left out of every figure, and the last few of them.
+    pub clock_skew: u64,
+    pub recent_clock_skew: VecDeque<MalformedLine>,
 }
 
 impl Ingest {
@@ -84,6 +91,14 @@ impl Ingest {
         let mut t = SourceStats::default();
         self.sources.iter().for_each(|s| t.merge(s));
         t
+    }
+
+    fn skewed(&mut self, source: SourceId, line: u64, reason: String) {
+        self.clock_skew += 1;
+        if self.recent_clock_skew.len() == RECENT_MALFORMED {
+            self.recent_clock_skew.pop_front();
+        }
+        self.recent_clock_skew.push_back(MalformedLine { source, line, reason });
     }
 
     fn malformed(&mut self, source: SourceId, line: u64, reason: String) {
@@ -102,6 +117,10 @@ pub struct Fold {
     pub ingest: Ingest,
     /// With `--now`, events after this instant are left out.
     pub cutoff: Option<Micros>,
+    /// Without `--now`: events stamped after this instant (the shell keeps it
+    /// at its clock plus the tolerance) come from a clock gone wrong, and are
+    /// left out and counted as `clock_skew`.
+    pub horizon: Option<Micros>,
     /// Prices for model calls that report no cost (the default table is empty).
     pub prices: Arc<PriceTable>,
     /// Recent trace trees, where kept (the live view); none by default.
@@ -116,6 +135,7 @@ impl Fold {
     /// A fold that knows the same sources as `self` and nothing else, for a worker.
     pub fn empty_like(&self) -> Self {
         let mut f = Fold::new(self.cutoff, Arc::clone(&self.prices));
+        f.horizon = self.horizon;
         f.traces = TraceStore::new(self.traces.cap());
         f.ingest.sources = self
             .ingest
@@ -136,6 +156,8 @@ impl Fold {
             LineOutcome::Event(e) => {
                 if self.cutoff.is_some_and(|cutoff| e.ts > cutoff) {
                     self.ingest.after_now += 1;
+                } else if let Some(why) = Self::clock_gone_wrong(self.horizon, e.ts) {
+                    self.ingest.skewed(source, line_no, why);
                 } else {
                     stats.events += 1;
                     self.metrics.apply(&e, &self.prices);
@@ -146,6 +168,23 @@ impl Fold {
             LineOutcome::Unsupported => stats.unsupported += 1,
             LineOutcome::Malformed(reason) => self.ingest.malformed(source, line_no, reason),
         }
+    }
+
+    /// Why an event's time cannot be right, if it cannot: before 2000 (a clock
+    /// that was never set), or past the horizon (a clock running ahead). Skew of
+    /// seconds between hosts is within the tolerance, and folded.
+    fn clock_gone_wrong(horizon: Option<Micros>, ts: Micros) -> Option<String> {
+        if ts < EARLIEST {
+            return Some(format!("clock skew: stamped {}, before 2000", crate::time::format_rfc3339(ts)));
+        }
+        let horizon = horizon?;
+        (ts > horizon).then(|| {
+            format!(
+                "clock skew: stamped {}, {} past the tolerance ahead of now",
+                crate::time::format_rfc3339(ts),
+                crate::time::human_duration(ts - horizon)
+            )
+        })
     }
 
     /// Counts a line too long to read as malformed, without its bytes.
@@ -170,6 +209,13 @@ impl Fold {
             }
             self.ingest.recent_malformed.push_back(m);
         }
+        for mut m in later.ingest.recent_clock_skew {
+            m.line += self.ingest.sources.get(m.source).map_or(0, |s| s.lines);
+            if self.ingest.recent_clock_skew.len() == RECENT_MALFORMED {
+                self.ingest.recent_clock_skew.pop_front();
+            }
+            self.ingest.recent_clock_skew.push_back(m);
+        }
         for (i, s) in later.ingest.sources.iter().enumerate() {
             match self.ingest.sources.get_mut(i) {
                 Some(mine) => mine.merge(s),
@@ -177,6 +223,7 @@ impl Fold {
             }
         }
         self.ingest.after_now += later.ingest.after_now;
+        self.ingest.clock_skew += later.ingest.clock_skew;
         self.metrics.merge(later.metrics);
         self.traces.merge(later.traces);
     }

@@ -87,6 +87,9 @@ pub struct IngestReport {
     pub unsupported: u64,
     /// Valid events stamped after `now`, left out (only with `--now`).
     pub after_now: u64,
+    /// Valid events whose clock was wrong (too far ahead, or before 2000), left out.
+    pub clock_skew: u64,
+    pub recent_clock_skew: Vec<MalformedReport>,
     pub recent_malformed: Vec<MalformedReport>,
 }
 
@@ -466,16 +469,25 @@ fn ingest_report(ing: &crate::fold::Ingest) -> IngestReport {
         unknown: total.unknown,
         unsupported: total.unsupported,
         after_now: ing.after_now,
-        recent_malformed: ing
-            .recent_malformed
-            .iter()
-            .map(|b| MalformedReport {
-                source: ing.sources.get(b.source).map(|s| s.path.clone()).unwrap_or_default(),
-                line: b.line,
-                reason: b.reason.clone(),
-            })
-            .collect(),
+        clock_skew: ing.clock_skew,
+        recent_clock_skew: lines_of(ing, &ing.recent_clock_skew),
+        recent_malformed: lines_of(ing, &ing.recent_malformed),
     }
+}
+
+/// Lines kept for display, with their source's path.
+fn lines_of(
+    ing: &crate::fold::Ingest,
+    lines: &std::collections::VecDeque<crate::fold::MalformedLine>,
+) -> Vec<MalformedReport> {
+    lines
+        .iter()
+        .map(|b| MalformedReport {
+            source: ing.sources.get(b.source).map(|s| s.path.clone()).unwrap_or_default(),
+            line: b.line,
+            reason: b.reason.clone(),
+        })
+        .collect()
 }
 
 fn agent_reports(m: &Metrics) -> Vec<AgentReport> {

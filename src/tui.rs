@@ -191,6 +191,7 @@ impl Reader {
         std::thread::spawn(move || {
             let started = Instant::now();
             let Loading { specs, fold, threads, poll_interval } = loading;
+            let tolerance = fold.horizon.map_or(0, |h| h - wall_clock());
             let (tailer, fold) = match crate::follow::tail::read_with_progress(specs, fold, threads, &read_progress) {
                 Ok(read) => read,
                 Err(e) => {
@@ -211,7 +212,13 @@ impl Reader {
             let _ = wake.try_send(());
             loop {
                 let read = match tail_fold.lock() {
-                    Ok(mut f) => follower.tailer.poll(&mut f),
+                    Ok(mut f) => {
+                        // The horizon moves with the clock (the tolerance past it).
+                        if let (Some(h), None) = (f.horizon, f.cutoff) {
+                            f.horizon = Some(h.max(wall_clock() + tolerance));
+                        }
+                        follower.tailer.poll(&mut f)
+                    }
                     Err(_) => return,
                 };
                 tail_lag.store(follower.tailer.lag_bytes(), std::sync::atomic::Ordering::Relaxed);

@@ -726,3 +726,24 @@ fn local_days_use_the_offset_in_force_at_now() {
     assert_eq!(day_start("2026-07-15T12:00:00Z"), "2026-07-15T04:00:00.000Z", "EDT, UTC-4");
     assert_eq!(day_start("2026-01-15T12:00:00Z"), "2026-01-15T05:00:00.000Z", "EST, UTC-5");
 }
+
+/// A writer whose clock went wrong: counted as clock skew, left out, said.
+#[test]
+fn events_from_a_broken_clock_are_counted_and_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("skew.jsonl");
+    let now = ajentik::time::format_rfc3339(ajentik::time::wall_clock());
+    let line = |ts: &str, agent: &str| {
+        format!(
+            "{{\"ts\":\"{ts}\",\"type\":\"agent_request\",\"agent\":\"{agent}\",\"success\":true,\"duration_ms\":5}}\n"
+        )
+    };
+    let text = line("0001-01-01T00:00:00Z", "Ancient") + &line("2999-01-01T00:00:00Z", "Future") + &line(&now, "Now");
+    std::fs::write(&log, text).unwrap();
+    let o = run(&["monitor", "--export", "json", "--log", log.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["ingest"]["clock_skew"], 2);
+    assert_eq!(r["agents"].as_array().unwrap().len(), 1);
+    assert!(r["health"]["uptime_s"].as_f64().unwrap() < 3600.0);
+}

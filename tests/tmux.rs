@@ -92,9 +92,10 @@ fn a_user_session_in_tmux() {
 
     // New events appear.
     tmux.keys("2");
+    let now = ajentik::time::format_rfc3339(ajentik::time::wall_clock());
     append(
         &log,
-        r#"{"ts":"2099-01-01T00:00:00Z","type":"agent_request","agent":"FreshAgent","success":true,"duration_ms":5}"#,
+        &format!(r#"{{"ts":"{now}","type":"agent_request","agent":"FreshAgent","success":true,"duration_ms":5}}"#),
     );
     tmux.wait_for("FreshAgent");
 
@@ -102,7 +103,9 @@ fn a_user_session_in_tmux() {
     let title_before = tmux.run(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
     append(
         &log,
-        r#"{"ts":"2099-01-01T00:00:00Z","type":"error","component":"x\u001b]2;pwned\u0007\u001b]0;pwned\u0007","error_type":"E\u001b[2J\u001b[?1049l","message":"bye\u001b[H\u001b[31m"}"#,
+        &format!(
+            r#"{{"ts":"{now}","type":"error","component":"x\u001b]2;pwned\u0007\u001b]0;pwned\u0007","error_type":"E\u001b[2J\u001b[?1049l","message":"bye\u001b[H\u001b[31m"}}"#
+        ),
     );
     tmux.keys("8");
     let screen = tmux.wait_for("bye");

@@ -428,7 +428,7 @@ fn spans(out: &mut String, r: &Report) {
 fn ingest(out: &mut String, r: &Report) {
     out.push_str("## Ingest problems\n\n");
     let i = &r.ingest;
-    if i.malformed + i.unknown + i.unsupported == 0 {
+    if i.malformed + i.unknown + i.unsupported + i.clock_skew == 0 {
         out.push_str("None: every line was read.\n\n");
     } else {
         let _ = writeln!(
@@ -436,6 +436,16 @@ fn ingest(out: &mut String, r: &Report) {
             "{} malformed, {} of unknown type, {} of an unsupported version.\n",
             i.malformed, i.unknown, i.unsupported
         );
+    }
+    if i.clock_skew > 0 {
+        let _ = writeln!(
+            out,
+            "{} events came from a clock gone wrong (stamped too far ahead of now, or before 2000) and were left out.\n",
+            i.clock_skew
+        );
+        let rows: Vec<_> =
+            i.recent_clock_skew.iter().map(|m| vec![cell(&m.source), m.line.to_string(), cell(&m.reason)]).collect();
+        table(out, &["Source", "Line", "Clock skew"], &[false, true, false], &rows);
     }
     let rows: Vec<_> = r
         .sources

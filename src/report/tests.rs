@@ -552,3 +552,36 @@ fn an_unpriced_model_reads_unpriced_in_markdown() {
     }
     assert!(row("gpt-4o").iter().any(|l| l.contains("$0.0030")), "{md}");
 }
+
+/// Events from a clock gone wrong are counted and left out: no two-thousand-year
+/// uptime, no agent seen in 2999; a few seconds of skew between hosts is folded.
+#[test]
+fn clock_skew_is_counted_and_kept_out_of_every_figure() {
+    let line = |ts: &str, agent: &str| {
+        format!(r#"{{"ts":"{ts}","type":"agent_request","agent":"{agent}","success":true,"duration_ms":5}}"#)
+    };
+    let log = [
+        line("0001-01-01T00:00:00Z", "Ancient"),
+        line("2999-01-01T00:00:00Z", "Future"),
+        line(T, "Now"),
+        line("2026-11-26T10:00:20Z", "SlightlyAhead"),
+    ]
+    .join("\n");
+    let mut f = Fold::new(None, std::sync::Arc::new(crate::pricing::PriceTable::default()));
+    f.horizon = Some(at(T) + 300 * 1_000_000);
+    let s = f.ingest.add_source("t.jsonl");
+    for (i, l) in log.lines().enumerate() {
+        f.line(s, i as u64 + 1, l.as_bytes());
+    }
+    let r = build(&f, at(T), at(T), &Thresholds::default());
+    assert_eq!(r.ingest.clock_skew, 2);
+    assert_eq!(r.ingest.events, 2);
+    let mut names: Vec<&str> = r.agents.iter().map(|a| a.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Now", "SlightlyAhead"]);
+    assert!(r.health.uptime_s.is_some_and(|u| u < 60.0), "{:?}", r.health.uptime_s);
+    assert_eq!(r.ingest.recent_clock_skew.len(), 2);
+    assert!(r.ingest.recent_clock_skew[0].reason.contains("before 2000"));
+    assert!(r.ingest.recent_clock_skew[1].reason.contains("ahead of now"), "{:?}", r.ingest.recent_clock_skew);
+    assert!(markdown::render(&r).contains("2 events came from a clock gone wrong"));
+}

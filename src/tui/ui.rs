@@ -137,6 +137,9 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
     if ingest > 0 {
         spans.push(Span::styled(format!("  {ingest} bad lines"), t.warn));
     }
+    if r.ingest.clock_skew > 0 {
+        spans.push(Span::styled(format!("  {} clock-skewed", r.ingest.clock_skew), t.warn));
+    }
     // A push in trouble matters more than the source paths: it goes right after the
     // mode, so that it shows at 80 columns; progress goes at the end.
     match &ctx.app.push {
