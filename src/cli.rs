@@ -476,7 +476,7 @@ fn live_view(
     };
     let lang = std::env::var("LC_ALL").or_else(|_| std::env::var("LC_CTYPE")).or_else(|_| std::env::var("LANG")).ok();
     theme.unicode = tui::theme::unicode_wanted(lang.as_deref());
-    let specs = source::resolve(logs)?;
+    let (stdin, specs) = resolve_logs(logs)?;
     let threads = live.threads.map_or_else(default_threads, usize::from);
     let mut fold = Fold::new(live.now, prices.clone());
     fold.horizon = horizon(config, live.now);
@@ -496,8 +496,12 @@ fn live_view(
     } else {
         None
     };
-    let sources: Vec<String> = specs.iter().map(source::LogSpec::describe).collect();
+    let mut sources: Vec<String> = specs.iter().map(source::LogSpec::describe).collect();
+    if stdin {
+        sources.push(crate::follow::stdin::NAME.into());
+    }
     let loading = tui::Loading {
+        stdin,
         specs: specs.clone(),
         fold,
         threads,
@@ -577,7 +581,7 @@ pub fn price_table(config: &Config, file: Option<&Path>) -> Result<Arc<PriceTabl
 /// `monitor --alerts`: the firing alerts, and an exit status for checkers.
 fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args: MonitorArgs) -> Result<i32> {
     use crate::alerts::{self, Severity};
-    let specs = source::resolve(logs)?;
+    let (stdin, specs) = resolve_logs(logs)?;
     let missing: Vec<String> = specs.iter().filter_map(source::LogSpec::missing).collect();
     if !missing.is_empty() {
         // The check could not run: not OK, and not any severity either.
@@ -592,7 +596,10 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let mut fold = Fold::new(args.now, prices);
     fold.horizon = horizon(config, args.now);
-    let (_tailer, fold) = crate::follow::tail::read_into(specs, fold, threads)?;
+    let (_tailer, mut fold) = crate::follow::tail::read_into(specs, fold, threads)?;
+    if stdin {
+        crate::follow::stdin::read_to_end(&mut fold)?;
+    }
     let when = When::at(args.now);
     let firing = alerts::evaluate(&fold.metrics, when.now, &config.thresholds(when.utc_offset));
     let text = if args.json {
@@ -620,6 +627,14 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
         Some(Severity::Low | Severity::Medium) => 1,
         Some(Severity::High) => 2,
     })
+}
+
+/// The `--log` arguments as locations to read, and whether standard input
+/// (`-`) is one of them. Standard input alone reads no default log.
+fn resolve_logs(logs: &[String]) -> Result<(bool, Vec<source::LogSpec>)> {
+    let (stdin, files) = crate::follow::stdin::split(logs)?;
+    let specs = if stdin && files.is_empty() { Vec::new() } else { source::resolve(&files)? };
+    Ok((stdin, specs))
 }
 
 /// The latest time stamp an event may carry and be believed (this machine's
@@ -653,7 +668,7 @@ fn monitor(
     }
     let when = When::at(args.now);
     let thresholds = config.thresholds(when.utc_offset);
-    let specs = source::resolve(logs)?;
+    let (stdin, specs) = resolve_logs(logs)?;
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();
     let (tailer, mut fold) = with_progress(|progress| {
@@ -666,6 +681,9 @@ fn monitor(
     }
     let format = args.export.unwrap_or(if args.follow { Format::Json } else { Format::Markdown });
     if !args.follow {
+        if stdin {
+            crate::follow::stdin::read_to_end(&mut fold)?;
+        }
         // A one-shot report of a log that is not there says so at its top, and
         // the command fails: a mistyped path must not look like a quiet system.
         let missing: Vec<String> = specs.iter().filter_map(source::LogSpec::missing).collect();
@@ -693,8 +711,31 @@ fn monitor(
     let mut book = AlertBook::default();
     let mut out = io::stdout().lock();
     let mut next = Instant::now();
+    // Standard input is followed until it closes; then, if it was the only
+    // log, a last report and the end.
+    let mut input = stdin.then(|| (crate::follow::stdin::StdinLog::new(&mut fold), crate::follow::stdin::chunks()));
     loop {
         fold.horizon = horizon(config, args.now);
+        let mut closed = false;
+        if let Some((log, chunks)) = &mut input {
+            loop {
+                match chunks.try_recv() {
+                    Ok(chunk) => log.feed(&chunk, &mut fold),
+                    Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                        log.close(&mut fold);
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if closed {
+            input = None;
+            if specs.is_empty() {
+                next = Instant::now();
+            }
+        }
         let read = follower.tailer.poll(&mut fold);
         if debug && read > 0 {
             eprintln!("[debug] read {read} bytes; {} events", fold.metrics.events);
@@ -713,8 +754,13 @@ fn monitor(
                 r => r.context("cannot write to standard output")?,
             }
             next += args.every;
+            if stdin && input.is_none() && specs.is_empty() {
+                return Ok(());
+            }
         }
-        follower.wait(next);
+        // Standard input is read as it arrives, not only at the next report.
+        let wake = if input.is_some() { next.min(Instant::now() + Duration::from_millis(200)) } else { next };
+        follower.wait(wake);
     }
 }
 

@@ -5,4 +5,5 @@
 
 pub mod fsutil;
 pub mod source;
+pub mod stdin;
 pub mod tail;

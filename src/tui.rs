@@ -34,6 +34,8 @@ use view::View;
 /// The logs to read, and how: the live view reads them in the background, so
 /// that it is up at once and shows the history being read.
 pub struct Loading {
+    /// Standard input is one of the logs (`--log -`).
+    pub stdin: bool,
     pub specs: Vec<crate::follow::source::LogSpec>,
     /// The empty fold to read into (cutoff, prices, trace trees set).
     pub fold: Fold,
@@ -190,7 +192,7 @@ impl Reader {
         let (tail_fold, tail_lag, read_progress) = (Arc::clone(&shared), Arc::clone(&lag), Arc::clone(&progress));
         std::thread::spawn(move || {
             let started = Instant::now();
-            let Loading { specs, fold, threads, poll_interval } = loading;
+            let Loading { stdin, specs, fold, threads, poll_interval } = loading;
             let tolerance = fold.horizon.map_or(0, |h| h - wall_clock());
             let (tailer, fold) = match crate::follow::tail::read_with_progress(specs, fold, threads, &read_progress) {
                 Ok(read) => read,
@@ -207,6 +209,9 @@ impl Reader {
             match tail_fold.lock() {
                 Ok(mut shared) => *shared = fold,
                 Err(_) => return,
+            }
+            if stdin {
+                follow_stdin(Arc::clone(&tail_fold), wake.clone());
             }
             let mut follower = Follower::new(tailer, poll_interval);
             let _ = wake.try_send(());
@@ -263,6 +268,28 @@ impl Reader {
         app.loading = loading;
         true
     }
+}
+
+/// Follows standard input into the shared fold until it closes, waking the UI
+/// at each chunk. (Keys come from the terminal, /dev/tty, meanwhile.)
+fn follow_stdin(shared: Arc<Mutex<Fold>>, wake: tokio::sync::mpsc::Sender<()>) {
+    std::thread::spawn(move || {
+        let Ok(mut log) = shared.lock().map(|mut f| crate::follow::stdin::StdinLog::new(&mut f)) else { return };
+        for chunk in crate::follow::stdin::chunks() {
+            match shared.lock() {
+                Ok(mut f) => log.feed(&chunk, &mut f),
+                Err(_) => return,
+            }
+            let _ = wake.try_send(());
+        }
+        if let Ok(mut f) = shared.lock() {
+            log.close(&mut f);
+            f.ingest.sources.iter_mut().filter(|s| s.path == crate::follow::stdin::NAME).for_each(|s| {
+                s.error = Some("stdin closed: nothing more will arrive".into());
+            });
+        }
+        let _ = wake.try_send(());
+    });
 }
 
 /// Appends the first read's figures to the debug file.

@@ -747,3 +747,50 @@ fn events_from_a_broken_clock_are_counted_and_left_out() {
     assert_eq!(r["agents"].as_array().unwrap().len(), 1);
     assert!(r["health"]["uptime_s"].as_f64().unwrap() < 3600.0);
 }
+
+/// `--log -` reads standard input: to its end in one-shot modes, until it
+/// closes when following; given twice, a usage error.
+#[test]
+fn standard_input_is_a_log() {
+    let sample_text = std::fs::read(sample()).unwrap();
+    let mut child = ajentik()
+        .args(["monitor", "--export", "json", "--log", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&sample_text).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["sources"][0]["path"], "stdin");
+    assert_eq!(r["sources"][0]["lines"], 1211);
+    let from_file: serde_json::Value =
+        serde_json::from_slice(&run(&["monitor", "--export", "json", "--log", &sample()]).stdout).unwrap();
+    assert_eq!(r["ingest"]["events"], from_file["ingest"]["events"]);
+
+    // Following: lines as they arrive; when the input closes, a last report, exit 0.
+    let now = ajentik::time::format_rfc3339(ajentik::time::wall_clock());
+    let mut child = ajentik()
+        .args(["monitor", "--follow", "--export", "json", "--every", "100ms", "--log", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    for i in 0..3 {
+        writeln!(input, r#"{{"ts":"{now}","type":"tool_call","tool":"t{i}","success":true,"duration_ms":1}}"#).unwrap();
+    }
+    input.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    drop(input);
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "it ends when the input does");
+    let last: serde_json::Value =
+        serde_json::from_str(String::from_utf8(o.stdout).unwrap().lines().last().unwrap()).unwrap();
+    assert_eq!(last["ingest"]["events"], 3);
+
+    let o = run(&["monitor", "--log", "-", "--log", "-"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("standard input"));
+}

@@ -120,3 +120,30 @@ fn a_user_session_in_tmux() {
     let mode = tmux.run(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
     assert_eq!(mode.trim(), "0", "the terminal is back on its main screen");
 }
+
+/// The live view on a pipe (`ssh host tail -F log | ajentik --log -`): the log
+/// arrives on standard input, keys come from the terminal.
+#[test]
+fn the_live_view_follows_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("remote.jsonl");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sample.jsonl"), &log).unwrap();
+    let tmux = Tmux { socket: dir.path().join("sock") };
+    let command = format!(
+        "tail -n +1 -f '{}' | XDG_CONFIG_HOME=/nonexistent '{}' monitor --live --log -; echo \"[exit $?]\"; sleep 60",
+        log.display(),
+        env!("CARGO_BIN_EXE_ajentik")
+    );
+    tmux.run(&["new-session", "-d", "-s", "t", "-x", "100", "-y", "30", &command]);
+    let first = tmux.wait_for("LIVE  stdin");
+    assert!(first.contains("1 Overview"), "{first}");
+    let now = ajentik::time::format_rfc3339(ajentik::time::wall_clock());
+    append(
+        &log,
+        &format!(r#"{{"ts":"{now}","type":"agent_request","agent":"PipedAgent","success":true,"duration_ms":5}}"#),
+    );
+    tmux.keys("2");
+    tmux.wait_for("PipedAgent");
+    tmux.keys("q");
+    tmux.wait_for("[exit 0]");
+}
