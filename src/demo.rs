@@ -67,30 +67,45 @@ fn ms(v: f64) -> Duration {
 }
 
 /// USD per million tokens, close to list prices.
-fn price(model: &str) -> (f64, f64) {
-    crate::pricing::PriceTable::built_in().lookup(model).map_or((0.5, 1.5), |p| (p.input, p.output))
+fn price(model: &str) -> crate::pricing::Price {
+    crate::pricing::PriceTable::built_in().lookup(model).cloned().unwrap_or(crate::pricing::Price {
+        input: 0.5,
+        output: 1.5,
+        ..Default::default()
+    })
 }
 
 fn handle_request(s: &Shared, agent: &AgentProfile, rng: &mut Rng, n: u64) {
     let rec = &s.rec;
+    // A user's conversation: a few requests in a row share a session.
+    let session = format!("conv-{}-{}", n % 97, n / 50);
     let op = rec
         .monitor_operation("handle_request")
         .agent(agent.name)
+        .session(&session)
         .attr("user_id", format!("u-{}", n % 97))
         .attr("request_type", if rng.chance(0.7) { "chat" } else { "task" })
         .start();
     let started = Instant::now();
     let failed = rng.chance(agent.failure_rate);
-    let (pin, pout) = price(agent.model);
+    let price = price(agent.model);
     let (mut tokens, mut cost) = (0u64, 0.0);
     for _ in 0..1 + rng.below(2) {
         let latency = s.pause(ms(rng.log_normal(agent.median_ms * 0.35, 0.5)));
         let (input, output) = (200 + rng.below(1800) as u64, 50 + rng.below(600) as u64);
-        let c = (input as f64 * pin + output as f64 * pout) / 1e6;
+        // Providers that cache prompts read part of a long system prompt from it.
+        let cache_read = if price.cache_read.is_some() { (input as f64 * rng.unit() * 0.8) as u64 } else { 0 };
+        let parts = crate::event::TokenParts { cache_read, ..Default::default() };
+        let c = price.cost(input, output, &parts);
         tokens += input + output;
         cost += c;
-        let mut call =
-            rec.model_call(agent.model, true, latency).provider(agent.provider).agent(agent.name).tokens(input, output);
+        let mut call = rec
+            .model_call(agent.model, true, latency)
+            .provider(agent.provider)
+            .agent(agent.name)
+            .tokens(input, output)
+            .cache(cache_read, 0)
+            .session(&session);
         // Some clients report cost, some leave it to ajentik's price table.
         if rng.chance(0.7) {
             call = call.cost(c);
@@ -100,7 +115,7 @@ fn handle_request(s: &Shared, agent: &AgentProfile, rng: &mut Rng, n: u64) {
     let tool = agent.tools[rng.below(agent.tools.len())];
     let tool_failed = failed || rng.chance(0.02);
     let latency = s.pause(ms(rng.log_normal(agent.median_ms * 0.25, 0.4)));
-    let mut call = rec.tool_call(tool, !tool_failed, latency).agent(agent.name);
+    let mut call = rec.tool_call(tool, !tool_failed, latency).agent(agent.name).session(&session);
     if tool_failed {
         call = call.error("ToolExecutionError", "subprocess exited with status 1");
     }
@@ -110,7 +125,8 @@ fn handle_request(s: &Shared, agent: &AgentProfile, rng: &mut Rng, n: u64) {
         .agent_request(agent.name, !failed, started.elapsed().mul_f64(s.settings.speed))
         .tokens(tokens)
         .cost(cost)
-        .model(agent.model);
+        .model(agent.model)
+        .session(&session);
     if failed {
         request = request.error_type("AgentError");
         let _ = rec
