@@ -136,6 +136,7 @@ impl Fold {
     pub fn empty_like(&self) -> Self {
         let mut f = Fold::new(self.cutoff, Arc::clone(&self.prices));
         f.horizon = self.horizon;
+        f.metrics.limits = self.metrics.limits;
         f.traces = TraceStore::new(self.traces.cap());
         f.ingest.sources = self
             .ingest

@@ -38,6 +38,83 @@ pub const MAX_PROCESSES: usize = 1024;
 /// Sessions kept in full: the most recently active ones (older ones are counted).
 pub const MAX_SESSIONS: usize = 1000;
 
+/// The name the least active names of a kind are folded into, past its cap.
+pub const OTHER: &str = "(other)";
+
+/// How many names of each kind are tracked in full. Past a cap, the least
+/// active names are folded into [`OTHER`] (every total stays exact), in batches
+/// once the map holds a quarter more, so a new name always gets a row and a
+/// heavy hitter that appears late keeps it: a name's figures are exact since it
+/// was last admitted, and what it did before is in `(other)` (the space-saving
+/// scheme's bound, per name: at most the activity of the names evicted with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub agents: usize,
+    pub tools: usize,
+    pub models: usize,
+    pub spans: usize,
+    pub error_types: usize,
+    pub components: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { agents: 1000, tools: 1000, models: 500, spans: 1000, error_types: 1000, components: 1000 }
+    }
+}
+
+/// How many names of each kind were folded into `(other)` (a name folded,
+/// seen again and folded again counts twice).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Folded {
+    pub agents: u64,
+    pub tools: u64,
+    pub models: u64,
+    pub spans: u64,
+    pub error_types: u64,
+    pub components: u64,
+}
+
+/// Past `cap` + a quarter, folds the least active names of `map` (by
+/// `activity`, ties by name) into its `(other)` entry until `cap` remain;
+/// returns how many were folded.
+#[inline]
+fn fold_least_active<V: Default>(
+    map: &mut FxHashMap<String, V>,
+    cap: usize,
+    activity: impl Fn(&V) -> u64,
+    fold_in: impl Fn(&mut V, V),
+) -> u64 {
+    let cap = cap.max(1);
+    if map.len() <= cap + cap / 4 {
+        return 0;
+    }
+    fold_excess(map, cap, activity, fold_in)
+}
+
+#[cold]
+fn fold_excess<V: Default>(
+    map: &mut FxHashMap<String, V>,
+    cap: usize,
+    activity: impl Fn(&V) -> u64,
+    fold_in: impl Fn(&mut V, V),
+) -> u64 {
+    let mut ranked: Vec<(u64, String)> =
+        map.iter().filter(|(k, _)| k.as_str() != OTHER).map(|(k, v)| (activity(v), k.clone())).collect();
+    ranked.sort_unstable();
+    let excess = map.len().saturating_sub(cap);
+    let mut other = map.remove(OTHER).unwrap_or_default();
+    let mut folded = 0;
+    for (_, key) in ranked.into_iter().take(excess) {
+        if let Some(v) = map.remove(&key) {
+            fold_in(&mut other, v);
+            folded += 1;
+        }
+    }
+    map.insert(OTHER.to_owned(), other);
+    folded
+}
+
 /// Tokens and dollars from one source of truth, with the cache and reasoning
 /// parts of the tokens (all weighted).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -96,6 +173,8 @@ impl Timed for Failure {
 /// One agent, from its agent_request events and the other events that name it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentStats {
+    /// Events that named it (its activity, for keeping the busiest names).
+    pub seen: u64,
     /// Weighted (see `weight`), as every count below that can be sampled.
     pub requests: Count,
     pub successes: Count,
@@ -136,6 +215,7 @@ fn link(set: &mut BTreeSet<String>, name: &str) {
 impl Default for AgentStats {
     fn default() -> Self {
         Self {
+            seen: 0,
             requests: Count::ZERO,
             successes: Count::ZERO,
             sampled: false,
@@ -156,6 +236,39 @@ impl Default for AgentStats {
 }
 
 impl AgentStats {
+    /// Folds an agent into the `(other)` agent so that every total stays
+    /// exact: `(other)` is attributed by its requests' figures, so an agent
+    /// whose truth was the ledger (model calls) brings its ledger figures there,
+    /// and none by model (its model calls already count for their models).
+    fn fold_into_other(other: &mut AgentStats, mut a: AgentStats) {
+        if a.named_by_model_call {
+            a.request_spend = a.ledger_spend;
+            a.request_spend_by_model = FxHashMap::default();
+            a.request_spend_no_model = Spend::default();
+            a.ring.map_buckets(|b| {
+                b.request_tokens = b.ledger_tokens;
+                b.request_cost = b.ledger_cost;
+            });
+            a.spend_minutes.map_buckets(|b| {
+                b.request_tokens = b.ledger_tokens;
+                b.request_cost = b.ledger_cost;
+            });
+        }
+        a.ledger_spend = Spend::default();
+        a.named_by_model_call = false;
+        a.ring.map_buckets(|b| {
+            b.ledger_tokens = 0;
+            b.ledger_cost = 0;
+        });
+        a.spend_minutes.map_buckets(|b| {
+            b.ledger_tokens = 0;
+            b.ledger_cost = 0;
+        });
+        a.models_used.clear();
+        a.tools_used.clear();
+        other.merge(a);
+    }
+
     pub fn failures(&self) -> Count {
         self.requests - self.successes
     }
@@ -164,6 +277,7 @@ impl AgentStats {
         if self.named_by_model_call { self.ledger_spend } else { self.request_spend }
     }
     fn merge(&mut self, o: AgentStats) {
+        self.seen += o.seen;
         self.requests += o.requests;
         self.successes += o.successes;
         self.sampled |= o.sampled;
@@ -273,6 +387,15 @@ pub struct SpanStats {
     pub failures: Count,
     pub sampled: bool,
     pub latency: Latency,
+}
+
+impl SpanStats {
+    fn absorb(&mut self, s: SpanStats) {
+        self.count += s.count;
+        self.failures += s.failures;
+        self.sampled |= s.sampled;
+        self.latency.merge(&s.latency);
+    }
 }
 
 /// One session (a conversation, a coding session): what its events say.
@@ -427,6 +550,10 @@ pub struct Metrics {
     pub sessions_evicted: u64,
     /// Whether any event folded in was sampled.
     pub sampled: bool,
+    /// Names tracked in full, per kind.
+    pub limits: Limits,
+    /// Names folded into `(other)`, per kind.
+    pub folded: Folded,
 }
 
 /// `map[key]`, inserting a default; one hash lookup, and the key is allocated
@@ -452,8 +579,33 @@ fn owned(text: &Option<Cow<'_, str>>) -> Option<String> {
 }
 
 impl Metrics {
+    /// Keeps every kind of name within its cap (see [`Limits`]). Cheap when
+    /// within: one length check a kind.
+    #[inline]
+    pub fn keep_names_bounded(&mut self) {
+        let l = self.limits;
+        self.folded.agents += fold_least_active(&mut self.agents, l.agents, |a| a.seen, AgentStats::fold_into_other);
+        self.folded.tools += fold_least_active(&mut self.tools, l.tools, |t| t.calls.units(), |o, t| o.merge(t));
+        self.folded.models += fold_least_active(
+            &mut self.models,
+            l.models,
+            |m| m.calls.units(),
+            |o, m| {
+                o.merge(m);
+                // Many models' calls: no one price or provider is theirs.
+                o.price = None;
+                o.provider = None;
+            },
+        );
+        self.folded.spans += fold_least_active(&mut self.spans, l.spans, |s| s.count.units(), |o, s| o.absorb(s));
+        self.folded.error_types += fold_least_active(&mut self.errors.by_type, l.error_types, |n| *n, |o, n| *o += n);
+        self.folded.components +=
+            fold_least_active(&mut self.errors.by_component, l.components, |n| *n, |o, n| *o += n);
+    }
+
     /// Folds one event in; `prices` prices model calls that report no cost.
     pub fn apply(&mut self, e: &Event<'_>, prices: &PriceTable) {
+        self.keep_names_bounded();
         self.events += 1;
         self.first_ts = Some(self.first_ts.map_or(e.ts, |t| t.min(e.ts)));
         self.last_ts = Some(self.last_ts.map_or(e.ts, |t| t.max(e.ts)));
@@ -519,6 +671,7 @@ impl Metrics {
     /// that every agent an event names has a row.
     fn seen_agent(&mut self, agent: &str, ts: Micros) -> &mut AgentStats {
         let a = entry(&mut self.agents, agent);
+        a.seen += 1;
         a.last_seen = a.last_seen.max(ts);
         a
     }
@@ -565,12 +718,20 @@ impl Metrics {
         let cost = w.scale_wide(cost_usd.map_or(0, exact::pico));
         let spend = Spend::of(tokens, cost, parts, w);
         let a = entry(&mut self.agents, agent);
+        a.seen += 1;
         a.requests += w;
         a.successes += w.when(*success);
         a.sampled |= w.is_sampled();
         a.latency.record(*duration_ms, w);
         a.request_spend.merge(&spend);
         match model {
+            // Models an agent's requests name are capped like its links: the rest
+            // add up under "(other)", so totals stay exact.
+            Some(model)
+                if a.request_spend_by_model.len() >= MAX_LINKS && !a.request_spend_by_model.contains_key(&**model) =>
+            {
+                entry(&mut a.request_spend_by_model, OTHER).merge(&spend)
+            }
             Some(model) => entry(&mut a.request_spend_by_model, model).merge(&spend),
             None => a.request_spend_no_model.merge(&spend),
         }
@@ -696,6 +857,7 @@ impl Metrics {
         let (ledger, ring, minutes) = match agent {
             Some(agent) => {
                 let a = entry(&mut self.agents, agent);
+                a.seen += 1;
                 a.named_by_model_call = true;
                 a.last_seen = a.last_seen.max(e.ts);
                 link(&mut a.models_used, model);
@@ -759,11 +921,7 @@ impl Metrics {
             self.models.entry(name).or_default().merge(m);
         }
         for (name, s) in later.spans {
-            let mine = self.spans.entry(name).or_default();
-            mine.count += s.count;
-            mine.failures += s.failures;
-            mine.sampled |= s.sampled;
-            mine.latency.merge(&s.latency);
+            self.spans.entry(name).or_default().absorb(s);
         }
         for (id, s) in later.sessions {
             match self.sessions.get_mut(&id) {
@@ -778,6 +936,13 @@ impl Metrics {
             self.prune_sessions();
         }
         self.sampled |= later.sampled;
+        self.folded.agents += later.folded.agents;
+        self.folded.tools += later.folded.tools;
+        self.folded.models += later.folded.models;
+        self.folded.spans += later.folded.spans;
+        self.folded.error_types += later.folded.error_types;
+        self.folded.components += later.folded.components;
+        self.keep_names_bounded();
         self.unattributed_ledger.merge(&later.unattributed_ledger);
         self.unattributed_ring.merge(&later.unattributed_ring);
         self.unattributed_spend_minutes.merge(&later.unattributed_spend_minutes);

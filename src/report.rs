@@ -48,6 +48,8 @@ pub struct Report {
     /// Whether any figure rests on sampled events (then counts, tokens and cost
     /// are estimates: each kept event counts as 1 / its sample rate).
     pub sampled: bool,
+    /// Names folded into the `(other)` row of each kind, past its limit.
+    pub folded_names: crate::metrics::Folded,
     /// How the notification hook has fared (following, with a hook configured).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notifications: Option<NotifyStats>,
@@ -457,6 +459,7 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
         spans,
         sessions: sessions(m),
         sampled: m.sampled,
+        folded_names: m.folded,
         notifications: None,
     }
 }

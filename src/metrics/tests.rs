@@ -103,3 +103,77 @@ fn long_texts_are_capped() {
     let kept = &m.errors.recent.iter().next().unwrap().message;
     assert!(kept.len() <= MAX_TEXT + '…'.len_utf8() && kept.ends_with('…'));
 }
+
+/// Past a kind's cap, the least active names fold into "(other)": every total
+/// stays exact, memory stays bounded, and a heavy hitter that comes late gets
+/// its own row.
+#[test]
+fn names_past_the_cap_fold_into_other_with_totals_exact() {
+    let mut limited = Fold::default();
+    limited.metrics.limits = Limits { agents: 50, tools: 100, models: 20, spans: 30, error_types: 10, components: 10 };
+    let mut unlimited = Fold::default();
+    let (sl, su) = (limited.ingest.add_source("l"), unlimited.ingest.add_source("u"));
+    let mut lines = Vec::new();
+    for i in 0..3000 {
+        let ts = "2026-11-26T21:00:00Z";
+        lines.push(format!(
+            r#"{{"ts":"{ts}","type":"tool_call","tool":"fetch:{i}","agent":"a{}","success":{},"duration_ms":{}}}"#,
+            i % 400,
+            i % 7 != 0,
+            i % 50
+        ));
+        lines.push(format!(r#"{{"ts":"{ts}","type":"model_call","model":"m-{}","agent":"a{}","success":true,"duration_ms":3,"input_tokens":10,"output_tokens":5,"cost_usd":0.001}}"#, i % 300, i % 200));
+        lines.push(format!(r#"{{"ts":"{ts}","type":"agent_request","agent":"r{i}","success":true,"duration_ms":4,"tokens":7,"cost_usd":0.002}}"#));
+        lines.push(format!(r#"{{"ts":"{ts}","type":"error","component":"c{i}","error_type":"E{i}","message":"m"}}"#));
+    }
+    // The heavy hitter comes last.
+    for _ in 0..500 {
+        lines.push(
+            r#"{"ts":"2026-11-26T21:00:00Z","type":"tool_call","tool":"hot","success":true,"duration_ms":1}"#.into(),
+        );
+    }
+    for (i, l) in lines.iter().enumerate() {
+        limited.line(sl, i as u64 + 1, l.as_bytes());
+        unlimited.line(su, i as u64 + 1, l.as_bytes());
+    }
+    let m = &limited.metrics;
+    assert!(
+        m.tools.len() <= 125 && m.agents.len() <= 63 && m.models.len() <= 25,
+        "{} {} {}",
+        m.tools.len(),
+        m.agents.len(),
+        m.models.len()
+    );
+    assert!(m.errors.by_type.len() <= 13 && m.errors.by_component.len() <= 13);
+    assert!(m.folded.tools > 2800 && m.folded.agents > 0);
+    assert_eq!(m.tools["hot"].calls, 500, "the late heavy hitter has its row");
+    let sum = |f: &Fold| -> (u64, u64, u64, u64) {
+        let t = f.metrics.tools.values().map(|t| t.calls.whole()).sum();
+        let fails = f.metrics.tools.values().map(|t| t.failures().whole()).sum();
+        let calls = f.metrics.models.values().map(|m| m.calls.whole()).sum();
+        let errs = f.metrics.errors.by_type.values().sum();
+        (t, fails, calls, errs)
+    };
+    assert_eq!(sum(&limited), sum(&unlimited));
+    let th = crate::alerts::Thresholds::default();
+    let now = crate::time::parse_rfc3339("2026-11-26T21:01:00Z").unwrap();
+    let (rl, ru) = (crate::report::build(&limited, now, now, &th), crate::report::build(&unlimited, now, now, &th));
+    assert!((rl.cost.total_usd - ru.cost.total_usd).abs() < 1e-9, "{} vs {}", rl.cost.total_usd, ru.cost.total_usd);
+    assert_eq!(rl.cost.tokens, ru.cost.tokens);
+    let by_agent: f64 = rl.cost.by_agent.iter().map(|c| c.cost_usd).sum();
+    let by_model: f64 = rl.cost.by_model.iter().map(|c| c.cost_usd).sum();
+    assert!((by_agent - ru.cost.total_usd).abs() < 1e-9 && (by_model - ru.cost.total_usd).abs() < 1e-9);
+    assert_eq!(rl.health.total_requests, ru.health.total_requests);
+    assert!(rl.tools.iter().any(|t| t.name == OTHER));
+    // Parallel parts merge within the caps too.
+    let mut a = Fold::default();
+    a.metrics.limits = limited.metrics.limits;
+    let s = a.ingest.add_source("l");
+    let mut b = a.empty_like();
+    for (i, l) in lines.iter().enumerate() {
+        if i < lines.len() / 2 { a.line(s, i as u64 + 1, l.as_bytes()) } else { b.line(s, i as u64 + 1, l.as_bytes()) }
+    }
+    a.merge(b);
+    assert!(a.metrics.tools.len() <= 125);
+    assert_eq!(sum(&a), sum(&unlimited));
+}

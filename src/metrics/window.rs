@@ -135,6 +135,11 @@ impl<const SLOTS: usize, const WIDTH: i64, B: Sums> Ring<SLOTS, WIDTH, B> {
         }
     }
 
+    /// Changes every bucket held.
+    pub fn map_buckets(&mut self, f: impl Fn(&mut B)) {
+        self.slots.iter_mut().for_each(|(_, b)| f(b));
+    }
+
     /// The bucket of one period, empty if not held.
     pub fn period(&self, period: i64) -> B {
         match self.slots.get(period.rem_euclid(SLOTS as i64) as usize) {
