@@ -479,7 +479,7 @@ fn live_view(
     let (stdin, specs) = resolve_logs(logs)?;
     let threads = live.threads.map_or_else(default_threads, usize::from);
     let mut fold = Fold::new(live.now, prices.clone());
-    fold.metrics.limits = config.limits.limits();
+    fold.metrics.limits = config.limits;
     fold.horizon = horizon(config, live.now);
     fold.traces = crate::traces::TraceStore::new(crate::traces::DEFAULT_MAX_TRACES);
     // The screen is the UI's: diagnostics go to a file (the reader adds the
@@ -597,7 +597,7 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let mut fold = Fold::new(args.now, prices);
     fold.horizon = horizon(config, args.now);
-    fold.metrics.limits = config.limits.limits();
+    fold.metrics.limits = config.limits;
     let (_tailer, mut fold) = crate::follow::tail::read_into(specs, fold, threads)?;
     if stdin {
         crate::follow::stdin::read_to_end(&mut fold)?;
@@ -676,7 +676,7 @@ fn monitor(
     let (tailer, mut fold) = with_progress(|progress| {
         let mut fold = Fold::new(args.now, prices);
         fold.horizon = horizon(config, args.now);
-        fold.metrics.limits = config.limits.limits();
+        fold.metrics.limits = config.limits;
         crate::follow::tail::read_with_progress(specs.clone(), fold, threads, progress)
     })?;
     if debug {

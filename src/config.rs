@@ -47,47 +47,9 @@ pub struct Config {
     pub monitor: MonitorConfig,
     pub tui: TuiConfig,
     pub push: PushConfig,
-    pub limits: LimitsConfig,
-}
-
-/// `[limits]`: names tracked in full per kind; past them, the least active
-/// fold into "(other)" (totals stay exact).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LimitsConfig {
-    pub agents: usize,
-    pub tools: usize,
-    pub models: usize,
-    pub spans: usize,
-    pub error_types: usize,
-    pub components: usize,
-}
-
-impl Default for LimitsConfig {
-    fn default() -> Self {
-        let l = crate::metrics::Limits::default();
-        LimitsConfig {
-            agents: l.agents,
-            tools: l.tools,
-            models: l.models,
-            spans: l.spans,
-            error_types: l.error_types,
-            components: l.components,
-        }
-    }
-}
-
-impl LimitsConfig {
-    pub fn limits(&self) -> crate::metrics::Limits {
-        crate::metrics::Limits {
-            agents: self.agents.max(1),
-            tools: self.tools.max(1),
-            models: self.models.max(1),
-            spans: self.spans.max(1),
-            error_types: self.error_types.max(1),
-            components: self.components.max(1),
-        }
-    }
+    /// `[limits]`: names tracked in full per kind; past them, the least active
+    /// fold into "(other)" (totals stay exact).
+    pub limits: crate::metrics::Limits,
 }
 
 /// `[alerts]`: the rules' thresholds.

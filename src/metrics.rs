@@ -47,7 +47,8 @@ pub const OTHER: &str = "(other)";
 /// heavy hitter that appears late keeps it: a name's figures are exact since it
 /// was last admitted, and what it did before is in `(other)` (the space-saving
 /// scheme's bound, per name: at most the activity of the names evicted with it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Limits {
     pub agents: usize,
     pub tools: usize,
