@@ -86,6 +86,37 @@ fn fold(path: &Path, threads: usize) -> (u64, f64) {
     (lines, secs)
 }
 
+/// Peak memory and time against the number of distinct names (issue 13: a
+/// writer that invents tool and agent names must not take the monitor down).
+/// `cargo bench --bench fold -- --names`.
+fn names() {
+    println!("distinct names (tools; agents a fifth)  events  one-shot report  peak RSS");
+    for n in [1_000u64, 10_000, 100_000, 1_000_000] {
+        let events = n.max(200_000);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+        std::fs::create_dir_all(&dir).expect("bench-data");
+        let path = dir.join(format!("names-{n}.jsonl"));
+        if !path.exists() {
+            let mut w = BufWriter::new(File::create(&path).expect("create"));
+            for i in 0..events {
+                writeln!(
+                    w,
+                    r#"{{"ts":"2026-12-02T05:00:00Z","type":"tool_call","tool":"fetch_url:{}","agent":"user-{}","success":{},"duration_ms":{}}}"#,
+                    i % n,
+                    i % (n / 5).max(1),
+                    i % 10 != 0,
+                    i % 300
+                )
+                .expect("write");
+            }
+            w.flush().expect("flush");
+        }
+        let started = Instant::now();
+        let rss = rss_of_fold_in_child(&path);
+        println!("{n:>38}  {events:>6}  {:>13.2} s  {:>6.0} MiB", started.elapsed().as_secs_f64(), rss as f64 / 1024.0);
+    }
+}
+
 fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -128,6 +159,10 @@ fn main() {
         return;
     }
     if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    if args.iter().any(|a| a == "--names") {
+        names();
         return;
     }
     let events: u64 = std::env::var("AJENTIK_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000_000);
