@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::fold::{Fold, MAX_LINE_BYTES, SourceId};
 use crate::follow::source::LogSpec;
@@ -180,6 +180,31 @@ struct Task {
 struct TaskResult {
     fold: Fold,
     lines: u64,
+}
+
+/// Merges the parts' folds into `fold` in task order as they arrive, holding only
+/// those that came before an earlier part; returns the lines read per file.
+fn merge_in_order(
+    fold: &mut Fold,
+    tasks: &[Task],
+    files: &[TailedFile],
+    receiver: std::sync::mpsc::Receiver<(usize, io::Result<TaskResult>)>,
+) -> Result<Vec<u64>> {
+    let mut lines = vec![0u64; files.len()];
+    let mut waiting = std::collections::BTreeMap::new();
+    let mut to_merge = 0;
+    for (t, result) in receiver.iter() {
+        waiting.insert(t, result);
+        while let Some(result) = waiting.remove(&to_merge) {
+            let task = &tasks[to_merge];
+            let r = result.map_err(|e| open_error(&files[task.file].path, e))?;
+            fold.merge(r.fold);
+            lines[task.file] += r.lines;
+            to_merge += 1;
+        }
+    }
+    anyhow::ensure!(to_merge == tasks.len(), "a reader thread stopped");
+    Ok(lines)
 }
 
 /// Folds the lines that start in `[start, end)` of `file`; the last one may run
@@ -375,35 +400,45 @@ impl Tailer {
         let next = AtomicUsize::new(0);
         let template = fold.empty_like();
         let files = &self.files;
-        let mut results: Vec<Option<io::Result<TaskResult>>> = (0..tasks.len()).map(|_| None).collect();
         let workers = threads.min(tasks.len()).max(1);
-        let done: Vec<Vec<(usize, io::Result<TaskResult>)>> = std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::channel::<(usize, io::Result<TaskResult>)>();
+        // Parts are merged in order as soon as they and the ones before them are in,
+        // so only the parts read out of order are held: merging at the end held every
+        // part's fold at once (4 parts of 1,000 names each took 168 MiB).
+        let merged: Result<Vec<u64>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
                 .map(|_| {
-                    scope.spawn(|| {
-                        let mut out = Vec::new();
+                    let sender = sender.clone();
+                    let (tasks, next, template) = (&tasks, &next, &template);
+                    scope.spawn(move || {
                         loop {
                             let t = next.fetch_add(1, Ordering::Relaxed);
                             let Some(task) = tasks.get(t) else { break };
-                            let Some(file) = &files[task.file].file else {
-                                continue;
+                            let result = match &files[task.file].file {
+                                Some(file) => fold_range(file, task, template, progress),
+                                None => Ok(TaskResult { fold: template.empty_like(), lines: 0 }),
                             };
-                            out.push((t, fold_range(file, task, &template, progress)));
+                            if sender.send((t, result)).is_err() {
+                                break; // the merge gave up on an error
+                            }
                         }
-                        out
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+            drop(sender);
+            let merged = merge_in_order(fold, &tasks, files, receiver);
+            if merged.is_err() {
+                next.store(tasks.len(), Ordering::Relaxed); // no point reading the rest
+            }
+            // Joined here so a reader's panic is an error, not a panic of this thread.
+            let panicked = handles.into_iter().map(|h| h.join()).filter(Result::is_err).count();
+            if panicked > 0 {
+                anyhow::bail!("a reader thread stopped");
+            }
+            merged
         });
-        for (t, r) in done.into_iter().flatten() {
-            results[t] = Some(r);
-        }
-        for (task, result) in tasks.iter().zip(results) {
-            let f = &mut self.files[task.file];
-            let r = result.context("a reader thread stopped")?.map_err(|e| open_error(&f.path, e))?;
-            fold.merge(r.fold);
-            f.reader.line_no += r.lines;
+        for (f, lines) in self.files.iter_mut().zip(merged?) {
+            f.reader.line_no += lines;
         }
         // The parts were read in order from the start, so the bytes of complete
         // lines counted are where the first incomplete line (if any) begins.
