@@ -24,7 +24,7 @@ pub const EARLIEST: Micros = 946_684_800 * crate::time::MICROS_PER_SECOND;
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// What was read from one log source.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SourceStats {
     pub path: String,
     /// Bytes of complete lines consumed (a partial last line is not counted yet).

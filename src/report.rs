@@ -66,20 +66,8 @@ pub struct NotifyStats {
     pub last_error: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct SourceReport {
-    pub path: String,
-    pub bytes: u64,
-    pub lines: u64,
-    pub events: u64,
-    pub malformed: u64,
-    pub unknown: u64,
-    pub unsupported: u64,
-    pub truncations: u64,
-    pub rotations: u64,
-    /// Why the file cannot be read right now, if it cannot.
-    pub error: Option<String>,
-}
+/// What was read from one log: the fold's own count, as it is.
+pub type SourceReport = crate::fold::SourceStats;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct IngestReport {
@@ -437,7 +425,7 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
     let spend_by_model = model_spend(m);
     let (models, unpriced) = model_reports(m, &spend_by_model);
     let cost = cost_report(m, &spend_by_model, &agents, unpriced, now, thresholds);
-    let sources = fold.ingest.sources.iter().map(SourceReport::from).collect();
+    let sources = fold.ingest.sources.clone();
     let ingest = ingest_report(&fold.ingest);
     let tools = tool_reports(m);
     let errors = errors_report(m);
@@ -687,23 +675,6 @@ fn span_reports(m: &Metrics) -> Vec<SpanReport> {
         .collect();
     sort_by_count(&mut spans, |s| (s.count as f64, &s.name));
     spans
-}
-
-impl From<&crate::fold::SourceStats> for SourceReport {
-    fn from(s: &crate::fold::SourceStats) -> Self {
-        SourceReport {
-            path: s.path.clone(),
-            bytes: s.bytes,
-            lines: s.lines,
-            events: s.events,
-            malformed: s.malformed,
-            unknown: s.unknown,
-            unsupported: s.unsupported,
-            truncations: s.truncations,
-            rotations: s.rotations,
-            error: s.error.clone(),
-        }
-    }
 }
 
 impl From<&crate::pricing::Price> for PriceReport {
