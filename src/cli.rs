@@ -598,15 +598,23 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
     let mut fold = Fold::new(args.now, prices);
     fold.horizon = horizon(config, args.now);
     fold.metrics.limits = config.limits;
-    let (_tailer, mut fold) = crate::follow::tail::read_into(specs, fold, threads)?;
+    let (tailer, mut fold) = crate::follow::tail::read_into(specs, fold, threads)?;
     if stdin {
         crate::follow::stdin::read_to_end(&mut fold)?;
     }
     let when = When::at(args.now);
     let firing = alerts::evaluate(&fold.metrics, when.now, &config.thresholds(when.utc_offset));
+    // Files that could not be read: what fired still fired, but "nothing fired" is
+    // not known to be true.
+    let unreadable = tailer.errors();
+    let blind = firing.is_empty() && !unreadable.is_empty();
     let text = if args.json {
-        let status = report::status_of(&firing);
-        serde_json::to_string_pretty(&serde_json::json!({ "status": status, "alerts": firing }))? + "\n"
+        let status = if blind { "unknown" } else { report::status_of(&firing).as_str() };
+        let mut v = serde_json::json!({ "status": status, "alerts": firing });
+        if !unreadable.is_empty() {
+            v["errors"] = serde_json::json!(unreadable);
+        }
+        serde_json::to_string_pretty(&v)? + "\n"
     } else {
         firing
             .iter()
@@ -620,11 +628,13 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
                     a.message
                 )
             })
+            .chain(unreadable.iter().map(|e| format!("UNKNOWN: {e}")))
             .map(|line| crate::sanitize::clean(line.trim_end()).into_owned() + "\n")
             .collect()
     };
     emit(&text, None)?;
     Ok(match alerts::worst(&firing) {
+        None if blind => ALERTS_FAILED,
         None => 0,
         Some(Severity::Low | Severity::Medium) => 1,
         Some(Severity::High) => 2,
@@ -703,6 +713,16 @@ fn monitor(
         emit(&text, args.output.as_deref())?;
         if !missing.is_empty() {
             bail!("{}", missing.join("; "));
+        }
+        // The others were read and reported; the command still fails so that a
+        // cron job notices the files it could not see.
+        let unreadable = tailer.errors();
+        if let Some(first) = unreadable.first() {
+            bail!(
+                "{} of {} logs could not be read (named in the report): {first}",
+                unreadable.len(),
+                fold.ingest.sources.len()
+            );
         }
         return Ok(());
     }

@@ -79,7 +79,9 @@ impl LogSpec {
     /// matches nothing. One-shot commands refuse such a location; following
     /// waits for it.
     pub fn missing(&self) -> Option<String> {
-        let empty = || self.expand().map_or(true, |files| files.is_empty());
+        // A folder that cannot be listed right now (out of descriptors) is not
+        // empty: only a listing that worked and found nothing is.
+        let empty = || self.expand().is_ok_and(|files| files.is_empty());
         match self {
             // Only "not found": a path that cannot be looked at (a file where a
             // folder should be, no permission) is the reader's error to report.

@@ -311,6 +311,30 @@ fn open_error(path: &Path, e: io::Error) -> anyhow::Error {
     anyhow::Error::new(e).context(format!("cannot read log {}", path.display()))
 }
 
+enum OpenFailure {
+    Missing,
+    Other(anyhow::Error),
+}
+
+/// Opens a log to read by offset: it must be a regular file.
+fn open_regular(path: &Path) -> Result<(File, FileId), OpenFailure> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(OpenFailure::Missing),
+        Err(e) => return Err(OpenFailure::Other(open_error(path, e))),
+    };
+    let meta = file.metadata().map_err(|e| OpenFailure::Other(open_error(path, e)))?;
+    if !meta.is_file() {
+        // Logs are read by offset, to survive rotation: a pipe or a device has no
+        // offsets.
+        return Err(OpenFailure::Other(anyhow::anyhow!(
+            "log {} is not a regular file (write the events to a file)",
+            path.display()
+        )));
+    }
+    Ok((file, file_id(&meta)))
+}
+
 impl Tailer {
     /// Reads everything already in the logs into `fold`, using up to `threads`
     /// threads, and returns a tailer positioned at the end of each. A file that
@@ -360,23 +384,25 @@ impl Tailer {
             }
         }
         for f in &mut tailer.files {
-            match File::open(&f.path) {
-                Ok(file) => {
-                    let meta = file.metadata().map_err(|e| open_error(&f.path, e))?;
-                    if !meta.is_file() {
-                        // Logs are read by offset, to survive rotation: a pipe or a
-                        // device has no offsets.
-                        anyhow::bail!("log {} is not a regular file (write the events to a file)", f.path.display());
-                    }
-                    f.id = Some(file_id(&meta));
+            match open_regular(&f.path) {
+                Ok((file, id)) => {
+                    f.id = Some(id);
                     f.file = Some(file);
                 }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Err(OpenFailure::Missing) => {
                     // Waited for: the error clears when the file appears.
                     fold.ingest.sources[f.source].error =
                         Some(format!("waiting for {} (does not exist yet)", f.path.display()));
                 }
-                Err(e) => return Err(open_error(&f.path, e)),
+                // A file found in a folder or by a glob that cannot be read is named
+                // in the report, and the others are still read: one bad file (no
+                // permission, out of descriptors) must not blank the report.
+                Err(OpenFailure::Other(e)) if f.discovered => {
+                    let message = format!("{e:#}");
+                    fold.ingest.sources[f.source].error = Some(message.clone());
+                    f.error = Some(message);
+                }
+                Err(OpenFailure::Other(e)) => return Err(e),
             }
         }
         tailer.first_read(fold, threads.max(1), part_bytes.max(1), progress)?;
