@@ -134,16 +134,31 @@ impl Fold {
 
     /// A fold that knows the same sources as `self` and nothing else, for a worker.
     pub fn empty_like(&self) -> Self {
-        let mut f = Fold::new(self.cutoff, Arc::clone(&self.prices));
-        f.horizon = self.horizon;
-        f.metrics.limits = self.metrics.limits;
-        f.traces = TraceStore::new(self.traces.cap());
+        let mut f = self.empty_without_sources();
         f.ingest.sources = self
             .ingest
             .sources
             .iter()
             .map(|s| SourceStats { path: s.path.clone(), ..SourceStats::default() })
             .collect();
+        f
+    }
+
+    /// A fold that knows only `source`, as its source 0, for a worker reading a
+    /// part of that one file (merge it with [`Fold::merge_as_source`]): a copy of
+    /// every source for every part made reading 5,000 small files quadratic.
+    pub fn empty_for_source(&self, source: SourceId) -> Self {
+        let mut f = self.empty_without_sources();
+        let path = self.ingest.sources.get(source).map(|s| s.path.clone()).unwrap_or_default();
+        f.ingest.sources = vec![SourceStats { path, ..SourceStats::default() }];
+        f
+    }
+
+    fn empty_without_sources(&self) -> Self {
+        let mut f = Fold::new(self.cutoff, Arc::clone(&self.prices));
+        f.horizon = self.horizon;
+        f.metrics.limits = self.metrics.limits;
+        f.traces = TraceStore::new(self.traces.cap());
         f
     }
 
@@ -203,7 +218,18 @@ impl Fold {
     /// Folds in the state of what came after ours in the same sources. Line numbers
     /// of the later fold count from its own start, so they are shifted by ours.
     pub fn merge(&mut self, later: Fold) {
+        self.merge_mapped(later, |i| i);
+    }
+
+    /// As [`Fold::merge`], for a fold made by [`Fold::empty_for_source`]: its
+    /// source 0 is our `source`.
+    pub fn merge_as_source(&mut self, later: Fold, source: SourceId) {
+        self.merge_mapped(later, |_| source);
+    }
+
+    fn merge_mapped(&mut self, later: Fold, mine: impl Fn(SourceId) -> SourceId) {
         for mut m in later.ingest.recent_malformed {
+            m.source = mine(m.source);
             m.line += self.ingest.sources.get(m.source).map_or(0, |s| s.lines);
             if self.ingest.recent_malformed.len() == RECENT_MALFORMED {
                 self.ingest.recent_malformed.pop_front();
@@ -211,6 +237,7 @@ impl Fold {
             self.ingest.recent_malformed.push_back(m);
         }
         for mut m in later.ingest.recent_clock_skew {
+            m.source = mine(m.source);
             m.line += self.ingest.sources.get(m.source).map_or(0, |s| s.lines);
             if self.ingest.recent_clock_skew.len() == RECENT_MALFORMED {
                 self.ingest.recent_clock_skew.pop_front();
@@ -218,7 +245,7 @@ impl Fold {
             self.ingest.recent_clock_skew.push_back(m);
         }
         for (i, s) in later.ingest.sources.iter().enumerate() {
-            match self.ingest.sources.get_mut(i) {
+            match self.ingest.sources.get_mut(mine(i)) {
                 Some(mine) => mine.merge(s),
                 None => self.ingest.sources.push(s.clone()),
             }

@@ -7,7 +7,7 @@
 //! and inode) and length to notice rotation and truncation. A polling interval
 //! covers file systems where notify sees nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -198,7 +198,7 @@ fn merge_in_order(
         while let Some(result) = waiting.remove(&to_merge) {
             let task = &tasks[to_merge];
             let r = result.map_err(|e| open_error(&files[task.file].path, e))?;
-            fold.merge(r.fold);
+            fold.merge_as_source(r.fold, task.source);
             lines[task.file] += r.lines;
             to_merge += 1;
         }
@@ -227,9 +227,10 @@ impl Progress {
 }
 
 fn fold_range(file: &File, task: &Task, template: &Fold, progress: &Progress) -> io::Result<TaskResult> {
-    let mut fold = template.empty_like();
+    let mut fold = template.empty_for_source(task.source);
     let mut reader = LineReader::default();
-    let mut buf = vec![0u8; CHUNK];
+    // A small file's part needs no full chunk (a longer line is read in turns).
+    let mut buf = vec![0u8; (task.end - task.start).clamp(4096, CHUNK as u64) as usize];
     let mut pos = task.start;
     if pos > 0 {
         // Skip to just after the first newline at or after start - 1.
@@ -263,7 +264,7 @@ fn fold_range(file: &File, task: &Task, template: &Fold, progress: &Progress) ->
                 done = true;
             }
         }
-        reader.feed(chunk, &mut fold, task.source);
+        reader.feed(chunk, &mut fold, 0);
         let before = pos;
         pos += chunk.len() as u64;
         // Only this part's own bytes count: the line under way at its end is
@@ -364,10 +365,12 @@ impl Tailer {
         progress: &Progress,
     ) -> Result<Tailer> {
         let mut tailer = Tailer { specs, files: Vec::new(), retired: HashMap::new(), buf: vec![0u8; CHUNK] };
+        // A set, not a scan of the files so far: 5,000 files made that quadratic.
+        let mut seen = HashSet::new();
         for spec in tailer.specs.clone() {
             let discovered = !matches!(spec, LogSpec::File(_));
             for path in spec.expand()? {
-                if tailer.files.iter().any(|f| f.path == path) {
+                if !seen.insert(path.clone()) {
                     continue;
                 }
                 let source = fold.ingest.add_source(path.display().to_string());
@@ -427,7 +430,7 @@ impl Tailer {
         let template = fold.empty_like();
         let files = &self.files;
         let workers = threads.min(tasks.len()).max(1);
-        let (sender, receiver) = std::sync::mpsc::channel::<(usize, io::Result<TaskResult>)>();
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, io::Result<TaskResult>)>(workers);
         // Parts are merged in order as soon as they and the ones before them are in,
         // so only the parts read out of order are held: merging at the end held every
         // part's fold at once (4 parts of 1,000 names each took 168 MiB).
@@ -442,7 +445,7 @@ impl Tailer {
                             let Some(task) = tasks.get(t) else { break };
                             let result = match &files[task.file].file {
                                 Some(file) => fold_range(file, task, template, progress),
-                                None => Ok(TaskResult { fold: template.empty_like(), lines: 0 }),
+                                None => Ok(TaskResult { fold: template.empty_for_source(task.source), lines: 0 }),
                             };
                             if sender.send((t, result)).is_err() {
                                 break; // the merge gave up on an error
@@ -511,19 +514,27 @@ impl Tailer {
 
     fn discover(&mut self, fold: &mut Fold) {
         let watched: Vec<LogSpec> = self.specs.iter().filter(|s| !matches!(s, LogSpec::File(_))).cloned().collect();
+        if watched.is_empty() {
+            return;
+        }
+        // Sets, not scans of the files per path: this runs every poll, and with
+        // 5,000 files the scans kept a core busy while nothing was written.
+        let mut known_paths: HashSet<PathBuf> = self.files.iter().map(|f| f.path.clone()).collect();
+        let mut known_ids: HashSet<FileId> = self.files.iter().filter_map(|f| f.id).collect();
         for spec in &watched {
             let Ok(paths) = spec.expand() else { continue };
             for path in paths {
-                if self.files.iter().any(|f| f.path == path) {
+                if known_paths.contains(&path) {
                     continue;
                 }
                 let Ok(meta) = std::fs::metadata(&path) else {
                     continue;
                 };
                 let id = file_id(&meta);
-                if self.files.iter().any(|f| f.id == Some(id)) {
+                if !known_ids.insert(id) {
                     continue;
                 }
+                known_paths.insert(path.clone());
                 let resume = self.retired.remove(&id).unwrap_or(Retired { offset: 0, line_no: 0 });
                 let source = fold.ingest.add_source(path.display().to_string());
                 let reader = LineReader { line_no: resume.line_no, ..LineReader::default() };
@@ -633,6 +644,15 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
     read
 }
 
+/// Opening or reading a file or folder, as every poll does to list a folder
+/// and read its logs: waking on these made a follower of a folder wake itself
+/// in a loop, a full core busy while nothing was written. A write closing is
+/// still news.
+fn is_our_own_read(kind: notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode};
+    matches!(kind, notify::EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write))
+}
+
 /// A tailer with its watcher: wakes when the logs change, or every poll interval.
 pub struct Follower {
     pub tailer: Tailer,
@@ -649,7 +669,10 @@ impl Follower {
         // One pending wake-up is enough: a burst of changes is read in one pass.
         let (tx, wake) = mpsc::sync_channel(1);
         let mut watch_error = None;
-        let watcher = notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
+        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if res.is_ok_and(|e| is_our_own_read(e.kind)) {
+                return;
+            }
             let _ = tx.try_send(());
         });
         let watcher = match watcher {

@@ -249,3 +249,45 @@ fn notify_wakes_the_follower_long_before_the_poll_interval() {
     // Woken by the file-system notification, not by the two-minute poll.
     assert!(started.elapsed() < Duration::from_secs(60));
 }
+
+#[test]
+fn a_follower_of_a_folder_is_not_woken_by_its_own_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a.jsonl", "b.jsonl"] {
+        append(&dir.path().join(name), &lines(0..2));
+    }
+    let mut fold = Fold::default();
+    let tailer = Tailer::open(vec![LogSpec::Dir(dir.path().to_path_buf())], &mut fold, 1).unwrap();
+    let mut follower = Follower::new(tailer, Duration::from_secs(120));
+    assert_eq!(follower.watch_error, None);
+    // Each poll lists the folder and reads the files: those opens must not wake
+    // the next wait (they did, and the follower spun a core while idle). Only a
+    // lower bound on time is asserted: a slow machine makes waits longer, never
+    // shorter.
+    let quiet = Duration::from_millis(300);
+    for _ in 0..3 {
+        follower.tailer.poll(&mut fold);
+        let started = Instant::now();
+        follower.wait(started + quiet);
+        assert!(started.elapsed() >= quiet - Duration::from_millis(10), "woken by our own reads");
+    }
+    assert_eq!(events(&fold), 4);
+    // A write still wakes it.
+    append(&dir.path().join("a.jsonl"), &lines(2..3));
+    let started = Instant::now();
+    follower.wait(started + Duration::from_secs(60));
+    assert!(started.elapsed() < Duration::from_secs(60));
+    follower.tailer.poll(&mut fold);
+    assert_eq!(events(&fold), 5);
+}
+
+#[test]
+fn only_our_own_reads_are_ignored_by_the_watcher() {
+    use notify::EventKind;
+    use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, ModifyKind};
+    assert!(is_our_own_read(EventKind::Access(AccessKind::Open(AccessMode::Any))));
+    assert!(is_our_own_read(EventKind::Access(AccessKind::Close(AccessMode::Read))));
+    assert!(!is_our_own_read(EventKind::Access(AccessKind::Close(AccessMode::Write))));
+    assert!(!is_our_own_read(EventKind::Modify(ModifyKind::Data(DataChange::Any))));
+    assert!(!is_our_own_read(EventKind::Create(CreateKind::File)));
+}
