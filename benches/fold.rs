@@ -3,7 +3,8 @@
 //!
 //! Run: `cargo bench --bench fold` (5 million events, about 1.3 GB, generated once
 //! into target/bench-data). `AJENTIK_BENCH_EVENTS=1000000` for a shorter run.
-//! It prints every figure the core issue names.
+//! It prints every figure the core issue names. `-- --names` and `-- --files`:
+//! issue 13's many distinct names and many small files.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -68,13 +69,10 @@ fn bare_parse(path: &Path) -> (u64, f64) {
 
 fn fold(path: &Path, threads: usize) -> (u64, f64) {
     let started = Instant::now();
-    let (_tailer, fold) = read_all(
-        vec![LogSpec::File(path.to_path_buf())],
-        None,
-        std::sync::Arc::new(ajentik::pricing::PriceTable::built_in()),
-        threads,
-    )
-    .expect("fold");
+    let spec = if path.is_dir() { LogSpec::Dir(path.to_path_buf()) } else { LogSpec::File(path.to_path_buf()) };
+    let (_tailer, fold) =
+        read_all(vec![spec], None, std::sync::Arc::new(ajentik::pricing::PriceTable::built_in()), threads)
+            .expect("fold");
     let secs = started.elapsed().as_secs_f64();
     let lines = fold.ingest.total().lines;
     std::hint::black_box(ajentik::report::build(
@@ -114,6 +112,45 @@ fn names() {
         let started = Instant::now();
         let rss = rss_of_fold_in_child(&path);
         println!("{n:>38}  {events:>6}  {:>13.2} s  {:>6.0} MiB", started.elapsed().as_secs_f64(), rss as f64 / 1024.0);
+    }
+}
+
+/// A folder of many small logs against one log of the same bytes (issue 13: a
+/// coding agent's history is thousands of session files).
+/// `cargo bench --bench fold -- --files`.
+fn files() {
+    const FILES: usize = 5_000;
+    const PER_FILE: usize = 20;
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    let folder = data.join(format!("files-{FILES}"));
+    let single = data.join(format!("files-{FILES}-as-one.jsonl"));
+    if !single.exists() {
+        std::fs::create_dir_all(&folder).expect("bench-data");
+        let mut all = BufWriter::new(File::create(&single).expect("create"));
+        for f in 0..FILES {
+            let mut w = BufWriter::new(File::create(folder.join(format!("s{f:05}.jsonl"))).expect("create"));
+            for i in 0..PER_FILE {
+                let line = format!(
+                    r#"{{"ts":"2026-12-02T05:{:02}:00Z","type":"tool_call","tool":"tool{}","agent":"agent{}","success":true,"duration_ms":{}}}"#,
+                    i,
+                    i % 5,
+                    f % 7,
+                    (f * PER_FILE + i) % 500
+                );
+                writeln!(w, "{line}").expect("write");
+                writeln!(all, "{line}").expect("write");
+            }
+            w.flush().expect("flush");
+        }
+        all.flush().expect("flush");
+    }
+    println!("{} events in                     one-shot report  peak RSS", FILES * PER_FILE);
+    for (what, path) in
+        [(format!("{FILES} files of {PER_FILE} events"), &folder), ("one file, the same bytes".into(), &single)]
+    {
+        let started = Instant::now();
+        let rss = rss_of_fold_in_child(path);
+        println!("{what:<30}  {:>13.2} s  {:>6.0} MiB", started.elapsed().as_secs_f64(), rss as f64 / 1024.0);
     }
 }
 
@@ -163,6 +200,10 @@ fn main() {
     }
     if args.iter().any(|a| a == "--names") {
         names();
+        return;
+    }
+    if args.iter().any(|a| a == "--files") {
+        files();
         return;
     }
     let events: u64 = std::env::var("AJENTIK_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000_000);
