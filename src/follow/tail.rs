@@ -207,8 +207,6 @@ fn merge_in_order(
     Ok(lines)
 }
 
-/// Folds the lines that start in `[start, end)` of `file`; the last one may run
-/// past `end`. A line cut by `start` belongs to the part before.
 /// How far the first read of the logs has got, for a progress display: bytes
 /// read of the total, and whether it is done. Shared between the reading
 /// threads and whoever shows it.
@@ -226,6 +224,8 @@ impl Progress {
     }
 }
 
+/// Folds the lines that start in `[start, end)` of `file`; the last one may run
+/// past `end`. A line cut by `start` belongs to the part before.
 fn fold_range(file: &File, task: &Task, template: &Fold, progress: &Progress) -> io::Result<TaskResult> {
     let mut fold = template.empty_for_source(task.source);
     let mut reader = LineReader::default();
