@@ -95,19 +95,21 @@ impl Ingest {
 
     fn skewed(&mut self, source: SourceId, line: u64, reason: String) {
         self.clock_skew += 1;
-        if self.recent_clock_skew.len() == RECENT_MALFORMED {
-            self.recent_clock_skew.pop_front();
-        }
-        self.recent_clock_skew.push_back(MalformedLine { source, line, reason });
+        push_recent(&mut self.recent_clock_skew, MalformedLine { source, line, reason });
     }
 
     fn malformed(&mut self, source: SourceId, line: u64, reason: String) {
         self.sources[source].malformed += 1;
-        if self.recent_malformed.len() == RECENT_MALFORMED {
-            self.recent_malformed.pop_front();
-        }
-        self.recent_malformed.push_back(MalformedLine { source, line, reason });
+        push_recent(&mut self.recent_malformed, MalformedLine { source, line, reason });
     }
+}
+
+/// Keeps the last [`RECENT_MALFORMED`] lines of a list, dropping the oldest.
+fn push_recent(list: &mut VecDeque<MalformedLine>, line: MalformedLine) {
+    if list.len() == RECENT_MALFORMED {
+        list.pop_front();
+    }
+    list.push_back(line);
 }
 
 /// The folded state of a set of logs: metrics plus ingest counters.
@@ -228,21 +230,17 @@ impl Fold {
     }
 
     fn merge_mapped(&mut self, later: Fold, mine: impl Fn(SourceId) -> SourceId) {
-        for mut m in later.ingest.recent_malformed {
-            m.source = mine(m.source);
-            m.line += self.ingest.sources.get(m.source).map_or(0, |s| s.lines);
-            if self.ingest.recent_malformed.len() == RECENT_MALFORMED {
-                self.ingest.recent_malformed.pop_front();
+        let ingest = &mut self.ingest;
+        for (list, later_list) in [
+            (&mut ingest.recent_malformed, later.ingest.recent_malformed),
+            (&mut ingest.recent_clock_skew, later.ingest.recent_clock_skew),
+        ] {
+            for mut m in later_list {
+                m.source = mine(m.source);
+                // Line numbers in `later` count from where it began reading.
+                m.line += ingest.sources.get(m.source).map_or(0, |s| s.lines);
+                push_recent(list, m);
             }
-            self.ingest.recent_malformed.push_back(m);
-        }
-        for mut m in later.ingest.recent_clock_skew {
-            m.source = mine(m.source);
-            m.line += self.ingest.sources.get(m.source).map_or(0, |s| s.lines);
-            if self.ingest.recent_clock_skew.len() == RECENT_MALFORMED {
-                self.ingest.recent_clock_skew.pop_front();
-            }
-            self.ingest.recent_clock_skew.push_back(m);
         }
         for (i, s) in later.ingest.sources.iter().enumerate() {
             match self.ingest.sources.get_mut(mine(i)) {
