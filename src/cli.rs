@@ -12,7 +12,7 @@ use crate::alerts::{AlertBook, Thresholds};
 use crate::config::{self, Config};
 use crate::fold::Fold;
 use crate::follow::source;
-use crate::follow::tail::{Follower, read_all};
+use crate::follow::tail::{Follower, read_into};
 use crate::hook::{Notifier, Pager};
 use crate::pricing::{Price, PriceTable};
 use crate::report;
@@ -478,9 +478,7 @@ fn live_view(
     theme.unicode = tui::theme::unicode_wanted(lang.as_deref());
     let (stdin, specs) = resolve_logs(logs)?;
     let threads = live.threads.map_or_else(default_threads, usize::from);
-    let mut fold = Fold::new(live.now, prices.clone());
-    fold.metrics.limits = config.limits;
-    fold.horizon = horizon(config, live.now);
+    let mut fold = configured_fold(config, live.now, prices.clone());
     fold.traces = crate::traces::TraceStore::new(crate::traces::DEFAULT_MAX_TRACES);
     // The screen is the UI's: diagnostics go to a file (the reader adds the
     // first read's figures when it is done).
@@ -595,9 +593,7 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
         return Ok(ALERTS_FAILED);
     }
     let threads = args.threads.map_or_else(default_threads, usize::from);
-    let mut fold = Fold::new(args.now, prices);
-    fold.horizon = horizon(config, args.now);
-    fold.metrics.limits = config.limits;
+    let fold = configured_fold(config, args.now, prices);
     let (tailer, mut fold) = crate::follow::tail::read_into(specs, fold, threads)?;
     if stdin {
         crate::follow::stdin::read_to_end(&mut fold)?;
@@ -651,6 +647,14 @@ fn resolve_logs(logs: &[String]) -> Result<(bool, Vec<source::LogSpec>)> {
 
 /// The latest time stamp an event may carry and be believed (this machine's
 /// clock plus the tolerance); none with `--now`, whose cutoff rules instead.
+/// An empty fold with the config's bounds: name limits and the clock horizon.
+fn configured_fold(config: &Config, now: Option<Micros>, prices: Arc<PriceTable>) -> Fold {
+    let mut fold = Fold::new(now, prices);
+    fold.horizon = horizon(config, now);
+    fold.metrics.limits = config.limits;
+    fold
+}
+
 pub fn horizon(config: &Config, now: Option<Micros>) -> Option<Micros> {
     let tolerance = i64::try_from(config.monitor.clock_tolerance.0.as_micros()).unwrap_or(i64::MAX);
     now.is_none().then(|| wall_clock().saturating_add(tolerance))
@@ -684,9 +688,7 @@ fn monitor(
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();
     let (tailer, mut fold) = with_progress(|progress| {
-        let mut fold = Fold::new(args.now, prices);
-        fold.horizon = horizon(config, args.now);
-        fold.metrics.limits = config.limits;
+        let fold = configured_fold(config, args.now, prices);
         crate::follow::tail::read_with_progress(specs.clone(), fold, threads, progress)
     })?;
     if debug {
@@ -868,7 +870,8 @@ fn demo(logs: &[String], (config, config_path): (&Config, Option<&PathBuf>), arg
     }
     // A run that ended by itself shows what it did: the report of its log.
     let specs = vec![source::LogSpec::File(path)];
-    let (_tailer, fold) = read_all(specs, None, price_table(config, None)?, default_threads())?;
+    let fold = configured_fold(config, None, price_table(config, None)?);
+    let (_tailer, fold) = read_into(specs, fold, default_threads())?;
     let when = When::at(None);
     let text = render(&fold, when, &config.thresholds(when.utc_offset), Format::Markdown, false)?;
     emit(&text, None)
