@@ -79,6 +79,11 @@ pub enum Command {
     ///
     /// Example: LOGFIRE_TOKEN=pylf_v1_us_... ajentik push --log agents.jsonl
     Push(crate::push::PushArgs),
+    /// Receive OpenTelemetry (OTLP/HTTP and gRPC) from agents already instrumented
+    /// and append it to the log as events.
+    ///
+    /// Example: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 python agent.py  (with ajentik serve running)
+    Serve(crate::receive::serve::ServeArgs),
     /// Show or create the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -342,6 +347,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             );
             Ok(0)
         }
+        Some(Command::Serve(args)) => crate::receive::serve::run(&cli.logs, args),
         Some(Command::Emit(command)) => crate::emit::run(&cli.logs, command).map(|()| 0),
         Some(Command::Demo(args)) => {
             let (config, config_path) = config::load(cli.config.as_deref())?;

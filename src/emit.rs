@@ -260,23 +260,24 @@ pub struct HeartbeatArgs {
 }
 
 /// The file to write: the one `--log`, else the default log.
-fn target(logs: &[String]) -> Result<PathBuf> {
+/// The one file a writing command (emit, serve) appends to.
+pub(crate) fn target(logs: &[String], command: &str) -> Result<PathBuf> {
     match logs {
         [] => crate::follow::source::default_log_path(),
         [one] => {
             let path = PathBuf::from(one);
             if path.is_dir() || one.contains(['*', '?', '[']) {
-                crate::cli::usage!("emit writes to one file: {one} is a directory or a pattern");
+                crate::cli::usage!("{command} writes to one file: {one} is a directory or a pattern");
             }
             Ok(path)
         }
-        _ => crate::cli::usage!("emit writes to one file: give --log once"),
+        _ => crate::cli::usage!("{command} writes to one file: give --log once"),
     }
 }
 
 /// Writes the event.
 pub fn run(logs: &[String], command: EmitCommand) -> Result<()> {
-    let path = target(logs)?;
+    let path = target(logs, "emit")?;
     let sample_rate = match &command {
         EmitCommand::AgentRequest(a) => a.tagging.sample_rate,
         EmitCommand::ToolCall(a) => a.tagging.sample_rate,

@@ -46,6 +46,7 @@ pub mod event;
 pub mod fold;
 #[cfg(feature = "app")]
 pub mod follow;
+pub mod genai;
 #[cfg(feature = "app")]
 pub mod hook;
 #[cfg(feature = "app")]
@@ -59,6 +60,8 @@ pub mod paths;
 pub mod pricing;
 #[cfg(feature = "app")]
 pub mod push;
+#[cfg(feature = "app")]
+pub mod receive;
 pub mod recorder;
 #[cfg(feature = "app")]
 pub mod report;

@@ -1,0 +1,179 @@
+use std::io::Write;
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use prost::Message;
+
+use super::decode::{self, BodyError, Encoding};
+use super::*;
+
+fn kv(key: &str, value: &str) -> KeyValue {
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue { value: Some(any_value::Value::StringValue(value.into())) }),
+        ..KeyValue::default()
+    }
+}
+
+fn proto_span(id: u8, parent: Option<u8>, name: &str, attributes: Vec<KeyValue>) -> Span {
+    Span {
+        trace_id: vec![7; 16],
+        span_id: vec![id; 8],
+        parent_span_id: parent.map(|p| vec![p; 8]).unwrap_or_default(),
+        name: name.into(),
+        start_time_unix_nano: 1_780_000_000_000_000_000,
+        end_time_unix_nano: 1_780_000_000_250_000_000,
+        attributes,
+        ..Span::default()
+    }
+}
+
+fn request(spans: Vec<Span>) -> ExportTraceServiceRequest {
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans { spans, ..ScopeSpans::default() }],
+            ..ResourceSpans::default()
+        }],
+    }
+}
+
+fn lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect()
+}
+
+/// An agent, its chat (which names no agent) and a tool two levels down.
+fn agent_tree() -> ExportTraceServiceRequest {
+    request(vec![
+        proto_span(3, Some(2), "execute_tool search", vec![kv("gen_ai.operation.name", "execute_tool")]),
+        proto_span(2, Some(1), "chat gpt-4o", vec![kv("gen_ai.operation.name", "chat")]),
+        proto_span(1, None, "invoke_agent researcher", vec![kv("gen_ai.operation.name", "invoke_agent")]),
+    ])
+}
+
+#[test]
+fn children_take_their_invoke_agent_ancestors_name_even_when_it_comes_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::new(dir.path().join("log.jsonl"), MapOptions::default());
+    receiver.traces(&agent_tree()).unwrap();
+    let written = lines(receiver.log());
+    assert_eq!(written.len(), 3);
+    assert!(written.iter().all(|l| l["agent"] == "researcher"), "{written:?}");
+}
+
+#[test]
+fn a_retried_request_is_written_once_and_a_failed_write_is_not_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::new(dir.path().join("log.jsonl"), MapOptions::default());
+    receiver.traces(&agent_tree()).unwrap();
+    receiver.traces(&agent_tree()).unwrap();
+    assert_eq!(lines(receiver.log()).len(), 3);
+    assert_eq!(receiver.stats.duplicates.load(Ordering::Relaxed), 3);
+
+    // A span repeated within one request is written once too.
+    let twice = request(vec![proto_span(9, None, "db", vec![]), proto_span(9, None, "db", vec![])]);
+    receiver.traces(&twice).unwrap();
+    assert_eq!(lines(receiver.log()).len(), 4);
+
+    // The log cannot be opened (its folder is gone): an error, nothing remembered,
+    // so the exporter's retry writes it once the log is back.
+    let gone = Receiver::new(dir.path().join("missing/log.jsonl"), MapOptions::default());
+    let fresh = request(vec![proto_span(5, None, "fresh", vec![])]);
+    assert!(gone.traces(&fresh).is_err());
+    assert_eq!(gone.stats.write_failures.load(Ordering::Relaxed), 1);
+    std::fs::create_dir(dir.path().join("missing")).unwrap();
+    gone.traces(&fresh).unwrap();
+    assert_eq!(lines(gone.log()).len(), 1);
+}
+
+#[test]
+fn spans_without_valid_ids_are_refused_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::new(dir.path().join("log.jsonl"), MapOptions::default());
+    let mut short = proto_span(4, None, "short id", vec![]);
+    short.span_id = vec![1, 2, 3];
+    let mut zero = proto_span(5, None, "zero trace", vec![]);
+    zero.trace_id = vec![0; 16];
+    let outcome = receiver.traces(&request(vec![short, zero, proto_span(6, None, "ok", vec![])])).unwrap();
+    assert_eq!(outcome.rejected, 2);
+    assert!(outcome.message.contains("2 spans"), "{}", outcome.message);
+    assert_eq!(lines(receiver.log()).len(), 1);
+}
+
+#[test]
+fn a_gzip_bomb_is_refused_not_inflated() {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(&vec![0u8; 8 << 20]).unwrap();
+    let bomb = encoder.finish().unwrap();
+    assert!(bomb.len() < 64 << 10);
+    assert_eq!(decode::gunzip(&bomb, 1 << 20), Err(BodyError::TooLarge { limit: 1 << 20, inflated: true }));
+    assert_eq!(decode::gunzip(&bomb, 8 << 20).map(|b| b.len()), Ok(8 << 20));
+    assert!(matches!(decode::gunzip(b"not gzip", 1 << 20), Err(BodyError::Undecodable(_))));
+}
+
+/// A small deterministic generator (xorshift), so a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn no_body_random_or_mutated_panics_the_decoder() {
+    let valid = agent_tree().encode_to_vec();
+    let valid_json = serde_json::to_vec(&agent_tree()).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&valid).unwrap();
+    let valid_gzip = gz.finish().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::new(dir.path().join("log.jsonl"), MapOptions::default());
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for round in 0..20_000 {
+        let base: &[u8] = match round % 4 {
+            0 => &valid,
+            1 => &valid_json,
+            2 => &valid_gzip,
+            _ => &[],
+        };
+        let mut body = base.to_vec();
+        if body.is_empty() {
+            body = (0..rng.next() % 64).map(|_| rng.next() as u8).collect();
+        }
+        for _ in 0..=rng.next() % 4 {
+            let at = (rng.next() as usize) % body.len().max(1);
+            match rng.next() % 3 {
+                0 if !body.is_empty() => body[at] = rng.next() as u8,
+                1 if !body.is_empty() => body.truncate(at),
+                _ => body.insert(at.min(body.len()), rng.next() as u8),
+            }
+        }
+        let inflated = decode::gunzip(&body, 1 << 20).unwrap_or_else(|_| body.clone());
+        for encoding in [Encoding::Protobuf, Encoding::Json] {
+            if let Ok(request) = decode::traces(&inflated, encoding) {
+                let _ = receiver.traces(&request);
+            }
+            if let Ok(request) = decode::logs(&inflated, encoding) {
+                let _ = receiver.logs(&request, 0);
+            }
+            if let Ok(request) = decode::metrics(&inflated, encoding) {
+                decode::data_points(&request);
+            }
+        }
+    }
+    // Whatever was written reads back as valid events.
+    for line in std::fs::read_to_string(receiver.log()).unwrap_or_default().lines() {
+        assert!(
+            matches!(crate::ingest::v1::parse_line(line.as_bytes()), crate::ingest::v1::LineOutcome::Event(_)),
+            "{line}"
+        );
+    }
+}
