@@ -312,7 +312,8 @@ fn every_encoding_is_answered_in_kind_and_every_bad_request_gets_its_status() {
     let metrics = opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest::default();
     assert_eq!(server.post("/v1/metrics", &protobuf, metrics.encode_to_vec()).0, 200);
 
-    let refusals: Vec<(&str, Vec<(&str, &str)>, Vec<u8>, u16)> = vec![
+    type Refusal<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, u16);
+    let refusals: Vec<Refusal> = vec![
         ("/v1/traces", protobuf.to_vec(), b"\xff\xff\xff garbage".to_vec(), 400),
         ("/v1/logs", json.to_vec(), b"{not json".to_vec(), 400),
         ("/v1/traces", vec![("content-type", "text/plain")], b"x".to_vec(), 415),
