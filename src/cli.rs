@@ -142,6 +142,11 @@ pub struct MonitorArgs {
     #[arg(long, conflicts_with_all = ["export", "follow", "output", "alerts"])]
     pub live: bool,
 
+    /// With --live: also receive OpenTelemetry (OTLP) as `ajentik serve` does,
+    /// with the [serve] settings, and show what arrives (or [serve] enabled = true).
+    #[arg(long, requires = "live")]
+    pub serve: bool,
+
     /// Print a report in this format (default: markdown).
     /// Example: --export json
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -272,7 +277,12 @@ pub fn run(cli: Cli) -> Result<i32> {
             if args.alerts {
                 check_alerts(&cli.logs, &config, prices, args)
             } else if args.live {
-                let live = Live { now: args.now, threads: args.threads, poll_interval: args.poll_interval };
+                let live = Live {
+                    now: args.now,
+                    threads: args.threads,
+                    poll_interval: args.poll_interval,
+                    serve: args.serve || config.serve.enabled,
+                };
                 live_view(&cli.logs, cli.debug, (&config, config_path.as_ref()), prices, live).map(|()| 0)
             } else {
                 monitor(&cli.logs, cli.debug, (&config, config_path.as_deref()), prices, args).map(|()| 0)
@@ -347,7 +357,15 @@ pub fn run(cli: Cli) -> Result<i32> {
             );
             Ok(0)
         }
-        Some(Command::Serve(args)) => crate::receive::serve::run(&cli.logs, args),
+        Some(Command::Serve(args)) => {
+            let (config, _) = config::load(cli.config.as_deref())?;
+            let settings = args.over(&config.serve);
+            let log = match (&cli.logs[..], &settings.log) {
+                ([], Some(log)) => log.clone(),
+                (logs, _) => crate::emit::target(logs, "serve")?,
+            };
+            crate::receive::serve::run(log, &settings)
+        }
         Some(Command::Emit(command)) => crate::emit::run(&cli.logs, command).map(|()| 0),
         Some(Command::Demo(args)) => {
             let (config, config_path) = config::load(cli.config.as_deref())?;
@@ -444,6 +462,7 @@ struct Live {
     now: Option<Micros>,
     threads: Option<u16>,
     poll_interval: Option<Duration>,
+    serve: bool,
 }
 
 /// Reads a user file of the config folder (a theme or keymap), if there is one.
@@ -482,7 +501,17 @@ fn live_view(
     };
     let lang = std::env::var("LC_ALL").or_else(|_| std::env::var("LC_CTYPE")).or_else(|_| std::env::var("LANG")).ok();
     theme.unicode = tui::theme::unicode_wanted(lang.as_deref());
-    let (stdin, specs) = resolve_logs(logs)?;
+    let (stdin, mut specs) = resolve_logs(logs)?;
+    // The receiver starts before the screen is taken, so a bad address is a plain error.
+    let receiver = if live.serve {
+        let log = serve_log(config, &specs)?;
+        if !specs.iter().any(|spec| spec.covers(&log)) {
+            specs.push(source::LogSpec::File(log.clone()));
+        }
+        Some(crate::receive::serve::Background::start(log, &config.serve)?)
+    } else {
+        None
+    };
     let threads = live.threads.map_or_else(default_threads, usize::from);
     let mut fold = configured_fold(config, live.now, prices.clone());
     fold.traces = crate::traces::TraceStore::new(crate::traces::DEFAULT_MAX_TRACES);
@@ -526,11 +555,26 @@ fn live_view(
         push_args: crate::push::PushArgs { config: config.push.clone(), ..crate::push::PushArgs::following() },
         prices,
         debug_file: debug_file.clone(),
+        receiver: receiver.as_ref().map(|r| (r.http_addr.port(), r.receiver.clone())),
     })?;
+    drop(receiver);
     if let Some(path) = debug_file {
         eprintln!("ajentik: diagnostics in {}", path.display());
     }
     Ok(())
+}
+
+/// Where the live view's receiver writes: `[serve] log`, else the one file given,
+/// else `otlp.jsonl` in the one folder given, else the default log.
+fn serve_log(config: &Config, specs: &[source::LogSpec]) -> Result<PathBuf> {
+    if let Some(log) = &config.serve.log {
+        return Ok(log.clone());
+    }
+    match specs {
+        [source::LogSpec::File(file)] => Ok(file.clone()),
+        [source::LogSpec::Dir(dir)] => Ok(dir.join("otlp.jsonl")),
+        _ => source::default_log_path(),
+    }
 }
 
 /// The local time zone's offset from UTC now, in seconds (for "local" days).

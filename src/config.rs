@@ -47,6 +47,8 @@ pub struct Config {
     pub monitor: MonitorConfig,
     pub tui: TuiConfig,
     pub push: PushConfig,
+    /// `[serve]`: the OTLP receiver (`ajentik serve`, `monitor --live --serve`).
+    pub serve: ServeConfig,
     /// `[limits]`: names tracked in full per kind; past them, the least active
     /// fold into "(other)" (totals stay exact).
     pub limits: crate::metrics::Limits,
@@ -190,6 +192,60 @@ impl std::fmt::Debug for PushConfig {
         f.debug_struct("PushConfig")
             .field("service_name", &self.service_name)
             .field("logfire_token", &self.logfire_token.as_deref().map(crate::otlp::target::redact))
+            .finish()
+    }
+}
+
+/// `[serve]`: the OTLP receiver's settings; `ajentik serve`'s flags win over them.
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    /// Start the receiver inside the live view (as `--serve` does).
+    pub enabled: bool,
+    /// OTLP/HTTP address.
+    pub listen: String,
+    /// OTLP/gRPC address, or "off".
+    pub grpc_listen: String,
+    /// Required as `Authorization: Bearer ...` when set.
+    pub token: Option<String>,
+    /// Listen beyond loopback without a token.
+    pub no_auth: bool,
+    /// Keep message contents (cut to 1 KiB).
+    pub keep_content: bool,
+    /// Largest request body, compressed or inflated, in MiB.
+    pub max_body_mib: usize,
+    /// The file received events are appended to (default: the one --log file, else
+    /// the default log).
+    pub log: Option<PathBuf>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            enabled: false,
+            listen: "127.0.0.1:4318".into(),
+            grpc_listen: "127.0.0.1:4317".into(),
+            token: None,
+            no_auth: false,
+            keep_content: false,
+            max_body_mib: 32,
+            log: None,
+        }
+    }
+}
+
+// By hand, so that a debug print of the config never shows the token.
+impl std::fmt::Debug for ServeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeConfig")
+            .field("enabled", &self.enabled)
+            .field("listen", &self.listen)
+            .field("grpc_listen", &self.grpc_listen)
+            .field("token", &self.token.as_ref().map(|_| "(set)"))
+            .field("no_auth", &self.no_auth)
+            .field("keep_content", &self.keep_content)
+            .field("max_body_mib", &self.max_body_mib)
+            .field("log", &self.log)
             .finish()
     }
 }

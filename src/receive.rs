@@ -141,6 +141,11 @@ impl Receiver {
         Receiver { log: log.into(), options, state: Mutex::new(State::default()), stats: ReceiverStats::default() }
     }
 
+    /// Spans and log records taken so far (the header's rate).
+    pub fn received(&self) -> u64 {
+        self.stats.spans.load(Ordering::Relaxed) + self.stats.log_records.load(Ordering::Relaxed)
+    }
+
     pub fn log(&self) -> &Path {
         &self.log
     }

@@ -64,6 +64,8 @@ pub struct LiveOptions {
     pub prices: Arc<crate::pricing::PriceTable>,
     /// Where `--debug` writes, shown in the help screen.
     pub debug_file: Option<PathBuf>,
+    /// The OTLP receiver running beside the view (`--serve`): its port and counters.
+    pub receiver: Option<(u16, Arc<crate::receive::Receiver>)>,
 }
 
 /// Writes a report of `view` into `dir` with a timestamped name; returns its path.
@@ -109,10 +111,12 @@ async fn live(options: LiveOptions) -> Result<()> {
         push_args,
         prices,
         debug_file,
+        receiver,
     } = options;
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
     let reader = Reader::spawn(loading, debug_file.clone(), wake);
-    let mut shell = Shell { reports_dir, config_path, pager, push_logs, push_args, prices, background_push: None };
+    let mut shell =
+        Shell { reports_dir, config_path, pager, push_logs, push_args, prices, background_push: None, receiver };
 
     // ratatui::init enters the alternate screen and raw mode, and installs a
     // panic hook that restores the terminal before the panic is reported.
@@ -127,7 +131,7 @@ async fn live(options: LiveOptions) -> Result<()> {
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut view = reader.view(&app).context("the reader stopped")?;
-    let mut rate = Rate { events: view.report.ingest.events, at: Instant::now() };
+    let mut rate = Rate { events: view.report.ingest.events, received: 0, at: Instant::now() };
     let (mut stale, mut dirty) = (false, true);
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     loop {
@@ -309,6 +313,8 @@ fn note_first_read(path: &std::path::Path, fold: &Fold, threads: usize, took: Du
 /// Events read a second, measured between refreshes at least half a second apart.
 struct Rate {
     events: u64,
+    /// Spans and log records the receiver had taken (with `--serve`).
+    received: u64,
     at: Instant,
 }
 
@@ -322,6 +328,7 @@ struct Shell {
     push_args: crate::push::PushArgs,
     prices: Arc<crate::pricing::PriceTable>,
     background_push: Option<crate::push::BackgroundPush>,
+    receiver: Option<(u16, Arc<crate::receive::Receiver>)>,
 }
 
 impl Shell {
@@ -330,13 +337,18 @@ impl Shell {
     fn refresh(&self, app: &mut App, mut view: View, old: &View, rate: &mut Rate, lag: u64) -> View {
         let elapsed = rate.at.elapsed().as_secs_f64();
         let events = view.report.ingest.events;
-        view.events_per_second = if elapsed >= 0.5 {
-            let r = events.saturating_sub(rate.events) as f64 / elapsed;
-            *rate = Rate { events, at: Instant::now() };
-            r
+        let received = self.receiver.as_ref().map_or(0, |(_, r)| r.received());
+        if elapsed >= 0.5 {
+            view.events_per_second = events.saturating_sub(rate.events) as f64 / elapsed;
+            app.serve = self.receiver.as_ref().map(|(port, r)| crate::tui::app::ServeState {
+                port: *port,
+                per_second: received.saturating_sub(rate.received) as f64 / elapsed,
+                failed_writes: r.stats.write_failures.load(std::sync::atomic::Ordering::Relaxed),
+            });
+            *rate = Rate { events, received, at: Instant::now() };
         } else {
-            old.events_per_second
-        };
+            view.events_per_second = old.events_per_second;
+        }
         view.lag_bytes = lag;
         let transitions = app.alerts.update(view.alerts_in_force.clone(), view.now);
         if let Some(p) = &self.pager {

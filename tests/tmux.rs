@@ -149,3 +149,48 @@ fn the_live_view_follows_a_pipe() {
     tmux.keys("q");
     tmux.wait_for("[exit 0]");
 }
+
+/// `monitor --live --serve`: the receiver runs beside the view, its port in the
+/// header; what an OTLP client sends shows up in the panes.
+#[test]
+fn the_live_view_receives_otlp_with_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_dir = dir.path().join("config/ajentik");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(config_dir.join("config.toml"), "[serve]\nlisten = \"127.0.0.1:0\"\ngrpc_listen = \"off\"\n")
+        .unwrap();
+    let log = dir.path().join("otlp.jsonl");
+    let tmux = Tmux { socket: dir.path().join("sock") };
+    let command = format!(
+        "XDG_CONFIG_HOME='{}' '{}' monitor --live --serve --log '{}'; echo \"[exit $?]\"; sleep 60",
+        dir.path().join("config").display(),
+        env!("CARGO_BIN_EXE_ajentik"),
+        log.display()
+    );
+    tmux.run(&["new-session", "-d", "-s", "t", "-x", "120", "-y", "30", &command]);
+    let screen = tmux.wait_for("spans/s");
+    let port: u16 = screen
+        .split("otlp :")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in the header:\n{screen}"));
+    let now = ajentik::time::wall_clock() as u64 * 1000;
+    let body = format!(
+        r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"invoke_agent OtlpAgent","startTimeUnixNano":"{}","endTimeUnixNano":"{now}","attributes":[{{"key":"gen_ai.operation.name","value":{{"stringValue":"invoke_agent"}}}}]}}]}}]}}]}}"#,
+        now - 250_000_000
+    );
+    let out = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json", "--data-binary"])
+        .arg(&body)
+        .arg(format!("http://127.0.0.1:{port}/v1/traces"))
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+    tmux.keys("2");
+    tmux.wait_for("OtlpAgent");
+    tmux.keys("q");
+    tmux.wait_for("[exit 0]");
+    // The port is free again once the view has quit.
+    std::net::TcpListener::bind(("127.0.0.1", port)).expect("the receiver let go of its port");
+}

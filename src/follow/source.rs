@@ -32,6 +32,15 @@ impl LogSpec {
         Ok(if path.is_dir() { LogSpec::Dir(path) } else { LogSpec::File(path) })
     }
 
+    /// Whether `path` is (or, once it exists, will be) one of this location's files.
+    pub fn covers(&self, path: &Path) -> bool {
+        match self {
+            LogSpec::File(file) => file == path,
+            LogSpec::Dir(dir) => path.parent() == Some(dir.as_path()) && path.extension().is_some_and(|x| x == "jsonl"),
+            LogSpec::Glob(pattern) => glob::Pattern::new(pattern).is_ok_and(|p| p.matches_path(path)),
+        }
+    }
+
     /// The files this location names right now, sorted.
     pub fn expand(&self) -> Result<Vec<PathBuf>> {
         let mut files = match self {

@@ -1,25 +1,30 @@
-//! `ajentik serve`: the receiver without a screen (shell).
+//! `ajentik serve` and the live view's `--serve`: binding, the auth rule, running
+//! the transports until a signal or the live view's exit (shell).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use anyhow::{Context, Result};
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::Receiver;
-use super::http::{self, DEFAULT_BODY_LIMIT, HttpConfig};
+use super::http::{self, HttpConfig};
+use crate::config::ServeConfig;
 use crate::genai::MapOptions;
 
-#[derive(Debug, Clone, clap::Args)]
+/// Flags of `ajentik serve`; each left out falls back to `[serve]` in the config.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServeArgs {
     /// Where OTLP/HTTP is served (POST /v1/traces, /v1/logs, /v1/metrics).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4318")]
-    pub listen: String,
-    /// Where OTLP/gRPC is served, or `off`.
-    #[arg(long, value_name = "ADDR|off", default_value = "127.0.0.1:4317")]
-    pub grpc_listen: String,
+    /// Default: [serve] listen, else 127.0.0.1:4318.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Where OTLP/gRPC is served, or `off`. Default: [serve] grpc_listen, else
+    /// 127.0.0.1:4317.
+    #[arg(long, value_name = "ADDR|off")]
+    pub grpc_listen: Option<String>,
     /// Require `Authorization: Bearer SECRET` on every request (needed to listen
     /// beyond loopback, unless --no-auth). Also $AJENTIK_OTLP_TOKEN.
     #[arg(long, value_name = "SECRET", env = "AJENTIK_OTLP_TOKEN", hide_env_values = true)]
@@ -32,85 +37,195 @@ pub struct ServeArgs {
     /// (cut to 1 KiB each). Off by default: they are private.
     #[arg(long)]
     pub keep_content: bool,
-    /// Largest request body accepted, in MiB, compressed or inflated.
-    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_BODY_LIMIT >> 20)]
-    pub max_body_mib: usize,
+    /// Largest request body accepted, in MiB, compressed or inflated. Default 32.
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_body_mib: Option<u32>,
+}
+
+impl ServeArgs {
+    /// The flags given, over the config file's `[serve]`.
+    pub fn over(self, config: &ServeConfig) -> ServeConfig {
+        ServeConfig {
+            enabled: true,
+            listen: self.listen.unwrap_or_else(|| config.listen.clone()),
+            grpc_listen: self.grpc_listen.unwrap_or_else(|| config.grpc_listen.clone()),
+            token: self.token.or_else(|| config.token.clone()),
+            no_auth: self.no_auth || config.no_auth,
+            keep_content: self.keep_content || config.keep_content,
+            max_body_mib: self.max_body_mib.map_or(config.max_body_mib, |m| m as usize),
+            log: config.log.clone(),
+        }
+    }
 }
 
 /// A parsed listen address; a bad one is an error naming it.
-fn address(text: &str, flag: &str) -> Result<SocketAddr> {
-    text.parse().with_context(|| format!("{flag} {text:?} is not an address like 127.0.0.1:4318"))
+fn address(text: &str, what: &str) -> Result<SocketAddr> {
+    text.parse().with_context(|| format!("{what} {text:?} is not an address like 127.0.0.1:4318"))
 }
 
-/// Checks the addresses against the auth rule; returns (http, grpc) and the words
-/// for the first stderr line.
-pub fn plan(args: &ServeArgs) -> Result<(SocketAddr, Option<SocketAddr>, &'static str)> {
-    let http = address(&args.listen, "--listen")?;
-    let grpc = match args.grpc_listen.as_str() {
+/// The listeners, bound, and the words for the first line.
+pub struct Bound {
+    http: std::net::TcpListener,
+    grpc: Option<std::net::TcpListener>,
+    pub http_addr: SocketAddr,
+    pub grpc_addr: Option<SocketAddr>,
+    /// "loopback only, no auth", "bearer token required", ...
+    pub auth: &'static str,
+}
+
+/// Checks the addresses against the auth rule and binds them.
+pub fn bind(settings: &ServeConfig) -> Result<Bound> {
+    let http = address(&settings.listen, "listen address")?;
+    let grpc = match settings.grpc_listen.as_str() {
         "off" => None,
-        // Built without tonic: HTTP only (the first stderr line says so).
+        // Built without tonic: HTTP only (the first line says so).
         _ if !cfg!(feature = "grpc") => None,
-        text => Some(address(text, "--grpc-listen")?),
+        text => Some(address(text, "gRPC listen address")?),
     };
-    let open = !http.ip().is_loopback() || grpc.is_some_and(|g| !g.ip().is_loopback());
-    let auth = match (&args.token, args.no_auth, open) {
+    let exposed = [Some(http), grpc].into_iter().flatten().find(|a| !a.ip().is_loopback());
+    let auth = match (&settings.token, settings.no_auth, exposed) {
         (Some(_), _, _) => "bearer token required",
         (None, true, _) => "no auth (--no-auth)",
-        (None, false, false) => "loopback only, no auth",
-        (None, false, true) => anyhow::bail!(
-            "listening beyond loopback ({}) needs --token SECRET or an explicit --no-auth",
-            if http.ip().is_loopback() { grpc.map(|g| g.to_string()).unwrap_or_default() } else { http.to_string() }
-        ),
+        (None, false, None) => "loopback only, no auth",
+        (None, false, Some(addr)) => {
+            anyhow::bail!("listening beyond loopback ({addr}) needs --token SECRET or an explicit --no-auth")
+        }
     };
-    Ok((http, grpc, auth))
+    let listen = |addr: SocketAddr| -> Result<std::net::TcpListener> {
+        let listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+        listener.set_nonblocking(true).with_context(|| format!("cannot listen on {addr}"))?;
+        Ok(listener)
+    };
+    let http = listen(http)?;
+    let grpc = grpc.map(listen).transpose()?;
+    Ok(Bound {
+        http_addr: http.local_addr()?,
+        grpc_addr: grpc.as_ref().map(std::net::TcpListener::local_addr).transpose()?,
+        http,
+        grpc,
+        auth,
+    })
 }
 
-/// Binds, prints where it listens, serves until Ctrl-C, SIGTERM or SIGHUP.
-pub fn run(logs: &[String], args: ServeArgs) -> Result<i32> {
-    let log = crate::emit::target(logs, "serve")?;
-    let (http_addr, grpc_addr, auth) = plan(&args)?;
+impl Bound {
+    /// The first line `serve` prints: where it listens, what it writes, the auth.
+    pub fn describe(&self, log: &std::path::Path, keep_content: bool) -> String {
+        let grpc = match self.grpc_addr {
+            Some(addr) => format!(", OTLP/gRPC on {addr}"),
+            None if cfg!(feature = "grpc") => ", OTLP/gRPC off".into(),
+            None => ", OTLP/gRPC not built in".into(),
+        };
+        format!(
+            "OTLP/HTTP on http://{}{grpc}, writing {} ({}{})",
+            self.http_addr,
+            log.display(),
+            self.auth,
+            if keep_content { ", keeping contents" } else { "" }
+        )
+    }
+
+    /// Serves both transports until `shutdown` turns true; then lets requests in
+    /// hand finish.
+    async fn serve(
+        self,
+        receiver: Arc<Receiver>,
+        settings: &ServeConfig,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<()> {
+        let body_limit = settings.max_body_mib << 20;
+        let http_listener = tokio::net::TcpListener::from_std(self.http)?;
+        let config = HttpConfig { body_limit, token: settings.token.clone() };
+        let http = tokio::spawn(http::serve(http_listener, receiver.clone(), config, shutdown.clone()));
+        let grpc = match self.grpc {
+            Some(listener) => {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                let token = settings.token.clone();
+                Some(tokio::spawn(super::grpc::serve(listener, receiver, token, body_limit, shutdown)))
+            }
+            None => None,
+        };
+        http.await.context("the HTTP receiver stopped")??;
+        if let Some(grpc) = grpc {
+            grpc.await.context("the gRPC receiver stopped")??;
+        }
+        Ok(())
+    }
+}
+
+/// Creates the log (and its folder) if missing, so a reader following it sees it
+/// at once and a log that cannot be written is an error before anything is served.
+fn prepare_log(log: &std::path::Path) -> Result<()> {
     if let Some(dir) = log.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let receiver = Arc::new(Receiver::new(&log, MapOptions { keep_content: args.keep_content }));
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("cannot write {}", log.display()))?;
+    Ok(())
+}
+
+/// `ajentik serve`: binds, prints where it listens, serves until Ctrl-C, SIGTERM
+/// or SIGHUP, then says what it received.
+pub fn run(log: PathBuf, settings: &ServeConfig) -> Result<i32> {
+    let bound = bind(settings)?;
+    prepare_log(&log)?;
+    eprintln!("ajentik serve: {}", bound.describe(&log, settings.keep_content));
+    let receiver = Arc::new(Receiver::new(&log, MapOptions { keep_content: settings.keep_content }));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start tokio")?;
     runtime.block_on(async {
-        let http_listener =
-            TcpListener::bind(http_addr).await.with_context(|| format!("cannot listen on {http_addr}"))?;
-        let grpc_listener = match grpc_addr {
-            Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?),
-            None => None,
-        };
-        let http_local = http_listener.local_addr()?;
-        let grpc_local = grpc_listener.as_ref().map(TcpListener::local_addr).transpose()?;
-        eprintln!(
-            "ajentik serve: OTLP/HTTP on http://{http_local}{}, writing {} ({auth}{})",
-            grpc_local.map(|g| format!(", OTLP/gRPC on {g}")).unwrap_or_default(),
-            log.display(),
-            if args.keep_content { ", keeping contents" } else { "" },
-        );
         let (stop, shutdown) = watch::channel(false);
-        let config = HttpConfig { body_limit: args.max_body_mib << 20, token: args.token.clone() };
-        let http = tokio::spawn(http::serve(http_listener, receiver.clone(), config, shutdown.clone()));
-        let grpc = grpc_listener.map(|listener| {
-            tokio::spawn(super::grpc::serve(
-                listener,
-                receiver.clone(),
-                args.token.clone(),
-                args.max_body_mib << 20,
-                shutdown.clone(),
-            ))
+        let serving = tokio::spawn({
+            let (receiver, settings) = (receiver.clone(), settings.clone());
+            async move { bound.serve(receiver, &settings, shutdown).await }
         });
         wait_for_signal().await?;
         let _ = stop.send(true);
-        let _ = http.await;
-        if let Some(grpc) = grpc {
-            let _ = grpc.await;
-        }
-        anyhow::Ok(())
+        serving.await.context("the receiver stopped")?
     })?;
     eprintln!("ajentik serve: stopped; {}", summary(&receiver));
     Ok(0)
+}
+
+/// A receiver running on its own thread (inside the live view).
+pub struct Background {
+    pub receiver: Arc<Receiver>,
+    pub http_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Binds now (so a bad address fails before the screen is taken), then
+    /// serves on a thread until dropped.
+    pub fn start(log: PathBuf, settings: &ServeConfig) -> Result<Background> {
+        let bound = bind(settings)?;
+        prepare_log(&log)?;
+        let http_addr = bound.http_addr;
+        let receiver = Arc::new(Receiver::new(&log, MapOptions { keep_content: settings.keep_content }));
+        let (stop, shutdown) = watch::channel(false);
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start tokio")?;
+        let (serving, settings) = (receiver.clone(), settings.clone());
+        let thread = std::thread::Builder::new()
+            .name("otlp-receiver".into())
+            .spawn(move || {
+                // A receiver that fails later is seen in its counters; the view goes on.
+                let _ = runtime.block_on(bound.serve(serving, &settings, shutdown));
+            })
+            .context("cannot start the receiver thread")?;
+        Ok(Background { receiver, http_addr, stop, thread: Some(thread) })
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// One line of what was received.

@@ -254,6 +254,8 @@ pub struct App {
     pub notify: Option<crate::report::NotifyStats>,
     /// The background push's state, while one runs.
     pub push: Option<crate::push::PushState>,
+    /// The OTLP receiver's state, with `--serve`.
+    pub serve: Option<ServeState>,
     /// The trace whose waterfall is open, and the selected span in it.
     pub open_trace: Option<u128>,
     pub trace_span: usize,
@@ -265,6 +267,15 @@ pub struct App {
     pub debug_file: Option<String>,
     /// While the history is read: bytes read, bytes in all, and the line to show.
     pub loading: Option<(u64, u64, String)>,
+}
+
+/// What the header says of the OTLP receiver beside the view.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServeState {
+    pub port: u16,
+    /// Spans and log records received a second, over the last refresh.
+    pub per_second: f64,
+    pub failed_writes: u64,
 }
 
 impl App {
@@ -286,6 +297,7 @@ impl App {
             editor: None,
             notify: None,
             push: None,
+            serve: None,
             open_trace: None,
             trace_span: 0,
             session_traces: None,

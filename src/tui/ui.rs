@@ -161,9 +161,16 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
         }
     }
     // States that call for action go right after the mode too, so that they
-    // show at 80 columns: a failing hook, silenced alerts.
+    // show at 80 columns: a failing hook, silenced alerts; and the receiver, whose
+    // port is what a user needs to point agents at.
     let mut at =
         if matches!(ctx.app.push, Some(PushState::Retrying { .. } | PushState::Failed { .. })) { 6 } else { 5 };
+    if let Some(serve) = &ctx.app.serve {
+        let style = if serve.failed_writes > 0 { t.bad } else { t.ok };
+        let text = format!("otlp :{} {} spans/s ", serve.port, compact(serve.per_second));
+        spans.insert(at, Span::styled(text, style));
+        at += 1;
+    }
     if let Some(n) = ctx.app.notify.as_ref().filter(|n| n.failed > 0) {
         spans.insert(at, Span::styled(format!("hook failed {}x ", n.failed), t.bad));
         at += 1;
