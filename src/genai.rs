@@ -258,7 +258,6 @@ pub fn is_content(key: &str) -> bool {
         "output",
         "tool_parameters",
         "tool_input",
-        "error",
         "user.email",
     ];
     EXACT.contains(&key)

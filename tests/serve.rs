@@ -121,6 +121,10 @@ fn otel_python() -> PathBuf {
 }
 
 fn send_with_python_sdk(protocol: &str, endpoint: &str, token: Option<&str>) {
+    send_with_python_sdk_env(protocol, endpoint, token, &[]);
+}
+
+fn send_with_python_sdk_env(protocol: &str, endpoint: &str, token: Option<&str>, env: &[(&str, &str)]) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/otel/send.py");
     let mut command = Command::new(otel_python());
     command.arg(script).args([protocol, endpoint]).args(token);
@@ -129,6 +133,7 @@ fn send_with_python_sdk(protocol: &str, endpoint: &str, token: Option<&str>) {
             command.env_remove(key);
         }
     }
+    command.envs(env.iter().copied());
     let out = command.output().expect("run send.py");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "send.py {protocol} failed: {stderr}");
@@ -229,7 +234,9 @@ fn a_token_is_required_when_given_over_http_and_grpc() {
     assert_eq!(server.post("/v1/traces", &wrong, body.clone()).0, 401);
     let right = [("content-type", "application/x-protobuf"), ("authorization", "Bearer s3cret")];
     assert_eq!(server.post("/v1/traces", &right, body).0, 200);
-    send_with_python_sdk("grpc", server.grpc.as_deref().unwrap(), Some("s3cret"));
+    // gzip over gRPC as the SDK compresses it.
+    let gzip = [("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")];
+    send_with_python_sdk_env("grpc", server.grpc.as_deref().unwrap(), Some("s3cret"), &gzip);
     assert_sdk_events(&server.lines(), "grpc");
     let before = server.lines().len();
     // Without the token, the SDK's gRPC export is refused: nothing more is written.

@@ -177,3 +177,28 @@ fn no_body_random_or_mutated_panics_the_decoder() {
         );
     }
 }
+
+#[test]
+fn a_claude_code_api_error_in_otlp_json_keeps_its_message_but_not_contents() {
+    let body = br#"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"claude-code"}}]},
+        "scopeLogs":[{"scope":{"name":"com.anthropic.claude_code.events"},"logRecords":[
+        {"timeUnixNano":"1785559828596000000","body":{"stringValue":"claude_code.api_error"},"attributes":[
+          {"key":"event.name","value":{"stringValue":"api_error"}},{"key":"model","value":{"stringValue":"claude-opus-4-1"}},
+          {"key":"status_code","value":{"intValue":"529"}},{"key":"error","value":{"stringValue":"Overloaded"}},
+          {"key":"session.id","value":{"stringValue":"s1"}}]},
+        {"timeUnixNano":"1785559829000000000","body":{"stringValue":"claude_code.user_prompt"},"attributes":[
+          {"key":"event.name","value":{"stringValue":"user_prompt"}},{"key":"prompt","value":{"stringValue":"SECRET prompt"}}]}
+        ]}]}]}"#;
+    let request = decode::logs(body, Encoding::Json).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::new(dir.path().join("log.jsonl"), MapOptions::default());
+    receiver.logs(&request, 0).unwrap();
+    let written = lines(receiver.log());
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert_eq!((written[0]["type"].as_str(), written[0]["success"].as_bool()), (Some("model_call"), Some(false)));
+    assert_eq!(
+        (written[1]["error_type"].as_str(), written[1]["message"].as_str()),
+        (Some("http_529"), Some("Overloaded"))
+    );
+    assert!(!std::fs::read_to_string(receiver.log()).unwrap().contains("SECRET"));
+}
