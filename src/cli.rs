@@ -267,6 +267,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Some(Command::Monitor(args)) => {
             let (config, config_path) = config::load(cli.config.as_deref())?;
+            crate::follow::tail::set_max_open_files(config.monitor.max_open_files);
             let prices = price_table(&config, cli.prices.as_deref())?;
             // The live view's diagnostics go to its debug file, never the screen.
             if cli.debug && !args.live {
@@ -811,7 +812,7 @@ fn monitor(
                 next = Instant::now();
             }
         }
-        let read = follower.tailer.poll(&mut fold);
+        let read = follower.poll(&mut fold);
         if debug && read > 0 {
             eprintln!("[debug] read {read} bytes; {} events", fold.metrics.events);
         }

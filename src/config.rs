@@ -134,6 +134,8 @@ pub struct MonitorConfig {
     /// How far ahead of this machine's clock an event may be stamped (another
     /// host's clock) before it counts as clock skew and is left out.
     pub clock_tolerance: Span,
+    /// Most log files held open at once; quiet ones are closed and remembered.
+    pub max_open_files: usize,
 }
 
 /// `[tui]`.
@@ -262,6 +264,7 @@ impl Default for MonitorConfig {
             poll_interval: Span(Duration::from_secs(1)),
             reports_dir: PathBuf::from("ajentik-reports"),
             clock_tolerance: Span(Duration::from_secs(300)),
+            max_open_files: crate::follow::tail::DEFAULT_MAX_OPEN,
         }
     }
 }

@@ -7,7 +7,7 @@
 
 pub mod markdown;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -67,7 +67,84 @@ pub struct NotifyStats {
 }
 
 /// What was read from one log: the fold's own count, as it is.
-pub type SourceReport = crate::fold::SourceStats;
+pub type SourceStats = crate::fold::SourceStats;
+
+/// A row of `sources`: one file, or (with `files`) the clean files of one folder.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SourceReport {
+    pub path: String,
+    /// How many files this row sums up: present only on a folder's summary row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<u64>,
+    pub bytes: u64,
+    pub lines: u64,
+    pub events: u64,
+    pub malformed: u64,
+    pub unknown: u64,
+    pub unsupported: u64,
+    pub truncations: u64,
+    pub rotations: u64,
+    pub error: Option<String>,
+}
+
+/// A folder with more clean files than this is summed up in one row.
+pub const SUMMARY_FROM: usize = 20;
+
+impl SourceReport {
+    fn of(s: &SourceStats) -> SourceReport {
+        SourceReport {
+            path: s.path.clone(),
+            files: None,
+            bytes: s.bytes,
+            lines: s.lines,
+            events: s.events,
+            malformed: s.malformed,
+            unknown: s.unknown,
+            unsupported: s.unsupported,
+            truncations: s.truncations,
+            rotations: s.rotations,
+            error: s.error.clone(),
+        }
+    }
+
+    fn add(&mut self, s: &SourceStats) {
+        self.files = Some(self.files.unwrap_or(0) + 1);
+        self.bytes += s.bytes;
+        self.lines += s.lines;
+        self.events += s.events;
+        self.unknown += s.unknown;
+        self.unsupported += s.unsupported;
+    }
+}
+
+/// The rows of `sources`: a file with anything to say (an error, malformed lines,
+/// a truncation or rotation) has its own row; a folder's other files, when there
+/// are more than [`SUMMARY_FROM`] of them, share one row in the place of the first,
+/// so a report on 5,000 files stays readable.
+pub fn source_rows(sources: &[SourceStats]) -> Vec<SourceReport> {
+    let clean = |s: &SourceStats| s.error.is_none() && s.malformed == 0 && s.truncations == 0 && s.rotations == 0;
+    let folder =
+        |s: &SourceStats| std::path::Path::new(&s.path).parent().map(|p| p.display().to_string()).unwrap_or_default();
+    let mut per_folder: HashMap<String, usize> = HashMap::new();
+    for s in sources.iter().filter(|s| clean(s)) {
+        *per_folder.entry(folder(s)).or_default() += 1;
+    }
+    let mut rows: Vec<SourceReport> = Vec::new();
+    let mut summary_row: HashMap<String, usize> = HashMap::new();
+    for s in sources {
+        let dir = folder(s);
+        if !clean(s) || per_folder.get(&dir).copied().unwrap_or(0) <= SUMMARY_FROM {
+            rows.push(SourceReport::of(s));
+            continue;
+        }
+        let at = *summary_row.entry(dir.clone()).or_insert_with(|| {
+            rows.push(SourceReport { path: dir, ..SourceReport::default() });
+            rows.len() - 1
+        });
+        rows[at].add(s);
+    }
+    rows
+}
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct IngestReport {
@@ -425,7 +502,7 @@ pub fn build(fold: &Fold, now: Micros, generated_at: Micros, thresholds: &Thresh
     let spend_by_model = model_spend(m);
     let (models, unpriced) = model_reports(m, &spend_by_model);
     let cost = cost_report(m, &spend_by_model, &agents, unpriced, now, thresholds);
-    let sources = fold.ingest.sources.clone();
+    let sources = source_rows(&fold.ingest.sources);
     let ingest = ingest_report(&fold.ingest);
     let tools = tool_reports(m);
     let errors = errors_report(m);

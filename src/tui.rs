@@ -226,7 +226,7 @@ impl Reader {
                         if let (Some(h), None) = (f.horizon, f.cutoff) {
                             f.horizon = Some(h.max(wall_clock() + tolerance));
                         }
-                        follower.tailer.poll(&mut f)
+                        follower.poll(&mut f)
                     }
                     Err(_) => return,
                 };

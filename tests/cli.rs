@@ -795,21 +795,22 @@ fn standard_input_is_a_log() {
     assert!(stderr(&o).contains("standard input"));
 }
 
-/// Issue 13: a folder with more logs than descriptors (`ulimit -n`): the files
-/// that cannot be opened are named, every other one is read, and the report
-/// is still written.
+/// Issue 13: a folder with far more logs than descriptors (`ulimit -n`): files
+/// are opened to read and closed again, so all of them are read.
 #[test]
-fn files_that_cannot_be_opened_are_named_and_the_rest_still_read() {
+fn thousands_of_files_are_read_under_a_low_descriptor_limit() {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("logs");
     std::fs::create_dir(&logs).unwrap();
-    let files = 40;
+    let files = 300;
     for i in 0..files {
         let line = format!(
             r#"{{"ts":"2026-11-26T21:00:00Z","type":"agent_request","agent":"A","success":true,"duration_ms":{i}}}"#
         );
-        std::fs::write(logs.join(format!("s{i:02}.jsonl")), line + "\n").unwrap();
+        std::fs::write(logs.join(format!("s{i:03}.jsonl")), line + "\n").unwrap();
     }
+    // 24 descriptors for 300 files (ajentik holds at most 64 open, fewer when the
+    // process may not have that many): every file is read, none is an error.
     let run_limited = |args: &str| {
         let script = format!(
             "ulimit -n 24 && exec '{}' monitor --now {NOW} {args} --log '{}'",
@@ -827,23 +828,15 @@ fn files_that_cannot_be_opened_are_named_and_the_rest_still_read() {
             .expect("run sh")
     };
     let o = run_limited("--export json");
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("a report despite the failures");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("a report");
+    // The clean files of the folder are one summary row.
     let sources = r["sources"].as_array().unwrap();
-    assert_eq!(sources.len(), files);
-    let unread: Vec<_> = sources.iter().filter(|s| !s["error"].is_null()).collect();
-    assert!(!unread.is_empty() && unread.len() < files, "some, not all, are out of descriptors");
-    assert!(unread[0]["error"].as_str().unwrap().contains("Too many open files"), "{}", unread[0]);
-    let read = (files - unread.len()) as u64;
-    assert_eq!(r["health"]["total_requests"].as_u64(), Some(read), "every openable file was read");
-    let err = stderr(&o);
-    assert!(
-        err.trim().starts_with(&format!("ajentik: error: {} of {files} logs could not be read", unread.len()))
-            && err.lines().count() == 1,
-        "{err}"
-    );
-    // The alert check says what it could not see.
+    assert_eq!(sources.len(), 1, "{sources:?}");
+    assert_eq!(sources[0]["files"].as_u64(), Some(files as u64));
+    assert_eq!(sources[0]["path"].as_str(), logs.to_str());
+    assert!(sources[0]["error"].is_null());
+    assert_eq!(r["health"]["total_requests"].as_u64(), Some(files as u64));
     let o = run_limited("--alerts");
-    assert_eq!(o.status.code(), Some(3));
-    assert!(String::from_utf8(o.stdout).unwrap().contains("UNKNOWN: cannot read log "));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

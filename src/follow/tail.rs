@@ -26,6 +26,14 @@ const CHUNK: usize = 256 << 10;
 /// several threads.
 const PART_BYTES: u64 = 4 << 20;
 
+/// How many log files are held open at most, by default (`[monitor]
+/// max_open_files`): a quiet file is remembered by identity and offset and opened
+/// again when it grows.
+pub const DEFAULT_MAX_OPEN: usize = 64;
+/// Files the poll-interval fallback looks at per interval (besides the open ones),
+/// so that following thousands of files costs little while nothing is written.
+const SWEEP_BATCH: usize = 256;
+
 /// A file's identity, to tell a rotated file from the one we hold open.
 pub type FileId = (u64, u64);
 
@@ -182,29 +190,45 @@ struct TaskResult {
     lines: u64,
 }
 
+/// Lines read per file, and (file, why) for each file that could not be read.
+type Merged = (Vec<u64>, Vec<(usize, String)>);
+
 /// Merges the parts' folds into `fold` in task order as they arrive, holding only
-/// those that came before an earlier part; returns the lines read per file.
+/// those that came before an earlier part; returns the lines read per file, and
+/// why each discovered file that could not be read could not.
 fn merge_in_order(
     fold: &mut Fold,
     tasks: &[Task],
     files: &[TailedFile],
     receiver: std::sync::mpsc::Receiver<(usize, io::Result<TaskResult>)>,
-) -> Result<Vec<u64>> {
+) -> Result<Merged> {
     let mut lines = vec![0u64; files.len()];
+    let mut failed = Vec::new();
     let mut waiting = std::collections::BTreeMap::new();
     let mut to_merge = 0;
     for (t, result) in receiver.iter() {
         waiting.insert(t, result);
         while let Some(result) = waiting.remove(&to_merge) {
             let task = &tasks[to_merge];
-            let r = result.map_err(|e| open_error(&files[task.file].path, e))?;
+            to_merge += 1;
+            let r = match result {
+                Ok(r) => r,
+                // As when opening: a file of a folder or glob that cannot be read
+                // is named, and the others are still read.
+                Err(e) if files[task.file].discovered => {
+                    let message = format!("{:#}", open_error(&files[task.file].path, e));
+                    fold.ingest.sources[task.source].error.get_or_insert_with(|| message.clone());
+                    failed.push((task.file, message));
+                    continue;
+                }
+                Err(e) => return Err(open_error(&files[task.file].path, e)),
+            };
             fold.merge_as_source(r.fold, task.source);
             lines[task.file] += r.lines;
-            to_merge += 1;
         }
     }
     anyhow::ensure!(to_merge == tasks.len(), "a reader thread stopped");
-    Ok(lines)
+    Ok((lines, failed))
 }
 
 /// How far the first read of the logs has got, for a progress display: bytes
@@ -277,6 +301,21 @@ fn fold_range(file: &File, task: &Task, template: &Fold, progress: &Progress) ->
     Ok(TaskResult { fold, lines: reader.line_no })
 }
 
+/// One part of the first read, through the file's open handle, else opened for
+/// the part and closed after (descriptors stay bounded whatever the file count).
+fn read_part(f: &TailedFile, task: &Task, template: &Fold, progress: &Progress) -> io::Result<TaskResult> {
+    let empty = || Ok(TaskResult { fold: template.empty_for_source(task.source), lines: 0 });
+    match (&f.file, f.id) {
+        (Some(file), _) => fold_range(file, task, template, progress),
+        (None, Some(id)) => match reopen(&f.path, id)? {
+            Some(file) => fold_range(&file, task, template, progress),
+            // Replaced since it was opened: the next poll reads the new file.
+            None => empty(),
+        },
+        (None, None) => empty(),
+    }
+}
+
 /// A file being followed.
 #[derive(Debug)]
 struct TailedFile {
@@ -285,11 +324,35 @@ struct TailedFile {
     /// Named by a directory or glob: a file renamed away may reappear under
     /// another matching name, and is then resumed, not read again.
     discovered: bool,
+    /// Held open while active; `None` with `id` set: known, quiet and closed.
     file: Option<File>,
+    /// The identity of the file being read; `None`: not opened yet (or gone).
     id: Option<FileId>,
     offset: u64,
     reader: LineReader,
     error: Option<String>,
+    /// When it last gave lines (a poll count): the least recent are closed first.
+    active: u64,
+    /// Its modification time when last looked at: a closed file whose length and
+    /// time are unchanged is not opened.
+    mtime: Option<std::time::SystemTime>,
+}
+
+impl TailedFile {
+    fn new(source: SourceId, path: PathBuf, discovered: bool) -> TailedFile {
+        TailedFile {
+            source,
+            path,
+            discovered,
+            file: None,
+            id: None,
+            offset: 0,
+            reader: LineReader::default(),
+            error: None,
+            active: 0,
+            mtime: None,
+        }
+    }
 }
 
 /// Where a rotated file was left, in case it reappears under another name.
@@ -306,6 +369,12 @@ pub struct Tailer {
     files: Vec<TailedFile>,
     retired: HashMap<FileId, Retired>,
     buf: Vec<u8>,
+    /// Most files held open at once.
+    max_open: usize,
+    /// Polls so far (the clock of `TailedFile::active`).
+    polls: u64,
+    /// Where the poll-interval sweep goes on from.
+    sweep_from: usize,
 }
 
 fn open_error(path: &Path, e: io::Error) -> anyhow::Error {
@@ -314,14 +383,30 @@ fn open_error(path: &Path, e: io::Error) -> anyhow::Error {
 
 enum OpenFailure {
     Missing,
+    /// Out of file descriptors (EMFILE, ENFILE): closing some may help.
+    Exhausted(anyhow::Error),
     Other(anyhow::Error),
 }
 
-/// Opens a log to read by offset: it must be a regular file.
-fn open_regular(path: &Path) -> Result<(File, FileId), OpenFailure> {
+static MAX_OPEN: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_OPEN);
+
+/// Sets how many log files may be held open at once (`[monitor] max_open_files`);
+/// a process-wide limit, like the descriptor limit it keeps under.
+pub fn set_max_open_files(n: usize) {
+    MAX_OPEN.store(n.max(1), Ordering::Relaxed);
+}
+
+fn max_open_files() -> usize {
+    MAX_OPEN.load(Ordering::Relaxed)
+}
+
+/// Opens a log to read by offset: it must be a regular file. Returns its
+/// identity and length.
+fn open_regular(path: &Path) -> Result<(File, FileId, u64), OpenFailure> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(OpenFailure::Missing),
+        Err(e) if matches!(e.raw_os_error(), Some(23 | 24)) => return Err(OpenFailure::Exhausted(open_error(path, e))),
         Err(e) => return Err(OpenFailure::Other(open_error(path, e))),
     };
     let meta = file.metadata().map_err(|e| OpenFailure::Other(open_error(path, e)))?;
@@ -333,7 +418,13 @@ fn open_regular(path: &Path) -> Result<(File, FileId), OpenFailure> {
             path.display()
         )));
     }
-    Ok((file, file_id(&meta)))
+    Ok((file, file_id(&meta), meta.len()))
+}
+
+/// Opens a known file again, if it is still the same file.
+fn reopen(path: &Path, id: FileId) -> io::Result<Option<File>> {
+    let file = File::open(path)?;
+    Ok((file_id(&file.metadata()?) == id).then_some(file))
 }
 
 impl Tailer {
@@ -342,7 +433,7 @@ impl Tailer {
     /// does not exist yet is waited for; one that exists but cannot be read is an
     /// error.
     pub fn open(specs: Vec<LogSpec>, fold: &mut Fold, threads: usize) -> Result<Tailer> {
-        Self::open_in_parts(specs, fold, threads, PART_BYTES, &Progress::default())
+        Self::open_in_parts(specs, fold, threads, PART_BYTES, max_open_files(), &Progress::default())
     }
 
     /// As [`Tailer::open`], telling `progress` how far the first read has got.
@@ -352,7 +443,7 @@ impl Tailer {
         threads: usize,
         progress: &Progress,
     ) -> Result<Tailer> {
-        let tailer = Self::open_in_parts(specs, fold, threads, PART_BYTES, progress);
+        let tailer = Self::open_in_parts(specs, fold, threads, PART_BYTES, max_open_files(), progress);
         progress.done.store(true, Ordering::Release);
         tailer
     }
@@ -362,9 +453,18 @@ impl Tailer {
         fold: &mut Fold,
         threads: usize,
         part_bytes: u64,
+        max_open: usize,
         progress: &Progress,
     ) -> Result<Tailer> {
-        let mut tailer = Tailer { specs, files: Vec::new(), retired: HashMap::new(), buf: vec![0u8; CHUNK] };
+        let mut tailer = Tailer {
+            specs,
+            files: Vec::new(),
+            retired: HashMap::new(),
+            buf: vec![0u8; CHUNK],
+            max_open: max_open.max(1),
+            polls: 0,
+            sweep_from: 0,
+        };
         // A set, not a scan of the files so far: 5,000 files made that quadratic.
         let mut seen = HashSet::new();
         for spec in tailer.specs.clone() {
@@ -374,49 +474,101 @@ impl Tailer {
                     continue;
                 }
                 let source = fold.ingest.add_source(path.display().to_string());
-                tailer.files.push(TailedFile {
-                    source,
-                    path,
-                    discovered,
-                    file: None,
-                    id: None,
-                    offset: 0,
-                    reader: LineReader::default(),
-                    error: None,
-                });
+                tailer.files.push(TailedFile::new(source, path, discovered));
             }
         }
-        for f in &mut tailer.files {
-            match open_regular(&f.path) {
-                Ok((file, id)) => {
+        let lens = tailer.open_all(fold)?;
+        tailer.first_read(fold, &lens, threads.max(1), part_bytes.max(1), progress)?;
+        Ok(tailer)
+    }
+
+    /// Opens every file once to learn its identity and length, holding at most
+    /// `max_open` open; returns the lengths (`None`: missing or unreadable). Out of
+    /// descriptors, it closes what it holds and tries again, so a low `ulimit -n`
+    /// costs speed, not files.
+    fn open_all(&mut self, fold: &mut Fold) -> Result<Vec<Option<u64>>> {
+        let mut lens = Vec::with_capacity(self.files.len());
+        let mut held = 0;
+        for i in 0..self.files.len() {
+            lens.push(None);
+            let mut opened = open_regular(&self.files[i].path);
+            if matches!(opened, Err(OpenFailure::Exhausted(_))) && held > 0 {
+                // The process limit is lower than ours: hold half of what fitted,
+                // leaving room for the readers' own opens.
+                self.max_open = (held / 2).max(1);
+                held -= self.close_quiet(0);
+                opened = open_regular(&self.files[i].path);
+            }
+            let f = &mut self.files[i];
+            let error = match opened {
+                Ok((file, id, len)) => {
                     f.id = Some(id);
-                    f.file = Some(file);
+                    lens[i] = Some(len);
+                    if held < self.max_open {
+                        f.file = Some(file);
+                        held += 1;
+                    }
+                    continue;
                 }
                 Err(OpenFailure::Missing) => {
                     // Waited for: the error clears when the file appears.
                     fold.ingest.sources[f.source].error =
                         Some(format!("waiting for {} (does not exist yet)", f.path.display()));
+                    continue;
                 }
-                // A file found in a folder or by a glob that cannot be read is named
-                // in the report, and the others are still read: one bad file (no
-                // permission, out of descriptors) must not blank the report.
-                Err(OpenFailure::Other(e)) if f.discovered => {
-                    let message = format!("{e:#}");
-                    fold.ingest.sources[f.source].error = Some(message.clone());
-                    f.error = Some(message);
-                }
-                Err(OpenFailure::Other(e)) => return Err(e),
+                Err(OpenFailure::Exhausted(e) | OpenFailure::Other(e)) => e,
+            };
+            // A file found in a folder or by a glob that cannot be read is named in
+            // the report, and the others are still read: one bad file (no
+            // permission, out of descriptors) must not blank the report.
+            if !f.discovered {
+                return Err(error);
             }
+            let message = format!("{error:#}");
+            fold.ingest.sources[f.source].error = Some(message.clone());
+            f.error = Some(message);
         }
-        tailer.first_read(fold, threads.max(1), part_bytes.max(1), progress)?;
-        Ok(tailer)
+        Ok(lens)
     }
 
-    fn first_read(&mut self, fold: &mut Fold, threads: usize, part_bytes: u64, progress: &Progress) -> Result<()> {
+    /// Closes the least recently active open files until at most `keep` are open;
+    /// returns how many it closed. A closed file keeps its identity and offset.
+    fn close_quiet(&mut self, keep: usize) -> usize {
+        let mut open: Vec<usize> = (0..self.files.len()).filter(|&i| self.files[i].file.is_some()).collect();
+        if open.len() <= keep {
+            return 0;
+        }
+        let surplus = open.len() - keep;
+        if keep > 0 {
+            open.select_nth_unstable_by_key(surplus - 1, |&i| self.files[i].active);
+        }
+        for &i in &open[..surplus] {
+            self.files[i].file = None;
+        }
+        surplus
+    }
+
+    /// How many files are held open now.
+    pub fn open_files(&self) -> usize {
+        self.files.iter().filter(|f| f.file.is_some()).count()
+    }
+
+    /// How many files are followed.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    fn first_read(
+        &mut self,
+        fold: &mut Fold,
+        lens: &[Option<u64>],
+        threads: usize,
+        part_bytes: u64,
+        progress: &Progress,
+    ) -> Result<()> {
         let mut tasks = Vec::new();
         for (i, f) in self.files.iter().enumerate() {
-            let Some(file) = &f.file else { continue };
-            let len = file.metadata().map_err(|e| open_error(&f.path, e))?.len();
+            let Some(len) = lens[i] else { continue };
             // A few parts a thread balance the load; more would only hold more folds
             // in memory until they are merged.
             progress.total.fetch_add(len, Ordering::Relaxed);
@@ -434,7 +586,7 @@ impl Tailer {
         // Parts are merged in order as soon as they and the ones before them are in,
         // so only the parts read out of order are held: merging at the end held every
         // part's fold at once (4 parts of 1,000 names each took 168 MiB).
-        let merged: Result<Vec<u64>> = std::thread::scope(|scope| {
+        let merged: Result<Merged> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
                 .map(|_| {
                     let sender = sender.clone();
@@ -443,10 +595,7 @@ impl Tailer {
                         loop {
                             let t = next.fetch_add(1, Ordering::Relaxed);
                             let Some(task) = tasks.get(t) else { break };
-                            let result = match &files[task.file].file {
-                                Some(file) => fold_range(file, task, template, progress),
-                                None => Ok(TaskResult { fold: template.empty_for_source(task.source), lines: 0 }),
-                            };
+                            let result = read_part(&files[task.file], task, template, progress);
                             if sender.send((t, result)).is_err() {
                                 break; // the merge gave up on an error
                             }
@@ -466,8 +615,12 @@ impl Tailer {
             }
             merged
         });
-        for (f, lines) in self.files.iter_mut().zip(merged?) {
+        let (lines, failed) = merged?;
+        for (f, lines) in self.files.iter_mut().zip(lines) {
             f.reader.line_no += lines;
+        }
+        for (i, message) in failed {
+            self.files[i].error.get_or_insert(message);
         }
         // The parts were read in order from the start, so the bytes of complete
         // lines counted are where the first incomplete line (if any) begins.
@@ -501,14 +654,56 @@ impl Tailer {
         self.files.iter().filter_map(|f| f.error.clone()).collect()
     }
 
-    /// Reads whatever was appended since the last call, noticing rotation,
-    /// truncation and new files. Returns the number of bytes read.
+    /// Reads whatever was appended since the last call to every file, noticing
+    /// rotation, truncation and new files. Returns the number of bytes read.
     pub fn poll(&mut self, fold: &mut Fold) -> u64 {
+        self.polls += 1;
         let mut read = 0;
         for i in 0..self.files.len() {
             read += self.poll_file(i, fold);
         }
         self.discover(fold);
+        self.close_quiet(self.max_open);
+        read
+    }
+
+    /// Reads the files named `names` (what the watcher saw change; matched by file
+    /// name, as the watcher's paths may be spelled otherwise) and the open ones,
+    /// and looks for new files if a name is not known.
+    pub fn poll_changed(&mut self, names: &HashSet<std::ffi::OsString>, fold: &mut Fold) -> u64 {
+        self.polls += 1;
+        let mut read = 0;
+        let mut matched = HashSet::new();
+        for i in 0..self.files.len() {
+            let name = self.files[i].path.file_name().filter(|n| names.contains(*n)).map(ToOwned::to_owned);
+            if name.is_some() || self.files[i].file.is_some() {
+                read += self.poll_file(i, fold);
+            }
+            matched.extend(name);
+        }
+        if names.iter().any(|n| !matched.contains(n)) {
+            self.discover(fold);
+        }
+        self.close_quiet(self.max_open);
+        read
+    }
+
+    /// The poll-interval fallback (for file systems where the watcher sees
+    /// nothing): the open files and the next [`SWEEP_BATCH`] of the others, in
+    /// turn, and new files. A closed file is only opened if it grew or shrank.
+    pub fn sweep(&mut self, fold: &mut Fold) -> u64 {
+        self.polls += 1;
+        let count = self.files.len();
+        let mut read = 0;
+        let batch: HashSet<usize> = (0..SWEEP_BATCH.min(count)).map(|k| (self.sweep_from + k) % count.max(1)).collect();
+        self.sweep_from = (self.sweep_from + SWEEP_BATCH) % count.max(1);
+        for i in 0..count {
+            if self.files[i].file.is_some() || batch.contains(&i) {
+                read += self.poll_file(i, fold);
+            }
+        }
+        self.discover(fold);
+        self.close_quiet(self.max_open);
         read
     }
 
@@ -537,18 +732,10 @@ impl Tailer {
                 known_paths.insert(path.clone());
                 let resume = self.retired.remove(&id).unwrap_or(Retired { offset: 0, line_no: 0 });
                 let source = fold.ingest.add_source(path.display().to_string());
-                let reader = LineReader { line_no: resume.line_no, ..LineReader::default() };
-                let mut f = TailedFile {
-                    source,
-                    path,
-                    discovered: true,
-                    file: None,
-                    id: None,
-                    offset: resume.offset,
-                    reader,
-                    error: None,
-                };
-                if let Ok(file) = File::open(&f.path) {
+                let mut f = TailedFile::new(source, path, true);
+                f.offset = resume.offset;
+                f.reader.line_no = resume.line_no;
+                if let Ok(Some(file)) = reopen(&f.path, id) {
                     f.id = Some(id);
                     f.file = Some(file);
                 }
@@ -561,11 +748,13 @@ impl Tailer {
 
     fn poll_file(&mut self, i: usize, fold: &mut Fold) -> u64 {
         let at_path = std::fs::metadata(&self.files[i].path);
+        let polls = self.polls;
         let f = &mut self.files[i];
         let mut read = 0;
         let same = matches!((&at_path, f.id), (Ok(m), Some(id)) if file_id(m) == id);
-        if f.file.is_some() && !same {
-            // Rotated or removed: finish the old file through the handle we hold.
+        if f.id.is_some() && !same {
+            // Rotated or removed: finish the old file through the handle we hold
+            // (a closed, quiet file has nothing more to give).
             read += drain(f, &mut self.buf, fold);
             let held = f.reader.pending_len();
             f.reader.finish(fold, f.source);
@@ -578,29 +767,53 @@ impl Tailer {
                 fold.ingest.sources[f.source].rotations += 1;
             }
         }
-        if f.file.is_none() {
-            match at_path {
-                Ok(m) if m.is_file() => match File::open(&f.path) {
-                    Ok(file) => {
-                        f.id = Some(file_id(&m));
-                        f.file = Some(file);
-                        f.offset = 0;
-                        f.reader.reset();
-                        f.error = None;
-                        fold.ingest.sources[f.source].error = None;
-                    }
-                    Err(e) => {
-                        let message = format!("cannot read log {}: {e}", f.path.display());
-                        fold.ingest.sources[f.source].error = Some(message.clone());
-                        f.error = Some(message);
-                        return read;
-                    }
-                },
-                _ => return read,
+        let Ok(meta) = at_path else { return read };
+        let mtime = meta.modified().ok();
+        if let (Some(id), None) = (f.id, &f.file) {
+            // Known and closed: open it again only if its length or time moved.
+            let same_time = f.mtime.is_none() || f.mtime == mtime;
+            if meta.len() == f.offset + f.reader.pending_len() && same_time {
+                f.mtime = mtime;
+                return read;
+            }
+            match reopen(&f.path, id) {
+                Ok(Some(file)) => f.file = Some(file),
+                // Replaced between the look and the open: the next poll sees it.
+                Ok(None) => return read,
+                Err(e) => return read + self::failed(f, fold, &e),
             }
         }
-        read + drain(f, &mut self.buf, fold)
+        if f.id.is_none() {
+            if !meta.is_file() {
+                return read;
+            }
+            match File::open(&f.path) {
+                Ok(file) => {
+                    f.id = Some(file_id(&meta));
+                    f.file = Some(file);
+                    f.offset = 0;
+                    f.reader.reset();
+                    f.error = None;
+                    fold.ingest.sources[f.source].error = None;
+                }
+                Err(e) => return read + self::failed(f, fold, &e),
+            }
+        }
+        let drained = drain(f, &mut self.buf, fold);
+        if drained > 0 {
+            f.active = polls;
+        }
+        f.mtime = mtime;
+        read + drained
     }
+}
+
+/// Notes that a followed file cannot be opened; returns 0 bytes read.
+fn failed(f: &mut TailedFile, fold: &mut Fold, e: &io::Error) -> u64 {
+    let message = format!("cannot read log {}: {e}", f.path.display());
+    fold.ingest.sources[f.source].error = Some(message.clone());
+    f.error = Some(message);
+    0
 }
 
 /// Reads a followed file from its offset to its end.
@@ -653,12 +866,27 @@ fn is_our_own_read(kind: notify::EventKind) -> bool {
     matches!(kind, notify::EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write))
 }
 
+/// What the watcher saw change since the last poll: file names, or "everything"
+/// (an error, or more names than are worth keeping).
+#[derive(Debug, Default)]
+struct Changes {
+    names: HashSet<std::ffi::OsString>,
+    everything: bool,
+}
+
+/// More changed names than this between two polls: read everything instead.
+const MAX_CHANGED_NAMES: usize = 4096;
+
 /// A tailer with its watcher: wakes when the logs change, or every poll interval.
+/// A wake by the watcher reads only the files it named (and the open ones); the
+/// poll interval sweeps the rest in batches, for file systems the watcher cannot see.
 pub struct Follower {
     pub tailer: Tailer,
     _watcher: Option<notify::RecommendedWatcher>,
     wake: mpsc::Receiver<()>,
     poll_interval: Duration,
+    changes: std::sync::Arc<std::sync::Mutex<Changes>>,
+    last_sweep: Instant,
     /// Why notify could not be used, if it could not (polling still works).
     pub watch_error: Option<String>,
 }
@@ -668,10 +896,20 @@ impl Follower {
         use notify::Watcher;
         // One pending wake-up is enough: a burst of changes is read in one pass.
         let (tx, wake) = mpsc::sync_channel(1);
+        let changes = std::sync::Arc::new(std::sync::Mutex::new(Changes::default()));
+        let seen = std::sync::Arc::clone(&changes);
         let mut watch_error = None;
         let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            if res.is_ok_and(|e| is_our_own_read(e.kind)) {
+            if res.as_ref().is_ok_and(|e| is_our_own_read(e.kind)) {
                 return;
+            }
+            if let Ok(mut changes) = seen.lock() {
+                match &res {
+                    Ok(event) if changes.names.len() + event.paths.len() <= MAX_CHANGED_NAMES => {
+                        changes.names.extend(event.paths.iter().filter_map(|p| p.file_name().map(ToOwned::to_owned)));
+                    }
+                    _ => changes.everything = true,
+                }
             }
             let _ = tx.try_send(());
         });
@@ -690,7 +928,7 @@ impl Follower {
                 None
             }
         };
-        Follower { tailer, _watcher: watcher, wake, poll_interval, watch_error }
+        Follower { tailer, _watcher: watcher, wake, poll_interval, changes, last_sweep: Instant::now(), watch_error }
     }
 
     /// Blocks until the logs may have changed, the poll interval passed, or
@@ -698,6 +936,27 @@ impl Follower {
     pub fn wait(&self, until: Instant) {
         let timeout = until.saturating_duration_since(Instant::now()).min(self.poll_interval);
         let _ = self.wake.recv_timeout(timeout);
+    }
+
+    /// Reads what changed: the files the watcher named, and every poll interval a
+    /// sweep (every file, when the watcher is not working or lost count).
+    pub fn poll(&mut self, fold: &mut Fold) -> u64 {
+        let changes = match self.changes.lock() {
+            Ok(mut changes) => std::mem::take(&mut *changes),
+            Err(_) => Changes { everything: true, ..Changes::default() },
+        };
+        let watching = self._watcher.is_some() && self.watch_error.is_none();
+        let sweep_due = self.last_sweep.elapsed() >= self.poll_interval;
+        if changes.everything || (!watching && sweep_due) {
+            self.last_sweep = Instant::now();
+            return self.tailer.poll(fold);
+        }
+        let mut read = self.tailer.poll_changed(&changes.names, fold);
+        if sweep_due {
+            self.last_sweep = Instant::now();
+            read += self.tailer.sweep(fold);
+        }
+        read
     }
 }
 

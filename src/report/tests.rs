@@ -585,3 +585,33 @@ fn clock_skew_is_counted_and_kept_out_of_every_figure() {
     assert!(r.ingest.recent_clock_skew[1].reason.contains("ahead of now"), "{:?}", r.ingest.recent_clock_skew);
     assert!(markdown::render(&r).contains("2 events came from a clock gone wrong"));
 }
+
+#[test]
+fn a_folder_of_many_clean_files_is_one_row_and_files_with_something_to_say_keep_theirs() {
+    let file = |path: &str, events: u64| SourceStats {
+        path: path.into(),
+        bytes: 100,
+        lines: events,
+        events,
+        ..SourceStats::default()
+    };
+    let mut sources: Vec<SourceStats> = (0..30).map(|i| file(&format!("/logs/s{i:02}.jsonl"), 2)).collect();
+    sources[3].malformed = 1;
+    sources[7].error = Some("cannot read log /logs/s07.jsonl: Permission denied".into());
+    sources.push(file("/other/one.jsonl", 5));
+    let rows = source_rows(&sources);
+    // The summary row stands where the folder's first file was.
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_eq!((rows[0].path.as_str(), rows[0].files), ("/logs", Some(28)));
+    assert_eq!((rows[0].events, rows[0].bytes, rows[0].lines), (56, 2800, 56));
+    assert_eq!((rows[1].path.as_str(), rows[1].malformed), ("/logs/s03.jsonl", 1));
+    assert!(rows[2].error.is_some());
+    assert_eq!((rows[3].path.as_str(), rows[3].files), ("/other/one.jsonl", None));
+    // Totals are the same either way.
+    assert_eq!(rows.iter().map(|r| r.events).sum::<u64>(), sources.iter().map(|s| s.events).sum::<u64>());
+    // A folder of few files is listed file by file.
+    assert_eq!(source_rows(&sources[..5]).len(), 5);
+    let json = serde_json::to_value(&rows).unwrap();
+    assert_eq!(json[0]["files"], 28);
+    assert!(json[3].get("files").is_none());
+}

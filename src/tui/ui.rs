@@ -107,9 +107,12 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
         .filter_map(|s| s.error.as_deref())
         .filter(|e| e.starts_with("waiting for "))
         .collect();
+    // A folder of thousands of files is named with its count, not file by file.
+    let files: u64 = ctx.view.report.sources.iter().map(|s| s.files.unwrap_or(1)).sum();
     let sources = match (ctx.sources, waiting.as_slice()) {
         (_, [one]) => clean(one).into_owned(),
         (_, [_, ..]) => format!("waiting for {} logs (they do not exist yet)", waiting.len()),
+        ([one], []) if files > 1 => format!("{files} files in {}", clean(one)),
         ([one], []) => clean(one).into_owned(),
         (many, []) => format!("{} logs", many.len()),
     };

@@ -194,11 +194,11 @@ fn parallel_first_read_equals_sequential_at_any_split() {
     body.extend_from_slice(b"{\"partial");
     std::fs::write(&path, &body).unwrap();
     let mut one = Fold::default();
-    Tailer::open_in_parts(file_spec(&path), &mut one, 1, u64::MAX, &Progress::default()).unwrap();
+    Tailer::open_in_parts(file_spec(&path), &mut one, 1, u64::MAX, 64, &Progress::default()).unwrap();
     for (threads, part) in [(2, 997), (3, 4096), (2, 100_000), (4, 1)] {
         let mut many = Fold::default();
         let progress = Progress::default();
-        let mut t = Tailer::open_in_parts(file_spec(&path), &mut many, threads, part, &progress).unwrap();
+        let mut t = Tailer::open_in_parts(file_spec(&path), &mut many, threads, part, 64, &progress).unwrap();
         let (read, total, _) = progress.get();
         assert_eq!(read, total, "every byte counted once, threads {threads}, part {part}");
         assert_eq!(many, one, "threads {threads}, parts of {part} bytes");
@@ -290,4 +290,91 @@ fn only_our_own_reads_are_ignored_by_the_watcher() {
     assert!(!is_our_own_read(EventKind::Access(AccessKind::Close(AccessMode::Write))));
     assert!(!is_our_own_read(EventKind::Modify(ModifyKind::Data(DataChange::Any))));
     assert!(!is_our_own_read(EventKind::Create(CreateKind::File)));
+}
+
+/// Descriptors this process holds on files under `dir`.
+fn open_under(dir: &Path) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|entries| {
+            entries
+                .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .filter(|target| target.starts_with(dir))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn thousands_of_files_are_followed_with_a_bounded_number_of_descriptors() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_path = dir.path().canonicalize().unwrap();
+    let files = 1500;
+    for i in 0..files {
+        append(&dir_path.join(format!("s{i:04}.jsonl")), &lines(0..2));
+    }
+    let mut fold = Fold::default();
+    let spec = vec![LogSpec::Dir(dir_path.clone())];
+    let mut tailer = Tailer::open_in_parts(spec, &mut fold, 2, PART_BYTES, 16, &Progress::default()).unwrap();
+    assert_eq!(events(&fold), 2 * files);
+    assert!(tailer.open_files() <= 16, "{} open", tailer.open_files());
+    assert!(open_under(&dir_path) <= 16, "{} descriptors", open_under(&dir_path));
+
+    // Appends to many closed files are read, each once; still at most 16 open.
+    for i in (0..files).step_by(50) {
+        append(&dir_path.join(format!("s{i:04}.jsonl")), &lines(2..3));
+    }
+    tailer.poll(&mut fold);
+    assert_eq!(events(&fold), 2 * files + files / 50);
+    assert!(open_under(&dir_path) <= 16, "{} descriptors", open_under(&dir_path));
+    tailer.poll(&mut fold);
+    assert_eq!(events(&fold), 2 * files + files / 50, "nothing read twice");
+
+    // Rotation of one quiet (closed) file among many: the rest of it was read, the
+    // new file is read from its start.
+    let quiet = dir_path.join("s0007.jsonl");
+    std::fs::rename(&quiet, dir_path.join("s0007.jsonl.1")).unwrap();
+    append(&quiet, &lines(10..13));
+    tailer.poll(&mut fold);
+    assert_eq!(events(&fold), 2 * files + files / 50 + 3);
+    // A closed file renamed to another log name is resumed, not read again.
+    std::fs::rename(dir_path.join("s0009.jsonl"), dir_path.join("renamed.jsonl")).unwrap();
+    append(&dir_path.join("renamed.jsonl"), &lines(20..21));
+    tailer.poll(&mut fold);
+    assert_eq!(events(&fold), 2 * files + files / 50 + 4);
+    // Copy-truncate of a closed file: read again from its start.
+    std::fs::write(dir_path.join("s0011.jsonl"), lines(30..31)).unwrap();
+    tailer.poll(&mut fold);
+    assert_eq!(events(&fold), 2 * files + files / 50 + 5);
+    assert!(open_under(&dir_path) <= 16, "{} descriptors", open_under(&dir_path));
+}
+
+#[test]
+fn a_follower_reads_the_one_file_written_among_thousands_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = 2000;
+    for i in 0..files {
+        append(&dir.path().join(format!("s{i:04}.jsonl")), &lines(0..1));
+    }
+    let mut fold = Fold::default();
+    let tailer = Tailer::open(vec![LogSpec::Dir(dir.path().to_path_buf())], &mut fold, 2).unwrap();
+    // A two-minute poll interval: only the watcher can wake it.
+    let mut follower = Follower::new(tailer, Duration::from_secs(120));
+    assert_eq!(follower.watch_error, None);
+    follower.poll(&mut fold);
+    append(&dir.path().join("s1234.jsonl"), &lines(1..3));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(60);
+    while events(&fold) < files + 2 && Instant::now() < deadline {
+        follower.wait(deadline);
+        follower.poll(&mut fold);
+    }
+    assert_eq!(events(&fold), files + 2);
+    assert!(started.elapsed() < Duration::from_secs(60), "woken by the watcher, not the poll interval");
+    // A new file in the folder is found the same way.
+    append(&dir.path().join("new.jsonl"), &lines(5..6));
+    while events(&fold) < files + 3 && Instant::now() < deadline {
+        follower.wait(deadline);
+        follower.poll(&mut fold);
+    }
+    assert_eq!(events(&fold), files + 3);
 }
