@@ -116,42 +116,99 @@ fn names() {
 }
 
 /// A folder of many small logs against one log of the same bytes (issue 13: a
-/// coding agent's history is thousands of session files).
+/// coding agent's history is thousands of session files): one-shot time and peak
+/// memory, and a follower's idle CPU, memory and open descriptors.
 /// `cargo bench --bench fold -- --files`.
 fn files() {
-    const FILES: usize = 5_000;
     const PER_FILE: usize = 20;
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    let folder = data.join(format!("files-{FILES}"));
-    let single = data.join(format!("files-{FILES}-as-one.jsonl"));
-    if !single.exists() {
-        std::fs::create_dir_all(&folder).expect("bench-data");
-        let mut all = BufWriter::new(File::create(&single).expect("create"));
-        for f in 0..FILES {
-            let mut w = BufWriter::new(File::create(folder.join(format!("s{f:05}.jsonl"))).expect("create"));
-            for i in 0..PER_FILE {
-                let line = format!(
-                    r#"{{"ts":"2026-12-02T05:{:02}:00Z","type":"tool_call","tool":"tool{}","agent":"agent{}","success":true,"duration_ms":{}}}"#,
-                    i,
-                    i % 5,
-                    f % 7,
-                    (f * PER_FILE + i) % 500
-                );
-                writeln!(w, "{line}").expect("write");
-                writeln!(all, "{line}").expect("write");
-            }
-            w.flush().expect("flush");
+    for count in [5_000usize, 20_000] {
+        let folder = data.join(format!("files-{count}"));
+        let single = data.join(format!("files-{count}-as-one.jsonl"));
+        if !single.exists() {
+            write_files(&folder, &single, count, PER_FILE);
         }
-        all.flush().expect("flush");
+        println!("{} events in                      one-shot report  peak RSS", count * PER_FILE);
+        for (what, path) in
+            [(format!("{count} files of {PER_FILE} events"), &folder), ("one file, the same bytes".into(), &single)]
+        {
+            let started = Instant::now();
+            let rss = rss_of_fold_in_child(path);
+            println!("{what:<31}  {:>13.2} s  {:>6.0} MiB", started.elapsed().as_secs_f64(), rss as f64 / 1024.0);
+        }
+        println!("following (monitor --follow), idle 10 s     CPU  RSS  open descriptors");
+        for (what, path) in [(format!("{count} files"), &folder), ("one file".into(), &single)] {
+            let (cpu, rss, fds) = idle_follower(path);
+            println!("{what:<31}  {:>5.2}% of a core  {:>4.0} MiB  {fds}", cpu * 10.0, rss as f64 / 1024.0);
+        }
     }
-    println!("{} events in                     one-shot report  peak RSS", FILES * PER_FILE);
-    for (what, path) in
-        [(format!("{FILES} files of {PER_FILE} events"), &folder), ("one file, the same bytes".into(), &single)]
-    {
-        let started = Instant::now();
-        let rss = rss_of_fold_in_child(path);
-        println!("{what:<30}  {:>13.2} s  {:>6.0} MiB", started.elapsed().as_secs_f64(), rss as f64 / 1024.0);
+}
+
+fn write_files(folder: &Path, single: &Path, count: usize, per_file: usize) {
+    std::fs::create_dir_all(folder).expect("bench-data");
+    let mut all = BufWriter::new(File::create(single).expect("create"));
+    for f in 0..count {
+        let mut w = BufWriter::new(File::create(folder.join(format!("s{f:05}.jsonl"))).expect("create"));
+        for i in 0..per_file {
+            let line = format!(
+                r#"{{"ts":"2026-12-02T05:{:02}:00Z","type":"tool_call","tool":"tool{}","agent":"agent{}","success":true,"duration_ms":{}}}"#,
+                i % 60,
+                i % 5,
+                f % 7,
+                (f * per_file + i) % 500
+            );
+            writeln!(w, "{line}").expect("write");
+            writeln!(all, "{line}").expect("write");
+        }
+        w.flush().expect("flush");
     }
+    all.flush().expect("flush");
+}
+
+/// `ajentik monitor --follow` on `path` once its first read is done: CPU seconds in
+/// 10 idle seconds, resident KiB, open descriptors.
+fn idle_follower(path: &Path) -> (f64, u64, usize) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ajentik"))
+        .args(["monitor", "--follow", "--export", "json", "--every", "1h", "--log"])
+        .arg(path)
+        .env("XDG_CONFIG_HOME", "/nonexistent-config-dir")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("ajentik monitor --follow");
+    let pid = child.id();
+    // The first read is done when the CPU stops moving.
+    let mut last = cpu_seconds(pid);
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let now = cpu_seconds(pid);
+        if now - last < 0.02 {
+            break;
+        }
+        last = now;
+    }
+    let from = cpu_seconds(pid);
+    std::thread::sleep(std::time::Duration::from_secs(10));
+    let cpu = cpu_seconds(pid) - from;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let rss = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0);
+    let _ = child.kill();
+    let _ = child.wait();
+    (cpu, rss, fds)
+}
+
+/// CPU seconds (user + system) a process has used.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
 }
 
 fn peak_rss_kib() -> u64 {

@@ -156,6 +156,20 @@ impl Fold {
         f
     }
 
+    /// A fold that knows only `count` sources from `first` on, as its sources 0..
+    /// (merge it with [`Fold::merge_as_sources`]): for a worker reading a run of
+    /// small files whole.
+    pub fn empty_for_sources(&self, first: SourceId, count: usize) -> Self {
+        let mut f = self.empty_without_sources();
+        f.ingest.sources = (first..first + count)
+            .map(|s| SourceStats {
+                path: self.ingest.sources.get(s).map(|s| s.path.clone()).unwrap_or_default(),
+                ..SourceStats::default()
+            })
+            .collect();
+        f
+    }
+
     fn empty_without_sources(&self) -> Self {
         let mut f = Fold::new(self.cutoff, Arc::clone(&self.prices));
         f.horizon = self.horizon;
@@ -227,6 +241,12 @@ impl Fold {
     /// source 0 is our `source`.
     pub fn merge_as_source(&mut self, later: Fold, source: SourceId) {
         self.merge_mapped(later, |_| source);
+    }
+
+    /// As [`Fold::merge`], for a fold made by [`Fold::empty_for_sources`]: its
+    /// source `i` is our `first + i`.
+    pub fn merge_as_sources(&mut self, later: Fold, first: SourceId) {
+        self.merge_mapped(later, |i| first + i);
     }
 
     fn merge_mapped(&mut self, later: Fold, mine: impl Fn(SourceId) -> SourceId) {

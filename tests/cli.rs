@@ -840,3 +840,77 @@ fn thousands_of_files_are_read_under_a_low_descriptor_limit() {
     let o = run_limited("--alerts");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// Issue 13: a file made unreadable while followed is named in the report, and
+/// every other file is still read. Run as an unprivileged user (root reads
+/// anything), with `setpriv` when the tests run as root.
+#[test]
+fn a_file_made_unreadable_mid_run_is_named_and_the_others_still_read() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::set_permissions(&logs, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let event = |i: u32| {
+        format!(
+            r#"{{"ts":"2026-11-26T21:00:00Z","type":"agent_request","agent":"A","success":true,"duration_ms":{i}}}"#
+        ) + "\n"
+    };
+    for i in 0..30 {
+        let path = logs.join(format!("s{i:02}.jsonl"));
+        std::fs::write(&path, event(i)).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    }
+    // Two files held open at most: the locked one is closed and quiet when it
+    // loses its permissions, and must be opened again to be read.
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(config.join("ajentik")).unwrap();
+    std::fs::write(config.join("ajentik/config.toml"), "[monitor]\nmax_open_files = 2\n").unwrap();
+    for d in [&config, &config.join("ajentik")] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let mut command = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid", "65534", "--regid", "65534", "--clear-groups", env!("CARGO_BIN_EXE_ajentik")]);
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_ajentik"))
+    };
+    let mut child = command
+        .args(["monitor", "--now", NOW, "--follow", "--export", "json", "--every", "200ms", "--log"])
+        .arg(&logs)
+        .env_remove("AJENTIK_LOG")
+        .env_remove("AJENTIK_CONFIG")
+        .env("XDG_CONFIG_HOME", &config)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next_report = || -> serde_json::Value { serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap() };
+    assert_eq!(next_report()["health"]["total_requests"], 30);
+    // One quiet (closed) file loses its permissions and grows; the others grow too.
+    let locked = logs.join("s05.jsonl");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    for i in 0..30 {
+        let mut f = std::fs::OpenOptions::new().append(true).open(logs.join(format!("s{i:02}.jsonl"))).unwrap();
+        f.write_all(event(100 + i).as_bytes()).unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let report = loop {
+        let r = next_report();
+        if r["health"]["total_requests"] == 59 || std::time::Instant::now() > deadline {
+            break r;
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(report["health"]["total_requests"], 59, "every readable file's new line: {}", report["sources"]);
+    let named: Vec<_> = report["sources"].as_array().unwrap().iter().filter(|s| !s["error"].is_null()).collect();
+    assert_eq!(named.len(), 1, "{named:?}");
+    assert!(named[0]["path"].as_str().unwrap().ends_with("s05.jsonl"));
+    assert!(named[0]["error"].as_str().unwrap().contains("Permission denied"), "{}", named[0]);
+}

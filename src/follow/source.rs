@@ -46,9 +46,16 @@ impl LogSpec {
         let mut files = match self {
             LogSpec::File(p) => vec![p.clone()],
             LogSpec::Dir(dir) => match std::fs::read_dir(dir) {
+                // The entry's type comes with the listing (no stat per file, which
+                // for 20,000 files cost more than the rest of a follower's idle
+                // polling); only a symbolic link is followed to see what it is.
                 Ok(entries) => entries
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|x| x == "jsonl") && p.is_file())
+                    .filter_map(Result::ok)
+                    .filter(|e| {
+                        e.path().extension().is_some_and(|x| x == "jsonl")
+                            && e.file_type().is_ok_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()))
+                    })
+                    .map(|e| e.path())
                     .collect(),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
                 Err(e) => {
@@ -61,7 +68,9 @@ impl LogSpec {
                 .filter(|p| p.is_file())
                 .collect(),
         };
-        files.sort();
+        // By bytes: comparing paths component by component took a tenth of reading
+        // 20,000 small files.
+        files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         Ok(files)
     }
 

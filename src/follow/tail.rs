@@ -181,13 +181,19 @@ struct Task {
     source: SourceId,
     start: u64,
     end: u64,
+    /// Files in the task: more than one for a run of small files read whole (their
+    /// indices and sources follow on from `file` and `source`).
+    files: usize,
 }
 
 /// What the first read of one part found.
 #[derive(Default)]
 struct TaskResult {
     fold: Fold,
-    lines: u64,
+    /// Lines per file of the task.
+    lines: Vec<u64>,
+    /// Files of a run that could not be read (index in the task, why).
+    failed: Vec<(usize, io::Error)>,
 }
 
 /// Lines read per file, and (file, why) for each file that could not be read.
@@ -211,20 +217,29 @@ fn merge_in_order(
         while let Some(result) = waiting.remove(&to_merge) {
             let task = &tasks[to_merge];
             to_merge += 1;
-            let r = match result {
-                Ok(r) => r,
+            let (r, errors) = match result {
+                Ok(mut r) => {
+                    let errors = std::mem::take(&mut r.failed);
+                    (Some(r), errors)
+                }
+                Err(e) => (None, vec![(0, e)]),
+            };
+            for (k, e) in errors {
+                let (i, source) = (task.file + k, task.source + k);
                 // As when opening: a file of a folder or glob that cannot be read
                 // is named, and the others are still read.
-                Err(e) if files[task.file].discovered => {
-                    let message = format!("{:#}", open_error(&files[task.file].path, e));
-                    fold.ingest.sources[task.source].error.get_or_insert_with(|| message.clone());
-                    failed.push((task.file, message));
-                    continue;
+                if !files[i].discovered {
+                    return Err(open_error(&files[i].path, e));
                 }
-                Err(e) => return Err(open_error(&files[task.file].path, e)),
-            };
-            fold.merge_as_source(r.fold, task.source);
-            lines[task.file] += r.lines;
+                let message = format!("{:#}", open_error(&files[i].path, e));
+                fold.ingest.sources[source].error.get_or_insert_with(|| message.clone());
+                failed.push((i, message));
+            }
+            let Some(r) = r else { continue };
+            fold.merge_as_sources(r.fold, task.source);
+            for (k, n) in r.lines.into_iter().enumerate() {
+                lines[task.file + k] += n;
+            }
         }
     }
     anyhow::ensure!(to_merge == tasks.len(), "a reader thread stopped");
@@ -248,10 +263,17 @@ impl Progress {
     }
 }
 
-/// Folds the lines that start in `[start, end)` of `file`; the last one may run
-/// past `end`. A line cut by `start` belongs to the part before.
-fn fold_range(file: &File, task: &Task, template: &Fold, progress: &Progress) -> io::Result<TaskResult> {
-    let mut fold = template.empty_for_source(task.source);
+/// Folds the lines that start in `[start, end)` of `file` into `fold`'s `source`;
+/// the last one may run past `end`. A line cut by `start` belongs to the part
+/// before. Returns the lines read.
+fn fold_range(
+    file: &File,
+    (start, end): (u64, u64),
+    fold: &mut Fold,
+    source: SourceId,
+    progress: &Progress,
+) -> io::Result<u64> {
+    let task = Task { file: 0, source, start, end, files: 1 };
     let mut reader = LineReader::default();
     // A small file's part needs no full chunk (a longer line is read in turns).
     let mut buf = vec![0u8; (task.end - task.start).clamp(4096, CHUNK as u64) as usize];
@@ -262,7 +284,7 @@ fn fold_range(file: &File, task: &Task, template: &Fold, progress: &Progress) ->
         loop {
             let n = read_at(file, &mut buf, pos)?;
             if n == 0 {
-                return Ok(TaskResult { fold, lines: 0 });
+                return Ok(0);
             }
             if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
                 pos += i as u64 + 1;
@@ -288,7 +310,7 @@ fn fold_range(file: &File, task: &Task, template: &Fold, progress: &Progress) ->
                 done = true;
             }
         }
-        reader.feed(chunk, &mut fold, 0);
+        reader.feed(chunk, fold, source);
         let before = pos;
         pos += chunk.len() as u64;
         // Only this part's own bytes count: the line under way at its end is
@@ -298,22 +320,83 @@ fn fold_range(file: &File, task: &Task, template: &Fold, progress: &Progress) ->
             break;
         }
     }
-    Ok(TaskResult { fold, lines: reader.line_no })
+    Ok(reader.line_no)
 }
 
-/// One part of the first read, through the file's open handle, else opened for
-/// the part and closed after (descriptors stay bounded whatever the file count).
-fn read_part(f: &TailedFile, task: &Task, template: &Fold, progress: &Progress) -> io::Result<TaskResult> {
-    let empty = || Ok(TaskResult { fold: template.empty_for_source(task.source), lines: 0 });
-    match (&f.file, f.id) {
-        (Some(file), _) => fold_range(file, task, template, progress),
-        (None, Some(id)) => match reopen(&f.path, id)? {
-            Some(file) => fold_range(&file, task, template, progress),
-            // Replaced since it was opened: the next poll reads the new file.
-            None => empty(),
-        },
-        (None, None) => empty(),
+/// Splits the first read into tasks: a large file into a few parts a thread (more
+/// would only hold more folds in memory until they are merged), consecutive small
+/// files into runs read whole, so that 5,000 small files cost a few dozen folds
+/// and merges, not 5,000, while still giving every thread work.
+fn plan_tasks(files: &[TailedFile], lens: &[Option<u64>], threads: usize, part_bytes: u64) -> Vec<Task> {
+    let small = lens.iter().flatten().filter(|&&len| len < part_bytes).count();
+    let run_files = (small / (threads * 4)).clamp(1, 512);
+    let mut tasks: Vec<Task> = Vec::new();
+    let mut run_bytes = 0;
+    for (i, f) in files.iter().enumerate() {
+        let Some(len) = lens[i] else { continue };
+        if len < part_bytes {
+            if let Some(run) = tasks
+                .last_mut()
+                .filter(|t| t.files > 1 || (t.start == 0 && t.end < part_bytes && t.end == lens[t.file].unwrap_or(0)))
+                && run.file + run.files == i
+                && run.source + run.files == f.source
+                && run.files < run_files
+                && run_bytes + len <= part_bytes
+            {
+                run.files += 1;
+                run_bytes += len;
+                continue;
+            }
+            run_bytes = len;
+            tasks.push(Task { file: i, source: f.source, start: 0, end: len, files: 1 });
+            continue;
+        }
+        run_bytes = part_bytes;
+        let parts = if threads > 1 { (len / part_bytes).clamp(1, threads as u64 * 2) } else { 1 };
+        for p in 0..parts {
+            let (start, end) = (len * p / parts, len * (p + 1) / parts);
+            tasks.push(Task { file: i, source: f.source, start, end, files: 1 });
+        }
     }
+    tasks
+}
+
+/// One task of the first read: a part of one file, or a run of small files
+/// whole. A file is read through its open handle, else opened for the task and
+/// closed after (descriptors stay bounded whatever the file count).
+fn read_task(
+    files: &[TailedFile],
+    lens: &[Option<u64>],
+    task: &Task,
+    template: &Fold,
+    progress: &Progress,
+) -> io::Result<TaskResult> {
+    let mut result =
+        TaskResult { fold: template.empty_for_sources(task.source, task.files), lines: Vec::new(), failed: Vec::new() };
+    for k in 0..task.files {
+        let f = &files[task.file + k];
+        let whole = (0, lens[task.file + k].unwrap_or(0));
+        let range = if task.files == 1 { (task.start, task.end) } else { whole };
+        let read = match (&f.file, f.id) {
+            (Some(file), _) => fold_range(file, range, &mut result.fold, k, progress),
+            (None, Some(id)) => match reopen(&f.path, id) {
+                Ok(Some(file)) => fold_range(&file, range, &mut result.fold, k, progress),
+                // Replaced since it was opened: the next poll reads the new file.
+                Ok(None) => Ok(0),
+                Err(e) => Err(e),
+            },
+            (None, None) => Ok(0),
+        };
+        match read {
+            Ok(lines) => result.lines.push(lines),
+            Err(e) if task.files == 1 => return Err(e),
+            Err(e) => {
+                result.lines.push(0);
+                result.failed.push((k, e));
+            }
+        }
+    }
+    Ok(result)
 }
 
 /// A file being followed.
@@ -375,6 +458,11 @@ pub struct Tailer {
     polls: u64,
     /// Where the poll-interval sweep goes on from.
     sweep_from: usize,
+    /// Every path followed (kept, not rebuilt per poll: thousands of files).
+    known_paths: HashSet<PathBuf>,
+    /// A watched folder's modification time when it was last listed, and when
+    /// that was: an unchanged folder is not listed again.
+    listed: HashMap<PathBuf, (std::time::SystemTime, std::time::SystemTime)>,
 }
 
 fn open_error(path: &Path, e: io::Error) -> anyhow::Error {
@@ -464,13 +552,17 @@ impl Tailer {
             max_open: max_open.max(1),
             polls: 0,
             sweep_from: 0,
+            known_paths: HashSet::new(),
+            listed: HashMap::new(),
         };
         // A set, not a scan of the files so far: 5,000 files made that quadratic.
-        let mut seen = HashSet::new();
         for spec in tailer.specs.clone() {
             let discovered = !matches!(spec, LogSpec::File(_));
+            if let LogSpec::Dir(dir) = &spec {
+                tailer.folder_changed(dir);
+            }
             for path in spec.expand()? {
-                if !seen.insert(path.clone()) {
+                if !tailer.known_paths.insert(path.clone()) {
                     continue;
                 }
                 let source = fold.ingest.add_source(path.display().to_string());
@@ -566,18 +658,8 @@ impl Tailer {
         part_bytes: u64,
         progress: &Progress,
     ) -> Result<()> {
-        let mut tasks = Vec::new();
-        for (i, f) in self.files.iter().enumerate() {
-            let Some(len) = lens[i] else { continue };
-            // A few parts a thread balance the load; more would only hold more folds
-            // in memory until they are merged.
-            progress.total.fetch_add(len, Ordering::Relaxed);
-            let parts = if threads > 1 { (len / part_bytes).clamp(1, threads as u64 * 2) } else { 1 };
-            for p in 0..parts {
-                let (start, end) = (len * p / parts, len * (p + 1) / parts);
-                tasks.push(Task { file: i, source: f.source, start, end });
-            }
-        }
+        let tasks = plan_tasks(&self.files, lens, threads, part_bytes);
+        progress.total.fetch_add(lens.iter().flatten().sum(), Ordering::Relaxed);
         let next = AtomicUsize::new(0);
         let template = fold.empty_like();
         let files = &self.files;
@@ -595,7 +677,7 @@ impl Tailer {
                         loop {
                             let t = next.fetch_add(1, Ordering::Relaxed);
                             let Some(task) = tasks.get(t) else { break };
-                            let result = read_part(&files[task.file], task, template, progress);
+                            let result = read_task(files, lens, task, template, progress);
                             if sender.send((t, result)).is_err() {
                                 break; // the merge gave up on an error
                             }
@@ -707,29 +789,50 @@ impl Tailer {
         read
     }
 
+    /// Whether a watched folder may hold entries it did not hold when last listed
+    /// (noting that it is listed now). Its modification time moves with every
+    /// entry made, removed or renamed; a time within a second of the last listing
+    /// is not trusted (a change in the same tick would not move it).
+    fn folder_changed(&mut self, dir: &Path) -> bool {
+        let now = std::time::SystemTime::now();
+        let Ok(mtime) = std::fs::metadata(dir).and_then(|m| m.modified()) else {
+            return true;
+        };
+        let settled = |at: std::time::SystemTime| at.duration_since(mtime).is_ok_and(|d| d > Duration::from_secs(1));
+        match self.listed.insert(dir.to_path_buf(), (mtime, now)) {
+            Some((seen, listed_at)) if seen == mtime && settled(listed_at) => {
+                // Unchanged: keep the earlier listing time (still settled).
+                self.listed.insert(dir.to_path_buf(), (seen, listed_at));
+                false
+            }
+            _ => true,
+        }
+    }
+
     fn discover(&mut self, fold: &mut Fold) {
         let watched: Vec<LogSpec> = self.specs.iter().filter(|s| !matches!(s, LogSpec::File(_))).cloned().collect();
-        if watched.is_empty() {
-            return;
-        }
-        // Sets, not scans of the files per path: this runs every poll, and with
-        // 5,000 files the scans kept a core busy while nothing was written.
-        let mut known_paths: HashSet<PathBuf> = self.files.iter().map(|f| f.path.clone()).collect();
-        let mut known_ids: HashSet<FileId> = self.files.iter().filter_map(|f| f.id).collect();
+        let mut known_ids: Option<HashSet<FileId>> = None;
         for spec in &watched {
+            if let LogSpec::Dir(dir) = spec
+                && !self.folder_changed(dir)
+            {
+                continue;
+            }
             let Ok(paths) = spec.expand() else { continue };
             for path in paths {
-                if known_paths.contains(&path) {
+                if self.known_paths.contains(&path) {
                     continue;
                 }
                 let Ok(meta) = std::fs::metadata(&path) else {
                     continue;
                 };
                 let id = file_id(&meta);
-                if !known_ids.insert(id) {
+                // Built only when a path is new: a renamed file keeps its identity.
+                let ids = known_ids.get_or_insert_with(|| self.files.iter().filter_map(|f| f.id).collect());
+                if !ids.insert(id) {
                     continue;
                 }
-                known_paths.insert(path.clone());
+                self.known_paths.insert(path.clone());
                 let resume = self.retired.remove(&id).unwrap_or(Retired { offset: 0, line_no: 0 });
                 let source = fold.ingest.add_source(path.display().to_string());
                 let mut f = TailedFile::new(source, path, true);
