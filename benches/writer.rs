@@ -83,5 +83,46 @@ fn main() {
     });
     rate("monitor_operation guard (start, drop, write)", ops, took);
 
+    // The tracing layer (issue 16): a rig-shaped `chat` span, its usage recorded
+    // after the response, closed and written. Target: at most 5 us.
+    #[cfg(feature = "tracing")]
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        for (label, batching) in [
+            ("tracing layer: a closed GenAI chat span", None),
+            (
+                "tracing layer, batched by 1000",
+                Some(Batching { max_events: 1000, max_delay: Duration::from_millis(100) }),
+            ),
+        ] {
+            let path = dir.join("layer.jsonl");
+            let rec = Recorder::with_options(&path, RecorderOptions { sampling: Sampling::default(), batching })
+                .expect("open");
+            let layer = ajentik::AjentikLayer::new(rec.clone(), ajentik::LayerOptions::default());
+            let spans = 100_000;
+            let took = tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+                best_of(3, || {
+                    let t = Instant::now();
+                    for i in 0..spans {
+                        let chat = tracing::info_span!(
+                            target: "rig::completions",
+                            "chat",
+                            gen_ai.operation.name = "chat",
+                            gen_ai.provider.name = "openai",
+                            gen_ai.request.model = "gpt-4o",
+                            gen_ai.usage.input_tokens = tracing::field::Empty,
+                            gen_ai.usage.output_tokens = tracing::field::Empty,
+                        );
+                        chat.record("gen_ai.usage.input_tokens", 1000 + i);
+                        chat.record("gen_ai.usage.output_tokens", 200u64);
+                    }
+                    let _ = rec.flush();
+                    t.elapsed()
+                })
+            });
+            rate(label, spans, took);
+        }
+    }
+
     let _ = std::fs::remove_dir_all(&dir);
 }

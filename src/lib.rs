@@ -63,6 +63,8 @@ pub mod push;
 #[cfg(feature = "app")]
 pub mod receive;
 pub mod recorder;
+#[cfg(feature = "tracing")]
+pub use recorder::layer::{AjentikLayer, LayerOptions, layer};
 #[cfg(feature = "app")]
 pub mod report;
 #[cfg(feature = "app")]

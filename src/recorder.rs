@@ -26,6 +26,8 @@
 //! panics: it is returned, and counted ([`Recorder::stats`]).
 
 mod events;
+#[cfg(feature = "tracing")]
+pub mod layer;
 mod operation;
 
 use std::fs::{File, OpenOptions};
@@ -243,6 +245,37 @@ impl Recorder {
             batch.events >= batching.max_events as u64
         };
         if full { self.inner.flush_batch() } else { Ok(()) }
+    }
+
+    /// Writes event-log lines made by [`crate::genai`] (the `tracing` layer),
+    /// sampled by kind as the builders are.
+    pub fn write_lines(&self, lines: &[crate::genai::Line]) -> Result<(), WriteError> {
+        let mut result = Ok(());
+        for line in lines {
+            let kind = line.get("type").and_then(serde_json::Value::as_str).unwrap_or("");
+            let ratio = match kind {
+                "agent_request" => self.inner.sampling.agent_requests,
+                "tool_call" => self.inner.sampling.tool_calls,
+                "model_call" => self.inner.sampling.model_calls,
+                "span" => self.inner.sampling.spans,
+                _ => 1.0,
+            };
+            let failed = line.get("success") == Some(&serde_json::Value::Bool(false))
+                || line.get("status").and_then(serde_json::Value::as_str) == Some("error");
+            let Some(rate) = self.sample(ratio, failed) else { continue };
+            let written = match rate {
+                Some(rate) => {
+                    let mut line = line.clone();
+                    line.insert("sample_rate", serde_json::Value::from(rate));
+                    self.write_event(&line, 1)
+                }
+                None => self.write_event(line, 1),
+            };
+            if written.is_err() {
+                result = written;
+            }
+        }
+        result
     }
 
     /// Whether to keep an event of a kind sampled at `ratio` (failures always),

@@ -57,7 +57,7 @@ pub(super) fn new_span_id() -> u64 {
     next_u64() | 1
 }
 
-fn new_trace_id() -> u128 {
+pub(super) fn new_trace_id() -> u128 {
     ((u128::from(next_u64()) << 64) | u128::from(next_u64())) | 1
 }
 
