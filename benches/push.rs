@@ -133,8 +133,7 @@ fn main() {
         };
         let before = received.load(Ordering::Relaxed);
         let t = Instant::now();
-        let pushed =
-            run(&[log.display().to_string()], &args, prices.clone(), false, 0, &Default::default()).expect("push");
+        let pushed = run(&[log.display().to_string()], &args, prices.clone(), 0, &Default::default()).expect("push");
         let secs = t.elapsed().as_secs_f64();
         let sent = received.load(Ordering::Relaxed) - before;
         println!(

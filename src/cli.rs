@@ -262,19 +262,30 @@ pub fn wants_alerts<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: 
     args.into_iter().any(|a| a.as_ref() == "--alerts")
 }
 
+/// Whether the command takes the screen (the live view): then diagnostics go
+/// to a file.
+fn draws_on_screen(command: Option<&Command>) -> bool {
+    match command {
+        None => io::stdout().is_terminal(),
+        Some(Command::Monitor(args)) => args.live,
+        Some(Command::Demo(args)) => args.count.is_none() && args.run_for.is_none(),
+        Some(_) => false,
+    }
+}
+
 /// Runs the parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32> {
+    // The live view's diagnostics go to a file, never the screen.
+    let debug_file = draws_on_screen(cli.command.as_ref())
+        .then(|| std::env::temp_dir().join(format!("ajentik-debug-{}.log", std::process::id())));
+    let diagnosing = crate::diagnostics::init(cli.debug, debug_file.as_deref())?;
+    let debug_file = debug_file.filter(|_| diagnosing);
     match cli.command {
         Some(Command::Monitor(args)) => {
             let (config, config_path) = config::load(cli.config.as_deref())?;
             crate::follow::tail::set_max_open_files(config.monitor.max_open_files);
             let prices = price_table(&config, cli.prices.as_deref())?;
-            // The live view's diagnostics go to its debug file, never the screen.
-            if cli.debug && !args.live {
-                for line in setup_notes(config_path.as_deref(), &prices) {
-                    eprintln!("[debug] {line}");
-                }
-            }
+            note_setup(config_path.as_deref(), &prices);
             if args.alerts {
                 check_alerts(&cli.logs, &config, prices, args)
             } else if args.live {
@@ -284,9 +295,9 @@ pub fn run(cli: Cli) -> Result<i32> {
                     poll_interval: args.poll_interval,
                     serve: args.serve || config.serve.enabled,
                 };
-                live_view(&cli.logs, cli.debug, (&config, config_path.as_ref()), prices, live).map(|()| 0)
+                live_view(&cli.logs, debug_file, (&config, config_path.as_ref()), prices, live).map(|()| 0)
             } else {
-                monitor(&cli.logs, cli.debug, (&config, config_path.as_deref()), prices, args).map(|()| 0)
+                monitor(&cli.logs, (&config, config_path.as_deref()), prices, args).map(|()| 0)
             }
         }
         Some(Command::Config(ConfigCommand::Init)) => {
@@ -350,7 +361,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             args.config = config.push.clone();
             let prices = price_table(&config, cli.prices.as_deref())?;
             let pushed = with_progress(|progress| {
-                crate::push::run(&cli.logs, &args, prices, cli.debug, crate::time::wall_clock(), progress)
+                crate::push::run(&cli.logs, &args, prices, crate::time::wall_clock(), progress)
             })?;
             println!(
                 "{}",
@@ -374,13 +385,13 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Version) => {
             println!("ajentik {}", env!("CARGO_PKG_VERSION"));
-            if cli.debug {
-                eprintln!("[debug] event log schema v{}", crate::ingest::v1::SCHEMA_VERSION);
-                eprintln!("[debug] default log: {}", source::default_log_path()?.display());
+            if tracing::enabled!(target: "config", tracing::Level::DEBUG) {
+                tracing::debug!(target: "config", "event log schema v{}", crate::ingest::v1::SCHEMA_VERSION);
+                tracing::debug!(target: "config", "default log: {}", source::default_log_path()?.display());
                 // A broken config file should not hide the version: defaults then.
                 let push_config = config::load(cli.config.as_deref()).map(|(c, _)| c.push).unwrap_or_default();
                 for line in crate::push::describe_setup(&push_config) {
-                    eprintln!("[debug] {line}");
+                    tracing::debug!(target: "push", "{line}");
                 }
             }
             Ok(0)
@@ -388,7 +399,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         None if io::stdout().is_terminal() => {
             let (config, config_path) = config::load(cli.config.as_deref())?;
             let prices = price_table(&config, cli.prices.as_deref())?;
-            live_view(&cli.logs, cli.debug, (&config, config_path.as_ref()), prices, Live::default()).map(|()| 0)
+            note_setup(config_path.as_deref(), &prices);
+            live_view(&cli.logs, debug_file, (&config, config_path.as_ref()), prices, Live::default()).map(|()| 0)
         }
         None => {
             use clap::CommandFactory;
@@ -448,13 +460,13 @@ pub fn progress_line(read: u64, total: u64, elapsed: Duration) -> String {
 }
 
 /// What `--debug` says about the setup: the config file and the prices.
-fn setup_notes(config_path: Option<&Path>, prices: &PriceTable) -> Vec<String> {
-    let config = match config_path {
-        Some(p) if p.exists() => format!("config: {}", p.display()),
-        Some(p) => format!("config: defaults ({} does not exist)", p.display()),
-        None => "config: defaults".to_owned(),
-    };
-    vec![config, format!("prices: {} models, {} match rules", prices.len(), prices.rules().count())]
+fn note_setup(config_path: Option<&Path>, prices: &PriceTable) {
+    match config_path {
+        Some(p) if p.exists() => tracing::debug!(target: "config", "config: {}", p.display()),
+        Some(p) => tracing::debug!(target: "config", "config: defaults ({} does not exist)", p.display()),
+        None => tracing::debug!(target: "config", "config: defaults"),
+    }
+    tracing::debug!(target: "config", "prices: {} models, {} match rules", prices.len(), prices.rules().count());
 }
 
 /// How the live view was asked for.
@@ -480,7 +492,7 @@ fn user_file(kind: &str, name: &str) -> Result<Option<String>> {
 /// Opens the live view on the logs.
 fn live_view(
     logs: &[String],
-    debug: bool,
+    debug_file: Option<PathBuf>,
     (config, config_path): (&Config, Option<&PathBuf>),
     prices: Arc<PriceTable>,
     live: Live,
@@ -516,21 +528,13 @@ fn live_view(
     let threads = live.threads.map_or_else(default_threads, usize::from);
     let mut fold = configured_fold(config, live.now, prices.clone());
     fold.traces = crate::traces::TraceStore::new(crate::traces::DEFAULT_MAX_TRACES);
-    // The screen is the UI's: diagnostics go to a file (the reader adds the
-    // first read's figures when it is done).
-    let debug_file = if debug {
-        let path = std::env::temp_dir().join(format!("ajentik-debug-{}.log", std::process::id()));
-        let mut text: String =
-            setup_notes(config_path.map(PathBuf::as_path), &prices).into_iter().map(|l| l + "\n").collect();
-        text += &format!(
-            "sources: {:?}\nthreads: {threads}\n",
-            specs.iter().map(source::LogSpec::describe).collect::<Vec<_>>()
-        );
-        crate::follow::fsutil::write_atomically(&path, text.as_bytes())?;
-        Some(path)
-    } else {
-        None
-    };
+    // The screen is the UI's: diagnostics go to `debug_file` (the reader notes
+    // the first read's figures when it is done).
+    tracing::debug!(
+        target: "sources",
+        "sources: {:?}; {threads} threads",
+        specs.iter().map(source::LogSpec::describe).collect::<Vec<_>>()
+    );
     let mut sources: Vec<String> = specs.iter().map(source::LogSpec::describe).collect();
     if stdin {
         sources.push(crate::follow::stdin::NAME.into());
@@ -725,7 +729,6 @@ fn default_threads() -> usize {
 
 fn monitor(
     logs: &[String],
-    debug: bool,
     (config, config_path): (&Config, Option<&Path>),
     prices: Arc<PriceTable>,
     args: MonitorArgs,
@@ -739,12 +742,11 @@ fn monitor(
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let started = Instant::now();
     let (tailer, mut fold) = with_progress(|progress| {
+        let _reading = tracing::info_span!(target: "read", "first read", threads).entered();
         let fold = configured_fold(config, args.now, prices);
         crate::follow::tail::read_with_progress(specs.clone(), fold, threads, progress)
     })?;
-    if debug {
-        debug_sources(&fold, &specs, started.elapsed(), threads);
-    }
+    note_sources(&fold, &specs, started.elapsed(), threads);
     let format = args.export.unwrap_or(if args.follow { Format::Json } else { Format::Markdown });
     if !args.follow {
         if stdin {
@@ -813,8 +815,8 @@ fn monitor(
             }
         }
         let read = follower.poll(&mut fold);
-        if debug && read > 0 {
-            eprintln!("[debug] read {read} bytes; {} events", fold.metrics.events);
+        if read > 0 {
+            tracing::debug!(target: "follow", "read {read} bytes; {} events", fold.metrics.events);
         }
         if Instant::now() >= next {
             let When { now, generated_at, .. } = When::at(args.now);
@@ -840,20 +842,29 @@ fn monitor(
     }
 }
 
-fn debug_sources(fold: &Fold, specs: &[source::LogSpec], took: Duration, threads: usize) {
+/// What `--debug` says of the first read: the locations, each file (at trace
+/// level: there may be thousands), and the rate.
+pub(crate) fn note_sources(fold: &Fold, specs: &[source::LogSpec], took: Duration, threads: usize) {
     for spec in specs {
-        eprintln!("[debug] log location: {}", spec.describe());
+        tracing::debug!(target: "sources", "log location: {}", spec.describe());
     }
     for s in &fold.ingest.sources {
-        eprintln!(
-            "[debug] source {}: offset {} bytes, {} lines, {} events, {} malformed",
-            s.path, s.bytes, s.lines, s.events, s.malformed
+        tracing::trace!(
+            target: "sources",
+            "source {}: offset {} bytes, {} lines, {} events, {} malformed",
+            s.path,
+            s.bytes,
+            s.lines,
+            s.events,
+            s.malformed
         );
     }
     let bytes: u64 = fold.ingest.sources.iter().map(|s| s.bytes).sum();
     let secs = took.as_secs_f64().max(1e-9);
-    eprintln!(
-        "[debug] first read: {bytes} bytes in {secs:.3}s on {threads} threads ({:.1} MB/s, {:.0} events/s)",
+    tracing::debug!(
+        target: "read",
+        "first read: {} files, {bytes} bytes in {secs:.3}s on {threads} threads ({:.1} MB/s, {:.0} events/s)",
+        fold.ingest.sources.len(),
         bytes as f64 / secs / 1e6,
         fold.metrics.events as f64 / secs
     );
@@ -911,7 +922,7 @@ fn demo(logs: &[String], (config, config_path): (&Config, Option<&PathBuf>), arg
         let sim = rec.clone();
         std::thread::spawn(move || crate::demo::run(sim, settings));
         let prices = price_table(config, None)?;
-        return live_view(&[path.display().to_string()], false, (config, config_path), prices, Live::default());
+        return live_view(&[path.display().to_string()], None, (config, config_path), prices, Live::default());
     }
     let requests = crate::demo::run(rec.clone(), settings)?;
     let stats = rec.stats();

@@ -39,6 +39,8 @@ pub mod config;
 #[cfg(feature = "app")]
 pub mod demo;
 #[cfg(feature = "app")]
+pub mod diagnostics;
+#[cfg(feature = "app")]
 pub mod emit;
 #[cfg(feature = "app")]
 pub mod event;

@@ -153,11 +153,10 @@ pub fn run(
     logs: &[String],
     args: &PushArgs,
     prices: Arc<PriceTable>,
-    debug: bool,
     now: Micros,
     progress: &Progress,
 ) -> Result<Pushed> {
-    let session = Session::open(logs, args, prices, debug);
+    let session = Session::open(logs, args, prices);
     let session = match session {
         Ok(s) => s,
         Err(e) => {
@@ -208,15 +207,13 @@ struct Session {
 }
 
 impl Session {
-    fn open(logs: &[String], args: &PushArgs, prices: Arc<PriceTable>, debug: bool) -> Result<Session> {
+    fn open(logs: &[String], args: &PushArgs, prices: Arc<PriceTable>) -> Result<Session> {
         let flags = Flags { endpoint: args.endpoint.clone(), headers: parse_header_flags(&args.headers)? };
         let dotenv = read_dotenv(Path::new(".env"))?;
         let target = target::resolve(&flags, |key| setting(key, &dotenv, &args.config))?;
-        if debug {
-            eprintln!("[debug] push endpoint: {} (from {})", target.endpoint, target.endpoint_from);
-            if let Some(lf) = &target.logfire {
-                eprintln!("[debug] logfire token: {} from {} ({})", lf.token_redacted, lf.token_var, lf.token_from);
-            }
+        tracing::debug!(target: "push", "push endpoint: {} (from {})", target.endpoint, target.endpoint_from);
+        if let Some(lf) = &target.logfire {
+            tracing::debug!(target: "push", "logfire token: {} from {} ({})", lf.token_redacted, lf.token_var, lf.token_from);
         }
         let service_name = args.service_name.as_deref().unwrap_or(&args.config.service_name);
         let exporter = Exporter::new(&target, service_name)?;
@@ -319,7 +316,7 @@ fn follow_in_background(
             *s = new;
         }
     };
-    let session = match Session::open(logs, args, prices, false) {
+    let session = match Session::open(logs, args, prices) {
         Ok(session) => session,
         Err(e) => return set(PushState::Failed { reason: format!("{e:#}") }),
     };
@@ -449,7 +446,9 @@ fn push_from(
         let mut accepted = Pushed::default();
         for (spans, end) in batches_rx {
             let n = spans.len() as u64;
+            let sent = std::time::Instant::now();
             exporter.export_data(spans)?;
+            tracing::debug!(target: "push", "batch of {n} spans accepted in {:.1} ms, up to byte {end}", sent.elapsed().as_secs_f64() * 1e3);
             accepted.spans += n;
             accepted.batches += 1;
             cursor.save(end, file_id)?;

@@ -159,7 +159,15 @@ impl Receiver {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         self.stats.spans.fetch_add(decoded.spans.len() as u64, Ordering::Relaxed);
         self.stats.rejected.fetch_add(decoded.rejected, Ordering::Relaxed);
+        let started = std::time::Instant::now();
         self.write_spans(&decoded.spans)?;
+        tracing::debug!(
+            target: "serve",
+            "traces: {} spans ({} refused) written in {:.2} ms",
+            decoded.spans.len(),
+            decoded.rejected,
+            started.elapsed().as_secs_f64() * 1e3
+        );
         let message = match decoded.rejected {
             0 => String::new(),
             n => format!("{n} spans without a valid trace or span id were refused"),
@@ -171,7 +179,9 @@ impl Receiver {
         let records = decode::log_records(request, self.options.keep_content, now);
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         self.stats.log_records.fetch_add(records.len() as u64, Ordering::Relaxed);
+        let started = std::time::Instant::now();
         self.write_logs(&records)?;
+        tracing::debug!(target: "serve", "logs: {} records written in {:.2} ms", records.len(), started.elapsed().as_secs_f64() * 1e3);
         Ok(Outcome { rejected: 0, message: String::new() })
     }
 
@@ -243,6 +253,7 @@ impl Receiver {
                 }
             }
             if let Err(source) = append_whole(&self.log, &buffer) {
+                tracing::warn!(target: "serve", "cannot append to {}: {source}; answering retry", self.log.display());
                 self.stats.write_failures.fetch_add(1, Ordering::Relaxed);
                 return Err(WriteFailed { path: self.log.display().to_string(), source });
             }

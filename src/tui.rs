@@ -114,7 +114,7 @@ async fn live(options: LiveOptions) -> Result<()> {
         receiver,
     } = options;
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
-    let reader = Reader::spawn(loading, debug_file.clone(), wake);
+    let reader = Reader::spawn(loading, wake);
     let mut shell =
         Shell { reports_dir, config_path, pager, push_logs, push_args, prices, background_push: None, receiver };
 
@@ -188,7 +188,7 @@ struct Reader {
 impl Reader {
     /// Starts the reader: first the history (the UI is up meanwhile, showing
     /// progress), then following; it wakes the UI when it read something.
-    fn spawn(loading: Loading, debug_file: Option<PathBuf>, wake: tokio::sync::mpsc::Sender<()>) -> Reader {
+    fn spawn(loading: Loading, wake: tokio::sync::mpsc::Sender<()>) -> Reader {
         let shared = Arc::new(Mutex::new(loading.fold.empty_like()));
         let lag = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let progress = Arc::new(crate::follow::tail::Progress::default());
@@ -197,8 +197,12 @@ impl Reader {
         std::thread::spawn(move || {
             let started = Instant::now();
             let Loading { stdin, specs, fold, threads, poll_interval } = loading;
+            let specs_for_notes = specs.clone();
             let tolerance = fold.horizon.map_or(0, |h| h - wall_clock());
-            let (tailer, fold) = match crate::follow::tail::read_with_progress(specs, fold, threads, &read_progress) {
+            let reading = tracing::info_span!(target: "read", "first read", threads).entered();
+            let read = crate::follow::tail::read_with_progress(specs, fold, threads, &read_progress);
+            drop(reading);
+            let (tailer, fold) = match read {
                 Ok(read) => read,
                 Err(e) => {
                     let _ = failed_tx.send(format!("{e:#}"));
@@ -207,9 +211,7 @@ impl Reader {
                     return;
                 }
             };
-            if let Some(path) = &debug_file {
-                note_first_read(path, &fold, threads, started.elapsed());
-            }
+            crate::cli::note_sources(&fold, &specs_for_notes, started.elapsed(), threads);
             match tail_fold.lock() {
                 Ok(mut shared) => *shared = fold,
                 Err(_) => return,
@@ -293,20 +295,6 @@ fn follow_stdin(shared: Arc<Mutex<Fold>>, wake: tokio::sync::mpsc::Sender<()>) {
             });
         }
         let _ = wake.try_send(());
-    });
-}
-
-/// Appends the first read's figures to the debug file.
-fn note_first_read(path: &std::path::Path, fold: &Fold, threads: usize, took: Duration) {
-    let note = format!(
-        "first read: {} events, {} bytes in {:.3}s on {threads} threads\n",
-        fold.metrics.events,
-        fold.ingest.sources.iter().map(|s| s.bytes).sum::<u64>(),
-        took.as_secs_f64()
-    );
-    let _ = std::fs::OpenOptions::new().append(true).open(path).and_then(|mut f| {
-        use std::io::Write;
-        f.write_all(note.as_bytes())
     });
 }
 

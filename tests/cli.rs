@@ -247,7 +247,25 @@ fn debug_goes_to_stderr_never_into_the_report() {
     assert!(o.status.success());
     serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("stdout is only the report");
     let err = stderr(&o);
-    assert!(err.contains("[debug] source") && err.contains("first read"), "{err}");
+    assert!(err.contains("DEBUG sources: log location") && err.contains("first read: 1 files"), "{err}");
+    // The span of the phase is closed with the time it took.
+    assert!(err.contains("first read{threads=") && err.contains("close time.busy="), "{err}");
+    // A filter of one's own, per target.
+    let o = Command::new(env!("CARGO_BIN_EXE_ajentik"))
+        .args(["monitor", "--export", "json", "--log", &sample(), "--now", NOW])
+        .env("AJENTIK_DEBUG", "read=debug")
+        .env("XDG_CONFIG_HOME", "/nonexistent-config-dir")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(err.contains("first read:") && !err.contains("log location"), "{err}");
+    let o = Command::new(env!("CARGO_BIN_EXE_ajentik"))
+        .args(["version"])
+        .env("AJENTIK_DEBUG", "read=nonsense")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("AJENTIK_DEBUG"), "{}", stderr(&o));
 }
 
 /// A log whose last five minutes hold `requests` to agent A, `failed` of them failed,

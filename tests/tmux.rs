@@ -162,7 +162,7 @@ fn the_live_view_receives_otlp_with_serve() {
     let log = dir.path().join("otlp.jsonl");
     let tmux = Tmux { socket: dir.path().join("sock") };
     let command = format!(
-        "XDG_CONFIG_HOME='{}' '{}' monitor --live --serve --log '{}'; echo \"[exit $?]\"; sleep 60",
+        "XDG_CONFIG_HOME='{}' '{}' --debug monitor --live --serve --log '{}'; echo \"[exit $?]\"; sleep 60",
         dir.path().join("config").display(),
         env!("CARGO_BIN_EXE_ajentik"),
         log.display()
@@ -188,9 +188,20 @@ fn the_live_view_receives_otlp_with_serve() {
         .expect("curl");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
     tmux.keys("2");
-    tmux.wait_for("OtlpAgent");
+    let screen = tmux.wait_for("OtlpAgent");
+    assert!(!screen.contains("DEBUG"), "diagnostics never draw on the live screen:\n{screen}");
     tmux.keys("q");
-    tmux.wait_for("[exit 0]");
+    let end = tmux.wait_for("[exit 0]");
+    // --debug went to a file, named once the view has quit; the receiver's
+    // request is in it.
+    let path = end
+        .split("diagnostics in ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no diagnostics file named:\n{end}"));
+    let diagnostics = std::fs::read_to_string(path).unwrap();
+    assert!(diagnostics.contains("serve: traces: 1 spans"), "{diagnostics}");
+    assert!(diagnostics.contains("first read"), "{diagnostics}");
     // The port is free again once the view has quit.
     std::net::TcpListener::bind(("127.0.0.1", port)).expect("the receiver let go of its port");
 }
