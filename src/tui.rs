@@ -9,6 +9,7 @@ pub mod action;
 pub mod app;
 pub mod columns;
 pub mod keymap;
+pub mod markdown;
 pub mod panes;
 pub mod theme;
 pub mod ui;
@@ -351,10 +352,30 @@ impl Shell {
     fn apply(&mut self, effect: Effect, app: &mut App, view: &View) -> bool {
         match effect {
             Effect::Export(format) => {
-                app.status = Some(match export(view, &self.reports_dir, format) {
-                    Ok(path) => format!("wrote {}", path.display()),
-                    Err(e) => format!("{e:#}"),
-                });
+                match export(view, &self.reports_dir, format) {
+                    Ok(path) => {
+                        app.status = Some(format!("wrote {}", path.display()));
+                        // Shown at once: the Markdown of the same report, whichever
+                        // format was written.
+                        app.report = Some(crate::tui::app::ReportOverlay {
+                            path: path.display().to_string(),
+                            markdown: crate::report::markdown::render(&view.report),
+                            scroll: 0,
+                        });
+                    }
+                    Err(e) => app.status = Some(format!("{e:#}")),
+                }
+                false
+            }
+            Effect::Copy(text) => {
+                // OSC 52: the terminal (local, or at the far end of SSH) puts it on
+                // its clipboard; terminals that do not support it ignore it.
+                use base64::Engine;
+                use std::io::Write;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+                let mut out = std::io::stdout();
+                let _ = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|()| out.flush());
+                app.status = Some(format!("copied {} to the clipboard (OSC 52)", crate::sanitize::clean(&text)));
                 false
             }
             Effect::Refresh => true,

@@ -86,9 +86,12 @@ fn a_user_session_in_tmux() {
         tmux.wait_for(marker);
     }
 
+    // The report is written and shown, rendered; esc closes it.
     tmux.keys("m");
-    let screen = tmux.wait_for("wrote ");
-    assert!(screen.contains("ajentik-reports/ajentik-report-"), "{screen}");
+    let screen = tmux.wait_for("copies its path");
+    assert!(screen.contains("ajentik-reports/ajentik-report-") && screen.contains("System overview"), "{screen}");
+    tmux.keys("Escape");
+    tmux.wait_for("Health");
     let reports: Vec<_> = std::fs::read_dir(dir.path().join("ajentik-reports")).unwrap().collect();
     assert_eq!(reports.len(), 1);
 

@@ -105,6 +105,8 @@ actions! {
     Decrease = "decrease",
     /// Push traces to Logfire or the OTLP endpoint, following the logs (again: stop).
     Push = "push",
+    /// Copy the shown report's path to the clipboard (the terminal's, over SSH too).
+    CopyPath = "copy_path",
 }
 
 #[cfg(test)]

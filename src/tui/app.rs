@@ -108,6 +108,17 @@ pub enum Effect {
     SaveThresholds(Thresholds),
     /// Start pushing traces in the background, or stop.
     TogglePush,
+    /// Put this text on the terminal's clipboard.
+    Copy(String),
+}
+
+/// A report written from the view, shown over it: its Markdown and where it went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportOverlay {
+    pub path: String,
+    pub markdown: String,
+    /// Lines scrolled down by.
+    pub scroll: u16,
 }
 
 /// One line of the thresholds editor, with typed access to the threshold it sets.
@@ -256,6 +267,8 @@ pub struct App {
     pub push: Option<crate::push::PushState>,
     /// The OTLP receiver's state, with `--serve`.
     pub serve: Option<ServeState>,
+    /// The report just written, shown over the view.
+    pub report: Option<ReportOverlay>,
     /// The trace whose waterfall is open, and the selected span in it.
     pub open_trace: Option<u128>,
     pub trace_span: usize,
@@ -298,6 +311,7 @@ impl App {
             notify: None,
             push: None,
             serve: None,
+            report: None,
             open_trace: None,
             trace_span: 0,
             session_traces: None,
@@ -511,10 +525,31 @@ impl App {
         }
     }
 
+    /// Actions while a written report is shown: it scrolls, copies its path, closes.
+    fn handle_report(&mut self, action: Action) -> Option<Effect> {
+        let report = self.report.as_mut()?;
+        let s = &mut report.scroll;
+        match action {
+            Action::Up => *s = s.saturating_sub(1),
+            Action::Down => *s = s.saturating_add(1),
+            Action::PageUp => *s = s.saturating_sub(10),
+            Action::PageDown => *s = s.saturating_add(10),
+            Action::Top => *s = 0,
+            Action::CopyPath => return Some(Effect::Copy(report.path.clone())),
+            Action::Quit => self.quit = true,
+            Action::Back | Action::ExportMarkdown | Action::ExportJson => self.report = None,
+            _ => {}
+        }
+        None
+    }
+
     /// Applies an action; returns what the shell must do.
     pub fn handle(&mut self, action: Action, view: &View) -> Option<Effect> {
         if self.editor.is_some() {
             return self.handle_editor(action);
+        }
+        if self.report.is_some() {
+            return self.handle_report(action);
         }
         if self.help {
             self.handle_help(action);
@@ -558,6 +593,7 @@ impl App {
             Action::Increase | Action::Decrease => {}
             Action::ExportMarkdown => return Some(Effect::Export(ExportFormat::Markdown)),
             Action::ExportJson => return Some(Effect::Export(ExportFormat::Json)),
+            Action::CopyPath => self.status = Some("no report shown: m or e writes one".into()),
             Action::Push => return Some(Effect::TogglePush),
             Action::Acknowledge | Action::Silence => self.acknowledge_or_silence(action, view),
         }

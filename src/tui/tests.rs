@@ -542,3 +542,49 @@ fn a_long_table_keeps_the_selection_in_view() {
     let screen = render(&app, &v, 80, 24);
     assert!(screen.contains(id.as_str()), "{id} not on screen:\n{screen}");
 }
+
+/// The report `m` writes, shown over the view: rendered from its Markdown at both
+/// sizes (snapshots), scrolled, its path copied, closed with esc.
+#[test]
+fn the_written_report_is_shown_rendered_and_scrolls() {
+    let v = view();
+    let mut app = app_on(Tab::Overview, &v);
+    app.report = Some(crate::tui::app::ReportOverlay {
+        path: "ajentik-reports/ajentik-report-20261126-212000.md".into(),
+        markdown: crate::report::markdown::render(&v.report),
+        scroll: 0,
+    });
+    for (w, h) in [(80, 24), (160, 48)] {
+        let screen = render(&app, &v, w, h);
+        assert!(screen.contains("ajentik-report-20261126-212000.md"), "{screen}");
+        assert!(!screen.contains("| ---"), "tables are laid out, not shown as Markdown:\n{screen}");
+        assert!(!screen.contains("**"), "emphasis is rendered:\n{screen}");
+        insta::assert_snapshot!(format!("report_overlay_{w}x{h}"), screen);
+    }
+    let first = render(&app, &v, 160, 48);
+    assert_eq!(app.handle(Action::PageDown, &v), None);
+    let scrolled = render(&app, &v, 160, 48);
+    assert_ne!(first, scrolled);
+    let Some(Effect::Copy(path)) = app.handle(Action::CopyPath, &v) else { panic!("copy") };
+    assert!(path.ends_with(".md"));
+    app.handle(Action::Back, &v);
+    assert!(app.report.is_none());
+    assert!(!render(&app, &v, 160, 48).contains("copies its path"));
+}
+
+#[test]
+fn markdown_tables_align_and_fit_the_width() {
+    let theme = Theme::load("dark", None).unwrap();
+    let md = "# Title\n\nSome *emphasis* and **bold** and `code`.\n\n- one\n- two\n\n| Name | Count |\n| --- | ---: |\n| alpha | 1 |\n| a much longer name than fits | 12345 |\n";
+    let lines = crate::tui::markdown::render(md, 30, &theme);
+    let text: Vec<String> = lines.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect();
+    assert_eq!(text[0], "Title");
+    assert!(text.iter().any(|l| l == "Some emphasis and bold and code."), "{text:?}");
+    assert!(text.iter().any(|l| l == "• one"), "{text:?}");
+    let header = text.iter().position(|l| l.starts_with("Name")).unwrap();
+    assert!(text[header + 1].starts_with("──"), "{text:?}");
+    // Right-aligned numbers; the long name cut to fit 30 columns.
+    assert!(text[header + 2].ends_with("    1"), "{text:?}");
+    assert!(text[header + 3].chars().count() <= 30 && text[header + 3].contains('…'), "{text:?}");
+    assert!(text[header + 3].ends_with("12345"), "{text:?}");
+}

@@ -57,9 +57,34 @@ pub fn draw(f: &mut Frame, ctx: &Ctx) {
     if let Some((read, total, line)) = &ctx.app.loading {
         draw_loading(f, body, ctx, *read, *total, line);
     }
+    if let Some(report) = &ctx.app.report {
+        draw_report(f, body, ctx, report);
+    }
     if ctx.app.help {
         draw_help(f, body, ctx);
     }
+}
+
+/// The report just written, rendered from its Markdown, over the pane: scrolled
+/// with the selection keys, its path in the title.
+fn draw_report(f: &mut Frame, area: Rect, ctx: &Ctx, report: &crate::tui::app::ReportOverlay) {
+    let t = ctx.theme;
+    let width = area.width.min(120);
+    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y, width, height: area.height };
+    // The path first (it may be long: a title would cut it), then the report.
+    let mut lines = vec![Line::styled(format!("written to {}", clean(&report.path)), t.dim), Line::default()];
+    lines.extend(crate::tui::markdown::render(&report.markdown, width.saturating_sub(2), t));
+    let title = format!(
+        " report ({} closes, {} copies its path) ",
+        ctx.keymap.hint(Action::Back).unwrap_or_else(|| "esc".into()),
+        ctx.keymap.hint(Action::CopyPath).unwrap_or_else(|| "y".into()),
+    );
+    let text = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((report.scroll, 0))
+        .block(Block::default().borders(Borders::ALL).border_style(t.border).title(Span::styled(title, t.title)));
+    f.render_widget(Clear, popup);
+    f.render_widget(text, popup);
 }
 
 /// The history being read: a centred gauge with bytes read of the total and the
