@@ -4,7 +4,8 @@
 //! Run: `cargo bench --bench fold` (5 million events, about 1.3 GB, generated once
 //! into target/bench-data). `AJENTIK_BENCH_EVENTS=1000000` for a shorter run.
 //! It prints every figure the core issue names. `-- --names` and `-- --files`:
-//! issue 13's many distinct names and many small files.
+//! issue 13's many distinct names and many small files. `-- --duckdb`: issue 15's
+//! side-by-side run against DuckDB and the key-order figure.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -211,6 +212,138 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / 100.0
 }
 
+/// Issue 15: `monitor --export json` against DuckDB's `read_json` of four columns
+/// with a GROUP BY (both on 2 threads, the page cache warm, best of 3), and the
+/// fold of the same events with every line's keys in a shuffled order against
+/// the writer-ordered log (1 thread). DuckDB comes from PyPI into a virtualenv
+/// under target/; without it the DuckDB half is skipped with a message.
+/// `cargo bench --bench fold -- --duckdb` (`AJENTIK_BENCH_EVENTS` as above).
+fn against_duckdb() {
+    let events: u64 = std::env::var("AJENTIK_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000_000);
+    let path = data_file(events);
+    bare_parse(&path);
+    let mut ours = f64::MAX;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ajentik"))
+            .args(["monitor", "--export", "json", "--threads", "2", "--log"])
+            .arg(&path)
+            .env("XDG_CONFIG_HOME", "/nonexistent-config-dir")
+            .output()
+            .expect("ajentik monitor");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        ours = ours.min(started.elapsed().as_secs_f64());
+    }
+    println!(
+        "{events} events, {:.0} MB, 2 threads, best of 3:",
+        std::fs::metadata(&path).map_or(0, |m| m.len()) as f64 / 1e6
+    );
+    println!("ajentik monitor --export json (every line validated): {ours:.2} s");
+    match duckdb_seconds(&path) {
+        Ok((seconds, version)) => println!(
+            "duckdb {version} read_json(type, agent, success, duration_ms) GROUP BY agent: {seconds:.2} s; ajentik/duckdb {:.2} (target <= 0.8)",
+            ours / seconds
+        ),
+        Err(why) => println!("duckdb: skipped ({why})"),
+    }
+    let shuffled = shuffled_copy(&path);
+    let (mut ordered_s, mut shuffled_s) = (f64::MAX, f64::MAX);
+    let (mut ordered_n, mut shuffled_n) = (0, 0);
+    for _ in 0..3 {
+        let (n, s) = fold(&path, 1);
+        (ordered_n, ordered_s) = (n, ordered_s.min(s));
+        let (n, s) = fold(&shuffled, 1);
+        (shuffled_n, shuffled_s) = (n, shuffled_s.min(s));
+    }
+    let (ordered_rate, shuffled_rate) = (ordered_n as f64 / ordered_s, shuffled_n as f64 / shuffled_s);
+    println!(
+        "fold, 1 thread: writer key order {:.2}M lines/s, shuffled key order {:.2}M lines/s: {:.2} of it (target >= 0.9)",
+        ordered_rate / 1e6,
+        shuffled_rate / 1e6,
+        shuffled_rate / ordered_rate
+    );
+}
+
+/// DuckDB's best of 3, and its version, through a virtualenv made once.
+fn duckdb_seconds(path: &Path) -> Result<(f64, String), String> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/duckdb-venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        let made = std::process::Command::new("python3").arg("-m").arg("venv").arg(&venv).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return Err("python3 -m venv failed".into());
+        }
+        let pip = std::process::Command::new(&python).args(["-m", "pip", "install", "-q", "duckdb"]).status();
+        if !pip.is_ok_and(|s| s.success()) {
+            let _ = std::fs::remove_dir_all(&venv);
+            return Err("pip install duckdb failed (no PyPI?)".into());
+        }
+    }
+    let script = r#"
+import duckdb, sys, time
+con = duckdb.connect()
+con.execute("SET threads = 2")
+query = f"""SELECT agent, count(*), avg(duration_ms), sum(CASE WHEN success THEN 1 ELSE 0 END)
+    FROM read_json('{sys.argv[1]}', format='newline_delimited', ignore_errors=true,
+         columns={{'type': 'VARCHAR', 'agent': 'VARCHAR', 'success': 'BOOLEAN', 'duration_ms': 'DOUBLE'}})
+    GROUP BY agent"""
+best = None
+for _ in range(3):
+    t = time.perf_counter()
+    con.execute(query).fetchall()
+    d = time.perf_counter() - t
+    best = d if best is None else min(best, d)
+print(best, duckdb.__version__)
+"#;
+    let out = std::process::Command::new(&python)
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut words = text.split_whitespace();
+    match (words.next().and_then(|s| s.parse().ok()), words.next()) {
+        (Some(seconds), Some(version)) if out.status.success() => Ok((seconds, version.to_owned())),
+        _ => Err(format!("duckdb failed: {}", String::from_utf8_lossy(&out.stderr).trim())),
+    }
+}
+
+/// The same lines with each object's keys in a shuffled order (seeded), as a
+/// writer other than ours may write them; lines that are not objects as they are.
+fn shuffled_copy(path: &Path) -> PathBuf {
+    let out = path.with_extension("shuffled.jsonl");
+    if out.exists() {
+        return out;
+    }
+    let text = std::fs::read_to_string(path).expect("read log");
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(&out).expect("create"));
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for line in text.lines() {
+        match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line) {
+            Ok(map) => {
+                let mut entries: Vec<_> = map.into_iter().collect();
+                for i in (1..entries.len()).rev() {
+                    entries.swap(i, (next() % (i as u64 + 1)) as usize);
+                }
+                let members: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap_or_default(), v))
+                    .collect();
+                writeln!(w, "{{{}}}", members.join(",")).expect("write");
+            }
+            Err(_) => writeln!(w, "{line}").expect("write"),
+        }
+    }
+    w.flush().expect("flush");
+    out
+}
+
 fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -261,6 +394,10 @@ fn main() {
     }
     if args.iter().any(|a| a == "--files") {
         files();
+        return;
+    }
+    if args.iter().any(|a| a == "--duckdb") {
+        against_duckdb();
         return;
     }
     let events: u64 = std::env::var("AJENTIK_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000_000);
