@@ -7,6 +7,9 @@
 //! issue 13's many distinct names and many small files. `-- --duckdb`: issue 15's
 //! side-by-side run against DuckDB and the key-order figure.
 
+mod common;
+use common::cpu_seconds;
+
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -200,16 +203,6 @@ fn idle_follower(path: &Path) -> (f64, u64, usize) {
     let _ = child.kill();
     let _ = child.wait();
     (cpu, rss, fds)
-}
-
-/// CPU seconds (user + system) a process has used.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    ticks / 100.0
 }
 
 /// Issue 15: `monitor --export json` against DuckDB's `read_json` of four columns

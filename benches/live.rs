@@ -7,6 +7,9 @@
 //! Run: `cargo bench --bench live` (needs tmux). AJENTIK_BENCH_IDLE_SECS
 //! shortens the idle measurement.
 
+mod common;
+use common::cpu_seconds;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
@@ -40,16 +43,6 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux").arg("-S").arg(&self.0).arg("kill-server").output();
     }
-}
-
-/// CPU seconds (user + system) a process has used.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    ticks / 100.0
 }
 
 fn append(log: &Path, text: &str) {

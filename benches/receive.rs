@@ -7,6 +7,9 @@
 //! Run: `cargo bench --bench receive` (needs tmux). AJENTIK_BENCH_SPANS sets how
 //! many spans are sent (default 200,000).
 
+mod common;
+use common::cpu_seconds;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -85,16 +88,6 @@ fn batch(first: u64, now_nanos: u64) -> Vec<u8> {
         }],
     }
     .encode_to_vec()
-}
-
-/// CPU seconds (user + system) a process has used.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    ticks / 100.0
 }
 
 fn lines(log: &Path) -> usize {

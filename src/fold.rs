@@ -43,7 +43,9 @@ pub struct SourceStats {
 }
 
 impl SourceStats {
-    fn merge(&mut self, o: &SourceStats) {
+    /// Adds `o`'s counts (a later part of the same file, or another file of a
+    /// folder's summary row).
+    pub fn merge(&mut self, o: &SourceStats) {
         self.bytes += o.bytes;
         self.lines += o.lines;
         self.events += o.events;

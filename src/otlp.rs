@@ -31,14 +31,9 @@ pub enum SpanKind {
     Client,
 }
 
-/// An attribute value, in the types OTLP carries.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AttrValue {
-    Str(String),
-    Int(i64),
-    F64(f64),
-    Bool(bool),
-}
+/// An attribute value, in the types OTLP carries (the receiver's type: one mapping,
+/// both ways).
+pub use crate::genai::AttrValue;
 
 /// A timestamped event inside a span (an error event becomes an `exception`).
 #[derive(Debug, Clone, PartialEq)]

@@ -69,53 +69,19 @@ pub struct NotifyStats {
 /// What was read from one log: the fold's own count, as it is.
 pub type SourceStats = crate::fold::SourceStats;
 
-/// A row of `sources`: one file, or (with `files`) the clean files of one folder.
+/// A row of `sources`: one file, or (with `files`) the clean files of one folder,
+/// with their figures summed.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct SourceReport {
-    pub path: String,
+    #[serde(flatten)]
+    pub stats: SourceStats,
     /// How many files this row sums up: present only on a folder's summary row.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<u64>,
-    pub bytes: u64,
-    pub lines: u64,
-    pub events: u64,
-    pub malformed: u64,
-    pub unknown: u64,
-    pub unsupported: u64,
-    pub truncations: u64,
-    pub rotations: u64,
-    pub error: Option<String>,
 }
 
 /// A folder with more clean files than this is summed up in one row.
 pub const SUMMARY_FROM: usize = 20;
-
-impl SourceReport {
-    fn of(s: &SourceStats) -> SourceReport {
-        SourceReport {
-            path: s.path.clone(),
-            files: None,
-            bytes: s.bytes,
-            lines: s.lines,
-            events: s.events,
-            malformed: s.malformed,
-            unknown: s.unknown,
-            unsupported: s.unsupported,
-            truncations: s.truncations,
-            rotations: s.rotations,
-            error: s.error.clone(),
-        }
-    }
-
-    fn add(&mut self, s: &SourceStats) {
-        self.files = Some(self.files.unwrap_or(0) + 1);
-        self.bytes += s.bytes;
-        self.lines += s.lines;
-        self.events += s.events;
-        self.unknown += s.unknown;
-        self.unsupported += s.unsupported;
-    }
-}
 
 /// The rows of `sources`: a file with anything to say (an error, malformed lines,
 /// a truncation or rotation) has its own row; a folder's other files, when there
@@ -134,14 +100,16 @@ pub fn source_rows(sources: &[SourceStats]) -> Vec<SourceReport> {
     for s in sources {
         let dir = folder(s);
         if !clean(s) || per_folder.get(&dir).copied().unwrap_or(0) <= SUMMARY_FROM {
-            rows.push(SourceReport::of(s));
+            rows.push(SourceReport { stats: s.clone(), files: None });
             continue;
         }
         let at = *summary_row.entry(dir.clone()).or_insert_with(|| {
-            rows.push(SourceReport { path: dir, ..SourceReport::default() });
+            let stats = SourceStats { path: dir, ..SourceStats::default() };
+            rows.push(SourceReport { stats, files: Some(0) });
             rows.len() - 1
         });
-        rows[at].add(s);
+        rows[at].stats.merge(s);
+        rows[at].files = rows[at].files.map(|n| n + 1);
     }
     rows
 }

@@ -94,8 +94,8 @@ pub fn render(r: &Report) -> String {
     let mut out = String::with_capacity(8 * 1024);
     let _ = writeln!(out, "# ajentik report\n");
     let _ = writeln!(out, "Generated {} for the state as of {}.\n", r.generated_at, r.now);
-    for s in r.sources.iter().filter(|s| s.error.is_some()) {
-        let _ = writeln!(out, "**Source not read:** {}\n", cell(s.error.as_deref().unwrap_or_default()));
+    for s in r.sources.iter().filter(|s| s.stats.error.is_some()) {
+        let _ = writeln!(out, "**Source not read:** {}\n", cell(s.stats.error.as_deref().unwrap_or_default()));
     }
     if r.sampled {
         out.push_str("Some figures are estimated from sampled events (marked \\*).\n\n");
@@ -452,12 +452,12 @@ fn ingest(out: &mut String, r: &Report) {
         .iter()
         .map(|s| {
             vec![
-                cell(&s.path),
-                s.lines.to_string(),
-                s.events.to_string(),
-                s.malformed.to_string(),
-                s.unknown.to_string(),
-                s.unsupported.to_string(),
+                cell(&s.stats.path),
+                s.stats.lines.to_string(),
+                s.stats.events.to_string(),
+                s.stats.malformed.to_string(),
+                s.stats.unknown.to_string(),
+                s.stats.unsupported.to_string(),
             ]
         })
         .collect();
@@ -467,8 +467,8 @@ fn ingest(out: &mut String, r: &Report) {
         &[false, true, true, true, true, true],
         &rows,
     );
-    for s in r.sources.iter().filter(|s| s.error.is_some()) {
-        let _ = writeln!(out, "**Unreadable:** {}\n", cell(s.error.as_deref().unwrap_or_default()));
+    for s in r.sources.iter().filter(|s| s.stats.error.is_some()) {
+        let _ = writeln!(out, "**Unreadable:** {}\n", cell(s.stats.error.as_deref().unwrap_or_default()));
     }
     if !i.recent_malformed.is_empty() {
         let rows: Vec<_> =

@@ -602,13 +602,13 @@ fn a_folder_of_many_clean_files_is_one_row_and_files_with_something_to_say_keep_
     let rows = source_rows(&sources);
     // The summary row stands where the folder's first file was.
     assert_eq!(rows.len(), 4, "{rows:?}");
-    assert_eq!((rows[0].path.as_str(), rows[0].files), ("/logs", Some(28)));
-    assert_eq!((rows[0].events, rows[0].bytes, rows[0].lines), (56, 2800, 56));
-    assert_eq!((rows[1].path.as_str(), rows[1].malformed), ("/logs/s03.jsonl", 1));
-    assert!(rows[2].error.is_some());
-    assert_eq!((rows[3].path.as_str(), rows[3].files), ("/other/one.jsonl", None));
+    assert_eq!((rows[0].stats.path.as_str(), rows[0].files), ("/logs", Some(28)));
+    assert_eq!((rows[0].stats.events, rows[0].stats.bytes, rows[0].stats.lines), (56, 2800, 56));
+    assert_eq!((rows[1].stats.path.as_str(), rows[1].stats.malformed), ("/logs/s03.jsonl", 1));
+    assert!(rows[2].stats.error.is_some());
+    assert_eq!((rows[3].stats.path.as_str(), rows[3].files), ("/other/one.jsonl", None));
     // Totals are the same either way.
-    assert_eq!(rows.iter().map(|r| r.events).sum::<u64>(), sources.iter().map(|s| s.events).sum::<u64>());
+    assert_eq!(rows.iter().map(|r| r.stats.events).sum::<u64>(), sources.iter().map(|s| s.events).sum::<u64>());
     // A folder of few files is listed file by file.
     assert_eq!(source_rows(&sources[..5]).len(), 5);
     let json = serde_json::to_value(&rows).unwrap();

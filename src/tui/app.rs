@@ -282,6 +282,19 @@ pub struct App {
     pub loading: Option<(u64, u64, String)>,
 }
 
+/// Scrolls an overlay (help, a report) by a selection key; false for other keys.
+fn scroll(lines: &mut u16, action: Action) -> bool {
+    match action {
+        Action::Up => *lines = lines.saturating_sub(1),
+        Action::Down => *lines = lines.saturating_add(1),
+        Action::PageUp => *lines = lines.saturating_sub(10),
+        Action::PageDown => *lines = lines.saturating_add(10),
+        Action::Top => *lines = 0,
+        _ => return false,
+    }
+    true
+}
+
 /// What the header says of the OTLP receiver beside the view.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ServeState {
@@ -512,13 +525,10 @@ impl App {
 
     /// Actions while the help screen is open: it scrolls, and closes.
     fn handle_help(&mut self, action: Action) {
-        let s = &mut self.help_scroll;
+        if scroll(&mut self.help_scroll, action) {
+            return;
+        }
         match action {
-            Action::Up => *s = s.saturating_sub(1),
-            Action::Down => *s = s.saturating_add(1),
-            Action::PageUp => *s = s.saturating_sub(10),
-            Action::PageDown => *s = s.saturating_add(10),
-            Action::Top => *s = 0,
             Action::Quit => self.quit = true,
             Action::Help | Action::Back => self.help = false,
             _ => {}
@@ -528,13 +538,10 @@ impl App {
     /// Actions while a written report is shown: it scrolls, copies its path, closes.
     fn handle_report(&mut self, action: Action) -> Option<Effect> {
         let report = self.report.as_mut()?;
-        let s = &mut report.scroll;
+        if scroll(&mut report.scroll, action) {
+            return None;
+        }
         match action {
-            Action::Up => *s = s.saturating_sub(1),
-            Action::Down => *s = s.saturating_add(1),
-            Action::PageUp => *s = s.saturating_sub(10),
-            Action::PageDown => *s = s.saturating_add(10),
-            Action::Top => *s = 0,
             Action::CopyPath => return Some(Effect::Copy(report.path.clone())),
             Action::Quit => self.quit = true,
             Action::Back | Action::ExportMarkdown | Action::ExportJson => self.report = None,

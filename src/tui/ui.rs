@@ -129,7 +129,7 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
         .report
         .sources
         .iter()
-        .filter_map(|s| s.error.as_deref())
+        .filter_map(|s| s.stats.error.as_deref())
         .filter(|e| e.starts_with("waiting for "))
         .collect();
     // A folder of thousands of files is named with its count, not file by file.

@@ -82,7 +82,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
             ListItem::new(format!("{}:{}  {}", clean_truncated(&m.source, 40), m.line, clean_truncated(&m.reason, 100)))
         })
         .collect();
-    for s in r.sources.iter().filter_map(|s| s.error.as_ref()) {
+    for s in r.sources.iter().filter_map(|s| s.stats.error.as_ref()) {
         lines.insert(0, ListItem::new(clean_truncated(s, 140)).style(t.bad));
     }
     let title = format!("Ingest: {} malformed, {} unknown, {} unsupported", i.malformed, i.unknown, i.unsupported);
