@@ -22,6 +22,11 @@ use crate::time::wall_clock;
 
 /// Default body limit, compressed and decompressed: 32 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 32 << 20;
+/// Connections served at once; more wait to be accepted (a client that opens
+/// thousands cannot take the receiver's memory).
+const MAX_CONNECTIONS: usize = 256;
+/// A connection that has not sent a request's headers in this long is closed.
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What every request is checked against.
 pub struct HttpConfig {
@@ -225,7 +230,15 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let config = Arc::new(config);
     let mut connections = tokio::task::JoinSet::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            _ = shutdown.changed() => break,
+        };
         let (stream, _peer): (_, SocketAddr) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -237,8 +250,12 @@ pub async fn serve(
         let (receiver, config) = (receiver.clone(), config.clone());
         let mut stop = shutdown.clone();
         connections.spawn(async move {
+            let _slot = slot;
             let service = hyper::service::service_fn(move |request| handle(request, receiver.clone(), config.clone()));
-            let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service);
             tokio::pin!(connection);
             tokio::select! {
                 _ = connection.as_mut() => {}
