@@ -653,6 +653,7 @@ fn check_alerts(logs: &[String], config: &Config, prices: Arc<PriceTable>, args:
     if stdin {
         crate::follow::stdin::read_to_end(&mut fold)?;
     }
+    fold.flush_transcripts();
     let when = When::at(args.now);
     let firing = alerts::evaluate(&fold.metrics, when.now, &config.thresholds(when.utc_offset));
     // Files that could not be read: what fired still fired, but "nothing fired" is
@@ -752,6 +753,9 @@ fn monitor(
         if stdin {
             crate::follow::stdin::read_to_end(&mut fold)?;
         }
+        // The logs will not grow now: a transcript response without its last line
+        // counts with what it has.
+        fold.flush_transcripts();
         // A one-shot report of a log that is not there says so at its top, and
         // the command fails: a mistyped path must not look like a quiet system.
         let missing: Vec<String> = specs.iter().filter_map(source::LogSpec::missing).collect();

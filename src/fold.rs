@@ -40,6 +40,10 @@ pub struct SourceStats {
     pub rotations: u64,
     /// Why the file cannot be read right now, if it cannot.
     pub error: Option<String>,
+    /// What the file holds when it is not an ajentik event log (`claude-code`),
+    /// told from its first lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<&'static str>,
 }
 
 impl SourceStats {
@@ -57,6 +61,7 @@ impl SourceStats {
         if o.error.is_some() {
             self.error.clone_from(&o.error);
         }
+        self.format = self.format.or(o.format);
     }
 }
 
@@ -129,7 +134,13 @@ pub struct Fold {
     pub prices: Arc<PriceTable>,
     /// Recent trace trees, where kept (the live view); none by default.
     pub traces: TraceStore,
+    /// What Claude Code transcripts carry from line to line and file to file.
+    pub claude: Option<Box<crate::ingest::claude::ClaudeState>>,
 }
+
+/// Lines of a source that may still tell its format (a transcript's first lines
+/// may be of types the event log does not know).
+const FORMAT_LINES: u64 = 5;
 
 impl Fold {
     pub fn new(cutoff: Option<Micros>, prices: Arc<PriceTable>) -> Self {
@@ -185,6 +196,58 @@ impl Fold {
         let stats = &mut self.ingest.sources[source];
         stats.lines += 1;
         stats.bytes += bytes.len() as u64 + 1;
+        let transcript = match stats.format {
+            Some(format) => format == crate::ingest::claude::FORMAT,
+            None if stats.lines <= FORMAT_LINES && crate::ingest::claude::looks_like(bytes) => {
+                stats.format = Some(crate::ingest::claude::FORMAT);
+                true
+            }
+            None => false,
+        };
+        if transcript {
+            self.transcript_line(source, line_no, bytes);
+        } else {
+            self.event_line(source, line_no, bytes);
+        }
+    }
+
+    /// A Claude Code transcript line: turned into event-log lines, then read as
+    /// any other.
+    fn transcript_line(&mut self, source: SourceId, line_no: u64, bytes: &[u8]) {
+        let mut events = Vec::new();
+        let state = self.claude.get_or_insert_with(Default::default);
+        match state.convert(source, bytes, &mut events) {
+            Ok(()) => {
+                for event in events {
+                    self.converted(source, line_no, &event);
+                }
+            }
+            Err(reason) => self.ingest.malformed(source, line_no, reason),
+        }
+    }
+
+    fn converted(&mut self, source: SourceId, line_no: u64, event: &crate::genai::Line) {
+        match serde_json::to_vec(event) {
+            Ok(text) => self.event_line(source, line_no, &text),
+            Err(e) => self.ingest.malformed(source, line_no, format!("cannot convert the line: {e}")),
+        }
+    }
+
+    /// Counts the transcript responses still being streamed, with the largest
+    /// usage seen: for a one-shot report, whose logs will not grow.
+    pub fn flush_transcripts(&mut self) {
+        let Some(state) = self.claude.as_mut() else { return };
+        let mut events = Vec::new();
+        state.flush(&mut events);
+        for (source, event) in events {
+            let line = self.ingest.sources.get(source).map_or(0, |s| s.lines);
+            self.converted(source, line, &event);
+        }
+    }
+
+    /// A line of the event log: validated, then folded.
+    fn event_line(&mut self, source: SourceId, line_no: u64, bytes: &[u8]) {
+        let stats = &mut self.ingest.sources[source];
         match parse_line(bytes) {
             LineOutcome::Blank => {}
             LineOutcome::Event(e) => {
@@ -274,6 +337,9 @@ impl Fold {
         self.ingest.clock_skew += later.ingest.clock_skew;
         self.metrics.merge(later.metrics);
         self.traces.merge(later.traces);
+        if let Some(state) = later.claude {
+            self.claude.get_or_insert_with(Default::default).absorb(*state, &mine);
+        }
     }
 }
 

@@ -6,4 +6,5 @@
 //!
 //! - `v1`: ajentik's own JSON Lines event log (`docs/event-log.md`).
 
+pub mod claude;
 pub mod v1;

@@ -932,3 +932,80 @@ fn a_file_made_unreadable_mid_run_is_named_and_the_others_still_read() {
     assert!(named[0]["path"].as_str().unwrap().ends_with("s05.jsonl"));
     assert!(named[0]["error"].as_str().unwrap().contains("Permission denied"), "{}", named[0]);
 }
+
+/// Issue 14: `--log claude-code` finds Claude Code's transcripts (here through
+/// `$CLAUDE_CONFIG_DIR`), at every depth, tells them from other files, counts a
+/// response copied into a forked session once, and keeps no content.
+#[test]
+fn claude_code_transcripts_are_found_read_and_counted_once() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-code");
+    let session = std::fs::read_to_string(fixtures.join("session.jsonl")).unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let project = config.path().join("projects/-home-dev-acme-api");
+    let sid = "2b9d8116-e1de-4038-a101-5fd575fdcb0e";
+    std::fs::create_dir_all(project.join(sid).join("subagents")).unwrap();
+    std::fs::write(project.join(format!("{sid}.jsonl")), &session).unwrap();
+    std::fs::copy(fixtures.join("subagent.jsonl"), project.join(sid).join("subagents/agent-a96cf8a57447af436.jsonl"))
+        .unwrap();
+    std::fs::write(project.join(sid).join("subagents/agent-a96cf8a57447af436.meta.json"), "{}").unwrap();
+    std::fs::write(project.join(sid).join("subagents/journal.jsonl"), "not a transcript\n").unwrap();
+    // A forked session: the first three lines copied under another id, and a line
+    // still being written (no newline yet).
+    let forked: String =
+        session.lines().take(3).map(|l| l.replace(sid, "f0f0f0f0-0000-4000-8000-000000000000") + "\n").collect();
+    std::fs::write(
+        project.join("f0f0f0f0-0000-4000-8000-000000000000.jsonl"),
+        forked + "{\"type\":\"assistant\",\"sess",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ajentik"))
+        .args(["monitor", "--export", "json", "--now", "2026-08-01T05:00:00Z", "--log", "claude-code"])
+        .env("CLAUDE_CONFIG_DIR", config.path())
+        .env_remove("AJENTIK_CONFIG")
+        .env("XDG_CONFIG_HOME", "/nonexistent-config-dir")
+        .current_dir(config.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sources = r["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 3, "the journal and the sidecar are not transcripts: {sources:?}");
+    assert!(sources.iter().all(|s| s["format"] == "claude-code"), "{sources:?}");
+    assert_eq!(r["ingest"]["malformed"], 0, "{}", r["ingest"]);
+    let model = |name: &str| r["models"].as_array().unwrap().iter().find(|m| m["name"] == name).cloned().unwrap();
+    let sonnet = model("claude-sonnet-4-5-20250929");
+    assert_eq!(sonnet["requests"], 2, "the response once (not again from the fork), and the failed call");
+    assert_eq!((sonnet["input_tokens"].as_u64(), sonnet["output_tokens"].as_u64()), (Some(28558), Some(187)));
+    assert_eq!(model("claude-haiku-4-5-20251001")["requests"], 1);
+    let agents: Vec<&str> = r["agents"].as_array().unwrap().iter().filter_map(|a| a["name"].as_str()).collect();
+    assert!(agents.contains(&"claude-code") && agents.contains(&"claude-code/general-purpose"), "{agents:?}");
+    assert_eq!(r["sessions"]["total"], 1, "the sub-agent belongs to its parent's session");
+
+    let md = Command::new(env!("CARGO_BIN_EXE_ajentik"))
+        .args(["monitor", "--export", "markdown", "--now", "2026-08-01T05:00:00Z", "--log", "claude-code"])
+        .env("CLAUDE_CONFIG_DIR", config.path())
+        .env("XDG_CONFIG_HOME", "/nonexistent-config-dir")
+        .current_dir(config.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&md.stdout);
+    for private in ["Run the test suite", "cargo test", "42 passed", "Survey src/web"] {
+        assert!(!text.contains(private), "{private} in the report");
+    }
+    // No transcripts anywhere: a one-line error naming where it looked.
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ajentik"))
+        .args(["monitor", "--export", "json", "--log", "claude-code"])
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env("HOME", empty.path())
+        .env("XDG_CONFIG_HOME", empty.path().join("config"))
+        .current_dir(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no Claude Code transcripts") && stderr(&out).lines().count() == 1,
+        "{}",
+        stderr(&out)
+    );
+}

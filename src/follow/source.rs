@@ -16,6 +16,32 @@ pub enum LogSpec {
     Dir(PathBuf),
     /// Every file matching a pattern, including ones created later.
     Glob(String),
+    /// Every `*.jsonl` file under a folder, at any depth (Claude Code's
+    /// `projects/<project>/<session>/subagents/…`), including ones created later.
+    Tree(PathBuf),
+}
+
+/// How deep a [`LogSpec::Tree`] is searched.
+const TREE_DEPTH: usize = 8;
+
+/// Files in a transcript tree that are not transcripts.
+fn transcript_file(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "jsonl") && path.file_name().is_some_and(|n| n != "journal.jsonl")
+}
+
+/// Every transcript under `dir` (not following symbolic links to folders).
+fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)?.filter_map(Result::ok) {
+        let Ok(kind) = entry.file_type() else { continue };
+        let path = entry.path();
+        if kind.is_dir() && depth < TREE_DEPTH {
+            // A sub-folder that vanished or cannot be listed: its files are not there.
+            let _ = walk(&path, depth + 1, out);
+        } else if (kind.is_file() || (kind.is_symlink() && path.is_file())) && transcript_file(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
 }
 
 impl LogSpec {
@@ -36,6 +62,7 @@ impl LogSpec {
     pub fn covers(&self, path: &Path) -> bool {
         match self {
             LogSpec::File(file) => file == path,
+            LogSpec::Tree(root) => path.starts_with(root) && transcript_file(path),
             LogSpec::Dir(dir) => path.parent() == Some(dir.as_path()) && path.extension().is_some_and(|x| x == "jsonl"),
             LogSpec::Glob(pattern) => glob::Pattern::new(pattern).is_ok_and(|p| p.matches_path(path)),
         }
@@ -62,6 +89,14 @@ impl LogSpec {
                     return Err(e).with_context(|| format!("cannot list log directory {}", dir.display()));
                 }
             },
+            LogSpec::Tree(root) => {
+                let mut files = Vec::new();
+                match walk(root, 0, &mut files) {
+                    Ok(()) => files,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                    Err(e) => return Err(e).with_context(|| format!("cannot list {}", root.display())),
+                }
+            }
             LogSpec::Glob(pattern) => glob::glob(pattern)
                 .with_context(|| format!("bad glob pattern {pattern:?}"))?
                 .filter_map(std::result::Result::ok)
@@ -79,7 +114,7 @@ impl LogSpec {
     pub fn watch_dirs(&self) -> Vec<PathBuf> {
         let dir = match self {
             LogSpec::File(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
-            LogSpec::Dir(d) => d.clone(),
+            LogSpec::Dir(d) | LogSpec::Tree(d) => d.clone(),
             LogSpec::Glob(pattern) => {
                 let literal: PathBuf = Path::new(pattern)
                     .components()
@@ -108,6 +143,7 @@ impl LogSpec {
                 _ => None,
             },
             LogSpec::Dir(d) if empty() => Some(format!("no *.jsonl files in {}", d.display())),
+            LogSpec::Tree(d) if empty() => Some(format!("no transcripts under {}", d.display())),
             LogSpec::Glob(g) if empty() => Some(format!("no file matches {g}")),
             _ => None,
         }
@@ -115,7 +151,7 @@ impl LogSpec {
 
     pub fn describe(&self) -> String {
         match self {
-            LogSpec::File(p) | LogSpec::Dir(p) => p.display().to_string(),
+            LogSpec::File(p) | LogSpec::Dir(p) | LogSpec::Tree(p) => p.display().to_string(),
             LogSpec::Glob(g) => g.clone(),
         }
     }
@@ -127,13 +163,52 @@ pub fn default_log_path() -> Result<PathBuf> {
         .context("cannot find a state folder for the default log: set AJENTIK_LOG or pass --log")
 }
 
-/// The log locations to read: the `--log` arguments, else the default.
+/// The log locations to read: the `--log` arguments, else the default. The name
+/// `claude-code` stands for Claude Code's transcript folders (unless a path of
+/// that name is in the working directory).
 pub fn resolve(args: &[String]) -> Result<Vec<LogSpec>> {
     if args.is_empty() {
         let default = default_log_path()?;
         return LogSpec::parse(&default.to_string_lossy()).map(|s| vec![s]);
     }
-    args.iter().map(|a| LogSpec::parse(a)).collect()
+    let mut specs = Vec::new();
+    for arg in args {
+        if arg == "claude-code" && !Path::new(arg).exists() {
+            let roots = claude_code_roots(&|key| std::env::var(key).ok(), dirs::home_dir());
+            tracing::debug!(target: "sources", "claude-code: {roots:?}");
+            if roots.is_empty() {
+                anyhow::bail!(
+                    "no Claude Code transcripts: none of $CLAUDE_CONFIG_DIR, ~/.claude/projects, $XDG_CONFIG_HOME/claude/projects exists"
+                );
+            }
+            specs.extend(roots.into_iter().map(LogSpec::Tree));
+        } else {
+            specs.push(LogSpec::parse(arg)?);
+        }
+    }
+    Ok(specs)
+}
+
+/// Claude Code's transcript folders that exist: each entry of the comma-separated
+/// `$CLAUDE_CONFIG_DIR` (a config folder, or its `projects/`), else
+/// `~/.claude/projects` and `$XDG_CONFIG_HOME/claude/projects` (`~/.config/...`).
+pub fn claude_code_roots(env: &dyn Fn(&str) -> Option<String>, home: Option<PathBuf>) -> Vec<PathBuf> {
+    let projects = |dir: PathBuf| if dir.join("projects").is_dir() { dir.join("projects") } else { dir };
+    let candidates: Vec<PathBuf> = match env("CLAUDE_CONFIG_DIR").filter(|v| !v.trim().is_empty()) {
+        Some(list) => {
+            list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| projects(PathBuf::from(s))).collect()
+        }
+        None => {
+            let xdg = env("XDG_CONFIG_HOME").map(PathBuf::from).or_else(|| home.clone().map(|h| h.join(".config")));
+            [home.map(|h| h.join(".claude/projects")), xdg.map(|x| x.join("claude/projects"))]
+                .into_iter()
+                .flatten()
+                .collect()
+        }
+    };
+    let mut roots: Vec<PathBuf> = candidates.into_iter().filter(|p| p.is_dir()).collect();
+    roots.dedup();
+    roots
 }
 
 #[cfg(test)]

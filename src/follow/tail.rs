@@ -184,6 +184,10 @@ struct Task {
     /// Files in the task: more than one for a run of small files read whole (their
     /// indices and sources follow on from `file` and `source`).
     files: usize,
+    /// Transcripts (Claude Code), read whole, in order, by one thread into one fold
+    /// that knows every source: what a line counts depends on what came before it,
+    /// in any file (a response copied into a forked session counts once).
+    transcripts: Vec<usize>,
 }
 
 /// What the first read of one part found.
@@ -224,8 +228,15 @@ fn merge_in_order(
                 }
                 Err(e) => (None, vec![(0, e)]),
             };
+            // The files of the task, in the order of its result's lines.
+            let indices: Vec<usize> = if task.transcripts.is_empty() {
+                (task.file..task.file + task.files).collect()
+            } else {
+                task.transcripts.clone()
+            };
             for (k, e) in errors {
-                let (i, source) = (task.file + k, task.source + k);
+                let i = indices[k];
+                let source = files[i].source;
                 // As when opening: a file of a folder or glob that cannot be read
                 // is named, and the others are still read.
                 if !files[i].discovered {
@@ -236,9 +247,13 @@ fn merge_in_order(
                 failed.push((i, message));
             }
             let Some(r) = r else { continue };
-            fold.merge_as_sources(r.fold, task.source);
+            if task.transcripts.is_empty() {
+                fold.merge_as_sources(r.fold, task.source);
+            } else {
+                fold.merge(r.fold);
+            }
             for (k, n) in r.lines.into_iter().enumerate() {
-                lines[task.file + k] += n;
+                lines[indices[k]] += n;
             }
         }
     }
@@ -273,7 +288,7 @@ fn fold_range(
     source: SourceId,
     progress: &Progress,
 ) -> io::Result<u64> {
-    let task = Task { file: 0, source, start, end, files: 1 };
+    let task = Task { file: 0, source, start, end, files: 1, transcripts: Vec::new() };
     let mut reader = LineReader::default();
     // A small file's part needs no full chunk (a longer line is read in turns).
     let mut buf = vec![0u8; (task.end - task.start).clamp(4096, CHUNK as u64) as usize];
@@ -332,11 +347,22 @@ fn plan_tasks(files: &[TailedFile], lens: &[Option<u64>], threads: usize, part_b
     let run_files = (small / (threads * 4)).clamp(1, 512);
     let mut tasks: Vec<Task> = Vec::new();
     let mut run_bytes = 0;
+    let mut transcripts: Option<usize> = None;
     for (i, f) in files.iter().enumerate() {
         let Some(len) = lens[i] else { continue };
+        if f.transcript {
+            let at = *transcripts.get_or_insert_with(|| {
+                tasks.push(Task { file: i, source: f.source, start: 0, end: 0, files: 0, transcripts: Vec::new() });
+                tasks.len() - 1
+            });
+            tasks[at].transcripts.push(i);
+            run_bytes = part_bytes;
+            continue;
+        }
         if len < part_bytes {
             if let Some(run) = tasks
                 .last_mut()
+                .filter(|t| t.transcripts.is_empty())
                 .filter(|t| t.files > 1 || (t.start == 0 && t.end < part_bytes && t.end == lens[t.file].unwrap_or(0)))
                 && run.file + run.files == i
                 && run.source + run.files == f.source
@@ -348,14 +374,14 @@ fn plan_tasks(files: &[TailedFile], lens: &[Option<u64>], threads: usize, part_b
                 continue;
             }
             run_bytes = len;
-            tasks.push(Task { file: i, source: f.source, start: 0, end: len, files: 1 });
+            tasks.push(Task { file: i, source: f.source, start: 0, end: len, files: 1, transcripts: Vec::new() });
             continue;
         }
         run_bytes = part_bytes;
         let parts = if threads > 1 { (len / part_bytes).clamp(1, threads as u64 * 2) } else { 1 };
         for p in 0..parts {
             let (start, end) = (len * p / parts, len * (p + 1) / parts);
-            tasks.push(Task { file: i, source: f.source, start, end, files: 1 });
+            tasks.push(Task { file: i, source: f.source, start, end, files: 1, transcripts: Vec::new() });
         }
     }
     tasks
@@ -371,16 +397,23 @@ fn read_task(
     template: &Fold,
     progress: &Progress,
 ) -> io::Result<TaskResult> {
-    let mut result =
-        TaskResult { fold: template.empty_for_sources(task.source, task.files), lines: Vec::new(), failed: Vec::new() };
-    for k in 0..task.files {
-        let f = &files[task.file + k];
-        let whole = (0, lens[task.file + k].unwrap_or(0));
-        let range = if task.files == 1 { (task.start, task.end) } else { whole };
+    let (indices, fold): (Vec<usize>, Fold) = if task.transcripts.is_empty() {
+        ((task.file..task.file + task.files).collect(), template.empty_for_sources(task.source, task.files))
+    } else {
+        (task.transcripts.clone(), template.empty_like())
+    };
+    let mut result = TaskResult { fold, lines: Vec::new(), failed: Vec::new() };
+    let single = indices.len() == 1 && task.transcripts.is_empty();
+    for (k, &i) in indices.iter().enumerate() {
+        let f = &files[i];
+        let whole = (0, lens[i].unwrap_or(0));
+        let range = if single { (task.start, task.end) } else { whole };
+        // A run's fold knows its files as sources 0..; the transcripts' fold all.
+        let source = if task.transcripts.is_empty() { k } else { f.source };
         let read = match (&f.file, f.id) {
-            (Some(file), _) => fold_range(file, range, &mut result.fold, k, progress),
+            (Some(file), _) => fold_range(file, range, &mut result.fold, source, progress),
             (None, Some(id)) => match reopen(&f.path, id) {
-                Ok(Some(file)) => fold_range(&file, range, &mut result.fold, k, progress),
+                Ok(Some(file)) => fold_range(&file, range, &mut result.fold, source, progress),
                 // Replaced since it was opened: the next poll reads the new file.
                 Ok(None) => Ok(0),
                 Err(e) => Err(e),
@@ -389,7 +422,7 @@ fn read_task(
         };
         match read {
             Ok(lines) => result.lines.push(lines),
-            Err(e) if task.files == 1 => return Err(e),
+            Err(e) if single => return Err(e),
             Err(e) => {
                 result.lines.push(0);
                 result.failed.push((k, e));
@@ -419,6 +452,8 @@ struct TailedFile {
     /// Its modification time when last looked at: a closed file whose length and
     /// time are unchanged is not opened.
     mtime: Option<std::time::SystemTime>,
+    /// A Claude Code transcript, by its first lines (read in order, not in parts).
+    transcript: bool,
 }
 
 impl TailedFile {
@@ -434,6 +469,7 @@ impl TailedFile {
             error: None,
             active: 0,
             mtime: None,
+            transcript: false,
         }
     }
 }
@@ -507,6 +543,15 @@ fn open_regular(path: &Path) -> Result<(File, FileId, u64), OpenFailure> {
         )));
     }
     Ok((file, file_id(&meta), meta.len()))
+}
+
+/// Whether one of a file's first lines is a Claude Code transcript line (the
+/// fold tells a source's format the same way, line by line).
+fn starts_as_transcript(file: &File, buf: &mut [u8]) -> bool {
+    let window = buf.len().min(64 << 10);
+    let head = &mut buf[..window];
+    let Ok(n) = read_at(file, head, 0) else { return false };
+    head[..n].split(|&c| c == b'\n').take(5).any(crate::ingest::claude::looks_like)
 }
 
 /// Opens a known file again, if it is still the same file.
@@ -591,11 +636,13 @@ impl Tailer {
                 held -= self.close_quiet(0);
                 opened = open_regular(&self.files[i].path);
             }
+            let transcript = opened.as_ref().is_ok_and(|(file, ..)| starts_as_transcript(file, &mut self.buf));
             let f = &mut self.files[i];
             let error = match opened {
                 Ok((file, id, len)) => {
                     f.id = Some(id);
                     lens[i] = Some(len);
+                    f.transcript = transcript;
                     if held < self.max_open {
                         f.file = Some(file);
                         held += 1;
@@ -1019,7 +1066,12 @@ impl Follower {
         let watcher = match watcher {
             Ok(mut w) => {
                 for dir in tailer.watch_dirs() {
-                    if let Err(e) = w.watch(&dir, notify::RecursiveMode::NonRecursive) {
+                    // A transcript tree is watched at every depth (new project and
+                    // sub-agent folders).
+                    let tree = tailer.specs.iter().any(|s| matches!(s, LogSpec::Tree(root) if *root == dir));
+                    let mode =
+                        if tree { notify::RecursiveMode::Recursive } else { notify::RecursiveMode::NonRecursive };
+                    if let Err(e) = w.watch(&dir, mode) {
                         watch_error =
                             Some(format!("not watching {}: {e}; polling every {poll_interval:?}", dir.display()));
                     }

@@ -378,3 +378,51 @@ fn a_follower_reads_the_one_file_written_among_thousands_at_once() {
     }
     assert_eq!(events(&fold), files + 3);
 }
+
+fn response_line(id: &str, output: u64, last: bool) -> String {
+    let stop = if last { "\"end_turn\"" } else { "null" };
+    format!(
+        r#"{{"type":"assistant","sessionId":"s1","timestamp":"2026-11-26T10:00:0{}Z","requestId":"req_{id}","message":{{"id":"{id}","model":"claude-sonnet-4-5","stop_reason":{stop},"usage":{{"input_tokens":5,"output_tokens":{output}}}}}}}"#,
+        u8::from(last)
+    ) + "\n"
+}
+
+fn model_output(fold: &Fold) -> (u64, u64) {
+    let now = crate::time::parse_rfc3339("2026-11-26T11:00:00Z").unwrap();
+    let r = crate::report::build(fold, now, now, &crate::alerts::Thresholds::default());
+    r.models.iter().find(|m| m.name == "claude-sonnet-4-5").map_or((0, 0), |m| (m.requests, m.output_tokens))
+}
+
+#[test]
+fn a_transcript_tree_is_followed_and_a_streamed_response_counted_once_when_it_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("projects/-home-dev");
+    std::fs::create_dir_all(&project).unwrap();
+    let session = project.join("s1.jsonl");
+    append(&session, &response_line("msg_a", 40, true));
+    let mut fold = Fold::default();
+    let spec = vec![LogSpec::Tree(dir.path().join("projects"))];
+    let mut tailer = Tailer::open(spec, &mut fold, 2).unwrap();
+    assert_eq!(model_output(&fold), (1, 40));
+    // A response streams in: nothing counted until its last line...
+    append(&session, &response_line("msg_b", 1, false));
+    append(&session, &response_line("msg_b", 3, false));
+    tailer.poll(&mut fold);
+    assert_eq!(model_output(&fold), (1, 40));
+    // ...then once, with the final usage; its last line half written at first.
+    let last = response_line("msg_b", 900, true);
+    append(&session, &last[..20]);
+    tailer.poll(&mut fold);
+    assert_eq!(model_output(&fold), (1, 40));
+    append(&session, &last[20..]);
+    tailer.poll(&mut fold);
+    assert_eq!(model_output(&fold), (2, 940));
+    // A sub-agent's file in a new folder is found; a copy of a counted response
+    // in it counts nothing.
+    let sub = project.join("s1/subagents");
+    std::fs::create_dir_all(&sub).unwrap();
+    append(&sub.join("agent-x.jsonl"), &(response_line("msg_b", 900, true) + &response_line("msg_c", 60, true)));
+    tailer.poll(&mut fold);
+    assert_eq!(model_output(&fold), (3, 1000));
+    assert_eq!(fold.ingest.total().malformed, 0);
+}

@@ -1,0 +1,479 @@
+//! Claude Code session transcripts (`~/.claude/projects/**/*.jsonl`) as events
+//! (core: no I/O; the clock is the lines' own time stamps).
+//!
+//! Each transcript line becomes zero or more event-log lines, which the fold then
+//! reads like any other (one path for validation and folding). What becomes what
+//! is in docs/sources.md; the rules that matter most:
+//! - One API response is written as several lines (one per content block), with
+//!   the same `message.id`; early lines carry a partial `output_tokens`. The model
+//!   call is emitted once, at the line with `stop_reason` (or, if the response never
+//!   got one, when the next line of the file shows it is over, or when
+//!   [`ClaudeState::flush`] is asked to), with the largest usage seen.
+//! - A `message.id` already counted is not counted again, across all files: resumed
+//!   and forked sessions copy history, and sub-agent files replay their parent's.
+//!   The set of counted ids is bounded ([`MAX_COUNTED`], oldest forgotten first).
+//! - Anthropic counts the cache apart from the input; the event log's input
+//!   includes it, so the parts are added up.
+//! - Nothing of the content (prompts, replies, tool inputs and outputs) is kept:
+//!   names, counts, times, tokens and error types only.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
+
+use serde_json::Value;
+
+use crate::fold::SourceId;
+use crate::genai::Line;
+use crate::time::{Micros, format_rfc3339_micros, parse_rfc3339};
+
+/// The agent name transcripts are counted under (sub-agents get a suffix).
+pub const AGENT: &str = "claude-code";
+/// The `format` a Claude Code source reports.
+pub const FORMAT: &str = "claude-code";
+/// Message ids remembered as counted.
+pub const MAX_COUNTED: usize = 1 << 20;
+/// Tool calls waiting for their result.
+const MAX_OPEN_TOOLS: usize = 1 << 16;
+
+/// Line types of a transcript (any of them on a first line tells the format).
+const LINE_TYPES: &[&str] = &[
+    "user",
+    "assistant",
+    "system",
+    "summary",
+    "attachment",
+    "queue-operation",
+    "file-history-snapshot",
+    "progress",
+    "agent-setting",
+    "pr-link",
+    "ai-title",
+    "custom-title",
+    "permission-mode",
+];
+
+/// Whether a line is a Claude Code transcript line (read on a source's first line).
+pub fn looks_like(bytes: &[u8]) -> bool {
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    if !has(b"\"sessionId\"") && !has(b"\"leafUuid\"") {
+        return false;
+    }
+    serde_json::from_slice::<Value>(bytes)
+        .ok()
+        .and_then(|v| v.get("type").and_then(Value::as_str).map(|t| LINE_TYPES.contains(&t)))
+        .unwrap_or(false)
+}
+
+/// A response being streamed, until its last line.
+#[derive(Debug, Clone, PartialEq)]
+struct Response {
+    id: String,
+    ts: Micros,
+    model: String,
+    agent: String,
+    session: Option<String>,
+    usage: Usage,
+    cost: Option<f64>,
+    /// When the prompt or tool result it answers was written.
+    asked_at: Option<Micros>,
+    trace: Option<(u128, u64)>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Usage {
+    input: u64,
+    output: u64,
+    cache_read: u64,
+    cache_write: u64,
+    cache_write_1h: u64,
+    reasoning: u64,
+}
+
+impl Usage {
+    fn total(&self) -> u64 {
+        self.input + self.output + self.cache_read + self.cache_write
+    }
+
+    fn of(usage: &Value) -> Usage {
+        let n = |v: Option<&Value>| v.and_then(Value::as_u64).unwrap_or(0);
+        let creation = usage.get("cache_creation");
+        let (five, hour) = (
+            n(creation.and_then(|c| c.get("ephemeral_5m_input_tokens"))),
+            n(creation.and_then(|c| c.get("ephemeral_1h_input_tokens"))),
+        );
+        let cache_write = if creation.is_some() { five + hour } else { n(usage.get("cache_creation_input_tokens")) };
+        let output = n(usage.get("output_tokens"));
+        Usage {
+            input: n(usage.get("input_tokens")),
+            output,
+            cache_read: n(usage.get("cache_read_input_tokens")),
+            cache_write,
+            cache_write_1h: hour.min(cache_write),
+            reasoning: n(usage.get("output_tokens_details").and_then(|d| d.get("thinking_tokens"))).min(output),
+        }
+    }
+}
+
+/// A tool call waiting for its result.
+#[derive(Debug, Clone, PartialEq)]
+struct ToolUse {
+    name: String,
+    ts: Micros,
+    agent: String,
+    session: Option<String>,
+    trace: Option<(u128, u64)>,
+}
+
+/// The turn under way in a file: its trace, and when the last input came.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Turn {
+    trace: Option<(u128, u64)>,
+    last_input: Option<Micros>,
+}
+
+/// What is carried from line to line and file to file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClaudeState {
+    counted: HashSet<u64>,
+    counted_order: VecDeque<u64>,
+    streaming: HashMap<SourceId, Response>,
+    tools: HashMap<String, ToolUse>,
+    tools_order: VecDeque<String>,
+    turns: HashMap<SourceId, Turn>,
+    /// The model of the last call in each file (an API error names none).
+    last_model: HashMap<SourceId, String>,
+}
+
+fn hash(parts: &[&str]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn base(kind: &str, ts: Micros, trace: Option<(u128, u64)>, span: Option<u64>) -> Line {
+    let mut line = Line::default();
+    line.insert("v", Value::from(1));
+    line.insert("ts", Value::String(format_rfc3339_micros(ts)));
+    line.insert("type", Value::from(kind));
+    if let Some((trace, parent)) = trace {
+        line.insert("trace_id", Value::String(format!("{trace:032x}")));
+        if let Some(span) = span {
+            line.insert("span_id", Value::String(format!("{:016x}", span | 1)));
+            if span | 1 != parent {
+                line.insert("parent_span_id", Value::String(format!("{parent:016x}")));
+            }
+        }
+    }
+    line
+}
+
+fn put_session(line: &mut Line, session: &Option<String>) {
+    if let Some(session) = session {
+        line.insert("session", Value::from(crate::genai::cut(session)));
+    }
+}
+
+impl ClaudeState {
+    /// The events of one transcript line of `source`.
+    pub fn convert(&mut self, source: SourceId, bytes: &[u8], out: &mut Vec<Line>) -> Result<(), String> {
+        let line: Value = serde_json::from_slice(bytes).map_err(|e| format!("not a JSON transcript line: {e}"))?;
+        let kind = str_of(&line, "type").unwrap_or("");
+        let ts = str_of(&line, "timestamp").and_then(|t| parse_rfc3339(t).ok());
+        let is_final = line.pointer("/message/stop_reason").is_some_and(|r| !r.is_null());
+        let id = line.pointer("/message/id").and_then(Value::as_str).map(str::to_owned);
+        // A line that is not the next block of the response being streamed ends it.
+        if self.streaming.get(&source).is_some_and(|r| id.as_deref() != Some(r.id.as_str())) {
+            self.emit_streaming(source, out);
+        }
+        let Some(ts) = ts else { return Ok(()) };
+        match kind {
+            "assistant" => self.assistant(source, &line, ts, id, is_final, out),
+            "user" => self.user(source, &line, ts, out),
+            "system" if str_of(&line, "subtype") == Some("turn_duration") => self.turn_end(source, &line, ts, out),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn agent(line: &Value) -> String {
+        let sidechain =
+            line.get("isSidechain").and_then(Value::as_bool).unwrap_or(false) || line.get("agentId").is_some();
+        match (sidechain, str_of(line, "attributionAgent")) {
+            (false, _) => AGENT.to_owned(),
+            (true, Some(kind)) => format!("{AGENT}/{}", crate::genai::cut(kind)),
+            (true, None) => format!("{AGENT}/subagent"),
+        }
+    }
+
+    fn session(line: &Value) -> Option<String> {
+        str_of(line, "sessionId").map(str::to_owned)
+    }
+
+    fn assistant(
+        &mut self,
+        source: SourceId,
+        line: &Value,
+        ts: Micros,
+        id: Option<String>,
+        is_final: bool,
+        out: &mut Vec<Line>,
+    ) {
+        let agent = Self::agent(line);
+        let session = Self::session(line);
+        let trace = self.turns.get(&source).and_then(|t| t.trace);
+        // Tool calls wait for their results, whichever line of the response holds them.
+        if let Some(blocks) = line.pointer("/message/content").and_then(Value::as_array) {
+            for block in blocks.iter().filter(|b| str_of(b, "type") == Some("tool_use")) {
+                if let (Some(tool_id), Some(name)) = (str_of(block, "id"), str_of(block, "name")) {
+                    let tool =
+                        ToolUse { name: name.to_owned(), ts, agent: agent.clone(), session: session.clone(), trace };
+                    self.open_tool(tool_id, tool);
+                }
+            }
+        }
+        if line.get("isApiErrorMessage").and_then(Value::as_bool) == Some(true) {
+            self.api_error(source, line, ts, agent, session, out);
+            return;
+        }
+        let model = line.pointer("/message/model").and_then(Value::as_str).unwrap_or("");
+        let Some(usage) = line.pointer("/message/usage").filter(|_| !model.is_empty() && model != "<synthetic>") else {
+            return;
+        };
+        let response = Response {
+            id: id.clone().unwrap_or_default(),
+            ts,
+            model: model.to_owned(),
+            agent,
+            session,
+            usage: Usage::of(usage),
+            cost: line.get("costUSD").and_then(Value::as_f64),
+            asked_at: self.turns.get(&source).and_then(|t| t.last_input),
+            trace,
+        };
+        self.last_model.insert(source, model.to_owned());
+        let Some(id) = id else {
+            // Without a message id nothing can be matched: each final line counts.
+            if is_final {
+                out.push(model_call(&response));
+            }
+            return;
+        };
+        if self.counted.contains(&hash(&[&id])) {
+            return;
+        }
+        let best = match self.streaming.remove(&source) {
+            Some(earlier) if earlier.usage.total() > response.usage.total() => Response { ts, ..earlier },
+            _ => response,
+        };
+        self.streaming.insert(source, best);
+        if is_final {
+            self.emit_streaming(source, out);
+        }
+    }
+
+    /// Counts the response under way in `source`, if its id was not counted yet.
+    fn emit_streaming(&mut self, source: SourceId, out: &mut Vec<Line>) {
+        let Some(response) = self.streaming.remove(&source) else { return };
+        let key = hash(&[&response.id]);
+        if !self.counted.insert(key) {
+            return;
+        }
+        self.counted_order.push_back(key);
+        if self.counted_order.len() > MAX_COUNTED
+            && let Some(old) = self.counted_order.pop_front()
+        {
+            self.counted.remove(&old);
+        }
+        out.push(model_call(&response));
+    }
+
+    fn open_tool(&mut self, id: &str, tool: ToolUse) {
+        if self.tools.insert(id.to_owned(), tool).is_none() {
+            self.tools_order.push_back(id.to_owned());
+            while self.tools_order.len() > MAX_OPEN_TOOLS {
+                if let Some(old) = self.tools_order.pop_front() {
+                    self.tools.remove(&old);
+                }
+            }
+        }
+    }
+
+    fn api_error(
+        &mut self,
+        source: SourceId,
+        line: &Value,
+        ts: Micros,
+        agent: String,
+        session: Option<String>,
+        out: &mut Vec<Line>,
+    ) {
+        let status = line.get("apiErrorStatus").and_then(Value::as_u64);
+        let error_type = str_of(line, "error")
+            .map(str::to_owned)
+            .or(status.map(|s| format!("http_{s}")))
+            .unwrap_or_else(|| "api_error".into());
+        let trace = self.turns.get(&source).and_then(|t| t.trace);
+        let model = self.last_model.get(&source).cloned().unwrap_or_else(|| "(unknown)".into());
+        let mut call = base("model_call", ts, trace, None);
+        call.insert("model", Value::from(model));
+        call.insert("provider", Value::from("anthropic"));
+        call.insert("agent", Value::from(agent.as_str()));
+        call.insert("success", Value::Bool(false));
+        let asked = self.turns.get(&source).and_then(|t| t.last_input).unwrap_or(ts);
+        call.insert("duration_ms", Value::from((ts - asked).max(0) as f64 / 1000.0));
+        put_session(&mut call, &session);
+        out.push(call);
+        let mut error = base("error", ts, trace, None);
+        error.insert("component", Value::from(agent.as_str()));
+        error.insert("error_type", Value::from(crate::genai::cut(&error_type)));
+        let message = match status {
+            Some(status) => format!("API error {status} ({error_type})"),
+            None => format!("API error ({error_type})"),
+        };
+        error.insert("message", Value::from(message));
+        error.insert("agent", Value::from(agent.as_str()));
+        put_session(&mut error, &session);
+        out.push(error);
+    }
+
+    fn user(&mut self, source: SourceId, line: &Value, ts: Micros, out: &mut Vec<Line>) {
+        let content = line.pointer("/message/content");
+        let results: Vec<&Value> = content
+            .and_then(Value::as_array)
+            .map(|blocks| blocks.iter().filter(|b| str_of(b, "type") == Some("tool_result")).collect())
+            .unwrap_or_default();
+        let turn = self.turns.entry(source).or_default();
+        turn.last_input = Some(ts);
+        if results.is_empty() {
+            if is_prompt(line, content) {
+                let uuid = str_of(line, "uuid").unwrap_or("");
+                let session = str_of(line, "sessionId").unwrap_or("");
+                let trace = (u128::from(hash(&[session, uuid, "trace"])) << 64) | u128::from(hash(&[uuid, "trace"]));
+                turn.trace = Some((trace | 1, hash(&[uuid, "turn"]) | 1));
+            }
+            return;
+        }
+        for result in results {
+            let Some(tool) = str_of(result, "tool_use_id").and_then(|id| self.tools.remove(id).map(|t| (id, t))) else {
+                continue;
+            };
+            let (id, tool) = tool;
+            let failed = result.get("is_error").and_then(Value::as_bool).unwrap_or(false);
+            // A sub-agent's own figure is better than the gap between the lines.
+            let ms = line
+                .pointer("/toolUseResult/totalDurationMs")
+                .and_then(Value::as_f64)
+                .unwrap_or((ts - tool.ts).max(0) as f64 / 1000.0);
+            let mut call = base("tool_call", ts, tool.trace, Some(hash(&[id])));
+            call.insert("tool", Value::from(crate::genai::cut(&tool.name)));
+            call.insert("agent", Value::from(tool.agent.as_str()));
+            call.insert("success", Value::Bool(!failed));
+            call.insert("duration_ms", Value::from(ms.max(0.0)));
+            if failed {
+                call.insert("error_type", Value::from("tool_error"));
+            }
+            put_session(&mut call, &tool.session);
+            out.push(call);
+        }
+    }
+
+    fn turn_end(&mut self, source: SourceId, line: &Value, ts: Micros, out: &mut Vec<Line>) {
+        let Some(ms) = line.get("durationMs").and_then(Value::as_f64).filter(|ms| *ms >= 0.0) else { return };
+        let trace = self.turns.get(&source).and_then(|t| t.trace);
+        let mut request = base("agent_request", ts, trace, trace.map(|(_, span)| span));
+        request.insert("agent", Value::from(Self::agent(line)));
+        request.insert("success", Value::Bool(true));
+        request.insert("duration_ms", Value::from(ms));
+        put_session(&mut request, &Self::session(line));
+        let mut attrs = serde_json::Map::new();
+        for (key, name) in [("cwd", "project"), ("gitBranch", "git_branch")] {
+            if let Some(value) = str_of(line, key) {
+                attrs.insert(name.into(), Value::from(crate::genai::cut(value)));
+            }
+        }
+        if !attrs.is_empty() {
+            request.insert("attrs", Value::Object(attrs));
+        }
+        out.push(request);
+    }
+
+    /// Counts every response still being streamed (a one-shot report, or a file
+    /// that ended mid-response): with the largest usage seen.
+    pub fn flush(&mut self, out: &mut Vec<(SourceId, Line)>) {
+        let mut sources: Vec<SourceId> = self.streaming.keys().copied().collect();
+        sources.sort_unstable();
+        for source in sources {
+            let mut lines = Vec::new();
+            self.emit_streaming(source, &mut lines);
+            out.extend(lines.into_iter().map(|line| (source, line)));
+        }
+    }
+
+    /// Takes in another reader's state, whose source `i` is our `mine(i)` (the
+    /// first read's, merged into the fold that goes on following).
+    pub fn absorb(&mut self, other: ClaudeState, mine: &impl Fn(SourceId) -> SourceId) {
+        for key in other.counted_order {
+            if self.counted.insert(key) {
+                self.counted_order.push_back(key);
+            }
+        }
+        self.streaming.extend(other.streaming.into_iter().map(|(s, r)| (mine(s), r)));
+        for id in other.tools_order {
+            if let Some(tool) = other.tools.get(&id) {
+                self.open_tool(&id, tool.clone());
+            }
+        }
+        self.turns.extend(other.turns.into_iter().map(|(s, t)| (mine(s), t)));
+        self.last_model.extend(other.last_model.into_iter().map(|(s, m)| (mine(s), m)));
+    }
+}
+
+/// Whether a user line is a typed prompt (the start of a turn), not a command's
+/// echo, a meta line or an interruption note.
+fn is_prompt(line: &Value, content: Option<&Value>) -> bool {
+    if line.get("isMeta").and_then(Value::as_bool) == Some(true) {
+        return false;
+    }
+    let text = match content {
+        Some(Value::String(s)) => s.as_str(),
+        Some(Value::Array(blocks)) => blocks.iter().find_map(|b| str_of(b, "text")).unwrap_or(""),
+        _ => return false,
+    };
+    !(text.starts_with("<command-") || text.starts_with("<local-command") || text.starts_with("[Request interrupted"))
+}
+
+fn model_call(r: &Response) -> Line {
+    let mut call = base("model_call", r.ts, r.trace, (!r.id.is_empty()).then(|| hash(&[&r.id])));
+    call.insert("model", Value::from(crate::genai::cut(&r.model)));
+    call.insert("provider", Value::from("anthropic"));
+    call.insert("agent", Value::from(r.agent.as_str()));
+    call.insert("success", Value::Bool(true));
+    let asked = r.asked_at.unwrap_or(r.ts);
+    call.insert("duration_ms", Value::from((r.ts - asked).max(0) as f64 / 1000.0));
+    let u = r.usage;
+    // The event log's input includes the cache reads and writes.
+    call.insert("input_tokens", Value::from(u.input + u.cache_read + u.cache_write));
+    call.insert("output_tokens", Value::from(u.output));
+    for (key, n) in [
+        ("cache_read_tokens", u.cache_read),
+        ("cache_write_tokens", u.cache_write),
+        ("cache_write_1h_tokens", u.cache_write_1h),
+        ("reasoning_tokens", u.reasoning),
+    ] {
+        if n > 0 {
+            call.insert(key, Value::from(n));
+        }
+    }
+    if let Some(cost) = r.cost.filter(|c| c.is_finite() && *c >= 0.0) {
+        call.insert("cost_usd", Value::from(cost));
+    }
+    put_session(&mut call, &r.session);
+    call
+}
+
+#[cfg(test)]
+mod tests;

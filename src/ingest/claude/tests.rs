@@ -1,0 +1,159 @@
+//! Transcript lines to events, row by row as docs/sources.md lists them, on the
+//! example lines of the formats note (tests/fixtures/claude-code/).
+
+use std::sync::Arc;
+
+use super::*;
+use crate::fold::Fold;
+use crate::pricing::PriceTable;
+
+const SESSION: &str = include_str!("../../../tests/fixtures/claude-code/session.jsonl");
+const SUBAGENT: &str = include_str!("../../../tests/fixtures/claude-code/subagent.jsonl");
+const LEGACY: &str = include_str!("../../../tests/fixtures/claude-code/legacy.jsonl");
+
+/// Every event the lines give, as JSON, each checked by the event log's reader.
+fn events(state: &mut ClaudeState, source: SourceId, text: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        state.convert(source, line.as_bytes(), &mut out).unwrap();
+    }
+    out.iter()
+        .map(|line| {
+            let text = serde_json::to_string(line).unwrap();
+            assert!(
+                matches!(crate::ingest::v1::parse_line(text.as_bytes()), crate::ingest::v1::LineOutcome::Event(_)),
+                "{text}"
+            );
+            serde_json::from_str(&text).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn every_line_of_a_session_becomes_what_the_table_says() {
+    let mut state = ClaudeState::default();
+    let got = events(&mut state, 0, SESSION);
+    let kinds: Vec<&str> = got.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    // The streamed response once, the Bash call, the API error (a failed call and
+    // an error), the turn; the retry line and the result of an unseen tool use
+    // give nothing.
+    assert_eq!(kinds, ["model_call", "tool_call", "model_call", "error", "agent_request"], "{got:?}");
+    let call = &got[0];
+    assert_eq!(call["model"], "claude-sonnet-4-5-20250929");
+    assert_eq!(call["agent"], "claude-code");
+    assert_eq!(call["session"], "2b9d8116-e1de-4038-a101-5fd575fdcb0e");
+    // Input includes the cache: 2 + 28,556 written; output from the last line.
+    assert_eq!((call["input_tokens"].as_u64(), call["output_tokens"].as_u64()), (Some(28558), Some(187)));
+    assert_eq!(call["cache_write_tokens"], 28556);
+    assert!(call.get("cache_read_tokens").is_none() && call.get("cache_write_1h_tokens").is_none());
+    // From the prompt (04:50:25.687) to the response's last line (04:50:28.596).
+    assert_eq!(call["duration_ms"], 2909.0);
+    let tool = &got[1];
+    assert_eq!((tool["tool"].as_str(), tool["success"].as_bool()), (Some("Bash"), Some(true)));
+    assert_eq!(tool["duration_ms"], 12637.0);
+    assert_eq!(tool["trace_id"], call["trace_id"], "one turn, one trace");
+    let failed = &got[2];
+    assert_eq!(
+        (failed["success"].as_bool(), failed["model"].as_str()),
+        (Some(false), Some("claude-sonnet-4-5-20250929"))
+    );
+    assert_eq!(
+        (got[3]["error_type"].as_str(), got[3]["message"].as_str()),
+        (Some("rate_limit"), Some("API error 429 (rate_limit)"))
+    );
+    let turn = &got[4];
+    assert_eq!((turn["agent"].as_str(), turn["duration_ms"].as_f64()), (Some("claude-code"), Some(59902.0)));
+    assert_eq!(turn["attrs"]["project"], "/home/dev/acme-api");
+    assert_eq!(turn["attrs"]["git_branch"], "main");
+    assert_eq!(turn["span_id"], call["parent_span_id"], "the turn is the calls' parent");
+    // Nothing of the content.
+    let all = serde_json::to_string(&got).unwrap();
+    for private in ["Run the test suite", "cargo test", "42 passed", "I'll run", "rate limit reached"] {
+        assert!(!all.contains(private), "{private} leaked: {all}");
+    }
+}
+
+#[test]
+fn a_response_is_counted_once_with_its_final_usage_even_across_files() {
+    let partial = |out: u64, stop: &str| {
+        format!(
+            r#"{{"type":"assistant","sessionId":"s","timestamp":"2026-08-01T04:50:27.166Z","requestId":"req_1","message":{{"id":"msg_1","model":"claude-opus-4-5","stop_reason":{stop},"usage":{{"input_tokens":10,"cache_read_input_tokens":100,"output_tokens":{out}}}}}}}"#
+        )
+    };
+    let mut state = ClaudeState::default();
+    let mut out = Vec::new();
+    for line in [partial(1, "null"), partial(1, "null"), partial(1130, "\"end_turn\"")] {
+        state.convert(0, line.as_bytes(), &mut out).unwrap();
+    }
+    assert_eq!(out.len(), 1);
+    let call = serde_json::to_value(&out[0]).unwrap();
+    assert_eq!((call["output_tokens"].as_u64(), call["input_tokens"].as_u64()), (Some(1130), Some(110)));
+    // The same response copied into a forked session's file: not counted again.
+    state.convert(1, partial(1130, "\"end_turn\"").as_bytes(), &mut out).unwrap();
+    assert_eq!(out.len(), 1);
+
+    // A response that never got its last line: counted with the largest usage
+    // seen once the file moves on, or when flushed.
+    let mut state = ClaudeState::default();
+    let mut out = Vec::new();
+    let streaming = partial(7, "null").replace("msg_1", "msg_2");
+    state.convert(0, streaming.as_bytes(), &mut out).unwrap();
+    assert!(out.is_empty(), "not before it is over");
+    let mut flushed = Vec::new();
+    state.flush(&mut flushed);
+    assert_eq!(flushed.len(), 1);
+    assert_eq!(serde_json::to_value(&flushed[0].1).unwrap()["output_tokens"], 7);
+}
+
+#[test]
+fn sub_agents_are_named_by_type_and_legacy_costs_are_kept() {
+    let mut state = ClaudeState::default();
+    let got = events(&mut state, 0, SUBAGENT);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["agent"], "claude-code/general-purpose");
+    assert_eq!(got[0]["session"], "2b9d8116-e1de-4038-a101-5fd575fdcb0e", "the parent's session");
+    assert_eq!(
+        (got[0]["input_tokens"].as_u64(), got[0]["cache_read_tokens"].as_u64()),
+        (Some(3 + 613 + 50973), Some(50973))
+    );
+
+    let got = events(&mut ClaudeState::default(), 0, LEGACY);
+    assert_eq!(got.len(), 1, "the summary line gives nothing: {got:?}");
+    assert_eq!(got[0]["cost_usd"], 0.1439);
+}
+
+#[test]
+fn the_fold_tells_transcripts_from_event_logs_and_prices_them() {
+    let mut fold = Fold::new(None, Arc::new(PriceTable::built_in()));
+    let transcript = fold.ingest.add_source("session.jsonl");
+    let log = fold.ingest.add_source("events.jsonl");
+    for (i, line) in SESSION.lines().enumerate() {
+        fold.line(transcript, i as u64 + 1, line.as_bytes());
+    }
+    fold.line(log, 1, br#"{"ts":"2026-08-01T04:50:00Z","type":"tool_call","tool":"t","success":true,"duration_ms":3}"#);
+    fold.flush_transcripts();
+    assert_eq!(fold.ingest.sources[transcript].format, Some(FORMAT));
+    assert_eq!(fold.ingest.sources[log].format, None);
+    assert_eq!(fold.ingest.sources[transcript].lines, 8);
+    assert_eq!(fold.ingest.sources[transcript].events, 5);
+    assert_eq!(fold.ingest.total().malformed, 0);
+    let now = parse_rfc3339("2026-08-01T05:00:00Z").unwrap();
+    let report = crate::report::build(&fold, now, now, &crate::alerts::Thresholds::default());
+    let model = report.models.iter().find(|m| m.name == "claude-sonnet-4-5-20250929").unwrap();
+    // 2 input x $3 + 28,556 cache writes x $3.75 + 187 output x $15, per million.
+    let expected = (2.0 * 3.0 + 28556.0 * 3.75 + 187.0 * 15.0) / 1e6;
+    assert!((model.cost_usd - expected).abs() < 1e-9, "{} against {expected}", model.cost_usd);
+    assert_eq!(model.requests, 2, "the response and the failed call");
+    assert_eq!(model.failures, 1);
+}
+
+#[test]
+fn only_transcript_lines_tell_the_format() {
+    assert!(looks_like(SESSION.lines().next().unwrap().as_bytes()));
+    assert!(looks_like(LEGACY.lines().nth(1).unwrap().as_bytes()), "a summary line");
+    assert!(!looks_like(
+        br#"{"ts":"2026-08-01T04:50:00Z","type":"tool_call","tool":"t","success":true,"duration_ms":3}"#
+    ));
+    assert!(!looks_like(br#"{"type":"user","sessionId":"#));
+    assert!(!looks_like(br#"{"type":"banana","sessionId":"s"}"#));
+}
