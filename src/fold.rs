@@ -136,6 +136,8 @@ pub struct Fold {
     pub traces: TraceStore,
     /// What Claude Code transcripts carry from line to line and file to file.
     pub claude: Option<Box<crate::ingest::claude::ClaudeState>>,
+    /// What Codex rollouts carry from line to line and file to file.
+    pub codex: Option<Box<crate::ingest::codex::CodexState>>,
 }
 
 /// Lines of a source that may still tell its format (a transcript's first lines
@@ -196,27 +198,25 @@ impl Fold {
         let stats = &mut self.ingest.sources[source];
         stats.lines += 1;
         stats.bytes += bytes.len() as u64 + 1;
-        let transcript = match stats.format {
-            Some(format) => format == crate::ingest::claude::FORMAT,
-            None if stats.lines <= FORMAT_LINES && crate::ingest::claude::looks_like(bytes) => {
-                stats.format = Some(crate::ingest::claude::FORMAT);
-                true
-            }
-            None => false,
-        };
-        if transcript {
-            self.transcript_line(source, line_no, bytes);
-        } else {
-            self.event_line(source, line_no, bytes);
+        if stats.format.is_none() && stats.lines <= FORMAT_LINES {
+            stats.format = crate::ingest::adapted_format(bytes);
+        }
+        match stats.format {
+            Some(format) => self.transcript_line(format, source, line_no, bytes),
+            None => self.event_line(source, line_no, bytes),
         }
     }
 
-    /// A Claude Code transcript line: turned into event-log lines, then read as
-    /// any other.
-    fn transcript_line(&mut self, source: SourceId, line_no: u64, bytes: &[u8]) {
+    /// A line of a Claude Code transcript or Codex rollout: turned into event-log
+    /// lines, then read as any other.
+    fn transcript_line(&mut self, format: &str, source: SourceId, line_no: u64, bytes: &[u8]) {
         let mut events = Vec::new();
-        let state = self.claude.get_or_insert_with(Default::default);
-        match state.convert(source, bytes, &mut events) {
+        let converted = if format == crate::ingest::codex::FORMAT {
+            self.codex.get_or_insert_with(Default::default).convert(source, bytes, &mut events)
+        } else {
+            self.claude.get_or_insert_with(Default::default).convert(source, bytes, &mut events)
+        };
+        match converted {
             Ok(()) => {
                 for event in events {
                     self.converted(source, line_no, &event);
@@ -236,9 +236,13 @@ impl Fold {
     /// Counts the transcript responses still being streamed, with the largest
     /// usage seen: for a one-shot report, whose logs will not grow.
     pub fn flush_transcripts(&mut self) {
-        let Some(state) = self.claude.as_mut() else { return };
         let mut events = Vec::new();
-        state.flush(&mut events);
+        if let Some(state) = self.claude.as_mut() {
+            state.flush(&mut events);
+        }
+        if let Some(state) = self.codex.as_mut() {
+            state.flush(&mut events);
+        }
         for (source, event) in events {
             let line = self.ingest.sources.get(source).map_or(0, |s| s.lines);
             self.converted(source, line, &event);
@@ -339,6 +343,9 @@ impl Fold {
         self.traces.merge(later.traces);
         if let Some(state) = later.claude {
             self.claude.get_or_insert_with(Default::default).absorb(*state, &mine);
+        }
+        if let Some(state) = later.codex {
+            self.codex.get_or_insert_with(Default::default).absorb(*state, &mine);
         }
     }
 }

@@ -1009,3 +1009,41 @@ fn claude_code_transcripts_are_found_read_and_counted_once() {
         stderr(&out)
     );
 }
+
+/// Issue 14: `--log codex` reads `$CODEX_HOME/sessions` and `archived_sessions`
+/// at every depth; an archived copy of a session counts nothing twice.
+#[test]
+fn codex_rollouts_are_found_read_and_counted_once() {
+    let rollout = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/codex/rollout.jsonl");
+    let home = tempfile::tempdir().unwrap();
+    let name = "rollout-2025-11-25T00-33-35-019ab86e-1e83-75b0-b2d7-d335492e7026.jsonl";
+    for dir in ["sessions/2025/11/25", "archived_sessions/2025/11/25"] {
+        std::fs::create_dir_all(home.path().join(dir)).unwrap();
+        std::fs::copy(&rollout, home.path().join(dir).join(name)).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_ajentik"))
+        .args(["monitor", "--export", "json", "--now", "2025-11-26T00:00:00Z", "--log", "codex"])
+        .env("CODEX_HOME", home.path())
+        .env_remove("AJENTIK_CONFIG")
+        .env("XDG_CONFIG_HOME", "/nonexistent-config-dir")
+        .current_dir(home.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(r["sources"].as_array().unwrap().iter().all(|s| s["format"] == "codex"), "{}", r["sources"]);
+    assert_eq!(r["ingest"]["malformed"], 0);
+    let model = r["models"].as_array().unwrap().iter().find(|m| m["name"] == "gpt-5.1-codex-max").cloned().unwrap();
+    assert_eq!(model["requests"], 2, "two calls, not four: {model}");
+    assert_eq!((model["input_tokens"].as_u64(), model["output_tokens"].as_u64()), (Some(9950), Some(412)));
+    assert_eq!(model["cache_read_tokens"], 8192);
+    assert!(model["cost_usd"].as_f64().unwrap() > 0.0, "priced from the tokens: {model}");
+    let shell = r["tools"].as_array().unwrap().iter().find(|t| t["name"] == "shell_command").cloned().unwrap();
+    assert_eq!(
+        (shell["usage_count"].as_u64(), shell["failures"].as_u64()),
+        (Some(1), Some(1)),
+        "once, not per copy: {shell}"
+    );
+    let codex = r["agents"].as_array().unwrap().iter().find(|a| a["name"] == "codex").cloned().unwrap();
+    assert_eq!(codex["total_requests"], 1, "the turn once: {codex}");
+}

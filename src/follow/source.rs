@@ -173,7 +173,14 @@ pub fn resolve(args: &[String]) -> Result<Vec<LogSpec>> {
     }
     let mut specs = Vec::new();
     for arg in args {
-        if arg == "claude-code" && !Path::new(arg).exists() {
+        if arg == "codex" && !Path::new(arg).exists() {
+            let roots = codex_roots(&|key| std::env::var(key).ok(), dirs::home_dir());
+            tracing::debug!(target: "sources", "codex: {roots:?}");
+            if roots.is_empty() {
+                anyhow::bail!("no Codex sessions: neither $CODEX_HOME/sessions nor ~/.codex/sessions exists");
+            }
+            specs.extend(roots.into_iter().map(LogSpec::Tree));
+        } else if arg == "claude-code" && !Path::new(arg).exists() {
             let roots = claude_code_roots(&|key| std::env::var(key).ok(), dirs::home_dir());
             tracing::debug!(target: "sources", "claude-code: {roots:?}");
             if roots.is_empty() {
@@ -187,6 +194,16 @@ pub fn resolve(args: &[String]) -> Result<Vec<LogSpec>> {
         }
     }
     Ok(specs)
+}
+
+/// Codex's session folders that exist: `sessions/` and `archived_sessions/` of
+/// each entry of the comma-separated `$CODEX_HOME`, else of `~/.codex`.
+pub fn codex_roots(env: &dyn Fn(&str) -> Option<String>, home: Option<PathBuf>) -> Vec<PathBuf> {
+    let homes: Vec<PathBuf> = match env("CODEX_HOME").filter(|v| !v.trim().is_empty()) {
+        Some(list) => list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(PathBuf::from).collect(),
+        None => home.map(|h| h.join(".codex")).into_iter().collect(),
+    };
+    homes.iter().flat_map(|h| [h.join("sessions"), h.join("archived_sessions")]).filter(|p| p.is_dir()).collect()
 }
 
 /// Claude Code's transcript folders that exist: each entry of the comma-separated

@@ -452,7 +452,8 @@ struct TailedFile {
     /// Its modification time when last looked at: a closed file whose length and
     /// time are unchanged is not opened.
     mtime: Option<std::time::SystemTime>,
-    /// A Claude Code transcript, by its first lines (read in order, not in parts).
+    /// A Claude Code transcript or Codex rollout, by its first lines (read in
+    /// order, not in parts).
     transcript: bool,
 }
 
@@ -545,13 +546,13 @@ fn open_regular(path: &Path) -> Result<(File, FileId, u64), OpenFailure> {
     Ok((file, file_id(&meta), meta.len()))
 }
 
-/// Whether one of a file's first lines is a Claude Code transcript line (the
-/// fold tells a source's format the same way, line by line).
+/// Whether one of a file's first lines is a Claude Code transcript or Codex
+/// rollout line (the fold tells a source's format the same way, line by line).
 fn starts_as_transcript(file: &File, buf: &mut [u8]) -> bool {
     let window = buf.len().min(64 << 10);
     let head = &mut buf[..window];
     let Ok(n) = read_at(file, head, 0) else { return false };
-    head[..n].split(|&c| c == b'\n').take(5).any(crate::ingest::claude::looks_like)
+    head[..n].split(|&c| c == b'\n').take(5).any(|line| crate::ingest::adapted_format(line).is_some())
 }
 
 /// Opens a known file again, if it is still the same file.

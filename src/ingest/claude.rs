@@ -11,13 +11,14 @@
 //!   [`ClaudeState::flush`] is asked to), with the largest usage seen.
 //! - A `message.id` already counted is not counted again, across all files: resumed
 //!   and forked sessions copy history, and sub-agent files replay their parent's.
-//!   The set of counted ids is bounded ([`MAX_COUNTED`], oldest forgotten first).
+//!   The same holds for tool calls (by id) and turns. The set of what was counted is
+//!   bounded ([`crate::ingest::Counted`]).
 //! - Anthropic counts the cache apart from the input; the event log's input
 //!   includes it, so the parts are added up.
 //! - Nothing of the content (prompts, replies, tool inputs and outputs) is kept:
 //!   names, counts, times, tokens and error types only.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 
 use serde_json::Value;
@@ -30,8 +31,6 @@ use crate::time::{Micros, format_rfc3339_micros, parse_rfc3339};
 pub const AGENT: &str = "claude-code";
 /// The `format` a Claude Code source reports.
 pub const FORMAT: &str = "claude-code";
-/// Message ids remembered as counted.
-pub const MAX_COUNTED: usize = 1 << 20;
 /// Tool calls waiting for their result.
 const MAX_OPEN_TOOLS: usize = 1 << 16;
 
@@ -134,8 +133,7 @@ struct Turn {
 /// What is carried from line to line and file to file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClaudeState {
-    counted: HashSet<u64>,
-    counted_order: VecDeque<u64>,
+    counted: crate::ingest::Counted,
     streaming: HashMap<SourceId, Response>,
     tools: HashMap<String, ToolUse>,
     tools_order: VecDeque<String>,
@@ -262,7 +260,7 @@ impl ClaudeState {
             }
             return;
         };
-        if self.counted.contains(&hash(&[&id])) {
+        if self.counted.contains(&["response", &id]) {
             return;
         }
         let best = match self.streaming.remove(&source) {
@@ -278,17 +276,9 @@ impl ClaudeState {
     /// Counts the response under way in `source`, if its id was not counted yet.
     fn emit_streaming(&mut self, source: SourceId, out: &mut Vec<Line>) {
         let Some(response) = self.streaming.remove(&source) else { return };
-        let key = hash(&[&response.id]);
-        if !self.counted.insert(key) {
-            return;
+        if response.id.is_empty() || self.counted.first(&["response", &response.id]) {
+            out.push(model_call(&response));
         }
-        self.counted_order.push_back(key);
-        if self.counted_order.len() > MAX_COUNTED
-            && let Some(old) = self.counted_order.pop_front()
-        {
-            self.counted.remove(&old);
-        }
-        out.push(model_call(&response));
     }
 
     fn open_tool(&mut self, id: &str, tool: ToolUse) {
@@ -362,6 +352,10 @@ impl ClaudeState {
                 continue;
             };
             let (id, tool) = tool;
+            // A copy of this result in a forked session's file: counted once.
+            if !self.counted.first(&["tool", id]) {
+                continue;
+            }
             let failed = result.get("is_error").and_then(Value::as_bool).unwrap_or(false);
             // A sub-agent's own figure is better than the gap between the lines.
             let ms = line
@@ -383,6 +377,10 @@ impl ClaudeState {
 
     fn turn_end(&mut self, source: SourceId, line: &Value, ts: Micros, out: &mut Vec<Line>) {
         let Some(ms) = line.get("durationMs").and_then(Value::as_f64).filter(|ms| *ms >= 0.0) else { return };
+        let (stamp, session) = (ts.to_string(), str_of(line, "sessionId").unwrap_or(""));
+        if !self.counted.first(&["turn", &stamp, &ms.to_string(), session]) {
+            return;
+        }
         let trace = self.turns.get(&source).and_then(|t| t.trace);
         let mut request = base("agent_request", ts, trace, trace.map(|(_, span)| span));
         request.insert("agent", Value::from(Self::agent(line)));
@@ -416,11 +414,7 @@ impl ClaudeState {
     /// Takes in another reader's state, whose source `i` is our `mine(i)` (the
     /// first read's, merged into the fold that goes on following).
     pub fn absorb(&mut self, other: ClaudeState, mine: &impl Fn(SourceId) -> SourceId) {
-        for key in other.counted_order {
-            if self.counted.insert(key) {
-                self.counted_order.push_back(key);
-            }
-        }
+        self.counted.absorb(other.counted);
         self.streaming.extend(other.streaming.into_iter().map(|(s, r)| (mine(s), r)));
         for id in other.tools_order {
             if let Some(tool) = other.tools.get(&id) {

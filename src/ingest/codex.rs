@@ -1,0 +1,410 @@
+//! Codex CLI rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`) as events
+//! (core: no I/O; the clock is the lines' own time stamps).
+//!
+//! What becomes what is in docs/sources.md. The rules that matter most:
+//! - Model calls come from `token_count` events by the advance of the session's
+//!   cumulative `total_token_usage`: Codex re-emits the event with an unchanged
+//!   total (screen refreshes), which is not a call; a total that went back (a
+//!   resume, a compaction) counts the event's `last_token_usage`.
+//! - Sub-agent and forked files replay their parent's history: the burst of
+//!   `token_count` events stamped in the file's first second is the baseline, not
+//!   calls; and a (session, total) counted in one file is not counted again in
+//!   another (bounded as for Claude Code).
+//! - Input includes the cached tokens and output the reasoning, as OpenAI counts
+//!   and as the event log wants. Codex writes no cost: calls are priced.
+//! - Nothing of the content is kept: names, counts, times, exit codes.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+
+use serde_json::Value;
+
+use crate::fold::SourceId;
+use crate::genai::Line;
+use crate::time::{Micros, format_rfc3339_micros, parse_rfc3339};
+
+pub const AGENT: &str = "codex";
+pub const FORMAT: &str = "codex";
+const MAX_OPEN_TOOLS: usize = 1 << 16;
+
+/// Whether a line is a Codex rollout line.
+pub fn looks_like(bytes: &[u8]) -> bool {
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    if !has(b"\"payload\"") || !has(b"\"timestamp\"") {
+        return false;
+    }
+    let Ok(line) = serde_json::from_slice::<Value>(bytes) else { return false };
+    let kind = line.get("type").and_then(Value::as_str);
+    line.get("payload").is_some_and(Value::is_object)
+        && matches!(kind, Some("session_meta" | "turn_context" | "response_item" | "event_msg" | "compacted"))
+}
+
+/// Token counts as Codex writes them (input includes cached, output reasoning).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tokens {
+    input: u64,
+    cached: u64,
+    output: u64,
+    reasoning: u64,
+}
+
+impl Tokens {
+    fn of(v: Option<&Value>) -> Option<Tokens> {
+        let v = v.filter(|v| v.is_object())?;
+        let n = |key: &str| v.get(key).and_then(Value::as_u64).unwrap_or(0);
+        Some(Tokens {
+            input: n("input_tokens"),
+            cached: n("cached_input_tokens"),
+            output: n("output_tokens"),
+            reasoning: n("reasoning_output_tokens"),
+        })
+    }
+
+    fn total(&self) -> u64 {
+        self.input + self.output
+    }
+
+    fn minus(&self, o: &Tokens) -> Tokens {
+        Tokens {
+            input: self.input.saturating_sub(o.input),
+            cached: self.cached.saturating_sub(o.cached),
+            output: self.output.saturating_sub(o.output),
+            reasoning: self.reasoning.saturating_sub(o.reasoning),
+        }
+    }
+}
+
+/// A tool call waiting for its output.
+#[derive(Debug, Clone, PartialEq)]
+struct Call {
+    name: String,
+    ts: Micros,
+    /// From `exec_command_end`, when it came first: exit code and milliseconds.
+    ended: Option<(i64, Option<f64>)>,
+    trace: Option<(u128, u64)>,
+}
+
+/// What one rollout file carries from line to line.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Rollout {
+    session: Option<String>,
+    model: Option<String>,
+    previous: Option<Tokens>,
+    /// A sub-agent or fork: its leading replay burst is not counted.
+    replays: bool,
+    /// The second of the first `token_count`, while still in the replay burst.
+    replay_second: Option<String>,
+    replay_done: bool,
+    /// The turn under way: when it started, its last line, its trace.
+    turn: Option<(Micros, Micros, (u128, u64))>,
+    /// When the last input (prompt, tool output) came.
+    last_input: Option<Micros>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CodexState {
+    files: HashMap<SourceId, Rollout>,
+    counted: crate::ingest::Counted,
+    calls: HashMap<String, Call>,
+    calls_order: VecDeque<String>,
+}
+
+fn hash(parts: &[&str]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut h);
+    h.finish()
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn base(kind: &str, ts: Micros, trace: Option<(u128, u64)>, span: Option<u64>, session: &Option<String>) -> Line {
+    let mut line = Line::default();
+    line.insert("v", Value::from(1));
+    line.insert("ts", Value::String(format_rfc3339_micros(ts)));
+    line.insert("type", Value::from(kind));
+    if let Some((trace, parent)) = trace {
+        line.insert("trace_id", Value::String(format!("{trace:032x}")));
+        if let Some(span) = span {
+            line.insert("span_id", Value::String(format!("{:016x}", span | 1)));
+            if span | 1 != parent {
+                line.insert("parent_span_id", Value::String(format!("{parent:016x}")));
+            }
+        }
+    }
+    if let Some(session) = session {
+        line.insert("session", Value::from(crate::genai::cut(session)));
+    }
+    line
+}
+
+/// Exit code and seconds from a tool's output text, in the shapes Codex writes:
+/// `{"output":…,"metadata":{"exit_code":0,"duration_seconds":1.2}}`, or
+/// `Exit code: 0\nWall time: 5.1 seconds`, or `Process exited with code N`.
+fn outcome(output: &str) -> (Option<i64>, Option<f64>) {
+    if let Ok(v) = serde_json::from_str::<Value>(output)
+        && let Some(meta) = v.get("metadata")
+    {
+        return (meta.get("exit_code").and_then(Value::as_i64), meta.get("duration_seconds").and_then(Value::as_f64));
+    }
+    let after = |prefix: &str| {
+        output.lines().find_map(|l| l.trim().strip_prefix(prefix)).map(|rest| rest.trim().trim_end_matches(" seconds"))
+    };
+    let code = after("Exit code:").or_else(|| after("Process exited with code")).and_then(|c| c.parse().ok());
+    let seconds = after("Wall time:").and_then(|s| s.parse().ok());
+    (code, seconds)
+}
+
+impl CodexState {
+    /// The events of one rollout line of `source`.
+    pub fn convert(&mut self, source: SourceId, bytes: &[u8], out: &mut Vec<Line>) -> Result<(), String> {
+        let line: Value = serde_json::from_slice(bytes).map_err(|e| format!("not a JSON rollout line: {e}"))?;
+        let Some(stamp) = str_of(&line, "timestamp") else { return Ok(()) };
+        let Ok(ts) = parse_rfc3339(stamp) else { return Ok(()) };
+        let payload = line.get("payload").cloned().unwrap_or(Value::Null);
+        let file = self.files.entry(source).or_default();
+        if let Some((_, last, _)) = &mut file.turn {
+            *last = ts;
+        }
+        match (str_of(&line, "type"), str_of(&payload, "type")) {
+            (Some("session_meta"), _) => Self::session_meta(file, &payload),
+            (Some("turn_context"), _) => {
+                if let Some(model) = str_of(&payload, "model") {
+                    file.model = Some(model.to_owned());
+                }
+            }
+            (Some("event_msg"), Some("token_count")) => self.token_count(source, &payload, stamp, ts, out),
+            (Some("event_msg"), Some("user_message")) => self.turn_start(source, ts, out),
+            (Some("event_msg"), Some("task_complete")) => {
+                let ms = payload.get("duration_ms").and_then(Value::as_f64);
+                self.turn_end(source, ts, ms, out);
+            }
+            (Some("event_msg"), Some("error" | "turn_aborted")) => self.error(source, &payload, ts, out),
+            (Some("event_msg"), Some("exec_command_end")) => self.exec_end(&payload),
+            (Some("response_item"), Some("function_call" | "custom_tool_call" | "local_shell_call")) => {
+                self.call(source, &payload, ts);
+            }
+            (Some("response_item"), Some("function_call_output" | "custom_tool_call_output")) => {
+                self.output(source, &payload, ts, out);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn session_meta(file: &mut Rollout, payload: &Value) {
+        // A sub-agent's file starts with its own meta, then its parent's: the
+        // first is the thread, its parent the session it belongs to.
+        if file.session.is_some() {
+            return;
+        }
+        let parent = payload.pointer("/source/subagent/thread_spawn/parent_thread_id").and_then(Value::as_str);
+        let forked = str_of(payload, "forked_from_id");
+        file.replays = parent.is_some() || forked.is_some();
+        file.session = parent.or(str_of(payload, "id")).map(str::to_owned);
+    }
+
+    fn token_count(&mut self, source: SourceId, payload: &Value, stamp: &str, ts: Micros, out: &mut Vec<Line>) {
+        let Some(info) = payload.get("info").filter(|i| i.is_object()) else { return };
+        let (total, last) = (Tokens::of(info.get("total_token_usage")), Tokens::of(info.get("last_token_usage")));
+        let file = self.files.entry(source).or_default();
+        // The replay burst of a sub-agent or fork: the totals are the baseline.
+        if file.replays && !file.replay_done {
+            let second = stamp.get(..19).unwrap_or(stamp).to_owned();
+            match &file.replay_second {
+                None => {
+                    file.replay_second = Some(second);
+                    file.previous = total.or(file.previous);
+                    return;
+                }
+                Some(first) if *first == second => {
+                    file.previous = total.or(file.previous);
+                    return;
+                }
+                Some(_) => file.replay_done = true,
+            }
+        }
+        let delta = match (total, file.previous) {
+            (Some(t), Some(p)) if t == p => return, // a re-emit: no new call
+            (Some(t), Some(p)) if t.total() > p.total() => {
+                let advance = t.minus(&p);
+                last.filter(|l| l.total() == advance.total()).unwrap_or(advance)
+            }
+            (Some(t), _) => last.unwrap_or(t),
+            (None, _) => match last {
+                Some(l) => l,
+                None => return,
+            },
+        };
+        file.previous = total.or(file.previous);
+        if delta.total() == 0 {
+            return;
+        }
+        // A (session, total) counted from another file (a fork, an archived copy).
+        let session = file.session.clone();
+        if let Some(t) = total {
+            let (input, output, cached) = (t.input.to_string(), t.output.to_string(), t.cached.to_string());
+            if !self.counted.first(&["call", session.as_deref().unwrap_or(""), &input, &output, &cached]) {
+                return;
+            }
+        }
+        let file = &self.files[&source];
+        let trace = file.turn.map(|(_, _, trace)| trace);
+        let span = hash(&[session.as_deref().unwrap_or(""), stamp, "call"]);
+        let mut call = base("model_call", ts, trace, Some(span), &session);
+        call.insert("model", Value::from(crate::genai::cut(file.model.as_deref().unwrap_or("(unknown)"))));
+        call.insert("provider", Value::from("openai"));
+        call.insert("agent", Value::from(AGENT));
+        call.insert("success", Value::Bool(true));
+        let asked = file.last_input.unwrap_or(ts);
+        call.insert("duration_ms", Value::from((ts - asked).max(0) as f64 / 1000.0));
+        call.insert("input_tokens", Value::from(delta.input));
+        call.insert("output_tokens", Value::from(delta.output));
+        if delta.cached > 0 {
+            call.insert("cache_read_tokens", Value::from(delta.cached.min(delta.input)));
+        }
+        if delta.reasoning > 0 {
+            call.insert("reasoning_tokens", Value::from(delta.reasoning.min(delta.output)));
+        }
+        out.push(call);
+    }
+
+    fn turn_start(&mut self, source: SourceId, ts: Micros, out: &mut Vec<Line>) {
+        self.turn_end(source, ts, None, out);
+        let file = self.files.entry(source).or_default();
+        let session = file.session.clone().unwrap_or_default();
+        let stamp = ts.to_string();
+        let trace = (u128::from(hash(&[&session, &stamp, "trace"])) << 64) | u128::from(hash(&[&stamp, "trace"]));
+        file.turn = Some((ts, ts, (trace | 1, hash(&[&session, &stamp, "turn"]) | 1)));
+        file.last_input = Some(ts);
+    }
+
+    /// Ends the turn under way as an agent request (Codex's own duration when
+    /// it gives one, else from the prompt to the turn's last line).
+    fn turn_end(&mut self, source: SourceId, ts: Micros, ms: Option<f64>, out: &mut Vec<Line>) {
+        let Some(file) = self.files.get_mut(&source) else { return };
+        let Some((start, last, trace)) = file.turn.take() else { return };
+        let stamp = start.to_string();
+        if !self.counted.first(&["turn", file.session.as_deref().unwrap_or(""), &stamp]) {
+            return;
+        }
+        let end = if ms.is_some() { ts } else { last };
+        let mut request = base("agent_request", end, Some(trace), Some(trace.1), &file.session);
+        request.insert("agent", Value::from(AGENT));
+        request.insert("success", Value::Bool(true));
+        let ms = ms.unwrap_or((last - start).max(0) as f64 / 1000.0);
+        request.insert("duration_ms", Value::from(ms.max(0.0)));
+        out.push(request);
+    }
+
+    fn error(&mut self, source: SourceId, payload: &Value, ts: Micros, out: &mut Vec<Line>) {
+        let file = self.files.entry(source).or_default();
+        let trace = file.turn.map(|(_, _, trace)| trace);
+        let (error_type, message) = match str_of(payload, "type") {
+            Some("turn_aborted") => {
+                let reason = str_of(payload, "reason").unwrap_or("aborted");
+                (format!("turn_aborted:{}", crate::genai::cut(reason)), format!("turn aborted ({reason})"))
+            }
+            _ => ("error".to_owned(), crate::genai::cut(str_of(payload, "message").unwrap_or("error")).to_owned()),
+        };
+        let stamp = ts.to_string();
+        if !self.counted.first(&["error", file.session.as_deref().unwrap_or(""), &stamp, &error_type]) {
+            return;
+        }
+        let mut error = base("error", ts, trace, None, &file.session);
+        error.insert("component", Value::from(AGENT));
+        error.insert("error_type", Value::from(error_type));
+        error.insert("message", Value::from(message));
+        error.insert("agent", Value::from(AGENT));
+        out.push(error);
+    }
+
+    fn call(&mut self, source: SourceId, payload: &Value, ts: Micros) {
+        let Some(id) = str_of(payload, "call_id") else { return };
+        let name = str_of(payload, "name").unwrap_or(str_of(payload, "type").unwrap_or("(unknown)")).to_owned();
+        let trace = self.files.get(&source).and_then(|f| f.turn.map(|(_, _, t)| t));
+        if self.calls.insert(id.to_owned(), Call { name, ts, ended: None, trace }).is_none() {
+            self.calls_order.push_back(id.to_owned());
+            while self.calls_order.len() > MAX_OPEN_TOOLS {
+                if let Some(old) = self.calls_order.pop_front() {
+                    self.calls.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// `exec_command_end`: the exit code and duration of a shell call, used when
+    /// its output line comes (or, if that came first, nothing more).
+    fn exec_end(&mut self, payload: &Value) {
+        let Some(call) = str_of(payload, "call_id").and_then(|id| self.calls.get_mut(id)) else { return };
+        let code = payload.get("exit_code").and_then(Value::as_i64).unwrap_or(0);
+        let ms = payload.get("duration_ms").and_then(Value::as_f64).or_else(|| {
+            let d = payload.get("duration")?;
+            Some(d.get("secs")?.as_f64()? * 1000.0 + d.get("nanos").and_then(Value::as_f64).unwrap_or(0.0) / 1e6)
+        });
+        call.ended = Some((code, ms));
+    }
+
+    fn output(&mut self, source: SourceId, payload: &Value, ts: Micros, out: &mut Vec<Line>) {
+        let file = self.files.entry(source).or_default();
+        file.last_input = Some(ts);
+        let session = file.session.clone();
+        let Some((id, call)) = str_of(payload, "call_id").and_then(|id| self.calls.remove(id).map(|c| (id, c))) else {
+            return;
+        };
+        let text = match payload.get("output") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        // An archived or forked copy of this call: counted once.
+        if !self.counted.first(&["tool", id]) {
+            return;
+        }
+        let (code, seconds) = outcome(&text);
+        let (code, ms) = match call.ended {
+            Some((code, ms)) => (Some(code), ms.or(seconds.map(|s| s * 1000.0))),
+            None => (code, seconds.map(|s| s * 1000.0)),
+        };
+        let ms = ms.unwrap_or((ts - call.ts).max(0) as f64 / 1000.0);
+        let mut tool = base("tool_call", ts, call.trace, Some(hash(&[id])), &session);
+        tool.insert("tool", Value::from(crate::genai::cut(&call.name)));
+        tool.insert("agent", Value::from(AGENT));
+        let failed = code.is_some_and(|c| c != 0);
+        tool.insert("success", Value::Bool(!failed));
+        tool.insert("duration_ms", Value::from(ms.max(0.0)));
+        if let (true, Some(code)) = (failed, code) {
+            tool.insert("error_type", Value::from(format!("exit_{code}")));
+        }
+        out.push(tool);
+    }
+
+    /// Ends every turn still under way (a one-shot report).
+    pub fn flush(&mut self, out: &mut Vec<(SourceId, Line)>) {
+        let mut sources: Vec<SourceId> = self.files.keys().copied().collect();
+        sources.sort_unstable();
+        for source in sources {
+            let mut lines = Vec::new();
+            let last = self.files.get(&source).and_then(|f| f.turn.map(|(_, last, _)| last)).unwrap_or(0);
+            self.turn_end(source, last, None, &mut lines);
+            out.extend(lines.into_iter().map(|line| (source, line)));
+        }
+    }
+
+    /// Takes in another reader's state, whose source `i` is our `mine(i)`.
+    pub fn absorb(&mut self, other: CodexState, mine: &impl Fn(SourceId) -> SourceId) {
+        self.files.extend(other.files.into_iter().map(|(s, f)| (mine(s), f)));
+        self.counted.absorb(other.counted);
+        for id in other.calls_order {
+            if let Some(call) = other.calls.get(&id)
+                && self.calls.insert(id.clone(), call.clone()).is_none()
+            {
+                self.calls_order.push_back(id);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
