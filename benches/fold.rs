@@ -337,6 +337,51 @@ fn shuffled_copy(path: &Path) -> PathBuf {
     out
 }
 
+/// Issue 14: the first read of synthetic Claude Code and Codex session folders
+/// (`ajentik generate --format`), in MB/s and events/s, next to an event log's.
+/// `cargo bench --bench fold -- --sessions`.
+fn sessions() {
+    const SESSIONS: u64 = 3_000;
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    let start = wall_clock() - 40 * 86_400_000_000;
+    let claude = data.join(format!("claude-{SESSIONS}/projects"));
+    if !claude.exists() {
+        ajentik::synth::sessions::claude_code(&claude, SESSIONS, 7, start).expect("write Claude Code sessions");
+    }
+    let codex = data.join(format!("codex-{SESSIONS}/sessions"));
+    if !codex.exists() {
+        ajentik::synth::sessions::codex(&codex, SESSIONS, 7, start).expect("write Codex sessions");
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let log = data_file(1_000_000);
+    println!("first read, {threads} threads, best of 3       MB/s   events/s  (files)");
+    for (what, spec) in [
+        ("Claude Code, 3,000 sessions", LogSpec::Tree(claude)),
+        ("Codex, 3,000 sessions", LogSpec::Tree(codex)),
+        ("ajentik event log, 1 M events", LogSpec::File(log)),
+    ] {
+        let mut best = (f64::MAX, 0u64, 0u64, 0usize);
+        for _ in 0..3 {
+            let started = Instant::now();
+            let (_t, mut f) = read_all(
+                vec![spec.clone()],
+                None,
+                std::sync::Arc::new(ajentik::pricing::PriceTable::built_in()),
+                threads,
+            )
+            .expect("read");
+            f.flush_transcripts();
+            let secs = started.elapsed().as_secs_f64();
+            let bytes: u64 = f.ingest.sources.iter().map(|s| s.bytes).sum();
+            if secs < best.0 {
+                best = (secs, bytes, f.metrics.events, f.ingest.sources.len());
+            }
+        }
+        let (secs, bytes, events, files) = best;
+        println!("{what:<36} {:>7.1} {:>10.0}  ({files})", bytes as f64 / secs / 1e6, events as f64 / secs);
+    }
+}
+
 fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -391,6 +436,10 @@ fn main() {
     }
     if args.iter().any(|a| a == "--duckdb") {
         against_duckdb();
+        return;
+    }
+    if args.iter().any(|a| a == "--sessions") {
+        sessions();
         return;
     }
     let events: u64 = std::env::var("AJENTIK_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000_000);

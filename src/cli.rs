@@ -227,9 +227,23 @@ pub struct GenerateArgs {
     /// Share of lines replaced by garbage.
     #[arg(long, default_value_t = 0.001)]
     pub malformed: f64,
-    /// Write to FILE instead of standard output.
+    /// Write to FILE instead of standard output (a folder for the session formats).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// What to write: an ajentik event log, or a synthetic Claude Code `projects/`
+    /// folder or Codex `sessions/` folder (into --output).
+    #[arg(long, value_enum, default_value_t = GenerateFormat::Ajentik)]
+    pub format: GenerateFormat,
+    /// With --format claude-code or codex: how many sessions.
+    #[arg(long, default_value_t = 200)]
+    pub sessions: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateFormat {
+    Ajentik,
+    ClaudeCode,
+    Codex,
 }
 
 fn parse_now(s: &str) -> Result<Micros, String> {
@@ -945,6 +959,25 @@ fn demo(logs: &[String], (config, config_path): (&Config, Option<&PathBuf>), arg
 
 fn generate(logs: &[String], args: GenerateArgs) -> Result<()> {
     use crate::synth::{Generator, Settings};
+    if args.format != GenerateFormat::Ajentik {
+        let Some(dir) = args.output.clone() else {
+            usage!("--format claude-code and codex write a folder: give --output DIR");
+        };
+        let start = args.start.unwrap_or_else(|| wall_clock() - args.sessions as i64 * 900_000_000 - 3_600_000_000);
+        let written = match args.format {
+            GenerateFormat::ClaudeCode => crate::synth::sessions::claude_code(&dir, args.sessions, args.seed, start),
+            _ => crate::synth::sessions::codex(&dir, args.sessions, args.seed, start),
+        }
+        .with_context(|| format!("cannot write {}", dir.display()))?;
+        eprintln!(
+            "wrote {} files, {} lines, {} bytes under {}",
+            written.files,
+            written.lines,
+            written.bytes,
+            dir.display()
+        );
+        return Ok(());
+    }
     if !(args.rate > 0.0 && args.rate.is_finite()) {
         usage!("--rate must be more than zero");
     }

@@ -2,6 +2,8 @@
 //! `ajentik generate` command: many agents, tools and models, traces, failures,
 //! error bursts, heartbeats, and (on request) malformed lines.
 
+pub mod sessions;
+
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
