@@ -138,6 +138,13 @@ pub struct Fold {
     pub claude: Option<Box<crate::ingest::claude::ClaudeState>>,
     /// What Codex rollouts carry from line to line and file to file.
     pub codex: Option<Box<crate::ingest::codex::CodexState>>,
+    /// What the adapters' events counted (by key): a copy in another file is not
+    /// counted again.
+    pub counted: crate::ingest::Counted,
+    /// A first-read worker's fold keeps the adapters' events here, to be counted
+    /// when it is merged, in file order: whether an event counts depends on
+    /// every file before it.
+    pub deferred: Option<Vec<(SourceId, u64, crate::ingest::Keyed)>>,
 }
 
 /// Lines of a source that may still tell its format (a transcript's first lines
@@ -219,10 +226,20 @@ impl Fold {
         match converted {
             Ok(()) => {
                 for event in events {
-                    self.converted(source, line_no, &event);
+                    self.keyed(source, line_no, event);
                 }
             }
             Err(reason) => self.ingest.malformed(source, line_no, reason),
+        }
+    }
+
+    /// An adapter's event: counted unless its key was (or, in a first-read
+    /// worker's fold, kept for the merge to decide).
+    fn keyed(&mut self, source: SourceId, line_no: u64, event: crate::ingest::Keyed) {
+        if let Some(deferred) = &mut self.deferred {
+            deferred.push((source, line_no, event));
+        } else if event.key.is_none_or(|key| self.counted.first_key(key)) {
+            self.converted(source, line_no, &event.line);
         }
     }
 
@@ -245,7 +262,7 @@ impl Fold {
         }
         for (source, event) in events {
             let line = self.ingest.sources.get(source).map_or(0, |s| s.lines);
-            self.converted(source, line, &event);
+            self.keyed(source, line, event);
         }
     }
 
@@ -341,6 +358,10 @@ impl Fold {
         self.ingest.clock_skew += later.ingest.clock_skew;
         self.metrics.merge(later.metrics);
         self.traces.merge(later.traces);
+        self.counted.absorb(later.counted);
+        for (source, line, event) in later.deferred.into_iter().flatten() {
+            self.keyed(mine(source), line, event);
+        }
         if let Some(state) = later.claude {
             self.claude.get_or_insert_with(Default::default).absorb(*state, &mine);
         }

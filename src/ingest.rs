@@ -35,7 +35,8 @@ impl Counted {
     /// Keys remembered (16 bytes each with their order: 16 MiB at most).
     pub const MAX: usize = 1 << 20;
 
-    fn key(parts: &[&str]) -> u64 {
+    /// The key of `parts`.
+    pub fn key(parts: &[&str]) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         parts.hash(&mut h);
@@ -49,7 +50,11 @@ impl Counted {
 
     /// Notes `parts` as counted; false if they already were.
     pub fn first(&mut self, parts: &[&str]) -> bool {
-        let key = Self::key(parts);
+        self.first_key(Self::key(parts))
+    }
+
+    /// Notes a key as counted; false if it already was.
+    pub fn first_key(&mut self, key: u64) -> bool {
         if !self.keys.insert(key) {
             return false;
         }
@@ -69,5 +74,94 @@ impl Counted {
                 self.order.push_back(key);
             }
         }
+    }
+}
+
+/// An event an adapter made, with the key that makes a copy of it in another
+/// file (a resumed, forked or archived session) the same event: the fold counts
+/// each key once ([`Counted`]). No key: always counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keyed {
+    pub key: Option<u64>,
+    pub line: crate::genai::Line,
+}
+
+impl Keyed {
+    pub fn new(parts: Option<&[&str]>, line: crate::genai::Line) -> Keyed {
+        Keyed { key: parts.map(Counted::key), line }
+    }
+}
+
+/// A JSON line as a `serde_json::Value` with every string cut to its first
+/// [`KEPT_CHARS`] characters: what the adapters read of a transcript line. The
+/// texts of prompts, replies and tool outputs (most of a transcript's bytes) are
+/// private and never used, so they are not copied whole.
+pub fn parse_pruned(bytes: &[u8]) -> serde_json::Result<serde_json::Value> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = Pruned.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+/// Characters kept of each string by [`parse_pruned`]: ids, names, models and
+/// time stamps fit; contents are cut.
+pub const KEPT_CHARS: usize = 96;
+
+#[derive(Clone, Copy)]
+struct Pruned;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Pruned {
+    type Value = serde_json::Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Pruned {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        let end = v.char_indices().nth(KEPT_CHARS).map_or(v.len(), |(i, _)| i);
+        Ok(serde_json::Value::String(v[..end].to_owned()))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(self)?;
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
     }
 }

@@ -184,9 +184,9 @@ struct Task {
     /// Files in the task: more than one for a run of small files read whole (their
     /// indices and sources follow on from `file` and `source`).
     files: usize,
-    /// Transcripts (Claude Code), read whole, in order, by one thread into one fold
-    /// that knows every source: what a line counts depends on what came before it,
-    /// in any file (a response copied into a forked session counts once).
+    /// Transcripts (Claude Code, Codex), read whole into a fold that knows every
+    /// source and keeps their events for the merge to count, in file order: a
+    /// response copied into a forked session counts once, whichever thread read it.
     transcripts: Vec<usize>,
 }
 
@@ -347,15 +347,11 @@ fn plan_tasks(files: &[TailedFile], lens: &[Option<u64>], threads: usize, part_b
     let run_files = (small / (threads * 4)).clamp(1, 512);
     let mut tasks: Vec<Task> = Vec::new();
     let mut run_bytes = 0;
-    let mut transcripts: Option<usize> = None;
+    let mut transcripts = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let Some(len) = lens[i] else { continue };
         if f.transcript {
-            let at = *transcripts.get_or_insert_with(|| {
-                tasks.push(Task { file: i, source: f.source, start: 0, end: 0, files: 0, transcripts: Vec::new() });
-                tasks.len() - 1
-            });
-            tasks[at].transcripts.push(i);
+            transcripts.push(i);
             run_bytes = part_bytes;
             continue;
         }
@@ -384,6 +380,13 @@ fn plan_tasks(files: &[TailedFile], lens: &[Option<u64>], threads: usize, part_b
             tasks.push(Task { file: i, source: f.source, start, end, files: 1, transcripts: Vec::new() });
         }
     }
+    // Transcripts in runs of whole files, a few a thread; their events are counted
+    // at the merge, in file order (a copy in a later file counts nothing).
+    let per_task = transcripts.len().div_ceil(threads * 4).max(1);
+    for run in transcripts.chunks(per_task) {
+        let first = &files[run[0]];
+        tasks.push(Task { file: run[0], source: first.source, start: 0, end: 0, files: 0, transcripts: run.to_vec() });
+    }
     tasks
 }
 
@@ -400,7 +403,9 @@ fn read_task(
     let (indices, fold): (Vec<usize>, Fold) = if task.transcripts.is_empty() {
         ((task.file..task.file + task.files).collect(), template.empty_for_sources(task.source, task.files))
     } else {
-        (task.transcripts.clone(), template.empty_like())
+        let mut fold = template.empty_like();
+        fold.deferred = Some(Vec::new());
+        (task.transcripts.clone(), fold)
     };
     let mut result = TaskResult { fold, lines: Vec::new(), failed: Vec::new() };
     let single = indices.len() == 1 && task.transcripts.is_empty();

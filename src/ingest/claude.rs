@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use crate::fold::SourceId;
 use crate::genai::Line;
+use crate::ingest::Keyed;
 use crate::time::{Micros, format_rfc3339_micros, parse_rfc3339};
 
 /// The agent name transcripts are counted under (sub-agents get a suffix).
@@ -133,7 +134,6 @@ struct Turn {
 /// What is carried from line to line and file to file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClaudeState {
-    counted: crate::ingest::Counted,
     streaming: HashMap<SourceId, Response>,
     tools: HashMap<String, ToolUse>,
     tools_order: VecDeque<String>,
@@ -177,8 +177,8 @@ fn put_session(line: &mut Line, session: &Option<String>) {
 
 impl ClaudeState {
     /// The events of one transcript line of `source`.
-    pub fn convert(&mut self, source: SourceId, bytes: &[u8], out: &mut Vec<Line>) -> Result<(), String> {
-        let line: Value = serde_json::from_slice(bytes).map_err(|e| format!("not a JSON transcript line: {e}"))?;
+    pub fn convert(&mut self, source: SourceId, bytes: &[u8], out: &mut Vec<Keyed>) -> Result<(), String> {
+        let line = crate::ingest::parse_pruned(bytes).map_err(|e| format!("not a JSON transcript line: {e}"))?;
         let kind = str_of(&line, "type").unwrap_or("");
         let ts = str_of(&line, "timestamp").and_then(|t| parse_rfc3339(t).ok());
         let is_final = line.pointer("/message/stop_reason").is_some_and(|r| !r.is_null());
@@ -218,7 +218,7 @@ impl ClaudeState {
         ts: Micros,
         id: Option<String>,
         is_final: bool,
-        out: &mut Vec<Line>,
+        out: &mut Vec<Keyed>,
     ) {
         let agent = Self::agent(line);
         let session = Self::session(line);
@@ -253,16 +253,13 @@ impl ClaudeState {
             trace,
         };
         self.last_model.insert(source, model.to_owned());
-        let Some(id) = id else {
+        if id.is_none() {
             // Without a message id nothing can be matched: each final line counts.
             if is_final {
-                out.push(model_call(&response));
+                out.push(Keyed::new(None, model_call(&response)));
             }
             return;
         };
-        if self.counted.contains(&["response", &id]) {
-            return;
-        }
         let best = match self.streaming.remove(&source) {
             Some(earlier) if earlier.usage.total() > response.usage.total() => Response { ts, ..earlier },
             _ => response,
@@ -273,12 +270,11 @@ impl ClaudeState {
         }
     }
 
-    /// Counts the response under way in `source`, if its id was not counted yet.
-    fn emit_streaming(&mut self, source: SourceId, out: &mut Vec<Line>) {
+    /// The response under way in `source`, keyed by its id.
+    fn emit_streaming(&mut self, source: SourceId, out: &mut Vec<Keyed>) {
         let Some(response) = self.streaming.remove(&source) else { return };
-        if response.id.is_empty() || self.counted.first(&["response", &response.id]) {
-            out.push(model_call(&response));
-        }
+        let key = (!response.id.is_empty()).then_some(["response", response.id.as_str()]);
+        out.push(Keyed::new(key.as_ref().map(|k| &k[..]), model_call(&response)));
     }
 
     fn open_tool(&mut self, id: &str, tool: ToolUse) {
@@ -299,8 +295,10 @@ impl ClaudeState {
         ts: Micros,
         agent: String,
         session: Option<String>,
-        out: &mut Vec<Line>,
+        out: &mut Vec<Keyed>,
     ) {
+        let stamp = ts.to_string();
+        let request = str_of(line, "requestId").unwrap_or("");
         let status = line.get("apiErrorStatus").and_then(Value::as_u64);
         let error_type = str_of(line, "error")
             .map(str::to_owned)
@@ -316,7 +314,7 @@ impl ClaudeState {
         let asked = self.turns.get(&source).and_then(|t| t.last_input).unwrap_or(ts);
         call.insert("duration_ms", Value::from((ts - asked).max(0) as f64 / 1000.0));
         put_session(&mut call, &session);
-        out.push(call);
+        out.push(Keyed::new(Some(&["api_error", &stamp, request]), call));
         let mut error = base("error", ts, trace, None);
         error.insert("component", Value::from(agent.as_str()));
         error.insert("error_type", Value::from(crate::genai::cut(&error_type)));
@@ -327,10 +325,10 @@ impl ClaudeState {
         error.insert("message", Value::from(message));
         error.insert("agent", Value::from(agent.as_str()));
         put_session(&mut error, &session);
-        out.push(error);
+        out.push(Keyed::new(Some(&["api_error_event", &stamp, request]), error));
     }
 
-    fn user(&mut self, source: SourceId, line: &Value, ts: Micros, out: &mut Vec<Line>) {
+    fn user(&mut self, source: SourceId, line: &Value, ts: Micros, out: &mut Vec<Keyed>) {
         let content = line.pointer("/message/content");
         let results: Vec<&Value> = content
             .and_then(Value::as_array)
@@ -352,10 +350,6 @@ impl ClaudeState {
                 continue;
             };
             let (id, tool) = tool;
-            // A copy of this result in a forked session's file: counted once.
-            if !self.counted.first(&["tool", id]) {
-                continue;
-            }
             let failed = result.get("is_error").and_then(Value::as_bool).unwrap_or(false);
             // A sub-agent's own figure is better than the gap between the lines.
             let ms = line
@@ -371,16 +365,15 @@ impl ClaudeState {
                 call.insert("error_type", Value::from("tool_error"));
             }
             put_session(&mut call, &tool.session);
-            out.push(call);
+            // A copy of this result in a forked session's file is the same call.
+            out.push(Keyed::new(Some(&["tool", id]), call));
         }
     }
 
-    fn turn_end(&mut self, source: SourceId, line: &Value, ts: Micros, out: &mut Vec<Line>) {
+    fn turn_end(&mut self, source: SourceId, line: &Value, ts: Micros, out: &mut Vec<Keyed>) {
         let Some(ms) = line.get("durationMs").and_then(Value::as_f64).filter(|ms| *ms >= 0.0) else { return };
         let (stamp, session) = (ts.to_string(), str_of(line, "sessionId").unwrap_or(""));
-        if !self.counted.first(&["turn", &stamp, &ms.to_string(), session]) {
-            return;
-        }
+        let key = ["turn", &stamp, &ms.to_string(), session].map(str::to_owned);
         let trace = self.turns.get(&source).and_then(|t| t.trace);
         let mut request = base("agent_request", ts, trace, trace.map(|(_, span)| span));
         request.insert("agent", Value::from(Self::agent(line)));
@@ -396,12 +389,13 @@ impl ClaudeState {
         if !attrs.is_empty() {
             request.insert("attrs", Value::Object(attrs));
         }
-        out.push(request);
+        let key: Vec<&str> = key.iter().map(String::as_str).collect();
+        out.push(Keyed::new(Some(&key), request));
     }
 
     /// Counts every response still being streamed (a one-shot report, or a file
     /// that ended mid-response): with the largest usage seen.
-    pub fn flush(&mut self, out: &mut Vec<(SourceId, Line)>) {
+    pub fn flush(&mut self, out: &mut Vec<(SourceId, Keyed)>) {
         let mut sources: Vec<SourceId> = self.streaming.keys().copied().collect();
         sources.sort_unstable();
         for source in sources {
@@ -412,9 +406,9 @@ impl ClaudeState {
     }
 
     /// Takes in another reader's state, whose source `i` is our `mine(i)` (the
-    /// first read's, merged into the fold that goes on following).
+    /// first read's, merged into the fold that goes on following; what was counted
+    /// is the fold's to remember).
     pub fn absorb(&mut self, other: ClaudeState, mine: &impl Fn(SourceId) -> SourceId) {
-        self.counted.absorb(other.counted);
         self.streaming.extend(other.streaming.into_iter().map(|(s, r)| (mine(s), r)));
         for id in other.tools_order {
             if let Some(tool) = other.tools.get(&id) {

@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::fold::SourceId;
 use crate::genai::Line;
+use crate::ingest::Keyed;
 use crate::time::{Micros, format_rfc3339_micros, parse_rfc3339};
 
 pub const AGENT: &str = "codex";
@@ -104,7 +105,6 @@ struct Rollout {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodexState {
     files: HashMap<SourceId, Rollout>,
-    counted: crate::ingest::Counted,
     calls: HashMap<String, Call>,
     calls_order: VecDeque<String>,
 }
@@ -158,8 +158,8 @@ fn outcome(output: &str) -> (Option<i64>, Option<f64>) {
 
 impl CodexState {
     /// The events of one rollout line of `source`.
-    pub fn convert(&mut self, source: SourceId, bytes: &[u8], out: &mut Vec<Line>) -> Result<(), String> {
-        let line: Value = serde_json::from_slice(bytes).map_err(|e| format!("not a JSON rollout line: {e}"))?;
+    pub fn convert(&mut self, source: SourceId, bytes: &[u8], out: &mut Vec<Keyed>) -> Result<(), String> {
+        let line = crate::ingest::parse_pruned(bytes).map_err(|e| format!("not a JSON rollout line: {e}"))?;
         let Some(stamp) = str_of(&line, "timestamp") else { return Ok(()) };
         let Ok(ts) = parse_rfc3339(stamp) else { return Ok(()) };
         let payload = line.get("payload").cloned().unwrap_or(Value::Null);
@@ -205,7 +205,7 @@ impl CodexState {
         file.session = parent.or(str_of(payload, "id")).map(str::to_owned);
     }
 
-    fn token_count(&mut self, source: SourceId, payload: &Value, stamp: &str, ts: Micros, out: &mut Vec<Line>) {
+    fn token_count(&mut self, source: SourceId, payload: &Value, stamp: &str, ts: Micros, out: &mut Vec<Keyed>) {
         let Some(info) = payload.get("info").filter(|i| i.is_object()) else { return };
         let (total, last) = (Tokens::of(info.get("total_token_usage")), Tokens::of(info.get("last_token_usage")));
         let file = self.files.entry(source).or_default();
@@ -241,14 +241,17 @@ impl CodexState {
         if delta.total() == 0 {
             return;
         }
-        // A (session, total) counted from another file (a fork, an archived copy).
+        // A (session, total) in another file (a fork, an archived copy) is the same call.
         let session = file.session.clone();
-        if let Some(t) = total {
-            let (input, output, cached) = (t.input.to_string(), t.output.to_string(), t.cached.to_string());
-            if !self.counted.first(&["call", session.as_deref().unwrap_or(""), &input, &output, &cached]) {
-                return;
-            }
-        }
+        let key = total.map(|t| {
+            [
+                "call".to_owned(),
+                session.clone().unwrap_or_default(),
+                t.input.to_string(),
+                t.output.to_string(),
+                t.cached.to_string(),
+            ]
+        });
         let file = &self.files[&source];
         let trace = file.turn.map(|(_, _, trace)| trace);
         let span = hash(&[session.as_deref().unwrap_or(""), stamp, "call"]);
@@ -267,10 +270,11 @@ impl CodexState {
         if delta.reasoning > 0 {
             call.insert("reasoning_tokens", Value::from(delta.reasoning.min(delta.output)));
         }
-        out.push(call);
+        let key: Option<Vec<&str>> = key.as_ref().map(|k| k.iter().map(String::as_str).collect());
+        out.push(Keyed::new(key.as_deref(), call));
     }
 
-    fn turn_start(&mut self, source: SourceId, ts: Micros, out: &mut Vec<Line>) {
+    fn turn_start(&mut self, source: SourceId, ts: Micros, out: &mut Vec<Keyed>) {
         self.turn_end(source, ts, None, out);
         let file = self.files.entry(source).or_default();
         let session = file.session.clone().unwrap_or_default();
@@ -282,23 +286,20 @@ impl CodexState {
 
     /// Ends the turn under way as an agent request (Codex's own duration when
     /// it gives one, else from the prompt to the turn's last line).
-    fn turn_end(&mut self, source: SourceId, ts: Micros, ms: Option<f64>, out: &mut Vec<Line>) {
+    fn turn_end(&mut self, source: SourceId, ts: Micros, ms: Option<f64>, out: &mut Vec<Keyed>) {
         let Some(file) = self.files.get_mut(&source) else { return };
         let Some((start, last, trace)) = file.turn.take() else { return };
         let stamp = start.to_string();
-        if !self.counted.first(&["turn", file.session.as_deref().unwrap_or(""), &stamp]) {
-            return;
-        }
         let end = if ms.is_some() { ts } else { last };
         let mut request = base("agent_request", end, Some(trace), Some(trace.1), &file.session);
         request.insert("agent", Value::from(AGENT));
         request.insert("success", Value::Bool(true));
         let ms = ms.unwrap_or((last - start).max(0) as f64 / 1000.0);
         request.insert("duration_ms", Value::from(ms.max(0.0)));
-        out.push(request);
+        out.push(Keyed::new(Some(&["turn", file.session.as_deref().unwrap_or(""), &stamp]), request));
     }
 
-    fn error(&mut self, source: SourceId, payload: &Value, ts: Micros, out: &mut Vec<Line>) {
+    fn error(&mut self, source: SourceId, payload: &Value, ts: Micros, out: &mut Vec<Keyed>) {
         let file = self.files.entry(source).or_default();
         let trace = file.turn.map(|(_, _, trace)| trace);
         let (error_type, message) = match str_of(payload, "type") {
@@ -309,15 +310,13 @@ impl CodexState {
             _ => ("error".to_owned(), crate::genai::cut(str_of(payload, "message").unwrap_or("error")).to_owned()),
         };
         let stamp = ts.to_string();
-        if !self.counted.first(&["error", file.session.as_deref().unwrap_or(""), &stamp, &error_type]) {
-            return;
-        }
+        let key = ["error".to_owned(), file.session.clone().unwrap_or_default(), stamp, error_type.clone()];
         let mut error = base("error", ts, trace, None, &file.session);
         error.insert("component", Value::from(AGENT));
         error.insert("error_type", Value::from(error_type));
         error.insert("message", Value::from(message));
         error.insert("agent", Value::from(AGENT));
-        out.push(error);
+        out.push(Keyed::new(Some(&key.each_ref().map(String::as_str)), error));
     }
 
     fn call(&mut self, source: SourceId, payload: &Value, ts: Micros) {
@@ -346,7 +345,7 @@ impl CodexState {
         call.ended = Some((code, ms));
     }
 
-    fn output(&mut self, source: SourceId, payload: &Value, ts: Micros, out: &mut Vec<Line>) {
+    fn output(&mut self, source: SourceId, payload: &Value, ts: Micros, out: &mut Vec<Keyed>) {
         let file = self.files.entry(source).or_default();
         file.last_input = Some(ts);
         let session = file.session.clone();
@@ -358,10 +357,6 @@ impl CodexState {
             Some(other) => other.to_string(),
             None => String::new(),
         };
-        // An archived or forked copy of this call: counted once.
-        if !self.counted.first(&["tool", id]) {
-            return;
-        }
         let (code, seconds) = outcome(&text);
         let (code, ms) = match call.ended {
             Some((code, ms)) => (Some(code), ms.or(seconds.map(|s| s * 1000.0))),
@@ -377,11 +372,12 @@ impl CodexState {
         if let (true, Some(code)) = (failed, code) {
             tool.insert("error_type", Value::from(format!("exit_{code}")));
         }
-        out.push(tool);
+        // An archived or forked copy of this call is the same call.
+        out.push(Keyed::new(Some(&["tool", id]), tool));
     }
 
     /// Ends every turn still under way (a one-shot report).
-    pub fn flush(&mut self, out: &mut Vec<(SourceId, Line)>) {
+    pub fn flush(&mut self, out: &mut Vec<(SourceId, Keyed)>) {
         let mut sources: Vec<SourceId> = self.files.keys().copied().collect();
         sources.sort_unstable();
         for source in sources {
@@ -395,7 +391,6 @@ impl CodexState {
     /// Takes in another reader's state, whose source `i` is our `mine(i)`.
     pub fn absorb(&mut self, other: CodexState, mine: &impl Fn(SourceId) -> SourceId) {
         self.files.extend(other.files.into_iter().map(|(s, f)| (mine(s), f)));
-        self.counted.absorb(other.counted);
         for id in other.calls_order {
             if let Some(call) = other.calls.get(&id)
                 && self.calls.insert(id.clone(), call.clone()).is_none()

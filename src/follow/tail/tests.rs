@@ -426,3 +426,32 @@ fn a_transcript_tree_is_followed_and_a_streamed_response_counted_once_when_it_en
     assert_eq!(model_output(&fold), (3, 1000));
     assert_eq!(fold.ingest.total().malformed, 0);
 }
+
+#[test]
+fn transcripts_read_by_any_number_of_threads_count_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = crate::time::parse_rfc3339("2026-11-20T00:00:00Z").unwrap();
+    crate::synth::sessions::claude_code(&dir.path().join("claude"), 60, 3, start).unwrap();
+    crate::synth::sessions::codex(&dir.path().join("codex"), 40, 3, start).unwrap();
+    let read = |threads: usize| {
+        let mut fold = Fold::default();
+        let specs = vec![LogSpec::Tree(dir.path().join("claude")), LogSpec::Tree(dir.path().join("codex"))];
+        Tailer::open(specs, &mut fold, threads).unwrap();
+        fold.flush_transcripts();
+        let now = crate::time::parse_rfc3339("2026-12-01T00:00:00Z").unwrap();
+        let r = crate::report::build(&fold, now, now, &crate::alerts::Thresholds::default());
+        let models: Vec<_> =
+            r.models.iter().map(|m| (m.name.clone(), m.requests, m.input_tokens, m.output_tokens)).collect();
+        let tools: Vec<_> = r.tools.iter().map(|t| (t.name.clone(), t.usage_count, t.failures)).collect();
+        (
+            models,
+            tools,
+            r.agents.iter().map(|a| (a.name.clone(), a.total_requests)).collect::<Vec<_>>(),
+            fold.metrics.events,
+        )
+    };
+    let one = read(1);
+    assert!(one.3 > 500, "{} events", one.3);
+    assert_eq!(one, read(2));
+    assert_eq!(one, read(4));
+}

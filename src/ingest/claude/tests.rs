@@ -11,13 +11,19 @@ const SESSION: &str = include_str!("../../../tests/fixtures/claude-code/session.
 const SUBAGENT: &str = include_str!("../../../tests/fixtures/claude-code/subagent.jsonl");
 const LEGACY: &str = include_str!("../../../tests/fixtures/claude-code/legacy.jsonl");
 
+/// The events a fold would count (each key once, as `Fold` does).
+fn counted(out: Vec<Keyed>, seen: &mut crate::ingest::Counted) -> Vec<Line> {
+    out.into_iter().filter(|e| e.key.is_none_or(|k| seen.first_key(k))).map(|e| e.line).collect()
+}
+
 /// Every event the lines give, as JSON, each checked by the event log's reader.
 fn events(state: &mut ClaudeState, source: SourceId, text: &str) -> Vec<Value> {
     let mut out = Vec::new();
     for line in text.lines() {
         state.convert(source, line.as_bytes(), &mut out).unwrap();
     }
-    out.iter()
+    counted(out, &mut crate::ingest::Counted::default())
+        .iter()
         .map(|line| {
             let text = serde_json::to_string(line).unwrap();
             assert!(
@@ -81,16 +87,20 @@ fn a_response_is_counted_once_with_its_final_usage_even_across_files() {
         )
     };
     let mut state = ClaudeState::default();
+    let mut seen = crate::ingest::Counted::default();
     let mut out = Vec::new();
     for line in [partial(1, "null"), partial(1, "null"), partial(1130, "\"end_turn\"")] {
         state.convert(0, line.as_bytes(), &mut out).unwrap();
     }
-    assert_eq!(out.len(), 1);
-    let call = serde_json::to_value(&out[0]).unwrap();
+    let first = counted(std::mem::take(&mut out), &mut seen);
+    assert_eq!(first.len(), 1);
+    let call = serde_json::to_value(&first[0]).unwrap();
     assert_eq!((call["output_tokens"].as_u64(), call["input_tokens"].as_u64()), (Some(1130), Some(110)));
-    // The same response copied into a forked session's file: not counted again.
+    // The same response copied into a forked session's file: the same key, not
+    // counted again.
     state.convert(1, partial(1130, "\"end_turn\"").as_bytes(), &mut out).unwrap();
     assert_eq!(out.len(), 1);
+    assert!(counted(out, &mut seen).is_empty());
 
     // A response that never got its last line: counted with the largest usage
     // seen once the file moves on, or when flushed.
@@ -102,7 +112,7 @@ fn a_response_is_counted_once_with_its_final_usage_even_across_files() {
     let mut flushed = Vec::new();
     state.flush(&mut flushed);
     assert_eq!(flushed.len(), 1);
-    assert_eq!(serde_json::to_value(&flushed[0].1).unwrap()["output_tokens"], 7);
+    assert_eq!(serde_json::to_value(&flushed[0].1.line).unwrap()["output_tokens"], 7);
 }
 
 #[test]

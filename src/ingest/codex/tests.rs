@@ -6,7 +6,14 @@ use super::*;
 const ROLLOUT: &str = include_str!("../../../tests/fixtures/codex/rollout.jsonl");
 const NEWER: &str = include_str!("../../../tests/fixtures/codex/newer.jsonl");
 
-fn events(state: &mut CodexState, source: SourceId, text: &str, flush: bool) -> Vec<Value> {
+/// What the lines give, counted as a fold counts them (each key once in `seen`).
+fn events_seen(
+    state: &mut CodexState,
+    source: SourceId,
+    text: &str,
+    flush: bool,
+    seen: &mut crate::ingest::Counted,
+) -> Vec<Value> {
     let mut out = Vec::new();
     for line in text.lines() {
         state.convert(source, line.as_bytes(), &mut out).unwrap();
@@ -14,9 +21,13 @@ fn events(state: &mut CodexState, source: SourceId, text: &str, flush: bool) -> 
     if flush {
         let mut rest = Vec::new();
         state.flush(&mut rest);
-        out.extend(rest.into_iter().map(|(_, line)| line));
+        out.extend(rest.into_iter().map(|(_, keyed)| keyed));
     }
-    out.iter()
+    out.into_iter()
+        .filter(|e| e.key.is_none_or(|k| seen.first_key(k)))
+        .map(|e| e.line)
+        .collect::<Vec<_>>()
+        .iter()
         .map(|line| {
             let text = serde_json::to_string(line).unwrap();
             assert!(
@@ -26,6 +37,10 @@ fn events(state: &mut CodexState, source: SourceId, text: &str, flush: bool) -> 
             serde_json::from_str(&text).unwrap()
         })
         .collect()
+}
+
+fn events(state: &mut CodexState, source: SourceId, text: &str, flush: bool) -> Vec<Value> {
+    events_seen(state, source, text, flush, &mut crate::ingest::Counted::default())
 }
 
 #[test]
@@ -59,11 +74,12 @@ fn the_example_rollout_gives_two_calls_two_tools_and_one_request() {
 #[test]
 fn a_forked_copy_and_a_sub_agents_replay_count_nothing_again() {
     let mut state = CodexState::default();
-    let first = events(&mut state, 0, ROLLOUT, false);
+    let mut seen = crate::ingest::Counted::default();
+    let first = events_seen(&mut state, 0, ROLLOUT, false, &mut seen);
     assert_eq!(first.iter().filter(|e| e["type"] == "model_call").count(), 2);
     // The same rollout again in another file (an archived copy): its totals were
     // counted for this session.
-    let again = events(&mut state, 1, ROLLOUT, false);
+    let again = events_seen(&mut state, 1, ROLLOUT, false, &mut seen);
     assert_eq!(again.iter().filter(|e| e["type"] == "model_call").count(), 0, "{again:?}");
 
     // A sub-agent file: two metas, then the parent's token history replayed in its
