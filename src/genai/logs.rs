@@ -118,6 +118,11 @@ fn model_call(line: &mut Line, model: Option<&str>, provider: &str, success: boo
     line.insert("provider", Value::from(provider));
     line.insert("success", Value::Bool(success));
     line.insert("duration_ms", Value::from(duration_ms));
+    if !success {
+        // A failed request is not billed: no tokens (priced at nothing, not "unpriced").
+        line.insert("input_tokens", Value::from(0));
+        line.insert("output_tokens", Value::from(0));
+    }
 }
 
 fn error_line(log: &LogInput, agent: &str, error_type: &str, message: &str) -> Line {

@@ -311,6 +311,9 @@ impl ClaudeState {
         call.insert("provider", Value::from("anthropic"));
         call.insert("agent", Value::from(agent.as_str()));
         call.insert("success", Value::Bool(false));
+        // A refused request is not billed: no tokens (priced at nothing, not "unpriced").
+        call.insert("input_tokens", Value::from(0));
+        call.insert("output_tokens", Value::from(0));
         let asked = self.turns.get(&source).and_then(|t| t.last_input).unwrap_or(ts);
         call.insert("duration_ms", Value::from((ts - asked).max(0) as f64 / 1000.0));
         put_session(&mut call, &session);

@@ -141,6 +141,11 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
         ([one], []) => clean(one).into_owned(),
         (many, []) => format!("{} logs", many.len()),
     };
+    // Sources that are not event logs say what they are (claude-code, codex).
+    let mut formats: Vec<&str> = ctx.view.report.sources.iter().filter_map(|s| s.stats.format).collect();
+    formats.sort_unstable();
+    formats.dedup();
+    let sources = if formats.is_empty() { sources } else { format!("{sources} ({})", formats.join(", ")) };
     let age = ctx
         .view
         .last_event_age_s
