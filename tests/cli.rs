@@ -1037,7 +1037,11 @@ fn codex_rollouts_are_found_read_and_counted_once() {
     assert_eq!(model["requests"], 2, "two calls, not four: {model}");
     assert_eq!((model["input_tokens"].as_u64(), model["output_tokens"].as_u64()), (Some(9950), Some(412)));
     assert_eq!(model["cache_read_tokens"], 8192);
-    assert!(model["cost_usd"].as_f64().unwrap() > 0.0, "priced from the tokens: {model}");
+    // Priced from the tokens (gpt-5.1-codex-max: $1.25 input, $0.125 cached input,
+    // $10 output a million): (1,246 + 512) uncached x 1.25 + 8,192 cached x 0.125
+    // + 412 output x 10 = $0.0073415.
+    let cost = model["cost_usd"].as_f64().unwrap();
+    assert!((cost - 0.0073415).abs() < 1e-9, "{cost}");
     let shell = r["tools"].as_array().unwrap().iter().find(|t| t["name"] == "shell_command").cloned().unwrap();
     assert_eq!(
         (shell["usage_count"].as_u64(), shell["failures"].as_u64()),

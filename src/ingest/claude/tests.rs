@@ -167,3 +167,27 @@ fn only_transcript_lines_tell_the_format() {
     assert!(!looks_like(br#"{"type":"user","sessionId":"#));
     assert!(!looks_like(br#"{"type":"banana","sessionId":"s"}"#));
 }
+
+#[test]
+fn a_failed_tool_result_is_a_failed_call_and_a_copy_is_the_same_call() {
+    let use_line = r#"{"type":"assistant","sessionId":"s","timestamp":"2026-08-01T04:51:00.000Z","requestId":"r","message":{"id":"m","model":"claude-sonnet-4-5","stop_reason":"tool_use","content":[{"type":"tool_use","id":"toolu_9","name":"Write","input":{"file_path":"SECRET"}}],"usage":{"input_tokens":1,"output_tokens":2}}}"#;
+    let result_line = r#"{"type":"user","sessionId":"s","timestamp":"2026-08-01T04:51:02.443Z","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_9","is_error":true,"content":"<tool_use_error>SECRET</tool_use_error>"}]}}"#;
+    let mut state = ClaudeState::default();
+    let got = events(&mut state, 0, &format!("{use_line}\n{result_line}"));
+    let tool = got.iter().find(|e| e["type"] == "tool_call").unwrap();
+    assert_eq!((tool["tool"].as_str(), tool["success"].as_bool()), (Some("Write"), Some(false)));
+    assert_eq!((tool["error_type"].as_str(), tool["duration_ms"].as_f64()), (Some("tool_error"), Some(2443.0)));
+    assert!(!serde_json::to_string(&got).unwrap().contains("SECRET"));
+    // The same pair in a forked file: the same keys, so a fold counts it once.
+    let mut out = Vec::new();
+    let mut copy = ClaudeState::default();
+    copy.convert(1, use_line.as_bytes(), &mut out).unwrap();
+    copy.convert(1, result_line.as_bytes(), &mut out).unwrap();
+    let mut first = Vec::new();
+    state = ClaudeState::default();
+    state.convert(0, use_line.as_bytes(), &mut first).unwrap();
+    state.convert(0, result_line.as_bytes(), &mut first).unwrap();
+    let keys = |v: &[Keyed]| v.iter().map(|e| e.key).collect::<Vec<_>>();
+    assert_eq!(keys(&out), keys(&first));
+    assert!(keys(&out).iter().all(Option::is_some));
+}
