@@ -421,6 +421,9 @@ pub struct SessionStats {
     pub ledger_spend: Spend,
     /// What its agent requests report.
     pub request_spend: Spend,
+    /// The project it worked in (a coding agent's working directory), if an event
+    /// said (`attrs.project`).
+    pub project: Option<String>,
 }
 
 impl SessionStats {
@@ -439,6 +442,7 @@ impl SessionStats {
             output_tokens: 0,
             ledger_spend: Spend::default(),
             request_spend: Spend::default(),
+            project: None,
         }
     }
 
@@ -455,6 +459,9 @@ impl SessionStats {
     }
 
     fn merge(&mut self, o: SessionStats) {
+        if self.project.is_none() {
+            self.project = o.project.clone();
+        }
         self.first_ts = self.first_ts.min(o.first_ts);
         self.last_ts = self.last_ts.max(o.last_ts);
         for a in o.agents {
@@ -681,7 +688,15 @@ impl Metrics {
     #[inline]
     fn session(&mut self, e: &Event<'_>) -> Option<&mut SessionStats> {
         let id = e.session.as_deref()?;
-        self.session_named(id, e.ts)
+        let s = self.session_named(id, e.ts)?;
+        if s.project.is_none()
+            && let Some(attrs) = e.attrs.filter(|a| a.contains("\"project\""))
+        {
+            s.project = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(attrs)
+                .ok()
+                .and_then(|m| m.get("project").and_then(|p| p.as_str()).map(capped));
+        }
+        Some(s)
     }
 
     fn session_named(&mut self, id: &str, ts: Micros) -> Option<&mut SessionStats> {

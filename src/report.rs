@@ -364,6 +364,9 @@ pub struct SessionReport {
     pub output_tokens: u64,
     pub cache_read_tokens: u64,
     pub cost_usd: f64,
+    /// The project (working directory) a coding agent's session worked in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 /// `part` as a percent of `whole`, from the unrounded weighted counts.
@@ -778,6 +781,7 @@ pub fn session_report(id: &str, s: &SessionStats) -> SessionReport {
         output_tokens: s.output_tokens,
         cache_read_tokens: spend.cache_read,
         cost_usd: spend.cost_usd(),
+        project: s.project.clone(),
     }
 }
 

@@ -43,6 +43,7 @@ impl Rng {
     }
 }
 
+const PROJECTS: &[&str] = &["acme-api", "billing", "web-console", "infra", "docs", "mobile-app", "search"];
 const CLAUDE_MODELS: &[&str] = &["claude-sonnet-4-5-20250929", "claude-opus-4-5-20251101", "claude-haiku-4-5-20251001"];
 const TOOLS: &[&str] = &["Bash", "Read", "Edit", "Grep", "Write", "mcp__github__create_issue"];
 /// Filler standing for the (private) text of prompts and replies: only its size matters.
@@ -81,13 +82,15 @@ pub fn claude_code(dir: &Path, sessions: u64, seed: u64, start: Micros) -> std::
     let mut written = Written::default();
     let mut previous: Option<Vec<serde_json::Value>> = None;
     for s in 0..sessions {
-        let project = dir.join(format!("-home-dev-project{}", s % 7));
+        let name = PROJECTS[(s % PROJECTS.len() as u64) as usize];
+        let cwd = format!("/home/dev/{name}");
+        let project = dir.join(cwd.replace('/', "-"));
         let session = rng.id();
         let mut t = start + (s as Micros) * 600_000_000;
         let mut lines = Vec::new();
         let turns = 2 + rng.below(6);
         for _ in 0..turns {
-            claude_turn(&mut rng, &session, &mut t, false, &mut lines);
+            claude_turn(&mut rng, &session, &cwd, &mut t, false, &mut lines);
         }
         // A forked session copies the history of the one before, then goes on.
         if let Some(parent) = previous.take().filter(|_| rng.chance(0.15)) {
@@ -100,12 +103,12 @@ pub fn claude_code(dir: &Path, sessions: u64, seed: u64, start: Micros) -> std::
                     l
                 })
                 .collect();
-            claude_turn(&mut rng, &fork, &mut t, false, &mut copy);
+            claude_turn(&mut rng, &fork, &cwd, &mut t, false, &mut copy);
             write_lines(&project.join(format!("{fork}.jsonl")), &copy, &mut written)?;
         }
         if rng.chance(0.3) {
             let mut sub = Vec::new();
-            claude_turn(&mut rng, &session, &mut t, true, &mut sub);
+            claude_turn(&mut rng, &session, &cwd, &mut t, true, &mut sub);
             let agent = format!("{:016x}", rng.next());
             write_lines(&project.join(&session).join(format!("subagents/agent-{agent}.jsonl")), &sub, &mut written)?;
         }
@@ -117,10 +120,17 @@ pub fn claude_code(dir: &Path, sessions: u64, seed: u64, start: Micros) -> std::
 
 /// One turn: a prompt, responses streamed as several lines with tool uses and
 /// their results, perhaps an API error, and the turn's end.
-fn claude_turn(rng: &mut Rng, session: &str, t: &mut Micros, sidechain: bool, out: &mut Vec<serde_json::Value>) {
+fn claude_turn(
+    rng: &mut Rng,
+    session: &str,
+    cwd: &str,
+    t: &mut Micros,
+    sidechain: bool,
+    out: &mut Vec<serde_json::Value>,
+) {
     let envelope = |rng: &mut Rng, t: Micros, kind: &str| {
         let mut line = json!({"type": kind, "uuid": rng.id(), "timestamp": format_rfc3339(t), "sessionId": session,
-            "cwd": "/home/dev/project", "version": "2.1.220", "gitBranch": "main", "isSidechain": sidechain, "userType": "external"});
+            "cwd": cwd, "version": "2.1.220", "gitBranch": "main", "isSidechain": sidechain, "userType": "external"});
         if sidechain {
             line["agentId"] = json!("a96cf8a57447af436");
             line["attributionAgent"] = json!("general-purpose");

@@ -379,7 +379,14 @@ pub static SESSIONS: Table<SessionReport> = Table {
             header: "Session",
             width: Constraint::Min(12),
             sort: Sort::Text(|s| &s.id),
-            cell: |s, _| text(clean_truncated(&s.id, 36)),
+            // A coding agent's session leads with its project's folder name.
+            cell: |s, _| match s.project.as_deref() {
+                Some(path) => {
+                    let project = path.rsplit(['/', '\\']).find(|c| !c.is_empty()).unwrap_or(path);
+                    text(clean_truncated(&format!("{project} {}", s.id), 48))
+                }
+                None => text(clean_truncated(&s.id, 36)),
+            },
         },
         Column {
             header: "Agents",

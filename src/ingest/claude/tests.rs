@@ -191,3 +191,16 @@ fn a_failed_tool_result_is_a_failed_call_and_a_copy_is_the_same_call() {
     assert_eq!(keys(&out), keys(&first));
     assert!(keys(&out).iter().all(Option::is_some));
 }
+
+#[test]
+fn a_sessions_project_is_kept_for_the_sessions_pane() {
+    let mut fold = Fold::new(None, Arc::new(PriceTable::built_in()));
+    let s = fold.ingest.add_source("session.jsonl");
+    for (i, line) in SESSION.lines().enumerate() {
+        fold.line(s, i as u64 + 1, line.as_bytes());
+    }
+    let now = parse_rfc3339("2026-08-01T05:00:00Z").unwrap();
+    let report = crate::report::build(&fold, now, now, &crate::alerts::Thresholds::default());
+    let session = &report.sessions.recent[0];
+    assert_eq!(session.project.as_deref(), Some("/home/dev/acme-api"));
+}
