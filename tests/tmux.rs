@@ -89,7 +89,8 @@ fn a_user_session_in_tmux() {
     // The report is written and shown, rendered; esc closes it.
     tmux.keys("m");
     let screen = tmux.wait_for("copies its path");
-    assert!(screen.contains("ajentik-reports/ajentik-report-") && screen.contains("System overview"), "{screen}");
+    assert!(screen.contains("ajentik-reports/ajentik-report-") && screen.contains("ajentik report"), "{screen}");
+    assert!(!screen.contains("# ajentik report"), "the Markdown is rendered, not shown raw:\n{screen}");
     tmux.keys("Escape");
     tmux.wait_for("Health");
     let reports: Vec<_> = std::fs::read_dir(dir.path().join("ajentik-reports")).unwrap().collect();
