@@ -165,3 +165,35 @@ impl<'de> serde::de::Visitor<'de> for Pruned {
         Ok(serde_json::Value::Object(object))
     }
 }
+
+/// A string field, if present and not empty (adapters read drifting formats: a
+/// missing, null or empty field is the same absence).
+pub(crate) fn str_of<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(serde_json::Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// The start of an adapter's event line: version, time, type, and the trace, span
+/// and parent ids when it belongs to a traced turn (`trace` is the turn's trace id
+/// and span id; a span equal to the turn's is the turn itself, with no parent).
+pub(crate) fn event_line(
+    kind: &str,
+    ts: crate::time::Micros,
+    trace: Option<(u128, u64)>,
+    span: Option<u64>,
+) -> crate::genai::Line {
+    use serde_json::Value;
+    let mut line = crate::genai::Line::default();
+    line.insert("v", Value::from(1));
+    line.insert("ts", Value::String(crate::time::format_rfc3339_micros(ts)));
+    line.insert("type", Value::from(kind));
+    if let Some((trace, parent)) = trace {
+        line.insert("trace_id", Value::String(format!("{trace:032x}")));
+        if let Some(span) = span {
+            line.insert("span_id", Value::String(format!("{:016x}", span | 1)));
+            if span | 1 != parent {
+                line.insert("parent_span_id", Value::String(format!("{parent:016x}")));
+            }
+        }
+    }
+    line
+}

@@ -15,14 +15,17 @@
 //! - Nothing of the content is kept: names, counts, times, exit codes.
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
 
 use serde_json::Value;
 
 use crate::fold::SourceId;
 use crate::genai::Line;
-use crate::ingest::Keyed;
-use crate::time::{Micros, format_rfc3339_micros, parse_rfc3339};
+use crate::ingest::{Counted, Keyed, str_of};
+
+fn hash(parts: &[&str]) -> u64 {
+    Counted::key(parts)
+}
+use crate::time::{Micros, parse_rfc3339};
 
 pub const AGENT: &str = "codex";
 pub const FORMAT: &str = "codex";
@@ -109,30 +112,8 @@ pub struct CodexState {
     calls_order: VecDeque<String>,
 }
 
-fn hash(parts: &[&str]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    parts.hash(&mut h);
-    h.finish()
-}
-
-fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
-}
-
 fn base(kind: &str, ts: Micros, trace: Option<(u128, u64)>, span: Option<u64>, session: &Option<String>) -> Line {
-    let mut line = Line::default();
-    line.insert("v", Value::from(1));
-    line.insert("ts", Value::String(format_rfc3339_micros(ts)));
-    line.insert("type", Value::from(kind));
-    if let Some((trace, parent)) = trace {
-        line.insert("trace_id", Value::String(format!("{trace:032x}")));
-        if let Some(span) = span {
-            line.insert("span_id", Value::String(format!("{:016x}", span | 1)));
-            if span | 1 != parent {
-                line.insert("parent_span_id", Value::String(format!("{parent:016x}")));
-            }
-        }
-    }
+    let mut line = crate::ingest::event_line(kind, ts, trace, span);
     if let Some(session) = session {
         line.insert("session", Value::from(crate::genai::cut(session)));
     }
