@@ -18,6 +18,12 @@ use crate::pricing::{Price, PriceTable};
 use crate::report;
 use crate::time::{Micros, parse_rfc3339, wall_clock};
 
+mod live;
+mod synthetic;
+
+use live::{Live, live_view};
+use synthetic::{demo, generate};
+
 const EXAMPLES: &str = "\
 Examples:
   ajentik monitor --export markdown --log examples/sample.jsonl --now 2026-11-26T22:00:00Z
@@ -483,119 +489,6 @@ fn note_setup(config_path: Option<&Path>, prices: &PriceTable) {
     tracing::debug!(target: "config", "prices: {} models, {} match rules", prices.len(), prices.rules().count());
 }
 
-/// How the live view was asked for.
-#[derive(Debug, Default)]
-struct Live {
-    now: Option<Micros>,
-    threads: Option<u16>,
-    poll_interval: Option<Duration>,
-    serve: bool,
-}
-
-/// Reads a user file of the config folder (a theme or keymap), if there is one.
-fn user_file(kind: &str, name: &str) -> Result<Option<String>> {
-    let Some(dir) = config::user_dir() else { return Ok(None) };
-    let path = dir.join(kind).join(format!("{}.toml", crate::sanitize::file_name_component(name)));
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
-}
-
-/// Opens the live view on the logs.
-fn live_view(
-    logs: &[String],
-    debug_file: Option<PathBuf>,
-    (config, config_path): (&Config, Option<&PathBuf>),
-    prices: Arc<PriceTable>,
-    live: Live,
-) -> Result<()> {
-    use crate::tui::{self, keymap::Keymap, theme::Theme};
-    if !io::stdout().is_terminal() {
-        bail!("the live view needs a terminal: use --export or --follow to print reports");
-    }
-    let keymap =
-        Keymap::load(&config.tui.keymap, user_file("keymaps", &config.tui.keymap)?.as_deref(), &config.tui.keys)?;
-    let colour =
-        tui::theme::colour_wanted(std::env::var("NO_COLOR").ok().as_deref(), std::env::var("TERM").ok().as_deref());
-    let mut theme = if colour {
-        let depth =
-            tui::theme::colour_depth(std::env::var("COLORTERM").ok().as_deref(), std::env::var("TERM").ok().as_deref());
-        Theme::load(&config.tui.theme, user_file("themes", &config.tui.theme)?.as_deref())?.degrade(depth)
-    } else {
-        Theme::plain()
-    };
-    let lang = std::env::var("LC_ALL").or_else(|_| std::env::var("LC_CTYPE")).or_else(|_| std::env::var("LANG")).ok();
-    theme.unicode = tui::theme::unicode_wanted(lang.as_deref());
-    let (stdin, mut specs) = resolve_logs(logs)?;
-    // The receiver starts before the screen is taken, so a bad address is a plain error.
-    let receiver = if live.serve {
-        let log = serve_log(config, &specs)?;
-        if !specs.iter().any(|spec| spec.covers(&log)) {
-            specs.push(source::LogSpec::File(log.clone()));
-        }
-        Some(crate::receive::serve::Background::start(log, &config.serve)?)
-    } else {
-        None
-    };
-    let threads = live.threads.map_or_else(default_threads, usize::from);
-    let mut fold = configured_fold(config, live.now, prices.clone());
-    fold.traces = crate::traces::TraceStore::new(crate::traces::DEFAULT_MAX_TRACES);
-    // The screen is the UI's: diagnostics go to `debug_file` (the reader notes
-    // the first read's figures when it is done).
-    tracing::debug!(
-        target: "sources",
-        "sources: {:?}; {threads} threads",
-        specs.iter().map(source::LogSpec::describe).collect::<Vec<_>>()
-    );
-    let mut sources: Vec<String> = specs.iter().map(source::LogSpec::describe).collect();
-    if stdin {
-        sources.push(crate::follow::stdin::NAME.into());
-    }
-    let loading = tui::Loading {
-        stdin,
-        specs: specs.clone(),
-        fold,
-        threads,
-        poll_interval: live.poll_interval.unwrap_or(config.monitor.poll_interval.0),
-    };
-    tui::run(tui::LiveOptions {
-        loading,
-        thresholds: config.thresholds(When::at(live.now).utc_offset),
-        keymap,
-        theme,
-        now: live.now,
-        reports_dir: config.monitor.reports_dir.clone(),
-        sources,
-        config_path: config_path.cloned().or_else(|| config::locate(None).map(|(p, _)| p)),
-        pager: pager(config, config_path.map(PathBuf::as_path), &specs, live.now.is_some()),
-        push_logs: logs.to_vec(),
-        push_args: crate::push::PushArgs { config: config.push.clone(), ..crate::push::PushArgs::following() },
-        prices,
-        debug_file: debug_file.clone(),
-        receiver: receiver.as_ref().map(|r| (r.http_addr.port(), r.receiver.clone())),
-    })?;
-    drop(receiver);
-    if let Some(path) = debug_file {
-        eprintln!("ajentik: diagnostics in {}", path.display());
-    }
-    Ok(())
-}
-
-/// Where the live view's receiver writes: `[serve] log`, else the one file given,
-/// else `otlp.jsonl` in the one folder given, else the default log.
-fn serve_log(config: &Config, specs: &[source::LogSpec]) -> Result<PathBuf> {
-    if let Some(log) = &config.serve.log {
-        return Ok(log.clone());
-    }
-    match specs {
-        [source::LogSpec::File(file)] => Ok(file.clone()),
-        [source::LogSpec::Dir(dir)] => Ok(dir.join("otlp.jsonl")),
-        _ => source::default_log_path(),
-    }
-}
-
 /// The local time zone's offset from UTC now, in seconds (for "local" days).
 /// The instants a report is made for, worked out once, in one place: `now`
 /// (`--now`, else the clock), when it is generated, and the local UTC offset in
@@ -909,116 +802,6 @@ pub fn emit(text: &str, path: Option<&Path>) -> Result<()> {
         };
     };
     crate::follow::fsutil::write_atomically(path, text.as_bytes())
-}
-
-fn demo(logs: &[String], (config, config_path): (&Config, Option<&PathBuf>), args: DemoArgs) -> Result<()> {
-    let positive = |v: f64| v > 0.0 && v.is_finite();
-    if !positive(args.rate) || !positive(args.speed) {
-        usage!("--rate and --speed must be more than zero");
-    }
-    let path = match logs {
-        [] => crate::demo::temporary_log()?,
-        [one] => PathBuf::from(one),
-        _ => usage!("the demo writes one log: give --log once"),
-    };
-    let rec = crate::recorder::Recorder::open(&path)?;
-    eprintln!("ajentik demo: writing a simulated multi-agent workload to {}", path.display());
-    eprintln!("  watch it: ajentik monitor --follow --export json --log {}", path.display());
-    eprintln!("  report:   ajentik monitor --log {}", path.display());
-    if args.count.is_none() && args.run_for.is_none() {
-        eprintln!("  Ctrl-C stops it.");
-    }
-    let settings = crate::demo::DemoSettings {
-        rate: args.rate,
-        seed: args.seed,
-        speed: args.speed,
-        count: args.count,
-        duration: args.run_for,
-    };
-    if args.count.is_none() && args.run_for.is_none() && io::stdout().is_terminal() {
-        // The simulation runs beside the live view; quitting the view ends both.
-        let sim = rec.clone();
-        std::thread::spawn(move || crate::demo::run(sim, settings));
-        let prices = price_table(config, None)?;
-        return live_view(&[path.display().to_string()], None, (config, config_path), prices, Live::default());
-    }
-    let requests = crate::demo::run(rec.clone(), settings)?;
-    let stats = rec.stats();
-    eprintln!("ajentik demo: {requests} requests, {} events written to {}", stats.written, path.display());
-    if stats.failed > 0 {
-        bail!("{} events could not be written to {}", stats.failed, path.display());
-    }
-    // A run that ended by itself shows what it did: the report of its log.
-    let specs = vec![source::LogSpec::File(path)];
-    let fold = configured_fold(config, None, price_table(config, None)?);
-    let (_tailer, fold) = read_into(specs, fold, default_threads())?;
-    let when = When::at(None);
-    let text = render(&fold, when, &config.thresholds(when.utc_offset), Format::Markdown, false)?;
-    emit(&text, None)
-}
-
-fn generate(logs: &[String], args: GenerateArgs) -> Result<()> {
-    use crate::synth::{Generator, Settings};
-    if args.format != GenerateFormat::Ajentik {
-        let Some(dir) = args.output.clone() else {
-            usage!("--format claude-code and codex write a folder: give --output DIR");
-        };
-        let start = args.start.unwrap_or_else(|| wall_clock() - args.sessions as i64 * 900_000_000 - 3_600_000_000);
-        let written = match args.format {
-            GenerateFormat::ClaudeCode => crate::synth::sessions::claude_code(&dir, args.sessions, args.seed, start),
-            _ => crate::synth::sessions::codex(&dir, args.sessions, args.seed, start),
-        }
-        .with_context(|| format!("cannot write {}", dir.display()))?;
-        eprintln!(
-            "wrote {} files, {} lines, {} bytes under {}",
-            written.files,
-            written.lines,
-            written.bytes,
-            dir.display()
-        );
-        return Ok(());
-    }
-    if !(args.rate > 0.0 && args.rate.is_finite()) {
-        usage!("--rate must be more than zero");
-    }
-    if !(0.0..=1.0).contains(&args.malformed) {
-        usage!("--malformed must be a share between 0 and 1");
-    }
-    let output = match (&args.output, logs) {
-        (Some(_), [_, ..]) => usage!("give --output or --log, not both: both name the file generate writes"),
-        (Some(path), []) => Some(path.clone()),
-        (None, [one]) => Some(PathBuf::from(one)),
-        (None, []) => None,
-        (None, [_, _, ..]) => usage!("generate writes one log: give --log once"),
-    };
-    let settings =
-        |start| Settings { seed: args.seed, start, requests_per_second: args.rate, malformed_ratio: args.malformed };
-    // Without --start, the log ends just before now, never after: a dry run
-    // finds how long the simulated span is (the same seed writes the same span).
-    let start = match args.start {
-        Some(start) => start,
-        None => {
-            let mut dry = Generator::new(settings(0));
-            dry.write_lines(&mut io::sink(), args.lines)?;
-            wall_clock() - dry.latest().max(0) - 1
-        }
-    };
-    let mut generator = Generator::new(settings(start));
-    match &output {
-        Some(path) => {
-            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            let mut w = io::BufWriter::new(file);
-            generator.write_lines(&mut w, args.lines).with_context(|| format!("cannot write {}", path.display()))?;
-            w.flush().with_context(|| format!("cannot write {}", path.display()))?;
-        }
-        None => match generator.write_lines(&mut io::stdout().lock(), args.lines) {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-            r => {
-                r.context("cannot write to standard output")?;
-            }
-        },
-    }
-    Ok(())
 }
 
 #[cfg(test)]
