@@ -726,6 +726,7 @@ fn monitor(
             }
         }
         let read = follower.poll(&mut fold);
+        fold.flush_quiet_transcripts(fold.cutoff.unwrap_or_else(wall_clock));
         if read > 0 {
             tracing::debug!(target: "follow", "read {read} bytes; {} events", fold.metrics.events);
         }

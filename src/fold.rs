@@ -147,6 +147,9 @@ pub struct Fold {
     pub deferred: Option<Vec<(SourceId, u64, crate::ingest::Keyed)>>,
 }
 
+/// How long a transcript stays quiet before its unfinished response or turn counts.
+pub const QUIET: Micros = 5 * crate::time::MICROS_PER_MINUTE;
+
 /// Lines of a source that may still tell its format (a transcript's first lines
 /// may be of types the event log does not know).
 const FORMAT_LINES: u64 = 5;
@@ -253,12 +256,25 @@ impl Fold {
     /// Counts the transcript responses still being streamed, with the largest
     /// usage seen: for a one-shot report, whose logs will not grow.
     pub fn flush_transcripts(&mut self) {
+        self.flush_transcripts_before(None);
+    }
+
+    /// While following: counts the responses and turns whose files have been quiet
+    /// for [`QUIET`] before `now` (a session interrupted mid-response, a Codex turn
+    /// without its end), so that they do not wait for a line that will not come.
+    pub fn flush_quiet_transcripts(&mut self, now: Micros) {
+        if self.claude.is_some() || self.codex.is_some() {
+            self.flush_transcripts_before(Some(now.saturating_sub(QUIET)));
+        }
+    }
+
+    fn flush_transcripts_before(&mut self, before: Option<Micros>) {
         let mut events = Vec::new();
         if let Some(state) = self.claude.as_mut() {
-            state.flush(&mut events);
+            state.flush(before, &mut events);
         }
         if let Some(state) = self.codex.as_mut() {
-            state.flush(&mut events);
+            state.flush(before, &mut events);
         }
         for (source, event) in events {
             let line = self.ingest.sources.get(source).map_or(0, |s| s.lines);

@@ -229,7 +229,10 @@ impl Reader {
                         if let (Some(h), None) = (f.horizon, f.cutoff) {
                             f.horizon = Some(h.max(wall_clock() + tolerance));
                         }
-                        follower.poll(&mut f)
+                        let read = follower.poll(&mut f);
+                        let now = f.cutoff.unwrap_or_else(wall_clock);
+                        f.flush_quiet_transcripts(now);
+                        read
                     }
                     Err(_) => return,
                 };

@@ -378,8 +378,11 @@ impl ClaudeState {
 
     /// Counts every response still being streamed (a one-shot report, or a file
     /// that ended mid-response): with the largest usage seen.
-    pub fn flush(&mut self, out: &mut Vec<(SourceId, Keyed)>) {
-        let mut sources: Vec<SourceId> = self.streaming.keys().copied().collect();
+    /// `before`: only those whose last line is older (a follower's files that went
+    /// quiet mid-response); `None`: all.
+    pub fn flush(&mut self, before: Option<Micros>, out: &mut Vec<(SourceId, Keyed)>) {
+        let mut sources: Vec<SourceId> =
+            self.streaming.iter().filter(|(_, r)| before.is_none_or(|t| r.ts < t)).map(|(s, _)| *s).collect();
         sources.sort_unstable();
         for source in sources {
             let mut lines = Vec::new();

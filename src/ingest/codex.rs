@@ -357,9 +357,15 @@ impl CodexState {
         out.push(Keyed::new(Some(&["tool", id]), tool));
     }
 
-    /// Ends every turn still under way (a one-shot report).
-    pub fn flush(&mut self, out: &mut Vec<(SourceId, Keyed)>) {
-        let mut sources: Vec<SourceId> = self.files.keys().copied().collect();
+    /// Ends every turn still under way (a one-shot report), or with `before` those
+    /// whose last line is older (a follower's sessions that went quiet).
+    pub fn flush(&mut self, before: Option<Micros>, out: &mut Vec<(SourceId, Keyed)>) {
+        let mut sources: Vec<SourceId> = self
+            .files
+            .iter()
+            .filter(|(_, f)| f.turn.is_some_and(|(_, last, _)| before.is_none_or(|t| last < t)))
+            .map(|(s, _)| *s)
+            .collect();
         sources.sort_unstable();
         for source in sources {
             let mut lines = Vec::new();

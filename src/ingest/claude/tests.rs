@@ -110,7 +110,7 @@ fn a_response_is_counted_once_with_its_final_usage_even_across_files() {
     state.convert(0, streaming.as_bytes(), &mut out).unwrap();
     assert!(out.is_empty(), "not before it is over");
     let mut flushed = Vec::new();
-    state.flush(&mut flushed);
+    state.flush(None, &mut flushed);
     assert_eq!(flushed.len(), 1);
     assert_eq!(serde_json::to_value(&flushed[0].1.line).unwrap()["output_tokens"], 7);
 }
@@ -203,4 +203,21 @@ fn a_sessions_project_is_kept_for_the_sessions_pane() {
     let report = crate::report::build(&fold, now, now, &crate::alerts::Thresholds::default());
     let session = &report.sessions.recent[0];
     assert_eq!(session.project.as_deref(), Some("/home/dev/acme-api"));
+}
+
+#[test]
+fn a_response_left_unfinished_counts_once_its_file_has_been_quiet() {
+    let line = r#"{"type":"assistant","sessionId":"s","timestamp":"2026-08-01T04:50:27.000Z","requestId":"r","message":{"id":"m9","model":"claude-opus-4-5","stop_reason":null,"usage":{"input_tokens":4,"output_tokens":9}}}"#;
+    let mut fold = Fold::new(None, Arc::new(PriceTable::built_in()));
+    let s = fold.ingest.add_source("session.jsonl");
+    fold.line(s, 1, line.as_bytes());
+    let at = |t: &str| parse_rfc3339(t).unwrap();
+    // A minute later the response may still be streaming: not counted yet.
+    fold.flush_quiet_transcripts(at("2026-08-01T04:51:27Z"));
+    assert_eq!(fold.metrics.events, 0);
+    // Past the quiet time: counted, with what it has.
+    fold.flush_quiet_transcripts(at("2026-08-01T04:56:00Z"));
+    assert_eq!(fold.metrics.events, 1);
+    fold.flush_quiet_transcripts(at("2026-08-01T05:10:00Z"));
+    assert_eq!(fold.metrics.events, 1, "once");
 }

@@ -20,7 +20,7 @@ fn events_seen(
     }
     if flush {
         let mut rest = Vec::new();
-        state.flush(&mut rest);
+        state.flush(None, &mut rest);
         out.extend(rest.into_iter().map(|(_, keyed)| keyed));
     }
     out.into_iter()
