@@ -416,6 +416,13 @@ impl Usage {
         }
     }
 
+    /// Writes the input and output totals and the parts of them that are not zero.
+    pub(crate) fn put(&self, line: &mut Line) {
+        put_count(line, "input_tokens", self.input);
+        put_count(line, "output_tokens", self.output);
+        self.put_parts(line);
+    }
+
     fn put_parts(&self, line: &mut Line) {
         for (key, value) in [
             ("cache_read_tokens", self.cache_read),
@@ -480,9 +487,7 @@ pub fn span_to_events(span: &SpanInput, ancestor_agent: Option<&str>, options: M
             line.insert("success", success);
             line.insert("duration_ms", duration);
             let usage = Usage::from_genai(attributes);
-            put_count(&mut line, "input_tokens", usage.input);
-            put_count(&mut line, "output_tokens", usage.output);
-            usage.put_parts(&mut line);
+            usage.put(&mut line);
             put_cost(&mut line, number(attributes, &["operation.cost", "gen_ai.usage.cost"]));
         }
         Role::Tool => {

@@ -22,13 +22,59 @@ pub fn adapted_format(line: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// A bounded map that forgets the oldest entries first: the receiver's recent ids
+/// and spans, the adapters' counted keys.
+#[derive(Debug, Clone)]
+pub struct Recent<K, V> {
+    map: std::collections::HashMap<K, V>,
+    order: std::collections::VecDeque<K>,
+    capacity: usize,
+}
+
+impl<K: Eq + std::hash::Hash, V: PartialEq> PartialEq for Recent<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map && self.order == other.order && self.capacity == other.capacity
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash, V> Recent<K, V> {
+    pub fn new(capacity: usize) -> Self {
+        Recent { map: std::collections::HashMap::new(), order: std::collections::VecDeque::new(), capacity }
+    }
+
+    /// Sets `key`; returns whether it was new (a known key keeps its place).
+    pub fn insert(&mut self, key: K, value: V) -> bool {
+        if self.map.insert(key, value).is_some() {
+            return false;
+        }
+        self.order.push_back(key);
+        if self.order.len() > self.capacity
+            && let Some(old) = self.order.pop_front()
+        {
+            self.map.remove(&old);
+        }
+        true
+    }
+
+    pub fn contains(&self, key: &K) -> bool {
+        self.map.contains_key(key)
+    }
+
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.map.get(key)
+    }
+}
+
 /// Keys of what an adapter has counted (responses, tool calls, turns), so that a
 /// copy in another file (a resumed, forked or archived session) is not counted
 /// again. Bounded: the oldest are forgotten first.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Counted {
-    keys: std::collections::HashSet<u64>,
-    order: std::collections::VecDeque<u64>,
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counted(Recent<u64, ()>);
+
+impl Default for Counted {
+    fn default() -> Self {
+        Counted(Recent::new(Self::MAX))
+    }
 }
 
 impl Counted {
@@ -43,38 +89,29 @@ impl Counted {
         h.finish()
     }
 
-    /// Whether `parts` were counted.
-    pub fn contains(&self, parts: &[&str]) -> bool {
-        self.keys.contains(&Self::key(parts))
-    }
-
-    /// Notes `parts` as counted; false if they already were.
-    pub fn first(&mut self, parts: &[&str]) -> bool {
-        self.first_key(Self::key(parts))
-    }
-
     /// Notes a key as counted; false if it already was.
     pub fn first_key(&mut self, key: u64) -> bool {
-        if !self.keys.insert(key) {
-            return false;
-        }
-        self.order.push_back(key);
-        if self.order.len() > Self::MAX
-            && let Some(old) = self.order.pop_front()
-        {
-            self.keys.remove(&old);
-        }
-        true
+        self.0.insert(key, ())
     }
 
-    /// Takes in another's keys.
+    /// Takes in another's keys, oldest first.
     pub fn absorb(&mut self, other: Counted) {
-        for key in other.order {
-            if self.keys.insert(key) {
-                self.order.push_back(key);
-            }
+        for key in other.0.order {
+            self.0.insert(key, ());
         }
     }
+}
+
+/// Ids for a turn (a trace and the turn's span in it), derived from what names it,
+/// the same however often the turn is read.
+pub(crate) fn turn_ids(parts: &[&str]) -> (u128, u64) {
+    let part = |tag: &str| {
+        let mut all = parts.to_vec();
+        all.push(tag);
+        Counted::key(&all)
+    };
+    let trace = (u128::from(part("trace-high")) << 64) | u128::from(part("trace-low"));
+    (trace | 1, part("turn") | 1)
 }
 
 /// An event an adapter made, with the key that makes a copy of it in another

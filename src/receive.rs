@@ -13,7 +13,7 @@ pub mod grpc;
 pub mod http;
 pub mod serve;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashSet;
 use std::fs::OpenOptions;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
@@ -25,6 +25,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
 use crate::genai::{self, LogInput, MapOptions, Role, SpanInput};
+use crate::ingest::Recent;
 use crate::time::Micros;
 
 /// How many recently written span and record ids are remembered for de-duplication.
@@ -39,30 +40,6 @@ const MAX_DEPTH: usize = 64;
 enum ItemKey {
     Span(u128, u64),
     Log(u64),
-}
-
-/// A bounded set that forgets the oldest first.
-struct Recent<K, V> {
-    map: HashMap<K, V>,
-    order: VecDeque<K>,
-    capacity: usize,
-}
-
-impl<K: Copy + Eq + Hash, V> Recent<K, V> {
-    fn new(capacity: usize) -> Self {
-        Recent { map: HashMap::new(), order: VecDeque::new(), capacity }
-    }
-
-    fn insert(&mut self, key: K, value: V) {
-        if self.map.insert(key, value).is_none() {
-            self.order.push_back(key);
-            if self.order.len() > self.capacity
-                && let Some(old) = self.order.pop_front()
-            {
-                self.map.remove(&old);
-            }
-        }
-    }
 }
 
 /// What a span tells its children: its parent, and its agent if it is `invoke_agent`.
@@ -90,7 +67,7 @@ impl State {
     fn ancestor_agent(&mut self, mut parent: Option<u64>) -> Option<String> {
         let spans = self.spans();
         for _ in 0..MAX_DEPTH {
-            let link = spans.map.get(&parent?)?;
+            let link = spans.get(&parent?)?;
             if let Some(agent) = &link.agent {
                 return Some(agent.clone());
             }
@@ -206,14 +183,13 @@ impl Receiver {
             }
         }
         let mut lines = Vec::new();
-        let mut keys = Vec::new();
+        let mut keys = HashSet::new();
         for span in spans {
             let key = ItemKey::Span(span.trace_id.unwrap_or(0), span.span_id.unwrap_or(0));
-            if state.written().map.contains_key(&key) || keys.contains(&key) {
+            if state.written().contains(&key) || !keys.insert(key) {
                 self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            keys.push(key);
             let ancestor = state.ancestor_agent(span.parent_span_id);
             lines.extend(genai::span_to_events(span, ancestor.as_deref(), self.options));
         }
@@ -228,7 +204,7 @@ impl Receiver {
             let mut hasher = std::hash::DefaultHasher::new();
             genai::log_dedupe_key(record).hash(&mut hasher);
             let key = ItemKey::Log(hasher.finish());
-            if state.written().map.contains_key(&key) || !keys.insert(key) {
+            if state.written().contains(&key) || !keys.insert(key) {
                 self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
                 continue;
             }

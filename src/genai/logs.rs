@@ -3,8 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::{
-    AttrValue, Attributes, Line, LogInput, MapOptions, Usage, count, cut, envelope, number, put_cost, put_count,
-    put_str, text,
+    AttrValue, Attributes, Line, LogInput, MapOptions, Usage, count, cut, envelope, number, put_cost, put_str, text,
 };
 
 /// Whose event a record is, and its bare name (`api_request`, `tool_result`, ...).
@@ -170,9 +169,7 @@ fn claude_code(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
                 cache_write_1h: 0,
                 reasoning: 0,
             };
-            put_count(&mut line, "input_tokens", usage.input);
-            put_count(&mut line, "output_tokens", usage.output);
-            usage.put_parts(&mut line);
+            usage.put(&mut line);
             let micros = count(a, &["cost_usd_micros"]).map(|m| m as f64 / 1e6);
             put_cost(&mut line, number(a, &["cost_usd"]).or(micros));
             vec![line]
@@ -211,9 +208,7 @@ fn codex(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
                 reasoning: count(a, &["reasoning_token_count"]).unwrap_or(0),
             }
             .reconciled();
-            put_count(&mut line, "input_tokens", usage.input);
-            put_count(&mut line, "output_tokens", usage.output);
-            usage.put_parts(&mut line);
+            usage.put(&mut line);
             vec![line]
         }
         ("sse_event" | "websocket_event", Some("response.failed")) => {

@@ -25,10 +25,6 @@ use serde_json::Value;
 use crate::fold::SourceId;
 use crate::genai::Line;
 use crate::ingest::{Counted, Keyed, str_of};
-
-fn hash(parts: &[&str]) -> u64 {
-    Counted::key(parts)
-}
 use crate::time::{Micros, parse_rfc3339};
 
 /// The agent name transcripts are counted under (sub-agents get a suffix).
@@ -323,8 +319,7 @@ impl ClaudeState {
             if is_prompt(line, content) {
                 let uuid = str_of(line, "uuid").unwrap_or("");
                 let session = str_of(line, "sessionId").unwrap_or("");
-                let trace = (u128::from(hash(&[session, uuid, "trace"])) << 64) | u128::from(hash(&[uuid, "trace"]));
-                turn.trace = Some((trace | 1, hash(&[uuid, "turn"]) | 1));
+                turn.trace = Some(crate::ingest::turn_ids(&[session, uuid]));
             }
             return;
         }
@@ -339,7 +334,7 @@ impl ClaudeState {
                 .pointer("/toolUseResult/totalDurationMs")
                 .and_then(Value::as_f64)
                 .unwrap_or((ts - tool.ts).max(0) as f64 / 1000.0);
-            let mut call = base("tool_call", ts, tool.trace, Some(hash(&[id])));
+            let mut call = base("tool_call", ts, tool.trace, Some(Counted::key(&[id])));
             call.insert("tool", Value::from(crate::genai::cut(&tool.name)));
             call.insert("agent", Value::from(tool.agent.as_str()));
             call.insert("success", Value::Bool(!failed));
@@ -421,7 +416,7 @@ fn is_prompt(line: &Value, content: Option<&Value>) -> bool {
 }
 
 fn model_call(r: &Response) -> Line {
-    let mut call = base("model_call", r.ts, r.trace, (!r.id.is_empty()).then(|| hash(&[&r.id])));
+    let mut call = base("model_call", r.ts, r.trace, (!r.id.is_empty()).then(|| Counted::key(&[&r.id])));
     call.insert("model", Value::from(crate::genai::cut(&r.model)));
     call.insert("provider", Value::from("anthropic"));
     call.insert("agent", Value::from(r.agent.as_str()));
@@ -430,18 +425,15 @@ fn model_call(r: &Response) -> Line {
     call.insert("duration_ms", Value::from((r.ts - asked).max(0) as f64 / 1000.0));
     let u = r.usage;
     // The event log's input includes the cache reads and writes.
-    call.insert("input_tokens", Value::from(u.input + u.cache_read + u.cache_write));
-    call.insert("output_tokens", Value::from(u.output));
-    for (key, n) in [
-        ("cache_read_tokens", u.cache_read),
-        ("cache_write_tokens", u.cache_write),
-        ("cache_write_1h_tokens", u.cache_write_1h),
-        ("reasoning_tokens", u.reasoning),
-    ] {
-        if n > 0 {
-            call.insert(key, Value::from(n));
-        }
+    crate::genai::Usage {
+        input: Some(u.input + u.cache_read + u.cache_write),
+        output: Some(u.output),
+        cache_read: u.cache_read,
+        cache_write: u.cache_write,
+        cache_write_1h: u.cache_write_1h,
+        reasoning: u.reasoning,
     }
+    .put(&mut call);
     if let Some(cost) = r.cost.filter(|c| c.is_finite() && *c >= 0.0) {
         call.insert("cost_usd", Value::from(cost));
     }

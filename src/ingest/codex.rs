@@ -21,10 +21,6 @@ use serde_json::Value;
 use crate::fold::SourceId;
 use crate::genai::Line;
 use crate::ingest::{Counted, Keyed, str_of};
-
-fn hash(parts: &[&str]) -> u64 {
-    Counted::key(parts)
-}
 use crate::time::{Micros, parse_rfc3339};
 
 pub const AGENT: &str = "codex";
@@ -235,7 +231,7 @@ impl CodexState {
         });
         let file = &self.files[&source];
         let trace = file.turn.map(|(_, _, trace)| trace);
-        let span = hash(&[session.as_deref().unwrap_or(""), stamp, "call"]);
+        let span = Counted::key(&[session.as_deref().unwrap_or(""), stamp, "call"]);
         let mut call = base("model_call", ts, trace, Some(span), &session);
         call.insert("model", Value::from(crate::genai::cut(file.model.as_deref().unwrap_or("(unknown)"))));
         call.insert("provider", Value::from("openai"));
@@ -243,14 +239,15 @@ impl CodexState {
         call.insert("success", Value::Bool(true));
         let asked = file.last_input.unwrap_or(ts);
         call.insert("duration_ms", Value::from((ts - asked).max(0) as f64 / 1000.0));
-        call.insert("input_tokens", Value::from(delta.input));
-        call.insert("output_tokens", Value::from(delta.output));
-        if delta.cached > 0 {
-            call.insert("cache_read_tokens", Value::from(delta.cached.min(delta.input)));
+        crate::genai::Usage {
+            input: Some(delta.input),
+            output: Some(delta.output),
+            cache_read: delta.cached.min(delta.input),
+            cache_write: 0,
+            cache_write_1h: 0,
+            reasoning: delta.reasoning.min(delta.output),
         }
-        if delta.reasoning > 0 {
-            call.insert("reasoning_tokens", Value::from(delta.reasoning.min(delta.output)));
-        }
+        .put(&mut call);
         let key: Option<Vec<&str>> = key.as_ref().map(|k| k.iter().map(String::as_str).collect());
         out.push(Keyed::new(key.as_deref(), call));
     }
@@ -260,8 +257,7 @@ impl CodexState {
         let file = self.files.entry(source).or_default();
         let session = file.session.clone().unwrap_or_default();
         let stamp = ts.to_string();
-        let trace = (u128::from(hash(&[&session, &stamp, "trace"])) << 64) | u128::from(hash(&[&stamp, "trace"]));
-        file.turn = Some((ts, ts, (trace | 1, hash(&[&session, &stamp, "turn"]) | 1)));
+        file.turn = Some((ts, ts, crate::ingest::turn_ids(&[&session, &stamp])));
         file.last_input = Some(ts);
     }
 
@@ -344,7 +340,7 @@ impl CodexState {
             None => (code, seconds.map(|s| s * 1000.0)),
         };
         let ms = ms.unwrap_or((ts - call.ts).max(0) as f64 / 1000.0);
-        let mut tool = base("tool_call", ts, call.trace, Some(hash(&[id])), &session);
+        let mut tool = base("tool_call", ts, call.trace, Some(Counted::key(&[id])), &session);
         tool.insert("tool", Value::from(crate::genai::cut(&call.name)));
         tool.insert("agent", Value::from(AGENT));
         let failed = code.is_some_and(|c| c != 0);
