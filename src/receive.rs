@@ -15,7 +15,6 @@ pub mod serve;
 
 use std::collections::HashSet;
 use std::fs::OpenOptions;
-use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -201,9 +200,7 @@ impl Receiver {
         let mut lines = Vec::new();
         let mut keys = HashSet::new();
         for record in records {
-            let mut hasher = std::hash::DefaultHasher::new();
-            genai::log_dedupe_key(record).hash(&mut hasher);
-            let key = ItemKey::Log(hasher.finish());
+            let key = ItemKey::Log(crate::ingest::Counted::key(&[&genai::log_dedupe_key(record)]));
             if state.written().contains(&key) || !keys.insert(key) {
                 self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
                 continue;
