@@ -535,7 +535,13 @@ fn micro(path: &Path) {
         time(&|| lines.iter().filter(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok()).count() as u64);
     let utf8 = time(&|| lines.iter().filter(|l| std::str::from_utf8(l).is_ok()).count() as u64);
     let scanned = time(&|| lines.iter().filter(|l| ajentik::ingest::v1::scan_only(l)).count() as u64);
-    println!("per line: from_utf8 {:.0} ns, utf8 + JSON pass {:.0} ns", utf8 / n * 1e9, scanned / n * 1e9);
+    let indexed = time(&|| lines.iter().map(|l| ajentik::ingest::v1::index_only(l) as u64).sum());
+    println!(
+        "per line: from_utf8 {:.0} ns, quote bitmap {:.0} ns, utf8 + JSON pass {:.0} ns",
+        utf8 / n * 1e9,
+        indexed / n * 1e9,
+        scanned / n * 1e9
+    );
     let parsed = time(&|| {
         lines
             .iter()

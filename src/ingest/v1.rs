@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 use crate::event::{Event, Kind, TokenParts};
 use crate::time::{Micros, parse_rfc3339};
-use json::{JsonError, Reader, Shape, Span, Value};
+use json::{JsonError, Reader, Shape, Span, Structure, Value};
 
 /// The schema version this build reads.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -77,6 +77,12 @@ pub fn scan_only(line: &[u8]) -> bool {
     raw.read().is_ok()
 }
 
+/// The first stage alone (the quotes' bitmap), for the fold benchmark's breakdown.
+#[doc(hidden)]
+pub fn index_only(line: &[u8]) -> usize {
+    STRUCTURE.with_borrow_mut(|s| if s.index(line) { s.quotes.len() } else { 0 })
+}
+
 /// Declares the fields any v1 type defines: an index for each ([`F`]), their
 /// keys, and the lookup from key to index.
 macro_rules! fields {
@@ -91,8 +97,8 @@ macro_rules! fields {
         /// The keys of the known fields, by [`F`].
         const KEYS: &[&str] = &[$($key,)*];
 
-        /// The same keys, quoted, for comparing eight bytes at a time.
-        const KEY_PATTERNS: &[json::KeyPattern] = &[$(json::KeyPattern::new($key),)*];
+        /// The same keys, found by a hash of their bytes.
+        const KEY_TABLE: json::KeyTable = json::KeyTable::new(KEYS);
 
         /// The index of a known key.
         fn field_index(key: &str) -> Option<usize> {
@@ -147,10 +153,9 @@ fields! {
 const FIELD_COUNT: usize = KEYS.len();
 
 thread_local! {
-    /// Which key followed each key in the last line read on this thread (see
-    /// `json::KeyOrder`): writers emit keys in a steady order, so the next key
-    /// is usually known before it is read.
-    static KEY_ORDER: json::KeyOrder<FIELD_COUNT> = const { json::KeyOrder::new() };
+    /// The token positions of the line being read, kept between lines so that
+    /// their room is allocated once a thread.
+    static STRUCTURE: std::cell::RefCell<Structure> = std::cell::RefCell::default();
 }
 
 /// Where each known field stands in a line: the first pass over it.
@@ -160,8 +165,23 @@ struct RawEvent<'a> {
 }
 
 impl<'a> RawEvent<'a> {
-    /// Fills `spans` from `text`, in place (the struct is large to move).
+    /// Fills `spans` from `text`, in place (the struct is large to move): by
+    /// the line's token positions (`json/structure.rs`, `json/walk.rs`), or, for
+    /// a line that walk gives up on, byte by byte, which also words the error.
     fn read(&mut self) -> Result<(), JsonError> {
+        let indexed = STRUCTURE.with_borrow_mut(|structure| {
+            structure.index(self.text.as_bytes())
+                && Reader::new(self.text).capture_indexed(structure, &KEY_TABLE, &mut self.spans).is_ok()
+        });
+        if indexed {
+            return Ok(());
+        }
+        self.spans = [Span::ABSENT; FIELD_COUNT];
+        self.read_bytewise()
+    }
+
+    /// The byte-at-a-time reading of the line.
+    fn read_bytewise(&mut self) -> Result<(), JsonError> {
         let mut r = Reader::new(self.text);
         r.skip_ws();
         if !r.at(b'{') {
@@ -170,8 +190,7 @@ impl<'a> RawEvent<'a> {
             r.end()?;
             return Err(JsonError { what: "not a JSON object", column: 0, key: None });
         }
-        KEY_ORDER
-            .with(|order| r.capture_object(KEY_PATTERNS, field_index, order, F::kind as usize, &mut self.spans))?;
+        r.capture_object(KEYS, field_index, &mut self.spans)?;
         r.end()
     }
 }

@@ -13,6 +13,12 @@
 
 use std::borrow::Cow;
 
+mod structure;
+mod walk;
+
+pub(super) use structure::Structure;
+pub(super) use walk::KeyTable;
+
 /// Nesting deeper than this is rejected, as serde_json does.
 const MAX_DEPTH: u32 = 128;
 
@@ -58,7 +64,7 @@ pub(super) enum Shape {
 /// Where a validated value stands in the line, and what it is. Capturing spans
 /// instead of values keeps the first pass free of allocation and moves; a value
 /// is built later, only if its event type reads that field.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(super) struct Span {
     start: u32,
     end: u32,
@@ -120,109 +126,6 @@ impl Span {
                 r.value()?
             }
         })
-    }
-}
-
-/// A key with its closing quote, as two little-endian words and masks, so that
-/// checking whether it stands at a position takes two loads and compares. Keys of
-/// 16 bytes or more (`cache_write_1h_tokens`) compare their first 16 bytes so,
-/// then the rest byte by byte.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct KeyPattern {
-    key: &'static str,
-    words: [u64; 2],
-    masks: [u64; 2],
-    long: bool,
-}
-
-impl KeyPattern {
-    pub const fn new(key: &'static str) -> Self {
-        let b = key.as_bytes();
-        let mut bytes = [0u8; 16];
-        let mut mask = [0u8; 16];
-        let mut i = 0;
-        while i <= b.len() && i < 16 {
-            bytes[i] = if i < b.len() { b[i] } else { b'"' };
-            mask[i] = 0xff;
-            i += 1;
-        }
-        const fn word(a: [u8; 16], half: usize) -> u64 {
-            let mut w = 0u64;
-            let mut j = 8;
-            while j > 0 {
-                j -= 1;
-                w = (w << 8) | a[half * 8 + j] as u64;
-            }
-            w
-        }
-        KeyPattern {
-            key,
-            words: [word(bytes, 0), word(bytes, 1)],
-            masks: [word(mask, 0), word(mask, 1)],
-            long: b.len() >= 16,
-        }
-    }
-
-    /// Whether `b[at..]` starts with the key and its closing quote.
-    #[inline]
-    fn matches(&self, b: &[u8], at: usize) -> bool {
-        match b.get(at..at + 16) {
-            Some(window) => {
-                let mut w = [0u8; 16];
-                w.copy_from_slice(window);
-                let lo = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-                let hi = u64::from_le_bytes([w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]]);
-                ((lo ^ self.words[0]) & self.masks[0]) | ((hi ^ self.words[1]) & self.masks[1]) == 0
-                    && (!self.long || self.tail_matches(b, at))
-            }
-            None => self.tail_matches(b, at),
-        }
-    }
-
-    /// The whole key and its quote, byte by byte.
-    #[cold]
-    fn tail_matches(&self, b: &[u8], at: usize) -> bool {
-        let k = self.key.as_bytes();
-        b.get(at..at + k.len()) == Some(k) && b.get(at + k.len()) == Some(&b'"')
-    }
-}
-
-/// For each of `N` known keys (and for the start of an object, and for an
-/// unknown key), the key that followed it last time, in each of a few contexts:
-/// which key follows another depends on the event's type (a span id is followed
-/// by a parent id in a model call, by an agent in a request), so once the type is
-/// read, the guesses come from the table of types with its first letter. Only a
-/// guess: it makes reading faster when right and costs one comparison when wrong.
-pub(super) struct KeyOrder<const N: usize> {
-    next: [[std::cell::Cell<u8>; 64]; CONTEXTS],
-}
-
-/// No type read yet, then one context per first letter of a type (mod 8).
-const CONTEXTS: usize = 9;
-
-impl<const N: usize> KeyOrder<N> {
-    const START: usize = N;
-    const UNKNOWN: usize = N + 1;
-
-    pub const fn new() -> Self {
-        assert!(N + 2 <= 64, "too many known keys");
-        KeyOrder { next: [const { [const { std::cell::Cell::new(u8::MAX) }; 64] }; CONTEXTS] }
-    }
-
-    /// The context after reading `value` as the type.
-    fn context(value: Span, b: &[u8]) -> usize {
-        match value.shape {
-            Shape::PlainString => b.get(value.start as usize + 1).map_or(0, |c| usize::from(c & 7) + 1),
-            _ => 0,
-        }
-    }
-
-    fn after(&self, context: usize, previous: usize) -> usize {
-        usize::from(self.next[context][previous].get())
-    }
-
-    fn learn(&self, context: usize, previous: usize, field: Option<usize>) {
-        self.next[context][previous].set(field.map_or(u8::MAX, |f| f as u8));
     }
 }
 
@@ -350,18 +253,12 @@ impl<'a> Reader<'a> {
 
     /// Reads an object whose '{' is next, capturing the value of each key found
     /// by `index` into `spans` and validating and skipping the others. A key that
-    /// comes twice is an error.
-    ///
-    /// Before reading a key it checks whether the key that followed the previous
-    /// one last time is there, byte for byte: the usual case, which then costs
-    /// one comparison instead of a scan and a lookup (whose jump is mispredicted
-    /// on nearly every key, as keys change from member to member).
-    pub fn capture_object<const N: usize>(
+    /// comes twice is an error. The byte-at-a-time reading, for lines the
+    /// indexed walk (`walk.rs`) gives up on: it says what is wrong.
+    pub fn capture_object(
         &mut self,
-        keys: &[KeyPattern],
+        keys: &[&'static str],
         index: fn(&str) -> Option<usize>,
-        order: &KeyOrder<N>,
-        context_field: usize,
         spans: &mut [Span],
     ) -> Res<()> {
         self.expect(b'{', "expected '{'")?;
@@ -370,26 +267,13 @@ impl<'a> Reader<'a> {
             self.pos += 1;
             return Ok(());
         }
-        let mut previous = KeyOrder::<N>::START;
-        let mut context = 0;
         loop {
             self.skip_ws();
             if self.peek() != Some(b'"') {
                 return self.err("expected a string key");
             }
-            let guess = order.after(context, previous);
-            let field = match keys.get(guess) {
-                Some(key) if key.matches(self.b, self.pos + 1) => {
-                    self.pos += key.key.len() + 2;
-                    Some(guess)
-                }
-                _ => {
-                    let key = self.string()?;
-                    let field = index(&key);
-                    order.learn(context, previous, field);
-                    field
-                }
-            };
+            let key = self.string()?;
+            let field = index(&key);
             self.expect(b':', "expected ':'")?;
             self.skip_ws();
             match field {
@@ -398,17 +282,13 @@ impl<'a> Reader<'a> {
                         return Err(JsonError {
                             what: "duplicate field",
                             column: self.pos + 1,
-                            key: keys.get(i).map(|k| k.key),
+                            key: keys.get(i).copied(),
                         });
                     }
                     spans[i] = self.capture()?;
-                    if i == context_field {
-                        context = KeyOrder::<N>::context(spans[i], self.b);
-                    }
                 }
                 None => self.skip()?,
             }
-            previous = field.unwrap_or(KeyOrder::<N>::UNKNOWN);
             if !self.more_members()? {
                 return Ok(());
             }
@@ -434,21 +314,36 @@ impl<'a> Reader<'a> {
                 self.skip()?;
                 Shape::Array
             }
-            Some(b'-' | b'0'..=b'9') => {
-                let (shape, num) = match self.number()? {
-                    Number::Int(v) => (Shape::Int, v as u64),
-                    Number::Float(v) => (Shape::Float, v.to_bits()),
-                    Number::OutOfRange => (Shape::OutOfRange, 0),
-                };
-                return Ok(Span { start: start as u32, end: self.pos as u32, shape, num });
+            _ => {
+                let mut span = Span::ABSENT;
+                self.capture_scalar(&mut span)?;
+                return Ok(span);
             }
-            _ => match self.value()? {
-                Value::Null => Shape::Null,
-                Value::Bool(true) => Shape::True,
-                _ => Shape::False,
-            },
         };
         Ok(Span { start: start as u32, end: self.pos as u32, shape, num: 0 })
+    }
+
+    /// A number or literal, validated and written into `span` in place.
+    #[inline]
+    pub fn capture_scalar(&mut self, span: &mut Span) -> Res<()> {
+        let start = self.pos;
+        let (shape, num) = match self.peek() {
+            Some(b'-' | b'0'..=b'9') => match self.number()? {
+                Number::Int(v) => (Shape::Int, v as u64),
+                Number::Float(v) => (Shape::Float, v.to_bits()),
+                Number::OutOfRange => (Shape::OutOfRange, 0),
+            },
+            _ => match self.value()? {
+                Value::Null => (Shape::Null, 0),
+                Value::Bool(true) => (Shape::True, 0),
+                _ => (Shape::False, 0),
+            },
+        };
+        span.start = start as u32;
+        span.end = self.pos as u32;
+        span.shape = shape;
+        span.num = num;
+        Ok(())
     }
 
     /// Validates and skips a string whose '"' is next; returns whether it had escapes.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::synth::Rng;
 
 /// The examples of `docs/event-log.md`, verbatim.
 pub(crate) const SPEC_EXAMPLES: &str = r#"{"v":1,"ts":"2026-11-26T21:30:00.120Z","type":"agent_request","agent":"ChatAgent","success":true,"duration_ms":1500,"tokens":250,"cost_usd":0.05,"model":"gpt-4o","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"}
@@ -279,4 +280,117 @@ fn keys_longer_than_sixteen_bytes_match_whole() {
     let Kind::ModelCall { parts, .. } = event(line).kind else { panic!("wrong kind") };
     assert_eq!(parts.cache_read, 2);
     assert!(malformed(br#"{"ts":"2026-12-01T09:00:00Z","type":"model_call","model":"m","success":true,"duration_ms":1,"cache_read_tokens":2,"cache_read_tokens":2}"#).contains("duplicate field `cache_read_tokens`"));
+}
+
+/// The indexed walk's reading of a line: its spans, or `None` where it gives up.
+fn indexed(line: &str) -> Option<[Span; FIELD_COUNT]> {
+    let mut raw = RawEvent { text: line, spans: [Span::ABSENT; FIELD_COUNT] };
+    let ok = STRUCTURE.with_borrow_mut(|s| {
+        s.index(line.as_bytes()) && Reader::new(line).capture_indexed(s, &KEY_TABLE, &mut raw.spans).is_ok()
+    });
+    ok.then_some(raw.spans)
+}
+
+/// Checks one line: where the indexed walk reads it, the byte reader reads the
+/// same spans; and the byte reader's verdict on the JSON is serde_json's, but
+/// for a duplicate known key (an error here, the last one wins there) and the
+/// parts the JSON reader's own differential test allows. Returns whether the
+/// walk read it.
+fn walk_agrees(line: &str) -> bool {
+    let mut raw = RawEvent { text: line, spans: [Span::ABSENT; FIELD_COUNT] };
+    let bytewise = raw.read_bytewise();
+    let fast = indexed(line);
+    if let Some(spans) = fast {
+        assert!(bytewise.is_ok(), "the walk accepts what the byte reader refuses ({bytewise:?}): {line:?}");
+        assert_eq!(spans, raw.spans, "{line:?}");
+    }
+    let serde = serde_json::from_str::<serde_json::Value>(line);
+    match (&bytewise, serde) {
+        (Ok(()), Ok(v)) => assert!(v.is_object(), "{line:?}"),
+        (Ok(()), Err(e)) => {
+            let why = e.to_string();
+            assert!(
+                ["number out of range", "surrogate", "recursion limit"].iter().any(|allowed| why.contains(allowed)),
+                "we accept what serde_json refuses ({why}): {line:?}"
+            );
+        }
+        (Err(ours), Ok(v)) => assert!(
+            !v.is_object() || ours.what == "duplicate field" || ours.what == "number out of range",
+            "we refuse ({ours}) what serde_json accepts: {line:?}"
+        ),
+        (Err(_), Err(_)) => {}
+    }
+    fast.is_some()
+}
+
+/// A line's keys in a shuffled order.
+fn shuffle_keys(line: &str, rng: &mut Rng) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).unwrap();
+    let mut entries: Vec<_> = map.into_iter().collect();
+    for i in (1..entries.len()).rev() {
+        entries.swap(i, rng.below(i + 1));
+    }
+    let members: Vec<String> =
+        entries.iter().map(|(k, v)| format!("{}:{v}", serde_json::to_string(k).unwrap())).collect();
+    format!("{{{}}}", members.join(","))
+}
+
+/// Variants of a valid line that the walk must read, or give up on, exactly
+/// as the byte reader does: shuffled keys, escapes in values and keys,
+/// duplicate keys, long strings with backslash runs across 64-byte blocks.
+fn variants(line: &str, rng: &mut Rng) -> Vec<String> {
+    let shuffled = shuffle_keys(line, rng);
+    let body = &shuffled[1..shuffled.len() - 1];
+    let long = "x".repeat(60 + rng.below(200));
+    let run = "\\\\".repeat(rng.below(4));
+    vec![
+        shuffled.clone(),
+        format!("{{{body},\"note\":\"{long}{run}\\\"{long}\\u00e9\\n\"}}"),
+        format!("{{\"note\":\"{run}\\\"{long}\",{body}}}"),
+        format!("{{{body},\"\\u0061gent\":\"escaped key\"}}"),
+        format!("{{{body},\"agent\":\"again\"}}"),
+        format!("{{{body},\"zz\":1,\"zz\":[true,{{\"k\":null}}]}}"),
+        format!(" \t{{ {} }}\r", body.replace(',', " , ").replace(':', " :\t")),
+        format!("{{{body},\"deep\":{}{}}}", "[".repeat(140), "]".repeat(140)),
+        format!("{{{body},\"s\":\"{}\"}}", "é".repeat(40 + rng.below(60))),
+    ]
+}
+
+#[test]
+fn the_indexed_walk_reads_as_the_byte_reader_does() {
+    let mut out = Vec::new();
+    crate::synth::Generator::new(crate::synth::Settings { malformed_ratio: 0.0, ..Default::default() })
+        .write_lines(&mut out, 300)
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let mut rng = Rng::new(7);
+    const INSERTS: &[u8] = b"{}[]\",:\\ \t0123456789.eE+-tfnaux/\x01\x7f";
+    let (mut cases, mut walked) = (0, 0);
+    for line in text.lines() {
+        assert!(walk_agrees(line), "the walk gives up on a plain line: {line}");
+        let variants = variants(line, &mut rng);
+        assert!(walk_agrees(&variants[0]), "the walk gives up on shuffled keys: {}", variants[0]);
+        for variant in &variants {
+            walked += usize::from(walk_agrees(variant));
+            for _ in 0..12 {
+                let mut bytes = variant.as_bytes().to_vec();
+                let at = rng.below(bytes.len());
+                match rng.below(4) {
+                    0 => {
+                        bytes.remove(at);
+                    }
+                    1 => bytes.insert(at, INSERTS[rng.below(INSERTS.len())]),
+                    2 => bytes[at] = INSERTS[rng.below(INSERTS.len())],
+                    _ => bytes.truncate(at),
+                }
+                if let Ok(mutated) = String::from_utf8(bytes) {
+                    walked += usize::from(walk_agrees(&mutated));
+                    cases += 1;
+                }
+            }
+        }
+    }
+    assert!(cases > 20_000, "{cases}");
+    // The walk reads most lines itself, not only the easy ones.
+    assert!(walked > cases / 3, "{walked} of {cases}");
 }

@@ -1,0 +1,320 @@
+//! Where a line's strings stand, found 64 bytes at a time as simdjson's first
+//! stage finds them (Langdale and Lemire, "Parsing gigabytes of JSON per
+//! second", 2019): a bitmap of the quotes that open or close a string.
+//!
+//! Why: most of a line's bytes are inside strings (ids, times, names), and a
+//! byte-at-a-time reader spends its time and its mispredicted branches there
+//! and on finding where each key ends. With the bitmap, the walk (`walk.rs`)
+//! finds a string's end with a shift and a count of trailing zeros, whatever
+//! its length, and reads only the bytes outside strings itself. The same pass
+//! checks string contents: no control characters, only valid escapes; blocks
+//! without backslashes or control characters (nearly all) cost a few compares.
+//!
+//! AVX2 where the processor has it, else the same masks eight bytes at a time in
+//! plain integers (tested to agree, byte for byte).
+
+/// Where the strings of one line stand.
+#[derive(Debug, Default)]
+pub(in crate::ingest::v1) struct Structure {
+    /// Bit i of word i / 64: byte i is a '"' that no backslash escapes.
+    pub quotes: Vec<u64>,
+    /// Whether the line has a backslash anywhere (so strings may have escapes).
+    pub backslash: bool,
+}
+
+/// The bytes of one 64-byte block that matter, one bit each (bit i = byte i).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Masks {
+    quote: u64,
+    backslash: u64,
+    /// Bytes below 0x20, never allowed inside a string.
+    control: u64,
+}
+
+/// Bits at even positions.
+const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
+
+impl Structure {
+    /// Indexes `b`. False when a string holds a control character or an invalid
+    /// escape: then the line is not valid JSON, and the caller's byte-at-a-time
+    /// reader says why.
+    pub fn index(&mut self, b: &[u8]) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2.
+            return unsafe { avx2::index(self, b) };
+        }
+        self.index_with(b, classify_words)
+    }
+
+    /// [`Structure::index`] with a classifier, inlined into each caller so that
+    /// the classifier is inlined too (with its processor features).
+    #[inline(always)]
+    fn index_with(&mut self, b: &[u8], classify: impl Fn(&[u8; 64]) -> Masks) -> bool {
+        self.quotes.clear();
+        self.backslash = false;
+        let mut quote_parity = 0u64; // all ones while a string is open at a block's end
+        let mut escape_carry = 0u64; // 1 if the next block's first byte is escaped
+        let (blocks, rest) = b.as_chunks::<64>();
+        let mut last = [b' '; 64];
+        last[..rest.len()].copy_from_slice(rest);
+        let tail = (!rest.is_empty()).then_some(&last);
+        for (k, block) in blocks.iter().chain(tail).enumerate() {
+            let m = classify(block);
+            let mut quote = m.quote;
+            if (m.backslash | m.control | escape_carry) != 0 {
+                // The rare block: escapes to resolve, or control bytes to place.
+                let escaped = if (m.backslash | escape_carry) != 0 {
+                    self.backslash = true;
+                    escaped(m.backslash, &mut escape_carry)
+                } else {
+                    0
+                };
+                quote &= !escaped;
+                let strings = prefix_xor(quote) ^ quote_parity;
+                if m.control & strings != 0 || !escapes_valid(b, k * 64, escaped & strings) {
+                    return false;
+                }
+            }
+            quote_parity ^= 0u64.wrapping_sub(u64::from(quote.count_ones() & 1));
+            self.quotes.push(quote);
+        }
+        true
+    }
+}
+
+/// The bytes that a backslash escapes (simdjson's branchless odd-run rule: the
+/// byte after a run of backslashes is escaped when the run is odd), carrying an
+/// escape that crosses into the next block.
+fn escaped(backslash: u64, carry: &mut u64) -> u64 {
+    let backslash = backslash & !*carry;
+    let follows_escape = (backslash << 1) | *carry;
+    let odd_starts = backslash & !EVEN_BITS & !follows_escape;
+    let (even_runs, overflow) = odd_starts.overflowing_add(backslash);
+    *carry = u64::from(overflow);
+    (EVEN_BITS ^ (even_runs << 1)) & follows_escape
+}
+
+/// Bit i = parity of the set bits at or below i: inside a string, from its
+/// opening quote up to (not including) its closing one.
+#[inline]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// Whether every escaped byte in strings (`marks`, bits of the block at `base`)
+/// is one JSON allows, with four hex digits after a `u`.
+#[cold]
+fn escapes_valid(b: &[u8], base: usize, mut marks: u64) -> bool {
+    while marks != 0 {
+        let at = base + marks.trailing_zeros() as usize;
+        marks &= marks - 1;
+        match b.get(at) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {}
+            Some(b'u') => {
+                let hex = b.get(at + 1..at + 5).is_some_and(|d| d.iter().all(u8::is_ascii_hexdigit));
+                if !hex {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// The classifier this processor runs best (for tests).
+#[cfg(test)]
+fn classifier() -> fn(&[u8; 64]) -> Masks {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2.
+        return |block| unsafe { avx2::classify(block) };
+    }
+    classify_words
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::Masks;
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_max_epu8, _mm256_movemask_epi8, _mm256_set1_epi8,
+    };
+
+    use super::Structure;
+
+    /// [`Structure::index`] with AVX2 compares.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn index(structure: &mut Structure, b: &[u8]) -> bool {
+        structure.index_with(b, |block| classify(block))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn classify(block: &[u8; 64]) -> Masks {
+        // SAFETY: both 32-byte loads are inside the 64-byte array; loadu has no
+        // alignment requirement.
+        let (lo, hi) = unsafe {
+            (
+                _mm256_loadu_si256(block.as_ptr().cast::<__m256i>()),
+                _mm256_loadu_si256(block.as_ptr().add(32).cast::<__m256i>()),
+            )
+        };
+        let bits = |low: __m256i, high: __m256i| -> u64 {
+            u64::from(_mm256_movemask_epi8(low) as u32) | (u64::from(_mm256_movemask_epi8(high) as u32) << 32)
+        };
+        let eq = |v: __m256i, c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
+        let control = |v: __m256i| {
+            let floor = _mm256_set1_epi8(0x1f);
+            _mm256_cmpeq_epi8(_mm256_max_epu8(v, floor), floor)
+        };
+        Masks {
+            quote: bits(eq(lo, b'"'), eq(hi, b'"')),
+            backslash: bits(eq(lo, b'\\'), eq(hi, b'\\')),
+            control: bits(control(lo), control(hi)),
+        }
+    }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// The high bit of each zero byte of `v`, exactly (no borrow between bytes).
+#[inline]
+fn zero_bytes(v: u64) -> u64 {
+    !(((v & LOW7).wrapping_add(LOW7)) | v | LOW7)
+}
+
+/// The high bits of the eight bytes of `marks` gathered into eight low bits.
+#[inline]
+fn gather(marks: u64) -> u64 {
+    ((marks >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// The masks eight bytes at a time in plain integers.
+fn classify_words(block: &[u8; 64]) -> Masks {
+    let mut m = Masks::default();
+    for (i, word) in block.as_chunks::<8>().0.iter().enumerate() {
+        let w = u64::from_le_bytes(*word);
+        let is = |c: u8| zero_bytes(w ^ (LO * u64::from(c)));
+        let shift = i * 8;
+        m.quote |= gather(is(b'"')) << shift;
+        m.backslash |= gather(is(b'\\')) << shift;
+        m.control |= gather(zero_bytes(w & (LO * 0xe0))) << shift;
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The masks one byte at a time: what both classifiers must give.
+    fn classify_bytes(block: &[u8; 64]) -> Masks {
+        let mut m = Masks::default();
+        for (i, &c) in block.iter().enumerate() {
+            let bit = 1u64 << i;
+            if c == b'"' {
+                m.quote |= bit;
+            }
+            if c == b'\\' {
+                m.backslash |= bit;
+            }
+            if c < 0x20 {
+                m.control |= bit;
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn classifiers_agree_on_every_byte_value_in_every_position() {
+        for shift in 0..64 {
+            let mut block = [0u8; 64];
+            for (i, byte) in block.iter_mut().enumerate() {
+                *byte = ((i * 4 + shift) % 256) as u8;
+            }
+            for value in 0..=255u8 {
+                block[shift] = value;
+                let want = classify_bytes(&block);
+                assert_eq!(classify_words(&block), want, "words, byte {value:#x} at {shift}");
+                assert_eq!(classifier()(&block), want, "detected, byte {value:#x} at {shift}");
+            }
+        }
+    }
+
+    /// Quotes found the slow way: walking the line, tracking strings and escapes.
+    fn quotes_by_walking(b: &[u8]) -> Vec<usize> {
+        let (mut out, mut in_string, mut escaped) = (Vec::new(), false, false);
+        for (i, &c) in b.iter().enumerate() {
+            if in_string && escaped {
+                escaped = false;
+            } else if in_string && c == b'\\' {
+                escaped = true;
+            } else if c == b'"' {
+                in_string = !in_string;
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    fn quotes_of(s: &Structure) -> Vec<usize> {
+        let mut out = Vec::new();
+        for (k, &word) in s.quotes.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                out.push(k * 64 + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn quotes_match_a_byte_walk_across_block_edges() {
+        let mut s = Structure::default();
+        // Runs of backslashes of every length, ending at every offset around a
+        // block's edge, before quotes.
+        for run in 0..6 {
+            for pad in 50..80 {
+                let line = format!(
+                    "{{\"{}\":\"{}{}\\\"x\",\"k\":[1,{{\"a\":\"}}\"}}]}}",
+                    "p".repeat(pad),
+                    "q".repeat(pad % 7),
+                    "\\\\".repeat(run)
+                );
+                assert!(s.index(line.as_bytes()), "{line}");
+                assert_eq!(quotes_of(&s), quotes_by_walking(line.as_bytes()), "{line}");
+                assert!(s.backslash);
+            }
+        }
+        assert!(s.index(br#"{"a":"b"}"#));
+        assert!(!s.backslash);
+        assert_eq!(quotes_of(&s), [1, 3, 5, 7]);
+    }
+
+    #[test]
+    fn control_characters_and_bad_escapes_in_strings_are_refused() {
+        let mut s = Structure::default();
+        assert!(!s.index(b"{\"a\":\"b\x01\"}"));
+        assert!(!s.index(format!("{{\"a\":\"{}\x1f\"}}", "z".repeat(100)).as_bytes()));
+        assert!(s.index(b"{\"a\":1}\x01"), "outside strings it is the walk's to refuse");
+        for bad in [r#""\x""#, r#""\u12""#, r#""\u12g4""#] {
+            assert!(!s.index(bad.as_bytes()), "{bad}");
+        }
+        // An escaped closing quote leaves the string open: one quote.
+        assert!(s.index(br#""\""#));
+        assert_eq!(quotes_of(&s), [0]);
+        for good in [r#""\u00e9""#, r#""\\""#, r#""\/\b\f\n\r\t\"""#] {
+            assert!(s.index(good.as_bytes()), "{good}");
+            assert_eq!(quotes_of(&s).len(), 2, "{good}");
+        }
+    }
+}
