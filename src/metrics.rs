@@ -586,6 +586,11 @@ fn owned(text: &Option<Cow<'_, str>>) -> Option<String> {
     text.as_deref().map(capped)
 }
 
+/// Finds `"project"` in an event's attributes: built once, since this runs for
+/// every event of a session that has no project yet (all but coding agents').
+static PROJECT_KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("\"project\""));
+
 impl Metrics {
     /// Keeps every kind of name within its cap (see [`Limits`]). Cheap when
     /// within: one length check a kind.
@@ -690,7 +695,7 @@ impl Metrics {
         let id = e.session.as_deref()?;
         let s = self.session_named(id, e.ts)?;
         if s.project.is_none()
-            && let Some(attrs) = e.attrs.filter(|a| a.contains("\"project\""))
+            && let Some(attrs) = e.attrs.filter(|a| PROJECT_KEY.find(a.as_bytes()).is_some())
         {
             s.project = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(attrs)
                 .ok()

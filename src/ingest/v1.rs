@@ -43,19 +43,32 @@ pub fn parse_line(line: &[u8]) -> LineOutcome<'_> {
     if line.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\r')) {
         return LineOutcome::Blank;
     }
-    // One UTF-8 check for the whole line; the JSON reader relies on it.
-    let text = match as_str(line) {
-        Ok(text) => text,
-        Err(e) => return LineOutcome::Malformed(format!("not valid UTF-8 at byte {}", e.valid_up_to())),
-    };
-    let mut raw = RawEvent { text, spans: [Span::ABSENT; FIELD_COUNT] };
-    if let Err(e) = raw.read() {
-        return LineOutcome::Malformed(e.to_string());
-    }
-    match raw.validate() {
-        Ok(outcome) => outcome,
-        Err(reason) => LineOutcome::Malformed(reason),
-    }
+    STRUCTURE.with_borrow_mut(|structure| {
+        // The first stage also tells whether the line is all ASCII, so that only
+        // other lines need a full UTF-8 check (the JSON reader relies on one).
+        let indexed = structure.index(line);
+        let text = if structure.ascii {
+            // SAFETY: `index` found no byte of 0x80 or above: ASCII is valid UTF-8.
+            unsafe { std::str::from_utf8_unchecked(line) }
+        } else {
+            match std::str::from_utf8(line) {
+                Ok(text) => text,
+                Err(e) => return LineOutcome::Malformed(format!("not valid UTF-8 at byte {}", e.valid_up_to())),
+            }
+        };
+        let mut raw = RawEvent { text, spans: [Span::ABSENT; FIELD_COUNT] };
+        let walked = indexed && Reader::new(text).capture_indexed(structure, &KEY_TABLE, &mut raw.spans).is_ok();
+        if !walked {
+            raw.spans = [Span::ABSENT; FIELD_COUNT];
+            if let Err(e) = raw.read_bytewise() {
+                return LineOutcome::Malformed(e.to_string());
+            }
+        }
+        match raw.validate() {
+            Ok(outcome) => outcome,
+            Err(reason) => LineOutcome::Malformed(reason),
+        }
+    })
 }
 
 /// The line as text. Nearly every line is pure ASCII, which a word-at-a-time scan

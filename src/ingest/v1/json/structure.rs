@@ -20,6 +20,8 @@ pub(in crate::ingest::v1) struct Structure {
     pub quotes: Vec<u64>,
     /// Whether the line has a backslash anywhere (so strings may have escapes).
     pub backslash: bool,
+    /// Whether every byte is ASCII (so the line is valid UTF-8).
+    pub ascii: bool,
 }
 
 /// The bytes of one 64-byte block that matter, one bit each (bit i = byte i).
@@ -29,6 +31,8 @@ struct Masks {
     backslash: u64,
     /// Bytes below 0x20, never allowed inside a string.
     control: u64,
+    /// Bytes of 0x80 and above: not ASCII.
+    high: u64,
 }
 
 /// Bits at even positions.
@@ -53,6 +57,8 @@ impl Structure {
     fn index_with(&mut self, b: &[u8], classify: impl Fn(&[u8; 64]) -> Masks) -> bool {
         self.quotes.clear();
         self.backslash = false;
+        self.ascii = false;
+        let mut high = 0u64;
         let mut quote_parity = 0u64; // all ones while a string is open at a block's end
         let mut escape_carry = 0u64; // 1 if the next block's first byte is escaped
         let (blocks, rest) = b.as_chunks::<64>();
@@ -61,6 +67,7 @@ impl Structure {
         let tail = (!rest.is_empty()).then_some(&last);
         for (k, block) in blocks.iter().chain(tail).enumerate() {
             let m = classify(block);
+            high |= m.high;
             let mut quote = m.quote;
             if (m.backslash | m.control | escape_carry) != 0 {
                 // The rare block: escapes to resolve, or control bytes to place.
@@ -79,6 +86,7 @@ impl Structure {
             quote_parity ^= 0u64.wrapping_sub(u64::from(quote.count_ones() & 1));
             self.quotes.push(quote);
         }
+        self.ascii = high == 0;
         true
     }
 }
@@ -178,6 +186,7 @@ mod avx2 {
             quote: bits(eq(lo, b'"'), eq(hi, b'"')),
             backslash: bits(eq(lo, b'\\'), eq(hi, b'\\')),
             control: bits(control(lo), control(hi)),
+            high: bits(lo, hi),
         }
     }
 }
@@ -207,6 +216,7 @@ fn classify_words(block: &[u8; 64]) -> Masks {
         m.quote |= gather(is(b'"')) << shift;
         m.backslash |= gather(is(b'\\')) << shift;
         m.control |= gather(zero_bytes(w & (LO * 0xe0))) << shift;
+        m.high |= gather(w & (LO * 0x80)) << shift;
     }
     m
 }
@@ -228,6 +238,9 @@ mod tests {
             }
             if c < 0x20 {
                 m.control |= bit;
+            }
+            if c >= 0x80 {
+                m.high |= bit;
             }
         }
         m
@@ -296,8 +309,15 @@ mod tests {
             }
         }
         assert!(s.index(br#"{"a":"b"}"#));
-        assert!(!s.backslash);
+        assert!(!s.backslash && s.ascii);
         assert_eq!(quotes_of(&s), [1, 3, 5, 7]);
+        assert!(s.index("{\"a\":\"é\"}".as_bytes()));
+        assert!(!s.ascii);
+        // A non-ASCII byte in the last, partial block, and in a full one.
+        assert!(s.index(format!("{{\"a\":\"{}\u{80}\"}}", "x".repeat(100)).as_bytes()));
+        assert!(!s.ascii);
+        assert!(s.index(format!("{{\"a\":\"{}\"}}", "x".repeat(200)).as_bytes()));
+        assert!(s.ascii);
     }
 
     #[test]
