@@ -7,13 +7,13 @@
 //! folded on several cores.
 
 pub mod exact;
+mod names;
 pub mod recent;
 pub mod sketch;
 pub mod weight;
 pub mod window;
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 
 /// Maps keyed by names from the log: hashbrown for `entry_ref`, which looks a
 /// borrowed key up once and allocates it only on insert; Fx hashing for speed.
@@ -22,6 +22,7 @@ pub type FxHashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
 use crate::event::{Event, Kind, TokenParts};
 use crate::pricing::{Price, PriceTable};
 use crate::time::Micros;
+pub use names::Names;
 use recent::{Recent, Timed};
 use sketch::Latency;
 pub use weight::Count;
@@ -198,16 +199,16 @@ pub struct AgentStats {
     pub spend_minutes: SpendRing,
     pub recent_failures: Recent<Failure>,
     /// Models its model calls named (at most [`MAX_LINKS`]).
-    pub models_used: BTreeSet<String>,
+    pub models_used: Names,
     /// Tools its tool calls named (at most [`MAX_LINKS`]).
-    pub tools_used: BTreeSet<String>,
+    pub tools_used: Names,
 }
 
 /// Names remembered per agent for its tools and models; past this, new ones are
 /// not recorded (the counts elsewhere are unaffected).
 pub const MAX_LINKS: usize = 64;
 
-fn link(set: &mut BTreeSet<String>, name: &str) {
+fn link(set: &mut Names, name: &str) {
     if set.len() < MAX_LINKS && !set.contains(name) {
         set.insert(capped(name));
     }
@@ -230,8 +231,8 @@ impl Default for AgentStats {
             ring: MinuteRing::default(),
             spend_minutes: SpendRing::default(),
             recent_failures: Recent::new(RECENT_FAILURES),
-            models_used: BTreeSet::new(),
-            tools_used: BTreeSet::new(),
+            models_used: Names::default(),
+            tools_used: Names::default(),
         }
     }
 }
@@ -405,9 +406,9 @@ pub struct SessionStats {
     pub first_ts: Micros,
     pub last_ts: Micros,
     /// Agents named by its events (at most [`MAX_LINKS`]).
-    pub agents: BTreeSet<String>,
+    pub agents: Names,
     /// Models its model calls named (at most [`MAX_LINKS`]).
-    pub models: BTreeSet<String>,
+    pub models: Names,
     pub requests: Count,
     pub model_calls: Count,
     pub tool_calls: Count,
@@ -431,8 +432,8 @@ impl SessionStats {
         SessionStats {
             first_ts: ts,
             last_ts: ts,
-            agents: BTreeSet::new(),
-            models: BTreeSet::new(),
+            agents: Names::default(),
+            models: Names::default(),
             requests: Count::ZERO,
             model_calls: Count::ZERO,
             tool_calls: Count::ZERO,
@@ -721,13 +722,21 @@ impl Metrics {
         if self.sessions.len() <= MAX_SESSIONS {
             return;
         }
-        let mut by_recency: Vec<(Micros, String)> =
-            self.sessions.iter().map(|(id, s)| (s.last_ts, id.clone())).collect();
-        by_recency.sort_unstable_by(|a, b| b.cmp(a));
-        for (_, id) in by_recency.drain(MAX_SESSIONS..) {
-            self.sessions.remove(&id);
-            self.sessions_evicted += 1;
-        }
+        // The cutoff is the MAX_SESSIONS-th latest activity, found without
+        // sorting or copying ids (this ran a few percent of a fold of many
+        // sessions); ties at the cutoff are kept by id, latest first, as a sort
+        // by (time, id) would keep them.
+        let mut stamps: Vec<Micros> = self.sessions.values().map(|s| s.last_ts).collect();
+        let (_, &mut cutoff, _) = stamps.select_nth_unstable_by(MAX_SESSIONS - 1, |a, b| b.cmp(a));
+        let newer = stamps.iter().filter(|&&t| t > cutoff).count();
+        let mut tied: Vec<&String> =
+            self.sessions.iter().filter(|(_, s)| s.last_ts == cutoff).map(|(id, _)| id).collect();
+        tied.sort_unstable_by(|a, b| b.cmp(a));
+        let kept_ties: std::collections::HashSet<String> =
+            tied.into_iter().take(MAX_SESSIONS - newer).cloned().collect();
+        let before = self.sessions.len();
+        self.sessions.retain(|id, s| s.last_ts > cutoff || (s.last_ts == cutoff && kept_ties.contains(id)));
+        self.sessions_evicted += (before - self.sessions.len()) as u64;
     }
 
     fn apply_request(&mut self, e: &Event<'_>, w: Count) {
