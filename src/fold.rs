@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crate::ingest::v1::{LineOutcome, parse_line};
+use crate::ingest::v1::{LineOutcome, parse_line_then};
 use std::sync::Arc;
 
 use crate::metrics::Metrics;
@@ -284,24 +284,26 @@ impl Fold {
 
     /// A line of the event log: validated, then folded.
     fn event_line(&mut self, source: SourceId, line_no: u64, bytes: &[u8]) {
-        let stats = &mut self.ingest.sources[source];
-        match parse_line(bytes) {
-            LineOutcome::Blank => {}
-            LineOutcome::Event(e) => {
-                if self.cutoff.is_some_and(|cutoff| e.ts > cutoff) {
-                    self.ingest.after_now += 1;
-                } else if let Some(why) = Self::clock_gone_wrong(self.horizon, e.ts) {
-                    self.ingest.skewed(source, line_no, why);
-                } else {
-                    stats.events += 1;
-                    self.metrics.apply(&e, &self.prices);
-                    self.traces.add(&e);
+        parse_line_then(bytes, |outcome| {
+            let stats = &mut self.ingest.sources[source];
+            match outcome {
+                LineOutcome::Blank => {}
+                LineOutcome::Event(e) => {
+                    if self.cutoff.is_some_and(|cutoff| e.ts > cutoff) {
+                        self.ingest.after_now += 1;
+                    } else if let Some(why) = Self::clock_gone_wrong(self.horizon, e.ts) {
+                        self.ingest.skewed(source, line_no, why);
+                    } else {
+                        stats.events += 1;
+                        self.metrics.apply(&e, &self.prices);
+                        self.traces.add(&e);
+                    }
                 }
+                LineOutcome::Unknown => stats.unknown += 1,
+                LineOutcome::Unsupported => stats.unsupported += 1,
+                LineOutcome::Malformed(reason) => self.ingest.malformed(source, line_no, reason),
             }
-            LineOutcome::Unknown => stats.unknown += 1,
-            LineOutcome::Unsupported => stats.unsupported += 1,
-            LineOutcome::Malformed(reason) => self.ingest.malformed(source, line_no, reason),
-        }
+        })
     }
 
     /// Why an event's time cannot be right, if it cannot: before 2000 (a clock

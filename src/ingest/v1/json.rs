@@ -333,11 +333,11 @@ impl<'a> Reader<'a> {
                 Number::Float(v) => (Shape::Float, v.to_bits()),
                 Number::OutOfRange => (Shape::OutOfRange, 0),
             },
-            _ => match self.value()? {
-                Value::Null => (Shape::Null, 0),
-                Value::Bool(true) => (Shape::True, 0),
-                _ => (Shape::False, 0),
-            },
+            Some(b't') => (self.word(b"true")?, 0),
+            Some(b'f') => (self.word(b"false")?, 0),
+            Some(b'n') => (self.word(b"null")?, 0),
+            Some(_) => return self.err("expected a value"),
+            None => return self.err("unexpected end of line"),
         };
         span.start = start as u32;
         span.end = self.pos as u32;
@@ -580,6 +580,20 @@ impl<'a> Reader<'a> {
         Ok(match text.parse::<f64>() {
             Ok(v) if v.is_finite() => Number::Float(v),
             _ => Number::OutOfRange,
+        })
+    }
+
+    /// The literal `word` (`true`, `false` or `null`), as a shape.
+    #[inline]
+    fn word(&mut self, word: &'static [u8]) -> Res<Shape> {
+        if self.b.get(self.pos..self.pos + word.len()) != Some(word) {
+            return self.err("invalid literal");
+        }
+        self.pos += word.len();
+        Ok(match word {
+            b"true" => Shape::True,
+            b"false" => Shape::False,
+            _ => Shape::Null,
         })
     }
 
