@@ -241,9 +241,8 @@ fn against_duckdb() {
     }
     let shuffled = shuffled_copy(&path);
     bare_parse(&shuffled);
-    let best = |f: &dyn Fn() -> (u64, f64)| {
-        (0..3).map(|_| f()).fold((0, f64::MAX), |(_, best), (n, s)| (n, best.min(s)))
-    };
+    let best =
+        |f: &dyn Fn() -> (u64, f64)| (0..3).map(|_| f()).fold((0, f64::MAX), |(_, best), (n, s)| (n, best.min(s)));
     let rate = |(n, s): (u64, f64)| n as f64 / s;
     let ordered = rate(best(&|| fold(&path, 1)));
     let shuffled_fold = rate(best(&|| fold(&shuffled, 1)));

@@ -29,6 +29,18 @@ pub enum TimeError {
 /// validated and dropped. A leap second (`:60`) is read as the last microsecond of
 /// the minute, so that ordering is kept.
 pub fn parse_rfc3339(text: &str) -> Result<Micros, TimeError> {
+    parse_rfc3339_cached(text, &mut DayCache::default())
+}
+
+/// The last date [`parse_rfc3339_cached`] read and its day number: a log's
+/// lines are nearly all of the day before, so its date is read and checked once.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DayCache {
+    date: Option<([u8; 10], i64)>,
+}
+
+/// [`parse_rfc3339`], reading the date through `cache`.
+pub fn parse_rfc3339_cached(text: &str, cache: &mut DayCache) -> Result<Micros, TimeError> {
     let b = text.as_bytes();
     if b.len() < 20 {
         return Err(TimeError::Syntax);
@@ -36,6 +48,16 @@ pub fn parse_rfc3339(text: &str) -> Result<Micros, TimeError> {
     // The fixed-width head, as an array: every index below is checked at compile time.
     let mut head = [0u8; 19];
     head.copy_from_slice(&b[..19]);
+    let mut date = [0u8; 10];
+    date.copy_from_slice(&head[..10]);
+    let days = match cache.date {
+        Some((known, days)) if known == date => days,
+        _ => {
+            let days = date_days(date)?;
+            cache.date = Some((date, days));
+            days
+        }
+    };
     let mut bad = false;
     let mut num = |from: usize, to: usize| {
         let mut v = 0i64;
@@ -45,10 +67,8 @@ pub fn parse_rfc3339(text: &str) -> Result<Micros, TimeError> {
         }
         v
     };
-    let (year, month, day) = (num(0, 4), num(5, 7), num(8, 10));
     let (hour, minute, second) = (num(11, 13), num(14, 16), num(17, 19));
-    let separators =
-        head[4] == b'-' && head[7] == b'-' && matches!(head[10], b'T' | b't') && head[13] == b':' && head[16] == b':';
+    let separators = matches!(head[10], b'T' | b't') && head[13] == b':' && head[16] == b':';
     if bad || !separators {
         return Err(TimeError::Syntax);
     }
@@ -87,19 +107,33 @@ pub fn parse_rfc3339(text: &str) -> Result<Micros, TimeError> {
         _ => return Err(TimeError::Syntax),
     };
 
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
+    if hour > 23 || minute > 59 || second > 60 {
         return Err(TimeError::Range);
     }
     let (second, micros) = if second == 60 { (59, 999_999) } else { (second, micros) };
-    let days = days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
     Ok(seconds * MICROS_PER_SECOND + micros)
+}
+
+/// The day number of `YYYY-MM-DD`, a real calendar date.
+fn date_days(date: [u8; 10]) -> Result<i64, TimeError> {
+    let mut bad = false;
+    let mut num = |from: usize, to: usize| {
+        let mut v = 0i64;
+        for &c in &date[from..to] {
+            bad |= !c.is_ascii_digit();
+            v = v * 10 + i64::from(c.wrapping_sub(b'0'));
+        }
+        v
+    };
+    let (year, month, day) = (num(0, 4), num(5, 7), num(8, 10));
+    if bad || date[4] != b'-' || date[7] != b'-' {
+        return Err(TimeError::Syntax);
+    }
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return Err(TimeError::Range);
+    }
+    Ok(days_from_civil(year, month, day))
 }
 
 fn digits(b: &[u8], at: usize, n: usize) -> Result<i64, TimeError> {
@@ -225,6 +259,27 @@ pub fn serialize_rfc3339<S: serde::Serializer>(t: &Micros, s: S) -> Result<S::Ok
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_day_cache_reads_as_the_parser_does() {
+        let mut cache = DayCache::default();
+        for text in [
+            "2026-02-28T10:00:00Z",
+            "2026-02-28T23:59:59.999999Z",
+            "2026-02-29T00:00:00Z",
+            "2026-02-28T25:00:00Z",
+            "2026-02-28T10:00:00+02:00",
+            "2028-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-12-31T12:00:00.5Z",
+            "2026-12-31t12:00:00z",
+            "2026-12-31X12:00:00Z",
+            "2026-12-31T12:00:60Z",
+            "20x6-12-31T12:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339_cached(text, &mut cache), parse_rfc3339(text), "{text}");
+        }
+    }
 
     fn chrono_micros(s: &str) -> i64 {
         chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_micros()

@@ -14,7 +14,7 @@ mod json;
 use std::borrow::Cow;
 
 use crate::event::{Event, Kind, TokenParts};
-use crate::time::{Micros, parse_rfc3339};
+use crate::time::{DayCache, Micros, parse_rfc3339_cached};
 use json::{JsonError, Reader, Shape, Span, Structure, Value};
 
 /// The schema version this build reads.
@@ -51,7 +51,8 @@ pub fn parse_line_then<'a, R>(line: &'a [u8], then: impl FnOnce(LineOutcome<'a>)
     if line.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\r')) {
         return then(LineOutcome::Blank);
     }
-    STRUCTURE.with_borrow_mut(|structure| {
+    SCRATCH.with_borrow_mut(|scratch| {
+        let Scratch { structure, days } = scratch;
         // The first stage also tells whether the line is all ASCII, so that only
         // other lines need a full UTF-8 check (the JSON reader relies on one).
         let indexed = structure.index(line);
@@ -72,7 +73,7 @@ pub fn parse_line_then<'a, R>(line: &'a [u8], then: impl FnOnce(LineOutcome<'a>)
                 return then(LineOutcome::Malformed(e.to_string()));
             }
         }
-        match raw.validate() {
+        match raw.validate(days) {
             Ok(outcome) => then(outcome),
             Err(reason) => then(LineOutcome::Malformed(reason)),
         }
@@ -101,7 +102,7 @@ pub fn scan_only(line: &[u8]) -> bool {
 /// The first stage alone (the quotes' bitmap), for the fold benchmark's breakdown.
 #[doc(hidden)]
 pub fn index_only(line: &[u8]) -> usize {
-    STRUCTURE.with_borrow_mut(|s| if s.index(line) { s.quotes.len() } else { 0 })
+    SCRATCH.with_borrow_mut(|s| if s.structure.index(line) { s.structure.quotes.len() } else { 0 })
 }
 
 /// Declares the fields any v1 type defines: an index for each ([`F`]), their
@@ -173,10 +174,17 @@ fields! {
 
 const FIELD_COUNT: usize = KEYS.len();
 
+/// What reading a line needs besides the line, kept between lines (one a thread).
+#[derive(Default)]
+struct Scratch {
+    /// The quotes of the line being read: allocated once.
+    structure: Structure,
+    /// The date of the last timestamp read, and its day.
+    days: std::cell::Cell<DayCache>,
+}
+
 thread_local! {
-    /// The token positions of the line being read, kept between lines so that
-    /// their room is allocated once a thread.
-    static STRUCTURE: std::cell::RefCell<Structure> = std::cell::RefCell::default();
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
 /// Where each known field stands in a line: the first pass over it.
@@ -190,7 +198,7 @@ impl<'a> RawEvent<'a> {
     /// the line's token positions (`json/structure.rs`, `json/walk.rs`), or, for
     /// a line that walk gives up on, byte by byte, which also words the error.
     fn read(&mut self) -> Result<(), JsonError> {
-        let indexed = STRUCTURE.with_borrow_mut(|structure| {
+        let indexed = SCRATCH.with_borrow_mut(|Scratch { structure, .. }| {
             structure.index(self.text.as_bytes())
                 && Reader::new(self.text).capture_indexed(structure, &KEY_TABLE, &mut self.spans).is_ok()
         });
@@ -225,6 +233,7 @@ type Check<T> = Result<T, String>;
 struct Fields<'r, 'a> {
     ty: &'static str,
     raw: &'r RawEvent<'a>,
+    days: &'r std::cell::Cell<DayCache>,
 }
 
 impl<'a> Fields<'_, 'a> {
@@ -393,7 +402,10 @@ impl<'a> Fields<'_, 'a> {
         match self.opt_str(field)? {
             None => Ok(None),
             Some(s) => {
-                parse_rfc3339(&s).map(Some).map_err(|e| format!("{}: field `{}`: {e}", self.ty, KEYS[field as usize]))
+                let mut days = self.days.get();
+                let time = parse_rfc3339_cached(&s, &mut days);
+                self.days.set(days);
+                time.map(Some).map_err(|e| format!("{}: field `{}`: {e}", self.ty, KEYS[field as usize]))
             }
         }
     }
@@ -477,7 +489,7 @@ impl<'a> RawEvent<'a> {
         self.spans[field as usize].value(self.text).map_err(|e| e.to_string())
     }
 
-    fn validate(&self) -> Check<LineOutcome<'a>> {
+    fn validate(&self, days: &std::cell::Cell<DayCache>) -> Check<LineOutcome<'a>> {
         match self.val(F::v)? {
             Value::Absent | Value::Null => {}
             Value::Int(SCHEMA_VERSION) => {}
@@ -507,7 +519,7 @@ impl<'a> RawEvent<'a> {
             "heartbeat" => (Type::Heartbeat, "heartbeat"),
             _ => return Ok(LineOutcome::Unknown),
         };
-        let f = Fields { ty: name, raw: self };
+        let f = Fields { ty: name, raw: self, days };
         let ts = f.opt_time(F::ts)?.ok_or_else(|| f.missing(F::ts))?;
         let trace_id = f.opt_hex::<32>(F::trace_id)?;
         let span_id = f.opt_hex::<16>(F::span_id)?.map(|id| id as u64);

@@ -285,7 +285,7 @@ fn keys_longer_than_sixteen_bytes_match_whole() {
 /// The indexed walk's reading of a line: its spans, or `None` where it gives up.
 fn indexed(line: &str) -> Option<[Span; FIELD_COUNT]> {
     let mut raw = RawEvent { text: line, spans: [Span::ABSENT; FIELD_COUNT] };
-    let ok = STRUCTURE.with_borrow_mut(|s| {
+    let ok = SCRATCH.with_borrow_mut(|Scratch { structure: s, .. }| {
         s.index(line.as_bytes()) && Reader::new(line).capture_indexed(s, &KEY_TABLE, &mut raw.spans).is_ok()
     });
     ok.then_some(raw.spans)
