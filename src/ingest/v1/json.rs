@@ -1,4 +1,10 @@
-//! A strict, single-pass JSON reader specialised for event lines.
+//! A strict JSON reader specialised for event lines.
+//!
+//! Two ways through a line: the indexed walk (`structure.rs` finds the quotes 64
+//! bytes at a time, `walk.rs` reads the rest by them), which reads nearly every
+//! line, and this byte-at-a-time [`Reader`], which reads what the walk gives up
+//! on and is the one source of verdicts and error messages. Both are checked
+//! against serde_json, and the walk against the reader, on mutated lines.
 //!
 //! Why not serde_json: folding a log must be faster than merely parsing it with
 //! serde_json (see the fold benchmark), and serde's visitor machinery costs more per

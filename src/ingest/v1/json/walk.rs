@@ -129,7 +129,7 @@ const fn key_masks(skip: usize) -> [u64; MAX_KEY + 1] {
     let mut masks = [0u64; MAX_KEY + 1];
     let mut len = 0;
     while len <= MAX_KEY {
-        let bytes = if len > skip { len - skip } else { 0 };
+        let bytes = len.saturating_sub(skip);
         masks[len] = if bytes >= 8 { u64::MAX } else { (1u64 << (bytes * 8)) - 1 };
         len += 1;
     }
