@@ -321,6 +321,21 @@ mod tests {
     }
 
     #[test]
+    fn both_classifiers_index_lines_alike() {
+        let mut rng = crate::synth::Rng::new(5);
+        const BYTES: &[u8] = b"{}[]\",:\\ \t\x01\x7fab0u\xc3\xa9";
+        let (mut fast, mut words) = (Structure::default(), Structure::default());
+        for _ in 0..3_000 {
+            let line: Vec<u8> = (0..rng.below(300)).map(|_| BYTES[rng.below(BYTES.len())]).collect();
+            let verdict = (fast.index(&line), words.index_with(&line, classify_words));
+            assert_eq!(verdict.0, verdict.1, "{line:?}");
+            if verdict.0 {
+                assert_eq!((&fast.quotes, fast.backslash, fast.ascii), (&words.quotes, words.backslash, words.ascii));
+            }
+        }
+    }
+
+    #[test]
     fn control_characters_and_bad_escapes_in_strings_are_refused() {
         let mut s = Structure::default();
         assert!(!s.index(b"{\"a\":\"b\x01\"}"));
