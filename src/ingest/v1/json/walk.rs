@@ -154,7 +154,7 @@ const POW10_FLOAT: [f64; 8] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7];
 /// found and converted eight bytes at once, without a branch a digit (whose
 /// mispredicted exits were a sixth of a fold's mispredictions). `(8, _)` means
 /// the run may go on.
-#[inline]
+#[inline(always)]
 fn digit_run(b: &[u8], at: usize) -> (usize, u64) {
     let mut word = [b'x'; 8];
     match b.get(at..at + 8) {
@@ -186,7 +186,7 @@ fn digit_run(b: &[u8], at: usize) -> (usize, u64) {
 /// one with up to seven after its point, no exponent): its shape, value bits
 /// and end, exactly as [`Reader::capture`] reads it (the same rounding: one
 /// exact division). `None` for anything else, which the reader reads.
-#[inline]
+#[inline(always)]
 fn quick_number(b: &[u8], at: usize) -> Option<(Shape, u64, usize)> {
     let neg = b.get(at) == Some(&b'-');
     let start = at + usize::from(neg);
