@@ -53,25 +53,14 @@ pub fn parse_line_then<'a, R>(line: &'a [u8], then: impl FnOnce(LineOutcome<'a>)
     }
     SCRATCH.with_borrow_mut(|scratch| {
         let Scratch { structure, days } = scratch;
-        // The first stage also tells whether the line is all ASCII, so that only
-        // other lines need a full UTF-8 check (the JSON reader relies on one).
         let indexed = structure.index(line);
-        let text = if structure.ascii {
-            // SAFETY: `index` found no byte of 0x80 or above: ASCII is valid UTF-8.
-            unsafe { std::str::from_utf8_unchecked(line) }
-        } else {
-            match std::str::from_utf8(line) {
-                Ok(text) => text,
-                Err(e) => return then(LineOutcome::Malformed(format!("not valid UTF-8 at byte {}", e.valid_up_to()))),
-            }
+        let text = match text_of(line, structure) {
+            Ok(text) => text,
+            Err(reason) => return then(LineOutcome::Malformed(reason)),
         };
         let mut raw = RawEvent { text, spans: [Span::ABSENT; FIELD_COUNT] };
-        let walked = indexed && Reader::new(text).capture_indexed(structure, &KEY_TABLE, &mut raw.spans).is_ok();
-        if !walked {
-            raw.spans = [Span::ABSENT; FIELD_COUNT];
-            if let Err(e) = raw.read_bytewise() {
-                return then(LineOutcome::Malformed(e.to_string()));
-            }
+        if let Err(e) = raw.read(structure, indexed) {
+            return then(LineOutcome::Malformed(e.to_string()));
         }
         match raw.validate(days) {
             Ok(outcome) => then(outcome),
@@ -80,23 +69,26 @@ pub fn parse_line_then<'a, R>(line: &'a [u8], then: impl FnOnce(LineOutcome<'a>)
     })
 }
 
-/// The line as text. Nearly every line is pure ASCII, which a word-at-a-time scan
-/// confirms in about a third of the time a full UTF-8 validation takes.
-fn as_str(line: &[u8]) -> Result<&str, std::str::Utf8Error> {
-    if line.is_ascii() {
-        // SAFETY: every sequence of ASCII bytes is valid UTF-8.
-        Ok(unsafe { std::str::from_utf8_unchecked(line) })
-    } else {
-        std::str::from_utf8(line)
+/// The line as text, once `structure` has indexed it: the first stage also
+/// tells whether the line is all ASCII, so only other lines need a full UTF-8
+/// check (the JSON reader relies on one).
+fn text_of<'a>(line: &'a [u8], structure: &Structure) -> Result<&'a str, String> {
+    if structure.ascii {
+        // SAFETY: `index` found no byte of 0x80 or above: ASCII is valid UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(line) });
     }
+    std::str::from_utf8(line).map_err(|e| format!("not valid UTF-8 at byte {}", e.valid_up_to()))
 }
 
-/// The first pass alone (UTF-8 and JSON), for the fold benchmark's breakdown.
+/// The JSON pass alone (UTF-8, the quotes, the walk), for the fold benchmark's breakdown.
 #[doc(hidden)]
 pub fn scan_only(line: &[u8]) -> bool {
-    let Ok(text) = as_str(line) else { return false };
-    let mut raw = RawEvent { text, spans: [Span::ABSENT; FIELD_COUNT] };
-    raw.read().is_ok()
+    SCRATCH.with_borrow_mut(|Scratch { structure, .. }| {
+        let indexed = structure.index(line);
+        let Ok(text) = text_of(line, structure) else { return false };
+        let mut raw = RawEvent { text, spans: [Span::ABSENT; FIELD_COUNT] };
+        raw.read(structure, indexed).is_ok()
+    })
 }
 
 /// The first stage alone (the quotes' bitmap), for the fold benchmark's breakdown.
@@ -195,14 +187,11 @@ struct RawEvent<'a> {
 
 impl<'a> RawEvent<'a> {
     /// Fills `spans` from `text`, in place (the struct is large to move): by
-    /// the line's token positions (`json/structure.rs`, `json/walk.rs`), or, for
-    /// a line that walk gives up on, byte by byte, which also words the error.
-    fn read(&mut self) -> Result<(), JsonError> {
-        let indexed = SCRATCH.with_borrow_mut(|Scratch { structure, .. }| {
-            structure.index(self.text.as_bytes())
-                && Reader::new(self.text).capture_indexed(structure, &KEY_TABLE, &mut self.spans).is_ok()
-        });
-        if indexed {
+    /// the walk over the line's quotes (`json/walk.rs`) where `structure`
+    /// indexed it, else, or where the walk gives up, byte by byte, which also
+    /// words the error.
+    fn read(&mut self, structure: &Structure, indexed: bool) -> Result<(), JsonError> {
+        if indexed && Reader::new(self.text).capture_indexed(structure, &KEY_TABLE, &mut self.spans).is_ok() {
             return Ok(());
         }
         self.spans = [Span::ABSENT; FIELD_COUNT];

@@ -266,7 +266,7 @@ impl Walker<'_, '_> {
     fn string(&self, at: usize) -> Walk<usize> {
         self.expect(at, b'"')?;
         // Two words at a time: a string that crosses into the next block costs
-        // no extra turn (the first stage leaves a zero word at the end).
+        // no extra turn (past the last word, the next counts as empty).
         let from = at + 1;
         let mut word = from / 64;
         let pair = |word: usize| -> Walk<u128> {
@@ -486,7 +486,7 @@ mod tests {
     }
 
     const KEYS: &[&str] =
-        &["v", "ts", "type", "cache_write_tokens", "cache_write_1h_tokens", "a_key_of_exactly_16", "ab"];
+        &["v", "ts", "type", "cache_write_tokens", "cache_write_1h_tokens", "a_key_longer_than_16", "ab"];
     const TABLE: KeyTable = KeyTable::new(KEYS);
 
     #[test]
@@ -498,7 +498,7 @@ mod tests {
             assert_eq!(TABLE.find(key.as_bytes(), 0, key.len()), Some(i), "{key}");
         }
         for other in
-            ["", "t", "typ", "types", "cache_write_1h_tokenz", "cache_write_tokens_", "a_key_of_exactly_1", "ba"]
+            ["", "t", "typ", "types", "cache_write_1h_tokenz", "cache_write_tokens_", "a_key_longer_than_1", "ba"]
         {
             assert_eq!(TABLE.find(other.as_bytes(), 0, other.len()), None, "{other}");
         }
