@@ -59,14 +59,7 @@ pub fn parse_rfc3339_cached(text: &str, cache: &mut DayCache) -> Result<Micros, 
         }
     };
     let mut bad = false;
-    let mut num = |from: usize, to: usize| {
-        let mut v = 0i64;
-        for &c in &head[from..to] {
-            bad |= !c.is_ascii_digit();
-            v = v * 10 + i64::from(c.wrapping_sub(b'0'));
-        }
-        v
-    };
+    let mut num = |from: usize, to: usize| fixed_digits(&head[from..to], &mut bad);
     let (hour, minute, second) = (num(11, 13), num(14, 16), num(17, 19));
     let separators = matches!(head[10], b'T' | b't') && head[13] == b':' && head[16] == b':';
     if bad || !separators {
@@ -115,17 +108,22 @@ pub fn parse_rfc3339_cached(text: &str, cache: &mut DayCache) -> Result<Micros, 
     Ok(seconds * MICROS_PER_SECOND + micros)
 }
 
+/// The value of a fixed-width run of digits; `bad` is set if any byte is not
+/// one (checked once for all the runs of a timestamp, not after each).
+#[inline]
+fn fixed_digits(digits: &[u8], bad: &mut bool) -> i64 {
+    let mut v = 0i64;
+    for &c in digits {
+        *bad |= !c.is_ascii_digit();
+        v = v * 10 + i64::from(c.wrapping_sub(b'0'));
+    }
+    v
+}
+
 /// The day number of `YYYY-MM-DD`, a real calendar date.
 fn date_days(date: [u8; 10]) -> Result<i64, TimeError> {
     let mut bad = false;
-    let mut num = |from: usize, to: usize| {
-        let mut v = 0i64;
-        for &c in &date[from..to] {
-            bad |= !c.is_ascii_digit();
-            v = v * 10 + i64::from(c.wrapping_sub(b'0'));
-        }
-        v
-    };
+    let mut num = |from: usize, to: usize| fixed_digits(&date[from..to], &mut bad);
     let (year, month, day) = (num(0, 4), num(5, 7), num(8, 10));
     if bad || date[4] != b'-' || date[7] != b'-' {
         return Err(TimeError::Syntax);

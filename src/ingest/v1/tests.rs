@@ -364,7 +364,6 @@ fn the_indexed_walk_reads_as_the_byte_reader_does() {
         .unwrap();
     let text = String::from_utf8(out).unwrap();
     let mut rng = Rng::new(7);
-    const INSERTS: &[u8] = b"{}[]\",:\\ \t0123456789.eE+-tfnaux/\x01\x7f";
     let (mut cases, mut walked) = (0, 0);
     for line in text.lines() {
         assert!(walk_agrees(line), "the walk gives up on a plain line: {line}");
@@ -373,17 +372,7 @@ fn the_indexed_walk_reads_as_the_byte_reader_does() {
         for variant in &variants {
             walked += usize::from(walk_agrees(variant));
             for _ in 0..12 {
-                let mut bytes = variant.as_bytes().to_vec();
-                let at = rng.below(bytes.len());
-                match rng.below(4) {
-                    0 => {
-                        bytes.remove(at);
-                    }
-                    1 => bytes.insert(at, INSERTS[rng.below(INSERTS.len())]),
-                    2 => bytes[at] = INSERTS[rng.below(INSERTS.len())],
-                    _ => bytes.truncate(at),
-                }
-                if let Ok(mutated) = String::from_utf8(bytes) {
+                if let Some(mutated) = json::tests::mutated(variant, &mut rng) {
                     walked += usize::from(walk_agrees(&mutated));
                     cases += 1;
                 }

@@ -76,28 +76,34 @@ fn agrees_with_serde_json_on_hand_picked_cases() {
     }
 }
 
+/// `line` with one byte deleted, inserted or replaced (by one that matters to
+/// JSON), or cut short; `None` if that made it invalid UTF-8.
+pub(in crate::ingest::v1) fn mutated(line: &str, rng: &mut Rng) -> Option<String> {
+    const INSERTS: &[u8] = b"{}[]\",:\\ \t0123456789.eE+-tfnaux/\x01\x7f";
+    let mut bytes = line.as_bytes().to_vec();
+    let at = rng.below(bytes.len());
+    match rng.below(4) {
+        0 => {
+            bytes.remove(at);
+        }
+        1 => bytes.insert(at, INSERTS[rng.below(INSERTS.len())]),
+        2 => bytes[at] = INSERTS[rng.below(INSERTS.len())],
+        _ => bytes.truncate(at),
+    }
+    String::from_utf8(bytes).ok()
+}
+
 #[test]
 fn agrees_with_serde_json_on_mutated_event_lines() {
     let mut out = Vec::new();
     Generator::new(Settings { malformed_ratio: 0.0, ..Settings::default() }).write_lines(&mut out, 400).unwrap();
     let text = String::from_utf8(out).unwrap();
     let mut rng = Rng::new(99);
-    const INSERTS: &[u8] = b"{}[]\",:\\ \t0123456789.eE+-tfnaux/\x01\x7f";
     let mut cases = 0;
     for line in text.lines() {
         agree(line);
         for _ in 0..40 {
-            let mut bytes = line.as_bytes().to_vec();
-            let at = rng.below(bytes.len());
-            match rng.below(4) {
-                0 => {
-                    bytes.remove(at);
-                }
-                1 => bytes.insert(at, INSERTS[rng.below(INSERTS.len())]),
-                2 => bytes[at] = INSERTS[rng.below(INSERTS.len())],
-                _ => bytes.truncate(at),
-            }
-            if let Ok(mutated) = String::from_utf8(bytes) {
+            if let Some(mutated) = mutated(line, &mut rng) {
                 agree(&mutated);
                 cases += 1;
             }
