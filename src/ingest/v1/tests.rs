@@ -181,6 +181,27 @@ fn hex_ids_are_read_eight_digits_at_a_time() {
     assert_eq!(lower_hex::<16>(t.as_bytes()), None, "wrong length");
     assert_eq!(lower_hex::<16>(b"0123456789abcdef"), Some(0x0123456789abcdef));
     assert_eq!(lower_hex::<16>(b"abc"), None);
+    // Every byte value in every position of 8, 16, 24 and 32 digits.
+    let digits = "0123456789abcdef0123456789abcdef";
+    for value in 0..=255u8 {
+        for at in 0..32 {
+            let mut bytes = digits.as_bytes().to_vec();
+            bytes[at] = value;
+            let good = value.is_ascii_digit() || (b'a'..=b'f').contains(&value);
+            let want =
+                |n: usize| good.then(|| u128::from_str_radix(std::str::from_utf8(&bytes[..n]).unwrap(), 16).unwrap());
+            assert_eq!(lower_hex::<32>(&bytes), want(32), "{value:#x} at {at}");
+            if at < 24 {
+                assert_eq!(lower_hex::<24>(&bytes[..24]), want(24), "{value:#x} at {at}");
+            }
+            if at < 16 {
+                assert_eq!(lower_hex::<16>(&bytes[..16]), want(16), "{value:#x} at {at}");
+            }
+            if at < 8 {
+                assert_eq!(lower_hex::<8>(&bytes[..8]), want(8), "{value:#x} at {at}");
+            }
+        }
+    }
 }
 
 /// The examples of the cache, session and sampling section of `docs/event-log.md`, verbatim.
