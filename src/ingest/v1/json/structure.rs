@@ -58,36 +58,79 @@ impl Structure {
         self.quotes.clear();
         self.backslash = false;
         self.ascii = false;
-        let mut high = 0u64;
-        let mut quote_parity = 0u64; // all ones while a string is open at a block's end
-        let mut escape_carry = 0u64; // 1 if the next block's first byte is escaped
+        let mut scan = Scan::default();
         let (blocks, rest) = b.as_chunks::<64>();
-        let mut last = [b' '; 64];
-        last[..rest.len()].copy_from_slice(rest);
-        let tail = (!rest.is_empty()).then_some(&last);
-        for (k, block) in blocks.iter().chain(tail).enumerate() {
-            let m = classify(block);
-            high |= m.high;
-            let mut quote = m.quote;
-            if (m.backslash | m.control | escape_carry) != 0 {
-                // The rare block: escapes to resolve, or control bytes to place.
-                let escaped = if (m.backslash | escape_carry) != 0 {
-                    self.backslash = true;
-                    escaped(m.backslash, &mut escape_carry)
-                } else {
-                    0
-                };
-                quote &= !escaped;
-                let strings = prefix_xor(quote) ^ quote_parity;
-                if m.control & strings != 0 || !escapes_valid(b, k * 64, escaped & strings) {
-                    return false;
-                }
+        for (k, block) in blocks.iter().enumerate() {
+            if !self.add_block(&mut scan, classify(block), b, k * 64) {
+                return false;
             }
-            quote_parity ^= 0u64.wrapping_sub(u64::from(quote.count_ones() & 1));
-            self.quotes.push(quote);
         }
-        self.ascii = high == 0;
+        if !rest.is_empty() {
+            let base = blocks.len() * 64;
+            let masks = match b.last_chunk::<64>() {
+                // The last 64 bytes, overlapping the block before, with the
+                // overlap shifted out: no copy of the tail.
+                Some(last) => classify(last).shifted_out(64 - rest.len()),
+                None => {
+                    let mut last = [b' '; 64];
+                    last[..rest.len()].copy_from_slice(rest);
+                    classify(&last)
+                }
+            };
+            if !self.add_block(&mut scan, masks, b, base) {
+                return false;
+            }
+        }
+        self.ascii = scan.high == 0;
         true
+    }
+
+    /// Adds the quotes of the block at `base` (whose masks are `m`), checking
+    /// its strings' escapes and control bytes where it has any.
+    #[inline(always)]
+    fn add_block(&mut self, scan: &mut Scan, m: Masks, b: &[u8], base: usize) -> bool {
+        scan.high |= m.high;
+        let mut quote = m.quote;
+        if (m.backslash | m.control | scan.escape_carry) != 0 {
+            // The rare block: escapes to resolve, or control bytes to place.
+            let escaped = if (m.backslash | scan.escape_carry) != 0 {
+                self.backslash = true;
+                escaped(m.backslash, &mut scan.escape_carry)
+            } else {
+                0
+            };
+            quote &= !escaped;
+            let strings = prefix_xor(quote) ^ scan.quote_parity;
+            if m.control & strings != 0 || !escapes_valid(b, base, escaped & strings) {
+                return false;
+            }
+        }
+        scan.quote_parity ^= 0u64.wrapping_sub(u64::from(quote.count_ones() & 1));
+        self.quotes.push(quote);
+        true
+    }
+}
+
+/// What the first stage carries from block to block.
+#[derive(Default)]
+struct Scan {
+    /// All ones while a string is open at a block's end.
+    quote_parity: u64,
+    /// 1 if the next block's first byte is escaped.
+    escape_carry: u64,
+    /// Bytes of 0x80 and above seen so far.
+    high: u64,
+}
+
+impl Masks {
+    /// The masks of the last `64 - n` bytes of a block, as bits `0..64 - n`.
+    fn shifted_out(self, n: usize) -> Masks {
+        Masks {
+            quote: self.quote >> n,
+            backslash: self.backslash >> n,
+            control: self.control >> n,
+            high: self.high >> n,
+        }
     }
 }
 
