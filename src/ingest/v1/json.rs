@@ -339,9 +339,9 @@ impl<'a> Reader<'a> {
                 Number::Float(v) => (Shape::Float, v.to_bits()),
                 Number::OutOfRange => (Shape::OutOfRange, 0),
             },
-            Some(b't') => (self.word(b"true")?, 0),
-            Some(b'f') => (self.word(b"false")?, 0),
-            Some(b'n') => (self.word(b"null")?, 0),
+            Some(b't') => self.literal(b"true").map(|()| (Shape::True, 0))?,
+            Some(b'f') => self.literal(b"false").map(|()| (Shape::False, 0))?,
+            Some(b'n') => self.literal(b"null").map(|()| (Shape::Null, 0))?,
             Some(_) => return self.err("expected a value"),
             None => return self.err("unexpected end of line"),
         };
@@ -589,27 +589,14 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// The literal `word` (`true`, `false` or `null`), as a shape.
+    /// The literal `word` (`true`, `false` or `null`), which must be next.
     #[inline]
-    fn word(&mut self, word: &'static [u8]) -> Res<Shape> {
+    fn literal(&mut self, word: &'static [u8]) -> Res<()> {
         if self.b.get(self.pos..self.pos + word.len()) != Some(word) {
             return self.err("invalid literal");
         }
         self.pos += word.len();
-        Ok(match word {
-            b"true" => Shape::True,
-            b"false" => Shape::False,
-            _ => Shape::Null,
-        })
-    }
-
-    fn literal(&mut self, word: &'static [u8], value: Value<'a>) -> Res<Value<'a>> {
-        if self.b.get(self.pos..self.pos + word.len()) == Some(word) {
-            self.pos += word.len();
-            Ok(value)
-        } else {
-            self.err("invalid literal")
-        }
+        Ok(())
     }
 
     fn nest(&mut self) -> Res<()> {
@@ -634,9 +621,9 @@ impl<'a> Reader<'a> {
                 })?;
                 Ok(Value::Array(items))
             }
-            Some(b't') => self.literal(b"true", Value::Bool(true)),
-            Some(b'f') => self.literal(b"false", Value::Bool(false)),
-            Some(b'n') => self.literal(b"null", Value::Null),
+            Some(b't') => self.literal(b"true").map(|()| Value::Bool(true)),
+            Some(b'f') => self.literal(b"false").map(|()| Value::Bool(false)),
+            Some(b'n') => self.literal(b"null").map(|()| Value::Null),
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.pos;
                 match self.number()? {

@@ -99,18 +99,8 @@ impl KeyTable {
         if len.wrapping_sub(1) >= MAX_KEY {
             return None;
         }
-        let word_at = |from: usize| -> u64 {
-            match b.get(from..from + 8) {
-                Some(bytes) => {
-                    let mut word = [0u8; 8];
-                    word.copy_from_slice(bytes);
-                    u64::from_le_bytes(word)
-                }
-                None => tail_word(b, from),
-            }
-        };
-        let lo = word_at(start) & LOW_MASK[len];
-        let hi = if len > 8 { word_at(start + 8) & HIGH_MASK[len] } else { 0 };
+        let lo = word_at(b, start, 0) & LOW_MASK[len];
+        let hi = if len > 8 { word_at(b, start + 8, 0) & HIGH_MASK[len] } else { 0 };
         let slot = &self.slots[slot_of([lo, hi], len, self.multiplier)];
         (slot.len == len
             && slot.words[0] == lo
@@ -136,13 +126,27 @@ const fn key_masks(skip: usize) -> [u64; MAX_KEY + 1] {
     masks
 }
 
-/// The up to eight bytes from `from` at the end of `b`, zero-padded.
-#[cold]
-fn tail_word(b: &[u8], from: usize) -> u64 {
-    let mut word = [0u8; 8];
-    if let Some(bytes) = b.get(from..) {
-        word[..bytes.len().min(8)].copy_from_slice(&bytes[..bytes.len().min(8)]);
+/// The eight bytes of `b` from `at`, as a little-endian word; bytes past the
+/// end of `b` read as `pad`.
+#[inline(always)]
+fn word_at(b: &[u8], at: usize, pad: u8) -> u64 {
+    match b.get(at..at + 8) {
+        Some(bytes) => {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(bytes);
+            u64::from_le_bytes(word)
+        }
+        None => tail_word(b, at, pad),
     }
+}
+
+/// [`word_at`] near the end of `b`.
+#[cold]
+fn tail_word(b: &[u8], at: usize, pad: u8) -> u64 {
+    let mut word = [pad; 8];
+    let tail = b.get(at..).unwrap_or_default();
+    let n = tail.len().min(8);
+    word[..n].copy_from_slice(&tail[..n]);
     u64::from_le_bytes(word)
 }
 
@@ -156,17 +160,10 @@ const POW10_FLOAT: [f64; 8] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7];
 /// the run may go on.
 #[inline(always)]
 fn digit_run(b: &[u8], at: usize) -> (usize, u64) {
-    let mut word = [b'x'; 8];
-    match b.get(at..at + 8) {
-        Some(bytes) => word.copy_from_slice(bytes),
-        None => {
-            let tail = b.get(at..).unwrap_or_default();
-            word[..tail.len()].copy_from_slice(tail);
-        }
-    }
-    // Digits become 0..=9; any other byte gets its high bit set (with +0x76
-    // for 10..=0x7f), and a carry it makes only reaches bytes after it.
-    let values = u64::from_le_bytes(word) ^ 0x3030_3030_3030_3030;
+    // Digits become 0..=9; any other byte (past the end: 'x') gets its high
+    // bit set (with +0x76 for 10..=0x7f), and a carry it makes only reaches
+    // bytes after it.
+    let values = word_at(b, at, b'x') ^ 0x3030_3030_3030_3030;
     let other = (values.wrapping_add(0x7676_7676_7676_7676) | values) & 0x8080_8080_8080_8080;
     let count = (other.trailing_zeros() / 8) as usize;
     if count == 0 || count == 8 {
