@@ -212,7 +212,7 @@ pub const MAX_LINKS: usize = 64;
 
 fn link(set: &mut Names, name: &str) {
     if set.len() < MAX_LINKS && !set.contains(name) {
-        set.insert(capped(name));
+        set.insert(&capped_cow(name));
     }
 }
 
@@ -297,11 +297,11 @@ impl AgentStats {
         self.ring.merge(&o.ring);
         self.spend_minutes.merge(&o.spend_minutes);
         self.recent_failures.merge(o.recent_failures);
-        for m in o.models_used {
-            link(&mut self.models_used, &m);
+        for m in o.models_used.iter() {
+            link(&mut self.models_used, m);
         }
-        for t in o.tools_used {
-            link(&mut self.tools_used, &t);
+        for t in o.tools_used.iter() {
+            link(&mut self.tools_used, t);
         }
     }
 }
@@ -492,14 +492,19 @@ fn entry<'m, V: Default>(map: &'m mut FxHashMap<String, V>, key: &str) -> &'m mu
 }
 
 fn capped(text: &str) -> String {
+    capped_cow(text).into_owned()
+}
+
+/// `text`, cut to [`MAX_TEXT`] bytes with an ellipsis if longer; borrowed when not.
+fn capped_cow(text: &str) -> Cow<'_, str> {
     if text.len() <= MAX_TEXT {
-        return text.to_owned();
+        return Cow::Borrowed(text);
     }
     let mut end = MAX_TEXT;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &text[..end])
+    Cow::Owned(format!("{}…", &text[..end]))
 }
 
 fn owned(text: &Option<Cow<'_, str>>) -> Option<String> {

@@ -768,8 +768,8 @@ pub fn session_report(id: &str, s: &SessionStats) -> SessionReport {
     let spend = s.spend();
     SessionReport {
         id: id.to_owned(),
-        agents: s.agents.iter().cloned().collect(),
-        models: s.models.iter().cloned().collect(),
+        agents: s.agents.iter().map(str::to_owned).collect(),
+        models: s.models.iter().map(str::to_owned).collect(),
         first_ts: format_rfc3339(s.first_ts),
         last_ts: format_rfc3339(s.last_ts),
         requests: s.requests.whole(),

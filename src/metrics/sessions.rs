@@ -69,11 +69,11 @@ impl SessionStats {
         }
         self.first_ts = self.first_ts.min(o.first_ts);
         self.last_ts = self.last_ts.max(o.last_ts);
-        for a in o.agents {
-            link(&mut self.agents, &a);
+        for a in o.agents.iter() {
+            link(&mut self.agents, a);
         }
-        for m in o.models {
-            link(&mut self.models, &m);
+        for m in o.models.iter() {
+            link(&mut self.models, m);
         }
         self.requests += o.requests;
         self.model_calls += o.model_calls;

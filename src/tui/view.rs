@@ -125,14 +125,18 @@ impl View {
                 .agents
                 .iter()
                 .filter(|(_, a)| !a.tools_used.is_empty())
-                .map(|(name, a)| (name.clone(), a.tools_used.iter().cloned().collect()))
+                .map(|(name, a)| (name.clone(), a.tools_used.iter().map(str::to_owned).collect()))
                 .collect(),
             agent_models: m
                 .agents
                 .iter()
                 .map(|(name, a)| {
-                    let mut models: Vec<String> =
-                        a.request_spend_by_model.keys().cloned().chain(a.models_used.iter().cloned()).collect();
+                    let mut models: Vec<String> = a
+                        .request_spend_by_model
+                        .keys()
+                        .cloned()
+                        .chain(a.models_used.iter().map(str::to_owned))
+                        .collect();
                     models.sort();
                     models.dedup();
                     (name.clone(), models)
