@@ -240,12 +240,21 @@ impl<'a> Fields<'_, 'a> {
         self.span(field).value(self.raw.text).map_err(|e| e.to_string())
     }
 
-    #[inline]
+    /// Inlined for the usual shapes (a plain string or nothing): called for
+    /// ten fields a line, its calls and returns cost more than its work.
+    #[inline(always)]
     fn opt_str(&self, field: F) -> Check<Option<Cow<'a, str>>> {
         let span = self.span(field);
         match span.shape {
-            Shape::Absent | Shape::Null => Ok(None),
             Shape::PlainString => Ok(Some(Cow::Borrowed(span.plain_str(self.raw.text)))),
+            Shape::Absent | Shape::Null => Ok(None),
+            _ => self.unusual_str(field),
+        }
+    }
+    /// [`Fields::opt_str`] of a string with escapes, or of another shape.
+    #[inline(never)]
+    fn unusual_str(&self, field: F) -> Check<Option<Cow<'a, str>>> {
+        match self.span(field).shape {
             Shape::EscapedString => match self.value(field)? {
                 Value::Str(s) => Ok(Some(s)),
                 _ => Err(self.wrong(field, "a string")),
@@ -405,8 +414,12 @@ impl<'a> Fields<'_, 'a> {
         };
         match lower_hex::<N>(s.as_bytes()) {
             Some(id) => Ok(Some(id)),
-            _ => Err(self.wrong(field, &format!("{N} lowercase hex digits"))),
+            _ => Err(self.not_hex(field, N)),
         }
+    }
+    #[cold]
+    fn not_hex(&self, field: F, digits: usize) -> String {
+        self.wrong(field, &format!("{digits} lowercase hex digits"))
     }
     #[inline]
     fn opt_object(&self, field: F) -> Check<Option<&'a str>> {
