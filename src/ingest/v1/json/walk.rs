@@ -305,6 +305,13 @@ impl Walker<'_, '_> {
     /// position of the next one and false).
     #[inline]
     fn separator(&self, at: usize, close: u8) -> Walk<(usize, bool)> {
+        // Usually the separator comes right after the value, and the next one
+        // right after it.
+        match self.b.get(at) {
+            Some(b',') if self.b.get(at + 1).is_some_and(|&c| c > b' ') => return Ok((at + 1, false)),
+            Some(&c) if c == close => return Ok((at + 1, true)),
+            _ => {}
+        }
         let at = self.ws(at);
         match self.b.get(at) {
             Some(b',') => Ok((self.ws(at + 1), false)),
@@ -316,6 +323,9 @@ impl Walker<'_, '_> {
     /// The ':' after a key that ends at `after_key`; returns where the value starts.
     #[inline]
     fn colon_after(&self, after_key: usize) -> Walk<usize> {
+        if self.b.get(after_key) == Some(&b':') && self.b.get(after_key + 1).is_some_and(|&c| c > b' ') {
+            return Ok(after_key + 1);
+        }
         let at = self.expect(self.ws(after_key), b':')?;
         Ok(self.ws(at))
     }
