@@ -53,7 +53,7 @@ pub struct Cli {
 
     /// A price file whose prices extend and override the built-in table:
     /// LiteLLM's `model_prices_and_context_window.json` or pydantic's
-    /// genai-prices `data.json` (told apart by content); [prices] in the config
+    /// genai-prices `data.json` (told apart by content); `[prices]` in the config
     /// file override both. See `ajentik prices`.
     #[arg(long, value_name = "FILE", global = true)]
     pub prices: Option<PathBuf>,
@@ -149,7 +149,7 @@ pub struct MonitorArgs {
     pub live: bool,
 
     /// With --live: also receive OpenTelemetry (OTLP) as `ajentik serve` does,
-    /// with the [serve] settings, and show what arrives (or [serve] enabled = true).
+    /// with the `[serve]` settings, and show what arrives (or `[serve] enabled = true`).
     #[arg(long, requires = "live")]
     pub serve: bool,
 
@@ -188,7 +188,7 @@ pub struct MonitorArgs {
 
     /// How often to look at the logs when file notifications are not available
     /// (network file systems). Example: --poll-interval 250ms
-    /// Default: 1s, or `poll_interval` under [monitor] in the config file.
+    /// Default: 1s, or `poll_interval` under `[monitor]` in the config file.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub poll_interval: Option<Duration>,
 
@@ -513,7 +513,7 @@ impl When {
 }
 
 /// The price table: built in, then a price file (LiteLLM or genai-prices),
-/// then the config's [prices].
+/// then the config's `[prices]`.
 pub fn price_table(config: &Config, file: Option<&Path>) -> Result<Arc<PriceTable>> {
     let mut table = PriceTable::built_in();
     if let Some(path) = file {

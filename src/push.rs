@@ -41,7 +41,7 @@ pub struct PushArgs {
     /// An extra request header, KEY=VALUE. Repeatable.
     #[arg(long = "header", value_name = "KEY=VALUE")]
     pub headers: Vec<String>,
-    /// The `service.name` of the pushed spans. Default: [push] service_name in
+    /// The `service.name` of the pushed spans. Default: `service_name` under `[push]` in
     /// the config file, else "ajentik".
     #[arg(long, value_name = "NAME")]
     pub service_name: Option<String>,
@@ -68,7 +68,7 @@ pub struct PushArgs {
     /// How often --follow looks for new lines.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::time::parse_duration)]
     pub poll_interval: Duration,
-    /// The config file's [push] section (not a flag).
+    /// The config file's `[push]` section (not a flag).
     #[arg(skip)]
     pub config: crate::config::PushConfig,
 }

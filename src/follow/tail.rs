@@ -570,7 +570,7 @@ impl Tailer {
     }
 
     /// The poll-interval fallback (for file systems where the watcher sees
-    /// nothing): the open files and the next [`SWEEP_BATCH`] of the others, in
+    /// nothing): the open files and the next `SWEEP_BATCH` of the others, in
     /// turn, and new files. A closed file is only opened if it grew or shrank.
     pub fn sweep(&mut self, fold: &mut Fold) -> u64 {
         self.polls += 1;

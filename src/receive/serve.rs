@@ -18,10 +18,10 @@ use crate::genai::MapOptions;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServeArgs {
     /// Where OTLP/HTTP is served (POST /v1/traces, /v1/logs, /v1/metrics).
-    /// Default: [serve] listen, else 127.0.0.1:4318.
+    /// Default: `listen` under `[serve]`, else 127.0.0.1:4318.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
-    /// Where OTLP/gRPC is served, or `off`. Default: [serve] grpc_listen, else
+    /// Where OTLP/gRPC is served, or `off`. Default: `grpc_listen` under `[serve]`, else
     /// 127.0.0.1:4317.
     #[arg(long, value_name = "ADDR|off")]
     pub grpc_listen: Option<String>,

@@ -219,7 +219,7 @@ impl Theme {
     }
 }
 
-/// Whether the environment asks for no colour (https://no-color.org) or the
+/// Whether the environment asks for no colour (<https://no-color.org>) or the
 /// terminal cannot show it.
 pub fn colour_wanted(no_color: Option<&str>, term: Option<&str>) -> bool {
     no_color.is_none_or(str::is_empty) && !matches!(term, Some("dumb"))
