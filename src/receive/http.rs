@@ -24,15 +24,19 @@ use crate::time::wall_clock;
 pub const DEFAULT_BODY_LIMIT: usize = 32 << 20;
 /// Connections served at once; more wait to be accepted (a client that opens
 /// thousands cannot take the receiver's memory).
-const MAX_CONNECTIONS: usize = 256;
+pub const MAX_CONNECTIONS: usize = 256;
 /// A connection that has not sent a request's headers in this long is closed.
-const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What every request is checked against.
 pub struct HttpConfig {
     pub body_limit: usize,
     /// `Authorization: Bearer <token>` required when set.
     pub token: Option<String>,
+    /// Connections served at once ([`MAX_CONNECTIONS`]).
+    pub max_connections: usize,
+    /// How long a connection may take to send a request's headers ([`HEADER_TIMEOUT`]).
+    pub header_timeout: std::time::Duration,
 }
 
 /// `google.rpc.Status`, the body of an OTLP error answer.
@@ -230,7 +234,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let config = Arc::new(config);
     let mut connections = tokio::task::JoinSet::new();
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
     loop {
         let slot = tokio::select! {
             slot = slots.clone().acquire_owned() => match slot {
@@ -251,10 +255,11 @@ pub async fn serve(
         let mut stop = shutdown.clone();
         connections.spawn(async move {
             let _slot = slot;
+            let header_timeout = config.header_timeout;
             let service = hyper::service::service_fn(move |request| handle(request, receiver.clone(), config.clone()));
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
+                .header_read_timeout(header_timeout)
                 .serve_connection(TokioIo::new(stream), service);
             tokio::pin!(connection);
             tokio::select! {

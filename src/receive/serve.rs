@@ -134,7 +134,12 @@ impl Bound {
     ) -> Result<()> {
         let body_limit = settings.max_body_mib << 20;
         let http_listener = tokio::net::TcpListener::from_std(self.http)?;
-        let config = HttpConfig { body_limit, token: settings.token.clone() };
+        let config = HttpConfig {
+            body_limit,
+            token: settings.token.clone(),
+            max_connections: http::MAX_CONNECTIONS,
+            header_timeout: http::HEADER_TIMEOUT,
+        };
         let http = tokio::spawn(http::serve(http_listener, receiver.clone(), config, shutdown.clone()));
         let grpc = match self.grpc {
             Some(listener) => {

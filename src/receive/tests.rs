@@ -202,3 +202,59 @@ fn a_claude_code_api_error_in_otlp_json_keeps_its_message_but_not_contents() {
     );
     assert!(!std::fs::read_to_string(receiver.log()).unwrap().contains("SECRET"));
 }
+
+/// The connection cap and the header timeout, on a real socket: with two slots
+/// held by clients that never send a request, a third client's request waits
+/// until the server closes an idle one (header timeout), then is answered.
+#[test]
+fn idle_connections_time_out_and_extra_ones_wait_for_a_slot() {
+    use std::io::{ErrorKind, Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = std::sync::Arc::new(Receiver::new(dir.path().join("otlp.jsonl"), MapOptions::default()));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let config = super::http::HttpConfig {
+        body_limit: super::http::DEFAULT_BODY_LIMIT,
+        token: None,
+        max_connections: 2,
+        header_timeout: Duration::from_millis(300),
+    };
+    let server = std::thread::spawn(move || runtime.block_on(super::http::serve(listener, receiver, config, stopped)));
+
+    let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(address).unwrap()).collect();
+    let mut client = TcpStream::connect(address).unwrap();
+    // Without the header timeout, no slot would free: fail rather than hang.
+    client.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    client
+        .write_all(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+        .unwrap();
+    let mut answer = String::new();
+    client.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // The answer came only once a slot was free: an idle connection had been
+    // closed by then (without the cap, both would still be open and quiet).
+    let closed = |mut s: &TcpStream| {
+        s.set_nonblocking(true).unwrap();
+        let mut byte = [0u8; 1];
+        match s.read(&mut byte) {
+            Ok(0) => true,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => false,
+            other => panic!("unexpected read on an idle connection: {other:?}"),
+        }
+    };
+    assert!(idle.iter().any(closed), "the request was answered while both slots were held");
+    // Both idle connections are closed by the header timeout.
+    for mut s in idle {
+        s.set_nonblocking(false).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        assert_eq!(s.read(&mut [0u8; 1]).unwrap(), 0);
+    }
+    stop.send(true).unwrap();
+    server.join().unwrap().unwrap();
+}
