@@ -212,7 +212,7 @@ pub const MAX_LINKS: usize = 64;
 
 fn link(set: &mut Names, name: &str) {
     if set.len() < MAX_LINKS && !set.contains(name) {
-        set.insert(&capped_cow(name));
+        set.insert(name);
     }
 }
 

@@ -3,19 +3,14 @@
 /// A sorted set of names, packed into one buffer: each name is its length (two
 /// bytes) and its bytes. Nearly every event names one already in it, so
 /// membership is the hot path, and every session has two of these: a `Vec` of
-/// `String`s cost an allocation a name (four to ten a session, a tenth of a
-/// fold's time in `malloc` and `free`) and a `memcmp` call a comparison. At
-/// these sizes (at most `MAX_LINKS`, usually a handful) a scan that compares
-/// lengths first, then the bytes inline, is the fastest lookup.
+/// `String`s cost an allocation a name (four to ten a session) and a `memcmp`
+/// call a comparison. At these sizes (at most `MAX_LINKS`, usually a handful) a
+/// scan that compares lengths first, then the bytes inline, is the fastest lookup.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Names {
     packed: Vec<u8>,
     count: usize,
 }
-
-/// The longest name a [`Names`] holds whole; longer ones are cut to it (at a
-/// character boundary). Callers cap names well below this.
-const MAX_NAME: usize = u16::MAX as usize;
 
 /// The bytes first set aside for a [`Names`].
 const FIRST_ROOM: usize = 64;
@@ -26,9 +21,11 @@ impl Names {
         self.entries().any(|n| n.len() == name.len() && same_bytes(n, name))
     }
 
-    /// Adds `name` in its sorted place, unless it is there.
+    /// Adds `name` in its sorted place, unless it is there; a name longer than
+    /// [`MAX_TEXT`](super::MAX_TEXT) is cut to it (which also keeps its length within
+    /// the two bytes that hold it).
     pub fn insert(&mut self, name: &str) {
-        let name = cut(name, MAX_NAME);
+        let name = &*super::capped_cow(name);
         let mut at = 0;
         for known in self.entries() {
             // Byte order is the order of the characters.
@@ -76,17 +73,8 @@ impl Names {
     }
 }
 
-/// `text`, cut at a character boundary to at most `max` bytes.
-fn cut(text: &str, max: usize) -> &str {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-/// `a == b` for slices of the same length, eight bytes at a time, inlined: a
-/// `memcmp` call a comparison was a twentieth of a fold.
+/// `a == b`, eight bytes at a time, inlined: names are short, and a `memcmp`
+/// call (with its branches on the length) cost more than the comparison.
 #[inline]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let word = |s: &[u8], at: usize| s.get(at..at + 8).map(|w| u64::from_ne_bytes(w.try_into().unwrap_or_default()));
@@ -158,12 +146,13 @@ mod tests {
     }
 
     #[test]
-    fn a_name_too_long_to_pack_is_cut_whole_characters() {
+    fn a_long_name_is_capped_whole_characters() {
         let mut names = Names::default();
-        let long = "é".repeat(MAX_NAME);
+        let long = "é".repeat(super::super::MAX_TEXT);
         names.insert(&long);
         let kept = names.iter().next().unwrap();
-        assert!(kept.len() <= MAX_NAME && long.starts_with(kept) && !kept.is_empty());
+        let cut = kept.strip_suffix('…').unwrap();
+        assert!(cut.len() <= super::super::MAX_TEXT && long.starts_with(cut) && !cut.is_empty());
         names.insert(&long);
         assert_eq!(names.len(), 1);
     }
