@@ -3,19 +3,19 @@
 //! two folds gives exactly the fold of both, and no cent drifts over millions of
 //! events. Conversions back to floats happen only when a report is built.
 
+/// The nearest whole number to a non-negative `x`, clamped to a u64. Adding a
+/// half and truncating rounds like `f64::round` (but for one unit where `x + 0.5`
+/// is not exact), without the library call `round` is on x86-64: this runs
+/// several times an event. NaN and negatives give 0, and values past `u64::MAX`
+/// give `u64::MAX`: Rust's float-to-integer cast saturates, so no clamp is needed.
+///
 /// One event's duration or cost is clamped to what a u64 holds (about 584 years,
 /// or 18 million dollars) before it is summed into a u128, so a hostile value
 /// cannot overflow a sum of any realistic number of events; and converting from a
 /// float to a u64 is a single instruction, where a u128 takes a library call.
-const MAX_ONE: f64 = u64::MAX as f64;
-
-/// The nearest whole number to a non-negative `x`, clamped to a u64. Adding a
-/// half and truncating rounds like `f64::round` (but for one unit where `x + 0.5`
-/// is not exact), without the library call `round` is on x86-64: this runs
-/// several times an event. NaN and negatives give 0.
 #[inline]
 pub fn round_u64(x: f64) -> u64 {
-    (x + 0.5).clamp(0.0, MAX_ONE) as u64
+    (x + 0.5) as u64
 }
 
 /// Nanoseconds in `ms` milliseconds.
@@ -71,6 +71,9 @@ mod tests {
         }
         assert_eq!(round_u64(-3.0), 0);
         assert_eq!(round_u64(f64::NAN), 0);
+        assert_eq!(round_u64(f64::NEG_INFINITY), 0);
+        assert_eq!(round_u64(f64::INFINITY), u64::MAX);
+        assert_eq!(round_u64(1e20), u64::MAX);
     }
 
     #[test]
