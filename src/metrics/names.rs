@@ -156,4 +156,24 @@ mod tests {
         names.insert(&long);
         assert_eq!(names.len(), 1);
     }
+
+    #[test]
+    fn behaves_as_a_sorted_set_of_strings() {
+        // Random names of 0 to 24 bytes from a small alphabet (so that many share
+        // prefixes and lengths, and repeat), some with two-byte characters.
+        let mut rng = crate::synth::Rng::new(5);
+        let alphabet = ['a', 'b', 'z', '-', '0', 'é'];
+        let (mut names, mut model) = (Names::default(), std::collections::BTreeSet::new());
+        for _ in 0..5_000 {
+            let len = rng.below(13);
+            let name: String = (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+            assert_eq!(names.contains(&name), model.contains(&name), "{name:?}");
+            if rng.chance(0.5) {
+                names.insert(&name);
+                model.insert(name);
+            }
+        }
+        assert_eq!(names.len(), model.len());
+        assert!(names.iter().eq(model.iter().map(String::as_str)));
+    }
 }
