@@ -201,16 +201,9 @@ fn quick_number(b: &[u8], at: usize) -> Option<(Shape, u64, usize)> {
                 return None;
             }
             end += 1 + places;
-            // Significant digits, as the reader counts them: leading zeros of
-            // a number below one do not count.
-            let significant = if int != 0 {
-                count + places
-            } else if fraction == 0 {
-                0
-            } else {
-                fraction.ilog10() as usize + 1
-            };
-            if significant > 15 || matches!(b.get(end), Some(b'e' | b'E')) {
+            // Seven digits at most each side: at most 14 significant digits,
+            // within the 15 the reader rounds with one exact division.
+            if matches!(b.get(end), Some(b'e' | b'E')) {
                 return None;
             }
             let mantissa = int * POW10_INT[places] + fraction;
