@@ -215,7 +215,6 @@ impl<'a> RawEvent<'a> {
 
 type Check<T> = Result<T, String>;
 
-/// The field checks. `ty` names the event type in messages.
 /// The checks of a line's known fields, by the rules of its type (`ty` names it
 /// in messages). Each reads a captured span directly: a value is only built for
 /// what is not a plain string or number (escaped strings, arrays).
@@ -237,7 +236,7 @@ impl<'a> Fields<'_, 'a> {
         self.raw.spans[field as usize]
     }
     fn value(&self, field: F) -> Check<Value<'a>> {
-        self.span(field).value(self.raw.text).map_err(|e| e.to_string())
+        self.raw.val(field)
     }
 
     /// Inlined for the usual shapes (a plain string or nothing): called for
@@ -530,7 +529,6 @@ fn hex16(chunk: &[u8; 16]) -> Option<u64> {
 }
 
 impl<'a> RawEvent<'a> {
-    /// The value of a captured field.
     /// The value of a known field. Inlined, so that every field's read has its
     /// own branch on the value's shape, which is then nearly always predicted.
     #[inline(always)]
