@@ -94,7 +94,7 @@ pub fn scan_only(line: &[u8]) -> bool {
 /// The first stage alone (the quotes' bitmap), for the fold benchmark's breakdown.
 #[doc(hidden)]
 pub fn index_only(line: &[u8]) -> usize {
-    SCRATCH.with_borrow_mut(|s| if s.structure.index(line) { s.structure.quotes.len() } else { 0 })
+    SCRATCH.with_borrow_mut(|s| if s.structure.index(line) { s.structure.quotes().len() } else { 0 })
 }
 
 /// Declares the fields any v1 type defines: an index for each ([`F`]), their

@@ -16,8 +16,11 @@
 /// Where the strings of one line stand.
 #[derive(Debug, Default)]
 pub(in crate::ingest::v1) struct Structure {
-    /// Bit i of word i / 64: byte i is a '"' that no backslash escapes.
-    pub quotes: Vec<u64>,
+    /// The positions of the '"'s that no backslash escapes, in order, then
+    /// scratch: written a block's worth at a time (see [`Structure::add_quotes`]).
+    positions: Vec<u32>,
+    /// How many of `positions` are quotes.
+    count: usize,
     /// Whether the line has a backslash anywhere (so strings may have escapes).
     pub backslash: bool,
     /// Whether every byte is ASCII (so the line is valid UTF-8).
@@ -39,10 +42,22 @@ struct Masks {
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
 
 impl Structure {
+    /// The positions of the line's unescaped quotes, in order: each string's
+    /// opening quote, then its closing one.
+    #[inline]
+    pub fn quotes(&self) -> &[u32] {
+        self.positions.get(..self.count).unwrap_or_default()
+    }
+
     /// Indexes `b`. False when a string holds a control character or an invalid
     /// escape: then the line is not valid JSON, and the caller's byte-at-a-time
     /// reader says why.
     pub fn index(&mut self, b: &[u8]) -> bool {
+        if u32::try_from(b.len()).is_err() {
+            // Positions are u32s; the byte reader reads such a line (never seen: the tailer caps lines).
+            self.count = 0;
+            return false;
+        }
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor has AVX2.
@@ -55,7 +70,7 @@ impl Structure {
     /// the classifier is inlined too (with its processor features).
     #[inline(always)]
     fn index_with(&mut self, b: &[u8], classify: impl Fn(&[u8; 64]) -> Masks) -> bool {
-        self.quotes.clear();
+        self.count = 0;
         self.backslash = false;
         self.ascii = false;
         let mut scan = Scan::default();
@@ -106,8 +121,42 @@ impl Structure {
             }
         }
         scan.quote_parity ^= 0u64.wrapping_sub(u64::from(quote.count_ones() & 1));
-        self.quotes.push(quote);
+        self.add_quotes(quote, base);
         true
+    }
+
+    /// Appends the positions of the block's quotes (bits of `quote`, the block
+    /// at `base`) as simdjson flattens its bitmaps: sixteen without a branch a
+    /// quote (the slots past the count are scratch), more only for blocks that
+    /// have more. Why positions, not the bitmap: the walk then
+    /// finds a string's end by one load, not by a shift and a count of zeros
+    /// that waited on the position before it.
+    #[inline(always)]
+    fn add_quotes(&mut self, mut quote: u64, base: usize) {
+        let count = quote.count_ones() as usize;
+        let from = self.count;
+        if self.positions.len() < from + 64 {
+            self.positions.resize(from + 64 + 256, 0);
+        }
+        // `index` takes only lines shorter than 4 GiB: positions fit.
+        let base = base as u32;
+        let mut take = |out: &mut [u32]| {
+            for slot in out {
+                *slot = base.wrapping_add(quote.trailing_zeros());
+                quote &= quote.wrapping_sub(1);
+            }
+        };
+        if let Some(out) = self.positions.get_mut(from..from + 64) {
+            // A block of a log line has 16 quotes at most, nearly always: a
+            // branch on the count (or a loop to it) was mispredicted where
+            // lines differ in the order of their keys.
+            let (first, rest) = out.split_at_mut(16);
+            take(first);
+            if count > 16 {
+                take(rest.get_mut(..count - 16).unwrap_or_default());
+            }
+        }
+        self.count = from + count;
     }
 }
 
@@ -322,15 +371,7 @@ mod tests {
     }
 
     fn quotes_of(s: &Structure) -> Vec<usize> {
-        let mut out = Vec::new();
-        for (k, &word) in s.quotes.iter().enumerate() {
-            let mut bits = word;
-            while bits != 0 {
-                out.push(k * 64 + bits.trailing_zeros() as usize);
-                bits &= bits - 1;
-            }
-        }
-        out
+        s.quotes().iter().map(|&at| at as usize).collect()
     }
 
     #[test]
@@ -373,7 +414,7 @@ mod tests {
             let verdict = (fast.index(&line), words.index_with(&line, classify_words));
             assert_eq!(verdict.0, verdict.1, "{line:?}");
             if verdict.0 {
-                assert_eq!((&fast.quotes, fast.backslash, fast.ascii), (&words.quotes, words.backslash, words.ascii));
+                assert_eq!((fast.quotes(), fast.backslash, fast.ascii), (words.quotes(), words.backslash, words.ascii));
             }
         }
     }

@@ -1,10 +1,11 @@
-//! The second stage: reading a line's object with the bitmap of its quotes (see
-//! `structure.rs`), capturing the known fields as [`Span`]s exactly as
+//! The second stage: reading a line's object with the positions of its quotes
+//! (see `structure.rs`), capturing the known fields as [`Span`]s exactly as
 //! [`Reader::capture_object`] does.
 //!
 //! The walk reads every byte outside strings itself (whitespace, structure,
 //! numbers and literals, with [`Reader`]'s number reader) and jumps over each
-//! string to the quote that closes it, whose content the first stage checked.
+//! string to the quote that closes it (the next position in the list), whose
+//! content the first stage checked.
 //! A key is found by a hash of its bytes, so key order costs nothing. It never
 //! rejects a line: whatever it does not like (invalid JSON, a duplicate field,
 //! an escaped key, deep nesting) makes it give up, and the byte-at-a-time
@@ -223,7 +224,11 @@ fn quick_number(b: &[u8], at: usize) -> Option<(Shape, u64, usize)> {
 struct Walker<'r, 'a> {
     reader: &'r mut Reader<'a>,
     b: &'a [u8],
-    quotes: &'r [u64],
+    /// The positions of the line's quotes ([`Structure::quotes`]).
+    quotes: &'r [u32],
+    /// The index in `quotes` of the next string's opening quote: the walk meets
+    /// strings in the order of their quotes.
+    next_quote: usize,
     backslash: bool,
 }
 
@@ -253,28 +258,19 @@ impl Walker<'_, '_> {
     }
 
     /// A string opening at `at` (a '"' outside any string); returns the
-    /// position after the quote that closes it.
+    /// position after the quote that closes it: the next two quotes, whatever
+    /// the string's length.
     #[inline]
-    fn string(&self, at: usize) -> Walk<usize> {
-        self.expect(at, b'"')?;
-        // Two words at a time: a string that crosses into the next block costs
-        // no extra turn (past the last word, the next counts as empty).
-        let from = at + 1;
-        let mut word = from / 64;
-        let pair = |word: usize| -> Walk<u128> {
-            let low = *self.quotes.get(word).ok_or(GiveUp)?;
-            let high = self.quotes.get(word + 1).copied().unwrap_or(0);
-            Ok(u128::from(low) | (u128::from(high) << 64))
-        };
-        let mut bits = pair(word)? >> (from % 64);
-        let mut base = from;
-        while bits == 0 {
-            // A string longer than a block.
-            word += 1;
-            bits = pair(word)?;
-            base = word * 64;
+    fn string(&mut self, at: usize) -> Walk<usize> {
+        let i = self.next_quote;
+        match (self.quotes.get(i), self.quotes.get(i + 1)) {
+            // Anything else (not a quote at `at`, no closing quote) is not JSON.
+            (Some(&open), Some(&close)) if open as usize == at => {
+                self.next_quote = i + 2;
+                Ok(close as usize + 1)
+            }
+            _ => Err(GiveUp),
         }
-        Ok(base + bits.trailing_zeros() as usize + 1)
     }
 
     /// Any value starting at `at`, `depth` containers deep; returns its end.
@@ -398,7 +394,8 @@ impl Reader<'_> {
     /// [`Reader::end`] would, or gives up.
     pub fn capture_indexed(&mut self, structure: &Structure, keys: &KeyTable, spans: &mut [Span]) -> Walk<()> {
         let b = self.b;
-        let mut w = Walker { reader: self, b, quotes: &structure.quotes, backslash: structure.backslash };
+        let mut w =
+            Walker { reader: self, b, quotes: structure.quotes(), next_quote: 0, backslash: structure.backslash };
         let mut at = w.ws(w.expect(w.ws(0), b'{')?);
         let mut closed = b.get(at) == Some(&b'}');
         if closed {
