@@ -469,6 +469,21 @@ impl Walker<'_, '_> {
     }
 }
 
+impl Walker<'_, '_> {
+    /// The rest of a member whose key ends at `after_key`, in any form: its
+    /// value (captured into `span` for a known field) and the separator after
+    /// it. Out of line: the walk's loop keeps its registers for the usual form.
+    #[inline(never)]
+    fn member_rest(&mut self, after_key: usize, span: Option<&mut Span>) -> Walk<(usize, bool)> {
+        let value = self.colon_after(after_key)?;
+        let end = match span {
+            Some(span) => self.capture(value, span)?,
+            None => self.value(value, 1)?,
+        };
+        self.separator(end, b'}')
+    }
+}
+
 impl Reader<'_> {
     /// Reads the line's top-level object by its `structure`, capturing the value
     /// of each key `keys` knows into `spans` (which must all be absent) and
@@ -493,28 +508,25 @@ impl Reader<'_> {
                 // An escaped key must be unescaped to be known: rare enough to leave.
                 return Err(GiveUp);
             }
-            let known = keys.find(b, key.0, key.1).and_then(|i| Some((1u64 << i, spans.get_mut(i)?)));
-            let end = match known {
-                // A duplicate: an error the byte reader words.
-                Some((bit, _)) if seen & bit != 0 => return Err(GiveUp),
-                Some((bit, span)) => {
-                    seen |= bit;
-                    if let Some(separator) = w.bound(after_key, span) {
-                        let read = span.shape == Shape::PlainString && !w.backslash;
-                        bounded |= bit & u64::from(read).wrapping_sub(1);
-                        at = separator + 1;
-                        closed = b.get(separator) == Some(&b'}');
-                        continue;
-                    }
-                    let value = w.colon_after(after_key)?;
-                    w.capture(value, span)?
+            let field = keys.find(b, key.0, key.1);
+            if let Some(i) = field
+                && let Some(span) = spans.get_mut(i)
+            {
+                let bit = 1u64 << i;
+                if seen & bit != 0 {
+                    // A duplicate: an error the byte reader words.
+                    return Err(GiveUp);
                 }
-                None => {
-                    let value = w.colon_after(after_key)?;
-                    w.value(value, 1)?
+                seen |= bit;
+                if let Some(separator) = w.bound(after_key, span) {
+                    let read = span.shape == Shape::PlainString && !w.backslash;
+                    bounded |= bit & u64::from(read).wrapping_sub(1);
+                    at = separator + 1;
+                    closed = b.get(separator) == Some(&b'}');
+                    continue;
                 }
-            };
-            (at, closed) = w.separator(end, b'}')?;
+            }
+            (at, closed) = w.member_rest(after_key, field.and_then(|i| spans.get_mut(i)))?;
         }
         if w.ws(at) != b.len() {
             return Err(GiveUp);
