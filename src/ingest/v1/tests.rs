@@ -404,3 +404,48 @@ fn the_indexed_walk_reads_as_the_byte_reader_does() {
     // The walk reads most lines itself, not only the easy ones.
     assert!(walked > cases / 3, "{walked} of {cases}");
 }
+
+#[test]
+fn values_bounded_by_quote_positions_are_read_exactly() {
+    // The walk bounds a compact scalar by the next key's quote (or the line's
+    // last byte) and reads it afterwards: whatever sits between must be one
+    // value, or the line is the byte reader's to judge.
+    let head = r#"{"ts":"2026-12-01T09:00:00Z","type":"tool_call","tool":"t","success":true"#;
+    let read_by_walk = [
+        format!("{head},\"duration_ms\":1}}"),
+        format!("{head},\"duration_ms\":1.5,\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":-0,\"pid\":null,\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":1e3}}"),
+        format!("{head},\"duration_ms\":12345678901234567890}}"),
+        format!("{head},\"duration_ms\":1,\"attrs\":{{\"k\":\"v\"}},\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":1 ,\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":1, \"agent\":\"a\"}}"),
+        format!("{head},\"agent\":\"a\", \"duration_ms\":1}}"),
+        format!("{head},\"duration_ms\": 1}} "),
+        format!("{head},\"duration_ms\":1}}\r"),
+    ];
+    for line in &read_by_walk {
+        assert!(walk_agrees(line), "the walk gives up on {line}");
+        let Kind::ToolCall { duration_ms, success: true, .. } = event(line).kind else { panic!("{line}") };
+        assert!(duration_ms >= 0.0, "{line}");
+    }
+    for bad in [
+        format!("{head},\"duration_ms\":1,2,\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":1}}}}"),
+        format!("{head},\"duration_ms\":}}"),
+        format!("{head},\"duration_ms\":,\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":tru,\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":truex}}"),
+        format!("{head},\"duration_ms\":1}},\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":1\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":\"1\"\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":1,\"agent\":\"a\""),
+        format!("{head},\"duration_ms\":1,\"duration_ms\":1}}"),
+        // A form feed is ASCII whitespace, not JSON's.
+        format!("{head},\"duration_ms\":1\u{c},\"agent\":\"a\"}}"),
+    ] {
+        walk_agrees(&bad);
+        assert!(indexed(&bad).is_none(), "the walk reads a broken line: {bad}");
+        malformed(bad.as_bytes());
+    }
+}

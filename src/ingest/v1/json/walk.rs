@@ -448,22 +448,30 @@ impl Walker<'_, '_> {
             if self.b.get(start) == Some(&b'"') {
                 let escaped = self.backslash && memchr::memchr(b'\\', &self.b[start + 1..end - 1]).is_some();
                 span.shape = if escaped { Shape::EscapedString } else { Shape::PlainString };
-            } else if let Some((shape, num, number_end)) = quick_number(self.b, start)
-                && number_end == end
-            {
+                continue;
+            }
+            let value_end = if let Some((shape, num, number_end)) = quick_number(self.b, start) {
                 span.shape = shape;
                 span.num = num;
+                number_end
             } else if literal(b"true") {
                 span.shape = Shape::True;
+                end
             } else if literal(b"false") {
                 span.shape = Shape::False;
+                end
             } else {
                 self.reader.pos = start;
                 self.reader.capture_scalar(span).map_err(|_| GiveUp)?;
-                if self.reader.pos != end {
-                    return Err(GiveUp);
-                }
+                self.reader.pos
+            };
+            // Only JSON's whitespace (not all of ASCII's) may stand between a
+            // value and its separator.
+            let json_space = |gap: &[u8]| gap.iter().all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
+            if value_end != end && !self.b.get(value_end..end).is_some_and(json_space) {
+                return Err(GiveUp);
             }
+            span.end = value_end as u32;
         }
         Ok(())
     }
