@@ -372,6 +372,8 @@ fn variants(line: &str, rng: &mut Rng) -> Vec<String> {
         format!("{{{body},\"agent\":\"again\"}}"),
         format!("{{{body},\"zz\":1,\"zz\":[true,{{\"k\":null}}]}}"),
         format!(" \t{{ {} }}\r", body.replace(',', " , ").replace(':', " :\t")),
+        // Python's json.dumps: a space after each ':' and ','.
+        format!("{{{}}}", body.replace(",\"", ", \"").replace("\":", "\": ")),
         format!("{{{body},\"deep\":{}{}}}", "[".repeat(140), "]".repeat(140)),
         format!("{{{body},\"s\":\"{}\"}}", "é".repeat(40 + rng.below(60))),
     ]
@@ -390,6 +392,7 @@ fn the_indexed_walk_reads_as_the_byte_reader_does() {
         assert!(walk_agrees(line), "the walk gives up on a plain line: {line}");
         let variants = variants(line, &mut rng);
         assert!(walk_agrees(&variants[0]), "the walk gives up on shuffled keys: {}", variants[0]);
+        assert!(walk_agrees(&variants[7]), "the walk gives up on json.dumps' spaces: {}", variants[7]);
         for variant in &variants {
             walked += usize::from(walk_agrees(variant));
             for _ in 0..12 {
