@@ -10,8 +10,9 @@
 //! checks string contents: no control characters, only valid escapes; blocks
 //! without backslashes or control characters (nearly all) cost a few compares.
 //!
-//! AVX2 where the processor has it, else the same masks eight bytes at a time in
-//! plain integers (tested to agree, byte for byte).
+//! AVX-512 (with VBMI2's compress to flatten the quotes) or AVX2 where the
+//! processor has them, found once at run time; else the same masks eight bytes
+//! at a time in plain integers (all tested to agree, byte for byte).
 
 /// Where the strings of one line stand.
 #[derive(Debug, Default)]
@@ -59,27 +60,29 @@ impl Structure {
             return false;
         }
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2")
-            && std::is_x86_feature_detected!("bmi1")
-            && std::is_x86_feature_detected!("popcnt")
-        {
-            // SAFETY: the processor has AVX2, BMI1 and POPCNT.
-            return unsafe { avx2::index(self, b) };
+        if let Some(index) = fastest_index() {
+            return index(self, b);
         }
-        self.index_with(b, classify_words)
+        self.index_with(b, classify_words, flatten_bits)
     }
 
-    /// [`Structure::index`] with a classifier, inlined into each caller so that
-    /// the classifier is inlined too (with its processor features).
+    /// [`Structure::index`] with a classifier and a flattener (see
+    /// [`Structure::add_quotes`]), inlined into each caller so that they are
+    /// inlined too (with its processor features).
     #[inline(always)]
-    fn index_with(&mut self, b: &[u8], classify: impl Fn(&[u8; 64]) -> Masks) -> bool {
+    fn index_with(
+        &mut self,
+        b: &[u8],
+        classify: impl Fn(&[u8; 64]) -> Masks,
+        flatten: impl Fn(u64, u32, &mut [u32; 64]),
+    ) -> bool {
         self.count = 0;
         self.backslash = false;
         self.ascii = false;
         let mut scan = Scan::default();
         let (blocks, rest) = b.as_chunks::<64>();
         for (k, block) in blocks.iter().enumerate() {
-            if !self.add_block(&mut scan, classify(block), b, k * 64) {
+            if !self.add_block(&mut scan, classify(block), b, k * 64, &flatten) {
                 return false;
             }
         }
@@ -95,7 +98,7 @@ impl Structure {
                     classify(&last)
                 }
             };
-            if !self.add_block(&mut scan, masks, b, base) {
+            if !self.add_block(&mut scan, masks, b, base, &flatten) {
                 return false;
             }
         }
@@ -106,7 +109,14 @@ impl Structure {
     /// Adds the quotes of the block at `base` (whose masks are `m`), checking
     /// its strings' escapes and control bytes where it has any.
     #[inline(always)]
-    fn add_block(&mut self, scan: &mut Scan, m: Masks, b: &[u8], base: usize) -> bool {
+    fn add_block(
+        &mut self,
+        scan: &mut Scan,
+        m: Masks,
+        b: &[u8],
+        base: usize,
+        flatten: &impl Fn(u64, u32, &mut [u32; 64]),
+    ) -> bool {
         scan.high |= m.high;
         let mut quote = m.quote;
         if (m.backslash | m.control | scan.escape_carry) != 0 {
@@ -124,43 +134,71 @@ impl Structure {
             }
         }
         scan.quote_parity ^= 0u64.wrapping_sub(u64::from(quote.count_ones() & 1));
-        self.add_quotes(quote, base);
+        self.add_quotes(quote, base, flatten);
         true
     }
 
     /// Appends the positions of the block's quotes (bits of `quote`, the block
-    /// at `base`) as simdjson flattens its bitmaps: sixteen without a branch a
-    /// quote (the slots past the count are scratch), more only for blocks that
-    /// have more. Why positions, not the bitmap: the walk then
+    /// at `base`), which `flatten` writes into the next 64 slots (those past
+    /// the count are scratch). Why positions, not the bitmap: the walk then
     /// finds a string's end by one load, not by a shift and a count of zeros
     /// that waited on the position before it.
     #[inline(always)]
-    fn add_quotes(&mut self, mut quote: u64, base: usize) {
-        let count = quote.count_ones() as usize;
+    fn add_quotes(&mut self, quote: u64, base: usize, flatten: &impl Fn(u64, u32, &mut [u32; 64])) {
         let from = self.count;
         if self.positions.len() < from + 64 {
             self.positions.resize(from + 64 + 256, 0);
         }
-        // `index` takes only lines shorter than 4 GiB: positions fit.
-        let base = base as u32;
-        let mut take = |out: &mut [u32]| {
-            for slot in out {
-                *slot = base.wrapping_add(quote.trailing_zeros());
-                quote &= quote.wrapping_sub(1);
-            }
-        };
-        if let Some(out) = self.positions.get_mut(from..from + 64) {
-            // A block of a log line has 16 quotes at most, nearly always: a
-            // branch on the count (or a loop to it) was mispredicted where
-            // lines differ in the order of their keys.
-            let (first, rest) = out.split_at_mut(16);
-            take(first);
-            if count > 16 {
-                take(rest.get_mut(..count - 16).unwrap_or_default());
-            }
+        if let Some(out) = self.positions.get_mut(from..from + 64).and_then(|out| out.try_into().ok()) {
+            // `index` takes only lines shorter than 4 GiB: positions fit.
+            flatten(quote, base as u32, out);
         }
-        self.count = from + count;
+        self.count = from + quote.count_ones() as usize;
     }
+}
+
+/// Writes the positions of the bits of `quote` (plus `base`) in order, as
+/// simdjson flattens its bitmaps: sixteen without a branch a bit, more only
+/// for blocks that have more. A block of a log line has 16 quotes at most,
+/// nearly always: a branch on the count (or a loop to it) was mispredicted
+/// where lines differ in the order of their keys.
+#[inline(always)]
+fn flatten_bits(mut quote: u64, base: u32, out: &mut [u32; 64]) {
+    let count = quote.count_ones() as usize;
+    let mut take = |slots: &mut [u32]| {
+        for slot in slots {
+            *slot = base.wrapping_add(quote.trailing_zeros());
+            quote &= quote.wrapping_sub(1);
+        }
+    };
+    let (first, rest) = out.split_at_mut(16);
+    take(first);
+    if count > 16 {
+        take(rest.get_mut(..count - 16).unwrap_or_default());
+    }
+}
+
+/// A way to index a line (see [`Structure::index`]).
+#[cfg(any(test, target_arch = "x86_64"))]
+type Indexer = fn(&mut Structure, &[u8]) -> bool;
+
+/// The fastest way to index that this processor has, found once.
+#[cfg(target_arch = "x86_64")]
+fn fastest_index() -> Option<Indexer> {
+    use std::arch::is_x86_feature_detected as has;
+    static FASTEST: std::sync::OnceLock<Option<Indexer>> = std::sync::OnceLock::new();
+    *FASTEST.get_or_init(|| {
+        let common = has!("bmi1") && has!("popcnt");
+        if common && has!("avx512f") && has!("avx512bw") && has!("avx512vbmi2") {
+            // SAFETY: the processor has every feature `avx512::index` enables.
+            Some(|structure, b| unsafe { avx512::index(structure, b) })
+        } else if common && has!("avx2") {
+            // SAFETY: the processor has every feature `avx2::index` enables.
+            Some(|structure, b| unsafe { avx2::index(structure, b) })
+        } else {
+            None
+        }
+    })
 }
 
 /// What the first stage carries from block to block.
@@ -232,15 +270,22 @@ fn escapes_valid(b: &[u8], base: usize, mut marks: u64) -> bool {
     true
 }
 
-/// The classifier this processor runs best (for tests).
+/// The classifiers this processor runs (for tests).
 #[cfg(test)]
-fn classifier() -> fn(&[u8; 64]) -> Masks {
+fn classifiers() -> Vec<fn(&[u8; 64]) -> Masks> {
+    let mut all: Vec<fn(&[u8; 64]) -> Masks> = vec![classify_words];
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2.
-        return |block| unsafe { avx2::classify(block) };
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2.
+            all.push(|block| unsafe { avx2::classify(block) });
+        }
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: the processor has AVX-512 F and BW.
+            all.push(|block| unsafe { avx512::classify(block) });
+        }
     }
-    classify_words
+    all
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -257,7 +302,7 @@ mod avx2 {
     /// processor with AVX2 has them; without, each is a dozen instructions).
     #[target_feature(enable = "avx2,bmi1,popcnt")]
     pub(super) fn index(structure: &mut Structure, b: &[u8]) -> bool {
-        structure.index_with(b, |block| classify(block))
+        structure.index_with(b, |block| classify(block), super::flatten_bits)
     }
 
     #[inline]
@@ -284,6 +329,71 @@ mod avx2 {
             backslash: bits(eq(lo, b'\\'), eq(hi, b'\\')),
             control: bits(control(lo), control(hi)),
             high: bits(lo, hi),
+        }
+    }
+}
+
+/// The first stage with AVX-512: one compare a byte class for all 64 bytes,
+/// and the quotes' positions packed by one compress (VBMI2) instead of a count
+/// of trailing zeros each.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::{Masks, Structure};
+    use std::arch::x86_64::{
+        __m128i, _mm512_add_epi32, _mm512_castsi512_si128, _mm512_cmpeq_epi8_mask, _mm512_cmple_epu8_mask,
+        _mm512_cvtepu8_epi32, _mm512_extracti32x4_epi32, _mm512_loadu_si512, _mm512_maskz_compress_epi8,
+        _mm512_movepi8_mask, _mm512_set_epi8, _mm512_set1_epi8, _mm512_set1_epi32, _mm512_storeu_si512,
+    };
+
+    /// [`Structure::index`] with AVX-512.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi1,popcnt")]
+    pub(super) fn index(structure: &mut Structure, b: &[u8]) -> bool {
+        structure.index_with(b, |block| classify(block), |quote, base, out| flatten(quote, base, out))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) fn classify(block: &[u8; 64]) -> Masks {
+        // SAFETY: the load reads exactly the 64 bytes of the array; loadu has
+        // no alignment requirement.
+        let v = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
+        Masks {
+            quote: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8)),
+            backslash: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\\' as i8)),
+            control: _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x1f)),
+            high: _mm512_movepi8_mask(v),
+        }
+    }
+
+    /// [`super::flatten_bits`] by a compress of the byte offsets 0..64.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,popcnt")]
+    pub(super) fn flatten(quote: u64, base: u32, out: &mut [u32; 64]) {
+        #[rustfmt::skip]
+        let offsets = _mm512_set_epi8(
+            63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48,
+            47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32,
+            31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+            15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+        );
+        // The offsets of the quotes, in order, in the low bytes.
+        let packed = _mm512_maskz_compress_epi8(quote, offsets);
+        let base = _mm512_set1_epi32(base as i32);
+        let count = quote.count_ones();
+        let mut store = |at: usize, sixteen: __m128i| {
+            let positions = _mm512_add_epi32(_mm512_cvtepu8_epi32(sixteen), base);
+            if let Some(slots) = out.get_mut(at..at + 16) {
+                // SAFETY: the store writes 16 u32s, the 64 bytes of `slots`.
+                unsafe { _mm512_storeu_si512(slots.as_mut_ptr().cast(), positions) };
+            }
+        };
+        store(0, _mm512_castsi512_si128(packed));
+        if count > 16 {
+            store(16, _mm512_extracti32x4_epi32::<1>(packed));
+            if count > 32 {
+                store(32, _mm512_extracti32x4_epi32::<2>(packed));
+                store(48, _mm512_extracti32x4_epi32::<3>(packed));
+            }
         }
     }
 }
@@ -354,7 +464,9 @@ mod tests {
                 block[shift] = value;
                 let want = classify_bytes(&block);
                 assert_eq!(classify_words(&block), want, "words, byte {value:#x} at {shift}");
-                assert_eq!(classifier()(&block), want, "detected, byte {value:#x} at {shift}");
+                for (k, classify) in classifiers().iter().enumerate() {
+                    assert_eq!(classify(&block), want, "classifier {k}, byte {value:#x} at {shift}");
+                }
             }
         }
     }
@@ -410,18 +522,44 @@ mod tests {
     }
 
     #[test]
-    fn both_classifiers_index_lines_alike() {
-        let mut rng = crate::synth::Rng::new(5);
-        const BYTES: &[u8] = b"{}[]\",:\\ \t\x01\x7fab0u\xc3\xa9";
-        let (mut fast, mut words) = (Structure::default(), Structure::default());
-        for _ in 0..3_000 {
-            let line: Vec<u8> = (0..rng.below(300)).map(|_| BYTES[rng.below(BYTES.len())]).collect();
-            let verdict = (fast.index(&line), words.index_with(&line, classify_words));
-            assert_eq!(verdict.0, verdict.1, "{line:?}");
-            if verdict.0 {
-                assert_eq!((fast.quotes(), fast.backslash, fast.ascii), (words.quotes(), words.backslash, words.ascii));
+    fn every_indexer_indexes_lines_alike() {
+        let mut indexers: Vec<(&str, Indexer)> = vec![("detected", Structure::index)];
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx2") && has!("bmi1") && has!("popcnt") {
+                // SAFETY: the processor has every feature `avx2::index` enables.
+                indexers.push(("avx2", |s, b| unsafe { avx2::index(s, b) }));
+            }
+            if has!("avx512f") && has!("avx512bw") && has!("avx512vbmi2") && has!("bmi1") && has!("popcnt") {
+                // SAFETY: the processor has every feature `avx512::index` enables.
+                indexers.push(("avx512", |s, b| unsafe { avx512::index(s, b) }));
             }
         }
+        let mut rng = crate::synth::Rng::new(5);
+        // Lines of every kind of byte, and lines dense in quotes (more than
+        // 16, 32 and 48 in a block: the flatteners' rarer paths).
+        const BYTES: &[u8] = b"{}[]\",:\\ \t\x01\x7fab0u\xc3\xa9";
+        const QUOTES: &[u8] = b"\"\"\"\"\"\"\"a:";
+        let (mut fast, mut words) = (Structure::default(), Structure::default());
+        let mut densest = 0;
+        for i in 0..4_000 {
+            let alphabet = if i % 2 == 0 { BYTES } else { QUOTES };
+            let line: Vec<u8> = (0..rng.below(300)).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+            let want = words.index_with(&line, classify_words, flatten_bits);
+            densest = densest.max(if want { words.quotes().len() } else { 0 });
+            for (name, index) in &indexers {
+                assert_eq!(index(&mut fast, &line), want, "{name}: {line:?}");
+                if want {
+                    assert_eq!(
+                        (fast.quotes(), fast.backslash, fast.ascii),
+                        (words.quotes(), words.backslash, words.ascii),
+                        "{name}: {line:?}"
+                    );
+                }
+            }
+        }
+        assert!(densest > 180, "no line dense enough in quotes: {densest}");
     }
 
     #[test]
