@@ -1,12 +1,13 @@
 //! Where a line's strings stand, found 64 bytes at a time as simdjson's first
 //! stage finds them (Langdale and Lemire, "Parsing gigabytes of JSON per
-//! second", 2019): a bitmap of the quotes that open or close a string.
+//! second", 2019): a bitmap of the quotes that open or close a string, then
+//! flattened into the quotes' positions, in order.
 //!
 //! Why: most of a line's bytes are inside strings (ids, times, names), and a
 //! byte-at-a-time reader spends its time and its mispredicted branches there
-//! and on finding where each key ends. With the bitmap, the walk (`walk.rs`)
-//! finds a string's end with a shift and a count of trailing zeros, whatever
-//! its length, and reads only the bytes outside strings itself. The same pass
+//! and on finding where each key ends. With the positions, the walk (`walk.rs`)
+//! finds a string's end by one load, whatever its length, and reads only the
+//! bytes outside strings itself. The same pass
 //! checks string contents: no control characters, only valid escapes; blocks
 //! without backslashes or control characters (nearly all) cost a few compares.
 //!
