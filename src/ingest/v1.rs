@@ -261,7 +261,7 @@ impl<'a> Fields<'_, 'a> {
             _ => Err(self.wrong(field, "a string")),
         }
     }
-    #[inline]
+    #[inline(always)]
     fn req_str(&self, field: F) -> Check<Cow<'a, str>> {
         self.opt_str(field)?.ok_or_else(|| self.missing(field))
     }
@@ -406,7 +406,7 @@ impl<'a> Fields<'_, 'a> {
             }
         }
     }
-    #[inline]
+    #[inline(always)]
     fn opt_hex<const N: usize>(&self, field: F) -> Check<Option<u128>> {
         let Some(s) = self.opt_str(field)? else {
             return Ok(None);
