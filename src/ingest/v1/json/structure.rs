@@ -7,9 +7,9 @@
 //! byte-at-a-time reader spends its time and its mispredicted branches there
 //! and on finding where each key ends. With the positions, the walk (`walk.rs`)
 //! finds a string's end by one load, whatever its length, and reads only the
-//! bytes outside strings itself. The same pass
-//! checks string contents: no control characters, only valid escapes; blocks
-//! without backslashes or control characters (nearly all) cost a few compares.
+//! bytes outside strings itself. The same pass checks string contents: no
+//! control characters, only valid escapes; blocks without backslashes or
+//! control characters (nearly all) cost a few compares.
 //!
 //! AVX-512 (with VBMI2's compress to flatten the quotes) or AVX2 where the
 //! processor has them, found once at run time; else the same masks eight bytes

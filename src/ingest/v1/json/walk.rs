@@ -6,15 +6,18 @@
 //! numbers and literals, with [`Reader`]'s number reader) and jumps over each
 //! string to the quote that closes it (the next position in the list), whose
 //! content the first stage checked.
+//!
 //! A key is found by a hash of its bytes, so key order costs nothing; and a
 //! known field's value in the usual compact form is only bounded as the walk
 //! meets it (from the quote positions, whatever its kind), its kind and number
 //! read afterwards in field order, so that the branch on the kind is predicted
 //! in a line whose keys come in any order (in the walk's order, it was the most
-//! mispredicted branch of a fold on such lines). It never
-//! rejects a line: whatever it does not like (invalid JSON, a duplicate field,
-//! an escaped key, deep nesting) makes it give up, and the byte-at-a-time
-//! reader, the one source of verdicts and messages, reads the line again.
+//! mispredicted branch of a fold on such lines).
+//!
+//! It never rejects a line: whatever it does not like (invalid JSON, a
+//! duplicate field, an escaped key, deep nesting) makes it give up, and the
+//! byte-at-a-time reader, the one source of verdicts and messages, reads the
+//! line again.
 
 use super::structure::Structure;
 use super::{MAX_DEPTH, Reader, Shape, Span};
@@ -390,19 +393,17 @@ impl Walker<'_, '_> {
         span.shape = shape;
         Ok(end)
     }
-}
 
-impl Walker<'_, '_> {
     /// Where the value of a known field ends, without reading it, if the
     /// member is in the usual compact form (`"key":value` then ',' and the next
     /// key, or the closing '}'): a string ends after its closing quote (the
     /// next two quote positions), a number or literal (which holds no quote)
     /// at the ',' before the next key's quote, or at the line's last byte.
     /// Records the bounds in `span` and returns the separator's position;
-    /// `None` (nothing changed) for any other form, which [`Walker::capture`]
-    /// reads. Why: the kind of value decides nothing here but one select, so
-    /// a line whose keys come in any order costs no mispredicted branch on
-    /// it; [`Walker::finish`] reads the values in field order, where the kinds
+    /// `None` (nothing changed) for any other form, which
+    /// [`Walker::member_rest`] reads. Why: the kind of value decides nothing
+    /// here but which end is kept, so a line whose keys come in any order
+    /// costs no mispredicted branch on it; [`Walker::finish`] reads the values in field order, where the kinds
     /// come in the same order for every line of a type.
     #[inline(always)]
     fn bound(&mut self, after_key: usize, span: &mut Span) -> Option<usize> {
@@ -475,9 +476,7 @@ impl Walker<'_, '_> {
         }
         Ok(())
     }
-}
 
-impl Walker<'_, '_> {
     /// The rest of a member whose key ends at `after_key`, in any form: its
     /// value (captured into `span` for a known field) and the separator after
     /// it. Out of line: the walk's loop keeps its registers for the usual form.
