@@ -91,7 +91,7 @@ pub fn scan_only(line: &[u8]) -> bool {
     })
 }
 
-/// The first stage alone (the quotes' bitmap), for the fold benchmark's breakdown.
+/// The first stage alone (the quotes' positions), for the fold benchmark's breakdown.
 #[doc(hidden)]
 pub fn index_only(line: &[u8]) -> usize {
     SCRATCH.with_borrow_mut(|s| if s.structure.index(line) { s.structure.quotes().len() } else { 0 })

@@ -186,14 +186,12 @@ type Indexer = fn(&mut Structure, &[u8]) -> bool;
 /// The fastest way to index that this processor has, found once.
 #[cfg(target_arch = "x86_64")]
 fn fastest_index() -> Option<Indexer> {
-    use std::arch::is_x86_feature_detected as has;
     static FASTEST: std::sync::OnceLock<Option<Indexer>> = std::sync::OnceLock::new();
     *FASTEST.get_or_init(|| {
-        let common = has!("bmi1") && has!("popcnt");
-        if common && has!("avx512f") && has!("avx512bw") && has!("avx512vbmi2") {
+        if avx512::supported() {
             // SAFETY: the processor has every feature `avx512::index` enables.
             Some(|structure, b| unsafe { avx512::index(structure, b) })
-        } else if common && has!("avx2") {
+        } else if avx2::supported() {
             // SAFETY: the processor has every feature `avx2::index` enables.
             Some(|structure, b| unsafe { avx2::index(structure, b) })
         } else {
@@ -298,6 +296,12 @@ mod avx2 {
 
     use super::Structure;
 
+    /// Whether this processor has every feature [`index`] enables.
+    pub(super) fn supported() -> bool {
+        use std::arch::is_x86_feature_detected as has;
+        has!("avx2") && has!("bmi1") && has!("popcnt")
+    }
+
     /// [`Structure::index`] with AVX2 compares, and one instruction each for
     /// counting a block's quotes and for taking the lowest (BMI1, POPCNT: every
     /// processor with AVX2 has them; without, each is a dozen instructions).
@@ -345,6 +349,12 @@ mod avx512 {
         _mm512_cvtepu8_epi32, _mm512_extracti32x4_epi32, _mm512_loadu_si512, _mm512_maskz_compress_epi8,
         _mm512_movepi8_mask, _mm512_set_epi8, _mm512_set1_epi8, _mm512_set1_epi32, _mm512_storeu_si512,
     };
+
+    /// Whether this processor has every feature [`index`] enables.
+    pub(super) fn supported() -> bool {
+        use std::arch::is_x86_feature_detected as has;
+        has!("avx512f") && has!("avx512bw") && has!("avx512vbmi2") && has!("bmi1") && has!("popcnt")
+    }
 
     /// [`Structure::index`] with AVX-512.
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,bmi1,popcnt")]
@@ -527,12 +537,11 @@ mod tests {
         let mut indexers: Vec<(&str, Indexer)> = vec![("detected", Structure::index)];
         #[cfg(target_arch = "x86_64")]
         {
-            use std::arch::is_x86_feature_detected as has;
-            if has!("avx2") && has!("bmi1") && has!("popcnt") {
+            if avx2::supported() {
                 // SAFETY: the processor has every feature `avx2::index` enables.
                 indexers.push(("avx2", |s, b| unsafe { avx2::index(s, b) }));
             }
-            if has!("avx512f") && has!("avx512bw") && has!("avx512vbmi2") && has!("bmi1") && has!("popcnt") {
+            if avx512::supported() {
                 // SAFETY: the processor has every feature `avx512::index` enables.
                 indexers.push(("avx512", |s, b| unsafe { avx512::index(s, b) }));
             }
