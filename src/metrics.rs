@@ -25,7 +25,7 @@ use crate::pricing::{Price, PriceTable};
 use crate::time::Micros;
 pub use names::Names;
 use recent::{Recent, Timed};
-pub use sessions::SessionStats;
+pub use sessions::{SessionStats, Sessions};
 use sketch::Latency;
 pub use weight::Count;
 use window::{MinuteRing, SpendRing};
@@ -471,11 +471,8 @@ pub struct Metrics {
     pub heartbeats: FxHashMap<String, Heartbeat>,
     /// System-wide minutes: requests, failures, latency, errors, tool calls.
     pub ring: MinuteRing,
-    /// Sessions by id: the most recently active, at least [`MAX_SESSIONS`] of
-    /// them while there are that many (pruned in batches; see `prune_sessions`).
-    pub sessions: FxHashMap<String, SessionStats>,
-    /// Sessions forgotten to keep memory bounded.
-    pub sessions_evicted: u64,
+    /// Sessions by id: the most recently active, and how many were forgotten.
+    pub sessions: Sessions,
     /// Whether any event folded in was sampled.
     pub sampled: bool,
     /// Names tracked in full, per kind.
@@ -823,18 +820,7 @@ impl Metrics {
         for (name, s) in later.spans {
             self.spans.entry(name).or_default().absorb(s);
         }
-        for (id, s) in later.sessions {
-            match self.sessions.get_mut(&id) {
-                Some(mine) => mine.merge(s),
-                None => {
-                    self.sessions.insert(id, s);
-                }
-            }
-        }
-        self.sessions_evicted += later.sessions_evicted;
-        if self.sessions.len() >= 2 * MAX_SESSIONS {
-            self.prune_sessions();
-        }
+        self.sessions.merge(later.sessions);
         self.sampled |= later.sampled;
         self.folded.agents += later.folded.agents;
         self.folded.tools += later.folded.tools;

@@ -743,10 +743,9 @@ impl From<&crate::pricing::Price> for PriceReport {
 /// The `limit` most recently active sessions, most recent first (ties by id,
 /// so the order is stable). Selects before sorting: a report wants 100 of up to
 /// 2,000 held.
-pub fn sessions_by_recency(m: &Metrics, limit: usize) -> Vec<(&String, &SessionStats)> {
-    let order = |a: &(&String, &SessionStats), b: &(&String, &SessionStats)| {
-        b.1.last_ts.cmp(&a.1.last_ts).then_with(|| a.0.cmp(b.0))
-    };
+pub fn sessions_by_recency(m: &Metrics, limit: usize) -> Vec<(&str, &SessionStats)> {
+    let order =
+        |a: &(&str, &SessionStats), b: &(&str, &SessionStats)| b.1.last_ts.cmp(&a.1.last_ts).then_with(|| a.0.cmp(b.0));
     let mut all: Vec<_> = m.sessions.iter().collect();
     let limit = limit.min(crate::metrics::MAX_SESSIONS);
     if all.len() > limit && limit > 0 {
@@ -787,7 +786,7 @@ pub fn session_report(id: &str, s: &SessionStats) -> SessionReport {
 
 fn sessions(m: &Metrics) -> SessionsReport {
     SessionsReport {
-        total: m.sessions.len() as u64 + m.sessions_evicted,
+        total: m.sessions.len() as u64 + m.sessions.evicted(),
         kept: kept_sessions(m),
         recent: sessions_by_recency(m, REPORT_SESSIONS).iter().map(|(id, s)| session_report(id, s)).collect(),
     }

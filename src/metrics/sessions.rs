@@ -1,6 +1,11 @@
 //! Sessions: what each session's events say, and keeping the most recent.
 
-use super::{Count, MAX_SESSIONS, Metrics, Names, Spend, capped, link};
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+
+use super::{Count, MAX_SESSIONS, Metrics, Names, Spend, capped, capped_cow, link};
 use crate::event::Event;
 use crate::time::Micros;
 
@@ -51,6 +56,15 @@ impl SessionStats {
         }
     }
 
+    /// A new session at `ts`, in the place of this one, keeping the buffers of
+    /// its names for the next.
+    fn reopen(&mut self, ts: Micros) {
+        let (mut agents, mut models) = (std::mem::take(&mut self.agents), std::mem::take(&mut self.models));
+        agents.clear();
+        models.clear();
+        *self = SessionStats { agents, models, ..SessionStats::new(ts) };
+    }
+
     pub(super) fn note_agent(&mut self, agent: Option<&str>) {
         if let Some(agent) = agent {
             link(&mut self.agents, agent);
@@ -87,6 +101,167 @@ impl SessionStats {
     }
 }
 
+/// The sessions held, by id: the most recently active, at least
+/// [`MAX_SESSIONS`] of them while there are that many, pruned in batches when
+/// twice that many are held.
+///
+/// A log of many short sessions opens one every dozen events and evicts as
+/// many: kept in a map keyed by `String`, their allocations, moves (a session's
+/// stats are a few hundred bytes) and frees cost a sixth of a fold. Here each
+/// session lives in a slot, found through a table of slot numbers, and an
+/// evicted session's slot is reused with its buffers (its id's and its names').
+#[derive(Debug, Clone, Default)]
+pub struct Sessions {
+    slots: Vec<Slot>,
+    /// The live slots' numbers, by the hash of their id.
+    index: HashTable<u32>,
+    /// Slots of evicted sessions, for reuse.
+    free: Vec<u32>,
+    /// The slot touched last: consecutive events are often of one session.
+    last: usize,
+    /// Sessions forgotten to keep memory bounded.
+    evicted: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Slot {
+    id: String,
+    hash: u64,
+    live: bool,
+    stats: SessionStats,
+}
+
+impl PartialEq for Sessions {
+    /// The same sessions with the same stats, wherever their slots are.
+    fn eq(&self, other: &Self) -> bool {
+        self.evicted == other.evicted
+            && self.len() == other.len()
+            && self.iter().all(|(id, s)| other.get(id) == Some(s))
+    }
+}
+
+impl Sessions {
+    /// Sessions held.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Sessions forgotten to keep memory bounded.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// The sessions held and their ids, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &SessionStats)> {
+        self.slots.iter().filter(|s| s.live).map(|s| (s.id.as_str(), &s.stats))
+    }
+
+    pub fn get(&self, id: &str) -> Option<&SessionStats> {
+        self.find(id, FxBuildHasher.hash_one(id)).map(|slot| &self.slots[slot].stats)
+    }
+
+    fn find(&self, id: &str, hash: u64) -> Option<usize> {
+        self.index.find(hash, |&slot| self.slots[slot as usize].id == id).map(|&slot| slot as usize)
+    }
+
+    /// The session `id` (cut to [`MAX_TEXT`](super::MAX_TEXT) bytes, as names
+    /// are), touched at `ts`; opened if new.
+    #[inline]
+    pub fn touch(&mut self, id: &str, ts: Micros) -> &mut SessionStats {
+        let id = capped_cow(id);
+        let slot = match self.slots.get(self.last) {
+            Some(last) if last.live && last.id == *id => self.last,
+            _ => {
+                let hash = FxBuildHasher.hash_one(&*id);
+                match self.find(&id, hash) {
+                    Some(slot) => slot,
+                    None => self.open(&id, hash, ts),
+                }
+            }
+        };
+        self.last = slot;
+        let s = &mut self.slots[slot].stats;
+        s.first_ts = s.first_ts.min(ts);
+        s.last_ts = s.last_ts.max(ts);
+        s
+    }
+
+    /// Holds a session not held, new at `ts`, after pruning if twice
+    /// [`MAX_SESSIONS`] are held; returns its slot.
+    fn open(&mut self, id: &str, hash: u64, ts: Micros) -> usize {
+        if self.len() >= 2 * MAX_SESSIONS {
+            self.prune();
+        }
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                let s = &mut self.slots[slot as usize];
+                s.id.clear();
+                s.id.push_str(id);
+                s.hash = hash;
+                s.live = true;
+                s.stats.reopen(ts);
+                slot
+            }
+            None => {
+                self.slots.push(Slot { id: id.to_owned(), hash, live: true, stats: SessionStats::new(ts) });
+                // At most twice MAX_SESSIONS slots, well within u32.
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let Sessions { slots, index, .. } = self;
+        index.insert_unique(hash, slot, |&s| slots[s as usize].hash);
+        slot as usize
+    }
+
+    /// Folds in the sessions of a fold of later events.
+    pub fn merge(&mut self, later: Sessions) {
+        self.evicted += later.evicted;
+        for slot in later.slots.into_iter().filter(|s| s.live) {
+            match self.find(&slot.id, slot.hash) {
+                Some(mine) => self.slots[mine].stats.merge(slot.stats),
+                None => {
+                    let mine = self.open(&slot.id, slot.hash, slot.stats.first_ts);
+                    self.slots[mine].stats = slot.stats;
+                }
+            }
+        }
+        if self.len() >= 2 * MAX_SESSIONS {
+            self.prune();
+        }
+    }
+
+    /// Keeps the [`MAX_SESSIONS`] most recently active sessions and counts the
+    /// rest as evicted. Runs when twice that many are held, so its cost is
+    /// spread over the sessions that grew it.
+    pub fn prune(&mut self) {
+        if self.len() <= MAX_SESSIONS {
+            return;
+        }
+        // The cutoff is the MAX_SESSIONS-th latest activity, found without
+        // sorting; ties at the cutoff are kept by id, latest first, as a sort
+        // by (time, id) would keep them.
+        let mut stamps: Vec<Micros> = self.iter().map(|(_, s)| s.last_ts).collect();
+        let (_, &mut cutoff, _) = stamps.select_nth_unstable_by(MAX_SESSIONS - 1, |a, b| b.cmp(a));
+        let newer = stamps.iter().filter(|&&t| t > cutoff).count();
+        let mut tied: Vec<usize> =
+            (0..self.slots.len()).filter(|&i| self.slots[i].live && self.slots[i].stats.last_ts == cutoff).collect();
+        tied.sort_unstable_by(|&a, &b| self.slots[b].id.cmp(&self.slots[a].id));
+        let older = (0..self.slots.len()).filter(|&i| self.slots[i].live && self.slots[i].stats.last_ts < cutoff);
+        let evicted: Vec<usize> = older.chain(tied.into_iter().skip(MAX_SESSIONS - newer)).collect();
+        for i in evicted {
+            self.slots[i].live = false;
+            self.free.push(i as u32);
+            self.evicted += 1;
+        }
+        let slots = &self.slots;
+        self.index.retain(|&mut slot| slots[slot as usize].live);
+    }
+}
+
 /// Finds `"project"` in an event's attributes: built once, since this runs for
 /// every event of a session that has no project yet (all but coding agents').
 static PROJECT_KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
@@ -97,7 +272,7 @@ impl Metrics {
     #[inline]
     pub(super) fn session(&mut self, e: &Event<'_>) -> Option<&mut SessionStats> {
         let id = e.session.as_deref()?;
-        let s = self.session_named(id, e.ts)?;
+        let s = self.sessions.touch(id, e.ts);
         if s.project.is_none()
             && let Some(attrs) = e.attrs.filter(|a| PROJECT_KEY.find(a.as_bytes()).is_some())
         {
@@ -107,38 +282,129 @@ impl Metrics {
         }
         Some(s)
     }
+}
 
-    pub(super) fn session_named(&mut self, id: &str, ts: Micros) -> Option<&mut SessionStats> {
-        if self.sessions.len() >= 2 * MAX_SESSIONS && !self.sessions.contains_key(id) {
-            self.prune_sessions();
-        }
-        let s = self.sessions.entry_ref(id).or_insert_with(|| SessionStats::new(ts));
-        s.first_ts = s.first_ts.min(ts);
-        s.last_ts = s.last_ts.max(ts);
-        Some(s)
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// What the sessions should hold: a map by id of (first, last) activity,
+    /// pruned by the rule (the latest MAX_SESSIONS by time, then by id).
+    #[derive(Default)]
+    struct Model {
+        held: BTreeMap<String, (Micros, Micros)>,
+        evicted: u64,
     }
 
-    /// Keeps the [`MAX_SESSIONS`] most recently active sessions and counts the
-    /// rest as evicted. Runs when the map holds twice that many, so its cost is
-    /// spread over the sessions that grew it.
-    pub(super) fn prune_sessions(&mut self) {
-        if self.sessions.len() <= MAX_SESSIONS {
-            return;
+    impl Model {
+        fn touch(&mut self, id: &str, ts: Micros) {
+            if !self.held.contains_key(id) && self.held.len() >= 2 * MAX_SESSIONS {
+                let mut order: Vec<(Micros, String)> = self.held.iter().map(|(id, s)| (s.1, id.clone())).collect();
+                order.sort_by(|a, b| b.cmp(a));
+                for (_, id) in &order[MAX_SESSIONS..] {
+                    self.held.remove(id);
+                    self.evicted += 1;
+                }
+            }
+            let s = self.held.entry(id.to_owned()).or_insert((ts, ts));
+            s.0 = s.0.min(ts);
+            s.1 = s.1.max(ts);
         }
-        // The cutoff is the MAX_SESSIONS-th latest activity, found without
-        // sorting or copying ids (this ran a few percent of a fold of many
-        // sessions); ties at the cutoff are kept by id, latest first, as a sort
-        // by (time, id) would keep them.
-        let mut stamps: Vec<Micros> = self.sessions.values().map(|s| s.last_ts).collect();
-        let (_, &mut cutoff, _) = stamps.select_nth_unstable_by(MAX_SESSIONS - 1, |a, b| b.cmp(a));
-        let newer = stamps.iter().filter(|&&t| t > cutoff).count();
-        let mut tied: Vec<&String> =
-            self.sessions.iter().filter(|(_, s)| s.last_ts == cutoff).map(|(id, _)| id).collect();
-        tied.sort_unstable_by(|a, b| b.cmp(a));
-        let kept_ties: std::collections::HashSet<String> =
-            tied.into_iter().take(MAX_SESSIONS - newer).cloned().collect();
-        let before = self.sessions.len();
-        self.sessions.retain(|id, s| s.last_ts > cutoff || (s.last_ts == cutoff && kept_ties.contains(id)));
-        self.sessions_evicted += (before - self.sessions.len()) as u64;
+    }
+
+    fn same(sessions: &Sessions, model: &Model) {
+        assert_eq!(sessions.len(), model.held.len());
+        assert_eq!(sessions.evicted(), model.evicted);
+        for (id, &(first, last)) in &model.held {
+            let s = sessions.get(id).unwrap_or_else(|| panic!("{id} is not held"));
+            assert_eq!((s.first_ts, s.last_ts), (first, last), "{id}");
+        }
+    }
+
+    #[test]
+    fn reused_slots_hold_what_a_map_would() {
+        let mut rng = crate::synth::Rng::new(11);
+        let (mut sessions, mut model) = (Sessions::default(), Model::default());
+        // Many short sessions, a few at a time, out of time order at times and
+        // with ties (whole seconds), so pruning meets equal times often.
+        for step in 0..40_000i64 {
+            let id = format!("s-{}", step / 3 + (rng.below(5) as i64));
+            let ts = (step / 3 + rng.below(4) as i64) * 1_000_000;
+            sessions.touch(&id, ts).requests += Count::ONE;
+            model.touch(&id, ts);
+            if step % 997 == 0 {
+                same(&sessions, &model);
+            }
+        }
+        same(&sessions, &model);
+        assert!(model.evicted > 5_000, "the test must evict: {}", model.evicted);
+        assert!(sessions.slots.len() <= 2 * MAX_SESSIONS);
+    }
+
+    #[test]
+    fn a_session_evicted_and_seen_again_starts_afresh() {
+        let mut sessions = Sessions::default();
+        let s = sessions.touch("old", 0);
+        s.requests += Count::ONE;
+        s.note_agent(Some("a"));
+        for i in 0..2 * MAX_SESSIONS as i64 {
+            sessions.touch(&format!("s{i}"), 10 + i);
+        }
+        assert!(sessions.get("old").is_none());
+        let again = sessions.touch("old", 5_000);
+        assert_eq!((again.first_ts, again.last_ts, again.requests), (5_000, 5_000, Count::ZERO));
+        assert!(again.agents.is_empty());
+    }
+
+    #[test]
+    fn merged_sessions_equal_one_fold_of_all() {
+        let (mut all, mut first, mut later) = (Sessions::default(), Sessions::default(), Sessions::default());
+        for i in 0..3 * MAX_SESSIONS as i64 {
+            let id = format!("s{}", i % 2_500);
+            all.touch(&id, i).requests += Count::ONE;
+            let part = if i < 3_000 { &mut first } else { &mut later };
+            part.touch(&id, i).requests += Count::ONE;
+        }
+        first.merge(later);
+        // Pruned at different moments, the two hold different older sessions;
+        // the latest MAX_SESSIONS (what a report keeps) are the same.
+        let latest = |s: &Sessions| {
+            let mut ids: Vec<(Micros, String)> = s.iter().map(|(id, s)| (s.last_ts, id.to_owned())).collect();
+            ids.sort_by(|a, b| b.cmp(a));
+            ids.truncate(MAX_SESSIONS);
+            ids
+        };
+        assert_eq!(latest(&first).len(), MAX_SESSIONS);
+        assert_eq!(latest(&first), latest(&all));
+        assert!(first.len() <= 2 * MAX_SESSIONS && first.evicted() > 0);
+    }
+
+    #[test]
+    fn a_long_id_is_cut_and_still_found() {
+        let mut sessions = Sessions::default();
+        let long = "x".repeat(5_000);
+        sessions.touch(&long, 1);
+        sessions.touch("other", 2);
+        sessions.touch(&long, 3);
+        assert_eq!(sessions.len(), 2);
+        let (id, s) = sessions.iter().find(|(id, _)| id.starts_with('x')).unwrap();
+        assert!(id.len() <= crate::metrics::MAX_TEXT + '…'.len_utf8());
+        assert_eq!((s.first_ts, s.last_ts), (1, 3));
+    }
+
+    #[test]
+    fn equality_does_not_depend_on_slots() {
+        let (mut a, mut b) = (Sessions::default(), Sessions::default());
+        for id in ["x", "y", "z"] {
+            a.touch(id, 1);
+        }
+        for id in ["z", "x", "y"] {
+            b.touch(id, 1);
+        }
+        assert_eq!(a, b);
+        b.touch("y", 2);
+        assert_ne!(a, b);
     }
 }
