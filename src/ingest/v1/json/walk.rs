@@ -232,12 +232,77 @@ fn quick_number(b: &[u8], at: usize) -> Option<(Shape, u64, usize)> {
 struct Walker<'r, 'a> {
     reader: &'r mut Reader<'a>,
     b: &'a [u8],
+    strings: Strings<'r>,
+    backslash: bool,
+}
+
+/// The line's strings, met in the order of their quotes: a copy is kept in
+/// registers by the walk's loop, which a `Walker` (whose address the calls
+/// out of line take) is not.
+#[derive(Clone, Copy)]
+struct Strings<'r> {
     /// The positions of the line's quotes ([`Structure::quotes`]).
     quotes: &'r [u32],
-    /// The index in `quotes` of the next string's opening quote: the walk meets
-    /// strings in the order of their quotes.
+    /// The index in `quotes` of the next string's opening quote.
     next_quote: usize,
-    backslash: bool,
+}
+
+impl Strings<'_> {
+    /// A string opening at `at` (a '"' outside any string); returns the
+    /// position after the quote that closes it: the next two quotes, whatever
+    /// the string's length.
+    #[inline(always)]
+    fn string(&mut self, at: usize) -> Walk<usize> {
+        let i = self.next_quote;
+        match (self.quotes.get(i), self.quotes.get(i + 1)) {
+            // Anything else (not a quote at `at`, no closing quote) is not JSON.
+            (Some(&open), Some(&close)) if open as usize == at => {
+                self.next_quote = i + 2;
+                Ok(close as usize + 1)
+            }
+            _ => Err(GiveUp),
+        }
+    }
+
+    /// Where the value of a known field ends, without reading it, if the
+    /// member is in the usual compact form (`"key":value` then ',' and the next
+    /// key, or the closing '}'): a string ends after its closing quote (the
+    /// next two quote positions), a number or literal (which holds no quote)
+    /// at the ',' before the next key's quote, or at the line's last byte.
+    /// Records the bounds in `span` and returns the separator's position;
+    /// `None` (nothing changed) for any other form, which
+    /// [`Walker::member_rest`] reads. Why: the kind of value decides nothing
+    /// here but which end is kept, so a line whose keys come in any order
+    /// costs no mispredicted branch on it; [`Walker::finish`] reads the values in field order, where the kinds
+    /// come in the same order for every line of a type.
+    #[inline(always)]
+    fn bound(&mut self, b: &[u8], after_key: usize, span: &mut Span) -> Option<usize> {
+        let start = after_key + 1;
+        let (&colon, &first) = (b.get(after_key)?, b.get(start)?);
+        if colon != b':' || first <= b' ' || first == b'{' || first == b'[' {
+            return None;
+        }
+        let i = self.next_quote;
+        let quote_at = |k: usize| self.quotes.get(k).map_or(b.len(), |&q| q as usize);
+        let (open, close) = (quote_at(i), quote_at(i + 1));
+        let string = first == b'"';
+        let end = if string { close + 1 } else { open.wrapping_sub(1) };
+        let separator = *b.get(end)?;
+        // After a string, the next key must follow the ',' at once (after a
+        // scalar it does: its quote was the one that bounded it).
+        let next_key = b.get(end + 1) == Some(&b'"');
+        let fits = (separator == b'}' || (separator == b',' && (next_key | !string))) & (open == start || !string);
+        if !fits {
+            return None;
+        }
+        self.next_quote = i + 2 * usize::from(string);
+        span.start = start as u32;
+        span.end = end as u32;
+        // A string is read (but for escapes, which only a line with a
+        // backslash may have); the rest waits for `finish`.
+        span.shape = if string { Shape::PlainString } else { Shape::Absent };
+        Some(end)
+    }
 }
 
 impl Walker<'_, '_> {
@@ -265,20 +330,9 @@ impl Walker<'_, '_> {
         at
     }
 
-    /// A string opening at `at` (a '"' outside any string); returns the
-    /// position after the quote that closes it: the next two quotes, whatever
-    /// the string's length.
     #[inline]
     fn string(&mut self, at: usize) -> Walk<usize> {
-        let i = self.next_quote;
-        match (self.quotes.get(i), self.quotes.get(i + 1)) {
-            // Anything else (not a quote at `at`, no closing quote) is not JSON.
-            (Some(&open), Some(&close)) if open as usize == at => {
-                self.next_quote = i + 2;
-                Ok(close as usize + 1)
-            }
-            _ => Err(GiveUp),
-        }
+        self.strings.string(at)
     }
 
     /// Any value starting at `at`, `depth` containers deep; returns its end.
@@ -394,47 +448,6 @@ impl Walker<'_, '_> {
         Ok(end)
     }
 
-    /// Where the value of a known field ends, without reading it, if the
-    /// member is in the usual compact form (`"key":value` then ',' and the next
-    /// key, or the closing '}'): a string ends after its closing quote (the
-    /// next two quote positions), a number or literal (which holds no quote)
-    /// at the ',' before the next key's quote, or at the line's last byte.
-    /// Records the bounds in `span` and returns the separator's position;
-    /// `None` (nothing changed) for any other form, which
-    /// [`Walker::member_rest`] reads. Why: the kind of value decides nothing
-    /// here but which end is kept, so a line whose keys come in any order
-    /// costs no mispredicted branch on it; [`Walker::finish`] reads the values in field order, where the kinds
-    /// come in the same order for every line of a type.
-    #[inline(always)]
-    fn bound(&mut self, after_key: usize, span: &mut Span) -> Option<usize> {
-        let b = self.b;
-        let start = after_key + 1;
-        let (&colon, &first) = (b.get(after_key)?, b.get(start)?);
-        if colon != b':' || first <= b' ' || first == b'{' || first == b'[' {
-            return None;
-        }
-        let i = self.next_quote;
-        let quote_at = |k: usize| self.quotes.get(k).map_or(b.len(), |&q| q as usize);
-        let (open, close) = (quote_at(i), quote_at(i + 1));
-        let string = first == b'"';
-        let end = if string { close + 1 } else { open.wrapping_sub(1) };
-        let separator = *b.get(end)?;
-        // After a string, the next key must follow the ',' at once (after a
-        // scalar it does: its quote was the one that bounded it).
-        let next_key = b.get(end + 1) == Some(&b'"');
-        let fits = (separator == b'}' || (separator == b',' && (next_key | !string))) & (open == start || !string);
-        if !fits {
-            return None;
-        }
-        self.next_quote = i + 2 * usize::from(string);
-        span.start = start as u32;
-        span.end = end as u32;
-        // A string is read (but for escapes, which only a line with a
-        // backslash may have); the rest waits for `finish`.
-        span.shape = if string { Shape::PlainString } else { Shape::Absent };
-        Some(end)
-    }
-
     /// The second pass over the fields [`Walker::bound`] bounded but did not
     /// read (bits of `bounded`, by index into `spans`), in field order: each
     /// value's kind, and a number's or literal's value, which must fill its
@@ -498,8 +511,8 @@ impl Reader<'_> {
     /// [`Reader::end`] would, or gives up.
     pub fn capture_indexed(&mut self, structure: &Structure, keys: &KeyTable, spans: &mut [Span]) -> Walk<()> {
         let b = self.b;
-        let mut w =
-            Walker { reader: self, b, quotes: structure.quotes(), next_quote: 0, backslash: structure.backslash };
+        let (mut strings, backslash) = (Strings { quotes: structure.quotes(), next_quote: 0 }, structure.backslash);
+        let mut w = Walker { reader: self, b, strings, backslash };
         let mut at = w.ws(w.expect(w.ws(0), b'{')?);
         let mut closed = b.get(at) == Some(&b'}');
         if closed {
@@ -509,9 +522,9 @@ impl Reader<'_> {
         // them only bounded so far (a [`KeyTable`] has at most 64 keys).
         let (mut seen, mut bounded) = (0u64, 0u64);
         while !closed {
-            let after_key = w.string(at)?;
+            let after_key = strings.string(at)?;
             let key = (at + 1, after_key - 1);
-            if w.backslash && memchr::memchr(b'\\', &b[key.0..key.1]).is_some() {
+            if backslash && memchr::memchr(b'\\', &b[key.0..key.1]).is_some() {
                 // An escaped key must be unescaped to be known: rare enough to leave.
                 return Err(GiveUp);
             }
@@ -525,15 +538,17 @@ impl Reader<'_> {
                     return Err(GiveUp);
                 }
                 seen |= bit;
-                if let Some(separator) = w.bound(after_key, span) {
-                    let read = span.shape == Shape::PlainString && !w.backslash;
+                if let Some(separator) = strings.bound(b, after_key, span) {
+                    let read = span.shape == Shape::PlainString && !backslash;
                     bounded |= bit & u64::from(read).wrapping_sub(1);
                     at = separator + 1;
                     closed = b.get(separator) == Some(&b'}');
                     continue;
                 }
             }
+            w.strings = strings;
             (at, closed) = w.member_rest(after_key, field.and_then(|i| spans.get_mut(i)))?;
+            strings = w.strings;
         }
         if w.ws(at) != b.len() {
             return Err(GiveUp);
