@@ -89,11 +89,18 @@ fn fold_least_active<V: Default>(
     activity: impl Fn(&V) -> u64,
     fold_in: impl Fn(&mut V, V),
 ) -> u64 {
-    let cap = cap.max(1);
-    if map.len() <= cap + cap / 4 {
+    if map.len() <= over_at(cap) {
         return 0;
     }
-    fold_excess(map, cap, activity, fold_in)
+    fold_excess(map, cap.max(1), activity, fold_in)
+}
+
+/// How many names of a kind capped at `cap` may be held before the least active
+/// are folded (a quarter more, so that folding runs in batches).
+#[inline]
+fn over_at(cap: usize) -> usize {
+    let cap = cap.max(1);
+    cap + cap / 4
 }
 
 #[cold]
@@ -513,6 +520,25 @@ impl Metrics {
     /// within: one length check a kind.
     #[inline]
     pub fn keep_names_bounded(&mut self) {
+        let l = self.limits;
+        // Checked here, inline, before anything is folded: the six calls (each
+        // with its own check) were 75 instructions an event, nearly always for
+        // nothing.
+        let over = |len: usize, cap: usize| len > over_at(cap);
+        if over(self.agents.len(), l.agents)
+            || over(self.tools.len(), l.tools)
+            || over(self.models.len(), l.models)
+            || over(self.spans.len(), l.spans)
+            || over(self.errors.by_type.len(), l.error_types)
+            || over(self.errors.by_component.len(), l.components)
+        {
+            self.fold_excess_names();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fold_excess_names(&mut self) {
         let l = self.limits;
         self.folded.agents += fold_least_active(&mut self.agents, l.agents, |a| a.seen, AgentStats::fold_into_other);
         self.folded.tools += fold_least_active(&mut self.tools, l.tools, |t| t.calls.units(), |o, t| o.merge(t));

@@ -106,6 +106,7 @@ impl<const SLOTS: usize, const WIDTH: i64, B: Sums> Ring<SLOTS, WIDTH, B> {
     }
 
     /// The bucket for the period of `t`, or `None` when that period has aged out.
+    #[inline]
     pub fn at(&mut self, t: Micros) -> Option<&mut B> {
         if self.slots.is_empty() {
             self.slots = vec![(i64::MIN, B::default()); SLOTS];
