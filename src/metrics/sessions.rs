@@ -221,6 +221,7 @@ impl Sessions {
     pub fn merge(&mut self, later: Sessions) {
         self.evicted += later.evicted;
         for slot in later.slots.into_iter().filter(|s| s.live) {
+            // Its hash holds here: `FxBuildHasher` has no per-table seed.
             match self.find(&slot.id, slot.hash) {
                 Some(mine) => self.slots[mine].stats.merge(slot.stats),
                 None => {

@@ -273,8 +273,9 @@ impl Strings<'_> {
     /// `None` (nothing changed) for any other form, which
     /// [`Walker::member_rest`] reads. Why: the kind of value decides nothing
     /// here but which end is kept, so a line whose keys come in any order
-    /// costs no mispredicted branch on it; [`Walker::finish`] reads the values in field order, where the kinds
-    /// come in the same order for every line of a type.
+    /// costs no mispredicted branch on it; [`Walker::finish`] reads the values
+    /// in field order, where the kinds come in the same order for every line of
+    /// a type.
     #[inline(always)]
     fn bound(&mut self, b: &[u8], after_key: usize, span: &mut Span) -> Option<usize> {
         let start = after_key + 1;
