@@ -489,10 +489,12 @@ pub struct Metrics {
 }
 
 /// `map[key]`, inserting a default; one hash lookup, and the key is allocated
-/// only when it is new.
+/// only when it is new. A key longer than [`MAX_TEXT`] is cut to it, as names
+/// in lists are: the maps hold a thousand names of a kind, and a line (so a
+/// name) may be a megabyte.
 #[inline]
 fn entry<'m, V: Default>(map: &'m mut FxHashMap<String, V>, key: &str) -> &'m mut V {
-    map.entry_ref(key).or_default()
+    map.entry_ref(&*capped_cow(key)).or_default()
 }
 
 fn capped(text: &str) -> String {
@@ -651,7 +653,8 @@ impl Metrics {
             // Models an agent's requests name are capped like its links: the rest
             // add up under "(other)", so totals stay exact.
             Some(model)
-                if a.request_spend_by_model.len() >= MAX_LINKS && !a.request_spend_by_model.contains_key(&**model) =>
+                if a.request_spend_by_model.len() >= MAX_LINKS
+                    && !a.request_spend_by_model.contains_key(&*capped_cow(model)) =>
             {
                 entry(&mut a.request_spend_by_model, OTHER).merge(&spend)
             }

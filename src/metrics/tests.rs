@@ -177,3 +177,46 @@ fn names_past_the_cap_fold_into_other_with_totals_exact() {
     assert!(a.metrics.tools.len() <= 125);
     assert_eq!(sum(&a), sum(&unlimited));
 }
+
+/// Names from the log are cut to MAX_TEXT bytes wherever they are keys, so a
+/// writer's megabyte names cannot hold a thousand megabytes; the events of one
+/// long name still count together.
+#[test]
+fn long_names_are_cut_where_they_are_keys() {
+    let long = |c: char| c.to_string().repeat(100_000);
+    let (agent, tool, model, span, kind, component) =
+        (long('a'), long('t'), long('m'), long('s'), long('e'), long('c'));
+    let ts = "2026-11-26T21:00:00Z";
+    let lines = [
+        format!(
+            r#"{{"ts":"{ts}","type":"agent_request","agent":"{agent}","success":true,"duration_ms":4,"model":"{model}","session":"{agent}"}}"#
+        ),
+        format!(
+            r#"{{"ts":"{ts}","type":"tool_call","tool":"{tool}","agent":"{agent}","success":true,"duration_ms":1}}"#
+        ),
+        format!(
+            r#"{{"ts":"{ts}","type":"model_call","model":"{model}","agent":"{agent}","success":true,"duration_ms":3}}"#
+        ),
+        format!(r#"{{"ts":"{ts}","type":"span","name":"{span}","agent":"{agent}","status":"ok","duration_ms":2}}"#),
+        format!(r#"{{"ts":"{ts}","type":"error","component":"{component}","error_type":"{kind}","message":"m"}}"#),
+        format!(r#"{{"ts":"{ts}","type":"tool_call","tool":"{tool}","success":false,"duration_ms":1}}"#),
+    ];
+    let f = fold_lines(&lines, 1);
+    let m = &f.metrics;
+    assert_eq!(m.events, 6);
+    let cut = |keys: Vec<&String>| {
+        assert_eq!(keys.len(), 1);
+        assert!(keys[0].len() <= MAX_TEXT + '…'.len_utf8() && keys[0].ends_with('…'), "{}", keys[0].len());
+    };
+    cut(m.agents.keys().collect());
+    cut(m.tools.keys().collect());
+    cut(m.models.keys().collect());
+    cut(m.spans.keys().collect());
+    cut(m.errors.by_type.keys().collect());
+    cut(m.errors.by_component.keys().collect());
+    let a = m.agents.values().next().unwrap();
+    cut(a.request_spend_by_model.keys().collect());
+    assert_eq!((a.requests, a.seen), (Count::ONE, 4));
+    assert_eq!(m.tools.values().next().unwrap().calls, Count::ONE + Count::ONE);
+    assert!(m.sessions.iter().all(|(id, _)| id.len() <= MAX_TEXT + '…'.len_utf8()));
+}
