@@ -179,7 +179,12 @@ impl Sessions {
                 let hash = FxBuildHasher.hash_one(&*id);
                 match self.find(&id, hash) {
                     Some(slot) => slot,
-                    None => self.open(&id, hash, ts),
+                    None => {
+                        if self.len() >= 2 * MAX_SESSIONS {
+                            self.prune();
+                        }
+                        self.open(&id, hash, ts)
+                    }
                 }
             }
         };
@@ -190,12 +195,9 @@ impl Sessions {
         s
     }
 
-    /// Holds a session not held, new at `ts`, after pruning if twice
-    /// [`MAX_SESSIONS`] are held; returns its slot.
+    /// Holds a session not held, new at `ts`; returns its slot. Does not prune:
+    /// a merge must join every session before any is evicted.
     fn open(&mut self, id: &str, hash: u64, ts: Micros) -> usize {
-        if self.len() >= 2 * MAX_SESSIONS {
-            self.prune();
-        }
         let slot = match self.free.pop() {
             Some(slot) => {
                 let s = &mut self.slots[slot as usize];
@@ -208,7 +210,7 @@ impl Sessions {
             }
             None => {
                 self.slots.push(Slot { id: id.to_owned(), hash, live: true, stats: SessionStats::new(ts) });
-                // At most twice MAX_SESSIONS slots, well within u32.
+                // At most twice MAX_SESSIONS slots (four times within a merge), well within u32.
                 (self.slots.len() - 1) as u32
             }
         };
@@ -217,7 +219,9 @@ impl Sessions {
         slot as usize
     }
 
-    /// Folds in the sessions of a fold of later events.
+    /// Folds in the sessions of a fold of later events: all joined first, then
+    /// pruned once (pruning as they came could evict a session of the earlier
+    /// fold that the later one goes on with, and split it in two).
     pub fn merge(&mut self, later: Sessions) {
         self.evicted += later.evicted;
         for slot in later.slots.into_iter().filter(|s| s.live) {
@@ -380,6 +384,25 @@ mod tests {
         assert_eq!(latest(&first).len(), MAX_SESSIONS);
         assert_eq!(latest(&first), latest(&all));
         assert!(first.len() <= 2 * MAX_SESSIONS && first.evicted() > 0);
+    }
+
+    #[test]
+    fn a_merge_joins_a_session_before_anything_is_evicted() {
+        // The earlier part is full, its oldest session is active again in the
+        // later part: merged, it is one session with both parts' events.
+        let (mut earlier, mut later) = (Sessions::default(), Sessions::default());
+        earlier.touch("x", 0).requests += Count::ONE;
+        for i in 1..2 * MAX_SESSIONS as i64 {
+            earlier.touch(&format!("s{i}"), i);
+        }
+        assert_eq!(earlier.len(), 2 * MAX_SESSIONS);
+        // A new session first, so that holding it would evict before x is joined.
+        later.touch("y", 10_001);
+        later.touch("x", 10_000).requests += Count::ONE;
+        earlier.merge(later);
+        let x = earlier.get("x").expect("x is among the latest");
+        assert_eq!((x.first_ts, x.last_ts, x.requests), (0, 10_000, Count::ONE + Count::ONE));
+        assert_eq!(earlier.len() as u64 + earlier.evicted(), 2 * MAX_SESSIONS as u64 + 1);
     }
 
     #[test]
