@@ -47,10 +47,13 @@ fn render(app: &App, view: &View, width: u16, height: u16) -> String {
 }
 
 fn render_with(app: &App, view: &View, width: u16, height: u16, theme: &Theme) -> String {
+    render_full(app, view, (width, height), theme, &["examples/sample.jsonl".to_owned()])
+}
+
+fn render_full(app: &App, view: &View, (width, height): (u16, u16), theme: &Theme, sources: &[String]) -> String {
     let keymap = Keymap::load("default", None, &BTreeMap::new()).unwrap();
-    let sources = vec!["examples/sample.jsonl".to_owned()];
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let ctx = Ctx { app, view, theme, keymap: &keymap, sources: &sources };
+    let ctx = Ctx { app, view, theme, keymap: &keymap, sources };
     terminal.draw(|f| ui::draw(f, &ctx)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     let mut out = String::new();
@@ -460,6 +463,36 @@ fn the_header_keeps_what_needs_action_at_80_columns() {
         assert!(header.contains(word), "{word:?} missing from the header: {header}");
     }
     assert!(!screen.contains(&first.message[..30]), "a silenced alert left the Overview:\n{screen}");
+}
+
+/// A long log path gives way in the header, cut from its front (its end names
+/// the file), and every other part shows whole or not at all: cut by a column,
+/// "last 1ms" read "last 1m".
+#[test]
+fn a_long_path_gives_way_in_the_header() {
+    let mut v = view();
+    v.report.ingest.malformed += 3;
+    v.last_event_age_s = Some(0.001);
+    let mut app = app_on(Tab::Overview, &v);
+    (app.frozen, app.post_mortem) = (None, false);
+    let theme = Theme::load("dark", None).unwrap();
+    let long = vec![format!("/tmp/{}/events.jsonl", "ajentik-demo-".repeat(8))];
+    let header = |app: &App, width| {
+        render_full(app, &v, (width, 24), &theme, &long).lines().next().unwrap_or_default().to_owned()
+    };
+    let at_80 = header(&app, 80);
+    for part in ["…", "-demo-/events.jsonl", "ev/s  last 1ms", " bad lines"] {
+        assert!(at_80.contains(part), "{part:?} missing from the header: {at_80}");
+    }
+    assert!(!at_80.contains("/tmp/"), "cut from the front: {at_80}");
+    // Wide enough, the path is whole.
+    assert!(header(&app, 200).contains(&long[0]), "{}", header(&app, 200));
+    // With less room (the post-mortem mode's stamp), the bad lines are kept
+    // before the rate, and no part is cut inside.
+    (app.frozen, app.post_mortem) = (Some(v.now), true);
+    let narrower = header(&app, 80);
+    assert!(narrower.contains(" bad lines") && narrower.contains("…"), "{narrower}");
+    assert!(narrower.find("last ").is_none_or(|at| narrower[at..].starts_with("last 1ms")), "{narrower}");
 }
 
 /// A log that does not exist yet is waited for, and the header says so.

@@ -109,9 +109,16 @@ fn draw_loading(f: &mut Frame, area: Rect, ctx: &Ctx, read: u64, total: u64, lin
 }
 
 fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
-    let (r, t) = (&ctx.view.report, ctx.theme);
-    let status = r.health.status;
-    let ingest = r.ingest.malformed + r.ingest.unknown + r.ingest.unsupported;
+    let t = ctx.theme;
+    let spans = fit_header(header_lead(ctx), header_sources(ctx), header_tail(ctx), usize::from(area.width), t);
+    f.render_widget(Paragraph::new(Line::from(spans)).style(t.header), area);
+}
+
+/// The header's start: the verdict and the mode, then what calls for action (a
+/// push in trouble, the receiver, a failing hook, silenced alerts), so that it
+/// shows at 80 columns whatever follows.
+fn header_lead<'a>(ctx: &Ctx) -> Vec<Span<'a>> {
+    let t = ctx.theme;
     let mode = match ctx.app.frozen {
         Some(at) if ctx.app.post_mortem => {
             let at = crate::time::format_rfc3339(at);
@@ -123,35 +130,8 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
         Some(_) => Span::styled(" FROZEN ", t.warn.reversed()),
         None => Span::styled(" LIVE ", t.ok),
     };
-    // A log that does not exist yet is waited for, and the header says so.
-    let waiting: Vec<&str> = ctx
-        .view
-        .report
-        .sources
-        .iter()
-        .filter_map(|s| s.stats.error.as_deref())
-        .filter(|e| e.starts_with("waiting for "))
-        .collect();
-    // A folder of thousands of files is named with its count, not file by file.
-    let files: u64 = ctx.view.report.sources.iter().map(|s| s.files.unwrap_or(1)).sum();
-    let sources = match (ctx.sources, waiting.as_slice()) {
-        (_, [one]) => clean(one).into_owned(),
-        (_, [_, ..]) => format!("waiting for {} logs (they do not exist yet)", waiting.len()),
-        ([one], []) if files > 1 => format!("{files} files in {}", clean(one)),
-        ([one], []) => clean(one).into_owned(),
-        (many, []) => format!("{} logs", many.len()),
-    };
-    // Sources that are not event logs say what they are (claude-code, codex).
-    let mut formats: Vec<&str> = ctx.view.report.sources.iter().filter_map(|s| s.stats.format).collect();
-    formats.sort_unstable();
-    formats.dedup();
-    let sources = if formats.is_empty() { sources } else { format!("{sources} ({})", formats.join(", ")) };
-    let age = ctx
-        .view
-        .last_event_age_s
-        .map_or_else(|| "no events yet".into(), |a| format!("last {}", crate::time::human_duration((a * 1e6) as i64)));
-    // What matters most first: at 80 columns the end may be cut.
-    let mut spans = vec![
+    let status = ctx.view.report.health.status;
+    let mut lead = vec![
         Span::styled(" ajentik ", t.title),
         // While the history is read, no verdict yet.
         match &ctx.app.loading {
@@ -161,58 +141,128 @@ fn draw_header(f: &mut Frame, area: Rect, ctx: &Ctx) {
         Span::raw(" "),
         mode,
         Span::raw(" "),
-        Span::styled(sources, t.dim),
-        Span::raw(format!("  {} ev/s  {age}", compact(ctx.view.events_per_second))),
     ];
-    if ctx.view.lag_bytes > 0 {
-        spans.push(Span::styled(format!("  lag {}B", compact(ctx.view.lag_bytes as f64)), t.warn));
-    }
-    if ingest > 0 {
-        spans.push(Span::styled(format!("  {ingest} bad lines"), t.warn));
-    }
-    if r.ingest.clock_skew > 0 {
-        spans.push(Span::styled(format!("  {} clock-skewed", r.ingest.clock_skew), t.warn));
-    }
-    // A push in trouble matters more than the source paths: it goes right after the
-    // mode, so that it shows at 80 columns; progress goes at the end.
     match &ctx.app.push {
-        None => {}
-        Some(PushState::Starting) => spans.push(Span::styled("  push: starting", t.dim)),
-        Some(PushState::Pushing { sent, project, .. }) => {
-            let to = project.as_deref().map(|p| format!(" to {}", clean_truncated(p, 40))).unwrap_or_default();
-            spans.push(Span::styled(format!("  pushed {}{to}", compact(*sent as f64)), t.ok));
-        }
-        Some(PushState::Retrying { sent, reason }) => spans.insert(
-            5,
-            Span::styled(
-                format!("push retrying ({} sent): {} ", compact(*sent as f64), clean_truncated(reason, 60)),
-                t.warn,
-            ),
-        ),
+        Some(PushState::Retrying { sent, reason }) => lead.push(Span::styled(
+            format!("push retrying ({} sent): {} ", compact(*sent as f64), clean_truncated(reason, 60)),
+            t.warn,
+        )),
         Some(PushState::Failed { reason }) => {
-            spans.insert(5, Span::styled(format!("push failed: {} ", clean_truncated(reason, 60)), t.bad));
+            lead.push(Span::styled(format!("push failed: {} ", clean_truncated(reason, 60)), t.bad));
         }
+        _ => {}
     }
-    // States that call for action go right after the mode too, so that they
-    // show at 80 columns: a failing hook, silenced alerts; and the receiver, whose
-    // port is what a user needs to point agents at.
-    let mut at =
-        if matches!(ctx.app.push, Some(PushState::Retrying { .. } | PushState::Failed { .. })) { 6 } else { 5 };
+    // The receiver's port is what a user needs to point agents at.
     if let Some(serve) = &ctx.app.serve {
         let style = if serve.failed_writes > 0 { t.bad } else { t.ok };
-        let text = format!("otlp :{} {} spans/s ", serve.port, compact(serve.per_second));
-        spans.insert(at, Span::styled(text, style));
-        at += 1;
+        lead.push(Span::styled(format!("otlp :{} {} spans/s ", serve.port, compact(serve.per_second)), style));
     }
     if let Some(n) = ctx.app.notify.as_ref().filter(|n| n.failed > 0) {
-        spans.insert(at, Span::styled(format!("hook failed {}x ", n.failed), t.bad));
-        at += 1;
+        lead.push(Span::styled(format!("hook failed {}x ", n.failed), t.bad));
     }
     let silenced = ctx.app.alerts.silenced(ctx.view.now);
     if silenced > 0 {
-        spans.insert(at, Span::styled(format!("{silenced} silenced "), t.warn));
+        lead.push(Span::styled(format!("{silenced} silenced "), t.warn));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)).style(t.header), area);
+    lead
+}
+
+/// What is read: a log, a folder's file count, how many logs, or the logs waited for.
+fn header_sources(ctx: &Ctx) -> String {
+    let report = &ctx.view.report;
+    // A log that does not exist yet is waited for, and the header says so.
+    let waiting: Vec<&str> = report
+        .sources
+        .iter()
+        .filter_map(|s| s.stats.error.as_deref())
+        .filter(|e| e.starts_with("waiting for "))
+        .collect();
+    // A folder of thousands of files is named with its count, not file by file.
+    let files: u64 = report.sources.iter().map(|s| s.files.unwrap_or(1)).sum();
+    let sources = match (ctx.sources, waiting.as_slice()) {
+        (_, [one]) => clean(one).into_owned(),
+        (_, [_, ..]) => format!("waiting for {} logs (they do not exist yet)", waiting.len()),
+        ([one], []) if files > 1 => format!("{files} files in {}", clean(one)),
+        ([one], []) => clean(one).into_owned(),
+        (many, []) => format!("{} logs", many.len()),
+    };
+    // Sources that are not event logs say what they are (claude-code, codex).
+    let mut formats: Vec<&str> = report.sources.iter().filter_map(|s| s.stats.format).collect();
+    formats.sort_unstable();
+    formats.dedup();
+    if formats.is_empty() { sources } else { format!("{sources} ({})", formats.join(", ")) }
+}
+
+/// The header's end: the rate and the last event's age, lag, bad and
+/// clock-skewed lines, the push's progress; each with how much it matters when
+/// not all fit.
+fn header_tail<'a>(ctx: &Ctx) -> Vec<(Span<'a>, Keep)> {
+    let (r, t, view) = (&ctx.view.report, ctx.theme, ctx.view);
+    let age = view
+        .last_event_age_s
+        .map_or_else(|| "no events yet".into(), |a| format!("last {}", crate::time::human_duration((a * 1e6) as i64)));
+    let mut tail = vec![(Span::raw(format!("  {} ev/s  {age}", compact(view.events_per_second))), Keep::Then)];
+    if view.lag_bytes > 0 {
+        tail.push((Span::styled(format!("  lag {}B", compact(view.lag_bytes as f64)), t.warn), Keep::First));
+    }
+    let ingest = r.ingest.malformed + r.ingest.unknown + r.ingest.unsupported;
+    if ingest > 0 {
+        let lines = if ingest == 1 { "line" } else { "lines" };
+        tail.push((Span::styled(format!("  {ingest} bad {lines}"), t.warn), Keep::First));
+    }
+    if r.ingest.clock_skew > 0 {
+        tail.push((Span::styled(format!("  {} clock-skewed", r.ingest.clock_skew), t.warn), Keep::First));
+    }
+    match &ctx.app.push {
+        Some(PushState::Starting) => tail.push((Span::styled("  push: starting", t.dim), Keep::Then)),
+        Some(PushState::Pushing { sent, project, .. }) => {
+            let to = project.as_deref().map(|p| format!(" to {}", clean_truncated(p, 40))).unwrap_or_default();
+            tail.push((Span::styled(format!("  pushed {}{to}", compact(*sent as f64)), t.ok), Keep::Then));
+        }
+        _ => {}
+    }
+    tail
+}
+
+/// Which parts of the header's tail are kept first when not all fit: warnings
+/// (lag, bad lines, clock skew), then the rest.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    First,
+    Then,
+}
+
+/// The header in `width` columns: parts of the tail that do not fit are left
+/// out whole, warnings last; then the sources (the one part that may be long)
+/// take the room left, cut from the front, since a path's end names the file. A
+/// part is never cut inside: "last 1ms" cut by a column read "last 1m".
+fn fit_header<'a>(
+    mut lead: Vec<Span<'a>>,
+    sources: String,
+    tail: Vec<(Span<'a>, Keep)>,
+    width: usize,
+    t: &crate::tui::theme::Theme,
+) -> Vec<Span<'a>> {
+    use unicode_truncate::UnicodeTruncateStr;
+    let mut left = width.saturating_sub(lead.iter().map(Span::width).sum());
+    let mut kept = vec![false; tail.len()];
+    for pass in [Keep::First, Keep::Then] {
+        for ((part, keep), kept) in tail.iter().zip(&mut kept) {
+            if *keep == pass && part.width() <= left {
+                left -= part.width();
+                *kept = true;
+            }
+        }
+    }
+    let sources = match sources.unicode_truncate_start(left) {
+        (all, _) if all.len() == sources.len() => sources,
+        // Too little room to tell one log from another: left out.
+        _ if left < 10 => String::new(),
+        _ => format!("…{}", sources.unicode_truncate_start(left - 1).0),
+    };
+    lead.push(Span::styled(sources, t.dim));
+    lead.extend(tail.into_iter().zip(kept).filter(|(_, kept)| *kept).map(|((part, _), _)| part));
+    lead
 }
 
 fn draw_tabs(f: &mut Frame, area: Rect, ctx: &Ctx) {
