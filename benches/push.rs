@@ -151,7 +151,7 @@ fn main() {
     let mut store = TraceStore::new(ajentik::traces::DEFAULT_MAX_TRACES);
     for line in text.split(|&b| b == b'\n') {
         if let LineOutcome::Event(e) = parse_line(line) {
-            store.add(&e);
+            store.add(&e, &prices);
         }
     }
     let held = LIVE.load(Ordering::Relaxed).saturating_sub(base);

@@ -296,7 +296,7 @@ impl Fold {
                     } else {
                         stats.events += 1;
                         self.metrics.apply(&e, &self.prices);
-                        self.traces.add(&e);
+                        self.traces.add(&e, &self.prices);
                     }
                 }
                 LineOutcome::Unknown => stats.unknown += 1,

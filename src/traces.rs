@@ -118,8 +118,9 @@ impl TraceStore {
         self.traces.get(&trace_id)
     }
 
-    /// Adds an event, if it is an operation with ids.
-    pub fn add(&mut self, e: &Event<'_>) {
+    /// Adds an event, if it is an operation with ids; `prices` prices model
+    /// calls that report no cost, as the metrics do.
+    pub fn add(&mut self, e: &Event<'_>, prices: &crate::pricing::PriceTable) {
         if self.cap == 0 {
             return;
         }
@@ -135,16 +136,27 @@ impl TraceStore {
                 tokens.map_or(0, |t| t as u64),
                 cost_usd.map_or(0, exact::pico),
             ),
-            Kind::ModelCall { model, agent, success, duration_ms, input_tokens, output_tokens, cost_usd, .. } => (
-                "model_call",
-                model.to_string(),
-                owned(agent),
-                *duration_ms,
-                *success,
-                None,
-                input_tokens.unwrap_or(0) as u64 + output_tokens.unwrap_or(0) as u64,
-                cost_usd.map_or(0, exact::pico),
-            ),
+            Kind::ModelCall {
+                model,
+                agent,
+                success,
+                duration_ms,
+                input_tokens,
+                output_tokens,
+                parts,
+                cost_usd,
+                ..
+            } => {
+                let (input, output) = (input_tokens.unwrap_or(0) as u64, output_tokens.unwrap_or(0) as u64);
+                // A call that reports no cost is priced from its tokens, as in the
+                // metrics: the trace's cost is its calls', and would read $0.00.
+                let cost = match (cost_usd, input_tokens.or(*output_tokens)) {
+                    (Some(usd), _) => exact::pico(*usd),
+                    (None, Some(_)) => prices.lookup(model).map_or(0, |p| exact::pico(p.cost(input, output, parts))),
+                    (None, None) => 0,
+                };
+                ("model_call", model.to_string(), owned(agent), *duration_ms, *success, None, input + output, cost)
+            }
             Kind::ToolCall { tool, agent, success, duration_ms, error_type, .. } => {
                 ("tool_call", tool.to_string(), owned(agent), *duration_ms, *success, owned(error_type), 0, 0)
             }

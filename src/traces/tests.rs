@@ -22,9 +22,10 @@ fn line(kind: &str, span: &str, parent: Option<&str>, ts: &str, ms: u32, extra: 
 
 fn store(lines: &[String], cap: usize) -> TraceStore {
     let mut s = TraceStore::new(cap);
+    let prices = crate::pricing::PriceTable::built_in();
     for l in lines {
         let LineOutcome::Event(e) = parse_line(l.as_bytes()) else { panic!("{l}") };
-        s.add(&e);
+        s.add(&e, &prices);
     }
     s
 }
@@ -118,4 +119,27 @@ fn merging_in_order_keeps_every_span_once() {
     let mut twice = store(&lines, 10);
     twice.merge(store(&lines, 10));
     assert_eq!(twice.get(id).unwrap().duplicates, 4);
+}
+
+/// A model call that reports no cost is priced from its tokens, as the metrics
+/// price it: the trace's cost is its calls', and read $0.00 for such calls.
+#[test]
+fn calls_without_a_cost_are_priced_as_the_metrics_price_them() {
+    let unpriced = |l: String| l.replace(",\"cost_usd\":0.5", "");
+    let lines = [
+        unpriced(line("model_call", MODEL, Some(ROOT), "01.200", 1200, "")),
+        line("model_call", "00000000000000e5", Some(ROOT), "01.500", 300, ""),
+        line("agent_request", ROOT, None, "02.000", 2000, r#","cost_usd":0.9"#),
+    ];
+    assert!(!lines[0].contains("cost_usd"), "{}", lines[0]);
+    let mut fold = crate::fold::Fold::new(None, std::sync::Arc::new(crate::pricing::PriceTable::built_in()));
+    fold.traces = TraceStore::new(10);
+    let source = fold.ingest.add_source("x");
+    for (i, l) in lines.iter().enumerate() {
+        fold.line(source, i as u64, l.as_bytes());
+    }
+    let summary = &fold.traces.summaries()[0];
+    let model_cost = fold.metrics.models["gpt-4o"].ledger_spend.cost;
+    assert!(model_cost > exact::pico(0.5), "the unpriced call was priced: {model_cost}");
+    assert_eq!(summary.cost_usd, exact::usd(model_cost));
 }
