@@ -3,7 +3,7 @@
 //! read them. Adding a column is one entry here.
 
 use ratatui::layout::Constraint;
-use ratatui::widgets::Cell;
+use ratatui::style::Style;
 
 use super::panes::{compact, ms, pct, rate_style, usd};
 use super::theme::Theme;
@@ -37,9 +37,35 @@ pub struct CellCtx<'a> {
 /// One column of a table.
 pub struct Column<T> {
     pub header: &'static str,
+    /// Its width when there is room: `Min` for the one column that takes what
+    /// the others leave.
     pub width: Constraint,
+    pub fit: Fit,
     pub sort: Sort<T>,
-    pub cell: fn(&T, &CellCtx) -> Cell<'static>,
+    pub cell: fn(&T, &CellCtx) -> Shown,
+}
+
+/// How a column gives way when the table is wider than its room.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Fit {
+    /// Text (names): cut to its width, marked with '…'.
+    Cut,
+    /// Numbers and times: never cut (a cut "$0.0048" reads "$0.004"); the
+    /// column is as wide as what it shows, or left out.
+    Whole,
+}
+
+/// A cell's text and style, apart, so that the table can size its columns to
+/// what they show.
+pub struct Shown {
+    pub text: String,
+    pub style: Style,
+}
+
+impl Shown {
+    pub fn style(self, style: Style) -> Shown {
+        Shown { style, ..self }
+    }
 }
 
 /// One table: its columns and the column it sorts by at first (descending for
@@ -105,17 +131,58 @@ impl<T> Table<T> {
             .collect()
     }
 
-    pub fn widths(&self) -> Vec<Constraint> {
-        self.columns.iter().map(|c| c.width).collect()
+    pub fn cells(&self, row: &T, ctx: &CellCtx) -> Vec<Shown> {
+        self.columns.iter().map(|c| (c.cell)(row, ctx)).collect()
     }
 
-    pub fn cells(&self, row: &T, ctx: &CellCtx) -> Vec<Cell<'static>> {
-        self.columns.iter().map(|c| (c.cell)(row, ctx)).collect()
+    /// Each column's width in `room` columns, given the width of what it shows
+    /// (`shown`: its header and the rows on screen); `None` for a column left
+    /// out. The declared widths when they fit; else [`Fit::Whole`] columns
+    /// narrow to what they show; else the rightmost are left out. The `Min`
+    /// column takes what the others leave; [`Fit::Cut`] columns never widen.
+    pub fn fit(&self, shown: &[usize], room: usize) -> Vec<Option<usize>> {
+        let declared = |c: &Column<T>| match c.width {
+            Constraint::Min(n) | Constraint::Length(n) => usize::from(n),
+            _ => 0,
+        };
+        let elastic = |c: &Column<T>| matches!(c.width, Constraint::Min(_));
+        // Preferred and least widths of each column, the elastic one at its minimum.
+        let widths = |least: bool| -> Vec<usize> {
+            self.columns
+                .iter()
+                .zip(shown)
+                .map(|(c, &shown)| match c.fit {
+                    Fit::Cut => declared(c),
+                    Fit::Whole if least => shown,
+                    Fit::Whole => shown.max(declared(c)),
+                })
+                .collect()
+        };
+        let mut kept: Vec<bool> = vec![true; self.columns.len()];
+        loop {
+            let total = |w: &[usize]| {
+                let n = kept.iter().filter(|&&k| k).count();
+                w.iter().zip(&kept).filter(|(_, k)| **k).map(|(w, _)| w).sum::<usize>() + n.saturating_sub(1)
+            };
+            let fitting = [widths(false), widths(true)].into_iter().find(|w| total(w) <= room);
+            if let Some(mut w) = fitting {
+                let spare = room - total(&w);
+                if let Some(e) = self.columns.iter().position(elastic) {
+                    w[e] += spare;
+                }
+                return w.into_iter().zip(&kept).map(|(w, &k)| k.then_some(w)).collect();
+            }
+            // Left out from the right; the elastic column (the name) stays.
+            match (0..self.columns.len()).rev().find(|&i| kept[i] && !elastic(&self.columns[i])) {
+                Some(i) if kept.iter().filter(|&&k| k).count() > 1 => kept[i] = false,
+                _ => return kept.iter().map(|&k| k.then_some(0)).collect(),
+            }
+        }
     }
 }
 
-fn text(s: String) -> Cell<'static> {
-    Cell::from(s)
+fn text(s: String) -> Shown {
+    Shown { text: s, style: Style::default() }
 }
 
 pub static AGENTS: Table<AgentReport> = Table {
@@ -124,18 +191,21 @@ pub static AGENTS: Table<AgentReport> = Table {
         Column {
             header: "Agent",
             width: Constraint::Min(14),
+            fit: Fit::Cut,
             sort: Sort::Text(|a| &a.name),
             cell: |a, _| text(clean_truncated(&a.name, 28)),
         },
         Column {
             header: "Reqs",
             width: Constraint::Length(7),
+            fit: Fit::Whole,
             sort: Sort::Number(|a| a.total_requests as f64),
             cell: |a, _| text(a.total_requests.to_string()),
         },
         Column {
             header: "Success",
             width: Constraint::Length(8),
+            fit: Fit::Whole,
             sort: Sort::Number(|a| a.success_rate.unwrap_or(-1.0)),
             cell: |a, c| {
                 let (max_error_pct, _, _) = c.thresholds.for_agent(&a.name);
@@ -145,6 +215,7 @@ pub static AGENTS: Table<AgentReport> = Table {
         Column {
             header: "Avg",
             width: Constraint::Length(8),
+            fit: Fit::Whole,
             sort: Sort::Number(|a| a.avg_response_time_ms.unwrap_or(-1.0)),
             cell: |a, c| {
                 let (_, max_ms, _) = c.thresholds.for_agent(&a.name);
@@ -155,24 +226,28 @@ pub static AGENTS: Table<AgentReport> = Table {
         Column {
             header: "p95",
             width: Constraint::Length(8),
+            fit: Fit::Whole,
             sort: Sort::Number(|a| a.p95_ms.unwrap_or(-1.0)),
             cell: |a, _| text(ms(a.p95_ms)),
         },
         Column {
             header: "p99",
             width: Constraint::Length(8),
+            fit: Fit::Whole,
             sort: Sort::Number(|a| a.p99_ms.unwrap_or(-1.0)),
             cell: |a, _| text(ms(a.p99_ms)),
         },
         Column {
             header: "Tokens",
             width: Constraint::Length(7),
+            fit: Fit::Whole,
             sort: Sort::Number(|a| a.tokens as f64),
             cell: |a, _| text(compact(a.tokens as f64)),
         },
         Column {
             header: "Cost",
             width: Constraint::Length(9),
+            fit: Fit::Whole,
             sort: Sort::Number(|a| a.cost_usd),
             cell: |a, _| text(usd(a.cost_usd)),
         },
@@ -185,6 +260,7 @@ pub static TOOLS: Table<ToolReport> = Table {
         Column {
             header: "Tool",
             width: Constraint::Min(16),
+            fit: Fit::Cut,
             sort: Sort::Text(|t| &t.name),
             cell: |t, c| {
                 let failing = t.success_rate.is_some_and(|r| r < c.thresholds.tool_success_pct);
@@ -194,12 +270,14 @@ pub static TOOLS: Table<ToolReport> = Table {
         Column {
             header: "Uses",
             width: Constraint::Length(8),
+            fit: Fit::Whole,
             sort: Sort::Number(|t| t.usage_count as f64),
             cell: |t, _| text(t.usage_count.to_string()),
         },
         Column {
             header: "Success",
             width: Constraint::Length(9),
+            fit: Fit::Whole,
             sort: Sort::Number(|t| t.success_rate.unwrap_or(-1.0)),
             cell: |t, c| {
                 text(pct(t.success_rate)).style(rate_style(c.theme, t.success_rate, c.thresholds.tool_success_pct))
@@ -208,18 +286,21 @@ pub static TOOLS: Table<ToolReport> = Table {
         Column {
             header: "Avg",
             width: Constraint::Length(9),
+            fit: Fit::Whole,
             sort: Sort::Number(|t| t.avg_execution_time_ms.unwrap_or(-1.0)),
             cell: |t, _| text(ms(t.avg_execution_time_ms)),
         },
         Column {
             header: "p95",
             width: Constraint::Length(9),
+            fit: Fit::Whole,
             sort: Sort::Number(|t| t.p95_ms.unwrap_or(-1.0)),
             cell: |t, _| text(ms(t.p95_ms)),
         },
         Column {
             header: "Failures",
             width: Constraint::Length(9),
+            fit: Fit::Whole,
             sort: Sort::Number(|t| t.failures as f64),
             cell: |t, _| text(t.failures.to_string()),
         },
@@ -232,6 +313,7 @@ pub static MODELS: Table<ModelReport> = Table {
         Column {
             header: "Model",
             width: Constraint::Min(12),
+            fit: Fit::Cut,
             sort: Sort::Text(|m| &m.name),
             cell: |m, _| {
                 text(if m.sampled {
@@ -244,54 +326,63 @@ pub static MODELS: Table<ModelReport> = Table {
         Column {
             header: "Calls",
             width: Constraint::Length(6),
+            fit: Fit::Whole,
             sort: Sort::Number(|m| m.requests as f64),
             cell: |m, _| text(m.requests.to_string()),
         },
         Column {
             header: "In",
             width: Constraint::Length(6),
+            fit: Fit::Whole,
             sort: Sort::Number(|m| m.input_tokens as f64),
             cell: |m, _| text(compact(m.input_tokens as f64)),
         },
         Column {
             header: "Out",
             width: Constraint::Length(6),
+            fit: Fit::Whole,
             sort: Sort::Number(|m| m.output_tokens as f64),
             cell: |m, _| text(compact(m.output_tokens as f64)),
         },
         Column {
             header: "Cached",
             width: Constraint::Length(8),
+            fit: Fit::Whole,
             sort: Sort::Number(|m| m.cache_read_tokens as f64),
             cell: |m, _| text(compact(m.cache_read_tokens as f64)),
         },
         Column {
             header: "Hit",
             width: Constraint::Length(4),
+            fit: Fit::Whole,
             sort: Sort::No,
             cell: |m, _| text(m.cache_hit_pct.map_or_else(|| "–".into(), |p| format!("{p:.0}%"))),
         },
         Column {
             header: "Reason",
             width: Constraint::Length(6),
+            fit: Fit::Whole,
             sort: Sort::No,
             cell: |m, _| text(compact(m.reasoning_tokens as f64)),
         },
         Column {
             header: "Avg",
             width: Constraint::Length(6),
+            fit: Fit::Whole,
             sort: Sort::Number(|m| m.avg_latency_ms.unwrap_or(-1.0)),
             cell: |m, _| text(ms(m.avg_latency_ms)),
         },
         Column {
             header: "p95",
             width: Constraint::Length(6),
+            fit: Fit::Whole,
             sort: Sort::Number(|m| m.p95_ms.unwrap_or(-1.0)),
             cell: |m, _| text(ms(m.p95_ms)),
         },
         Column {
             header: "Cost",
             width: Constraint::Length(9),
+            fit: Fit::Whole,
             sort: Sort::Number(|m| m.cost_usd),
             cell: |m, c| {
                 let cost = match (m.unpriced_calls, m.requests) {
@@ -305,6 +396,7 @@ pub static MODELS: Table<ModelReport> = Table {
         Column {
             header: "Share",
             width: Constraint::Length(5),
+            fit: Fit::Whole,
             sort: Sort::No,
             cell: |m, c| {
                 let share = if c.total_cost > 0.0 {
@@ -324,48 +416,56 @@ pub static TRACES: Table<TraceSummary> = Table {
         Column {
             header: "Start",
             width: Constraint::Length(9),
+            fit: Fit::Whole,
             sort: Sort::Number(|t| t.start as f64),
             cell: |t, _| text(crate::time::clock_time(t.start)),
         },
         Column {
             header: "Root",
             width: Constraint::Min(14),
+            fit: Fit::Cut,
             sort: Sort::Text(|t| &t.root),
             cell: |t, _| text(clean_truncated(&t.root, 24)),
         },
         Column {
             header: "Agent",
             width: Constraint::Length(16),
+            fit: Fit::Cut,
             sort: Sort::No,
             cell: |t, _| text(clean_truncated(t.agent.as_deref().unwrap_or("–"), 18)),
         },
         Column {
             header: "Duration",
             width: Constraint::Length(9),
+            fit: Fit::Whole,
             sort: Sort::Number(|t| t.duration_ms),
             cell: |t, _| text(ms(Some(t.duration_ms))),
         },
         Column {
             header: "Spans",
             width: Constraint::Length(6),
+            fit: Fit::Whole,
             sort: Sort::Number(|t| t.spans as f64),
             cell: |t, _| text(t.spans.to_string()),
         },
         Column {
             header: "Errors",
             width: Constraint::Length(7),
+            fit: Fit::Whole,
             sort: Sort::Number(|t| t.errors as f64),
             cell: |t, c| text(t.errors.to_string()).style(if t.errors > 0 { c.theme.bad } else { c.theme.text }),
         },
         Column {
             header: "Tokens",
             width: Constraint::Length(7),
+            fit: Fit::Whole,
             sort: Sort::Number(|t| t.tokens as f64),
             cell: |t, _| text(compact(t.tokens as f64)),
         },
         Column {
             header: "Cost",
             width: Constraint::Length(8),
+            fit: Fit::Whole,
             sort: Sort::Number(|t| t.cost_usd),
             cell: |t, _| text(usd(t.cost_usd)),
         },
@@ -378,6 +478,7 @@ pub static SESSIONS: Table<SessionReport> = Table {
         Column {
             header: "Session",
             width: Constraint::Min(12),
+            fit: Fit::Cut,
             sort: Sort::Text(|s| &s.id),
             // A coding agent's session leads with its project's folder name.
             cell: |s, _| match s.project.as_deref() {
@@ -391,48 +492,56 @@ pub static SESSIONS: Table<SessionReport> = Table {
         Column {
             header: "Agents",
             width: Constraint::Length(14),
+            fit: Fit::Cut,
             sort: Sort::No,
             cell: |s, _| text(clean_truncated(&s.agents.join(","), 24)),
         },
         Column {
             header: "Last",
             width: Constraint::Length(11),
+            fit: Fit::Whole,
             sort: Sort::Time(|s| &s.last_ts),
             cell: |s, _| text(crate::time::clock_of(&s.last_ts).to_owned()),
         },
         Column {
             header: "Model",
             width: Constraint::Length(6),
+            fit: Fit::Whole,
             sort: Sort::Number(|s| s.model_calls as f64),
             cell: |s, _| text(s.model_calls.to_string()),
         },
         Column {
             header: "Tools",
             width: Constraint::Length(6),
+            fit: Fit::Whole,
             sort: Sort::Number(|s| s.tool_calls as f64),
             cell: |s, _| text(s.tool_calls.to_string()),
         },
         Column {
             header: "Fail",
             width: Constraint::Length(5),
+            fit: Fit::Whole,
             sort: Sort::Number(|s| s.failures as f64),
             cell: |s, c| text(s.failures.to_string()).style(if s.failures > 0 { c.theme.bad } else { c.theme.text }),
         },
         Column {
             header: "Tokens",
             width: Constraint::Length(7),
+            fit: Fit::Whole,
             sort: Sort::Number(|s| (s.input_tokens + s.output_tokens) as f64),
             cell: |s, _| text(compact((s.input_tokens + s.output_tokens) as f64)),
         },
         Column {
             header: "Cache",
             width: Constraint::Length(6),
+            fit: Fit::Whole,
             sort: Sort::No,
             cell: |s, _| text(compact(s.cache_read_tokens as f64)),
         },
         Column {
             header: "Cost",
             width: Constraint::Length(9),
+            fit: Fit::Whole,
             sort: Sort::Number(|s| s.cost_usd),
             cell: |s, _| text(usd(s.cost_usd)),
         },

@@ -16,6 +16,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Sparkline, Table, TableState};
 
 use super::app::App;
+use super::columns::{Fit, Shown};
 use super::keymap::Keymap;
 use super::theme::Theme;
 use super::view::View;
@@ -163,14 +164,44 @@ pub fn draw_table<T>(
     let selected = selected.min(rows.len().saturating_sub(1));
     let start = selected.saturating_sub(fits - 1);
     let end = (start + fits).min(rows.len());
-    let body: Vec<Row> = rows[start..end].iter().map(|r| Row::new(spec.cells(r, &cells))).collect();
+    let headers = spec.headers(sort);
+    let body: Vec<Vec<Shown>> = rows[start..end].iter().map(|r| spec.cells(r, &cells)).collect();
     let n = body.len();
-    let widths = spec.widths();
-    f.render_stateful_widget(
-        table(spec.headers(sort), &widths, body, ctx.theme, title),
-        area,
-        &mut state(selected - start, n),
-    );
+    // Sized to what is on screen, so that no number is cut (borders take a column each side).
+    let shown: Vec<usize> = (0..headers.len())
+        .map(|c| body.iter().map(|row| text_width(&row[c].text)).chain([text_width(&headers[c])]).max().unwrap_or(0))
+        .collect();
+    let fitted = spec.fit(&shown, usize::from(area.width.saturating_sub(2)));
+    let fit_text = |(text, column): (String, usize)| match (fitted[column], &spec.columns[column].fit) {
+        (Some(width), Fit::Cut) => Some(cut_to(&text, width)),
+        (Some(_), Fit::Whole) => Some(text),
+        (None, _) => None,
+    };
+    let header: Vec<String> = headers.into_iter().zip(0..).filter_map(fit_text).collect();
+    let body: Vec<Row> = body
+        .into_iter()
+        .map(|row| {
+            Row::new(row.into_iter().zip(0..).filter_map(|(cell, column)| {
+                fit_text((cell.text, column)).map(|text| Cell::from(text).style(cell.style))
+            }))
+        })
+        .collect();
+    let widths: Vec<Constraint> = fitted.iter().flatten().map(|&w| Constraint::Length(w as u16)).collect();
+    f.render_stateful_widget(table(header, &widths, body, ctx.theme, title), area, &mut state(selected - start, n));
+}
+
+/// Columns `text` takes on screen.
+fn text_width(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
+/// `text` in at most `width` columns, cut with '…' if longer.
+fn cut_to(text: &str, width: usize) -> String {
+    use unicode_truncate::UnicodeTruncateStr;
+    if text_width(text) <= width {
+        return text.to_owned();
+    }
+    format!("{}…", text.unicode_truncate(width.saturating_sub(1)).0)
 }
 
 /// What table cells need from the frame: the theme, the thresholds in force,

@@ -621,3 +621,50 @@ fn markdown_tables_align_and_fit_the_width() {
     assert!(text[header + 3].chars().count() <= 30 && text[header + 3].contains('…'), "{text:?}");
     assert!(text[header + 3].ends_with("12345"), "{text:?}");
 }
+
+/// At 80 columns the wider tables cut names, with '…', never numbers: ratatui
+/// squeezed every column to fit, and a trace's "$0.00038" read "$0.000", a
+/// model's "$0.0048" "$0.004".
+#[test]
+fn tables_cut_names_never_numbers() {
+    let v = view();
+    let traces = render(&app_on(Tab::Traces, &v), &v, 80, 24);
+    assert!(traces.contains("$0.00038") && traces.contains("$0.00052"), "{traces}");
+    let models = render(&app_on(Tab::Models, &v), &v, 80, 24);
+    assert!(models.contains("llama-3.3-70b-instr…") && models.contains("Share"), "{models}");
+    // Narrower than a table's numbers: the rightmost columns are left out whole.
+    let spec = &super::columns::MODELS;
+    let shown: Vec<usize> = spec.columns.iter().map(|c| c.header.len()).collect();
+    let fitted = spec.fit(&shown, 40);
+    assert!(fitted[0].is_some_and(|w| w >= 12) && fitted.last() == Some(&None), "{fitted:?}");
+}
+
+/// `Table::fit`, over random widths and rooms: a whole column is never
+/// narrower than what it shows, the name column is always there and never
+/// below its minimum, and the kept columns fit the room.
+#[test]
+fn table_columns_fit_their_room() {
+    use super::columns::{Fit, MODELS, SESSIONS, TRACES, Table};
+    use ratatui::layout::Constraint;
+    fn check<T>(table: &Table<T>, rng: &mut crate::synth::Rng) {
+        let shown: Vec<usize> = table.columns.iter().map(|_| 1 + rng.below(14)).collect();
+        let room = 14 + rng.below(120);
+        let fitted = table.fit(&shown, room);
+        let kept: Vec<usize> = fitted.iter().flatten().copied().collect();
+        assert!(kept.iter().sum::<usize>() + kept.len() - 1 <= room, "{fitted:?} in {room}");
+        for ((column, width), shown) in table.columns.iter().zip(&fitted).zip(&shown) {
+            match (column.width, column.fit, width) {
+                (Constraint::Min(min), _, Some(w)) => assert!(*w >= usize::from(min), "{fitted:?}"),
+                (Constraint::Min(_), _, None) => panic!("the name column was left out: {fitted:?}"),
+                (_, Fit::Whole, Some(w)) => assert!(w >= shown, "{} cut: {w} < {shown}", column.header),
+                _ => {}
+            }
+        }
+    }
+    let mut rng = crate::synth::Rng::new(7);
+    for _ in 0..1_000 {
+        check(&MODELS, &mut rng);
+        check(&TRACES, &mut rng);
+        check(&SESSIONS, &mut rng);
+    }
+}
