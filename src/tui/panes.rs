@@ -195,8 +195,15 @@ fn text_width(text: &str) -> usize {
     Span::raw(text).width()
 }
 
+/// The width left to a table's one `Min` column in `area`, beside columns of
+/// widths `fixed` (borders take a column each side, and one column separates two).
+pub fn rest_width(area: Rect, fixed: &[u16]) -> usize {
+    let taken: usize = fixed.iter().map(|&w| usize::from(w) + 1).sum();
+    usize::from(area.width).saturating_sub(2 + taken)
+}
+
 /// `text` in at most `width` columns, cut with '…' if longer.
-fn cut_to(text: &str, width: usize) -> String {
+pub fn cut_to(text: &str, width: usize) -> String {
     use unicode_truncate::UnicodeTruncateStr;
     if text_width(text) <= width {
         return text.to_owned();

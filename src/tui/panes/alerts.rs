@@ -8,13 +8,15 @@ use ratatui::widgets::{Cell, List, ListItem, Row};
 use super::Ctx;
 use super::{block, state, table};
 use crate::alerts::Severity;
-use crate::sanitize::clean_truncated;
+use crate::sanitize::{clean, clean_truncated};
 use crate::tui::app::SETTINGS;
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
     let [firing, resolved] = Layout::vertical([Constraint::Percentage(65), Constraint::Percentage(35)]).areas(area);
     let rows = app.alert_rows(view);
+    // Cut with a mark, not by the column: the message ends with its figures.
+    let message_width = super::rest_width(firing, &[7, 14, 16, 9, 4]);
     let body: Vec<Row> = rows
         .iter()
         .map(|tr| {
@@ -25,11 +27,13 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
                 Severity::Low => t.alert_low,
             };
             let since = crate::time::format_rfc3339(a.since);
+            // The scope has its column: the message goes on from it, to its figures.
+            let message = a.message.strip_prefix(a.scope.as_str()).map_or(a.message.as_str(), str::trim_start);
             Row::new(vec![
                 Cell::from(a.severity.as_str().to_uppercase()).style(if tr.acknowledged { t.dim } else { style }),
                 Cell::from(a.rule.as_str()),
-                Cell::from(clean_truncated(&a.scope, 20)),
-                Cell::from(clean_truncated(&a.message, 70)),
+                Cell::from(clean_truncated(&a.scope, 16)),
+                Cell::from(super::cut_to(&clean(message), message_width)),
                 Cell::from(crate::time::clock_of(&since).to_owned()),
                 Cell::from(if tr.acknowledged { "ack" } else { "" }),
             ])

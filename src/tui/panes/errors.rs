@@ -51,6 +51,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         );
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block("error details", t)), recent);
     } else {
+        let message_width = super::rest_width(recent, &[9, 18, 20]);
         let rows: Vec<Row> = view
             .recent_errors
             .iter()
@@ -60,7 +61,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
                     Cell::from(crate::time::clock_of(&ts).to_owned()),
                     Cell::from(clean_truncated(&e.component, 18)),
                     Cell::from(clean_truncated(&e.error_type, 20)),
-                    Cell::from(clean_truncated(&e.message, 120)),
+                    Cell::from(super::cut_to(&clean_truncated(&e.message, 120), message_width)),
                 ])
             })
             .collect();
