@@ -6,6 +6,7 @@ use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
+use super::panes::{cut_to, text_width};
 use super::theme::Theme;
 use crate::sanitize::clean;
 
@@ -197,10 +198,6 @@ impl Renderer<'_> {
     }
 }
 
-fn chars(s: &str) -> usize {
-    s.chars().count()
-}
-
 /// Column widths that fit `width` (two spaces between columns): the widest
 /// column gives way first, never below 3.
 fn fit(widths: &mut [usize], width: usize) {
@@ -214,21 +211,12 @@ fn fit(widths: &mut [usize], width: usize) {
     }
 }
 
-fn cut_to(s: &str, width: usize) -> String {
-    if chars(s) <= width {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 fn layout_table(table: &Table, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let columns = table.rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0; columns];
     for row in &table.rows {
         for (c, cell) in row.iter().enumerate() {
-            widths[c] = widths[c].max(chars(cell));
+            widths[c] = widths[c].max(text_width(cell));
         }
     }
     fit(&mut widths, width);
@@ -237,10 +225,12 @@ fn layout_table(table: &Table, width: usize, theme: &Theme) -> Vec<Line<'static>
         let mut spans = Vec::new();
         for (c, w) in widths.iter().enumerate() {
             let cell = cut_to(row.get(c).map_or("", String::as_str), *w);
+            // Padded by display width: `format!`'s padding counts characters.
+            let pad = w.saturating_sub(text_width(&cell));
             let text = match table.alignments.get(c) {
-                Some(Alignment::Right) => format!("{cell:>w$}"),
-                Some(Alignment::Center) => format!("{cell:^w$}"),
-                _ => format!("{cell:<w$}"),
+                Some(Alignment::Right) => format!("{}{cell}", " ".repeat(pad)),
+                Some(Alignment::Center) => format!("{}{cell}{}", " ".repeat(pad / 2), " ".repeat(pad - pad / 2)),
+                _ => format!("{cell}{}", " ".repeat(pad)),
             };
             let style = if r == 0 { theme.title } else { Style::default() };
             spans.push(Span::styled(text, style));

@@ -191,7 +191,7 @@ pub fn draw_table<T>(
 }
 
 /// Columns `text` takes on screen.
-fn text_width(text: &str) -> usize {
+pub fn text_width(text: &str) -> usize {
     Span::raw(text).width()
 }
 

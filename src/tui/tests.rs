@@ -668,3 +668,21 @@ fn table_columns_fit_their_room() {
         check(&SESSIONS, &mut rng);
     }
 }
+
+/// Markdown tables are laid out by display width: a name in wide characters
+/// (two columns each) lines up with the rest, and is cut to fit with '…'.
+#[test]
+fn markdown_tables_line_up_wide_characters() {
+    let theme = Theme::load("dark", None).unwrap();
+    let md = "| Agent | Cost |\n| --- | ---: |\n| 翻訳エージェント | $0.0048 |\n| ChatAgent | $1.20 |\n";
+    let width = |line: &ratatui::text::Line| line.width();
+    let lines = crate::tui::markdown::render(md, 80, &theme);
+    let rows: Vec<_> = lines.iter().filter(|l| width(l) > 0 && !l.to_string().starts_with('─')).collect();
+    assert_eq!(rows.len(), 3, "{lines:?}");
+    assert!(rows.iter().all(|l| width(l) == width(rows[0])), "{rows:?}");
+    assert!(rows.iter().all(|l| l.to_string().ends_with("$0.0048")
+        || l.to_string().ends_with("$1.20")
+        || l.to_string().ends_with("Cost")));
+    let narrow = crate::tui::markdown::render(md, 20, &theme);
+    assert!(narrow.iter().any(|l| l.to_string().contains('…')) && narrow.iter().all(|l| width(l) <= 20), "{narrow:?}");
+}
