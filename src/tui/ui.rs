@@ -310,30 +310,36 @@ fn draw_footer(f: &mut Frame, area: Rect, ctx: &Ctx) {
     } else if let Some(status) = &ctx.app.status {
         Line::from(Span::styled(format!(" {}", clean(status)), t.title))
     } else {
-        let mut hints = vec![
-            (Action::Quit, "quit"),
-            (Action::Help, "help"),
+        let mut hints = vec![(Action::Quit, "quit"), (Action::Help, "help")];
+        // A tab's own keys come first: at 80 columns the last hints do not fit.
+        if ctx.app.tab == Tab::Alerts {
+            hints.push((Action::Acknowledge, "ack"));
+            hints.push((Action::Silence, "silence"));
+            hints.push((Action::EditThresholds, "thresholds"));
+        }
+        hints.extend([
             (Action::NextTab, "tab"),
             (Action::Filter, "filter"),
             (Action::SortNext, "sort"),
             (Action::Open, "details"),
             (Action::ExportMarkdown, "report"),
             (Action::Freeze, "freeze"),
-        ];
-        if ctx.app.tab == Tab::Alerts {
-            hints.push((Action::Acknowledge, "ack"));
-            hints.push((Action::Silence, "silence"));
-            hints.push((Action::EditThresholds, "thresholds"));
-        }
+        ]);
         let mut spans = vec![Span::raw(" ")];
         if !ctx.app.filter.is_empty() {
             spans.push(Span::styled(format!("filter: {}  ", clean(&ctx.app.filter)), t.warn));
         }
+        let mut left = usize::from(area.width).saturating_sub(spans.iter().map(Span::width).sum());
         for (action, label) in hints {
-            if let Some(key) = k.hint(action) {
-                spans.push(Span::styled(key, t.title));
-                spans.push(Span::styled(format!(" {label}  "), t.dim));
+            let Some(key) = k.hint(action) else { continue };
+            // Whole or not at all: a hint cut after its key reads as another key.
+            let (key, label) = (Span::styled(key, t.title), Span::styled(format!(" {label}  "), t.dim));
+            let width = key.width() + label.width();
+            if width > left {
+                break;
             }
+            left -= width;
+            spans.extend([key, label]);
         }
         Line::from(spans)
     };
