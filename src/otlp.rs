@@ -128,11 +128,8 @@ pub fn span_record(e: &Event<'_>, origin: Origin<'_>, prices: Option<&PriceTable
                 attributes.push(("gen_ai.usage.output_tokens".into(), AttrValue::Int(*n)));
             }
             token_parts(parts, &mut attributes);
-            let priced = cost_usd.or_else(|| {
-                let price = prices?.lookup(model)?;
-                let tokens = |n: &Option<i64>| n.map_or(0, |n| n.max(0) as u64);
-                Some(price.cost(tokens(input_tokens), tokens(output_tokens), parts))
-            });
+            let price = prices.filter(|_| cost_usd.is_none()).and_then(|p| p.lookup(model));
+            let priced = crate::pricing::call_cost(*cost_usd, price, *input_tokens, *output_tokens, parts);
             if let Some(cost) = priced {
                 attributes.push(("operation.cost".into(), AttrValue::F64(cost)));
             }

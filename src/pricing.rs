@@ -40,6 +40,23 @@ pub struct Price {
     pub long_context: Option<(u64, Box<Price>)>,
 }
 
+/// What a model call cost in US dollars: what it reports, else its tokens at
+/// `price`; `None` when it reports no cost and cannot be priced (no price known,
+/// or no tokens to price: such a call is unpriced, never free).
+pub fn call_cost(
+    cost_usd: Option<f64>,
+    price: Option<&Price>,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    parts: &TokenParts,
+) -> Option<f64> {
+    if cost_usd.is_some() || (input_tokens.is_none() && output_tokens.is_none()) {
+        return cost_usd;
+    }
+    let tokens = |n: Option<i64>| n.map_or(0, |n| n.max(0) as u64);
+    price.map(|p| p.cost(tokens(input_tokens), tokens(output_tokens), parts))
+}
+
 impl Price {
     /// The cost in US dollars of a call with these token counts (`parts` are
     /// included in `input_tokens` and `output_tokens`, as in the event log):
@@ -473,6 +490,22 @@ impl PriceTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one rule the metrics, the traces and the OTLP export price a model
+    /// call by: its reported cost, else its tokens; no tokens or no price, no cost.
+    #[test]
+    fn a_call_costs_what_it_reports_else_its_tokens() {
+        let t = PriceTable::built_in();
+        let (price, parts) = (t.lookup("gpt-4o"), TokenParts::default());
+        let priced = price.map(|p| p.cost(1000, 500, &parts));
+        assert!(priced.is_some_and(|c| c > 0.0));
+        assert_eq!(call_cost(Some(0.25), price, Some(1000), Some(500), &parts), Some(0.25));
+        assert_eq!(call_cost(None, price, Some(1000), Some(500), &parts), priced);
+        assert_eq!(call_cost(None, price, Some(1000), None, &parts), price.map(|p| p.cost(1000, 0, &parts)));
+        assert_eq!(call_cost(None, price, None, None, &parts), None, "nothing to price: unpriced, not free");
+        assert_eq!(call_cost(None, None, Some(1000), Some(500), &parts), None);
+        assert_eq!(call_cost(Some(0.0), None, None, None, &parts), Some(0.0));
+    }
 
     #[test]
     fn every_built_in_model_prices_by_its_own_name() {

@@ -147,15 +147,13 @@ impl TraceStore {
                 cost_usd,
                 ..
             } => {
-                let (input, output) = (input_tokens.unwrap_or(0) as u64, output_tokens.unwrap_or(0) as u64);
+                let tokens = input_tokens.unwrap_or(0) as u64 + output_tokens.unwrap_or(0) as u64;
                 // A call that reports no cost is priced from its tokens, as in the
                 // metrics: the trace's cost is its calls', and would read $0.00.
-                let cost = match (cost_usd, input_tokens.or(*output_tokens)) {
-                    (Some(usd), _) => exact::pico(*usd),
-                    (None, Some(_)) => prices.lookup(model).map_or(0, |p| exact::pico(p.cost(input, output, parts))),
-                    (None, None) => 0,
-                };
-                ("model_call", model.to_string(), owned(agent), *duration_ms, *success, None, input + output, cost)
+                let price = if cost_usd.is_none() { prices.lookup(model) } else { None };
+                let priced = crate::pricing::call_cost(*cost_usd, price, *input_tokens, *output_tokens, parts);
+                let cost = priced.map_or(0, exact::pico);
+                ("model_call", model.to_string(), owned(agent), *duration_ms, *success, None, tokens, cost)
             }
             Kind::ToolCall { tool, agent, success, duration_ms, error_type, .. } => {
                 ("tool_call", tool.to_string(), owned(agent), *duration_ms, *success, owned(error_type), 0, 0)
