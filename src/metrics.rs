@@ -426,18 +426,19 @@ impl Metrics {
         }
         // A call that reports no cost is priced from its tokens, or counted as
         // unpriced: never silently free.
-        let cost =
-            match (cost_usd, crate::pricing::call_cost(None, m.price.as_ref(), *input_tokens, *output_tokens, parts)) {
-                (Some(usd), _) => exact::pico(*usd),
-                (None, Some(usd)) => {
+        let cost = match cost_usd {
+            Some(usd) => exact::pico(*usd),
+            None => match crate::pricing::call_cost(None, m.price.as_ref(), *input_tokens, *output_tokens, parts) {
+                Some(usd) => {
                     m.priced_calls += w;
                     exact::pico(usd)
                 }
-                (None, None) => {
+                None => {
                     m.unpriced_calls += w;
                     0
                 }
-            };
+            },
+        };
         let (input, output) = (w.scale(input), w.scale(output));
         let tokens = input.saturating_add(output);
         let spend = Spend::of(tokens, w.scale_wide(cost), parts, w);
