@@ -690,3 +690,21 @@ fn markdown_tables_line_up_wide_characters() {
     let narrow = crate::tui::markdown::render(md, 20, &theme);
     assert!(narrow.iter().any(|l| l.to_string().contains('…')) && narrow.iter().all(|l| width(l) <= 20), "{narrow:?}");
 }
+
+/// The Health box names the writers' memory and CPU only where the line fits
+/// whole: cut by the box, "(116 MiB, cpu 24.0%)" read "(116 M".
+#[test]
+fn the_writers_line_is_whole_or_short() {
+    let mut v = view();
+    v.report.health.live_processes = 2;
+    v.report.health.rss_bytes = Some(121_487_641);
+    v.report.health.cpu_percent = Some(24.0);
+    let app = app_on(Tab::Overview, &v);
+    let writers = |width| {
+        let screen = render(&app, &v, width, 40);
+        screen.lines().find(|l| l.contains("Writers")).map(str::to_owned).unwrap_or_default()
+    };
+    assert!(writers(200).contains("(116 MiB, cpu 24.0%)"), "{}", writers(200));
+    let narrow = writers(80);
+    assert!(narrow.contains("Writers        2") && !narrow.contains('('), "{narrow}");
+}

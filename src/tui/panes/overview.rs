@@ -89,7 +89,16 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         Line::from(format!("Avg time (5m)  {}", ms(h.recent_avg_response_time_ms))),
         Line::from(format!("Active agents  {}", h.active_agents)),
         Line::from(format!("Errors (5m)    {}", h.recent_errors)),
-        Line::from(format!("Writers        {}  ({rss}, cpu {cpu})", h.live_processes)),
+        // Their memory and CPU only where they fit whole (the box is a third of the screen).
+        Line::from(
+            [
+                format!("Writers        {}  ({rss}, cpu {cpu})", h.live_processes),
+                format!("Writers        {}", h.live_processes),
+            ]
+            .into_iter()
+            .find(|line| line.chars().count() <= usize::from(health.width.saturating_sub(2)))
+            .unwrap_or_else(|| format!("Writers {}", h.live_processes)),
+        ),
     ];
     f.render_widget(Paragraph::new(health_lines).block(block("Health", t)), health);
 
