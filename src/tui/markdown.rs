@@ -199,16 +199,45 @@ impl Renderer<'_> {
 }
 
 /// Column widths that fit `width` (two spaces between columns): the widest
-/// column gives way first, never below 3.
-fn fit(widths: &mut [usize], width: usize) {
+/// text column gives way first, never below 8; numbers (right-aligned
+/// columns) are never cut. Whether they fit.
+fn fit(widths: &mut [usize], alignments: &[Alignment], width: usize) -> bool {
     let gaps = 2 * widths.len().saturating_sub(1);
+    let text = |c: usize| !matches!(alignments.get(c), Some(Alignment::Right));
     while widths.iter().sum::<usize>() + gaps > width {
-        let Some(widest) = widths.iter_mut().max() else { return };
-        if *widest <= 3 {
-            return;
-        }
-        *widest -= 1;
+        let widest = (0..widths.len()).filter(|&c| text(c) && widths[c] > 8).max_by_key(|&c| widths[c]);
+        let Some(c) = widest else { return false };
+        widths[c] -= 1;
     }
+    true
+}
+
+/// A table too wide for the screen, one row at a time: its first cell, then
+/// each other column's header and value, as many to a line as fit. Nothing is
+/// cut, so no figure is lost.
+fn layout_records(table: &Table, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let Some((header, rows)) = table.rows.split_first() else { return Vec::new() };
+    let mut lines = Vec::new();
+    for row in rows {
+        lines.push(Line::styled(row.first().cloned().unwrap_or_default(), theme.title));
+        let mut line: Vec<Span<'static>> = Vec::new();
+        let mut used = 0;
+        for (name, value) in header.iter().zip(row).skip(1) {
+            let item = [Span::styled(format!("{name} "), theme.dim), Span::raw(value.clone())];
+            let item_width = 2 + text_width(name) + 1 + text_width(value);
+            if used > 0 && used + item_width > width {
+                lines.push(Line::from(std::mem::take(&mut line)));
+                used = 0;
+            }
+            line.push(Span::raw("  "));
+            line.extend(item);
+            used += item_width;
+        }
+        if !line.is_empty() {
+            lines.push(Line::from(line));
+        }
+    }
+    lines
 }
 
 fn layout_table(table: &Table, width: usize, theme: &Theme) -> Vec<Line<'static>> {
@@ -219,7 +248,9 @@ fn layout_table(table: &Table, width: usize, theme: &Theme) -> Vec<Line<'static>
             widths[c] = widths[c].max(text_width(cell));
         }
     }
-    fit(&mut widths, width);
+    if !fit(&mut widths, &table.alignments, width) {
+        return layout_records(table, width, theme);
+    }
     let mut lines = Vec::new();
     for (r, row) in table.rows.iter().enumerate() {
         let mut spans = Vec::new();

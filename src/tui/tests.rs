@@ -708,3 +708,25 @@ fn the_writers_line_is_whole_or_short() {
     let narrow = writers(80);
     assert!(narrow.contains("Writers        2") && !narrow.contains('('), "{narrow}");
 }
+
+/// A Markdown table too wide for the screen even with its names cut is shown
+/// a row at a time, header and value, so that no figure is cut (squeezed, a
+/// model's table read "claud…" three times and "$0.0…").
+#[test]
+fn markdown_tables_too_wide_show_each_row_whole() {
+    let theme = Theme::load("dark", None).unwrap();
+    let md = "| Model | Requests | Tokens in | Tokens out | Cache reads | Saved | Cost |\n\
+              | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n\
+              | claude-sonnet-4-5 | 53 | 55107 | 19628 | 89010 | $0.0048 | $0.46 |\n\
+              | claude-haiku-4-5 | 52 | 58581 | 17216 | 0 | $0.00 | $0.14 |\n";
+    let text: Vec<String> = crate::tui::markdown::render(md, 40, &theme).iter().map(ToString::to_string).collect();
+    for whole in
+        ["claude-sonnet-4-5", "claude-haiku-4-5", "Cache reads 89010", "Saved $0.0048", "Cost $0.46", "Tokens in 58581"]
+    {
+        assert!(text.iter().any(|l| l.contains(whole)), "{whole:?} missing: {text:#?}");
+    }
+    assert!(text.iter().all(|l| !l.contains('…') && l.chars().count() <= 40), "{text:#?}");
+    // Wide enough, it is a table.
+    let wide: Vec<String> = crate::tui::markdown::render(md, 120, &theme).iter().map(ToString::to_string).collect();
+    assert!(wide.iter().any(|l| l.starts_with("Model") && l.ends_with("Cost")), "{wide:#?}");
+}
