@@ -471,7 +471,7 @@ fn the_header_keeps_what_needs_action_at_80_columns() {
 
 /// A long log path gives way in the header, cut from its front (its end names
 /// the file), and every other part shows whole or not at all: cut by a column,
-/// "last 1ms" read "last 1m".
+/// "last 1ms" read "last 1m". The words around a path stay.
 #[test]
 fn a_long_path_gives_way_in_the_header() {
     let mut v = view();
@@ -493,6 +493,19 @@ fn a_long_path_gives_way_in_the_header() {
     assert!(header(&app, 200).contains(&long[0]), "{}", header(&app, 200));
     // With less room (the post-mortem mode's stamp), the bad lines are kept
     // before the rate, and no part is cut inside.
+    // A log waited for keeps "waiting for"; its path gives way (and, short of
+    // room, "(does not exist yet)").
+    let waiting = {
+        let mut f = Fold::new(None, Arc::new(PriceTable::built_in()));
+        let s = f.ingest.add_source(&long[0]);
+        f.ingest.sources[s].error = Some(format!("waiting for {} (does not exist yet)", long[0]));
+        let now = parse_rfc3339(NOW).unwrap();
+        View::build(&f, now, now, &crate::alerts::Thresholds::default(), false)
+    };
+    let line = render_full(&app, &waiting, (80, 24), &theme, &long).lines().next().unwrap_or_default().to_owned();
+    assert!(line.contains("LIVE  waiting for …") && line.contains("demo-/events.jsonl  "), "{line}");
+    let wider = render_full(&app, &waiting, (120, 24), &theme, &long).lines().next().unwrap_or_default().to_owned();
+    assert!(wider.contains("waiting for …") && wider.contains("/events.jsonl (does not exist yet)"), "{wider}");
     (app.frozen, app.post_mortem) = (Some(v.now), true);
     let narrower = header(&app, 80);
     assert!(narrower.contains(" bad lines") && narrower.contains("…"), "{narrower}");

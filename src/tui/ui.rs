@@ -167,8 +167,17 @@ fn header_lead<'a>(ctx: &Ctx) -> Vec<Span<'a>> {
     lead
 }
 
+/// What is read, as a path between the words that say what it is ("waiting
+/// for PATH (does not exist yet)", "N files in DIR", "PATH (claude-code)"):
+/// when the header is short of room, the path gives way, not the words.
+struct Sources {
+    before: String,
+    path: String,
+    after: String,
+}
+
 /// What is read: a log, a folder's file count, how many logs, or the logs waited for.
-fn header_sources(ctx: &Ctx) -> String {
+fn header_sources(ctx: &Ctx) -> Sources {
     let report = &ctx.view.report;
     // A log that does not exist yet is waited for, and the header says so.
     let waiting: Vec<&str> = report
@@ -179,18 +188,34 @@ fn header_sources(ctx: &Ctx) -> String {
         .collect();
     // A folder of thousands of files is named with its count, not file by file.
     let files: u64 = report.sources.iter().map(|s| s.files.unwrap_or(1)).sum();
-    let sources = match (ctx.sources, waiting.as_slice()) {
-        (_, [one]) => clean(one).into_owned(),
-        (_, [_, ..]) => format!("waiting for {} logs (they do not exist yet)", waiting.len()),
-        ([one], []) if files > 1 => format!("{files} files in {}", clean(one)),
-        ([one], []) => clean(one).into_owned(),
-        (many, []) => format!("{} logs", many.len()),
+    let plain = |text: String| Sources { before: String::new(), path: text, after: String::new() };
+    let mut sources = match (ctx.sources, waiting.as_slice()) {
+        (_, [one]) => {
+            let one = clean(one);
+            match one.strip_prefix("waiting for ").and_then(|rest| rest.strip_suffix(" (does not exist yet)")) {
+                Some(path) => Sources {
+                    before: "waiting for ".into(),
+                    path: path.to_owned(),
+                    after: " (does not exist yet)".into(),
+                },
+                None => plain(one.into_owned()),
+            }
+        }
+        (_, [_, ..]) => plain(format!("waiting for {} logs (they do not exist yet)", waiting.len())),
+        ([one], []) if files > 1 => {
+            Sources { before: format!("{files} files in "), path: clean(one).into_owned(), after: String::new() }
+        }
+        ([one], []) => plain(clean(one).into_owned()),
+        (many, []) => plain(format!("{} logs", many.len())),
     };
     // Sources that are not event logs say what they are (claude-code, codex).
     let mut formats: Vec<&str> = report.sources.iter().filter_map(|s| s.stats.format).collect();
     formats.sort_unstable();
     formats.dedup();
-    if formats.is_empty() { sources } else { format!("{sources} ({})", formats.join(", ")) }
+    if !formats.is_empty() {
+        sources.after.push_str(&format!(" ({})", formats.join(", ")));
+    }
+    sources
 }
 
 /// The header's end: the rate and the last event's age, lag, bad and
@@ -234,16 +259,15 @@ enum Keep {
 
 /// The header in `width` columns: parts of the tail that do not fit are left
 /// out whole, warnings last; then the sources (the one part that may be long)
-/// take the room left, cut from the front, since a path's end names the file. A
-/// part is never cut inside: "last 1ms" cut by a column read "last 1m".
+/// take the room left (see [`fit_sources`]). A part is never cut inside: "last
+/// 1ms" cut by a column read "last 1m".
 fn fit_header<'a>(
     mut lead: Vec<Span<'a>>,
-    sources: String,
+    sources: Sources,
     tail: Vec<(Span<'a>, Keep)>,
     width: usize,
     t: &crate::tui::theme::Theme,
 ) -> Vec<Span<'a>> {
-    use unicode_truncate::UnicodeTruncateStr;
     let mut left = width.saturating_sub(lead.iter().map(Span::width).sum());
     let mut kept = vec![false; tail.len()];
     for pass in [Keep::First, Keep::Then] {
@@ -254,15 +278,34 @@ fn fit_header<'a>(
             }
         }
     }
-    let sources = match sources.unicode_truncate_start(left) {
-        (all, _) if all.len() == sources.len() => sources,
-        // Too little room to tell one log from another: left out.
-        _ if left < 10 => String::new(),
-        _ => format!("…{}", sources.unicode_truncate_start(left - 1).0),
-    };
+    let sources = fit_sources(sources, left);
     lead.push(Span::styled(sources, t.dim));
     lead.extend(tail.into_iter().zip(kept).filter(|(_, kept)| *kept).map(|((part, _), _)| part));
     lead
+}
+
+/// The sources in `room` columns: whole if they fit; else the path cut from its
+/// front (its end names the file), the words around it kept while the path can
+/// keep 8 columns, the words after it given up first; nothing in under 10.
+fn fit_sources(sources: Sources, room: usize) -> String {
+    use unicode_truncate::UnicodeTruncateStr;
+    let Sources { mut before, path, mut after } = sources;
+    let width = |s: &str| Span::raw(s).width();
+    if width(&before) + width(&path) + width(&after) <= room {
+        return format!("{before}{path}{after}");
+    }
+    if room < 10 {
+        return String::new();
+    }
+    // The '…' and at least 8 columns of the path, or the words give way.
+    if width(&before) + width(&after) + 9 > room {
+        after.clear();
+    }
+    if width(&before) + 9 > room {
+        before.clear();
+    }
+    let left = room.saturating_sub(width(&before) + width(&after) + 1);
+    format!("{before}…{}{after}", path.unicode_truncate_start(left).0)
 }
 
 fn draw_tabs(f: &mut Frame, area: Rect, ctx: &Ctx) {
