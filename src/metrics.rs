@@ -428,7 +428,7 @@ impl Metrics {
         // unpriced: never silently free.
         let cost = match cost_usd {
             Some(usd) => exact::pico(*usd),
-            None => match crate::pricing::call_cost(None, m.price.as_ref(), *input_tokens, *output_tokens, parts) {
+            None => match crate::pricing::call_cost(None, || m.price.as_ref(), *input_tokens, *output_tokens, parts) {
                 Some(usd) => {
                     m.priced_calls += w;
                     exact::pico(usd)

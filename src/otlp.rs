@@ -128,7 +128,7 @@ pub fn span_record(e: &Event<'_>, origin: Origin<'_>, prices: Option<&PriceTable
                 attributes.push(("gen_ai.usage.output_tokens".into(), AttrValue::Int(*n)));
             }
             token_parts(parts, &mut attributes);
-            let price = prices.filter(|_| cost_usd.is_none()).and_then(|p| p.lookup(model));
+            let price = || prices?.lookup(model);
             let priced = crate::pricing::call_cost(*cost_usd, price, *input_tokens, *output_tokens, parts);
             if let Some(cost) = priced {
                 attributes.push(("operation.cost".into(), AttrValue::F64(cost)));

@@ -41,11 +41,12 @@ pub struct Price {
 }
 
 /// What a model call cost in US dollars: what it reports, else its tokens at
-/// `price`; `None` when it reports no cost and cannot be priced (no price known,
-/// or no tokens to price: such a call is unpriced, never free).
-pub fn call_cost(
+/// the model's `price` (looked up only then); `None` when it reports no cost and
+/// cannot be priced (no price known, or no tokens to price: such a call is
+/// unpriced, never free).
+pub fn call_cost<'p>(
     cost_usd: Option<f64>,
-    price: Option<&Price>,
+    price: impl FnOnce() -> Option<&'p Price>,
     input_tokens: Option<i64>,
     output_tokens: Option<i64>,
     parts: &TokenParts,
@@ -54,7 +55,7 @@ pub fn call_cost(
         return cost_usd;
     }
     let tokens = |n: Option<i64>| n.map_or(0, |n| n.max(0) as u64);
-    price.map(|p| p.cost(tokens(input_tokens), tokens(output_tokens), parts))
+    price().map(|p| p.cost(tokens(input_tokens), tokens(output_tokens), parts))
 }
 
 impl Price {
@@ -499,12 +500,21 @@ mod tests {
         let (price, parts) = (t.lookup("gpt-4o"), TokenParts::default());
         let priced = price.map(|p| p.cost(1000, 500, &parts));
         assert!(priced.is_some_and(|c| c > 0.0));
-        assert_eq!(call_cost(Some(0.25), price, Some(1000), Some(500), &parts), Some(0.25));
-        assert_eq!(call_cost(None, price, Some(1000), Some(500), &parts), priced);
-        assert_eq!(call_cost(None, price, Some(1000), None, &parts), price.map(|p| p.cost(1000, 0, &parts)));
-        assert_eq!(call_cost(None, price, None, None, &parts), None, "nothing to price: unpriced, not free");
-        assert_eq!(call_cost(None, None, Some(1000), Some(500), &parts), None);
-        assert_eq!(call_cost(Some(0.0), None, None, None, &parts), Some(0.0));
+        assert_eq!(
+            call_cost(
+                Some(0.25),
+                || -> Option<&Price> { panic!("looked up for a reported cost") },
+                Some(1000),
+                Some(500),
+                &parts
+            ),
+            Some(0.25)
+        );
+        assert_eq!(call_cost(None, || price, Some(1000), Some(500), &parts), priced);
+        assert_eq!(call_cost(None, || price, Some(1000), None, &parts), price.map(|p| p.cost(1000, 0, &parts)));
+        assert_eq!(call_cost(None, || price, None, None, &parts), None, "nothing to price: unpriced, not free");
+        assert_eq!(call_cost(None, || None, Some(1000), Some(500), &parts), None);
+        assert_eq!(call_cost(Some(0.0), || None, None, None, &parts), Some(0.0));
     }
 
     #[test]

@@ -150,7 +150,7 @@ impl TraceStore {
                 let tokens = input_tokens.unwrap_or(0) as u64 + output_tokens.unwrap_or(0) as u64;
                 // A call that reports no cost is priced from its tokens, as in the
                 // metrics: the trace's cost is its calls', and would read $0.00.
-                let price = if cost_usd.is_none() { prices.lookup(model) } else { None };
+                let price = || prices.lookup(model);
                 let priced = crate::pricing::call_cost(*cost_usd, price, *input_tokens, *output_tokens, parts);
                 let cost = priced.map_or(0, exact::pico);
                 ("model_call", model.to_string(), owned(agent), *duration_ms, *success, None, tokens, cost)
