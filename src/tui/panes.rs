@@ -195,11 +195,24 @@ pub fn text_width(text: &str) -> usize {
     Span::raw(text).width()
 }
 
-/// The width left to a table's one `Min` column in `area`, beside columns of
-/// widths `fixed` (borders take a column each side, and one column separates two).
-pub fn rest_width(area: Rect, fixed: &[u16]) -> usize {
-    let taken: usize = fixed.iter().map(|&w| usize::from(w) + 1).sum();
-    usize::from(area.width).saturating_sub(2 + taken)
+/// The width left to a table's one `Min` column in `area`, beside its `Length`
+/// columns (borders take a column each side, and one column separates two).
+pub fn rest_width(area: Rect, widths: &[Constraint]) -> usize {
+    let fixed: usize = widths.iter().map(|w| if let Constraint::Length(n) = w { usize::from(*n) } else { 0 }).sum();
+    usize::from(area.width).saturating_sub(2 + fixed + widths.len().saturating_sub(1))
+}
+
+/// The first of `lines` that fits in `width` columns (they go from most to
+/// least said), or the last one.
+pub fn first_that_fits(lines: impl IntoIterator<Item = String>, width: usize) -> String {
+    let mut last = String::new();
+    for line in lines {
+        if text_width(&line) <= width {
+            return line;
+        }
+        last = line;
+    }
+    last
 }
 
 /// `text` in at most `width` columns, cut with '…' if longer.

@@ -15,8 +15,16 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
     let [firing, resolved] = Layout::vertical([Constraint::Percentage(65), Constraint::Percentage(35)]).areas(area);
     let rows = app.alert_rows(view);
+    let widths = [
+        Constraint::Length(7),
+        Constraint::Length(14),
+        Constraint::Length(16),
+        Constraint::Min(20),
+        Constraint::Length(9),
+        Constraint::Length(4),
+    ];
     // Cut with a mark, not by the column: the message ends with its figures.
-    let message_width = super::rest_width(firing, &[7, 14, 16, 9, 4]);
+    let message_width = super::rest_width(firing, &widths);
     let body: Vec<Row> = rows
         .iter()
         .map(|tr| {
@@ -46,14 +54,6 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         (_, 0) => format!("Firing: {n}"),
         (_, s) => format!("Firing: {n} ({s} silenced)"),
     };
-    let widths = [
-        Constraint::Length(7),
-        Constraint::Length(14),
-        Constraint::Length(16),
-        Constraint::Min(20),
-        Constraint::Length(9),
-        Constraint::Length(4),
-    ];
     let headers = ["Sev", "Rule", "Scope", "Alert", "Since", ""].iter().map(|s| (*s).to_owned()).collect();
     f.render_stateful_widget(table(headers, &widths, body, t, &title), firing, &mut state(app.selection(view), n));
     if let Some(editor) = &app.editor {

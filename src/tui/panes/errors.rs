@@ -51,7 +51,8 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         );
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block("error details", t)), recent);
     } else {
-        let message_width = super::rest_width(recent, &[9, 18, 20]);
+        let widths = [Constraint::Length(9), Constraint::Length(18), Constraint::Length(20), Constraint::Min(10)];
+        let message_width = super::rest_width(recent, &widths);
         let rows: Vec<Row> = view
             .recent_errors
             .iter()
@@ -66,7 +67,6 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
             })
             .collect();
         let n = rows.len();
-        let widths = [Constraint::Length(9), Constraint::Length(18), Constraint::Length(20), Constraint::Min(10)];
         let headers = ["Time", "Component", "Type", "Message"].iter().map(|s| (*s).to_owned()).collect();
         f.render_stateful_widget(
             table(headers, &widths, rows, t, "Recent errors (enter: details)"),

@@ -90,15 +90,14 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         Line::from(format!("Active agents  {}", h.active_agents)),
         Line::from(format!("Errors (5m)    {}", h.recent_errors)),
         // Their memory and CPU only where they fit whole (the box is a third of the screen).
-        Line::from(
+        Line::from(super::first_that_fits(
             [
                 format!("Writers        {}  ({rss}, cpu {cpu})", h.live_processes),
                 format!("Writers        {}", h.live_processes),
-            ]
-            .into_iter()
-            .find(|line| line.chars().count() <= usize::from(health.width.saturating_sub(2)))
-            .unwrap_or_else(|| format!("Writers {}", h.live_processes)),
-        ),
+                format!("Writers {}", h.live_processes),
+            ],
+            usize::from(health.width.saturating_sub(2)),
+        )),
     ];
     f.render_widget(Paragraph::new(health_lines).block(block("Health", t)), health);
 

@@ -94,15 +94,15 @@ fn waterfall(f: &mut Frame, area: Rect, ctx: &Ctx, id: u128, spans: &[crate::tui
     // The longest title that fits between the corners (and the spaces around
     // it): the hint goes first, then the id is shortened; the duration stays.
     let (id, duration) = (format!("{id:032x}"), ms(Some(total / 1000.0)));
-    let room = usize::from(left.width).saturating_sub(4);
-    let title = [
-        format!("trace {id}  {duration}  (esc: back)"),
-        format!("trace {id}  {duration}"),
-        format!("trace {}…  {duration}", &id[..12]),
-    ]
-    .into_iter()
-    .find(|title| title.chars().count() <= room)
-    .unwrap_or_else(|| duration.clone());
+    let title = super::first_that_fits(
+        [
+            format!("trace {id}  {duration}  (esc: back)"),
+            format!("trace {id}  {duration}"),
+            format!("trace {}…  {duration}", &id[..12]),
+            duration,
+        ],
+        usize::from(left.width).saturating_sub(4),
+    );
     let height = left.height.saturating_sub(2) as usize;
     let skip = selected.saturating_sub(height.saturating_sub(1));
     let visible: Vec<Line> = lines.into_iter().skip(skip).collect();
