@@ -24,6 +24,7 @@ pub type FxHashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
 use crate::event::{Event, Kind};
 use crate::pricing::PriceTable;
 use crate::time::Micros;
+use names::NameId;
 pub use names::Names;
 pub use sessions::{SessionStats, Sessions};
 use stats::link;
@@ -156,6 +157,23 @@ pub struct Metrics {
     pub limits: Limits,
     /// Names folded into `(other)`, per kind.
     pub folded: Folded,
+    /// The next number of each kind of name (see [`NameId`]).
+    ids: NextIds,
+}
+
+/// The next [`NameId`] of each kind: numbering, not state, so every two
+/// compare equal.
+#[derive(Debug, Clone, Copy, Default)]
+struct NextIds {
+    agents: u32,
+    tools: u32,
+    models: u32,
+}
+
+impl PartialEq for NextIds {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// `map[key]`, inserting a default; one hash lookup, and the key is allocated
@@ -249,12 +267,10 @@ impl Metrics {
                 s.failures += w.when(!ok);
                 s.latency.record(*duration_ms, w);
                 s.sampled |= w.is_sampled();
-                if let Some(agent) = agent {
-                    self.seen_agent(agent, e.ts);
-                }
+                let agent = agent.as_deref().map(|agent| (agent, self.seen_agent(agent, e.ts).1));
                 if let Some(s) = self.session(e) {
                     s.failures += w.when(!ok);
-                    s.note_agent(agent.as_deref());
+                    s.note_agent(agent);
                 }
             }
             Kind::Error { component, error_type, message, agent, context } => {
@@ -272,12 +288,10 @@ impl Metrics {
                 if let Some(b) = self.ring.at(e.ts) {
                     b.errors += 1;
                 }
-                if let Some(agent) = agent {
-                    self.seen_agent(agent, e.ts);
-                }
+                let agent = agent.as_deref().map(|agent| (agent, self.seen_agent(agent, e.ts).1));
                 if let Some(s) = self.session(e) {
                     s.errors += 1;
-                    s.note_agent(agent.as_deref());
+                    s.note_agent(agent);
                 }
             }
             Kind::Heartbeat { process, pid, host, started_at, agents, rss_bytes, cpu_percent } => {
@@ -296,12 +310,13 @@ impl Metrics {
     }
 
     /// The stats of an agent named by an event that is not its own request, so
-    /// that every agent an event names has a row.
-    fn seen_agent(&mut self, agent: &str, ts: Micros) -> &mut AgentStats {
+    /// that every agent an event names has a row, and its number.
+    fn seen_agent(&mut self, agent: &str, ts: Micros) -> (&mut AgentStats, u32) {
         let a = entry(&mut self.agents, agent);
         a.seen += 1;
         a.last_seen = a.last_seen.max(ts);
-        a
+        let id = a.id.get(&mut self.ids.agents);
+        (a, id)
     }
 
     fn apply_request(&mut self, e: &Event<'_>, w: Count) {
@@ -313,6 +328,7 @@ impl Metrics {
         let cost = w.scale_wide(cost_usd.map_or(0, exact::pico));
         let spend = Spend::of(tokens, cost, parts, w);
         let a = entry(&mut self.agents, agent);
+        let agent_id = a.id.get(&mut self.ids.agents);
         a.seen += 1;
         a.requests += w;
         a.successes += w.when(*success);
@@ -363,7 +379,7 @@ impl Metrics {
             s.requests += w;
             s.failures += w.when(!success);
             s.request_spend.merge(&spend);
-            s.note_agent(Some(agent));
+            s.note_agent(Some((agent, agent_id)));
         }
     }
 
@@ -372,6 +388,7 @@ impl Metrics {
             return;
         };
         let t = entry(&mut self.tools, tool);
+        let tool_id = t.id.get(&mut self.ids.tools);
         t.calls += w;
         t.successes += w.when(*success);
         t.sampled |= w.is_sampled();
@@ -389,10 +406,11 @@ impl Metrics {
             b.failures += w.when(!success);
             b.latency_sum_ns += w.scale_wide(exact::nanos(*duration_ms));
         }
-        if let Some(agent) = agent {
-            let a = self.seen_agent(agent, e.ts);
-            link(&mut a.tools_used, tool);
-        }
+        let agent = agent.as_deref().map(|agent| {
+            let (a, id) = self.seen_agent(agent, e.ts);
+            a.tools_used.link(tool, tool_id, MAX_LINKS);
+            (agent, id)
+        });
         if let Some(b) = self.ring.at(e.ts) {
             b.tool_calls += w;
             b.tool_failures += w.when(!success);
@@ -400,7 +418,7 @@ impl Metrics {
         if let Some(s) = self.session(e) {
             s.tool_calls += w;
             s.failures += w.when(!success);
-            s.note_agent(agent.as_deref());
+            s.note_agent(agent);
         }
     }
 
@@ -421,6 +439,7 @@ impl Metrics {
         };
         let (input, output) = (input_tokens.unwrap_or(0) as u64, output_tokens.unwrap_or(0) as u64);
         let m = entry(&mut self.models, model);
+        let model_id = m.id.get(&mut self.ids.models);
         if m.calls.is_zero() && m.price.is_none() {
             m.price = prices.lookup(model).cloned();
         }
@@ -452,13 +471,15 @@ impl Metrics {
         if m.provider.is_none() {
             m.provider = owned(provider);
         }
+        let mut agent_id = None;
         let (ledger, ring, minutes) = match agent {
             Some(agent) => {
                 let a = entry(&mut self.agents, agent);
                 a.seen += 1;
                 a.named_by_model_call = true;
                 a.last_seen = a.last_seen.max(e.ts);
-                link(&mut a.models_used, model);
+                a.models_used.link(model, model_id, MAX_LINKS);
+                agent_id = Some(a.id.get(&mut self.ids.agents));
                 (&mut a.ledger_spend, &mut a.ring, &mut a.spend_minutes)
             }
             None => (&mut self.unattributed_ledger, &mut self.unattributed_ring, &mut self.unattributed_spend_minutes),
@@ -480,8 +501,8 @@ impl Metrics {
             s.input_tokens = s.input_tokens.saturating_add(input);
             s.output_tokens = s.output_tokens.saturating_add(output);
             s.ledger_spend.merge(&spend);
-            s.note_agent(agent.as_deref());
-            link(&mut s.models, model);
+            s.note_agent(agent.as_deref().zip(agent_id));
+            s.models.link(model, model_id, MAX_LINKS);
         }
     }
 

@@ -10,6 +10,50 @@
 pub struct Names {
     packed: Vec<u8>,
     count: usize,
+    /// The names (by their [`NameId`] in this fold) that linking again would
+    /// not change: a bit test instead of a scan, for the event after the first.
+    linked: Linked,
+}
+
+/// A name's number in one fold (the order it got a row in), for [`Names`]'
+/// bits of the names already linked. Not part of what a fold holds: it says
+/// nothing about the log (two folds of the same events may number differently),
+/// so every two compare equal.
+#[derive(Debug, Clone, Copy)]
+pub struct NameId(u32);
+
+impl Default for NameId {
+    fn default() -> Self {
+        NameId(u32::MAX)
+    }
+}
+
+impl PartialEq for NameId {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl NameId {
+    /// This name's number, given the next one of its kind if it has none yet.
+    #[inline]
+    pub fn get(&mut self, next: &mut u32) -> u32 {
+        if self.0 == u32::MAX {
+            self.0 = *next;
+            *next = next.saturating_add(1).min(u32::MAX - 1);
+        }
+        self.0
+    }
+}
+
+/// A set of [`NameId`]s below 64; a cache, so every two compare equal.
+#[derive(Debug, Clone, Copy, Default)]
+struct Linked(u64);
+
+impl PartialEq for Linked {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// The bytes first set aside for a [`Names`].
@@ -70,6 +114,29 @@ impl Names {
     pub fn clear(&mut self) {
         self.packed.clear();
         self.count = 0;
+        self.linked = Linked::default();
+    }
+
+    /// Forgets which names were linked by number: for a set moved from a fold
+    /// that numbered its names otherwise.
+    pub fn forget_ids(&mut self) {
+        self.linked = Linked::default();
+    }
+
+    /// Adds `name` (numbered `id` in this fold) unless it is there or the set
+    /// holds `cap` names; once done, the same `id` costs a bit test.
+    #[inline]
+    pub fn link(&mut self, name: &str, id: u32, cap: usize) {
+        let bit = 1u64.checked_shl(id).unwrap_or(0);
+        if self.linked.0 & bit != 0 {
+            return;
+        }
+        if self.len() < cap && !self.contains(name) {
+            self.insert(name);
+        }
+        // Linking again changes nothing now: the name is in, or the set is full
+        // (names are never taken out but all at once, by `clear`).
+        self.linked.0 |= bit;
     }
 }
 
@@ -108,6 +175,29 @@ impl<'a> Iterator for Entries<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn linking_by_number_is_linking_by_name() {
+        let mut rng = crate::synth::Rng::new(5);
+        let names: Vec<String> = (0..80).map(|i| format!("name-{i}")).collect();
+        for cap in [0, 1, 3, 64] {
+            let (mut by_id, mut by_name) = (Names::default(), Names::default());
+            for step in 0..5_000 {
+                // Numbers past 64 take the slow way; some names are numbered twice
+                // over, as after a fold was merged in.
+                let i = rng.below(names.len());
+                by_id.link(&names[i], i as u32, cap);
+                if by_name.len() < cap && !by_name.contains(&names[i]) {
+                    by_name.insert(&names[i]);
+                }
+                if step % 1_000 == 999 {
+                    by_id.clear();
+                    by_name.clear();
+                }
+                assert_eq!(by_id.iter().collect::<Vec<_>>(), by_name.iter().collect::<Vec<_>>(), "cap {cap}");
+            }
+        }
+    }
 
     #[test]
     fn names_stay_sorted_and_distinct() {

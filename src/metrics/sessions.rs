@@ -5,7 +5,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
-use super::{Count, MAX_SESSIONS, Metrics, Names, Spend, capped, capped_cow, link};
+use super::{Count, MAX_LINKS, MAX_SESSIONS, Metrics, Names, Spend, capped, capped_cow, link};
 use crate::event::Event;
 use crate::time::Micros;
 
@@ -65,9 +65,10 @@ impl SessionStats {
         *self = SessionStats { agents, models, ..SessionStats::new(ts) };
     }
 
-    pub(super) fn note_agent(&mut self, agent: Option<&str>) {
-        if let Some(agent) = agent {
-            link(&mut self.agents, agent);
+    /// Links the agent an event names, with its number in this fold.
+    pub(super) fn note_agent(&mut self, agent: Option<(&str, u32)>) {
+        if let Some((agent, id)) = agent {
+            self.agents.link(agent, id, MAX_LINKS);
         }
     }
 
@@ -230,7 +231,11 @@ impl Sessions {
                 Some(mine) => self.slots[mine].stats.merge(slot.stats),
                 None => {
                     let mine = self.open(&slot.id, slot.hash, slot.stats.first_ts);
-                    self.slots[mine].stats = slot.stats;
+                    let mut stats = slot.stats;
+                    // Its names were numbered by the other fold.
+                    stats.agents.forget_ids();
+                    stats.models.forget_ids();
+                    self.slots[mine].stats = stats;
                 }
             }
         }
@@ -353,7 +358,7 @@ mod tests {
         let mut sessions = Sessions::default();
         let s = sessions.touch("old", 0);
         s.requests += Count::ONE;
-        s.note_agent(Some("a"));
+        s.note_agent(Some(("a", 0)));
         for i in 0..2 * MAX_SESSIONS as i64 {
             sessions.touch(&format!("s{i}"), 10 + i);
         }

@@ -4,7 +4,7 @@
 use super::recent::{Recent, Timed};
 use super::sketch::Latency;
 use super::window::{MinuteRing, SpendRing};
-use super::{Count, FxHashMap, Names, RECENT_ERRORS, RECENT_FAILURES, exact};
+use super::{Count, FxHashMap, NameId, Names, RECENT_ERRORS, RECENT_FAILURES, exact};
 use crate::event::TokenParts;
 use crate::pricing::Price;
 use crate::time::Micros;
@@ -94,6 +94,7 @@ pub struct AgentStats {
     pub models_used: Names,
     /// Tools its tool calls named (at most [`MAX_LINKS`]).
     pub tools_used: Names,
+    pub(super) id: NameId,
 }
 
 /// Names remembered per agent for its tools and models; past this, new ones are
@@ -125,6 +126,7 @@ impl Default for AgentStats {
             recent_failures: Recent::new(RECENT_FAILURES),
             models_used: Names::default(),
             tools_used: Names::default(),
+            id: NameId::default(),
         }
     }
 }
@@ -205,6 +207,7 @@ pub struct ToolStats {
     pub latency: Latency,
     pub ring: MinuteRing,
     pub recent_failures: Recent<Failure>,
+    pub(super) id: NameId,
 }
 
 impl Default for ToolStats {
@@ -216,6 +219,7 @@ impl Default for ToolStats {
             latency: Latency::default(),
             ring: MinuteRing::default(),
             recent_failures: Recent::new(RECENT_FAILURES),
+            id: NameId::default(),
         }
     }
 }
@@ -252,6 +256,7 @@ pub struct ModelStats {
     pub provider: Option<String>,
     /// The price this model's name matched, looked up on its first call.
     pub price: Option<Price>,
+    pub(super) id: NameId,
 }
 
 impl ModelStats {

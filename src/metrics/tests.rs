@@ -48,6 +48,22 @@ fn merge_in_several_parts_is_exact() {
 }
 
 #[test]
+fn a_fold_goes_on_exactly_after_a_merge() {
+    // A merged fold holds names numbered by two folds: what it folds next must
+    // not take one fold's numbers for the other's (see `NameId`).
+    let lines = generated(12_000, 17);
+    let whole = fold_lines(&lines, 1);
+    for (first, second) in [(1_000, 2_000), (4_000, 4_500), (3_000, 9_000)] {
+        let mut a = fold_lines(&lines[..first], 1);
+        a.merge(fold_lines(&lines[first..second], 1));
+        for (i, l) in lines.iter().enumerate().skip(second) {
+            a.line(0, i as u64 + 1, l.as_bytes());
+        }
+        assert_eq!(a, whole, "merged at {first} and {second}");
+    }
+}
+
+#[test]
 fn size_does_not_grow_with_the_log() {
     let short = fold_lines(&generated(2_000, 5), 1);
     let long = fold_lines(&generated(40_000, 5), 1);
