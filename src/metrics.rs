@@ -24,10 +24,9 @@ pub type FxHashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
 use crate::event::{Event, Kind};
 use crate::pricing::PriceTable;
 use crate::time::Micros;
-use names::NameId;
 pub use names::Names;
+use names::{NameId, Uncompared};
 pub use sessions::{SessionStats, Sessions};
-use stats::link;
 pub use stats::{
     AgentStats, ErrorRecord, ErrorStats, Failure, Heartbeat, MAX_LINKS, ModelStats, SpanStats, Spend, ToolStats,
 };
@@ -158,22 +157,15 @@ pub struct Metrics {
     /// Names folded into `(other)`, per kind.
     pub folded: Folded,
     /// The next number of each kind of name (see [`NameId`]).
-    ids: NextIds,
+    ids: Uncompared<NextIds>,
 }
 
-/// The next [`NameId`] of each kind: numbering, not state, so every two
-/// compare equal.
+/// The next [`NameId`] of each kind.
 #[derive(Debug, Clone, Copy, Default)]
 struct NextIds {
     agents: u32,
     tools: u32,
     models: u32,
-}
-
-impl PartialEq for NextIds {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
 }
 
 /// `map[key]`, inserting a default; one hash lookup, and the key is allocated
@@ -315,7 +307,7 @@ impl Metrics {
         let a = entry(&mut self.agents, agent);
         a.seen += 1;
         a.last_seen = a.last_seen.max(ts);
-        let id = a.id.get(&mut self.ids.agents);
+        let id = a.id.get(&mut self.ids.0.agents);
         (a, id)
     }
 
@@ -328,7 +320,7 @@ impl Metrics {
         let cost = w.scale_wide(cost_usd.map_or(0, exact::pico));
         let spend = Spend::of(tokens, cost, parts, w);
         let a = entry(&mut self.agents, agent);
-        let agent_id = a.id.get(&mut self.ids.agents);
+        let agent_id = a.id.get(&mut self.ids.0.agents);
         a.seen += 1;
         a.requests += w;
         a.successes += w.when(*success);
@@ -388,7 +380,7 @@ impl Metrics {
             return;
         };
         let t = entry(&mut self.tools, tool);
-        let tool_id = t.id.get(&mut self.ids.tools);
+        let tool_id = t.id.get(&mut self.ids.0.tools);
         t.calls += w;
         t.successes += w.when(*success);
         t.sampled |= w.is_sampled();
@@ -439,7 +431,7 @@ impl Metrics {
         };
         let (input, output) = (input_tokens.unwrap_or(0) as u64, output_tokens.unwrap_or(0) as u64);
         let m = entry(&mut self.models, model);
-        let model_id = m.id.get(&mut self.ids.models);
+        let model_id = m.id.get(&mut self.ids.0.models);
         if m.calls.is_zero() && m.price.is_none() {
             m.price = prices.lookup(model).cloned();
         }
@@ -479,7 +471,7 @@ impl Metrics {
                 a.named_by_model_call = true;
                 a.last_seen = a.last_seen.max(e.ts);
                 a.models_used.link(model, model_id, MAX_LINKS);
-                agent_id = Some(a.id.get(&mut self.ids.agents));
+                agent_id = Some(a.id.get(&mut self.ids.0.agents));
                 (&mut a.ledger_spend, &mut a.ring, &mut a.spend_minutes)
             }
             None => (&mut self.unattributed_ledger, &mut self.unattributed_ring, &mut self.unattributed_spend_minutes),

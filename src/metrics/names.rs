@@ -10,27 +10,31 @@
 pub struct Names {
     packed: Vec<u8>,
     count: usize,
-    /// The names (by their [`NameId`] in this fold) that linking again would
-    /// not change: a bit test instead of a scan, for the event after the first.
-    linked: Linked,
+    /// The names (bits of their [`NameId`]s below 64) that linking again
+    /// would not change: a bit test instead of a scan, for the event after the first.
+    linked: Uncompared<u64>,
 }
 
-/// A name's number in one fold (the order it got a row in), for [`Names`]'
-/// bits of the names already linked. Not part of what a fold holds: it says
-/// nothing about the log (two folds of the same events may number differently),
-/// so every two compare equal.
-#[derive(Debug, Clone, Copy)]
-pub struct NameId(u32);
+/// What a fold keeps only to go faster and that says nothing about the log
+/// (how it numbered its names): two folds of the same events may hold
+/// different ones, so every two compare equal.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Uncompared<T>(pub T);
 
-impl Default for NameId {
-    fn default() -> Self {
-        NameId(u32::MAX)
+impl<T> PartialEq for Uncompared<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
     }
 }
 
-impl PartialEq for NameId {
-    fn eq(&self, _: &Self) -> bool {
-        true
+/// A name's number in one fold (the order it got a row in), for [`Names`]'
+/// bits of the names already linked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NameId(Uncompared<u32>);
+
+impl Default for NameId {
+    fn default() -> Self {
+        NameId(Uncompared(u32::MAX))
     }
 }
 
@@ -38,21 +42,12 @@ impl NameId {
     /// This name's number, given the next one of its kind if it has none yet.
     #[inline]
     pub fn get(&mut self, next: &mut u32) -> u32 {
-        if self.0 == u32::MAX {
-            self.0 = *next;
+        let id = &mut self.0.0;
+        if *id == u32::MAX {
+            *id = *next;
             *next = next.saturating_add(1).min(u32::MAX - 1);
         }
-        self.0
-    }
-}
-
-/// A set of [`NameId`]s below 64; a cache, so every two compare equal.
-#[derive(Debug, Clone, Copy, Default)]
-struct Linked(u64);
-
-impl PartialEq for Linked {
-    fn eq(&self, _: &Self) -> bool {
-        true
+        *id
     }
 }
 
@@ -114,26 +109,32 @@ impl Names {
     pub fn clear(&mut self) {
         self.packed.clear();
         self.count = 0;
-        self.linked = Linked::default();
+        self.linked = Uncompared::default();
     }
 
     /// Forgets which names were linked by number: for a set moved from a fold
     /// that numbered its names otherwise.
     pub fn forget_ids(&mut self) {
-        self.linked = Linked::default();
+        self.linked = Uncompared::default();
     }
 
-    /// Adds `name` (numbered `id` in this fold) unless it is there or the set
-    /// holds `cap` names; once done, the same `id` costs a bit test.
+    /// Adds `name` unless it is there or the set holds `cap` names.
+    #[inline]
+    pub fn link_name(&mut self, name: &str, cap: usize) {
+        if self.len() < cap && !self.contains(name) {
+            self.insert(name);
+        }
+    }
+
+    /// [`Names::link_name`] of a name numbered `id` in this fold: once done,
+    /// the same `id` costs a bit test.
     #[inline]
     pub fn link(&mut self, name: &str, id: u32, cap: usize) {
         let bit = 1u64.checked_shl(id).unwrap_or(0);
         if self.linked.0 & bit != 0 {
             return;
         }
-        if self.len() < cap && !self.contains(name) {
-            self.insert(name);
-        }
+        self.link_name(name, cap);
         // Linking again changes nothing now: the name is in, or the set is full
         // (names are never taken out but all at once, by `clear`).
         self.linked.0 |= bit;
@@ -187,9 +188,7 @@ mod tests {
                 // over, as after a fold was merged in.
                 let i = rng.below(names.len());
                 by_id.link(&names[i], i as u32, cap);
-                if by_name.len() < cap && !by_name.contains(&names[i]) {
-                    by_name.insert(&names[i]);
-                }
+                by_name.link_name(&names[i], cap);
                 if step % 1_000 == 999 {
                     by_id.clear();
                     by_name.clear();

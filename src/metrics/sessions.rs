@@ -5,7 +5,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
-use super::{Count, MAX_LINKS, MAX_SESSIONS, Metrics, Names, Spend, capped, capped_cow, link};
+use super::{Count, MAX_LINKS, MAX_SESSIONS, Metrics, Names, Spend, capped, capped_cow};
 use crate::event::Event;
 use crate::time::Micros;
 
@@ -85,10 +85,10 @@ impl SessionStats {
         self.first_ts = self.first_ts.min(o.first_ts);
         self.last_ts = self.last_ts.max(o.last_ts);
         for a in o.agents.iter() {
-            link(&mut self.agents, a);
+            self.agents.link_name(a, MAX_LINKS);
         }
         for m in o.models.iter() {
-            link(&mut self.models, m);
+            self.models.link_name(m, MAX_LINKS);
         }
         self.requests += o.requests;
         self.model_calls += o.model_calls;

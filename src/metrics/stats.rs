@@ -101,12 +101,6 @@ pub struct AgentStats {
 /// not recorded (the counts elsewhere are unaffected).
 pub const MAX_LINKS: usize = 64;
 
-pub(super) fn link(set: &mut Names, name: &str) {
-    if set.len() < MAX_LINKS && !set.contains(name) {
-        set.insert(name);
-    }
-}
-
 impl Default for AgentStats {
     fn default() -> Self {
         Self {
@@ -190,10 +184,10 @@ impl AgentStats {
         self.spend_minutes.merge(&o.spend_minutes);
         self.recent_failures.merge(o.recent_failures);
         for m in o.models_used.iter() {
-            link(&mut self.models_used, m);
+            self.models_used.link_name(m, MAX_LINKS);
         }
         for t in o.tools_used.iter() {
-            link(&mut self.tools_used, t);
+            self.tools_used.link_name(t, MAX_LINKS);
         }
     }
 }
