@@ -224,6 +224,16 @@ pub fn cut_to(text: &str, width: usize) -> String {
     format!("{}…", text.unicode_truncate(width.saturating_sub(1)).0)
 }
 
+/// `text` in at most `width` columns, cut from its front with '…' if longer:
+/// for a path, whose end names the file.
+pub fn cut_front_to(text: &str, width: usize) -> String {
+    use unicode_truncate::UnicodeTruncateStr;
+    if text_width(text) <= width {
+        return text.to_owned();
+    }
+    format!("…{}", text.unicode_truncate_start(width.saturating_sub(1)).0)
+}
+
 /// What table cells need from the frame: the theme, the thresholds in force,
 /// the total cost.
 pub fn cell_ctx<'a>(ctx: &Ctx<'a>) -> super::columns::CellCtx<'a> {

@@ -743,3 +743,32 @@ fn markdown_tables_too_wide_show_each_row_whole() {
     let wide: Vec<String> = crate::tui::markdown::render(md, 120, &theme).iter().map(ToString::to_string).collect();
     assert!(wide.iter().any(|l| l.starts_with("Model") && l.ends_with("Cost")), "{wide:#?}");
 }
+
+/// A malformed line's reason is what an engineer needs: at 80 columns it shows
+/// whole or cut with '…' (never by the border), its file cut from the front.
+#[test]
+fn ingest_problems_fit_their_box() {
+    let mut v = view();
+    let long_path = format!("/tmp/{}/events.jsonl", "ajentik-demo-".repeat(4));
+    v.report.ingest.recent_malformed = vec![
+        crate::report::MalformedReport {
+            source: long_path.clone(),
+            line: 94,
+            reason: "not valid JSON: unterminated string at column 18".into(),
+        },
+        crate::report::MalformedReport {
+            source: "log.jsonl".into(),
+            line: 7,
+            reason: format!("tool_call: field `{}` must be a string", "x".repeat(80)),
+        },
+    ];
+    let screen = render(&app_on(Tab::Errors, &v), &v, 80, 24);
+    // Newest first.
+    let ingest: Vec<&str> = screen.lines().skip_while(|l| !l.contains("Ingest:")).skip(1).take(2).collect();
+    assert!(ingest[0].contains("log.jsonl:7  tool_call: field `xxx") && ingest[0].ends_with("x…│"), "{screen}");
+    let whole = "/events.jsonl:94  not valid JSON: unterminated string at column 18";
+    assert!(ingest[1].starts_with("│…") && ingest[1].contains(whole), "{screen}");
+    // Wide enough, the path is whole.
+    let wide = render(&app_on(Tab::Errors, &v), &v, 240, 48);
+    assert!(wide.contains(&format!("{long_path}:94  not valid JSON")), "{wide}");
+}

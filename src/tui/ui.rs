@@ -288,7 +288,6 @@ fn fit_header<'a>(
 /// front (its end names the file), the words around it kept while the path can
 /// keep 8 columns, the words after it given up first; nothing in under 10.
 fn fit_sources(sources: Sources, room: usize) -> String {
-    use unicode_truncate::UnicodeTruncateStr;
     let Sources { mut before, path, mut after } = sources;
     let width = |s: &str| Span::raw(s).width();
     if width(&before) + width(&path) + width(&after) <= room {
@@ -304,8 +303,8 @@ fn fit_sources(sources: Sources, room: usize) -> String {
     if width(&before) + 9 > room {
         before.clear();
     }
-    let left = room.saturating_sub(width(&before) + width(&after) + 1);
-    format!("{before}…{}{after}", path.unicode_truncate_start(left).0)
+    let left = room.saturating_sub(width(&before) + width(&after));
+    format!("{before}{}{after}", super::panes::cut_front_to(&path, left))
 }
 
 fn draw_tabs(f: &mut Frame, area: Rect, ctx: &Ctx) {

@@ -7,7 +7,7 @@ use ratatui::widgets::{Cell, List, ListItem, Paragraph, Row, Wrap};
 
 use super::Ctx;
 use super::{block, state, table};
-use crate::sanitize::clean_truncated;
+use crate::sanitize::{clean, clean_truncated};
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
@@ -75,16 +75,21 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         );
     }
     let i = &r.ingest;
+    // Each line whole or cut with '…', never by the border: the reason is what
+    // matters, so the file gives way first, cut from its front, to a third.
+    let room = usize::from(ingest.width).saturating_sub(2);
     let mut lines: Vec<ListItem> = i
         .recent_malformed
         .iter()
         .rev()
         .map(|m| {
-            ListItem::new(format!("{}:{}  {}", clean_truncated(&m.source, 40), m.line, clean_truncated(&m.reason, 100)))
+            let line = format!(":{}", m.line);
+            let file = super::cut_front_to(&clean(&m.source), (room / 3).max(12).saturating_sub(line.len()));
+            ListItem::new(super::cut_to(&format!("{file}{line}  {}", clean_truncated(&m.reason, 200)), room))
         })
         .collect();
     for s in r.sources.iter().filter_map(|s| s.stats.error.as_ref()) {
-        lines.insert(0, ListItem::new(clean_truncated(s, 140)).style(t.bad));
+        lines.insert(0, ListItem::new(super::cut_to(&clean_truncated(s, 200), room)).style(t.bad));
     }
     let title = format!("Ingest: {} malformed, {} unknown, {} unsupported", i.malformed, i.unknown, i.unsupported);
     let list = if lines.is_empty() { List::new(vec![ListItem::new("every line was read")]) } else { List::new(lines) };
