@@ -142,6 +142,8 @@ pub struct Metrics {
     /// What model calls that name no agent report (the "(none)" agent of the cost
     /// breakdown), with its own ring for windowed cost.
     pub unattributed_ledger: Spend,
+    /// Its model calls that could not be priced (see `AgentStats::unpriced_calls`).
+    pub unattributed_unpriced: Count,
     pub unattributed_ring: MinuteRing,
     pub unattributed_spend_minutes: SpendRing,
     pub errors: ErrorStats,
@@ -436,7 +438,8 @@ impl Metrics {
             m.price = prices.lookup(model).cloned();
         }
         // A call that reports no cost is priced from its tokens, or counted as
-        // unpriced: never silently free.
+        // unpriced (for its model and its agent): never silently free.
+        let mut unpriced = Count::ZERO;
         let cost = match cost_usd {
             Some(usd) => exact::pico(*usd),
             None => match crate::pricing::call_cost(None, || m.price.as_ref(), *input_tokens, *output_tokens, parts) {
@@ -446,6 +449,7 @@ impl Metrics {
                 }
                 None => {
                     m.unpriced_calls += w;
+                    unpriced = w;
                     0
                 }
             },
@@ -464,7 +468,7 @@ impl Metrics {
             m.provider = owned(provider);
         }
         let mut agent_id = None;
-        let (ledger, ring, minutes) = match agent {
+        let (ledger, unpriced_calls, ring, minutes) = match agent {
             Some(agent) => {
                 let a = entry(&mut self.agents, agent);
                 a.seen += 1;
@@ -472,11 +476,17 @@ impl Metrics {
                 a.last_seen = a.last_seen.max(e.ts);
                 a.models_used.link(model, model_id, MAX_LINKS);
                 agent_id = Some(a.id.get(&mut self.ids.0.agents));
-                (&mut a.ledger_spend, &mut a.ring, &mut a.spend_minutes)
+                (&mut a.ledger_spend, &mut a.unpriced_calls, &mut a.ring, &mut a.spend_minutes)
             }
-            None => (&mut self.unattributed_ledger, &mut self.unattributed_ring, &mut self.unattributed_spend_minutes),
+            None => (
+                &mut self.unattributed_ledger,
+                &mut self.unattributed_unpriced,
+                &mut self.unattributed_ring,
+                &mut self.unattributed_spend_minutes,
+            ),
         };
         ledger.merge(&spend);
+        *unpriced_calls += unpriced;
         if let Some(b) = ring.at(e.ts) {
             b.ledger_tokens = b.ledger_tokens.saturating_add(tokens);
             b.ledger_cost = b.ledger_cost.saturating_add(spend.cost);
@@ -544,6 +554,7 @@ impl Metrics {
         self.folded.components += later.folded.components;
         self.keep_names_bounded();
         self.unattributed_ledger.merge(&later.unattributed_ledger);
+        self.unattributed_unpriced += later.unattributed_unpriced;
         self.unattributed_ring.merge(&later.unattributed_ring);
         self.unattributed_spend_minutes.merge(&later.unattributed_spend_minutes);
         self.errors.total += later.errors.total;

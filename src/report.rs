@@ -186,6 +186,9 @@ pub struct AgentReport {
     pub p99_ms: Option<f64>,
     pub tokens: u64,
     pub cost_usd: f64,
+    /// Model calls naming the agent that reported no cost and could not be
+    /// priced: its `cost_usd` leaves them out.
+    pub unpriced_calls: u64,
     /// Estimated from sampled events.
     pub sampled: bool,
 }
@@ -322,6 +325,8 @@ pub struct CostLine {
     pub name: String,
     pub cost_usd: f64,
     pub tokens: u64,
+    /// Its model calls that could not be priced, left out of `cost_usd`.
+    pub unpriced_calls: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -547,6 +552,7 @@ fn agent_reports(m: &Metrics) -> Vec<AgentReport> {
                 p99_ms: a.latency.quantile_ms(0.99),
                 tokens: spend.tokens,
                 cost_usd: spend.cost_usd(),
+                unpriced_calls: a.unpriced_calls.whole(),
                 sampled: a.sampled,
             }
         })
@@ -632,16 +638,25 @@ fn cost_report(
             name: name.unwrap_or(NONE_NAME).to_owned(),
             cost_usd: s.cost_usd(),
             tokens: s.tokens,
+            unpriced_calls: name.and_then(|n| m.models.get(n)).map_or(0, |model| model.unpriced_calls.whole()),
         })
         .collect();
     sort_by_count(&mut by_model, |c| (c.cost_usd, &c.name));
-    let mut by_agent: Vec<CostLine> =
-        agents.iter().map(|a| CostLine { name: a.name.clone(), cost_usd: a.cost_usd, tokens: a.tokens }).collect();
-    if m.unattributed_ledger != Spend::default() {
+    let mut by_agent: Vec<CostLine> = agents
+        .iter()
+        .map(|a| CostLine {
+            name: a.name.clone(),
+            cost_usd: a.cost_usd,
+            tokens: a.tokens,
+            unpriced_calls: a.unpriced_calls,
+        })
+        .collect();
+    if m.unattributed_ledger != Spend::default() || !m.unattributed_unpriced.is_zero() {
         by_agent.push(CostLine {
             name: NONE_NAME.into(),
             cost_usd: m.unattributed_ledger.cost_usd(),
             tokens: m.unattributed_ledger.tokens,
+            unpriced_calls: m.unattributed_unpriced.whole(),
         });
     }
     sort_by_count(&mut by_agent, |c| (c.cost_usd, &c.name));

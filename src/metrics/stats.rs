@@ -83,6 +83,9 @@ pub struct AgentStats {
     pub request_spend_no_model: Spend,
     /// What model calls naming this agent report.
     pub ledger_spend: Spend,
+    /// Model calls naming this agent that reported no cost and could not be
+    /// priced: not in its ledger, whose cost is then a floor.
+    pub unpriced_calls: Count,
     /// Whether any model_call names this agent: then the ledger is its truth.
     pub named_by_model_call: bool,
     pub last_seen: Micros,
@@ -113,6 +116,7 @@ impl Default for AgentStats {
             request_spend_by_model: FxHashMap::default(),
             request_spend_no_model: Spend::default(),
             ledger_spend: Spend::default(),
+            unpriced_calls: Count::ZERO,
             named_by_model_call: false,
             last_seen: Micros::MIN,
             ring: MinuteRing::default(),
@@ -178,6 +182,7 @@ impl AgentStats {
         }
         self.request_spend_no_model.merge(&o.request_spend_no_model);
         self.ledger_spend.merge(&o.ledger_spend);
+        self.unpriced_calls += o.unpriced_calls;
         self.named_by_model_call |= o.named_by_model_call;
         self.last_seen = self.last_seen.max(o.last_seen);
         self.ring.merge(&o.ring);

@@ -56,6 +56,17 @@ pub fn usd(v: f64) -> String {
     format!("${v:.digits$}")
 }
 
+/// A cost that leaves out the calls that could not be priced, as shown:
+/// "unpriced" when those calls are all it has, "+?" after it when they add an
+/// unknown amount to it.
+pub fn usd_and_unpriced(cost: f64, unpriced_calls: u64) -> String {
+    match unpriced_calls {
+        0 => usd(cost),
+        _ if cost == 0.0 => "unpriced".into(),
+        _ => format!("{}+?", usd(cost)),
+    }
+}
+
 /// A name, marked when its figures are estimated from sampled events.
 fn name(text: &str, sampled: bool) -> String {
     if sampled { format!("{} \\*", cell(text)) } else { cell(text) }
@@ -183,7 +194,7 @@ fn agents(out: &mut String, r: &Report) {
                 ms(a.p95_ms),
                 ms(a.p99_ms),
                 tokens(a.tokens),
-                usd(a.cost_usd),
+                usd_and_unpriced(a.cost_usd, a.unpriced_calls),
             ]
         })
         .collect();
@@ -239,7 +250,6 @@ fn models(out: &mut String, r: &Report) {
         .models
         .iter()
         .map(|m| {
-            let unpriced = m.unpriced_calls > 0 && m.unpriced_calls == m.requests;
             vec![
                 name(&m.name, m.sampled),
                 m.requests.to_string(),
@@ -251,7 +261,7 @@ fn models(out: &mut String, r: &Report) {
                 pct(m.cache_hit_pct),
                 m.cache_savings_usd.map_or_else(|| "–".into(), usd),
                 ms(m.avg_latency_ms),
-                if unpriced { "unpriced".into() } else { usd(m.cost_usd) },
+                usd_and_unpriced(m.cost_usd, m.unpriced_calls),
             ]
         })
         .collect();
@@ -302,20 +312,16 @@ fn cost(out: &mut String, r: &Report) {
         ]);
     }
     table(out, &["Spend", "Amount"], &[false, true], &rows);
-    let unpriced: std::collections::HashSet<&str> =
-        r.models.iter().filter(|m| m.requests > 0 && m.unpriced_calls == m.requests).map(|m| m.name.as_str()).collect();
-    for (title, lines, by_model) in [("Model", &r.cost.by_model, true), ("Agent", &r.cost.by_agent, false)] {
+    for (title, lines) in [("Model", &r.cost.by_model), ("Agent", &r.cost.by_agent)] {
         if lines.is_empty() {
             continue;
         }
         let rows: Vec<_> = lines
             .iter()
             .map(|c| {
-                if by_model && unpriced.contains(c.name.as_str()) {
-                    return vec![cell(&c.name), "unpriced".into(), "–".into(), tokens(c.tokens)];
-                }
-                let share = (r.cost.total_usd > 0.0).then(|| c.cost_usd * 100.0 / r.cost.total_usd);
-                vec![cell(&c.name), usd(c.cost_usd), pct(share), tokens(c.tokens)]
+                let share = (r.cost.total_usd > 0.0 && (c.cost_usd > 0.0 || c.unpriced_calls == 0))
+                    .then(|| c.cost_usd * 100.0 / r.cost.total_usd);
+                vec![cell(&c.name), usd_and_unpriced(c.cost_usd, c.unpriced_calls), pct(share), tokens(c.tokens)]
             })
             .collect();
         table(out, &[title, "Cost", "Share", "Tokens"], &[false, true, true, true], &rows);
@@ -323,7 +329,7 @@ fn cost(out: &mut String, r: &Report) {
     if r.cost.unpriced_calls > 0 {
         let _ = writeln!(
             out,
-            "{} model calls reported no cost and match no known price: their cost is unknown, not counted above.\n",
+            "{} model calls reported no cost and match no known price: their cost is unknown, not counted above: a cost marked +? leaves some out.\n",
             r.cost.unpriced_calls
         );
         let rows: Vec<_> = r.cost.unpriced.iter().map(|u| vec![cell(&u.model), u.calls.to_string()]).collect();

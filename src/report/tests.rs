@@ -405,6 +405,40 @@ fn calls_without_cost_are_priced_from_tokens_or_listed_as_unpriced() {
     assert!(md.contains("2 model calls reported no cost and match no known price"), "{md}");
 }
 
+/// An agent's cost leaves out its model calls that could not be priced, and
+/// says so: counted per agent (and for calls that name none), marked in Markdown.
+#[test]
+fn an_agents_unpriced_calls_are_counted_and_marked() {
+    let log = [
+        call("gpt-4o", r#","agent":"A","input_tokens":10,"output_tokens":10,"cost_usd":0.5"#),
+        call("my-own-model", r#","agent":"A","input_tokens":5,"output_tokens":5"#),
+        call("my-own-model", r#","agent":"B","input_tokens":5,"output_tokens":5"#),
+        call("my-own-model", r#","input_tokens":5,"output_tokens":5"#),
+    ]
+    .join("\n");
+    let r = build(&fold_priced(&log, crate::pricing::PriceTable::built_in()), at(T), at(T), &Thresholds::default());
+    let agent = |name: &str| r.agents.iter().find(|a| a.name == name).unwrap();
+    assert_eq!((agent("A").unpriced_calls, agent("B").unpriced_calls), (1, 1));
+    let line = |lines: &[CostLine], name: &str| lines.iter().find(|c| c.name == name).unwrap().unpriced_calls;
+    assert_eq!(line(&r.cost.by_agent, "A"), 1);
+    assert_eq!(line(&r.cost.by_agent, NONE_NAME), 1, "a call that names no agent");
+    assert_eq!(line(&r.cost.by_model, "my-own-model"), 3);
+    assert_eq!(line(&r.cost.by_model, "gpt-4o"), 0);
+    // Summed two ways: by agent and by model, the unpriced calls are all of them.
+    let sum = |lines: &[CostLine]| lines.iter().map(|c| c.unpriced_calls).sum::<u64>();
+    assert_eq!((sum(&r.cost.by_agent), sum(&r.cost.by_model)), (3, 3));
+    assert_eq!(r.cost.unpriced_calls, 3);
+    let md = markdown::render(&r);
+    let rows = |name: &str| md.lines().filter(|l| l.starts_with(&format!("| {name} |"))).count();
+    let marked = |name: &str, cost: &str| {
+        md.lines().filter(|l| l.starts_with(&format!("| {name} |")) && l.contains(&format!("| {cost} |"))).count()
+    };
+    // The agents table and the cost-by-agent table.
+    assert_eq!((rows("A"), marked("A", "$0.50+?")), (2, 2), "{md}");
+    assert_eq!((rows("B"), marked("B", "unpriced")), (2, 2), "{md}");
+    assert!(md.contains("a cost marked +? leaves some out"), "{md}");
+}
+
 /// Cache and reasoning tokens priced by the rule, counted per model, with hit
 /// rate and savings, all checked by hand.
 #[test]
