@@ -185,6 +185,13 @@ fn text(s: String) -> Shown {
     Shown { text: s, style: Style::default() }
 }
 
+/// A cost that leaves out calls that could not be priced ("unpriced", or "+?"
+/// after it), in the warning style when it does.
+fn unpriced_cost(cost_usd: f64, unpriced_calls: u64, c: &CellCtx) -> Shown {
+    let style = if unpriced_calls > 0 { c.theme.warn } else { c.theme.text };
+    Shown { text: crate::report::markdown::usd_and_unpriced(cost_usd, unpriced_calls), style }
+}
+
 pub static AGENTS: Table<AgentReport> = Table {
     default_sort: 1,
     columns: &[
@@ -249,7 +256,7 @@ pub static AGENTS: Table<AgentReport> = Table {
             width: Constraint::Length(9),
             fit: Fit::Whole,
             sort: Sort::Number(|a| a.cost_usd),
-            cell: |a, _| text(usd(a.cost_usd)),
+            cell: |a, c| unpriced_cost(a.cost_usd, a.unpriced_calls, c),
         },
     ],
 };
@@ -384,14 +391,7 @@ pub static MODELS: Table<ModelReport> = Table {
             width: Constraint::Length(9),
             fit: Fit::Whole,
             sort: Sort::Number(|m| m.cost_usd),
-            cell: |m, c| {
-                let cost = match (m.unpriced_calls, m.requests) {
-                    (0, _) => usd(m.cost_usd),
-                    (u, n) if u == n => "unpriced".into(),
-                    _ => format!("{}+?", usd(m.cost_usd)),
-                };
-                text(cost).style(if m.unpriced_calls > 0 { c.theme.warn } else { c.theme.text })
-            },
+            cell: |m, c| unpriced_cost(m.cost_usd, m.unpriced_calls, c),
         },
         Column {
             header: "Share",

@@ -772,3 +772,34 @@ fn ingest_problems_fit_their_box() {
     let wide = render(&app_on(Tab::Errors, &v), &v, 240, 48);
     assert!(wide.contains(&format!("{long_path}:94  not valid JSON")), "{wide}");
 }
+
+/// A model call that could not be priced is not shown as free: its model and
+/// its agent read "unpriced" (or "+?" where it adds to a known cost) in the
+/// Cost, Agents and Models panes, and the Spend box says what the sums leave out.
+#[test]
+fn unpriced_calls_are_marked_where_their_cost_is_shown() {
+    let mut f = fold();
+    let s = f.ingest.add_source("more.jsonl");
+    let line = |agent: &str| {
+        format!(
+            r#"{{"ts":"2026-11-26T21:19:40Z","type":"model_call","model":"my-own-model","agent":"{agent}","success":true,"duration_ms":5,"input_tokens":5,"output_tokens":5}}"#
+        )
+    };
+    for (i, agent) in ["NewAgent", "CodeAgent"].iter().enumerate() {
+        f.line(s, i as u64 + 1, line(agent).as_bytes());
+    }
+    let now = parse_rfc3339(NOW).unwrap();
+    let v = View::build(&f, now, now, &crate::alerts::Thresholds::default(), true);
+    let cost = render(&app_on(Tab::Cost, &v), &v, 80, 24);
+    let row = |screen: &str, name: &str| {
+        screen.lines().flat_map(|l| l.split('│')).find(|cell| cell.starts_with(name)).unwrap_or_default().to_owned()
+    };
+    assert!(row(&cost, "my-own-model").contains("unpriced"), "{cost}");
+    assert!(row(&cost, "NewAgent").contains("unpriced"), "{cost}");
+    assert!(row(&cost, "CodeAgent").contains("+?"), "{cost}");
+    assert!(cost.contains("2 model calls with no cost and no known price: left out of these sums (+?)"), "{cost}");
+    let agents = render(&app_on(Tab::Agents, &v), &v, 80, 24);
+    assert!(row(&agents, "NewAgent").contains("unpriced") && row(&agents, "CodeAgent").contains("+?"), "{agents}");
+    let models = render(&app_on(Tab::Models, &v), &v, 80, 24);
+    assert!(row(&models, "my-own-model").contains("unpriced"), "{models}");
+}

@@ -20,8 +20,11 @@ fn bars(lines: &[CostLine], width: u16, theme: &crate::tui::theme::Theme) -> Vec
         .map(|c| {
             let n = if max > 0.0 { (c.cost_usd / max * bar_width).round() as usize } else { 0 };
             let bar = if theme.unicode { "█".repeat(n) } else { "#".repeat(n) };
+            let cost = crate::report::markdown::usd_and_unpriced(c.cost_usd, c.unpriced_calls);
+            let style = if c.unpriced_calls > 0 { theme.warn } else { theme.text };
             Line::from(vec![
-                Span::raw(format!("{:<20} {:>10} ", clean_truncated(&c.name, 20), usd(c.cost_usd))),
+                Span::raw(format!("{:<20} ", clean_truncated(&c.name, 20))),
+                Span::styled(format!("{cost:>10} "), style),
                 Span::styled(bar, theme.cost_bar),
             ])
         })
@@ -54,9 +57,11 @@ fn cache_line(models: &[crate::report::ModelReport]) -> Line<'static> {
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (view, t) = (ctx.view, ctx.theme);
     let c = &view.report.cost;
+    // Calls that could not be priced get a line of their own: the sums leave them out.
+    let summary_height = if c.unpriced_calls > 0 { 6 } else { 5 };
     let [summary, gauge, breakdown] =
-        Layout::vertical([Constraint::Length(5), Constraint::Length(3), Constraint::Min(4)]).areas(area);
-    let lines = vec![
+        Layout::vertical([Constraint::Length(summary_height), Constraint::Length(3), Constraint::Min(4)]).areas(area);
+    let mut lines = vec![
         Line::from(format!(
             "total {}  ·  {} tokens  ·  today {} (since {})",
             usd(c.total_usd),
@@ -64,21 +69,21 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
             usd(c.today_usd),
             c.day_start.get(..16).unwrap_or(&c.day_start)
         )),
-        Line::from(vec![
-            Span::raw(format!(
-                "last hour {}  ·  burn {}/h  ·  projected today {}",
-                usd(c.last_hour_usd),
-                usd(c.burn_rate_usd_per_hour),
-                usd(c.projected_today_usd)
-            )),
-            if c.unpriced_calls > 0 {
-                Span::styled(format!("  ·  {} calls unpriced", c.unpriced_calls), t.warn)
-            } else {
-                Span::raw("")
-            },
-        ]),
+        Line::from(format!(
+            "last hour {}  ·  burn {}/h  ·  projected today {}",
+            usd(c.last_hour_usd),
+            usd(c.burn_rate_usd_per_hour),
+            usd(c.projected_today_usd)
+        )),
         cache_line(&view.report.models),
     ];
+    if c.unpriced_calls > 0 {
+        let calls = if c.unpriced_calls == 1 { "model call" } else { "model calls" };
+        lines.push(Line::from(Span::styled(
+            format!("{} {calls} with no cost and no known price: left out of these sums (+?)", c.unpriced_calls),
+            t.warn,
+        )));
+    }
     f.render_widget(Paragraph::new(lines).block(block("Spend", t)), summary);
     match super::budget_gauge("Daily budget", c, t) {
         Some(g) => f.render_widget(g, gauge),
