@@ -503,6 +503,7 @@ impl Metrics {
             s.input_tokens = s.input_tokens.saturating_add(input);
             s.output_tokens = s.output_tokens.saturating_add(output);
             s.ledger_spend.merge(&spend);
+            s.unpriced_calls += unpriced;
             s.note_agent(agent.as_deref().zip(agent_id));
             s.models.link(model, model_id, MAX_LINKS);
         }

@@ -369,6 +369,8 @@ pub struct SessionReport {
     pub output_tokens: u64,
     pub cache_read_tokens: u64,
     pub cost_usd: f64,
+    /// Its model calls that could not be priced, left out of `cost_usd`.
+    pub unpriced_calls: u64,
     /// The project (working directory) a coding agent's session worked in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
@@ -795,6 +797,7 @@ pub fn session_report(id: &str, s: &SessionStats) -> SessionReport {
         output_tokens: s.output_tokens,
         cache_read_tokens: spend.cache_read,
         cost_usd: spend.cost_usd(),
+        unpriced_calls: s.unpriced_calls.whole(),
         project: s.project.clone(),
     }
 }

@@ -33,8 +33,11 @@ pub struct SpanNode {
     pub ok: bool,
     pub error_type: Option<String>,
     pub tokens: u64,
-    /// Picodollars, as the event reported them.
+    /// Picodollars, as the event reported them (or as priced from its tokens).
     pub cost: u128,
+    /// A model call that reported no cost and could not be priced: `cost` is
+    /// not its cost but nothing.
+    pub unpriced: bool,
     /// The raw JSON of the event's attrs.
     pub attrs: Option<String>,
     /// The session the event named.
@@ -69,6 +72,8 @@ pub struct TraceSummary {
     pub errors: usize,
     pub tokens: u64,
     pub cost_usd: f64,
+    /// Its model calls that could not be priced, left out of `cost_usd`.
+    pub unpriced_calls: u64,
     pub orphans: usize,
     /// The session its root (else its first span naming one) belongs to.
     pub session: Option<String>,
@@ -125,6 +130,7 @@ impl TraceStore {
             return;
         }
         let (Some(trace_id), Some(span_id)) = (e.trace_id, e.span_id) else { return };
+        let mut unpriced = false;
         let (kind, name, agent, duration_ms, ok, error_type, tokens, cost) = match &e.kind {
             Kind::AgentRequest { agent, success, duration_ms, tokens, cost_usd, error_type, .. } => (
                 "agent_request",
@@ -152,6 +158,7 @@ impl TraceStore {
                 // metrics: the trace's cost is its calls', and would read $0.00.
                 let price = || prices.lookup(model);
                 let priced = crate::pricing::call_cost(*cost_usd, price, *input_tokens, *output_tokens, parts);
+                unpriced = priced.is_none();
                 let cost = priced.map_or(0, exact::pico);
                 ("model_call", model.to_string(), owned(agent), *duration_ms, *success, None, tokens, cost)
             }
@@ -175,6 +182,7 @@ impl TraceStore {
             error_type,
             tokens,
             cost,
+            unpriced,
             attrs: e.attrs.map(|a| crate::sanitize::clean_truncated(a, 2000)),
             session: owned(&e.session),
         };
@@ -260,6 +268,7 @@ fn summarise(trace_id: u128, t: &Trace) -> Option<TraceSummary> {
         errors: t.spans.iter().filter(|s| !s.ok).count(),
         tokens,
         cost_usd: exact::usd(cost),
+        unpriced_calls: if has_calls { t.spans.iter().filter(|s| s.unpriced).count() as u64 } else { 0 },
         orphans: t.spans.iter().filter(|s| s.parent.is_some() && is_root(s)).count(),
         session: root.session.clone().or_else(|| t.spans.iter().find_map(|s| s.session.clone())),
     })

@@ -29,6 +29,8 @@ pub struct SessionStats {
     pub output_tokens: u64,
     /// What its model calls report (cache reads among the parts).
     pub ledger_spend: Spend,
+    /// Its model calls that could not be priced: not in the ledger.
+    pub unpriced_calls: Count,
     /// What its agent requests report.
     pub request_spend: Spend,
     /// The project it worked in (a coding agent's working directory), if an event
@@ -51,6 +53,7 @@ impl SessionStats {
             input_tokens: 0,
             output_tokens: 0,
             ledger_spend: Spend::default(),
+            unpriced_calls: Count::ZERO,
             request_spend: Spend::default(),
             project: None,
         }
@@ -98,6 +101,7 @@ impl SessionStats {
         self.input_tokens = self.input_tokens.saturating_add(o.input_tokens);
         self.output_tokens = self.output_tokens.saturating_add(o.output_tokens);
         self.ledger_spend.merge(&o.ledger_spend);
+        self.unpriced_calls += o.unpriced_calls;
         self.request_spend.merge(&o.request_spend);
     }
 }

@@ -366,7 +366,7 @@ fn sessions(out: &mut String, r: &Report) {
                 x.failures.to_string(),
                 tokens(x.input_tokens),
                 tokens(x.cache_read_tokens),
-                usd(x.cost_usd),
+                usd_and_unpriced(x.cost_usd, x.unpriced_calls),
             ]
         })
         .collect();

@@ -5,7 +5,7 @@
 use ratatui::layout::Constraint;
 use ratatui::style::Style;
 
-use super::panes::{compact, ms, pct, rate_style, usd};
+use super::panes::{compact, ms, pct, rate_style};
 use super::theme::Theme;
 use crate::alerts::Thresholds;
 use crate::report::{AgentReport, ModelReport, SessionReport, ToolReport};
@@ -467,7 +467,7 @@ pub static TRACES: Table<TraceSummary> = Table {
             width: Constraint::Length(8),
             fit: Fit::Whole,
             sort: Sort::Number(|t| t.cost_usd),
-            cell: |t, _| text(usd(t.cost_usd)),
+            cell: |t, c| unpriced_cost(t.cost_usd, t.unpriced_calls, c),
         },
     ],
 };
@@ -543,7 +543,7 @@ pub static SESSIONS: Table<SessionReport> = Table {
             width: Constraint::Length(9),
             fit: Fit::Whole,
             sort: Sort::Number(|s| s.cost_usd),
-            cell: |s, _| text(usd(s.cost_usd)),
+            cell: |s, c| unpriced_cost(s.cost_usd, s.unpriced_calls, c),
         },
     ],
 };

@@ -780,16 +780,18 @@ fn ingest_problems_fit_their_box() {
 fn unpriced_calls_are_marked_where_their_cost_is_shown() {
     let mut f = fold();
     let s = f.ingest.add_source("more.jsonl");
-    let line = |agent: &str| {
+    let line = |agent: &str, span: u8| {
         format!(
-            r#"{{"ts":"2026-11-26T21:19:40Z","type":"model_call","model":"my-own-model","agent":"{agent}","success":true,"duration_ms":5,"input_tokens":5,"output_tokens":5}}"#
+            r#"{{"ts":"2026-11-26T21:19:59Z","type":"model_call","model":"my-own-model","agent":"{agent}","success":true,"duration_ms":5,"input_tokens":5,"output_tokens":5,"session":"s-unpriced","trace_id":"{:032x}","span_id":"{span:016x}"}}"#,
+            0xabcdefu32
         )
     };
     for (i, agent) in ["NewAgent", "CodeAgent"].iter().enumerate() {
-        f.line(s, i as u64 + 1, line(agent).as_bytes());
+        f.line(s, i as u64 + 1, line(agent, i as u8 + 1).as_bytes());
     }
     let now = parse_rfc3339(NOW).unwrap();
-    let v = View::build(&f, now, now, &crate::alerts::Thresholds::default(), true);
+    let mut v = View::build(&f, now, now, &crate::alerts::Thresholds::default(), true);
+    v.attach_sessions(&f);
     let cost = render(&app_on(Tab::Cost, &v), &v, 80, 24);
     let row = |screen: &str, name: &str| {
         screen.lines().flat_map(|l| l.split('│')).find(|cell| cell.starts_with(name)).unwrap_or_default().to_owned()
@@ -802,4 +804,9 @@ fn unpriced_calls_are_marked_where_their_cost_is_shown() {
     assert!(row(&agents, "NewAgent").contains("unpriced") && row(&agents, "CodeAgent").contains("+?"), "{agents}");
     let models = render(&app_on(Tab::Models, &v), &v, 80, 24);
     assert!(row(&models, "my-own-model").contains("unpriced"), "{models}");
+    let sessions = render(&app_on(Tab::Sessions, &v), &v, 80, 24);
+    assert!(row(&sessions, "s-unpriced").contains("unpriced"), "{sessions}");
+    let traces = render(&app_on(Tab::Traces, &v), &v, 80, 60);
+    let trace = traces.lines().find(|l| l.contains("my-own-model")).unwrap_or_default();
+    assert!(trace.contains("unpriced"), "{traces}");
 }

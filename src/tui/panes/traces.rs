@@ -17,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Ctx;
-use super::{block, ms, usd};
+use super::{block, ms};
 use crate::sanitize::clean_truncated;
 use crate::tui::app::Tab;
 use crate::tui::columns;
@@ -125,8 +125,9 @@ fn waterfall(f: &mut Frame, area: Rect, ctx: &Ctx, id: u128, spans: &[crate::tui
     if let Some(e) = &s.error_type {
         details.push(Line::from(format!("error    {}", clean_truncated(e, 40))).style(t.bad));
     }
-    if s.tokens > 0 || s.cost > 0 {
-        details.push(Line::from(format!("tokens   {}  cost {}", s.tokens, usd(crate::metrics::exact::usd(s.cost)))));
+    if s.tokens > 0 || s.cost > 0 || s.unpriced {
+        let cost = crate::report::markdown::usd_and_unpriced(crate::metrics::exact::usd(s.cost), u64::from(s.unpriced));
+        details.push(Line::from(format!("tokens   {}  cost {cost}", s.tokens)));
     }
     if let Some(attrs) = &s.attrs {
         details.push(Line::from(""));
