@@ -268,7 +268,7 @@ fn summarise(trace_id: u128, t: &Trace) -> Option<TraceSummary> {
         errors: t.spans.iter().filter(|s| !s.ok).count(),
         tokens,
         cost_usd: exact::usd(cost),
-        unpriced_calls: if has_calls { t.spans.iter().filter(|s| s.unpriced).count() as u64 } else { 0 },
+        unpriced_calls: t.spans.iter().filter(|s| s.unpriced).count() as u64,
         orphans: t.spans.iter().filter(|s| s.parent.is_some() && is_root(s)).count(),
         session: root.session.clone().or_else(|| t.spans.iter().find_map(|s| s.session.clone())),
     })

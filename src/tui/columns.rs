@@ -187,8 +187,8 @@ fn text(s: String) -> Shown {
 
 /// A cost that leaves out calls that could not be priced ("unpriced", or "+?"
 /// after it), in the warning style when it does.
-fn unpriced_cost(cost_usd: f64, unpriced_calls: u64, c: &CellCtx) -> Shown {
-    let style = if unpriced_calls > 0 { c.theme.warn } else { c.theme.text };
+pub fn unpriced_cost(cost_usd: f64, unpriced_calls: u64, theme: &crate::tui::theme::Theme) -> Shown {
+    let style = if unpriced_calls > 0 { theme.warn } else { theme.text };
     Shown { text: crate::report::markdown::usd_and_unpriced(cost_usd, unpriced_calls), style }
 }
 
@@ -256,7 +256,7 @@ pub static AGENTS: Table<AgentReport> = Table {
             width: Constraint::Length(9),
             fit: Fit::Whole,
             sort: Sort::Number(|a| a.cost_usd),
-            cell: |a, c| unpriced_cost(a.cost_usd, a.unpriced_calls, c),
+            cell: |a, c| unpriced_cost(a.cost_usd, a.unpriced_calls, c.theme),
         },
     ],
 };
@@ -391,7 +391,7 @@ pub static MODELS: Table<ModelReport> = Table {
             width: Constraint::Length(9),
             fit: Fit::Whole,
             sort: Sort::Number(|m| m.cost_usd),
-            cell: |m, c| unpriced_cost(m.cost_usd, m.unpriced_calls, c),
+            cell: |m, c| unpriced_cost(m.cost_usd, m.unpriced_calls, c.theme),
         },
         Column {
             header: "Share",
@@ -467,7 +467,7 @@ pub static TRACES: Table<TraceSummary> = Table {
             width: Constraint::Length(8),
             fit: Fit::Whole,
             sort: Sort::Number(|t| t.cost_usd),
-            cell: |t, c| unpriced_cost(t.cost_usd, t.unpriced_calls, c),
+            cell: |t, c| unpriced_cost(t.cost_usd, t.unpriced_calls, c.theme),
         },
     ],
 };
@@ -543,7 +543,7 @@ pub static SESSIONS: Table<SessionReport> = Table {
             width: Constraint::Length(9),
             fit: Fit::Whole,
             sort: Sort::Number(|s| s.cost_usd),
-            cell: |s, c| unpriced_cost(s.cost_usd, s.unpriced_calls, c),
+            cell: |s, c| unpriced_cost(s.cost_usd, s.unpriced_calls, c.theme),
         },
     ],
 };

@@ -20,11 +20,10 @@ fn bars(lines: &[CostLine], width: u16, theme: &crate::tui::theme::Theme) -> Vec
         .map(|c| {
             let n = if max > 0.0 { (c.cost_usd / max * bar_width).round() as usize } else { 0 };
             let bar = if theme.unicode { "█".repeat(n) } else { "#".repeat(n) };
-            let cost = crate::report::markdown::usd_and_unpriced(c.cost_usd, c.unpriced_calls);
-            let style = if c.unpriced_calls > 0 { theme.warn } else { theme.text };
+            let cost = crate::tui::columns::unpriced_cost(c.cost_usd, c.unpriced_calls, theme);
             Line::from(vec![
                 Span::raw(format!("{:<20} ", clean_truncated(&c.name, 20))),
-                Span::styled(format!("{cost:>10} "), style),
+                Span::styled(format!("{:>10} ", cost.text), cost.style),
                 Span::styled(bar, theme.cost_bar),
             ])
         })
