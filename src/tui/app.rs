@@ -274,6 +274,9 @@ pub struct App {
     pub trace_span: usize,
     /// The Traces tab lists only this session's traces (opened from Sessions).
     pub session_traces: Option<String>,
+    /// The Sessions tab's filter while its session's traces are listed: the
+    /// session scopes the traces instead, and going back restores it.
+    sessions_filter: String,
     /// Lines the help screen is scrolled down by.
     pub help_scroll: u16,
     /// Where `--debug` writes, shown in the help screen.
@@ -328,6 +331,7 @@ impl App {
             open_trace: None,
             trace_span: 0,
             session_traces: None,
+            sessions_filter: String::new(),
             help_scroll: 0,
             debug_file: None,
             loading: None,
@@ -646,6 +650,9 @@ impl App {
             // The session's traces, in the Traces tab, where enter opens a waterfall.
             if let Some(s) = self.session_rows(view).get(self.selection(view)) {
                 self.session_traces = Some(crate::sanitize::clean_truncated(&s.id, 200));
+                // The filter that found the session would hide its traces (it
+                // matches traces by root and agent).
+                self.sessions_filter = std::mem::take(&mut self.filter);
                 self.status = Some(format!(
                     "traces of session {} (esc goes back to Sessions)",
                     crate::sanitize::clean_truncated(&s.id, 60)
@@ -675,6 +682,7 @@ impl App {
             self.open_trace = None;
         } else if self.tab == Tab::Traces && self.session_traces.is_some() {
             self.session_traces = None;
+            self.filter = std::mem::take(&mut self.sessions_filter);
             self.tab = Tab::Sessions;
             return Some(Effect::Refresh);
         } else {

@@ -414,6 +414,33 @@ fn enter_on_a_session_lists_its_traces_and_opens_a_waterfall() {
     assert_eq!(app.session_rows(&v).len(), 1);
 }
 
+/// A session found by the filter lists its traces: the filter (which matches
+/// traces by root and agent) gives way to the session, and comes back with Esc.
+/// A long session id is cut to keep the title in its border.
+#[test]
+fn a_session_found_by_the_filter_lists_its_traces() {
+    let v = view();
+    let mut app = app_on(Tab::Sessions, &v);
+    app.handle(Action::Filter, &v);
+    for c in "review".chars() {
+        app.type_char(c);
+    }
+    app.handle(Action::Open, &v);
+    assert_eq!(app.session_rows(&v).len(), 1);
+    app.handle(Action::Open, &v);
+    assert_eq!((app.tab, app.session_traces.as_deref()), (Tab::Traces, Some("review-1942")));
+    assert_eq!(app.trace_rows(&v).len(), 1, "the traces of the session found");
+    app.handle(Action::Back, &v);
+    assert_eq!((app.tab, app.filter.as_str()), (Tab::Sessions, "review"));
+    // A long id: the title stays within its border, the id cut with '…'.
+    app.tab = Tab::Traces;
+    app.session_traces = Some(format!("conv-{}", "x".repeat(150)));
+    let screen = render(&app, &v, 80, 24);
+    let title = screen.lines().nth(2).unwrap_or_default();
+    assert!(title.starts_with("┌ Traces of session conv-xxx") && title.contains("x… "), "{screen}");
+    assert!(title.ends_with('┐'), "{screen}");
+}
+
 /// A trial threshold in the editor changes what the Alerts tab shows at once,
 /// but not the alerts in force: those feed the alert book (its Resolved list)
 /// and the pages, which the preview must never trigger.

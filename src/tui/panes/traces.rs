@@ -37,7 +37,20 @@ fn list(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view) = (ctx.app, ctx.view);
     let rows = app.trace_rows(view);
     let title = match &app.session_traces {
-        Some(session) => format!("Traces of session {} (enter: waterfall, esc: back)", clean_truncated(session, 40)),
+        // The title in the border (less its corners and spaces): the hint gives
+        // way, then the session's id is cut.
+        Some(session) => {
+            let (width, id) = (usize::from(area.width).saturating_sub(4), clean_truncated(session, 200));
+            let of = "Traces of session ";
+            super::first_that_fits(
+                [
+                    format!("{of}{id} (enter: waterfall, esc: back)"),
+                    format!("{of}{id}"),
+                    format!("{of}{}", super::cut_to(&id, width.saturating_sub(of.len()))),
+                ],
+                width,
+            )
+        }
         None if view.traces.is_empty() => "Traces: none yet (operations that carry trace_id and span_id)".into(),
         None => "Traces (enter: waterfall)".into(),
     };
