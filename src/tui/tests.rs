@@ -441,6 +441,33 @@ fn a_session_found_by_the_filter_lists_its_traces() {
     assert!(title.ends_with('┐'), "{screen}");
 }
 
+/// Every threshold can be seen and picked at 80x24: the editor gets room for
+/// all of them (it showed four of eight, and the pick moved out of sight), and
+/// scrolls to the one picked where the room is shorter.
+#[test]
+fn every_threshold_is_on_screen_in_the_editor() {
+    let v = view();
+    let mut app = app_on(Tab::Alerts, &v);
+    app.handle(Action::EditThresholds, &v);
+    let screen = render(&app, &v, 80, 24);
+    for setting in super::app::SETTINGS {
+        assert!(screen.contains(setting.label), "{} missing:\n{screen}", setting.label);
+    }
+    // Shorter than the editor: the last setting, picked, is scrolled to.
+    for _ in 0..super::app::SETTINGS.len() - 1 {
+        app.handle(Action::Down, &v);
+    }
+    let last = super::app::SETTINGS[super::app::SETTINGS.len() - 1].label;
+    let keymap = Keymap::load("default", None, &BTreeMap::new()).unwrap();
+    let theme = Theme::load("dark", None).unwrap();
+    let ctx = Ctx { app: &app, view: &v, theme: &theme, keymap: &keymap, sources: &[] };
+    let mut terminal = Terminal::new(TestBackend::new(80, 10)).unwrap();
+    terminal.draw(|f| super::panes::alerts::render(f, f.area(), &ctx)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let screen: String = buffer.content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains(last) && !screen.contains("min samples"), "{last} not scrolled to:\n{screen}");
+}
+
 /// A trial threshold in the editor changes what the Alerts tab shows at once,
 /// but not the alerts in force: those feed the alert book (its Resolved list)
 /// and the pages, which the preview must never trigger.

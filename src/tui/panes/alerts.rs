@@ -13,7 +13,13 @@ use crate::tui::app::SETTINGS;
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
-    let [firing, resolved] = Layout::vertical([Constraint::Percentage(65), Constraint::Percentage(35)]).areas(area);
+    // The thresholds editor gets room for every setting (its header and borders
+    // too): at 80x24 a third of the pane showed four of them.
+    let lower = match app.editor {
+        Some(_) => Constraint::Length(SETTINGS.len() as u16 + 3),
+        None => Constraint::Percentage(35),
+    };
+    let [firing, resolved] = Layout::vertical([Constraint::Min(4), lower]).areas(area);
     let rows = app.alert_rows(view);
     let widths = [
         Constraint::Length(7),
@@ -82,7 +88,12 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         let widths = [Constraint::Length(16), Constraint::Length(10), Constraint::Length(6), Constraint::Min(10)];
         let title = "Thresholds: ↑↓ pick, +/- or type to change, enter saves, esc cancels";
         let headers = ["Setting", "Value", "", ""].iter().map(|s| (*s).to_owned()).collect();
-        f.render_widget(table(headers, &widths, rows, t, title), resolved);
+        // Stateful, so that the setting picked is scrolled to where the room is short.
+        f.render_stateful_widget(
+            table(headers, &widths, rows, t, title),
+            resolved,
+            &mut state(editor.selected, SETTINGS.len()),
+        );
         return;
     }
     let items: Vec<ListItem> = app
