@@ -858,6 +858,8 @@ fn unpriced_calls_are_marked_where_their_cost_is_shown() {
     assert!(row(&agents, "NewAgent").contains("unpriced") && row(&agents, "CodeAgent").contains("+?"), "{agents}");
     let models = render(&app_on(Tab::Models, &v), &v, 80, 24);
     assert!(row(&models, "my-own-model").contains("unpriced"), "{models}");
+    let overview = render(&app_on(Tab::Overview, &v), &v, 80, 24);
+    assert!(overview.contains("+? spent"), "the total spent is a floor:\n{overview}");
     let sessions = render(&app_on(Tab::Sessions, &v), &v, 80, 24);
     assert!(row(&sessions, "s-unpriced").contains("unpriced"), "{sessions}");
     let traces = render(&app_on(Tab::Traces, &v), &v, 80, 60);

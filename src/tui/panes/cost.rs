@@ -63,7 +63,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let mut lines = vec![
         Line::from(format!(
             "total {}  ·  {} tokens  ·  today {} (since {})",
-            usd(c.total_usd),
+            crate::report::markdown::usd_and_unpriced(c.total_usd, c.unpriced_calls),
             super::compact(c.tokens as f64),
             usd(c.today_usd),
             c.day_start.get(..16).unwrap_or(&c.day_start)

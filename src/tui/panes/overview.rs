@@ -32,7 +32,11 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         Span::styled(format!("{} ", h.status.as_str().to_uppercase()), status_style(t, h.status)),
         Span::raw(format!(" up {uptime} · {} reqs · ok ", super::compact(h.total_requests as f64))),
         Span::styled(pct(h.success_rate), rate_style(t, h.success_rate, 100.0 - th.error_rate_pct)),
-        Span::raw(format!(" · {} alerts · {} spent", r.alerts.len(), usd(r.cost.total_usd))),
+        Span::raw(format!(
+            " · {} alerts · {} spent",
+            r.alerts.len(),
+            crate::report::markdown::usd_and_unpriced(r.cost.total_usd, r.cost.unpriced_calls)
+        )),
     ]);
     f.render_widget(Paragraph::new(status).block(block("System", t)), top);
 
