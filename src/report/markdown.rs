@@ -137,7 +137,7 @@ fn overview(out: &mut String, r: &Report) {
         vec!["Recent errors (5 min)".into(), h.recent_errors.to_string()],
         vec!["Requests in the last 5 min".into(), format!("{} ({} failed)", h.recent_requests, h.recent_failures)],
         vec!["Events read".into(), r.ingest.events.to_string()],
-        vec!["Total cost".into(), usd(r.cost.total_usd)],
+        vec!["Total cost".into(), usd_and_unpriced(r.cost.total_usd, r.cost.unpriced_calls)],
     ];
     if let Some(rss) = h.rss_bytes {
         rows.push(vec!["Memory (live writers)".into(), format!("{:.1} MiB", rss as f64 / 1_048_576.0)]);
@@ -290,7 +290,8 @@ fn models(out: &mut String, r: &Report) {
 
 fn cost(out: &mut String, r: &Report) {
     out.push_str("## Cost breakdown\n\n");
-    let _ = writeln!(out, "Total: **{}** for {} tokens.\n", usd(r.cost.total_usd), r.cost.tokens);
+    let total = usd_and_unpriced(r.cost.total_usd, r.cost.unpriced_calls);
+    let _ = writeln!(out, "Total: **{total}** for {} tokens.\n", r.cost.tokens);
     let c = &r.cost;
     let mut rows = vec![
         vec![format!("Today (since {})", c.day_start), usd(c.today_usd)],

@@ -437,6 +437,7 @@ fn an_agents_unpriced_calls_are_counted_and_marked() {
     assert_eq!((rows("A"), marked("A", "$0.50+?")), (2, 2), "{md}");
     assert_eq!((rows("B"), marked("B", "unpriced")), (2, 2), "{md}");
     assert!(md.contains("a cost marked +? leaves some out"), "{md}");
+    assert!(md.contains("| Total cost | $0.50+? |") && md.contains("Total: **$0.50+?**"), "{md}");
 }
 
 /// Cache and reasoning tokens priced by the rule, counted per model, with hit
