@@ -22,6 +22,10 @@ pub struct Latency {
     pub count: Count,
     /// Exact weighted sum, in nanoseconds.
     pub sum_ns: u128,
+    /// The longest recorded, in the sketch's microseconds: a quantile is the
+    /// top of its bucket, which for the longest can lie past it (one call of
+    /// 12.5 ms had a p95 of 12.54).
+    max_us: u64,
     sketch: Option<Histogram<u64>>,
 }
 
@@ -29,6 +33,7 @@ impl PartialEq for Latency {
     fn eq(&self, other: &Self) -> bool {
         self.count == other.count
             && self.sum_ns == other.sum_ns
+            && self.max_us == other.max_us
             && match (&self.sketch, &other.sketch) {
                 (Some(a), Some(b)) => a == b,
                 (None, None) => true,
@@ -50,6 +55,7 @@ impl Latency {
         self.count += w;
         self.sum_ns = self.sum_ns.saturating_add(w.scale_wide(super::exact::nanos(ms)));
         let micros = super::exact::round_u64(ms * 1e3).min(MAX_MICROS);
+        self.max_us = self.max_us.max(micros);
         // Auto-resizing: recording grows the range instead of failing.
         let _ = self.sketch.get_or_insert_with(new_histogram).record_n(micros, w.units());
     }
@@ -57,6 +63,7 @@ impl Latency {
     pub fn merge(&mut self, other: &Latency) {
         self.count += other.count;
         self.sum_ns = self.sum_ns.saturating_add(other.sum_ns);
+        self.max_us = self.max_us.max(other.max_us);
         if let Some(theirs) = &other.sketch {
             let mine = self.sketch.get_or_insert_with(new_histogram);
             // Both auto-resize, so adding cannot run out of range.
@@ -72,7 +79,7 @@ impl Latency {
     /// The value at quantile `q` (0..=1) in milliseconds, `None` with no samples.
     pub fn quantile_ms(&self, q: f64) -> Option<f64> {
         let h = self.sketch.as_ref().filter(|h| !h.is_empty())?;
-        Some(h.value_at_quantile(q) as f64 / 1e3)
+        Some(h.value_at_quantile(q).min(self.max_us) as f64 / 1e3)
     }
 }
 
@@ -95,6 +102,23 @@ mod tests {
             let got = latency.quantile_ms(q).unwrap();
             assert!((got - exact).abs() <= exact * 0.01, "q={q}: {got} vs {exact}");
         }
+    }
+
+    #[test]
+    fn no_quantile_lies_past_the_longest() {
+        let mut one = Latency::default();
+        one.record(12.5, Count::ONE);
+        assert_eq!(
+            (one.quantile_ms(0.5), one.quantile_ms(0.95), one.quantile_ms(1.0)),
+            (Some(12.5), Some(12.5), Some(12.5))
+        );
+        // Where the longest shares a bucket with others, the top quantiles are it.
+        let mut some = Latency::default();
+        for ms in [1.0, 2.0, 12.49, 12.5] {
+            some.record(ms, Count::ONE);
+        }
+        assert_eq!(some.quantile_ms(1.0), Some(12.5));
+        assert!(some.quantile_ms(0.5).is_some_and(|p| (p - 2.0).abs() <= 0.02), "{:?}", some.quantile_ms(0.5));
     }
 
     #[test]
