@@ -438,7 +438,11 @@ fn health(m: &Metrics, now: Micros, alerts: &[Alert]) -> Health {
     let recent = m.ring.window(now, RECENT_MINUTES);
     let live: Vec<_> =
         m.heartbeats.values().filter(|h| now - h.ts <= HEARTBEAT_LIVE_SECONDS * MICROS_PER_SECOND).collect();
-    let started = live.iter().filter_map(|h| h.started_at).min().or(m.first_ts);
+    // Without a live heartbeat, the writers are taken to be up since the first
+    // event only while events still come: a log whose writers stopped days ago
+    // read an uptime of days (a Claude Code history, of 549 days).
+    let active = m.last_ts.is_some_and(|t| now - t <= RECENT_MINUTES * crate::time::MICROS_PER_MINUTE);
+    let started = live.iter().filter_map(|h| h.started_at).min().or(m.first_ts.filter(|_| active));
     let active_agents = if live.iter().any(|h| !h.agents.is_empty()) {
         let mut names: Vec<&str> = live.iter().flat_map(|h| h.agents.iter().map(String::as_str)).collect();
         names.sort_unstable();

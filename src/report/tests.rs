@@ -149,10 +149,15 @@ fn health_counts_recent_window_live_heartbeats_and_uptime() {
     assert_eq!(h.cpu_percent, Some(3.5));
     assert_eq!(h.live_processes, 2);
     assert_eq!(h.uptime_s, Some(7200.0), "from the oldest live heartbeat's started_at");
-    // Without live heartbeats: agents seen in the last 5 minutes, uptime from the first event.
+    // Without live heartbeats: agents seen in the last 5 minutes, uptime from
+    // the first event while events still come (the last, 09:59:40)...
+    let soon = build(&fold_text(&log), at("2026-11-26T10:04:00Z"), at(T), &Thresholds::default());
+    assert_eq!(soon.health.live_processes, 0);
+    assert_eq!(soon.health.uptime_s, Some(64.0 * 60.0), "from 09:00, the first event");
+    // ...and none once they have stopped: nothing is known to be up.
     let later = build(&fold_text(&log), at("2026-11-26T12:00:00Z"), at(T), &Thresholds::default());
     assert_eq!(later.health.active_agents, 0);
-    assert_eq!(later.health.uptime_s, Some(3.0 * 3600.0));
+    assert_eq!(later.health.uptime_s, None);
 }
 
 #[test]
