@@ -328,10 +328,11 @@ fn cost(out: &mut String, r: &Report) {
         table(out, &[title, "Cost", "Share", "Tokens"], &[false, true, true, true], &rows);
     }
     if r.cost.unpriced_calls > 0 {
-        let (n, calls) = (r.cost.unpriced_calls, if r.cost.unpriced_calls == 1 { "call" } else { "calls" });
+        let n = r.cost.unpriced_calls;
+        let (calls, verb, their) = if n == 1 { ("call", "matches", "its") } else { ("calls", "match", "their") };
         let _ = writeln!(
             out,
-            "{n} model {calls} reported no cost and match no known price: their cost is unknown and not counted above (a cost marked +? leaves some out).\n"
+            "{n} model {calls} reported no cost and {verb} no known price: {their} cost is unknown and not counted above (a cost marked +? leaves some out).\n"
         );
         let rows: Vec<_> = r.cost.unpriced.iter().map(|u| vec![cell(&u.model), u.calls.to_string()]).collect();
         table(out, &["Unpriced model", "Calls"], &[false, true], &rows);

@@ -442,6 +442,7 @@ fn an_agents_unpriced_calls_are_counted_and_marked() {
     assert_eq!((rows("A"), marked("A", "$0.50+?")), (2, 2), "{md}");
     assert_eq!((rows("B"), marked("B", "unpriced")), (2, 2), "{md}");
     assert!(md.contains("a cost marked +? leaves some out"), "{md}");
+    assert!(md.contains("3 model calls reported no cost and match no known price: their cost"), "{md}");
     assert!(md.contains("| Total cost | $0.50+? |") && md.contains("Total: **$0.50+?**"), "{md}");
 }
 
@@ -587,6 +588,7 @@ fn an_unpriced_model_reads_unpriced_in_markdown() {
     // The Models and cost-by-model rows (the unpriced list has two cells).
     let rows: Vec<&str> = row("my-own-model").into_iter().filter(|l| l.matches('|').count() > 3).collect();
     assert_eq!(rows.len(), 2, "{md}");
+    assert!(md.contains("1 model call reported no cost and matches no known price: its cost is unknown"), "{md}");
     for line in rows {
         assert!(line.contains("unpriced") && !line.contains("$0.00"), "{line}");
     }
