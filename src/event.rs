@@ -62,7 +62,9 @@ pub enum Kind<'a> {
         tool: Cow<'a, str>,
         agent: Option<Cow<'a, str>>,
         success: bool,
-        duration_ms: f64,
+        /// Absent where the writer cannot know it (a tool an agent's log names
+        /// with no time): the call counts, its latency is not made up.
+        duration_ms: Option<f64>,
         error_type: Option<Cow<'a, str>>,
         error_message: Option<Cow<'a, str>>,
     },
@@ -71,7 +73,9 @@ pub enum Kind<'a> {
         provider: Option<Cow<'a, str>>,
         agent: Option<Cow<'a, str>>,
         success: bool,
-        duration_ms: f64,
+        /// Absent where the writer cannot know it (a response whose prompt was
+        /// not seen).
+        duration_ms: Option<f64>,
         input_tokens: Option<i64>,
         output_tokens: Option<i64>,
         parts: TokenParts,

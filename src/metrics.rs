@@ -386,7 +386,9 @@ impl Metrics {
         t.calls += w;
         t.successes += w.when(*success);
         t.sampled |= w.is_sampled();
-        t.latency.record(*duration_ms, w);
+        if let Some(ms) = duration_ms {
+            t.latency.record(*ms, w);
+        }
         if !success {
             t.recent_failures.push(Failure {
                 ts: e.ts,
@@ -398,7 +400,7 @@ impl Metrics {
         if let Some(b) = t.ring.at(e.ts) {
             b.requests += w;
             b.failures += w.when(!success);
-            b.latency_sum_ns += w.scale_wide(exact::nanos(*duration_ms));
+            b.latency_sum_ns += duration_ms.map_or(0, |ms| w.scale_wide(exact::nanos(ms)));
         }
         let agent = agent.as_deref().map(|agent| {
             let (a, id) = self.seen_agent(agent, e.ts);
@@ -462,7 +464,9 @@ impl Metrics {
         m.sampled |= w.is_sampled();
         m.input_tokens = m.input_tokens.saturating_add(input);
         m.output_tokens = m.output_tokens.saturating_add(output);
-        m.latency.record(*duration_ms, w);
+        if let Some(ms) = duration_ms {
+            m.latency.record(*ms, w);
+        }
         m.ledger_spend.merge(&spend);
         if m.provider.is_none() {
             m.provider = owned(provider);

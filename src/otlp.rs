@@ -134,7 +134,8 @@ pub fn span_record(e: &Event<'_>, origin: Origin<'_>, prices: Option<&PriceTable
                 attributes.push(("operation.cost".into(), AttrValue::F64(cost)));
             }
             let error = failure(*success, None, None, &mut attributes);
-            (format!("chat {model}"), SpanKind::Client, *duration_ms, error)
+            // A call whose duration is not known is a span of no length.
+            (format!("chat {model}"), SpanKind::Client, duration_ms.unwrap_or(0.0), error)
         }
         Kind::ToolCall { tool, agent, success, duration_ms, error_type, error_message } => {
             attributes.push(str_attr("gen_ai.operation.name", "execute_tool"));
@@ -143,7 +144,7 @@ pub fn span_record(e: &Event<'_>, origin: Origin<'_>, prices: Option<&PriceTable
                 attributes.push(str_attr("gen_ai.agent.name", agent));
             }
             let error = failure(*success, error_type.as_deref(), error_message.as_deref(), &mut attributes);
-            (format!("execute_tool {tool}"), SpanKind::Internal, *duration_ms, error)
+            (format!("execute_tool {tool}"), SpanKind::Internal, duration_ms.unwrap_or(0.0), error)
         }
         Kind::Span { name, agent, duration_ms, ok, error_type, error_message } => {
             if let Some(agent) = agent {

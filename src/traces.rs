@@ -160,10 +160,21 @@ impl TraceStore {
                 let priced = crate::pricing::call_cost(*cost_usd, price, *input_tokens, *output_tokens, parts);
                 unpriced = priced.is_none();
                 let cost = priced.map_or(0, exact::pico);
-                ("model_call", model.to_string(), owned(agent), *duration_ms, *success, None, tokens, cost)
+                // A call whose duration is not known ends where it starts.
+                (
+                    "model_call",
+                    model.to_string(),
+                    owned(agent),
+                    duration_ms.unwrap_or(0.0),
+                    *success,
+                    None,
+                    tokens,
+                    cost,
+                )
             }
             Kind::ToolCall { tool, agent, success, duration_ms, error_type, .. } => {
-                ("tool_call", tool.to_string(), owned(agent), *duration_ms, *success, owned(error_type), 0, 0)
+                let ms = duration_ms.unwrap_or(0.0);
+                ("tool_call", tool.to_string(), owned(agent), ms, *success, owned(error_type), 0, 0)
             }
             Kind::Span { name, agent, duration_ms, ok, error_type, .. } => {
                 ("span", name.to_string(), owned(agent), *duration_ms, *ok, owned(error_type), 0, 0)

@@ -112,11 +112,14 @@ fn base(log: &LogInput, kind: &str, agent: &str, options: MapOptions) -> Line {
     line
 }
 
-fn model_call(line: &mut Line, model: Option<&str>, provider: &str, success: bool, duration_ms: f64) {
+fn model_call(line: &mut Line, model: Option<&str>, provider: &str, success: bool, duration_ms: Option<f64>) {
     line.insert("model", Value::from(cut(model.unwrap_or("(unknown)"))));
     line.insert("provider", Value::from(provider));
     line.insert("success", Value::Bool(success));
-    line.insert("duration_ms", Value::from(duration_ms));
+    // A duration the log event does not give is not known (not 0).
+    if let Some(ms) = duration_ms {
+        line.insert("duration_ms", Value::from(ms));
+    }
     if !success {
         // A failed request is not billed: no tokens (priced at nothing, not "unpriced").
         line.insert("input_tokens", Value::from(0));
@@ -140,7 +143,9 @@ fn tool_call(log: &LogInput, agent: &str, options: MapOptions) -> Line {
     line.insert("tool", Value::from(cut(text(a, &["tool_name"]).unwrap_or("(unknown)"))));
     let success = a.iter().find(|(k, _)| k == "success").and_then(|(_, v)| v.truthy()).unwrap_or(true);
     line.insert("success", Value::Bool(success));
-    line.insert("duration_ms", Value::from(number(a, &["duration_ms"]).filter(|d| *d >= 0.0).unwrap_or(0.0)));
+    if let Some(ms) = number(a, &["duration_ms"]).filter(|d| *d >= 0.0) {
+        line.insert("duration_ms", Value::from(ms));
+    }
     if !success {
         put_str(&mut line, "error_type", Some(text(a, &["error_type"]).unwrap_or("tool_error")));
     }
@@ -152,7 +157,7 @@ fn tool_call(log: &LogInput, agent: &str, options: MapOptions) -> Line {
 fn claude_code(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
     const AGENT: &str = "claude-code";
     let a = &log.attributes;
-    let duration = number(a, &["duration_ms"]).filter(|d| *d >= 0.0).unwrap_or(0.0);
+    let duration = number(a, &["duration_ms"]).filter(|d| *d >= 0.0);
     match name {
         "api_request" => {
             let mut line = base(log, "model_call", AGENT, options);
@@ -193,7 +198,7 @@ fn claude_code(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
 fn codex(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
     const AGENT: &str = "codex";
     let a = &log.attributes;
-    let duration = number(a, &["duration_ms"]).filter(|d| *d >= 0.0).unwrap_or(0.0);
+    let duration = number(a, &["duration_ms"]).filter(|d| *d >= 0.0);
     let model = text(a, &["model", "slug"]);
     match (name, text(a, &["event.kind"])) {
         ("sse_event" | "websocket_event", Some("response.completed")) => {

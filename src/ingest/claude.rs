@@ -290,8 +290,10 @@ impl ClaudeState {
         // A refused request is not billed: no tokens (priced at nothing, not "unpriced").
         call.insert("input_tokens", Value::from(0));
         call.insert("output_tokens", Value::from(0));
-        let asked = self.turns.get(&source).and_then(|t| t.last_input).unwrap_or(ts);
-        call.insert("duration_ms", Value::from((ts - asked).max(0) as f64 / 1000.0));
+        // From the prompt, where it was seen; else not known (not 0).
+        if let Some(asked) = self.turns.get(&source).and_then(|t| t.last_input).filter(|&asked| asked <= ts) {
+            call.insert("duration_ms", Value::from((ts - asked) as f64 / 1000.0));
+        }
         put_session(&mut call, &session);
         out.push(Keyed::new(Some(&["api_error", &stamp, request]), call));
         let mut error = base("error", ts, trace, None);
@@ -421,8 +423,12 @@ fn model_call(r: &Response) -> Line {
     call.insert("provider", Value::from("anthropic"));
     call.insert("agent", Value::from(r.agent.as_str()));
     call.insert("success", Value::Bool(true));
-    let asked = r.asked_at.unwrap_or(r.ts);
-    call.insert("duration_ms", Value::from((r.ts - asked).max(0) as f64 / 1000.0));
+    // From the prompt, where it was seen before the response (a subagent's
+    // transcript may show none, or its parent's later one); else not known,
+    // rather than 0.
+    if let Some(asked) = r.asked_at.filter(|&asked| asked <= r.ts) {
+        call.insert("duration_ms", Value::from((r.ts - asked) as f64 / 1000.0));
+    }
     let u = r.usage;
     // The event log's input includes the cache reads and writes.
     crate::genai::Usage {

@@ -237,8 +237,10 @@ impl CodexState {
         call.insert("provider", Value::from("openai"));
         call.insert("agent", Value::from(AGENT));
         call.insert("success", Value::Bool(true));
-        let asked = file.last_input.unwrap_or(ts);
-        call.insert("duration_ms", Value::from((ts - asked).max(0) as f64 / 1000.0));
+        // From the last input, where one was seen; else not known, rather than 0.
+        if let Some(asked) = file.last_input.filter(|&asked| asked <= ts) {
+            call.insert("duration_ms", Value::from((ts - asked) as f64 / 1000.0));
+        }
         crate::genai::Usage {
             input: Some(delta.input),
             output: Some(delta.output),

@@ -63,6 +63,23 @@ fn a_fold_goes_on_exactly_after_a_merge() {
     }
 }
 
+/// A call without a duration counts as a call, and its latency is not taken as 0.
+#[test]
+fn calls_of_unknown_duration_count_without_a_latency() {
+    let lines: Vec<String> = [
+        r#"{"ts":"2026-11-26T21:30:00Z","type":"model_call","model":"m","success":true,"duration_ms":100}"#,
+        r#"{"ts":"2026-11-26T21:30:01Z","type":"model_call","model":"m","success":true}"#,
+        r#"{"ts":"2026-11-26T21:30:02Z","type":"tool_call","tool":"t","success":true}"#,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let f = fold_lines(&lines, 1);
+    let m = &f.metrics.models["m"];
+    assert_eq!((m.calls.whole(), m.latency.mean_ms(), m.latency.quantile_ms(0.5)), (2, Some(100.0), Some(100.0)));
+    let t = &f.metrics.tools["t"];
+    assert_eq!((t.calls.whole(), t.latency.mean_ms()), (1, None));
+}
+
 #[test]
 fn size_does_not_grow_with_the_log() {
     let short = fold_lines(&generated(2_000, 5), 1);

@@ -122,6 +122,8 @@ fn sub_agents_are_named_by_type_and_legacy_costs_are_kept() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0]["agent"], "claude-code/general-purpose");
     assert_eq!(got[0]["session"], "2b9d8116-e1de-4038-a101-5fd575fdcb0e", "the parent's session");
+    // Its prompt (the parent's, stamped after it) does not time it: no duration, not 0.
+    assert!(got[0].get("duration_ms").is_none(), "{:?}", got[0]);
     assert_eq!(
         (got[0]["input_tokens"].as_u64(), got[0]["cache_read_tokens"].as_u64()),
         (Some(3 + 613 + 50973), Some(50973))

@@ -109,6 +109,25 @@ fn blank_lines_are_blank() {
     }
 }
 
+/// A model or tool call's duration may be left out by a writer that cannot
+/// know it (an agent request's may not): the call is read, without one; a
+/// duration given is checked as before.
+#[test]
+fn a_calls_duration_may_be_unknown() {
+    let tool = event(r#"{"ts":"2026-11-26T21:30:00Z","type":"tool_call","tool":"t","success":true}"#);
+    assert!(matches!(tool.kind, Kind::ToolCall { duration_ms: None, .. }), "{tool:?}");
+    let model =
+        event(r#"{"ts":"2026-11-26T21:30:00Z","type":"model_call","model":"m","success":true,"duration_ms":null}"#);
+    assert!(matches!(model.kind, Kind::ModelCall { duration_ms: None, .. }), "{model:?}");
+    let timed =
+        event(r#"{"ts":"2026-11-26T21:30:00Z","type":"model_call","model":"m","success":true,"duration_ms":5}"#);
+    assert!(matches!(timed.kind, Kind::ModelCall { duration_ms: Some(5.0), .. }), "{timed:?}");
+    let negative = br#"{"ts":"2026-11-26T21:30:00Z","type":"tool_call","tool":"t","success":true,"duration_ms":-1}"#;
+    assert!(malformed(negative).contains("`duration_ms` must be a number >= 0"));
+    let request = br#"{"ts":"2026-11-26T21:30:00Z","type":"agent_request","agent":"A","success":true}"#;
+    assert!(malformed(request).contains("missing required field `duration_ms`"));
+}
+
 #[test]
 fn bad_lines_are_malformed_with_a_one_line_reason() {
     let ok = r#""ts":"2026-11-26T21:30:00Z","type":"agent_request","agent":"A","success":true"#;
@@ -430,7 +449,7 @@ fn values_bounded_by_quote_positions_are_read_exactly() {
     for line in &read_by_walk {
         assert!(walk_agrees(line), "the walk gives up on {line}");
         let Kind::ToolCall { duration_ms, success: true, .. } = event(line).kind else { panic!("{line}") };
-        assert!(duration_ms >= 0.0, "{line}");
+        assert!(duration_ms.is_some_and(|d| d >= 0.0), "{line}");
     }
     for bad in [
         format!("{head},\"duration_ms\":1,2,\"agent\":\"a\"}}"),
