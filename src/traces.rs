@@ -161,16 +161,8 @@ impl TraceStore {
                 unpriced = priced.is_none();
                 let cost = priced.map_or(0, exact::pico);
                 // A call whose duration is not known ends where it starts.
-                (
-                    "model_call",
-                    model.to_string(),
-                    owned(agent),
-                    duration_ms.unwrap_or(0.0),
-                    *success,
-                    None,
-                    tokens,
-                    cost,
-                )
+                let ms = duration_ms.unwrap_or(0.0);
+                ("model_call", model.to_string(), owned(agent), ms, *success, None, tokens, cost)
             }
             Kind::ToolCall { tool, agent, success, duration_ms, error_type, .. } => {
                 let ms = duration_ms.unwrap_or(0.0);
