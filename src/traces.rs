@@ -30,6 +30,8 @@ pub struct SpanNode {
     pub agent: Option<String>,
     pub start: Micros,
     pub end: Micros,
+    /// Whether the event gave its duration (a model or tool call may not).
+    pub timed: bool,
     pub ok: bool,
     pub error_type: Option<String>,
     pub tokens: u64,
@@ -136,7 +138,7 @@ impl TraceStore {
                 "agent_request",
                 agent.to_string(),
                 Some(agent.to_string()),
-                *duration_ms,
+                Some(*duration_ms),
                 *success,
                 owned(error_type),
                 tokens.map_or(0, |t| t as u64),
@@ -160,16 +162,13 @@ impl TraceStore {
                 let priced = crate::pricing::call_cost(*cost_usd, price, *input_tokens, *output_tokens, parts);
                 unpriced = priced.is_none();
                 let cost = priced.map_or(0, exact::pico);
-                // A call whose duration is not known ends where it starts.
-                let ms = duration_ms.unwrap_or(0.0);
-                ("model_call", model.to_string(), owned(agent), ms, *success, None, tokens, cost)
+                ("model_call", model.to_string(), owned(agent), *duration_ms, *success, None, tokens, cost)
             }
             Kind::ToolCall { tool, agent, success, duration_ms, error_type, .. } => {
-                let ms = duration_ms.unwrap_or(0.0);
-                ("tool_call", tool.to_string(), owned(agent), ms, *success, owned(error_type), 0, 0)
+                ("tool_call", tool.to_string(), owned(agent), *duration_ms, *success, owned(error_type), 0, 0)
             }
             Kind::Span { name, agent, duration_ms, ok, error_type, .. } => {
-                ("span", name.to_string(), owned(agent), *duration_ms, *ok, owned(error_type), 0, 0)
+                ("span", name.to_string(), owned(agent), Some(*duration_ms), *ok, owned(error_type), 0, 0)
             }
             Kind::Error { .. } | Kind::Heartbeat { .. } => return,
         };
@@ -179,8 +178,10 @@ impl TraceStore {
             kind,
             name: crate::sanitize::clean_truncated(&name, 200),
             agent,
-            start: e.ts - (duration_ms * 1000.0).round() as Micros,
+            // A call whose duration is not known ends where it starts.
+            start: e.ts - duration_ms.map_or(0, |ms| (ms * 1000.0).round() as Micros),
             end: e.ts,
+            timed: duration_ms.is_some(),
             ok,
             error_type,
             tokens,

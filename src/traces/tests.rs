@@ -143,3 +143,16 @@ fn calls_without_a_cost_are_priced_as_the_metrics_price_them() {
     assert!(model_cost > exact::pico(0.5), "the unpriced call was priced: {model_cost}");
     assert_eq!(summary.cost_usd, exact::usd(model_cost));
 }
+
+/// A call of unknown duration is a span of no length, marked as not timed.
+#[test]
+fn a_call_of_unknown_duration_is_not_timed() {
+    let untimed = line("tool_call", TOOL, Some(ROOT), "01.000", 0, "").replace(",\"duration_ms\":0", "");
+    assert!(!untimed.contains("duration_ms"), "{untimed}");
+    let s = store(&[untimed, line("agent_request", ROOT, None, "02.000", 2000, "")], 10);
+    let spans = &s.traces[&u128::from_str_radix(T, 16).unwrap()].spans;
+    let tool = spans.iter().find(|n| n.kind == "tool_call").unwrap();
+    assert!(!tool.timed && tool.start == tool.end, "{tool:?}");
+    let request = spans.iter().find(|n| n.kind == "agent_request").unwrap();
+    assert!(request.timed && request.duration_ms() == 2000.0, "{request:?}");
+}

@@ -125,7 +125,7 @@ fn waterfall(f: &mut Frame, area: Rect, ctx: &Ctx, id: u128, spans: &[crate::tui
     let mut details = vec![
         Line::from(Span::styled(format!("{} {}", s.kind, clean_truncated(&s.name, 60)), t.title)),
         Line::from(format!("status   {}", if s.ok { "ok" } else { "error" })).style(if s.ok { t.text } else { t.bad }),
-        Line::from(format!("duration {}", ms(Some(s.duration_ms())))),
+        Line::from(format!("duration {}", ms(s.timed.then(|| s.duration_ms())))),
         Line::from(format!("start    +{}", ms(Some((s.start - start) as f64 / 1000.0)))),
         Line::from(format!("span     {:016x}", s.span_id)),
     ];
