@@ -441,7 +441,8 @@ fn health(m: &Metrics, now: Micros, alerts: &[Alert]) -> Health {
     // Without a live heartbeat, the writers are taken to be up since the first
     // event only while events still come: a log whose writers stopped days ago
     // read an uptime of days (a Claude Code history, of 549 days).
-    let active = m.last_ts.is_some_and(|t| now - t <= RECENT_MINUTES * crate::time::MICROS_PER_MINUTE);
+    let since = now - RECENT_MINUTES * crate::time::MICROS_PER_MINUTE;
+    let active = m.last_ts.is_some_and(|t| t > since);
     let started = live.iter().filter_map(|h| h.started_at).min().or(m.first_ts.filter(|_| active));
     let active_agents = if live.iter().any(|h| !h.agents.is_empty()) {
         let mut names: Vec<&str> = live.iter().flat_map(|h| h.agents.iter().map(String::as_str)).collect();
@@ -449,7 +450,6 @@ fn health(m: &Metrics, now: Micros, alerts: &[Alert]) -> Health {
         names.dedup();
         names.len() as u64
     } else {
-        let since = now - RECENT_MINUTES * crate::time::MICROS_PER_MINUTE;
         m.agents.values().filter(|a| a.last_seen > since).count() as u64
     };
     let sum_opt = |f: fn(&crate::metrics::Heartbeat) -> Option<f64>| {
