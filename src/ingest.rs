@@ -209,6 +209,19 @@ pub(crate) fn str_of<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a str>
     v.get(key).and_then(serde_json::Value::as_str).filter(|s| !s.is_empty())
 }
 
+/// Sets a call's `duration_ms` from `asked` (its prompt's instant) to `ts`, where
+/// the prompt was seen before it; else leaves it out: not known, rather than 0
+/// (a Claude Code subagent's transcript shows no prompt, or its parent's later one).
+pub(crate) fn put_duration_since(
+    line: &mut crate::genai::Line,
+    asked: Option<crate::time::Micros>,
+    ts: crate::time::Micros,
+) {
+    if let Some(asked) = asked.filter(|&asked| asked <= ts) {
+        line.insert("duration_ms", serde_json::Value::from((ts - asked) as f64 / 1000.0));
+    }
+}
+
 /// The start of an adapter's event line: version, time, type, and the trace, span
 /// and parent ids when it belongs to a traced turn (`trace` is the turn's trace id
 /// and span id; a span equal to the turn's is the turn itself, with no parent).

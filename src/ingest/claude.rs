@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use crate::fold::SourceId;
 use crate::genai::Line;
-use crate::ingest::{Counted, Keyed, str_of};
+use crate::ingest::{Counted, Keyed, put_duration_since, str_of};
 use crate::time::{Micros, parse_rfc3339};
 
 /// The agent name transcripts are counted under (sub-agents get a suffix).
@@ -290,10 +290,7 @@ impl ClaudeState {
         // A refused request is not billed: no tokens (priced at nothing, not "unpriced").
         call.insert("input_tokens", Value::from(0));
         call.insert("output_tokens", Value::from(0));
-        // From the prompt, where it was seen; else not known (not 0).
-        if let Some(asked) = self.turns.get(&source).and_then(|t| t.last_input).filter(|&asked| asked <= ts) {
-            call.insert("duration_ms", Value::from((ts - asked) as f64 / 1000.0));
-        }
+        put_duration_since(&mut call, self.turns.get(&source).and_then(|t| t.last_input), ts);
         put_session(&mut call, &session);
         out.push(Keyed::new(Some(&["api_error", &stamp, request]), call));
         let mut error = base("error", ts, trace, None);
@@ -423,12 +420,7 @@ fn model_call(r: &Response) -> Line {
     call.insert("provider", Value::from("anthropic"));
     call.insert("agent", Value::from(r.agent.as_str()));
     call.insert("success", Value::Bool(true));
-    // From the prompt, where it was seen before the response (a subagent's
-    // transcript may show none, or its parent's later one); else not known,
-    // rather than 0.
-    if let Some(asked) = r.asked_at.filter(|&asked| asked <= r.ts) {
-        call.insert("duration_ms", Value::from((r.ts - asked) as f64 / 1000.0));
-    }
+    put_duration_since(&mut call, r.asked_at, r.ts);
     let u = r.usage;
     // The event log's input includes the cache reads and writes.
     crate::genai::Usage {

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::fold::SourceId;
 use crate::genai::Line;
-use crate::ingest::{Counted, Keyed, str_of};
+use crate::ingest::{Counted, Keyed, put_duration_since, str_of};
 use crate::time::{Micros, parse_rfc3339};
 
 pub const AGENT: &str = "codex";
@@ -237,10 +237,7 @@ impl CodexState {
         call.insert("provider", Value::from("openai"));
         call.insert("agent", Value::from(AGENT));
         call.insert("success", Value::Bool(true));
-        // From the last input, where one was seen; else not known, rather than 0.
-        if let Some(asked) = file.last_input.filter(|&asked| asked <= ts) {
-            call.insert("duration_ms", Value::from((ts - asked) as f64 / 1000.0));
-        }
+        put_duration_since(&mut call, file.last_input, ts);
         crate::genai::Usage {
             input: Some(delta.input),
             output: Some(delta.output),
