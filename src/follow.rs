@@ -4,6 +4,8 @@
 //! whole (`fsutil`).
 
 pub mod fsutil;
+#[cfg(target_os = "linux")]
+pub mod mapped;
 pub mod source;
 pub mod stdin;
 pub mod tail;

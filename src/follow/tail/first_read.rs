@@ -9,6 +9,8 @@ use anyhow::Result;
 
 use super::{CHUNK, LineReader, TailedFile, open_error, read_at, reopen};
 use crate::fold::{Fold, SourceId};
+#[cfg(target_os = "linux")]
+use crate::follow::mapped::{WINDOW, Window};
 
 /// One part of a file for the first, parallel read.
 pub(super) struct Task {
@@ -113,48 +115,183 @@ impl Progress {
     }
 }
 
-/// Folds the lines that start in `[start, end)` of `file` into `fold`'s `source`;
-/// the last one may run past `end`. A line cut by `start` belongs to the part
-/// before. Returns the lines read.
-fn fold_range(
+/// Parts at least this large are read through mapped windows (where the
+/// platform allows): below it, mapping saves too little to matter. Every part
+/// under test, so that the tests read both ways.
+#[cfg(target_os = "linux")]
+const MAP_AT_LEAST: u64 = if cfg!(test) { 1 } else { 1 << 20 };
+
+/// Folds the lines that start in `[start, end)` of `file` into `fold`'s
+/// `source` (see [`fold_range`]): in place through mapped windows where the
+/// range is large enough and `restart` can give an empty fold to begin again
+/// with, by `read` otherwise, or after all when the mapping failed or the file
+/// shrank under it (what was folded from it is dropped).
+fn fold_part(
     file: &File,
+    range: (u64, u64),
+    fold: &mut Fold,
+    restart: Option<&dyn Fn() -> Fold>,
+    source: SourceId,
+    progress: &Progress,
+) -> io::Result<u64> {
+    #[cfg(target_os = "linux")]
+    if let Some(restart) = restart
+        && range.1 - range.0 >= MAP_AT_LEAST
+    {
+        let mut mapped = Mapped { file, len: file.metadata()?.len(), window: None, shrank: false };
+        if let Some(lines) = fold_in_place(&mut mapped, range, fold, restart, source, progress) {
+            return Ok(lines);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = restart;
+    let mut copied = Copied { file, buf: vec![0u8; (range.1 - range.0).clamp(4096, CHUNK as u64) as usize] };
+    fold_range(&mut copied, range, fold, source, progress).0
+}
+
+/// [`fold_range`] through `bytes` read in place: the lines read, or `None` when
+/// it failed or the file shrank under it, `fold` and `progress` then as before.
+#[cfg(target_os = "linux")]
+fn fold_in_place(
+    bytes: &mut impl RangeBytes,
+    range: (u64, u64),
+    fold: &mut Fold,
+    restart: &dyn Fn() -> Fold,
+    source: SourceId,
+    progress: &Progress,
+) -> Option<u64> {
+    let (read, counted) = fold_range(bytes, range, fold, source, progress);
+    if bytes.were_the_files()
+        && let Ok(lines) = read
+    {
+        return Some(lines);
+    }
+    *fold = restart();
+    progress.read.fetch_sub(counted, Ordering::Relaxed);
+    None
+}
+
+/// Where a range's bytes come from: `read` into a buffer, or mapped windows.
+trait RangeBytes {
+    /// The file's bytes from `pos` on (some of them; none at its end).
+    fn at(&mut self, pos: u64) -> io::Result<&[u8]>;
+    /// Done: whether every byte given was the file's (a mapping of a file that
+    /// shrank under it gave zeros).
+    fn were_the_files(&mut self) -> bool {
+        true
+    }
+}
+
+/// Bytes `read` into a buffer of at most [`CHUNK`] (a small file's part needs
+/// no full chunk; a longer line is read in turns).
+struct Copied<'f> {
+    file: &'f File,
+    buf: Vec<u8>,
+}
+
+impl RangeBytes for Copied<'_> {
+    fn at(&mut self, pos: u64) -> io::Result<&[u8]> {
+        let n = read_at(self.file, &mut self.buf, pos)?;
+        Ok(&self.buf[..n])
+    }
+}
+
+/// Bytes read in place, a window at a time (see `follow::mapped`), up to the
+/// file's length when the read began (what is appended after is the follower's).
+#[cfg(target_os = "linux")]
+struct Mapped<'f> {
+    file: &'f File,
+    len: u64,
+    /// The window mapped now and the file offset it starts at.
+    window: Option<(u64, Window)>,
+    /// Whether the file shrank under a window already read.
+    shrank: bool,
+}
+
+#[cfg(target_os = "linux")]
+impl Mapped<'_> {
+    /// Unmaps the window, noting whether the file shrank under it.
+    fn unmap(&mut self) {
+        if let Some((_, window)) = self.window.take() {
+            self.shrank |= window.shrank();
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl RangeBytes for Mapped<'_> {
+    fn at(&mut self, pos: u64) -> io::Result<&[u8]> {
+        let inside = |(from, w): &(u64, Window)| *from <= pos && pos - from < w.bytes().len() as u64;
+        if !self.window.as_ref().is_some_and(inside) {
+            self.unmap();
+            if pos >= self.len {
+                return Ok(&[]);
+            }
+            let len = (self.len - pos).min(WINDOW as u64) as usize;
+            self.window = Some((pos, Window::map(self.file, pos, len)?));
+        }
+        match &self.window {
+            Some((from, w)) => Ok(w.bytes().get((pos - from) as usize..).unwrap_or_default()),
+            None => Ok(&[]),
+        }
+    }
+
+    fn were_the_files(&mut self) -> bool {
+        self.unmap();
+        !self.shrank
+    }
+}
+
+/// Folds the lines that start in `[start, end)` of a file, whose bytes `bytes`
+/// gives, into `fold`'s `source`; the last one may run past `end`. A line cut by
+/// `start` belongs to the part before. Returns the lines read, and the bytes it
+/// counted in `progress` (also when it fails).
+fn fold_range(
+    bytes: &mut impl RangeBytes,
     (start, end): (u64, u64),
     fold: &mut Fold,
     source: SourceId,
     progress: &Progress,
-) -> io::Result<u64> {
-    let task = Task { file: 0, source, start, end, files: 1, transcripts: Vec::new() };
+) -> (io::Result<u64>, u64) {
+    let mut counted = 0;
+    let mut count = |n: u64| {
+        counted += n;
+        progress.read.fetch_add(n, Ordering::Relaxed);
+    };
     let mut reader = LineReader::default();
-    // A small file's part needs no full chunk (a longer line is read in turns).
-    let mut buf = vec![0u8; (task.end - task.start).clamp(4096, CHUNK as u64) as usize];
-    let mut pos = task.start;
+    let mut pos = start;
     if pos > 0 {
         // Skip to just after the first newline at or after start - 1.
         pos -= 1;
         loop {
-            let n = read_at(file, &mut buf, pos)?;
-            if n == 0 {
-                return Ok(0);
+            let chunk = match bytes.at(pos) {
+                Ok(chunk) => chunk,
+                Err(e) => return (Err(e), counted),
+            };
+            if chunk.is_empty() {
+                return (Ok(0), counted);
             }
-            if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            if let Some(i) = memchr::memchr(b'\n', chunk) {
                 pos += i as u64 + 1;
                 // The previous part read these (the end of its last line).
-                progress.read.fetch_add(pos.min(task.end).saturating_sub(task.start), Ordering::Relaxed);
+                count(pos.min(end).saturating_sub(start));
                 break;
             }
-            pos += n as u64;
+            pos += chunk.len() as u64;
         }
     }
-    while pos < task.end || reader.pending_len() > 0 {
-        let n = read_at(file, &mut buf, pos)?;
-        if n == 0 {
+    while pos < end || reader.pending_len() > 0 {
+        let mut chunk = match bytes.at(pos) {
+            Ok(chunk) => chunk,
+            Err(e) => return (Err(e), counted),
+        };
+        if chunk.is_empty() {
             break;
         }
-        let mut chunk = &buf[..n];
         let mut done = false;
-        if pos + n as u64 >= task.end {
+        if pos + chunk.len() as u64 >= end {
             // Stop after the line that is under way at `end`.
-            let from = task.end.saturating_sub(1).saturating_sub(pos) as usize;
+            let from = end.saturating_sub(1).saturating_sub(pos) as usize;
             if let Some(i) = memchr::memchr(b'\n', &chunk[from.min(chunk.len())..]) {
                 chunk = &chunk[..from + i + 1];
                 done = true;
@@ -165,12 +302,12 @@ fn fold_range(
         pos += chunk.len() as u64;
         // Only this part's own bytes count: the line under way at its end is
         // the next part's to count.
-        progress.read.fetch_add(pos.min(task.end).saturating_sub(before.max(task.start)), Ordering::Relaxed);
+        count(pos.min(end).saturating_sub(before.max(start)));
         if done {
             break;
         }
     }
-    Ok(reader.line_no)
+    (Ok(reader.line_no), counted)
 }
 
 /// Splits the first read into tasks: a large file into a few parts a thread (more
@@ -244,6 +381,9 @@ pub(super) fn read_task(
     };
     let mut result = TaskResult { fold, lines: Vec::new(), failed: Vec::new() };
     let single = indices.len() == 1 && task.transcripts.is_empty();
+    // A part of one file may begin again from nothing (see `fold_part`).
+    let restart = || template.empty_for_sources(task.source, task.files);
+    let restart = single.then_some(&restart as &dyn Fn() -> Fold);
     for (k, &i) in indices.iter().enumerate() {
         let f = &files[i];
         let whole = (0, lens[i].unwrap_or(0));
@@ -251,9 +391,9 @@ pub(super) fn read_task(
         // A run's fold knows its files as sources 0..; the transcripts' fold all.
         let source = if task.transcripts.is_empty() { k } else { f.source };
         let read = match (&f.file, f.id) {
-            (Some(file), _) => fold_range(file, range, &mut result.fold, source, progress),
+            (Some(file), _) => fold_part(file, range, &mut result.fold, restart, source, progress),
             (None, Some(id)) => match reopen(&f.path, id) {
-                Ok(Some(file)) => fold_range(&file, range, &mut result.fold, source, progress),
+                Ok(Some(file)) => fold_part(&file, range, &mut result.fold, restart, source, progress),
                 // Replaced since it was opened: the next poll reads the new file.
                 Ok(None) => Ok(0),
                 Err(e) => Err(e),
@@ -270,4 +410,91 @@ pub(super) fn read_task(
         }
     }
     Ok(result)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    fn log_file(lines: u64) -> (tempfile::NamedTempFile, Vec<u8>) {
+        let mut body = Vec::new();
+        crate::synth::Generator::new(crate::synth::Settings { malformed_ratio: 0.02, ..Default::default() })
+            .write_lines(&mut body, lines)
+            .unwrap();
+        body.extend_from_slice(b"\n  \nnot json\n{\"partial");
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), &body).unwrap();
+        (file, body)
+    }
+
+    fn empty() -> Fold {
+        let mut fold = Fold::default();
+        fold.ingest.add_source("log");
+        fold
+    }
+
+    fn mapped(file: &File) -> Mapped<'_> {
+        Mapped { file, len: file.metadata().unwrap().len(), window: None, shrank: false }
+    }
+
+    #[test]
+    fn a_range_read_in_place_folds_as_one_read_by_read() {
+        let (file, body) = log_file(2000);
+        let file = file.as_file();
+        let len = body.len() as u64;
+        for range in [(0, len), (1, len), (len / 3, 2 * len / 3), (12_345, 40_000), (len - 5, len), (0, 1)] {
+            let (by_read, by_map) = (&mut empty(), &mut empty());
+            let progress = Progress::default();
+            let copied = &mut Copied { file, buf: vec![0; CHUNK] };
+            let (lines, counted) = fold_range(copied, range, by_read, 0, &progress);
+            let in_place = &mut mapped(file);
+            let (mapped_lines, mapped_counted) = fold_range(in_place, range, by_map, 0, &progress);
+            assert!(in_place.were_the_files());
+            assert_eq!((lines.unwrap(), counted), (mapped_lines.unwrap(), mapped_counted), "{range:?}");
+            assert_eq!(by_read, by_map, "{range:?}");
+        }
+    }
+
+    /// Mapped bytes of a file truncated once the read reaches `at`.
+    struct TruncatedAt<'f> {
+        inner: Mapped<'f>,
+        at: u64,
+        to: Option<u64>,
+    }
+
+    impl RangeBytes for TruncatedAt<'_> {
+        fn at(&mut self, pos: u64) -> io::Result<&[u8]> {
+            if pos >= self.at
+                && let Some(to) = self.to.take()
+            {
+                self.inner.file.set_len(to)?;
+            }
+            self.inner.at(pos)
+        }
+        fn were_the_files(&mut self) -> bool {
+            self.inner.were_the_files()
+        }
+    }
+
+    #[test]
+    fn a_file_truncated_under_the_read_is_read_again_by_read_and_nothing_counts_twice() {
+        let (file, body) = log_file(2000);
+        let file = file.as_file();
+        let len = body.len() as u64;
+        let (fold, progress) = (&mut empty(), Progress::default());
+        // The window that holds `at` is mapped, then the file loses its second
+        // half: the read goes on into lost pages (SIGBUS, taken by the handler).
+        let bytes = &mut TruncatedAt { inner: mapped(file), at: len / 2, to: Some(len / 4) };
+        assert_eq!(fold_in_place(bytes, (0, len), fold, &empty, 0, &progress), None);
+        assert!(bytes.inner.shrank, "the handler saw the lost pages");
+        assert_eq!(*fold, empty(), "what was folded from the mapping is dropped");
+        assert_eq!(progress.get().0, 0);
+        // What fold_part does next: the file as it is now, by read.
+        let lines = fold_part(file, (0, len), fold, None, 0, &progress).unwrap();
+        let want = &mut empty();
+        LineReader::default().feed(&body[..(len / 4) as usize], want, 0);
+        let want_lines = want.ingest.sources[0].lines;
+        assert_eq!((lines, &*fold), (want_lines, &*want));
+        assert_eq!(progress.get().0, len / 4, "each byte of the file as it is now counted once");
+    }
 }
