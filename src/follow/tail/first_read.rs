@@ -137,11 +137,9 @@ fn fold_part(
     #[cfg(target_os = "linux")]
     if let Some(restart) = restart
         && range.1 - range.0 >= MAP_AT_LEAST
+        && let Some(lines) = fold_in_place(&mut Mapped::new(file)?, range, fold, restart, source, progress)
     {
-        let mut mapped = Mapped { file, len: file.metadata()?.len(), window: None, shrank: false };
-        if let Some(lines) = fold_in_place(&mut mapped, range, fold, restart, source, progress) {
-            return Ok(lines);
-        }
+        return Ok(lines);
     }
     #[cfg(not(target_os = "linux"))]
     let _ = restart;
@@ -209,7 +207,11 @@ struct Mapped<'f> {
 }
 
 #[cfg(target_os = "linux")]
-impl Mapped<'_> {
+impl<'f> Mapped<'f> {
+    fn new(file: &'f File) -> io::Result<Mapped<'f>> {
+        Ok(Mapped { file, len: file.metadata()?.len(), window: None, shrank: false })
+    }
+
     /// Unmaps the window, noting whether the file shrank under it.
     fn unmap(&mut self) {
         if let Some((_, window)) = self.window.take() {
@@ -433,10 +435,6 @@ mod tests {
         fold
     }
 
-    fn mapped(file: &File) -> Mapped<'_> {
-        Mapped { file, len: file.metadata().unwrap().len(), window: None, shrank: false }
-    }
-
     #[test]
     fn a_range_read_in_place_folds_as_one_read_by_read() {
         let (file, body) = log_file(2000);
@@ -447,7 +445,7 @@ mod tests {
             let progress = Progress::default();
             let copied = &mut Copied { file, buf: vec![0; CHUNK] };
             let (lines, counted) = fold_range(copied, range, by_read, 0, &progress);
-            let in_place = &mut mapped(file);
+            let in_place = &mut Mapped::new(file).unwrap();
             let (mapped_lines, mapped_counted) = fold_range(in_place, range, by_map, 0, &progress);
             assert!(in_place.were_the_files());
             assert_eq!((lines.unwrap(), counted), (mapped_lines.unwrap(), mapped_counted), "{range:?}");
@@ -484,7 +482,7 @@ mod tests {
         let (fold, progress) = (&mut empty(), Progress::default());
         // The window that holds `at` is mapped, then the file loses its second
         // half: the read goes on into lost pages (SIGBUS, taken by the handler).
-        let bytes = &mut TruncatedAt { inner: mapped(file), at: len / 2, to: Some(len / 4) };
+        let bytes = &mut TruncatedAt { inner: Mapped::new(file).unwrap(), at: len / 2, to: Some(len / 4) };
         assert_eq!(fold_in_place(bytes, (0, len), fold, &empty, 0, &progress), None);
         assert!(bytes.inner.shrank, "the handler saw the lost pages");
         assert_eq!(*fold, empty(), "what was folded from the mapping is dropped");
