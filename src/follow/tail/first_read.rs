@@ -1,5 +1,7 @@
 //! The first read: the logs split into tasks (parts of large files, runs of small
-//! files, runs of transcripts), read on every thread, merged in order.
+//! files, runs of transcripts), read on every thread, merged in order. A part of
+//! a large file is parsed where it lies, through mapped windows (Linux; see
+//! `follow::mapped`); everything else is read into a buffer.
 
 use std::fs::File;
 use std::io;
