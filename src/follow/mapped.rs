@@ -55,8 +55,11 @@ thread_local! {
 /// The `SIGBUS` action in place before ours, restored for a fault that is not ours.
 static PREVIOUS: OnceLock<Option<libc::sigaction>> = OnceLock::new();
 
+/// The page size, found by the first [`Window::map`]: the handler only reads it
+/// (initializing it there could wait on a lock, not safe in a signal handler).
+static PAGE: OnceLock<usize> = OnceLock::new();
+
 fn page_size() -> usize {
-    static PAGE: OnceLock<usize> = OnceLock::new();
     // SAFETY: sysconf has no preconditions.
     *PAGE.get_or_init(|| usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096).max(1))
 }
@@ -85,8 +88,12 @@ extern "C" fn on_sigbus(_signal: libc::c_int, info: *mut libc::siginfo_t, _conte
     // errno is this thread's.
     let (address, errno) = unsafe { ((*info).si_addr() as usize, *libc::__errno_location()) };
     let (start, end) = GUARDED.with(Cell::get);
-    if start <= address && address < end {
-        let page = address & !(page_size() - 1);
+    // A window is guarded only once mapped, so the page size is known by then.
+    if let Some(&page_size) = PAGE.get()
+        && start <= address
+        && address < end
+    {
+        let page = address & !(page_size - 1);
         // SAFETY: [page, end) lies inside this thread's own window (a mapping of
         // whole pages), replaced by zeros: no other memory is touched.
         let zeros = unsafe {
