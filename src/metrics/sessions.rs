@@ -5,6 +5,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
+use super::names::same_bytes;
 use super::{Count, MAX_LINKS, MAX_SESSIONS, Metrics, Names, Spend, capped, capped_cow};
 use crate::event::Event;
 use crate::time::Micros;
@@ -115,9 +116,15 @@ impl SessionStats {
 /// stats are a few hundred bytes) and frees cost a sixth of a fold. Here each
 /// session lives in a slot, found through a table of slot numbers, and an
 /// evicted session's slot is reused with its buffers (its id's and its names').
+/// Each slot's last activity is also kept apart, in [`Sessions::active`]: the
+/// pruning reads only that (reading every slot's stats, which are scattered
+/// across a megabyte, cost a tenth of a fold of such a log).
 #[derive(Debug, Clone, Default)]
 pub struct Sessions {
     slots: Vec<Slot>,
+    /// By slot: when its session was last active, or [`FREE`] for a slot of an
+    /// evicted session.
+    active: Vec<Micros>,
     /// The live slots' numbers, by the hash of their id.
     index: HashTable<u32>,
     /// Slots of evicted sessions, for reuse.
@@ -132,9 +139,12 @@ pub struct Sessions {
 struct Slot {
     id: String,
     hash: u64,
-    live: bool,
     stats: SessionStats,
 }
+
+/// [`Sessions::active`] of a slot that holds no session: before any event
+/// (the fold counts none before 2000).
+const FREE: Micros = Micros::MIN;
 
 impl PartialEq for Sessions {
     /// The same sessions with the same stats, wherever their slots are.
@@ -162,7 +172,11 @@ impl Sessions {
 
     /// The sessions held and their ids, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &SessionStats)> {
-        self.slots.iter().filter(|s| s.live).map(|s| (s.id.as_str(), &s.stats))
+        self.slots
+            .iter()
+            .zip(&self.active)
+            .filter(|&(_, &active)| active != FREE)
+            .map(|(s, _)| (s.id.as_str(), &s.stats))
     }
 
     pub fn get(&self, id: &str) -> Option<&SessionStats> {
@@ -170,7 +184,9 @@ impl Sessions {
     }
 
     fn find(&self, id: &str, hash: u64) -> Option<usize> {
-        self.index.find(hash, |&slot| self.slots[slot as usize].id == id).map(|&slot| slot as usize)
+        self.index
+            .find(hash, |&slot| same_bytes(self.slots[slot as usize].id.as_bytes(), id.as_bytes()))
+            .map(|&slot| slot as usize)
     }
 
     /// The session `id` (cut to [`MAX_TEXT`](super::MAX_TEXT) bytes, as names
@@ -178,8 +194,9 @@ impl Sessions {
     #[inline]
     pub fn touch(&mut self, id: &str, ts: Micros) -> &mut SessionStats {
         let id = capped_cow(id);
+        let last_live = self.active.get(self.last).is_some_and(|&active| active != FREE);
         let slot = match self.slots.get(self.last) {
-            Some(last) if last.live && last.id == *id => self.last,
+            Some(last) if last_live && same_bytes(last.id.as_bytes(), id.as_bytes()) => self.last,
             _ => {
                 let hash = FxBuildHasher.hash_one(&*id);
                 match self.find(&id, hash) {
@@ -197,6 +214,10 @@ impl Sessions {
         let s = &mut self.slots[slot].stats;
         s.first_ts = s.first_ts.min(ts);
         s.last_ts = s.last_ts.max(ts);
+        if let Some(active) = self.active.get_mut(slot) {
+            // Never read as free, whatever the time.
+            *active = s.last_ts.max(FREE + 1);
+        }
         s
     }
 
@@ -209,12 +230,15 @@ impl Sessions {
                 s.id.clear();
                 s.id.push_str(id);
                 s.hash = hash;
-                s.live = true;
                 s.stats.reopen(ts);
+                if let Some(active) = self.active.get_mut(slot as usize) {
+                    *active = ts.max(FREE + 1);
+                }
                 slot
             }
             None => {
-                self.slots.push(Slot { id: id.to_owned(), hash, live: true, stats: SessionStats::new(ts) });
+                self.slots.push(Slot { id: id.to_owned(), hash, stats: SessionStats::new(ts) });
+                self.active.push(ts.max(FREE + 1));
                 // At most twice MAX_SESSIONS slots (four times within a merge), well within u32.
                 (self.slots.len() - 1) as u32
             }
@@ -229,16 +253,21 @@ impl Sessions {
     /// fold that the later one goes on with, and split it in two).
     pub fn merge(&mut self, later: Sessions) {
         self.evicted += later.evicted;
-        for slot in later.slots.into_iter().filter(|s| s.live) {
+        let live = later.slots.into_iter().zip(later.active).filter(|&(_, active)| active != FREE);
+        for (slot, _) in live {
             // Its hash holds here: `FxBuildHasher` has no per-table seed.
             match self.find(&slot.id, slot.hash) {
-                Some(mine) => self.slots[mine].stats.merge(slot.stats),
+                Some(mine) => {
+                    self.slots[mine].stats.merge(slot.stats);
+                    self.active[mine] = self.slots[mine].stats.last_ts.max(FREE + 1);
+                }
                 None => {
                     let mine = self.open(&slot.id, slot.hash, slot.stats.first_ts);
                     let mut stats = slot.stats;
                     // Its names were numbered by the other fold.
                     stats.agents.forget_ids();
                     stats.models.forget_ids();
+                    self.active[mine] = stats.last_ts.max(FREE + 1);
                     self.slots[mine].stats = stats;
                 }
             }
@@ -258,21 +287,21 @@ impl Sessions {
         // The cutoff is the MAX_SESSIONS-th latest activity, found without
         // sorting; ties at the cutoff are kept by id, latest first, as a sort
         // by (time, id) would keep them.
-        let mut stamps: Vec<Micros> = self.iter().map(|(_, s)| s.last_ts).collect();
+        let mut stamps: Vec<Micros> = self.active.iter().copied().filter(|&active| active != FREE).collect();
         let (_, &mut cutoff, _) = stamps.select_nth_unstable_by(MAX_SESSIONS - 1, |a, b| b.cmp(a));
         let newer = stamps.iter().filter(|&&t| t > cutoff).count();
-        let mut tied: Vec<usize> =
-            (0..self.slots.len()).filter(|&i| self.slots[i].live && self.slots[i].stats.last_ts == cutoff).collect();
+        let active = &self.active;
+        let mut tied: Vec<usize> = (0..active.len()).filter(|&i| active[i] == cutoff).collect();
         tied.sort_unstable_by(|&a, &b| self.slots[b].id.cmp(&self.slots[a].id));
-        let older = (0..self.slots.len()).filter(|&i| self.slots[i].live && self.slots[i].stats.last_ts < cutoff);
+        let older = (0..active.len()).filter(|&i| active[i] != FREE && active[i] < cutoff);
         let evicted: Vec<usize> = older.chain(tied.into_iter().skip(MAX_SESSIONS - newer)).collect();
         for i in evicted {
-            self.slots[i].live = false;
+            self.active[i] = FREE;
             self.free.push(i as u32);
             self.evicted += 1;
         }
-        let slots = &self.slots;
-        self.index.retain(|&mut slot| slots[slot as usize].live);
+        let active = &self.active;
+        self.index.retain(|&mut slot| active[slot as usize] != FREE);
     }
 }
 
@@ -334,6 +363,14 @@ mod tests {
         for (id, &(first, last)) in &model.held {
             let s = sessions.get(id).unwrap_or_else(|| panic!("{id} is not held"));
             assert_eq!((s.first_ts, s.last_ts), (first, last), "{id}");
+        }
+        // What pruning reads apart is what the slots hold.
+        for (i, slot) in sessions.slots.iter().enumerate() {
+            let free = sessions.free.contains(&(i as u32));
+            assert_eq!(sessions.active[i] == FREE, free, "slot {i}");
+            if !free {
+                assert_eq!(sessions.active[i], slot.stats.last_ts, "slot {i}");
+            }
         }
     }
 
