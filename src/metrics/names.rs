@@ -81,7 +81,8 @@ impl Names {
         // Appended: where it belongs if last (always, in an empty set), and the
         // room for it if not, where the names after its place move up by one
         // copy and it is written again in the gap (`splice` cost a twentieth of
-        // a fold, `rotate_right` a fortieth).
+        // a fold; `rotate_right`, with the `memcmp` calls `order` replaced,
+        // about a fiftieth).
         let (end, header) = (self.packed.len(), (name.len() as u16).to_le_bytes());
         self.packed.extend_from_slice(&header);
         self.packed.extend_from_slice(name.as_bytes());

@@ -117,8 +117,8 @@ impl SessionStats {
 /// session lives in a slot, found through a table of slot numbers, and an
 /// evicted session's slot is reused with its buffers (its id's and its names').
 /// Each slot's last activity is also kept apart, in [`Sessions::active`]: the
-/// pruning reads only that (reading every slot's stats, which are scattered
-/// across a megabyte, cost a tenth of a fold of such a log).
+/// pruning reads only that, 16 KB, where it read every slot's stats, half a
+/// megabyte, to find the cutoff.
 #[derive(Debug, Clone, Default)]
 pub struct Sessions {
     slots: Vec<Slot>,
@@ -145,6 +145,12 @@ struct Slot {
 /// [`Sessions::active`] of a slot that holds no session: before any event
 /// (the fold counts none before 2000).
 const FREE: Micros = Micros::MIN;
+
+/// [`Sessions::active`] of a slot whose session was last active at `ts`:
+/// never read as free, whatever the time.
+fn activity(ts: Micros) -> Micros {
+    ts.max(FREE + 1)
+}
 
 impl PartialEq for Sessions {
     /// The same sessions with the same stats, wherever their slots are.
@@ -215,8 +221,7 @@ impl Sessions {
         s.first_ts = s.first_ts.min(ts);
         s.last_ts = s.last_ts.max(ts);
         if let Some(active) = self.active.get_mut(slot) {
-            // Never read as free, whatever the time.
-            *active = s.last_ts.max(FREE + 1);
+            *active = activity(s.last_ts);
         }
         s
     }
@@ -232,13 +237,13 @@ impl Sessions {
                 s.hash = hash;
                 s.stats.reopen(ts);
                 if let Some(active) = self.active.get_mut(slot as usize) {
-                    *active = ts.max(FREE + 1);
+                    *active = activity(ts);
                 }
                 slot
             }
             None => {
                 self.slots.push(Slot { id: id.to_owned(), hash, stats: SessionStats::new(ts) });
-                self.active.push(ts.max(FREE + 1));
+                self.active.push(activity(ts));
                 // At most twice MAX_SESSIONS slots (four times within a merge), well within u32.
                 (self.slots.len() - 1) as u32
             }
@@ -259,7 +264,7 @@ impl Sessions {
             match self.find(&slot.id, slot.hash) {
                 Some(mine) => {
                     self.slots[mine].stats.merge(slot.stats);
-                    self.active[mine] = self.slots[mine].stats.last_ts.max(FREE + 1);
+                    self.active[mine] = activity(self.slots[mine].stats.last_ts);
                 }
                 None => {
                     let mine = self.open(&slot.id, slot.hash, slot.stats.first_ts);
@@ -267,7 +272,7 @@ impl Sessions {
                     // Its names were numbered by the other fold.
                     stats.agents.forget_ids();
                     stats.models.forget_ids();
-                    self.active[mine] = stats.last_ts.max(FREE + 1);
+                    self.active[mine] = activity(stats.last_ts);
                     self.slots[mine].stats = stats;
                 }
             }
