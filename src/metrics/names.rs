@@ -155,7 +155,7 @@ impl Names {
 /// `a == b`, eight bytes at a time, inlined: names are short, and a `memcmp`
 /// call (with its branches on the length) cost more than the comparison.
 #[inline]
-pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let word = |s: &[u8], at: usize| s.get(at..at + 8).map(|w| u64::from_ne_bytes(w.try_into().unwrap_or_default()));
     if a.len() != b.len() {
         return false;

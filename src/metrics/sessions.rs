@@ -5,7 +5,6 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
-use super::names::same_bytes;
 use super::{Count, MAX_LINKS, MAX_SESSIONS, Metrics, Names, Spend, capped, capped_cow};
 use crate::event::Event;
 use crate::time::Micros;
@@ -190,9 +189,7 @@ impl Sessions {
     }
 
     fn find(&self, id: &str, hash: u64) -> Option<usize> {
-        self.index
-            .find(hash, |&slot| same_bytes(self.slots[slot as usize].id.as_bytes(), id.as_bytes()))
-            .map(|&slot| slot as usize)
+        self.index.find(hash, |&slot| self.slots[slot as usize].id == id).map(|&slot| slot as usize)
     }
 
     /// The session `id` (cut to [`MAX_TEXT`](super::MAX_TEXT) bytes, as names
@@ -202,7 +199,7 @@ impl Sessions {
         let id = capped_cow(id);
         let last_live = self.active.get(self.last).is_some_and(|&active| active != FREE);
         let slot = match self.slots.get(self.last) {
-            Some(last) if last_live && same_bytes(last.id.as_bytes(), id.as_bytes()) => self.last,
+            Some(last) if last_live && last.id == *id => self.last,
             _ => {
                 let hash = FxBuildHasher.hash_one(&*id);
                 match self.find(&id, hash) {
