@@ -58,13 +58,9 @@ pub fn parse_rfc3339_cached(text: &str, cache: &mut DayCache) -> Result<Micros, 
             days
         }
     };
-    let mut bad = false;
-    let mut num = |from: usize, to: usize| fixed_digits(&head[from..to], &mut bad);
-    let (hour, minute, second) = (num(11, 13), num(14, 16), num(17, 19));
-    let separators = matches!(head[10], b'T' | b't') && head[13] == b':' && head[16] == b':';
-    if bad || !separators {
+    let Some((hour, minute, second)) = time_of_day(&head).filter(|_| matches!(head[10], b'T' | b't')) else {
         return Err(TimeError::Syntax);
-    }
+    };
 
     let mut pos = 19;
     let mut micros: i64 = 0;
@@ -106,6 +102,30 @@ pub fn parse_rfc3339_cached(text: &str, cache: &mut DayCache) -> Result<Micros, 
     let (second, micros) = if second == 60 { (59, 999_999) } else { (second, micros) };
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
     Ok(seconds * MICROS_PER_SECOND + micros)
+}
+
+/// The hour, minute and second of a stamp's `HH:MM:SS` (its bytes 11 to 18),
+/// if they are digits and colons: read as one word, the six digits checked and
+/// paired by a few word operations (a digit at a time, with its checks, was
+/// about a thirtieth of a fold's instructions).
+#[inline]
+fn time_of_day(head: &[u8; 19]) -> Option<(i64, i64, i64)> {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&head[11..19]);
+    let word = u64::from_le_bytes(bytes);
+    // Bytes 2 and 5 of the word (the lowest byte first) are the colons.
+    const COLONS: u64 = 0x0000_ff00_00ff_0000;
+    let colons = word & COLONS == 0x0000_3a00_003a_0000;
+    // The digits' values, colons zeroed; a byte that is not a digit is over 9,
+    // and adding 0x76 to it (or it alone, from 0x80) sets its high bit. A carry
+    // out of such a byte may spoil the bytes above, but the line is bad by then.
+    let values = (word ^ 0x3030_3030_3030_3030) & !COLONS;
+    let digits = (values.wrapping_add(0x7676_7676_7676_7676) | values) & 0x8080_8080_8080_8080 == 0;
+    // Each byte times ten plus the byte above: bytes 0, 3 and 6 are then the
+    // hour, the minute and the second (at most 99: no carries).
+    let pairs = values.wrapping_mul(10).wrapping_add(values >> 8);
+    let byte = |at: u32| ((pairs >> (8 * at)) & 0xff) as i64;
+    (colons && digits).then(|| (byte(0), byte(3), byte(6)))
 }
 
 /// The value of a fixed-width run of digits; `bad` is set if any byte is not
@@ -276,6 +296,48 @@ mod tests {
             "20x6-12-31T12:00:00Z",
         ] {
             assert_eq!(parse_rfc3339_cached(text, &mut cache), parse_rfc3339(text), "{text}");
+        }
+    }
+
+    /// `time_of_day`, a byte at a time (as it was read before).
+    fn time_of_day_bytewise(head: &[u8; 19]) -> Option<(i64, i64, i64)> {
+        let digit = |at: usize| head[at].is_ascii_digit().then(|| i64::from(head[at] - b'0'));
+        let two = |at: usize| Some(digit(at)? * 10 + digit(at + 1)?);
+        let colons = head[13] == b':' && head[16] == b':';
+        colons.then_some(())?;
+        Some((two(11)?, two(14)?, two(17)?))
+    }
+
+    #[test]
+    fn the_time_of_day_reads_as_a_digit_at_a_time() {
+        let mut rng = crate::synth::Rng::new(3);
+        // Bytes near the digits' and colon's values, and anywhere.
+        let near = [b'0', b'9', b'/', b':', b';', b'9' + 7, b'0' + 0x80, 0x00, 0x7f, 0xff, b'T', b' '];
+        for case in 0..200_000 {
+            let mut head = *b"2026-11-26T21:30:59";
+            for digit in &mut head[11..19] {
+                *digit = b'0' + rng.below(10) as u8;
+            }
+            head[13] = b':';
+            head[16] = b':';
+            // Most cases change a byte or two; some none (every valid time).
+            for _ in 0..case % 3 {
+                let at = 11 + rng.below(8);
+                head[at] = if rng.chance(0.5) { near[rng.below(near.len())] } else { rng.below(256) as u8 };
+            }
+            assert_eq!(time_of_day(&head), time_of_day_bytewise(&head), "{:?}", String::from_utf8_lossy(&head));
+        }
+    }
+
+    #[test]
+    fn agrees_with_chrono_on_random_valid_stamps() {
+        let mut rng = crate::synth::Rng::new(5);
+        let mut cache = DayCache::default();
+        for _ in 0..20_000 {
+            let (h, m, s) = (rng.below(24), rng.below(60), rng.below(60));
+            let day = 1 + rng.below(28);
+            let stamp = format!("2026-03-{day:02}T{h:02}:{m:02}:{s:02}.{:03}Z", rng.below(1000));
+            assert_eq!(parse_rfc3339_cached(&stamp, &mut cache), Ok(chrono_micros(&stamp)), "{stamp}");
         }
     }
 
