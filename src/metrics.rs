@@ -26,7 +26,8 @@ use crate::pricing::PriceTable;
 use crate::time::Micros;
 pub use names::Names;
 use names::{NameId, Uncompared};
-pub use sessions::{SessionStats, Sessions};
+use sessions::Spelling;
+pub use sessions::{SessionNames, SessionStats, Sessions};
 pub use stats::{
     AgentStats, ErrorRecord, ErrorStats, Failure, Heartbeat, MAX_LINKS, ModelStats, SpanStats, Spend, ToolStats,
 };
@@ -310,6 +311,7 @@ impl Metrics {
         a.seen += 1;
         a.last_seen = a.last_seen.max(ts);
         let id = a.id.get(&mut self.ids.0.agents);
+        Spelling::note(&mut self.sessions.spelling.agents, id, agent);
         (a, id)
     }
 
@@ -323,6 +325,7 @@ impl Metrics {
         let spend = Spend::of(tokens, cost, parts, w);
         let a = entry(&mut self.agents, agent);
         let agent_id = a.id.get(&mut self.ids.0.agents);
+        Spelling::note(&mut self.sessions.spelling.agents, agent_id, agent);
         a.seen += 1;
         a.requests += w;
         a.successes += w.when(*success);
@@ -436,6 +439,7 @@ impl Metrics {
         let (input, output) = (input_tokens.unwrap_or(0) as u64, output_tokens.unwrap_or(0) as u64);
         let m = entry(&mut self.models, model);
         let model_id = m.id.get(&mut self.ids.0.models);
+        Spelling::note(&mut self.sessions.spelling.models, model_id, model);
         if m.calls.is_zero() && m.price.is_none() {
             m.price = prices.lookup(model).cloned();
         }
@@ -479,7 +483,9 @@ impl Metrics {
                 a.named_by_model_call = true;
                 a.last_seen = a.last_seen.max(e.ts);
                 a.models_used.link(model, model_id, MAX_LINKS);
-                agent_id = Some(a.id.get(&mut self.ids.0.agents));
+                let id = a.id.get(&mut self.ids.0.agents);
+                Spelling::note(&mut self.sessions.spelling.agents, id, agent);
+                agent_id = Some(id);
                 (&mut a.ledger_spend, &mut a.unpriced_calls, &mut a.ring, &mut a.spend_minutes)
             }
             None => (
@@ -509,7 +515,7 @@ impl Metrics {
             s.ledger_spend.merge(&spend);
             s.unpriced_calls += unpriced;
             s.note_agent(agent.as_deref().zip(agent_id));
-            s.models.link(model, model_id, MAX_LINKS);
+            s.models.link(model, model_id);
         }
     }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::alerts::{self, Alert, Severity, Thresholds};
 use crate::budget;
 use crate::fold::Fold;
-use crate::metrics::{Count, Metrics, SessionStats, Spend, exact};
+use crate::metrics::{Count, Metrics, SessionStats, Sessions, Spend, exact};
 use crate::time::{MICROS_PER_SECOND, Micros, format_rfc3339};
 
 /// The `schema` value of this report format.
@@ -784,12 +784,12 @@ fn kept_sessions(m: &Metrics) -> u64 {
 }
 
 /// One session's row.
-pub fn session_report(id: &str, s: &SessionStats) -> SessionReport {
+pub fn session_report(id: &str, s: &SessionStats, sessions: &Sessions) -> SessionReport {
     let spend = s.spend();
     SessionReport {
         id: id.to_owned(),
-        agents: s.agents.iter().map(str::to_owned).collect(),
-        models: s.models.iter().map(str::to_owned).collect(),
+        agents: sessions.agents_of(s).into_iter().map(str::to_owned).collect(),
+        models: sessions.models_of(s).into_iter().map(str::to_owned).collect(),
         first_ts: format_rfc3339(s.first_ts),
         last_ts: format_rfc3339(s.last_ts),
         requests: s.requests.whole(),
@@ -810,7 +810,10 @@ fn sessions(m: &Metrics) -> SessionsReport {
     SessionsReport {
         total: m.sessions.len() as u64 + m.sessions.evicted(),
         kept: kept_sessions(m),
-        recent: sessions_by_recency(m, REPORT_SESSIONS).iter().map(|(id, s)| session_report(id, s)).collect(),
+        recent: sessions_by_recency(m, REPORT_SESSIONS)
+            .iter()
+            .map(|(id, s)| session_report(id, s, &m.sessions))
+            .collect(),
     }
 }
 

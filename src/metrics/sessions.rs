@@ -5,19 +5,24 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
-use super::{Count, MAX_LINKS, MAX_SESSIONS, Metrics, Names, Spend, capped, capped_cow};
+use super::{Count, MAX_SESSIONS, Metrics, Spend, capped, capped_cow};
 use crate::event::Event;
 use crate::time::Micros;
+
+mod spelled;
+pub use spelled::{SessionNames, Spelling};
 
 /// One session (a conversation, a coding session): what its events say.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionStats {
     pub first_ts: Micros,
     pub last_ts: Micros,
-    /// Agents named by its events (at most [`MAX_LINKS`](super::MAX_LINKS)).
-    pub agents: Names,
-    /// Models its model calls named (at most [`MAX_LINKS`](super::MAX_LINKS)).
-    pub models: Names,
+    /// Agents named by its events (at most [`MAX_LINKS`](super::MAX_LINKS)):
+    /// read them with [`Sessions::agents_of`].
+    pub agents: SessionNames,
+    /// Models its model calls named (at most [`MAX_LINKS`](super::MAX_LINKS)):
+    /// read them with [`Sessions::models_of`].
+    pub models: SessionNames,
     pub requests: Count,
     pub model_calls: Count,
     pub tool_calls: Count,
@@ -43,8 +48,8 @@ impl SessionStats {
         SessionStats {
             first_ts: ts,
             last_ts: ts,
-            agents: Names::default(),
-            models: Names::default(),
+            agents: SessionNames::default(),
+            models: SessionNames::default(),
             requests: Count::ZERO,
             model_calls: Count::ZERO,
             tool_calls: Count::ZERO,
@@ -71,7 +76,7 @@ impl SessionStats {
     /// Links the agent an event names, with its number in this fold.
     pub(super) fn note_agent(&mut self, agent: Option<(&str, u32)>) {
         if let Some((agent, id)) = agent {
-            self.agents.link(agent, id, MAX_LINKS);
+            self.agents.link(agent, id);
         }
     }
 
@@ -81,17 +86,19 @@ impl SessionStats {
         if self.model_calls.is_zero() { self.request_spend } else { self.ledger_spend }
     }
 
-    pub(super) fn merge(&mut self, o: SessionStats) {
+    /// Folds in the same session's stats from another fold: `mine` and
+    /// `theirs` spell each fold's names.
+    fn merge(&mut self, o: SessionStats, mine: &Spelling, theirs: &Spelling) {
         if self.project.is_none() {
             self.project = o.project.clone();
         }
         self.first_ts = self.first_ts.min(o.first_ts);
         self.last_ts = self.last_ts.max(o.last_ts);
-        for a in o.agents.iter() {
-            self.agents.link_name(a, MAX_LINKS);
+        for a in o.agents.names(&theirs.agents) {
+            self.agents.link_name(a, &mine.agents);
         }
-        for m in o.models.iter() {
-            self.models.link_name(m, MAX_LINKS);
+        for m in o.models.names(&theirs.models) {
+            self.models.link_name(m, &mine.models);
         }
         self.requests += o.requests;
         self.model_calls += o.model_calls;
@@ -132,6 +139,8 @@ pub struct Sessions {
     last: usize,
     /// Sessions forgotten to keep memory bounded.
     evicted: u64,
+    /// How this fold's sessions' names are spelled.
+    pub(super) spelling: Spelling,
 }
 
 #[derive(Debug, Clone)]
@@ -156,7 +165,7 @@ impl PartialEq for Sessions {
     fn eq(&self, other: &Self) -> bool {
         self.evicted == other.evicted
             && self.len() == other.len()
-            && self.iter().all(|(id, s)| other.get(id) == Some(s))
+            && self.iter().all(|(id, s)| other.get(id).is_some_and(|o| self.spelled(s) == other.spelled(o)))
     }
 }
 
@@ -182,6 +191,26 @@ impl Sessions {
             .zip(&self.active)
             .filter(|&(_, &active)| active != FREE)
             .map(|(s, _)| (s.id.as_str(), &s.stats))
+    }
+
+    /// A session's agents, in sorted order.
+    pub fn agents_of<'a>(&'a self, s: &'a SessionStats) -> Vec<&'a str> {
+        s.agents.names(&self.spelling.agents)
+    }
+
+    /// A session's models, in sorted order.
+    pub fn models_of<'a>(&'a self, s: &'a SessionStats) -> Vec<&'a str> {
+        s.models.names(&self.spelling.models)
+    }
+
+    /// A session's stats with its names spelled out: comparable with another
+    /// fold's.
+    fn spelled(&self, s: &SessionStats) -> SessionStats {
+        SessionStats {
+            agents: s.agents.spelled_out(&self.spelling.agents),
+            models: s.models.spelled_out(&self.spelling.models),
+            ..s.clone()
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&SessionStats> {
@@ -260,15 +289,15 @@ impl Sessions {
             // Its hash holds here: `FxBuildHasher` has no per-table seed.
             match self.find(&slot.id, slot.hash) {
                 Some(mine) => {
-                    self.slots[mine].stats.merge(slot.stats);
+                    self.slots[mine].stats.merge(slot.stats, &self.spelling, &later.spelling);
                     self.active[mine] = activity(self.slots[mine].stats.last_ts);
                 }
                 None => {
                     let mine = self.open(&slot.id, slot.hash, slot.stats.first_ts);
                     let mut stats = slot.stats;
                     // Its names were numbered by the other fold.
-                    stats.agents.forget_ids();
-                    stats.models.forget_ids();
+                    stats.agents = stats.agents.spelled_out(&later.spelling.agents);
+                    stats.models = stats.models.spelled_out(&later.spelling.models);
                     self.active[mine] = activity(stats.last_ts);
                     self.slots[mine].stats = stats;
                 }

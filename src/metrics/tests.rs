@@ -32,7 +32,21 @@ fn fold_of_a_then_b_equals_merge_of_folds() {
         let b = fold_lines(&lines[split..], 1);
         a.merge(b);
         assert_eq!(a, whole, "split at {split}");
+        same_session_names(&a.metrics.sessions, &whole.metrics.sessions);
     }
+}
+
+/// Each session names the same agents and models in both (spelled through
+/// each fold's own numbering), and the sessions do name some.
+fn same_session_names(a: &Sessions, b: &Sessions) {
+    let mut named = 0;
+    for (id, s) in b.iter() {
+        let Some(o) = a.get(id) else { continue };
+        assert_eq!(a.agents_of(o), b.agents_of(s), "{id}");
+        assert_eq!(a.models_of(o), b.models_of(s), "{id}");
+        named += usize::from(!b.agents_of(s).is_empty() && !b.models_of(s).is_empty());
+    }
+    assert!(named > 100, "{named} sessions name an agent and a model");
 }
 
 #[test]
@@ -60,6 +74,7 @@ fn a_fold_goes_on_exactly_after_a_merge() {
             a.line(0, i as u64 + 1, l.as_bytes());
         }
         assert_eq!(a, whole, "merged at {first} and {second}");
+        same_session_names(&a.metrics.sessions, &whole.metrics.sessions);
     }
 }
 

@@ -163,7 +163,7 @@ impl View {
         let m = &fold.metrics;
         self.sessions = report::sessions_by_recency(m, crate::metrics::MAX_SESSIONS)
             .into_iter()
-            .map(|(id, s)| report::session_report(id, s))
+            .map(|(id, s)| report::session_report(id, s, &m.sessions))
             .collect();
     }
 
