@@ -2,10 +2,11 @@
 
 /// A sorted set of names, packed into one buffer: each name is its length (two
 /// bytes) and its bytes. Nearly every event names one already in it, so
-/// membership is the hot path, and every session has two of these: a `Vec` of
-/// `String`s cost an allocation a name (four to ten a session) and a `memcmp`
-/// call a comparison. At these sizes (at most `MAX_LINKS`, usually a handful) a
-/// scan that compares lengths first, then the bytes inline, is the fastest lookup.
+/// membership is the hot path, and every agent has two of these (its tools and
+/// models; a session's names are mostly kept by number: see `SessionNames`): a
+/// `Vec` of `String`s cost an allocation a name and a `memcmp` call a
+/// comparison. At these sizes (at most `MAX_LINKS`, usually a handful) a scan
+/// that compares lengths first, then the bytes inline, is the fastest lookup.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Names {
     packed: Vec<u8>,
@@ -119,12 +120,6 @@ impl Names {
     pub fn clear(&mut self) {
         self.packed.clear();
         self.count = 0;
-        self.linked = Uncompared::default();
-    }
-
-    /// Forgets which names were linked by number: for a set moved from a fold
-    /// that numbered its names otherwise.
-    pub fn forget_ids(&mut self) {
         self.linked = Uncompared::default();
     }
 
