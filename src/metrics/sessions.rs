@@ -86,6 +86,16 @@ impl SessionStats {
         if self.model_calls.is_zero() { self.request_spend } else { self.ledger_spend }
     }
 
+    /// The same stats with their names all kept by name (see
+    /// [`SessionNames::spelled_out`]): for another fold, or to compare with one.
+    fn spelled_out(self, spelling: &Spelling) -> SessionStats {
+        SessionStats {
+            agents: self.agents.spelled_out(&spelling.agents),
+            models: self.models.spelled_out(&spelling.models),
+            ..self
+        }
+    }
+
     /// Folds in the same session's stats from another fold: `mine` and
     /// `theirs` spell each fold's names.
     fn merge(&mut self, o: SessionStats, mine: &Spelling, theirs: &Spelling) {
@@ -165,7 +175,11 @@ impl PartialEq for Sessions {
     fn eq(&self, other: &Self) -> bool {
         self.evicted == other.evicted
             && self.len() == other.len()
-            && self.iter().all(|(id, s)| other.get(id).is_some_and(|o| self.spelled(s) == other.spelled(o)))
+            && self.iter().all(|(id, s)| {
+                other
+                    .get(id)
+                    .is_some_and(|o| s.clone().spelled_out(&self.spelling) == o.clone().spelled_out(&other.spelling))
+            })
     }
 }
 
@@ -201,16 +215,6 @@ impl Sessions {
     /// A session's models, in sorted order.
     pub fn models_of<'a>(&'a self, s: &'a SessionStats) -> Vec<&'a str> {
         s.models.names(&self.spelling.models)
-    }
-
-    /// A session's stats with its names spelled out: comparable with another
-    /// fold's.
-    fn spelled(&self, s: &SessionStats) -> SessionStats {
-        SessionStats {
-            agents: s.agents.spelled_out(&self.spelling.agents),
-            models: s.models.spelled_out(&self.spelling.models),
-            ..s.clone()
-        }
     }
 
     pub fn get(&self, id: &str) -> Option<&SessionStats> {
@@ -294,10 +298,8 @@ impl Sessions {
                 }
                 None => {
                     let mine = self.open(&slot.id, slot.hash, slot.stats.first_ts);
-                    let mut stats = slot.stats;
                     // Its names were numbered by the other fold.
-                    stats.agents = stats.agents.spelled_out(&later.spelling.agents);
-                    stats.models = stats.models.spelled_out(&later.spelling.models);
+                    let stats = slot.stats.spelled_out(&later.spelling);
                     self.active[mine] = activity(stats.last_ts);
                     self.slots[mine].stats = stats;
                 }
