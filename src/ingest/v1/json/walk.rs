@@ -286,13 +286,17 @@ impl Strings<'_> {
         let i = self.next_quote;
         let quote_at = |k: usize| self.quotes.get(k).map_or(b.len(), |&q| q as usize);
         let (open, close) = (quote_at(i), quote_at(i + 1));
-        let string = first == b'"';
+        // The value is a string if and only if the next quote opens it: told
+        // from the quotes alone, not by a load of its first byte, which put
+        // the load of a line's every member after the one before it (the
+        // quote to read next depends on it).
+        let string = open == start;
         let end = if string { close + 1 } else { open.wrapping_sub(1) };
         let separator = *b.get(end)?;
         // After a string, the next key must follow the ',' at once (after a
         // scalar it does: its quote was the one that bounded it).
         let next_key = b.get(end + 1) == Some(&b'"');
-        let fits = (separator == b'}' || (separator == b',' && (next_key | !string))) & (open == start || !string);
+        let fits = (separator == b'}' || (separator == b',' && (next_key | !string))) & (string == (first == b'"'));
         if !fits {
             return None;
         }
