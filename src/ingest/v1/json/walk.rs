@@ -216,7 +216,9 @@ fn quick_number(b: &[u8], at: usize) -> Option<(Shape, u64, usize)> {
                 return None;
             }
             let mantissa = int * POW10_INT[places] + fraction;
-            let v = mantissa as f64 / POW10_FLOAT[places];
+            // Below 10^14, so the conversion from i64 (one instruction; from
+            // u64, four) is exact.
+            let v = mantissa as i64 as f64 / POW10_FLOAT[places];
             Some((Shape::Float, (if neg { -v } else { v }).to_bits(), end))
         }
         Some(b'e' | b'E') => None,
@@ -469,16 +471,18 @@ impl Walker<'_, '_> {
                 span.shape = if escaped { Shape::EscapedString } else { Shape::PlainString };
                 continue;
             }
-            let value_end = if let Some((shape, num, number_end)) = quick_number(self.b, start) {
+            // A literal is told by its first byte before a number is tried.
+            let first = self.b.get(start).copied();
+            let value_end = if first == Some(b't') && literal(b"true") {
+                span.shape = Shape::True;
+                end
+            } else if first == Some(b'f') && literal(b"false") {
+                span.shape = Shape::False;
+                end
+            } else if let Some((shape, num, number_end)) = quick_number(self.b, start) {
                 span.shape = shape;
                 span.num = num;
                 number_end
-            } else if literal(b"true") {
-                span.shape = Shape::True;
-                end
-            } else if literal(b"false") {
-                span.shape = Shape::False;
-                end
             } else {
                 self.reader.pos = start;
                 self.reader.capture_scalar(span).map_err(|_| GiveUp)?;
