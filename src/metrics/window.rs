@@ -106,10 +106,10 @@ impl<const SLOTS: usize, const WIDTH: i64, B: Sums> Ring<SLOTS, WIDTH, B> {
     }
 
     /// The bucket for the period of `t`, or `None` when that period has aged out.
-    #[inline]
+    #[inline(always)]
     pub fn at(&mut self, t: Micros) -> Option<&mut B> {
         if self.slots.is_empty() {
-            self.slots = vec![(i64::MIN, B::default()); SLOTS];
+            self.allocate();
         }
         let period = Self::period_of(t);
         let slot = &mut self.slots[period.rem_euclid(SLOTS as i64) as usize];
@@ -117,6 +117,14 @@ impl<const SLOTS: usize, const WIDTH: i64, B: Sums> Ring<SLOTS, WIDTH, B> {
             *slot = (period, B::default());
         }
         (slot.0 == period).then_some(&mut slot.1)
+    }
+
+    /// The ring's buckets, made on its first use: out of line, since a ring is
+    /// found on every event and made once.
+    #[cold]
+    #[inline(never)]
+    fn allocate(&mut self) {
+        self.slots = vec![(i64::MIN, B::default()); SLOTS];
     }
 
     pub fn merge(&mut self, other: &Self) {

@@ -40,11 +40,19 @@ impl Spelling {
     /// Notes the name numbered `id` (cut as the fold's maps cut their keys),
     /// when it is numbered: numbers are handed out in order, so a new one below
     /// 64 is the next place in `names`.
-    #[inline]
+    #[inline(always)]
     pub(in crate::metrics) fn note(names: &mut Vec<String>, id: u32, name: &str) {
         if id < 64 && id as usize == names.len() {
-            names.push(capped_cow(name).into_owned());
+            Self::spell(names, name);
         }
+    }
+
+    /// [`Spelling::note`]'s rare part, out of line: the check runs for every
+    /// name of every event, as a call it cost more than itself.
+    #[cold]
+    #[inline(never)]
+    fn spell(names: &mut Vec<String>, name: &str) {
+        names.push(capped_cow(name).into_owned());
     }
 }
 
@@ -68,18 +76,26 @@ impl SessionNames {
     /// Links `name`, numbered `id` in this fold (and noted in its [`Spelling`]
     /// if below 64), unless the session holds [`MAX_LINKS`] names: once done,
     /// the same `id` costs a bit test.
-    #[inline]
+    #[inline(always)]
     pub(in crate::metrics) fn link(&mut self, name: &str, id: u32) {
+        match 1u64.checked_shl(id) {
+            // Linked before: the usual case, inlined.
+            Some(bit) if self.checked.0 & bit != 0 => {}
+            _ => self.link_new(name, id),
+        }
+    }
+
+    /// [`SessionNames::link`] of a name not checked before, out of line.
+    #[inline(never)]
+    fn link_new(&mut self, name: &str, id: u32) {
         let Some(bit) = 1u64.checked_shl(id) else {
             let cap = MAX_LINKS.saturating_sub(self.by_number.count_ones() as usize);
             return self.by_name.link(name, id, cap);
         };
-        if self.checked.0 & bit == 0 {
-            self.checked.0 |= bit;
-            // A merge may have brought it by name.
-            if self.len() < MAX_LINKS && !self.by_name.contains(&capped_cow(name)) {
-                self.by_number |= bit;
-            }
+        self.checked.0 |= bit;
+        // A merge may have brought it by name.
+        if self.len() < MAX_LINKS && !self.by_name.contains(&capped_cow(name)) {
+            self.by_number |= bit;
         }
     }
 
