@@ -324,7 +324,8 @@ print(best, duckdb.__version__)
     let mut words = text.split_whitespace();
     match (words.next().and_then(|s| s.parse().ok()), words.next()) {
         (Some(seconds), Some(version)) if out.status.success() => Ok((seconds, version.to_owned())),
-        _ => Err(format!("duckdb failed: {}", String::from_utf8_lossy(&out.stderr).trim())),
+        // Its status too: once (2026-12-03) it ended with nothing on stderr.
+        _ => Err(format!("duckdb failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim())),
     }
 }
 
