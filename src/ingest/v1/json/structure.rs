@@ -291,7 +291,8 @@ fn classifiers() -> Vec<fn(&[u8; 64]) -> Masks> {
 mod avx2 {
     use super::Masks;
     use std::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_max_epu8, _mm256_movemask_epi8, _mm256_set1_epi8,
+        __m256i, _mm_cvtsi64_si128, _mm256_add_epi32, _mm256_cmpeq_epi8, _mm256_cvtepu8_epi32, _mm256_loadu_si256,
+        _mm256_max_epu8, _mm256_movemask_epi8, _mm256_set1_epi8, _mm256_set1_epi32, _mm256_storeu_si256,
     };
 
     use super::Structure;
@@ -306,11 +307,54 @@ mod avx2 {
     /// counting a block's quotes and for taking the lowest (BMI1, POPCNT: every
     /// processor with AVX2 has them; without, each is a dozen instructions).
     #[target_feature(enable = "avx2,bmi1,popcnt")]
-    #[allow(clippy::redundant_closure, reason = "the closure is what takes this function's features")]
     pub(super) fn index(structure: &mut Structure, b: &[u8]) -> bool {
-        // A closure, not the function itself: the call through `Fn` was not
-        // inlined, and compiled apart it had none of BMI1 (9 % of the fold).
-        structure.index_with(b, |block| classify(block), |quote, base, out| super::flatten_bits(quote, base, out))
+        structure.index_with(b, |block| classify(block), |quote, base, out| flatten(quote, base, out))
+    }
+
+    /// The positions (0..8) of the set bits of each byte value, in order, one
+    /// a byte from the low end (the rest zero).
+    static BYTE_POSITIONS: [u64; 256] = {
+        let mut table = [0u64; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            let (mut packed, mut count) = (0u64, 0);
+            let mut bit = 0;
+            while bit < 8 {
+                if byte & (1 << bit) != 0 {
+                    packed |= (bit as u64) << (8 * count);
+                    count += 1;
+                }
+                bit += 1;
+            }
+            table[byte] = packed;
+            byte += 1;
+        }
+        table
+    };
+
+    /// [`super::flatten_bits`] a byte of the bitmap at a time: its bits'
+    /// positions looked up, widened and stored as eight u32s, the next eight
+    /// stored from where this byte's count ends. No chain of one bit on the
+    /// bit before (each found by clearing the lowest: sixteen steps in a row
+    /// and a dozen inserts into vectors, 13 % of the fold on a Zen 3).
+    #[inline]
+    #[target_feature(enable = "avx2,popcnt")]
+    pub(super) fn flatten(quote: u64, base: u32, out: &mut [u32; 64]) {
+        let mut at = 0usize;
+        for (k, byte) in quote.to_le_bytes().into_iter().enumerate() {
+            let offsets = _mm_cvtsi64_si128(BYTE_POSITIONS[usize::from(byte)] as i64);
+            let positions = _mm256_add_epi32(
+                _mm256_cvtepu8_epi32(offsets),
+                _mm256_set1_epi32(base.wrapping_add(8 * k as u32) as i32),
+            );
+            // `at` counts the bits of the bytes before: at most 8 k, so the
+            // eight slots end by 8 k + 8 <= 64.
+            if let Some(slots) = out.get_mut(at..at + 8) {
+                // SAFETY: the store writes 8 u32s, the 32 bytes of `slots`.
+                unsafe { _mm256_storeu_si256(slots.as_mut_ptr().cast(), positions) };
+            }
+            at += byte.count_ones() as usize;
+        }
     }
 
     #[inline]
