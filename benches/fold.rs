@@ -303,6 +303,8 @@ fn duckdb_seconds(path: &Path) -> Result<(f64, String), String> {
 import duckdb, sys, time
 con = duckdb.connect()
 con.execute("SET threads = 2")
+# Its progress bar writes to stdout once a query runs 2 s (on a slow hour).
+con.execute("SET enable_progress_bar = false")
 query = f"""SELECT agent, count(*), avg(duration_ms), sum(CASE WHEN success THEN 1 ELSE 0 END)
     FROM read_json('{sys.argv[1]}', format='newline_delimited', ignore_errors=true,
          columns={{'type': 'VARCHAR', 'agent': 'VARCHAR', 'success': 'BOOLEAN', 'duration_ms': 'DOUBLE'}})
@@ -324,8 +326,12 @@ print(best, duckdb.__version__)
     let mut words = text.split_whitespace();
     match (words.next().and_then(|s| s.parse().ok()), words.next()) {
         (Some(seconds), Some(version)) if out.status.success() => Ok((seconds, version.to_owned())),
-        // Its status too: once (2026-12-03) it ended with nothing on stderr.
-        _ => Err(format!("duckdb failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim())),
+        _ => Err(format!(
+            "duckdb failed ({}): {} (its last line: {:?})",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim(),
+            text.lines().last().unwrap_or_default()
+        )),
     }
 }
 
