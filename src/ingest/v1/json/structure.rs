@@ -303,9 +303,10 @@ mod avx2 {
         has!("avx2") && has!("bmi1") && has!("popcnt")
     }
 
-    /// [`Structure::index`] with AVX2 compares, and one instruction each for
-    /// counting a block's quotes and for taking the lowest (BMI1, POPCNT: every
-    /// processor with AVX2 has them; without, each is a dozen instructions).
+    /// [`Structure::index`] with AVX2 compares and [`flatten`]'s table, one
+    /// instruction for counting a block's or a byte's quotes (POPCNT; without,
+    /// a dozen) and BMI1's and-not for the rare blocks' masks: every processor
+    /// with AVX2 has both.
     #[target_feature(enable = "avx2,bmi1,popcnt")]
     pub(super) fn index(structure: &mut Structure, b: &[u8]) -> bool {
         structure.index_with(b, |block| classify(block), |quote, base, out| flatten(quote, base, out))
