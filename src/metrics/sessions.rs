@@ -132,7 +132,7 @@ impl SessionStats {
 /// stats are a few hundred bytes) and frees cost a sixth of a fold. Here each
 /// session lives in a slot, found through a table of slot numbers, and an
 /// evicted session's slot is reused with its buffers (its id's and its names').
-/// Each slot's last activity is also kept apart, in [`Sessions::active`]: the
+/// Each slot's last activity is also kept apart, in `Sessions::active`: the
 /// pruning reads only that, 16 KB, where it read every slot's stats, half a
 /// megabyte, to find the cutoff.
 #[derive(Debug, Clone, Default)]

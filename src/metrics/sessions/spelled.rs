@@ -11,11 +11,11 @@ use super::super::{MAX_LINKS, Names, Uncompared, capped_cow};
 /// links out measured 0.967 of a fold's time; keeping them as below, 0.94-0.97,
 /// more than the instructions saved: the buffers were the cost). A name this
 /// fold numbered below 64 (see
-/// [`NameId`](super::super::NameId)) is kept as the bit of its number instead,
-/// and spelled out through [`Spelling`] when read; names a merge brings from
+/// `NameId`) is kept as the bit of its number instead,
+/// and spelled out through `Spelling` when read; names a merge brings from
 /// another fold, and names numbered from 64 on, are kept by name.
 ///
-/// Its bits mean something only with its own fold's [`Spelling`]: compare two
+/// Its bits mean something only with its own fold's `Spelling`: compare two
 /// of different folds through [`SessionNames::spelled_out`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionNames {
