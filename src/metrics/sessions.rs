@@ -2,7 +2,7 @@
 
 use std::hash::BuildHasher;
 
-use hashbrown::HashTable;
+use hashbrown::{HashMap, HashTable};
 use rustc_hash::FxBuildHasher;
 
 use super::{Count, MAX_SESSIONS, Metrics, Spend, capped, capped_cow};
@@ -151,7 +151,15 @@ pub struct Sessions {
     evicted: u64,
     /// How this fold's sessions' names are spelled.
     pub(super) spelling: Spelling,
+    /// For a fold that begins mid-stream (see [`Sessions::begin_mid_stream`]):
+    /// its first sessions, and whether each was evicted since.
+    head: Option<HashMap<String, bool, FxBuildHasher>>,
 }
+
+/// Sessions a fold that begins mid-stream remembers from its start: as many as
+/// one read of everything could still hold from before (it holds up to twice
+/// [`MAX_SESSIONS`] before pruning).
+const HEAD: usize = 2 * MAX_SESSIONS;
 
 #[derive(Debug, Clone)]
 struct Slot {
@@ -184,6 +192,15 @@ impl PartialEq for Sessions {
 }
 
 impl Sessions {
+    /// Marks these sessions as those of a fold that begins mid-stream (a part of
+    /// a log read by a worker, merged after the fold of what came before): it
+    /// remembers its first sessions, so that [`Sessions::merge`] counts once a
+    /// session that goes on across the parts' boundary and that the later part
+    /// evicted, as one read of both would, not once in each part.
+    pub fn begin_mid_stream(&mut self) {
+        self.head.get_or_insert_default();
+    }
+
     /// Sessions held.
     pub fn len(&self) -> usize {
         self.index.len()
@@ -241,6 +258,11 @@ impl Sessions {
                         if self.len() >= 2 * MAX_SESSIONS {
                             self.prune();
                         }
+                        if let Some(head) = &mut self.head
+                            && head.len() < HEAD
+                        {
+                            head.entry_ref(&*id).or_insert(false);
+                        }
                         self.open(&id, hash, ts)
                     }
                 }
@@ -286,7 +308,21 @@ impl Sessions {
     /// Folds in the sessions of a fold of later events: all joined first, then
     /// pruned once (pruning as they came could evict a session of the earlier
     /// fold that the later one goes on with, and split it in two).
-    pub fn merge(&mut self, later: Sessions) {
+    pub fn merge(&mut self, mut later: Sessions) {
+        if let Some(head) = later.head.take() {
+            // A session held here that the later fold went on with from its
+            // start, then evicted (and does not hold again): one read of both
+            // would have counted it once, when it was first seen, but each fold
+            // counted it, this one as held and the later one as evicted.
+            let twice = head
+                .iter()
+                .filter(|&(id, &evicted)| {
+                    let hash = FxBuildHasher.hash_one(id.as_str());
+                    evicted && later.find(id, hash).is_none() && self.find(id, hash).is_some()
+                })
+                .count();
+            later.evicted = later.evicted.saturating_sub(twice as u64);
+        }
         self.evicted += later.evicted;
         let live = later.slots.into_iter().zip(later.active).filter(|&(_, active)| active != FREE);
         for (slot, _) in live {
@@ -332,6 +368,9 @@ impl Sessions {
             self.active[i] = FREE;
             self.free.push(i as u32);
             self.evicted += 1;
+            if let Some(first) = self.head.as_mut().and_then(|head| head.get_mut(&self.slots[i].id)) {
+                *first = true;
+            }
         }
         let active = &self.active;
         self.index.retain(|&mut slot| active[slot as usize] != FREE);
@@ -482,6 +521,70 @@ mod tests {
         let x = earlier.get("x").expect("x is among the latest");
         assert_eq!((x.first_ts, x.last_ts, x.requests), (0, 10_000, Count::ONE + Count::ONE));
         assert_eq!(earlier.len() as u64 + earlier.evicted(), 2 * MAX_SESSIONS as u64 + 1);
+    }
+
+    #[test]
+    fn a_session_across_parts_counts_once_however_the_events_are_split() {
+        // Short sessions a few at a time, as a log of many conversations has.
+        let mut rng = crate::synth::Rng::new(5);
+        let events: Vec<(String, Micros)> =
+            (0..30_000i64).map(|step| (format!("s-{}", step / 3 + rng.below(5) as i64), step)).collect();
+        let total = |s: &Sessions| s.len() as u64 + s.evicted();
+        let mut one = Sessions::default();
+        for (id, ts) in &events {
+            one.touch(id, *ts);
+        }
+        assert!(one.evicted() > 5_000, "the test must evict: {}", one.evicted());
+        for parts in [2, 3, 7, 16] {
+            let mut merged = Sessions::default();
+            for (k, chunk) in events.chunks(events.len().div_ceil(parts)).enumerate() {
+                let mut part = Sessions::default();
+                if k > 0 {
+                    part.begin_mid_stream();
+                }
+                for (id, ts) in chunk {
+                    part.touch(id, *ts);
+                }
+                merged.merge(part);
+            }
+            assert_eq!(total(&merged), total(&one), "{parts} parts");
+        }
+    }
+
+    #[test]
+    fn a_session_the_later_part_evicted_and_saw_again_counts_twice() {
+        // Held by the earlier part, gone on with, evicted, then seen again: one
+        // read of everything counts it twice too.
+        let mut earlier = Sessions::default();
+        earlier.touch("x", 0);
+        let mut later = Sessions::default();
+        later.begin_mid_stream();
+        later.touch("x", 1);
+        for i in 0..2 * MAX_SESSIONS as i64 {
+            later.touch(&format!("s{i}"), 10 + i);
+        }
+        assert!(later.get("x").is_none());
+        let mut gone = later.clone();
+        later.touch("x", 5_000);
+        let mut one = Sessions::default();
+        for (id, ts) in [("x", 0), ("x", 1)] {
+            one.touch(id, ts);
+        }
+        for i in 0..2 * MAX_SESSIONS as i64 {
+            one.touch(&format!("s{i}"), 10 + i);
+        }
+        let mut one_gone = one.clone();
+        one.touch("x", 5_000);
+        let total = |s: &Sessions| s.len() as u64 + s.evicted();
+        let mut merged = earlier.clone();
+        merged.merge(later);
+        assert_eq!(total(&merged), total(&one));
+        // And evicted for good in the later part: once.
+        merged = earlier;
+        merged.merge(std::mem::take(&mut gone));
+        one_gone.prune();
+        merged.prune();
+        assert_eq!(total(&merged), total(&one_gone));
     }
 
     #[test]

@@ -212,6 +212,29 @@ fn parallel_first_read_equals_sequential_at_any_split() {
 }
 
 #[test]
+fn parallel_first_read_counts_the_sessions_a_sequential_one_does() {
+    // Parts long enough that each evicts sessions, among them those that go
+    // on across its start (held by the part before): the synthetic log opens
+    // 97 sessions every 400 requests (about 2,000 lines).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    let mut body = Vec::new();
+    crate::synth::Generator::new(crate::synth::Settings::default()).write_lines(&mut body, 150_000).unwrap();
+    std::fs::write(&path, &body).unwrap();
+    let total = |f: &Fold| f.metrics.sessions.len() as u64 + f.metrics.sessions.evicted();
+    let mut one = Fold::default();
+    Tailer::open_in_parts(file_spec(&path), &mut one, 1, u64::MAX, 64, &Progress::default()).unwrap();
+    assert!(one.metrics.sessions.evicted() > 5_000, "the test must evict: {}", one.metrics.sessions.evicted());
+    for parts in [2, 3] {
+        let mut many = Fold::default();
+        let part = body.len() as u64 / parts;
+        Tailer::open_in_parts(file_spec(&path), &mut many, 2, part, 64, &Progress::default()).unwrap();
+        assert!(many.metrics.sessions.evicted() > 0);
+        assert_eq!(total(&many), total(&one), "{parts} parts");
+    }
+}
+
+#[test]
 fn line_reader_holds_partial_lines_across_chunks() {
     let mut fold = Fold::default();
     let s = fold.ingest.add_source("x");
