@@ -200,7 +200,8 @@ impl Fold {
         f.horizon = self.horizon;
         f.metrics.limits = self.metrics.limits;
         f.traces = TraceStore::new(self.traces.cap());
-        // Its lines come after others': a session can go on from them.
+        // Its lines may come after others' (a part of a file): a session can
+        // go on from them.
         f.metrics.sessions.begin_mid_stream();
         f
     }
