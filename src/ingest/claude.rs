@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use crate::fold::SourceId;
 use crate::genai::Line;
-use crate::ingest::{Counted, Keyed, put_duration_since, str_of};
+use crate::ingest::{Counted, Keyed, at, put_duration_since, str_of};
 use crate::time::{Micros, parse_rfc3339};
 
 /// The agent name transcripts are counted under (sub-agents get a suffix).
@@ -157,8 +157,8 @@ impl ClaudeState {
         let line = crate::ingest::parse_pruned(bytes).map_err(|e| format!("not a JSON transcript line: {e}"))?;
         let kind = str_of(&line, "type").unwrap_or("");
         let ts = str_of(&line, "timestamp").and_then(|t| parse_rfc3339(t).ok());
-        let is_final = line.pointer("/message/stop_reason").is_some_and(|r| !r.is_null());
-        let id = line.pointer("/message/id").and_then(Value::as_str).map(str::to_owned);
+        let is_final = at(&line, &["message", "stop_reason"]).is_some_and(|r| !r.is_null());
+        let id = at(&line, &["message", "id"]).and_then(Value::as_str).map(str::to_owned);
         // A line that is not the next block of the response being streamed ends it.
         if self.streaming.get(&source).is_some_and(|r| id.as_deref() != Some(r.id.as_str())) {
             self.emit_streaming(source, out);
@@ -200,7 +200,7 @@ impl ClaudeState {
         let session = Self::session(line);
         let trace = self.turns.get(&source).and_then(|t| t.trace);
         // Tool calls wait for their results, whichever line of the response holds them.
-        if let Some(blocks) = line.pointer("/message/content").and_then(Value::as_array) {
+        if let Some(blocks) = at(line, &["message", "content"]).and_then(Value::as_array) {
             for block in blocks.iter().filter(|b| str_of(b, "type") == Some("tool_use")) {
                 if let (Some(tool_id), Some(name)) = (str_of(block, "id"), str_of(block, "name")) {
                     let tool =
@@ -213,8 +213,9 @@ impl ClaudeState {
             self.api_error(source, line, ts, agent, session, out);
             return;
         }
-        let model = line.pointer("/message/model").and_then(Value::as_str).unwrap_or("");
-        let Some(usage) = line.pointer("/message/usage").filter(|_| !model.is_empty() && model != "<synthetic>") else {
+        let model = at(line, &["message", "model"]).and_then(Value::as_str).unwrap_or("");
+        let Some(usage) = at(line, &["message", "usage"]).filter(|_| !model.is_empty() && model != "<synthetic>")
+        else {
             return;
         };
         let response = Response {
@@ -307,7 +308,7 @@ impl ClaudeState {
     }
 
     fn user(&mut self, source: SourceId, line: &Value, ts: Micros, out: &mut Vec<Keyed>) {
-        let content = line.pointer("/message/content");
+        let content = at(line, &["message", "content"]);
         let results: Vec<&Value> = content
             .and_then(Value::as_array)
             .map(|blocks| blocks.iter().filter(|b| str_of(b, "type") == Some("tool_result")).collect())
@@ -329,8 +330,7 @@ impl ClaudeState {
             let (id, tool) = tool;
             let failed = result.get("is_error").and_then(Value::as_bool).unwrap_or(false);
             // A sub-agent's own figure is better than the gap between the lines.
-            let ms = line
-                .pointer("/toolUseResult/totalDurationMs")
+            let ms = at(line, &["toolUseResult", "totalDurationMs"])
                 .and_then(Value::as_f64)
                 .unwrap_or((ts - tool.ts).max(0) as f64 / 1000.0);
             let mut call = base("tool_call", ts, tool.trace, Some(Counted::key(&[id])));

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::fold::SourceId;
 use crate::genai::Line;
-use crate::ingest::{Counted, Keyed, put_duration_since, str_of};
+use crate::ingest::{Counted, Keyed, at, put_duration_since, str_of};
 use crate::time::{Micros, parse_rfc3339};
 
 pub const AGENT: &str = "codex";
@@ -176,7 +176,7 @@ impl CodexState {
         if file.session.is_some() {
             return;
         }
-        let parent = payload.pointer("/source/subagent/thread_spawn/parent_thread_id").and_then(Value::as_str);
+        let parent = at(payload, &["source", "subagent", "thread_spawn", "parent_thread_id"]).and_then(Value::as_str);
         let forked = str_of(payload, "forked_from_id");
         file.replays = parent.is_some() || forked.is_some();
         file.session = parent.or(str_of(payload, "id")).map(str::to_owned);
