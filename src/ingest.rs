@@ -142,9 +142,17 @@ pub fn at<'v>(value: &'v serde_json::Value, path: &[&str]) -> Option<&'v serde_j
 /// texts of prompts, replies and tool outputs (most of a transcript's bytes) are
 /// private and never used, so they are not copied whole.
 pub fn parse_pruned(bytes: &[u8]) -> serde_json::Result<serde_json::Value> {
+    parse_pruned_but(bytes, &[])
+}
+
+/// [`parse_pruned`], but the values of the keys in `whole` (at any depth) are
+/// kept whole: a text that an adapter reads to its end (a Codex tool's output,
+/// whose exit code and time follow the output itself), read there and dropped
+/// with the line.
+pub fn parse_pruned_but(bytes: &[u8], whole: &'static [&'static str]) -> serde_json::Result<serde_json::Value> {
     use serde::de::DeserializeSeed;
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = Pruned.deserialize(&mut de)?;
+    let value = Pruned { whole }.deserialize(&mut de)?;
     de.end()?;
     Ok(value)
 }
@@ -154,7 +162,10 @@ pub fn parse_pruned(bytes: &[u8]) -> serde_json::Result<serde_json::Value> {
 pub const KEPT_CHARS: usize = 96;
 
 #[derive(Clone, Copy)]
-struct Pruned;
+struct Pruned {
+    /// Keys whose values are not pruned.
+    whole: &'static [&'static str],
+}
 
 impl<'de> serde::de::DeserializeSeed<'de> for Pruned {
     type Value = serde_json::Value;
@@ -204,7 +215,7 @@ impl<'de> serde::de::Visitor<'de> for Pruned {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut object = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(self)?;
+            let value = if self.whole.contains(&key.as_str()) { map.next_value()? } else { map.next_value_seed(self)? };
             object.insert(key, value);
         }
         Ok(serde_json::Value::Object(object))

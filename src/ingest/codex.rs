@@ -116,17 +116,30 @@ fn base(kind: &str, ts: Micros, trace: Option<(u128, u64)>, span: Option<u64>, s
     line
 }
 
+/// Lines of a tool's output text read for its exit code and time, at most.
+const HEADER_LINES: usize = 4;
+
 /// Exit code and seconds from a tool's output text, in the shapes Codex writes:
 /// `{"output":…,"metadata":{"exit_code":0,"duration_seconds":1.2}}`, or
 /// `Exit code: 0\nWall time: 5.1 seconds`, or `Process exited with code N`.
 fn outcome(output: &str) -> (Option<i64>, Option<f64>) {
-    if let Ok(v) = serde_json::from_str::<Value>(output)
-        && let Some(meta) = v.get("metadata")
-    {
-        return (meta.get("exit_code").and_then(Value::as_i64), meta.get("duration_seconds").and_then(Value::as_f64));
+    /// The JSON shape, its output skipped (not copied into a value).
+    #[derive(serde::Deserialize)]
+    struct Wrapped {
+        metadata: Option<Metadata>,
     }
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        exit_code: Option<i64>,
+        duration_seconds: Option<f64>,
+    }
+    if let Ok(Wrapped { metadata: Some(meta) }) = serde_json::from_str::<Wrapped>(output) {
+        return (meta.exit_code, meta.duration_seconds);
+    }
+    // Only the header's lines: the output after it is the tool's own text.
+    let header = || output.lines().take_while(|l| l.trim() != "Output:").take(HEADER_LINES);
     let after = |prefix: &str| {
-        output.lines().find_map(|l| l.trim().strip_prefix(prefix)).map(|rest| rest.trim().trim_end_matches(" seconds"))
+        header().find_map(|l| l.trim().strip_prefix(prefix)).map(|rest| rest.trim().trim_end_matches(" seconds"))
     };
     let code = after("Exit code:").or_else(|| after("Process exited with code")).and_then(|c| c.parse().ok());
     let seconds = after("Wall time:").and_then(|s| s.parse().ok());
@@ -136,7 +149,8 @@ fn outcome(output: &str) -> (Option<i64>, Option<f64>) {
 impl CodexState {
     /// The events of one rollout line of `source`.
     pub fn convert(&mut self, source: SourceId, bytes: &[u8], out: &mut Vec<Keyed>) -> Result<(), String> {
-        let line = crate::ingest::parse_pruned(bytes).map_err(|e| format!("not a JSON rollout line: {e}"))?;
+        let line =
+            crate::ingest::parse_pruned_but(bytes, &["output"]).map_err(|e| format!("not a JSON rollout line: {e}"))?;
         let Some(stamp) = str_of(&line, "timestamp") else { return Ok(()) };
         let Ok(ts) = parse_rfc3339(stamp) else { return Ok(()) };
         let payload = line.get("payload").cloned().unwrap_or(Value::Null);

@@ -114,4 +114,28 @@ fn rollout_lines_are_told_apart() {
     assert_eq!(outcome("Process exited with code 3"), (Some(3), None));
     assert_eq!(outcome(r#"{"output":"x","metadata":{"exit_code":1,"duration_seconds":0.5}}"#), (Some(1), Some(0.5)));
     assert_eq!(outcome("whatever an MCP tool says"), (None, None));
+    // What the tool printed is not the header, however it reads.
+    assert_eq!(outcome("Exit code: 0\nOutput:\nExit code: 7\nWall time: 9 seconds\n"), (Some(0), None));
+    assert_eq!(outcome("a\nb\nc\nd\nExit code: 7\n"), (None, None));
+}
+
+#[test]
+fn a_tools_exit_code_and_time_are_read_however_long_its_output() {
+    // apply_patch's outcome is a JSON text whose metadata comes after the
+    // output: past the part of a string that is kept of other fields.
+    // Escaped twice: a newline in the inner JSON text, inside the line's.
+    let long = "error: patch failed: src/lib.rs:12\\\\n".repeat(20);
+    let output = format!(r#"{{\"output\":\"{long}\",\"metadata\":{{\"exit_code\":1,\"duration_seconds\":0.25}}}}"#);
+    let lines = [
+        ROLLOUT.lines().next().unwrap().to_owned(),
+        r#"{"timestamp":"2025-11-25T00:50:09.953Z","type":"response_item","payload":{"type":"custom_tool_call","status":"completed","call_id":"call_1","name":"apply_patch","input":"*** Begin Patch"}}"#.to_owned(),
+        format!(
+            r#"{{"timestamp":"2025-11-25T00:50:10.953Z","type":"response_item","payload":{{"type":"custom_tool_call_output","call_id":"call_1","output":"{output}"}}}}"#
+        ),
+    ];
+    let got = events(&mut CodexState::default(), 0, &lines.join("\n"), true);
+    let tool = got.iter().find(|e| e["type"] == "tool_call").expect("a tool call");
+    assert_eq!((tool["success"].as_bool(), tool["error_type"].as_str()), (Some(false), Some("exit_1")), "{tool}");
+    assert_eq!(tool["duration_ms"], 250.0);
+    assert!(!serde_json::to_string(&got).unwrap().contains("patch failed"));
 }
