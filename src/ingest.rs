@@ -140,16 +140,12 @@ pub fn at<'v>(value: &'v serde_json::Value, path: &[&str]) -> Option<&'v serde_j
 /// A JSON line as a `serde_json::Value` with every string cut to its first
 /// [`KEPT_CHARS`] characters: what the adapters read of a transcript line. The
 /// texts of prompts, replies and tool outputs (most of a transcript's bytes) are
-/// private and never used, so they are not copied whole.
-pub fn parse_pruned(bytes: &[u8]) -> serde_json::Result<serde_json::Value> {
-    parse_pruned_but(bytes, &[])
-}
-
-/// [`parse_pruned`], but the values of the keys in `whole` (at any depth) are
-/// kept whole: a text that an adapter reads to its end (a Codex tool's output,
-/// whose exit code and time follow the output itself), read there and dropped
-/// with the line.
-pub fn parse_pruned_but(bytes: &[u8], whole: &'static [&'static str]) -> serde_json::Result<serde_json::Value> {
+/// private and never used, so they are not copied whole. The values of the keys
+/// in `whole` (at any depth) are kept whole: a text that an adapter reads to its
+/// end (a Codex tool's output, whose exit code and time follow the output
+/// itself; a working folder, whose last part names the project), read there
+/// and dropped with the line.
+pub fn parse_pruned(bytes: &[u8], whole: &'static [&'static str]) -> serde_json::Result<serde_json::Value> {
     use serde::de::DeserializeSeed;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = Pruned { whole }.deserialize(&mut de)?;

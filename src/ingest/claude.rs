@@ -154,7 +154,8 @@ fn put_session(line: &mut Line, session: &Option<String>) {
 impl ClaudeState {
     /// The events of one transcript line of `source`.
     pub fn convert(&mut self, source: SourceId, bytes: &[u8], out: &mut Vec<Keyed>) -> Result<(), String> {
-        let line = crate::ingest::parse_pruned(bytes).map_err(|e| format!("not a JSON transcript line: {e}"))?;
+        let line = crate::ingest::parse_pruned(bytes, &["cwd", "gitBranch"])
+            .map_err(|e| format!("not a JSON transcript line: {e}"))?;
         let kind = str_of(&line, "type").unwrap_or("");
         let ts = str_of(&line, "timestamp").and_then(|t| parse_rfc3339(t).ok());
         let is_final = at(&line, &["message", "stop_reason"]).is_some_and(|r| !r.is_null());

@@ -150,7 +150,7 @@ impl CodexState {
     /// The events of one rollout line of `source`.
     pub fn convert(&mut self, source: SourceId, bytes: &[u8], out: &mut Vec<Keyed>) -> Result<(), String> {
         let line =
-            crate::ingest::parse_pruned_but(bytes, &["output"]).map_err(|e| format!("not a JSON rollout line: {e}"))?;
+            crate::ingest::parse_pruned(bytes, &["output"]).map_err(|e| format!("not a JSON rollout line: {e}"))?;
         let Some(stamp) = str_of(&line, "timestamp") else { return Ok(()) };
         let Ok(ts) = parse_rfc3339(stamp) else { return Ok(()) };
         let payload = line.get("payload").cloned().unwrap_or(Value::Null);

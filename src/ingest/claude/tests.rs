@@ -223,3 +223,13 @@ fn a_response_left_unfinished_counts_once_its_file_has_been_quiet() {
     fold.flush_quiet_transcripts(at("2026-08-01T05:10:00Z"));
     assert_eq!(fold.metrics.events, 1, "once");
 }
+
+#[test]
+fn a_long_working_folder_is_the_project_whole() {
+    // Longer than the part of a text kept of a transcript line's other fields.
+    let cwd = format!("/home/dev/{}/acme-api", "a-deeply-nested-workspace/".repeat(6));
+    let text = SESSION.replace("/home/dev/acme-api", &cwd);
+    let got = events(&mut ClaudeState::default(), 0, &text);
+    let turn = got.iter().find(|e| e["type"] == "agent_request").expect("a turn");
+    assert_eq!(turn["attrs"]["project"], cwd.as_str());
+}
