@@ -153,31 +153,33 @@ impl CodexState {
             crate::ingest::parse_pruned(bytes, &["output"]).map_err(|e| format!("not a JSON rollout line: {e}"))?;
         let Some(stamp) = str_of(&line, "timestamp") else { return Ok(()) };
         let Ok(ts) = parse_rfc3339(stamp) else { return Ok(()) };
-        let payload = line.get("payload").cloned().unwrap_or(Value::Null);
+        // Borrowed: a tool's output in it is whole.
+        let null = Value::Null;
+        let payload = line.get("payload").unwrap_or(&null);
         let file = self.files.entry(source).or_default();
         if let Some((_, last, _)) = &mut file.turn {
             *last = ts;
         }
-        match (str_of(&line, "type"), str_of(&payload, "type")) {
-            (Some("session_meta"), _) => Self::session_meta(file, &payload),
+        match (str_of(&line, "type"), str_of(payload, "type")) {
+            (Some("session_meta"), _) => Self::session_meta(file, payload),
             (Some("turn_context"), _) => {
-                if let Some(model) = str_of(&payload, "model") {
+                if let Some(model) = str_of(payload, "model") {
                     file.model = Some(model.to_owned());
                 }
             }
-            (Some("event_msg"), Some("token_count")) => self.token_count(source, &payload, stamp, ts, out),
+            (Some("event_msg"), Some("token_count")) => self.token_count(source, payload, stamp, ts, out),
             (Some("event_msg"), Some("user_message")) => self.turn_start(source, ts, out),
             (Some("event_msg"), Some("task_complete")) => {
                 let ms = payload.get("duration_ms").and_then(Value::as_f64);
                 self.turn_end(source, ts, ms, out);
             }
-            (Some("event_msg"), Some("error" | "turn_aborted")) => self.error(source, &payload, ts, out),
-            (Some("event_msg"), Some("exec_command_end")) => self.exec_end(&payload),
+            (Some("event_msg"), Some("error" | "turn_aborted")) => self.error(source, payload, ts, out),
+            (Some("event_msg"), Some("exec_command_end")) => self.exec_end(payload),
             (Some("response_item"), Some("function_call" | "custom_tool_call" | "local_shell_call")) => {
-                self.call(source, &payload, ts);
+                self.call(source, payload, ts);
             }
             (Some("response_item"), Some("function_call_output" | "custom_tool_call_output")) => {
-                self.output(source, &payload, ts, out);
+                self.output(source, payload, ts, out);
             }
             _ => {}
         }
@@ -343,9 +345,9 @@ impl CodexState {
             return;
         };
         let text = match payload.get("output") {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => String::new(),
+            Some(Value::String(s)) => std::borrow::Cow::Borrowed(s.as_str()),
+            Some(other) => std::borrow::Cow::Owned(other.to_string()),
+            None => std::borrow::Cow::Borrowed(""),
         };
         let (code, seconds) = outcome(&text);
         let (code, ms) = match call.ended {
