@@ -137,19 +137,40 @@ pub fn at<'v>(value: &'v serde_json::Value, path: &[&str]) -> Option<&'v serde_j
     path.iter().try_fold(value, |v, key| v.get(key))
 }
 
-/// A JSON line as a `serde_json::Value` with every string cut to its first
-/// [`KEPT_CHARS`] characters: what the adapters read of a transcript line. The
-/// texts of prompts, replies and tool outputs (most of a transcript's bytes) are
-/// private and never used, so they are not copied whole. The values of the keys
-/// in `whole` (at any depth) are kept whole: a text that an adapter reads to its
-/// end (a Codex tool's output, whose exit code and time follow the output
-/// itself; a working folder, whose last part names the project), read there
-/// and dropped with the line.
-pub fn parse_pruned(bytes: &[u8], whole: &'static [&'static str]) -> serde_json::Result<serde_json::Value> {
+/// What an adapter reads of a JSON line, for [`parse_pruned`]: the keys it looks
+/// at, and how much of their values.
+#[derive(Debug, Clone, Copy)]
+pub enum Wanted {
+    /// The value with every string cut to its first [`KEPT_CHARS`] characters
+    /// (an object's keys all kept).
+    Cut,
+    /// The value whole.
+    Whole,
+    /// Of an object (or of each object in an array), only these keys; any
+    /// other value as [`Wanted::Cut`].
+    Keys(&'static [(&'static str, Wanted)]),
+}
+
+/// A transcript line that is not JSON (or not UTF-8).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotJson(String);
+
+/// A JSON line as a `serde_json::Value` holding only what `wanted` names: what
+/// the adapters read of a transcript line. The texts of prompts, replies, tool
+/// inputs and outputs (most of a transcript's bytes) are private and never
+/// used, so the keys that hold them are skipped unread (checked as JSON, never
+/// copied), and the strings of the rest cut to [`KEPT_CHARS`] characters unless
+/// read to their end (a Codex tool's output, whose exit code and time follow
+/// the output itself; a working folder, whose last part names the project).
+/// The whole line must be JSON and UTF-8, as before anything was skipped.
+pub fn parse_pruned(bytes: &[u8], wanted: Wanted) -> Result<serde_json::Value, NotJson> {
     use serde::de::DeserializeSeed;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = Pruned { whole }.deserialize(&mut de)?;
-    de.end()?;
+    // Checked whole here: serde_json checks UTF-8 only in the strings it keeps.
+    let text = std::str::from_utf8(bytes).map_err(|e| NotJson(format!("not UTF-8 at byte {}", e.valid_up_to())))?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = Pruned { wanted }.deserialize(&mut de).map_err(|e| NotJson(e.to_string()))?;
+    de.end().map_err(|e| NotJson(e.to_string()))?;
     Ok(value)
 }
 
@@ -159,14 +180,38 @@ pub const KEPT_CHARS: usize = 96;
 
 #[derive(Clone, Copy)]
 struct Pruned {
-    /// Keys whose values are not pruned.
-    whole: &'static [&'static str],
+    wanted: Wanted,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Pruned {
     type Value = serde_json::Value;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
+        match self.wanted {
+            Wanted::Whole => serde::Deserialize::deserialize(d),
+            Wanted::Cut | Wanted::Keys(_) => d.deserialize_any(self),
+        }
+    }
+}
+
+/// An object's key, borrowed from the line where it has no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
     }
 }
 
@@ -210,9 +255,21 @@ impl<'de> serde::de::Visitor<'de> for Pruned {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut object = serde_json::Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let value = if self.whole.contains(&key.as_str()) { map.next_value()? } else { map.next_value_seed(self)? };
-            object.insert(key, value);
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let wanted = match self.wanted {
+                Wanted::Keys(keys) => keys.iter().find(|(known, _)| *known == key).map(|&(_, wanted)| wanted),
+                other => Some(other),
+            };
+            match wanted {
+                Some(wanted) => {
+                    let value = map.next_value_seed(Pruned { wanted })?;
+                    object.insert(key.into_owned(), value);
+                }
+                // Skipped unread: serde_json checks its syntax and copies nothing.
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
         }
         Ok(serde_json::Value::Object(object))
     }
@@ -265,6 +322,51 @@ pub(crate) fn event_line(
 
 #[cfg(test)]
 mod tests {
+    use super::{KEPT_CHARS, Wanted, parse_pruned};
+
+    const READ: Wanted = {
+        use Wanted::{Cut, Keys, Whole};
+        Keys(&[("type", Cut), ("cwd", Whole), ("message", Keys(&[("id", Cut), ("content", Keys(&[("name", Cut)]))]))])
+    };
+
+    #[test]
+    fn only_the_wanted_keys_are_kept_and_cut_as_asked() {
+        let long = "x".repeat(KEPT_CHARS + 50);
+        let line = serde_json::json!({
+            "type": long, "cwd": long, "secret": {"prompt": "do not keep"}, "uuid": "u1",
+            "message": {"id": "m1", "text": "private", "content": [{"name": "Bash", "input": {"cmd": "rm"}}, "plain", 3]},
+        });
+        let value = parse_pruned(line.to_string().as_bytes(), READ).unwrap();
+        let cut: String = long.chars().take(KEPT_CHARS).collect();
+        assert_eq!(
+            value,
+            serde_json::json!({"type": cut, "cwd": long, "message": {"id": "m1", "content": [{"name": "Bash"}, "plain", 3]}})
+        );
+        // Under `Cut`, an object keeps every key (its strings cut).
+        let value = parse_pruned(br#"{"a":{"b":"c","d":[1,{"e":null}]}}"#, Wanted::Cut).unwrap();
+        assert_eq!(value, serde_json::json!({"a": {"b": "c", "d": [1, {"e": null}]}}));
+        // A key written with escapes is the same key.
+        let value = parse_pruned(br#"{"ty\u0070e":"user"}"#, READ).unwrap();
+        assert_eq!(value, serde_json::json!({"type": "user"}));
+    }
+
+    #[test]
+    fn what_is_skipped_must_still_be_json() {
+        for bad in [
+            &br#"{"type":"user","secret":[1,}"#[..],
+            br#"{"type":"user","secret":"a\qb"}"#,
+            b"{\"type\":\"user\",\"secret\":\"tab\there\"}",
+            b"{\"type\":\"user\",\"secret\":\"\xff\"}",
+            br#"{"type":"user","secret":tru}"#,
+            br#"{"type":"user"} trailing"#,
+        ] {
+            assert!(parse_pruned(bad, READ).is_err(), "{}", String::from_utf8_lossy(bad));
+            assert!(serde_json::from_slice::<serde_json::Value>(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+        let err = parse_pruned(b"{\"type\":\"\xc3\"}", READ).unwrap_err();
+        assert_eq!(err.to_string(), "not UTF-8 at byte 9");
+    }
+
     #[test]
     fn at_finds_what_pointer_finds_on_object_paths() {
         let v = serde_json::json!({"message": {"id": "m1", "usage": {"input_tokens": 3}, "content": [1]}, "x": null});

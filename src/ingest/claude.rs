@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use crate::fold::SourceId;
 use crate::genai::Line;
-use crate::ingest::{Counted, Keyed, at, put_duration_since, str_of};
+use crate::ingest::{Counted, Keyed, Wanted, at, put_duration_since, str_of};
 use crate::time::{Micros, parse_rfc3339};
 
 /// The agent name transcripts are counted under (sub-agents get a suffix).
@@ -33,6 +33,39 @@ pub const AGENT: &str = "claude-code";
 pub const FORMAT: &str = "claude-code";
 /// Tool calls waiting for their result.
 const MAX_OPEN_TOOLS: usize = 1 << 16;
+
+/// What [`ClaudeState::convert`] reads of a line: every key that any of its
+/// readers looks at. The rest (the message's texts, tool inputs and results,
+/// snapshots) is skipped unread.
+const READ: Wanted = {
+    use Wanted::{Cut, Keys, Whole};
+    const BLOCK: Wanted =
+        Keys(&[("type", Cut), ("id", Cut), ("name", Cut), ("tool_use_id", Cut), ("is_error", Cut), ("text", Cut)]);
+    const MESSAGE: Wanted =
+        Keys(&[("id", Cut), ("model", Cut), ("stop_reason", Cut), ("usage", Cut), ("content", BLOCK)]);
+    Keys(&[
+        ("type", Cut),
+        ("subtype", Cut),
+        ("timestamp", Cut),
+        ("message", MESSAGE),
+        ("sessionId", Cut),
+        ("uuid", Cut),
+        ("isSidechain", Cut),
+        ("agentId", Cut),
+        ("attributionAgent", Cut),
+        ("isMeta", Cut),
+        ("isApiErrorMessage", Cut),
+        ("apiErrorStatus", Cut),
+        ("requestId", Cut),
+        ("error", Cut),
+        ("costUSD", Cut),
+        ("durationMs", Cut),
+        ("toolUseResult", Keys(&[("totalDurationMs", Cut)])),
+        // Read to the end: the last part of the folder names the project.
+        ("cwd", Whole),
+        ("gitBranch", Whole),
+    ])
+};
 
 /// Line types of a transcript (any of them on a first line tells the format).
 const LINE_TYPES: &[&str] = &[
@@ -154,8 +187,7 @@ fn put_session(line: &mut Line, session: &Option<String>) {
 impl ClaudeState {
     /// The events of one transcript line of `source`.
     pub fn convert(&mut self, source: SourceId, bytes: &[u8], out: &mut Vec<Keyed>) -> Result<(), String> {
-        let line = crate::ingest::parse_pruned(bytes, &["cwd", "gitBranch"])
-            .map_err(|e| format!("not a JSON transcript line: {e}"))?;
+        let line = crate::ingest::parse_pruned(bytes, READ).map_err(|e| format!("not a JSON transcript line: {e}"))?;
         let kind = str_of(&line, "type").unwrap_or("");
         let ts = str_of(&line, "timestamp").and_then(|t| parse_rfc3339(t).ok());
         let is_final = at(&line, &["message", "stop_reason"]).is_some_and(|r| !r.is_null());

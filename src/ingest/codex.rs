@@ -20,12 +20,37 @@ use serde_json::Value;
 
 use crate::fold::SourceId;
 use crate::genai::Line;
-use crate::ingest::{Counted, Keyed, at, put_duration_since, str_of};
+use crate::ingest::{Counted, Keyed, Wanted, at, put_duration_since, str_of};
 use crate::time::{Micros, parse_rfc3339};
 
 pub const AGENT: &str = "codex";
 pub const FORMAT: &str = "codex";
 const MAX_OPEN_TOOLS: usize = 1 << 16;
+
+/// What [`CodexState::convert`] reads of a line: every key that any of its
+/// readers looks at. The rest (messages, reasoning, tool arguments, the
+/// instructions of a session's meta) is skipped unread.
+const READ: Wanted = {
+    use Wanted::{Cut, Keys, Whole};
+    const PAYLOAD: Wanted = Keys(&[
+        ("type", Cut),
+        ("id", Cut),
+        ("model", Cut),
+        ("source", Cut),
+        ("forked_from_id", Cut),
+        ("info", Cut),
+        ("reason", Cut),
+        ("message", Cut),
+        ("call_id", Cut),
+        ("name", Cut),
+        ("exit_code", Cut),
+        ("duration_ms", Cut),
+        ("duration", Cut),
+        // Read to the end: its exit code and time may follow the output itself.
+        ("output", Whole),
+    ]);
+    Keys(&[("timestamp", Cut), ("type", Cut), ("payload", PAYLOAD)])
+};
 
 /// Whether a line is a Codex rollout line.
 pub fn looks_like(bytes: &[u8]) -> bool {
@@ -149,8 +174,7 @@ fn outcome(output: &str) -> (Option<i64>, Option<f64>) {
 impl CodexState {
     /// The events of one rollout line of `source`.
     pub fn convert(&mut self, source: SourceId, bytes: &[u8], out: &mut Vec<Keyed>) -> Result<(), String> {
-        let line =
-            crate::ingest::parse_pruned(bytes, &["output"]).map_err(|e| format!("not a JSON rollout line: {e}"))?;
+        let line = crate::ingest::parse_pruned(bytes, READ).map_err(|e| format!("not a JSON rollout line: {e}"))?;
         let Some(stamp) = str_of(&line, "timestamp") else { return Ok(()) };
         let Ok(ts) = parse_rfc3339(stamp) else { return Ok(()) };
         // Borrowed: a tool's output in it is whole.
