@@ -374,6 +374,22 @@ pub struct SessionReport {
     /// The project (working directory) a coding agent's session worked in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// The git branch it worked on, beside its project.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git_branch: Option<String>,
+}
+
+impl SessionReport {
+    /// Where a coding agent's session worked, in short: its project's folder
+    /// name, and its branch in parentheses (`acme-api (main)`).
+    pub fn place(&self) -> Option<String> {
+        let path = self.project.as_deref()?;
+        let folder = path.rsplit(['/', '\\']).find(|c| !c.is_empty()).unwrap_or(path);
+        Some(match &self.git_branch {
+            Some(branch) => format!("{folder} ({branch})"),
+            None => folder.to_owned(),
+        })
+    }
 }
 
 /// `part` as a percent of `whole`, from the unrounded weighted counts.
@@ -803,6 +819,7 @@ pub fn session_report(id: &str, s: &SessionStats, sessions: &Sessions) -> Sessio
         cost_usd: spend.cost_usd(),
         unpriced_calls: s.unpriced_calls.whole(),
         project: s.project.clone(),
+        git_branch: s.git_branch.clone(),
     }
 }
 

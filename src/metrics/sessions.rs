@@ -41,6 +41,9 @@ pub struct SessionStats {
     /// The project it worked in (a coding agent's working directory), if an event
     /// said (`attrs.project`).
     pub project: Option<String>,
+    /// The git branch it worked on, as the event that named its project said
+    /// (`attrs.git_branch`).
+    pub git_branch: Option<String>,
 }
 
 impl SessionStats {
@@ -61,6 +64,7 @@ impl SessionStats {
             unpriced_calls: Count::ZERO,
             request_spend: Spend::default(),
             project: None,
+            git_branch: None,
         }
     }
 
@@ -101,6 +105,7 @@ impl SessionStats {
     fn merge(&mut self, o: SessionStats, mine: &Spelling, theirs: &Spelling) {
         if self.project.is_none() {
             self.project = o.project.clone();
+            self.git_branch = o.git_branch.clone();
         }
         self.first_ts = self.first_ts.min(o.first_ts);
         self.last_ts = self.last_ts.max(o.last_ts);
@@ -391,9 +396,11 @@ impl Metrics {
         if s.project.is_none()
             && let Some(attrs) = e.attrs.filter(|a| PROJECT_KEY.find(a.as_bytes()).is_some())
         {
-            s.project = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(attrs)
-                .ok()
-                .and_then(|m| m.get("project").and_then(|p| p.as_str()).map(capped));
+            let attrs = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(attrs).ok();
+            let text = |key: &str| attrs.as_ref().and_then(|m| m.get(key)?.as_str().map(capped));
+            s.project = text("project");
+            // Only beside the project: the branch of the folder it names.
+            s.git_branch = s.project.as_ref().and_then(|_| text("git_branch"));
         }
         Some(s)
     }

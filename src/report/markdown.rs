@@ -355,39 +355,41 @@ fn sessions(out: &mut String, r: &Report) {
     );
     let mut costliest: Vec<_> = s.recent.iter().collect();
     costliest.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd).then_with(|| a.id.cmp(&b.id)));
+    let costliest = costliest.get(..COSTLIEST_SESSIONS.min(costliest.len())).unwrap_or_default();
+    // Coding agents' sessions say where they worked; other logs need no column for it.
+    let places = costliest.iter().any(|x| x.project.is_some());
     let rows: Vec<_> = costliest
         .iter()
-        .take(COSTLIEST_SESSIONS)
         .map(|x| {
-            vec![
-                cell(&x.id),
-                cell(&x.agents.join(", ")),
-                x.last_ts.clone(),
-                x.model_calls.to_string(),
-                x.tool_calls.to_string(),
-                x.failures.to_string(),
-                tokens(x.input_tokens),
-                tokens(x.cache_read_tokens),
-                usd_and_unpriced(x.cost_usd, x.unpriced_calls),
-            ]
+            let place = places.then(|| cell(&x.place().unwrap_or_default()));
+            [cell(&x.id)]
+                .into_iter()
+                .chain(place)
+                .chain([
+                    cell(&x.agents.join(", ")),
+                    x.last_ts.clone(),
+                    x.model_calls.to_string(),
+                    x.tool_calls.to_string(),
+                    x.failures.to_string(),
+                    tokens(x.input_tokens),
+                    tokens(x.cache_read_tokens),
+                    usd_and_unpriced(x.cost_usd, x.unpriced_calls),
+                ])
+                .collect::<Vec<_>>()
         })
         .collect();
-    table(
-        out,
-        &[
-            "Session",
-            "Agents",
-            "Last active",
-            "Model calls",
-            "Tool calls",
-            "Failures",
-            "Tokens in",
-            "Cache read",
-            "Cost",
-        ],
-        &[false, false, false, true, true, true, true, true, true],
-        &rows,
-    );
+    let place = places.then_some("Project");
+    let headers: Vec<&str> = ["Session"]
+        .into_iter()
+        .chain(place)
+        .chain(["Agents", "Last active", "Model calls", "Tool calls", "Failures", "Tokens in", "Cache read", "Cost"])
+        .collect();
+    let right: Vec<bool> = [false]
+        .into_iter()
+        .chain(place.map(|_| false))
+        .chain([false, false, true, true, true, true, true, true])
+        .collect();
+    table(out, &headers, &right, &rows);
 }
 
 /// Sessions listed in the Markdown report.

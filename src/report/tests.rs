@@ -488,6 +488,44 @@ fn cache_tokens_are_priced_counted_and_saved() {
     assert!(md.contains("## Sessions"), "{md}");
 }
 
+/// A coding agent's session says where it worked (its project's folder and
+/// branch) in both reports; a log without projects has no such column.
+#[test]
+fn sessions_say_their_project_and_branch() {
+    let request = |session: &str, attrs: &str| {
+        format!(
+            r#"{{"ts":"{T}","type":"agent_request","agent":"claude-code","session":"{session}","success":true,"duration_ms":5{attrs}}}"#
+        )
+    };
+    let log = [
+        request("s1", r#","attrs":{"project":"/home/dev/acme-api/","git_branch":"feat/x|y"}"#),
+        // A branch without a project says nothing: the branch of which folder?
+        request("s2", r#","attrs":{"git_branch":"main"}"#),
+        // The first project named is the session's (and its branch with it).
+        request("s2", r#","attrs":{"project":"C:\\work\\billing"}"#),
+        request("s2", r#","attrs":{"project":"/elsewhere","git_branch":"dev"}"#),
+        request("s3", ""),
+    ]
+    .join("\n");
+    let r = build(&fold_text(&log), at(T), at(T), &Thresholds::default());
+    let session = |id: &str| r.sessions.recent.iter().find(|s| s.id == id).unwrap();
+    assert_eq!(session("s1").git_branch.as_deref(), Some("feat/x|y"));
+    assert_eq!(session("s1").place().as_deref(), Some("acme-api (feat/x|y)"));
+    assert_eq!((session("s2").place().as_deref(), session("s2").git_branch.as_deref()), (Some("billing"), None));
+    assert_eq!(session("s3").place(), None);
+    let json = serde_json::to_value(&r).unwrap();
+    let recent = json["sessions"]["recent"].as_array().unwrap();
+    let s1 = recent.iter().find(|s| s["id"] == "s1").unwrap();
+    assert_eq!((s1["project"].as_str(), s1["git_branch"].as_str()), (Some("/home/dev/acme-api/"), Some("feat/x|y")));
+    assert!(recent.iter().find(|s| s["id"] == "s3").unwrap().get("git_branch").is_none());
+    let md = markdown::render(&r);
+    assert!(md.contains("| Session | Project | Agents |"), "{md}");
+    // The pipe in the branch is escaped, not a cell's end.
+    assert!(md.contains("| s1 | acme-api (feat/x\\|y) |"), "{md}");
+    let plain = build(&fold_text(&request("s3", "")), at(T), at(T), &Thresholds::default());
+    assert!(markdown::render(&plain).contains("| Session | Agents |"));
+}
+
 /// Weighted counts: a sampled event counts as 1 / its rate everywhere, and the
 /// rows resting on sampled events are marked.
 #[test]

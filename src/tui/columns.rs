@@ -480,12 +480,9 @@ pub static SESSIONS: Table<SessionReport> = Table {
             width: Constraint::Min(12),
             fit: Fit::Cut,
             sort: Sort::Text(|s| &s.id),
-            // A coding agent's session leads with its project's folder name.
-            cell: |s, _| match s.project.as_deref() {
-                Some(path) => {
-                    let project = path.rsplit(['/', '\\']).find(|c| !c.is_empty()).unwrap_or(path);
-                    text(clean_truncated(&format!("{project} {}", s.id), 48))
-                }
+            // A coding agent's session leads with its project's folder name and branch.
+            cell: |s, _| match s.place() {
+                Some(place) => text(clean_truncated(&format!("{place} {}", s.id), 48)),
                 None => text(clean_truncated(&s.id, 36)),
             },
         },

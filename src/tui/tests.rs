@@ -414,6 +414,23 @@ fn enter_on_a_session_lists_its_traces_and_opens_a_waterfall() {
     assert_eq!(app.session_rows(&v).len(), 1);
 }
 
+/// A coding agent's session leads with its project's folder and branch, cleaned
+/// of what a terminal would obey.
+#[test]
+fn a_coding_session_shows_its_project_and_branch() {
+    let mut f = fold();
+    let s = f.ingest.add_source("session.jsonl");
+    let line = r#"{"ts":"2026-11-26T21:19:50Z","type":"agent_request","agent":"claude-code","session":"s-code","success":true,"duration_ms":5,"attrs":{"project":"/home/dev/acme-api","git_branch":"fix\u001b[2J-it"}}"#;
+    f.line(s, 1, line.as_bytes());
+    let now = parse_rfc3339(NOW).unwrap();
+    let mut v = View::build(&f, now, now, &crate::alerts::Thresholds::default(), true);
+    v.attach_sessions(&f);
+    let app = app_on(Tab::Sessions, &v);
+    let screen = render(&app, &v, 160, 48);
+    assert!(screen.contains("acme-api (fix-it) s-code"), "{screen}");
+    assert!(!screen.contains('\u{1b}'));
+}
+
 /// A session found by the filter lists its traces: the filter (which matches
 /// traces by root and agent) gives way to the session, and comes back with Esc.
 /// A long session id is cut to keep the title in its border.

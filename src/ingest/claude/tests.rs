@@ -205,6 +205,8 @@ fn a_sessions_project_is_kept_for_the_sessions_pane() {
     let report = crate::report::build(&fold, now, now, &crate::alerts::Thresholds::default());
     let session = &report.sessions.recent[0];
     assert_eq!(session.project.as_deref(), Some("/home/dev/acme-api"));
+    assert_eq!(session.git_branch.as_deref(), Some("main"));
+    assert_eq!(session.place().as_deref(), Some("acme-api (main)"));
 }
 
 #[test]
