@@ -294,6 +294,20 @@ pub(crate) fn put_duration_since(
     }
 }
 
+/// Puts where a coding agent worked into a request's `attrs`: `project` (its
+/// working folder) and `git_branch` (empty is none: not a repository).
+pub(crate) fn put_project(line: &mut crate::genai::Line, folder: Option<&str>, branch: Option<&str>) {
+    let mut attrs = serde_json::Map::new();
+    for (name, value) in [("project", folder), ("git_branch", branch)] {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            attrs.insert(name.into(), serde_json::Value::from(crate::genai::cut(value)));
+        }
+    }
+    if !attrs.is_empty() {
+        line.insert("attrs", serde_json::Value::Object(attrs));
+    }
+}
+
 /// The start of an adapter's event line: version, time, type, and the trace, span
 /// and parent ids when it belongs to a traced turn (`trace` is the turn's trace id
 /// and span id; a span equal to the turn's is the turn itself, with no parent).

@@ -390,15 +390,7 @@ impl ClaudeState {
         request.insert("success", Value::Bool(true));
         request.insert("duration_ms", Value::from(ms));
         put_session(&mut request, &Self::session(line));
-        let mut attrs = serde_json::Map::new();
-        for (key, name) in [("cwd", "project"), ("gitBranch", "git_branch")] {
-            if let Some(value) = str_of(line, key) {
-                attrs.insert(name.into(), Value::from(crate::genai::cut(value)));
-            }
-        }
-        if !attrs.is_empty() {
-            request.insert("attrs", Value::Object(attrs));
-        }
+        crate::ingest::put_project(&mut request, str_of(line, "cwd"), str_of(line, "gitBranch"));
         let key: Vec<&str> = key.iter().map(String::as_str).collect();
         out.push(Keyed::new(Some(&key), request));
     }

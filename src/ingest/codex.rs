@@ -46,6 +46,8 @@ const READ: Wanted = {
         ("exit_code", Cut),
         ("duration_ms", Cut),
         ("duration", Cut),
+        ("cwd", Whole),
+        ("git", Keys(&[("branch", Whole)])),
         // Read to the end: its exit code and time may follow the output itself.
         ("output", Whole),
     ]);
@@ -124,6 +126,9 @@ struct Rollout {
     turn: Option<(Micros, Micros, (u128, u64))>,
     /// When the last input (prompt, tool output) came.
     last_input: Option<Micros>,
+    /// The session's working folder and git branch, from its meta.
+    project: Option<String>,
+    git_branch: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -220,6 +225,8 @@ impl CodexState {
         let forked = str_of(payload, "forked_from_id");
         file.replays = parent.is_some() || forked.is_some();
         file.session = parent.or(str_of(payload, "id")).map(str::to_owned);
+        file.project = str_of(payload, "cwd").map(str::to_owned);
+        file.git_branch = at(payload, &["git", "branch"]).and_then(Value::as_str).map(str::to_owned);
     }
 
     fn token_count(&mut self, source: SourceId, payload: &Value, stamp: &str, ts: Micros, out: &mut Vec<Keyed>) {
@@ -312,6 +319,7 @@ impl CodexState {
         request.insert("success", Value::Bool(true));
         let ms = ms.unwrap_or((last - start).max(0) as f64 / 1000.0);
         request.insert("duration_ms", Value::from(ms.max(0.0)));
+        crate::ingest::put_project(&mut request, file.project.as_deref(), file.git_branch.as_deref());
         out.push(Keyed::new(Some(&["turn", file.session.as_deref().unwrap_or(""), &stamp]), request));
     }
 

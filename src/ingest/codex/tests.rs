@@ -65,6 +65,8 @@ fn the_example_rollout_gives_two_calls_two_tools_and_one_request() {
     // From the prompt (00:35:56.773) to the turn's last line (00:50:14.502).
     assert_eq!(request["duration_ms"], 857729.0);
     assert_eq!(request["trace_id"], calls[0]["trace_id"]);
+    // Where the session worked, from its meta: for the Sessions pane.
+    assert_eq!(request["attrs"], serde_json::json!({"project": "/home/dev/acme-api", "git_branch": "main"}));
     let all = serde_json::to_string(&got).unwrap();
     for private in ["Run the tests", "cargo test", "Begin Patch", "sign error", "41 passed"] {
         assert!(!all.contains(private), "{private} leaked");
