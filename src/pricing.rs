@@ -256,6 +256,10 @@ const BUILT_IN: &[Entry] = &[
     ("claude-opus-4-8", anthropic(5.0, 25.0), ANTHROPIC, "2026-07"),
     ("claude-opus-4-7", anthropic(5.0, 25.0), ANTHROPIC, "2026-07"),
     ("claude-opus-4-6", anthropic(5.0, 25.0), ANTHROPIC, "2026-07"),
+    // Fast mode (`speed: "fast"`): the same model, at six times its prices.
+    ("claude-opus-4-8-fast", anthropic(30.0, 150.0), ANTHROPIC, "2026-07"),
+    ("claude-opus-4-7-fast", anthropic(30.0, 150.0), ANTHROPIC, "2026-07"),
+    ("claude-opus-4-6-fast", anthropic(30.0, 150.0), ANTHROPIC, "2026-07"),
     ("claude-sonnet-4-6", anthropic(3.0, 15.0), ANTHROPIC, "2026-07"),
     ("claude-sonnet-5", anthropic(3.0, 15.0), ANTHROPIC, "2026-09"),
     ("gemini-3-pro-preview", read_only(2.0, 12.0, Some(0.2)), GOOGLE, "2026-07"),
@@ -288,6 +292,15 @@ pub struct PriceTable {
     built_in: std::collections::BTreeSet<String>,
     /// Providers of a genai-prices file, matched by their rules.
     providers: Vec<genai::Provider>,
+}
+
+/// How a model served in a faster, dearer mode is named (Anthropic's fast
+/// mode: `speed: "fast"`), so that it is priced and listed apart.
+pub const FAST_SUFFIX: &str = "-fast";
+
+/// The name of `model` served in fast mode.
+pub fn fast_variant(model: &str) -> String {
+    format!("{model}{FAST_SUFFIX}")
 }
 
 /// Cuts a snapshot or alias suffix off a model name, if it has one.
@@ -380,7 +393,13 @@ impl PriceTable {
     fn rule_for(&self, model: &str) -> Option<&genai::RuleEntry> {
         let lower = model.trim().to_lowercase();
         let claimed = self.providers.iter().filter(|p| p.model_match.as_ref().is_some_and(|c| c.matches(&lower)));
-        claimed.chain(self.providers.iter()).flat_map(|p| p.models.iter()).find(|m| m.clause.matches(&lower))
+        // A fast-mode name is priced only by a rule for fast mode, never by its
+        // model's (six times cheaper) rule that its name happens to match too.
+        let fast = lower.ends_with(FAST_SUFFIX);
+        claimed
+            .chain(self.providers.iter())
+            .flat_map(|p| p.models.iter())
+            .find(|m| m.clause.matches(&lower) && (!fast || m.id.ends_with(FAST_SUFFIX)))
     }
 
     /// Every genai-prices rule loaded, in order.
@@ -425,7 +444,13 @@ impl PriceTable {
         // With a provider prefix ("openai/gpt-4o"), the model is the last part,
         // unless the whole path is in the table (Together's "meta-llama/...").
         let base = lower.rsplit('/').next().unwrap_or(&lower);
-        let base = without_snapshot(base);
+        // A fast-mode name keeps its suffix past the snapshot's:
+        // "claude-opus-4-6-20260205-fast" is "claude-opus-4-6-fast".
+        let (base, fast) = match base.strip_suffix(FAST_SUFFIX) {
+            Some(model) => (format!("{}{FAST_SUFFIX}", without_snapshot(model)), true),
+            None => (without_snapshot(base).to_owned(), false),
+        };
+        let base = base.as_str();
         if let Some((name, p)) = self.entries.get_key_value(base) {
             return Some((name, MatchRule::Normalised, p));
         }
@@ -437,6 +462,8 @@ impl PriceTable {
             if !name.is_empty()
                 && base.starts_with(name.as_str())
                 && at_boundary
+                // Fast mode is not its model's price: unpriced rather than a sixth.
+                && (!fast || name.ends_with(FAST_SUFFIX))
                 && best.is_none_or(|(b, _)| name.len() > b.len())
             {
                 best = Some((name, price));
@@ -613,6 +640,33 @@ mod tests {
             Some(("gemini-2.5-flash-lite", MatchRule::Prefix))
         );
         assert!(t.find("my-own-model").is_none());
+    }
+
+    #[test]
+    fn fast_mode_is_priced_by_its_own_entry_or_not_at_all() {
+        let mut t = PriceTable::built_in();
+        let found = |t: &PriceTable, m: &str| t.find(m).map(|(n, r, p)| (n.to_owned(), r, p.input, p.output));
+        assert_eq!(
+            found(&t, &fast_variant("claude-opus-4-6")),
+            Some(("claude-opus-4-6-fast".into(), MatchRule::Exact, 30.0, 150.0))
+        );
+        assert_eq!(
+            found(&t, "claude-opus-4-6-20260205-fast"),
+            Some(("claude-opus-4-6-fast".into(), MatchRule::Normalised, 30.0, 150.0))
+        );
+        assert_eq!(t.lookup("claude-opus-4-6-fast").unwrap().cache_read, Some(3.0));
+        // A model without a fast entry is unpriced in fast mode, not priced at a
+        // sixth (its own entry is a prefix of the name).
+        assert!(t.lookup("claude-sonnet-4-5").is_some());
+        assert_eq!(found(&t, "claude-sonnet-4-5-fast"), None);
+        assert_eq!(found(&t, "claude-sonnet-4-5-20250929-fast"), None);
+        // Nor by a price file's rule for the model itself.
+        assert_eq!(t.load_file(include_str!("pricing/genai_prices_fixture.json"), "data.json").unwrap(), 7);
+        assert_eq!(t.find("o3").map(|(n, r, _)| (n.to_owned(), r)), Some(("openai/o3".into(), MatchRule::Rule)));
+        assert_eq!(found(&t, "o3-fast"), None);
+        // A price given for the fast name is used.
+        t.set("o3-fast", Price { input: 12.0, output: 48.0, ..Price::default() });
+        assert_eq!(found(&t, "o3-fast"), Some(("o3-fast".into(), MatchRule::Exact, 12.0, 48.0)));
     }
 
     #[test]

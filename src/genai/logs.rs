@@ -161,7 +161,10 @@ fn claude_code(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
     match name {
         "api_request" => {
             let mut line = base(log, "model_call", AGENT, options);
-            model_call(&mut line, text(a, &["model"]), "anthropic", true, duration);
+            // Fast mode is listed apart, as transcripts list it (its cost is given).
+            let fast = text(a, &["speed"]) == Some("fast");
+            let model = text(a, &["model"]).map(|m| if fast { crate::pricing::fast_variant(m) } else { m.to_owned() });
+            model_call(&mut line, model.as_deref(), "anthropic", true, duration);
             let cache_read = count(a, &["cache_read_tokens"]).unwrap_or(0);
             let cache_write = count(a, &["cache_creation_tokens"]).unwrap_or(0);
             let usage = Usage {

@@ -333,6 +333,14 @@ fn claude_code_events_become_model_and_tool_calls() {
     assert_eq!(call["session"], "sess");
     assert_eq!(call["attrs"]["request_id"], "req_1");
     assert!(!call.to_string().contains("example.com"));
+    assert_eq!(call["model"], "claude-sonnet-4-5-20250929");
+    // Fast mode is listed as the model's fast variant, as transcripts list it.
+    let mut fast = request.clone();
+    fast.attributes.push(("speed".into(), s("fast")));
+    assert_eq!(json(&log_to_events(&fast, MapOptions::default()))[0]["model"], "claude-sonnet-4-5-20250929-fast");
+    fast.attributes.retain(|(k, _)| k != "speed");
+    fast.attributes.push(("speed".into(), s("normal")));
+    assert_eq!(json(&log_to_events(&fast, MapOptions::default()))[0]["model"], "claude-sonnet-4-5-20250929");
 
     // The bare event name, found by scope, and string-typed numbers.
     let tool = log(

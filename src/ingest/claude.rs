@@ -105,6 +105,9 @@ struct Response {
     agent: String,
     session: Option<String>,
     usage: Usage,
+    /// Served in fast mode (`usage.speed`, on the response's last line): priced
+    /// as `<model>-fast`.
+    fast: bool,
     cost: Option<f64>,
     /// When the prompt or tool result it answers was written.
     asked_at: Option<Micros>,
@@ -258,6 +261,7 @@ impl ClaudeState {
             agent,
             session,
             usage: Usage::of(usage),
+            fast: usage.get("speed").and_then(Value::as_str) == Some("fast"),
             cost: line.get("costUSD").and_then(Value::as_f64),
             asked_at: self.turns.get(&source).and_then(|t| t.last_input),
             trace,
@@ -271,8 +275,12 @@ impl ClaudeState {
             return;
         };
         let best = match self.streaming.remove(&source) {
-            Some(earlier) if earlier.usage.total() > response.usage.total() => Response { ts, ..earlier },
-            _ => response,
+            // Only the last line says the speed: whichever line's usage is kept, it holds.
+            Some(earlier) if earlier.usage.total() > response.usage.total() => {
+                Response { ts, fast: earlier.fast || response.fast, ..earlier }
+            }
+            Some(earlier) => Response { fast: earlier.fast || response.fast, ..response },
+            None => response,
         };
         self.streaming.insert(source, best);
         if is_final {
@@ -441,7 +449,8 @@ fn is_prompt(line: &Value, content: Option<&Value>) -> bool {
 
 fn model_call(r: &Response) -> Line {
     let mut call = base("model_call", r.ts, r.trace, (!r.id.is_empty()).then(|| Counted::key(&[&r.id])));
-    call.insert("model", Value::from(crate::genai::cut(&r.model)));
+    let model = if r.fast { crate::pricing::fast_variant(&r.model) } else { r.model.clone() };
+    call.insert("model", Value::from(crate::genai::cut(&model)));
     call.insert("provider", Value::from("anthropic"));
     call.insert("agent", Value::from(r.agent.as_str()));
     call.insert("success", Value::Bool(true));

@@ -235,3 +235,43 @@ fn a_long_working_folder_is_the_project_whole() {
     let turn = got.iter().find(|e| e["type"] == "agent_request").expect("a turn");
     assert_eq!(turn["attrs"]["project"], cwd.as_str());
 }
+
+#[test]
+fn a_fast_mode_response_is_its_models_fast_variant_at_six_times_the_price() {
+    // Only the response's last line says its speed; the first has the larger
+    // total (a partial line may repeat the input with an output of 1).
+    let first = r#"{"type":"assistant","sessionId":"s","timestamp":"2026-08-01T04:50:27.000Z","requestId":"r","message":{"id":"m1","model":"claude-opus-4-6","stop_reason":null,"usage":{"input_tokens":1000,"cache_read_input_tokens":9000,"output_tokens":1}}}"#;
+    let last = r#"{"type":"assistant","sessionId":"s","timestamp":"2026-08-01T04:50:29.000Z","requestId":"r","message":{"id":"m1","model":"claude-opus-4-6","stop_reason":"end_turn","usage":{"input_tokens":1000,"output_tokens":500,"speed":"fast"}}}"#;
+    let text = format!("{first}\n{last}\n");
+    let got = events(&mut ClaudeState::default(), 0, &text);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        (got[0]["model"].as_str(), got[0]["input_tokens"].as_u64()),
+        (Some("claude-opus-4-6-fast"), Some(10_000))
+    );
+    let mut fold = Fold::new(None, Arc::new(PriceTable::built_in()));
+    let s = fold.ingest.add_source("session.jsonl");
+    for (i, line) in text.lines().enumerate() {
+        fold.line(s, i as u64 + 1, line.as_bytes());
+    }
+    fold.flush_transcripts();
+    let now = parse_rfc3339("2026-08-01T05:00:00Z").unwrap();
+    let report = crate::report::build(&fold, now, now, &crate::alerts::Thresholds::default());
+    // The usage kept is the first line's (the larger total, as for any
+    // response): 1,000 input at $30, 9,000 cache reads at $3, 1 output at $150 a
+    // million, six times the standard price ($0.009525).
+    let expected = (1_000.0 * 30.0 + 9_000.0 * 3.0 + 150.0) / 1e6;
+    assert!((report.cost.total_usd - expected).abs() < 1e-9, "{}", report.cost.total_usd);
+    assert_eq!(report.models[0].name, "claude-opus-4-6-fast");
+    // Usually the last line, which says the speed, holds the larger total.
+    let last_kept = text.replace(
+        r#""input_tokens":1000,"output_tokens":500"#,
+        r#""input_tokens":1000,"cache_read_input_tokens":9000,"output_tokens":500"#,
+    );
+    let got = events(&mut ClaudeState::default(), 0, &last_kept);
+    assert_eq!((got[0]["model"].as_str(), got[0]["output_tokens"].as_u64()), (Some("claude-opus-4-6-fast"), Some(500)));
+    // A standard response stays the model's own.
+    let standard = text.replace(r#","speed":"fast""#, r#","speed":"standard""#);
+    let got = events(&mut ClaudeState::default(), 0, &standard);
+    assert_eq!(got[0]["model"], "claude-opus-4-6");
+}
