@@ -92,10 +92,13 @@ pub fn claude_code(dir: &Path, sessions: u64, seed: u64, start: Micros) -> std::
         for _ in 0..turns {
             claude_turn(&mut rng, &session, &cwd, &mut t, false, &mut lines);
         }
-        // A forked session copies the history of the one before, then goes on.
+        // A forked session copies the history of the one before (whole turns,
+        // as Claude Code copies a conversation), then goes on.
         if let Some(parent) = previous.take().filter(|_| rng.chance(0.15)) {
             let fork = rng.id();
-            let mut copy: Vec<serde_json::Value> = parent[..parent.len() / 2]
+            let is_prompt = |l: &serde_json::Value| l["type"] == "user" && l["message"]["content"].is_string();
+            let cut = parent[..parent.len() / 2].iter().rposition(is_prompt).unwrap_or(0);
+            let mut copy: Vec<serde_json::Value> = parent[..cut]
                 .iter()
                 .map(|l| {
                     let mut l = l.clone();
