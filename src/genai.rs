@@ -20,6 +20,15 @@ pub const MAX_VALUE_BYTES: usize = 1024;
 /// Most attributes kept from one span or record.
 pub const MAX_ATTRIBUTES: usize = 64;
 
+/// How a model served in a faster, dearer mode is named (Anthropic's fast
+/// mode: `speed: "fast"`), so that it is priced and listed apart.
+pub const FAST_SUFFIX: &str = "-fast";
+
+/// The name of `model` served in fast mode.
+pub fn fast_variant(model: &str) -> String {
+    format!("{model}{FAST_SUFFIX}")
+}
+
 /// One event-log line, its keys in the order our writers use (the reader's fast
 /// path expects `v`, `ts`, `type` first).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, bail};
 
 use crate::event::TokenParts;
+use crate::genai::FAST_SUFFIX;
 
 pub mod genai;
 pub mod listing;
@@ -292,15 +293,6 @@ pub struct PriceTable {
     built_in: std::collections::BTreeSet<String>,
     /// Providers of a genai-prices file, matched by their rules.
     providers: Vec<genai::Provider>,
-}
-
-/// How a model served in a faster, dearer mode is named (Anthropic's fast
-/// mode: `speed: "fast"`), so that it is priced and listed apart.
-pub const FAST_SUFFIX: &str = "-fast";
-
-/// The name of `model` served in fast mode.
-pub fn fast_variant(model: &str) -> String {
-    format!("{model}{FAST_SUFFIX}")
 }
 
 /// Cuts a snapshot or alias suffix off a model name, if it has one.
@@ -647,7 +639,7 @@ mod tests {
         let mut t = PriceTable::built_in();
         let found = |t: &PriceTable, m: &str| t.find(m).map(|(n, r, p)| (n.to_owned(), r, p.input, p.output));
         assert_eq!(
-            found(&t, &fast_variant("claude-opus-4-6")),
+            found(&t, &crate::genai::fast_variant("claude-opus-4-6")),
             Some(("claude-opus-4-6-fast".into(), MatchRule::Exact, 30.0, 150.0))
         );
         assert_eq!(

@@ -163,7 +163,7 @@ fn claude_code(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
             let mut line = base(log, "model_call", AGENT, options);
             // Fast mode is listed apart, as transcripts list it (its cost is given).
             let fast = text(a, &["speed"]) == Some("fast");
-            let model = text(a, &["model"]).map(|m| if fast { crate::pricing::fast_variant(m) } else { m.to_owned() });
+            let model = text(a, &["model"]).map(|m| if fast { crate::genai::fast_variant(m) } else { m.to_owned() });
             model_call(&mut line, model.as_deref(), "anthropic", true, duration);
             let cache_read = count(a, &["cache_read_tokens"]).unwrap_or(0);
             let cache_write = count(a, &["cache_creation_tokens"]).unwrap_or(0);

@@ -449,7 +449,7 @@ fn is_prompt(line: &Value, content: Option<&Value>) -> bool {
 
 fn model_call(r: &Response) -> Line {
     let mut call = base("model_call", r.ts, r.trace, (!r.id.is_empty()).then(|| Counted::key(&[&r.id])));
-    let model = if r.fast { crate::pricing::fast_variant(&r.model) } else { r.model.clone() };
+    let model = if r.fast { crate::genai::fast_variant(&r.model) } else { r.model.clone() };
     call.insert("model", Value::from(crate::genai::cut(&model)));
     call.insert("provider", Value::from("anthropic"));
     call.insert("agent", Value::from(r.agent.as_str()));
