@@ -405,11 +405,11 @@ fn sessions() {
     const SESSIONS: u64 = 3_000;
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     let start = wall_clock() - 40 * 86_400_000_000;
-    let claude = data.join(format!("claude-{SESSIONS}/projects"));
+    let claude = data.join(format!("claude-{SESSIONS}-v2/projects"));
     if !claude.exists() {
         ajentik::synth::sessions::claude_code(&claude, SESSIONS, 7, start).expect("write Claude Code sessions");
     }
-    let codex = data.join(format!("codex-{SESSIONS}/sessions"));
+    let codex = data.join(format!("codex-{SESSIONS}-v2/sessions"));
     if !codex.exists() {
         ajentik::synth::sessions::codex(&codex, SESSIONS, 7, start).expect("write Codex sessions");
     }

@@ -46,8 +46,10 @@ impl Rng {
 const PROJECTS: &[&str] = &["acme-api", "billing", "web-console", "infra", "docs", "mobile-app", "search"];
 const CLAUDE_MODELS: &[&str] = &["claude-sonnet-4-5-20250929", "claude-opus-4-5-20251101", "claude-haiku-4-5-20251001"];
 const TOOLS: &[&str] = &["Bash", "Read", "Edit", "Grep", "Write", "mcp__github__create_issue"];
-/// Filler standing for the (private) text of prompts and replies: only its size matters.
-const FILLER: &str = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ";
+/// Filler standing for the (private) text of prompts, replies and tool output:
+/// its size, and the escapes its JSON needs (line breaks, tabs, quotes and
+/// backslashes, as code and command output have), are what matter to a reader.
+const FILLER: &str = "lorem ipsum dolor sit amet, \"consectetur\" adipiscing\n\telit sed do eiusmod\\tempor ";
 
 fn filler(rng: &mut Rng, max: u64) -> String {
     FILLER.repeat(1 + rng.below(max) as usize)
@@ -183,8 +185,12 @@ fn claude_turn(
             *t += rng.below(15_000_000) as Micros;
             let failed = rng.chance(0.05);
             let mut result = envelope(rng, *t, "user");
+            // A tool's output is kilobytes (a file read, a test run), written
+            // twice: in the message and in `toolUseResult`.
+            let output = filler(rng, 60);
             result["message"] = json!({"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool_id,
-                "content": filler(rng, 10), "is_error": failed}]});
+                "content": output, "is_error": failed}]});
+            result["toolUseResult"] = json!({"stdout": output, "stderr": "", "interrupted": false});
             out.push(result);
         }
     }
@@ -231,7 +237,7 @@ pub fn codex(dir: &Path, sessions: u64, seed: u64, start: Micros) -> std::io::Re
                 lines.push(json!({"timestamp": stamp(t), "type": "response_item", "payload": {"type": "function_call", "name": "shell_command",
                     "arguments": json!({"command": filler(&mut rng, 1)}).to_string(), "call_id": call}}));
                 lines.push(json!({"timestamp": stamp(t), "type": "response_item", "payload": {"type": "function_call_output", "call_id": call,
-                    "output": format!("Exit code: {code}\nWall time: {}.{} seconds\nOutput:\n{}", rng.below(9), rng.below(10), filler(&mut rng, 8))}}));
+                    "output": format!("Exit code: {code}\nWall time: {}.{} seconds\nOutput:\n{}", rng.below(9), rng.below(10), filler(&mut rng, 40))}}));
                 let last = json!({"input_tokens": 4_000 + rng.below(6_000), "cached_input_tokens": 3_000, "output_tokens": 100 + rng.below(400), "reasoning_output_tokens": 50});
                 input += last["input_tokens"].as_u64().unwrap_or(0);
                 cached += 3_000;
