@@ -97,10 +97,17 @@ pub fn explain(t: &PriceTable, models: &[String]) -> (String, bool) {
             }
             None => {
                 all = false;
+                // A fast-mode name whose model has a price: say why that price is not used.
+                let model_priced = model.strip_suffix(crate::genai::FAST_SUFFIX).and_then(|m| t.find(m));
+                let why = match model_priced {
+                    Some((entry, _, _)) => {
+                        format!("fast mode has prices of its own, {}'s are not used", sanitize::clean(entry))
+                    }
+                    None => "no entry matches".to_owned(),
+                };
                 let _ = writeln!(
                     out,
-                    "{shown}: unpriced (no entry matches; add one under [prices] in the config file or load a file \
-                     with --prices)"
+                    "{shown}: unpriced ({why}; add one under [prices] in the config file or load a file with --prices)"
                 );
             }
         }
@@ -127,6 +134,14 @@ mod tests {
         assert!(lines[1].starts_with("mistral-large: mistral-large (exact name)"));
         assert_eq!(lines[2], "  no cache prices: cache reads and writes price as plain input");
         assert!(lines[3].contains("unpriced") && !lines[3].contains('\u{1b}'), "{}", lines[3]);
+        // A fast-mode name without an entry says why its model's price is not used.
+        let (text, all) = explain(&t, &["claude-sonnet-4-5-20250929-fast".to_owned(), "nobody-fast".to_owned()]);
+        assert!(!all);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with(
+            "claude-sonnet-4-5-20250929-fast: unpriced (fast mode has prices of its own, claude-sonnet-4-5's are not used;"
+        ), "{text}");
+        assert!(lines[1].starts_with("nobody-fast: unpriced (no entry matches;"), "{text}");
         let (text, all) = explain(&t, &["claude-sonnet-4-5".to_owned()]);
         assert!(all);
         assert!(text.contains("cache write 3.75, 1 h write 6.00"), "{text}");
