@@ -355,40 +355,45 @@ fn sessions(out: &mut String, r: &Report) {
     );
     let mut costliest: Vec<_> = s.recent.iter().collect();
     costliest.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd).then_with(|| a.id.cmp(&b.id)));
-    let costliest = costliest.get(..COSTLIEST_SESSIONS.min(costliest.len())).unwrap_or_default();
-    // Coding agents' sessions say where they worked; other logs need no column for it.
-    let places = costliest.iter().any(|x| x.project.is_some());
-    let rows: Vec<_> = costliest
+    costliest.truncate(COSTLIEST_SESSIONS);
+    let mut rows: Vec<_> = costliest
         .iter()
         .map(|x| {
-            let place = places.then(|| cell(&x.place().unwrap_or_default()));
-            [cell(&x.id)]
-                .into_iter()
-                .chain(place)
-                .chain([
-                    cell(&x.agents.join(", ")),
-                    x.last_ts.clone(),
-                    x.model_calls.to_string(),
-                    x.tool_calls.to_string(),
-                    x.failures.to_string(),
-                    tokens(x.input_tokens),
-                    tokens(x.cache_read_tokens),
-                    usd_and_unpriced(x.cost_usd, x.unpriced_calls),
-                ])
-                .collect::<Vec<_>>()
+            vec![
+                cell(&x.id),
+                cell(&x.place().unwrap_or_default()),
+                cell(&x.agents.join(", ")),
+                x.last_ts.clone(),
+                x.model_calls.to_string(),
+                x.tool_calls.to_string(),
+                x.failures.to_string(),
+                tokens(x.input_tokens),
+                tokens(x.cache_read_tokens),
+                usd_and_unpriced(x.cost_usd, x.unpriced_calls),
+            ]
         })
         .collect();
-    let place = places.then_some("Project");
-    let headers: Vec<&str> = ["Session"]
-        .into_iter()
-        .chain(place)
-        .chain(["Agents", "Last active", "Model calls", "Tool calls", "Failures", "Tokens in", "Cache read", "Cost"])
-        .collect();
-    let right: Vec<bool> = [false]
-        .into_iter()
-        .chain(place.map(|_| false))
-        .chain([false, false, true, true, true, true, true, true])
-        .collect();
+    let mut headers = vec![
+        "Session",
+        "Project",
+        "Agents",
+        "Last active",
+        "Model calls",
+        "Tool calls",
+        "Failures",
+        "Tokens in",
+        "Cache read",
+        "Cost",
+    ];
+    let mut right = vec![false, false, false, false, true, true, true, true, true, true];
+    // Coding agents' sessions say where they worked; other logs need no column for it.
+    if costliest.iter().all(|x| x.project.is_none()) {
+        headers.remove(1);
+        right.remove(1);
+        for row in &mut rows {
+            row.remove(1);
+        }
+    }
     table(out, &headers, &right, &rows);
 }
 
