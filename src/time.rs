@@ -67,9 +67,11 @@ pub fn parse_rfc3339_cached(text: &str, cache: &mut DayCache) -> Result<Micros, 
     if b[pos] == b'.' {
         pos += 1;
         let start = pos;
-        while pos < b.len() && b[pos].is_ascii_digit() {
+        // Each byte read once: a first read parses a mapped file in place,
+        // whose bytes a truncation turns to zeros between two looks at them.
+        while let Some(&digit @ b'0'..=b'9') = b.get(pos) {
             if pos - start < 6 {
-                micros = micros * 10 + i64::from(b[pos] - b'0');
+                micros = micros * 10 + i64::from(digit - b'0');
             }
             pos += 1;
         }
