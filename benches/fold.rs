@@ -405,7 +405,7 @@ fn sessions() {
     const SESSIONS: u64 = 3_000;
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     let start = wall_clock() - 40 * 86_400_000_000;
-    let claude = data.join(format!("claude-{SESSIONS}-v2/projects"));
+    let claude = data.join(format!("claude-{SESSIONS}-v3/projects"));
     if !claude.exists() {
         ajentik::synth::sessions::claude_code(&claude, SESSIONS, 7, start).expect("write Claude Code sessions");
     }

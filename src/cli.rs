@@ -300,6 +300,7 @@ pub fn price_table(config: &Config, file: Option<&Path>) -> Result<Arc<PriceTabl
             cache_write: p.cache_write,
             cache_write_1h: p.cache_write_1h,
             reasoning: p.reasoning,
+            web_search: p.web_search,
             source: "config file".into(),
             as_of: String::new(),
             long_context: None,

@@ -100,7 +100,7 @@ pub struct BudgetConfig {
     pub agents: BTreeMap<String, f64>,
 }
 
-/// A price, USD per million tokens.
+/// A price, USD per million tokens (web searches: per thousand searches).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriceConfig {
@@ -115,6 +115,8 @@ pub struct PriceConfig {
     pub cache_write_1h: Option<f64>,
     /// Reasoning tokens, where priced apart from output.
     pub reasoning: Option<f64>,
+    /// Web searches, USD per thousand (not per million tokens).
+    pub web_search: Option<f64>,
 }
 
 /// `[notify]`.
@@ -367,7 +369,7 @@ fn check_values(c: &Config) -> Result<(), (String, String)> {
     }
     for (name, p) in &c.prices {
         let ok = |v: f64| v >= 0.0 && v.is_finite();
-        let parts = [p.cache_read, p.cache_write, p.cache_write_1h, p.reasoning];
+        let parts = [p.cache_read, p.cache_write, p.cache_write_1h, p.reasoning, p.web_search];
         if !ok(p.input) || !ok(p.output) || parts.into_iter().flatten().any(|v| !ok(v)) {
             return bad(&format!("prices.{name}"), "prices must be amounts of 0 or more");
         }

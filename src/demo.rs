@@ -95,7 +95,9 @@ fn handle_request(s: &Shared, agent: &AgentProfile, rng: &mut Rng, n: u64) {
         let (input, output) = (200 + rng.below(1800) as u64, 50 + rng.below(600) as u64);
         // Providers that cache prompts read part of a long system prompt from it.
         let cache_read = if price.cache_read.is_some() { (input as f64 * rng.unit() * 0.8) as u64 } else { 0 };
-        let parts = crate::event::TokenParts { cache_read, ..Default::default() };
+        // Claude searches the web now and then (a fee a search, on top of the tokens).
+        let web_searches = if price.web_search.is_some() && rng.chance(0.1) { 1 + rng.below(3) as u64 } else { 0 };
+        let parts = crate::event::TokenParts { cache_read, web_searches, ..Default::default() };
         let c = price.cost(input, output, &parts);
         tokens += input + output;
         cost += c;
@@ -105,6 +107,7 @@ fn handle_request(s: &Shared, agent: &AgentProfile, rng: &mut Rng, n: u64) {
             .agent(agent.name)
             .tokens(input, output)
             .cache(cache_read, 0)
+            .web_searches(web_searches)
             .session(&session);
         // Some clients report cost, some leave it to ajentik's price table.
         if rng.chance(0.7) {

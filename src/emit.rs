@@ -93,7 +93,7 @@ pub struct Tagging {
     sample_rate: Option<f64>,
 }
 
-/// Cache and reasoning parts of the token counts.
+/// Cache and reasoning parts of the token counts, and web searches.
 #[derive(Debug, Args)]
 pub struct PartsArgs {
     /// Tokens read from the prompt cache (part of the input tokens).
@@ -108,6 +108,9 @@ pub struct PartsArgs {
     /// Reasoning tokens (part of the output tokens).
     #[arg(long)]
     reasoning_tokens: Option<u64>,
+    /// Web searches the provider ran for the call (priced by the search).
+    #[arg(long)]
+    web_search_requests: Option<u64>,
 }
 
 impl PartsArgs {
@@ -117,6 +120,7 @@ impl PartsArgs {
             cache_write: self.cache_write_tokens.unwrap_or(0),
             cache_write_1h: self.cache_write_1h_tokens.unwrap_or(0),
             reasoning: self.reasoning_tokens.unwrap_or(0),
+            web_searches: self.web_search_requests.unwrap_or(0),
         }
     }
 }

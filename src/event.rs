@@ -36,6 +36,10 @@ pub struct TokenParts {
     /// The part of `cache_write` written with a one-hour lifetime.
     pub cache_write_1h: u64,
     pub reasoning: u64,
+    /// Not tokens: the web searches the provider ran for the call
+    /// (`web_search_requests`), billed by the search on top of the tokens. Kept
+    /// here because they come with the same call's usage and are priced with it.
+    pub web_searches: u64,
 }
 
 impl TokenParts {

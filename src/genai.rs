@@ -367,6 +367,8 @@ pub struct Usage {
     /// The part of `cache_write` with a one-hour lifetime.
     pub cache_write_1h: u64,
     pub reasoning: u64,
+    /// Web searches the provider ran (not tokens: billed by the search).
+    pub web_searches: u64,
 }
 
 impl Usage {
@@ -402,7 +404,8 @@ impl Usage {
                 .unwrap_or(0);
         let cache_write_1h =
             count(attributes, &["ajentik.usage.cache_creation_1h.input_tokens"]).unwrap_or(0).min(cache_write);
-        Usage { input, output, cache_read, cache_write, cache_write_1h, reasoning }.reconciled()
+        // No GenAI attribute counts web searches (as of semconv 1.38).
+        Usage { input, output, cache_read, cache_write, cache_write_1h, reasoning, web_searches: 0 }.reconciled()
     }
 
     /// Makes the parts fit their totals: a cache counted apart from the input is
@@ -438,6 +441,7 @@ impl Usage {
             ("cache_write_tokens", self.cache_write),
             ("cache_write_1h_tokens", self.cache_write_1h),
             ("reasoning_tokens", self.reasoning),
+            ("web_search_requests", self.web_searches),
         ] {
             if value > 0 {
                 line.insert(key, Value::from(value));

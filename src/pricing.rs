@@ -32,6 +32,9 @@ pub struct Price {
     pub cache_write_1h: Option<f64>,
     /// Reasoning tokens, where priced apart from output.
     pub reasoning: Option<f64>,
+    /// Web searches the provider runs for a call, US dollars per thousand
+    /// (Anthropic's $10); `None` where not known, so searches add nothing.
+    pub web_search: Option<f64>,
     /// Where the price was taken from, and when.
     pub source: String,
     pub as_of: String,
@@ -64,8 +67,9 @@ impl Price {
     /// included in `input_tokens` and `output_tokens`, as in the event log):
     /// uncached input x input + cache reads x cache-read price + (cache writes -
     /// 1 h writes) x cache-write price + 1 h writes x 1 h price + (output -
-    /// reasoning) x output + reasoning x reasoning price. Parts larger than their
-    /// whole (the parser refuses such lines) are clamped to it.
+    /// reasoning) x output + reasoning x reasoning price, plus the web searches
+    /// at their price a search. Parts larger than their whole (the parser refuses
+    /// such lines) are clamped to it.
     pub fn cost(&self, input_tokens: u64, output_tokens: u64, parts: &TokenParts) -> f64 {
         if let Some((start, long)) = &self.long_context
             && input_tokens > *start
@@ -84,7 +88,12 @@ impl Price {
             + write_1h as f64 * self.cache_write_1h.unwrap_or(write_5m_price)
             + (output_tokens - reasoning) as f64 * self.output
             + reasoning as f64 * self.reasoning.unwrap_or(self.output);
-        per_million / 1e6
+        per_million / 1e6 + self.web_search_cost(parts.web_searches)
+    }
+
+    /// What `searches` web searches cost at this price (nothing if unknown).
+    pub fn web_search_cost(&self, searches: u64) -> f64 {
+        self.web_search.map_or(0.0, |per_thousand| searches as f64 * per_thousand / 1e3)
     }
 
     /// What a cache read costs a million tokens: its own price, else plain input.
@@ -159,6 +168,11 @@ const fn anthropic(input: f64, output: f64) -> Rates {
 const fn plain(input: f64, output: f64) -> Rates {
     read_only(input, output, None)
 }
+
+/// Anthropic's web search tool: US dollars per thousand searches, whatever the
+/// model (https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/web-search-tool),
+/// on top of the tokens the results add to the input.
+const ANTHROPIC_WEB_SEARCH: f64 = 10.0;
 
 /// One built-in entry: name, prices, vendor page, date.
 type Entry = (&'static str, Rates, &'static str, &'static str);
@@ -336,6 +350,8 @@ impl PriceTable {
             cache_write: r.cache_write,
             cache_write_1h: r.cache_write_1h,
             reasoning: None,
+            // Of the vendors here, only Anthropic's usage counts the searches.
+            web_search: (source == ANTHROPIC).then_some(ANTHROPIC_WEB_SEARCH),
             source: source.to_owned(),
             as_of: as_of.to_owned(),
             long_context: None,
@@ -480,6 +496,13 @@ impl PriceTable {
                 continue;
             }
             let per_million = |k: &str| num(k).map(|c| c * 1e6);
+            // Dollars a search, by how much of the results goes into the
+            // context (OpenAI's setting); the default is medium.
+            let web_search_per_query = spec
+                .get("search_context_cost_per_query")
+                .and_then(|sizes| sizes.get("search_context_size_medium"))
+                .and_then(serde_json::Value::as_f64)
+                .filter(|v| v.is_finite() && *v >= 0.0);
             let at = |suffix: &str| Price {
                 input: per_million(&format!("input_cost_per_token{suffix}")).unwrap_or(input * 1e6),
                 output: per_million(&format!("output_cost_per_token{suffix}")).unwrap_or(output * 1e6),
@@ -487,6 +510,7 @@ impl PriceTable {
                 cache_write: per_million(&format!("cache_creation_input_token_cost{suffix}")),
                 cache_write_1h: per_million(&format!("cache_creation_input_token_cost_above_1hr{suffix}")),
                 reasoning: per_million(&format!("output_cost_per_reasoning_token{suffix}")),
+                web_search: web_search_per_query.map(|usd| usd * 1e3),
                 source: source.to_owned(),
                 as_of: String::new(),
                 long_context: None,
@@ -593,19 +617,26 @@ mod tests {
         // 10,000 input tokens of which 6,000 cache reads and 3,000 writes (1,000 of
         // them 1 h): 1,000 uncached. 2,000 output of which 500 reasoning.
         let p = t.lookup("claude-sonnet-4-5-20250929").unwrap();
-        let parts = TokenParts { cache_read: 6_000, cache_write: 3_000, cache_write_1h: 1_000, reasoning: 500 };
+        let parts = TokenParts {
+            cache_read: 6_000,
+            cache_write: 3_000,
+            cache_write_1h: 1_000,
+            reasoning: 500,
+            web_searches: 0,
+        };
         let by_hand = (1_000.0 * 3.0 + 6_000.0 * 0.30 + 2_000.0 * 3.75 + 1_000.0 * 6.0 + 2_000.0 * 15.0) / 1e6;
         assert!(close(p.cost(10_000, 2_000, &parts), by_hand), "{} vs {by_hand}", p.cost(10_000, 2_000, &parts));
         assert!(close(by_hand, 0.0483));
         // gpt-4o: $2.50 in, $10 out, cached input $1.25; writes cost plain input.
         let p = t.lookup("gpt-4o").unwrap();
-        let parts = TokenParts { cache_read: 4_096, cache_write: 0, cache_write_1h: 0, reasoning: 0 };
+        let parts = TokenParts { cache_read: 4_096, ..TokenParts::default() };
         assert!(close(p.cost(5_000, 100, &parts), (904.0 * 2.5 + 4_096.0 * 1.25 + 100.0 * 10.0) / 1e6));
         // A model with no cache prices prices cache tokens as plain input, and
         // reasoning as output: the same as without parts.
         let p = t.lookup("mistral-large").unwrap();
         assert!(!p.has_cache_prices());
-        let parts = TokenParts { cache_read: 700, cache_write: 200, cache_write_1h: 100, reasoning: 40 };
+        let parts =
+            TokenParts { cache_read: 700, cache_write: 200, cache_write_1h: 100, reasoning: 40, web_searches: 0 };
         assert!(close(p.cost(1_000, 50, &parts), (1_000.0 * 2.0 + 50.0 * 6.0) / 1e6));
         assert!(close(p.cost(1_000, 50, &parts), p.cost(1_000, 50, &TokenParts::default())));
         assert_eq!(p.cache_savings(700), 0.0);
@@ -613,10 +644,35 @@ mod tests {
         assert!(close(t.lookup("claude-sonnet-4-5").unwrap().cache_savings(6_000), 0.0162));
     }
 
+    /// Web searches are priced by the search, on top of the tokens, where the
+    /// price knows them: Anthropic's $10 a thousand in every built-in Claude
+    /// entry (long-context and fast mode too); nothing where unknown.
+    #[test]
+    fn web_searches_are_priced_by_the_search_where_the_price_knows_them() {
+        let t = PriceTable::built_in();
+        let searches = TokenParts { web_searches: 3, ..TokenParts::default() };
+        let sonnet = t.lookup("claude-sonnet-4-5-20250929").unwrap();
+        assert_eq!(sonnet.web_search, Some(10.0));
+        let tokens = sonnet.cost(1_000, 100, &TokenParts::default());
+        assert!(close(sonnet.cost(1_000, 100, &searches), tokens + 0.03));
+        assert!(close(sonnet.cost(300_000, 100, &searches), sonnet.cost(300_000, 100, &TokenParts::default()) + 0.03));
+        assert!(close(sonnet.web_search_cost(1_000), 10.0));
+        for name in ["claude-opus-4-6-fast", "claude-3-haiku", "claude-haiku-4-5"] {
+            assert_eq!(t.lookup(name).and_then(|p| p.web_search), Some(10.0), "{name}");
+        }
+        // OpenAI's web search is billed by the tool call, but its usage does not
+        // count them: no built-in price, so searches add nothing.
+        let gpt = t.lookup("gpt-4o").unwrap();
+        assert_eq!(gpt.web_search, None);
+        assert_eq!(gpt.cost(1_000, 100, &searches), gpt.cost(1_000, 100, &TokenParts::default()));
+        // A call that reports its cost is not repriced for its searches.
+        assert_eq!(call_cost(Some(0.5), || Some(sonnet), Some(1_000), Some(100), &searches), Some(0.5));
+    }
+
     #[test]
     fn parts_larger_than_their_whole_are_clamped() {
         let p = PriceTable::built_in().lookup("claude-haiku-4-5").cloned().unwrap();
-        let silly = TokenParts { cache_read: 50, cache_write: 50, cache_write_1h: 80, reasoning: 99 };
+        let silly = TokenParts { cache_read: 50, cache_write: 50, cache_write_1h: 80, reasoning: 99, web_searches: 0 };
         // 60 input: 50 reads, 10 writes (all 1 h), none uncached; 10 output, all reasoning.
         let by_hand = (50.0 * 0.1 + 10.0 * 2.0 + 10.0 * 5.0) / 1e6;
         assert!(close(p.cost(60, 10, &silly), by_hand));
@@ -694,13 +750,18 @@ mod tests {
             "sample_spec": {"max_tokens": "LEGACY", "input_cost_per_token": 0.0, "output_cost_per_token": 0.0, "litellm_provider": "one of https://docs.litellm.ai/docs/providers"},
             "gpt-4o": {"max_tokens": 16384, "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05, "cache_read_input_token_cost": 1.25e-06, "litellm_provider": "openai", "mode": "chat"},
             "my-finetune": {"input_cost_per_token": 3e-06, "output_cost_per_token": 1.2e-05},
+            "claude-sonnet-4-5": {"input_cost_per_token": 3e-06, "output_cost_per_token": 1.5e-05, "search_context_cost_per_query": {"search_context_size_high": 0.01, "search_context_size_low": 0.01, "search_context_size_medium": 0.01}},
             "text-embedding-3-small": {"input_cost_per_token": 2e-08, "output_cost_per_token": 0.0, "mode": "embedding"},
             "dall-e-3": {"mode": "image_generation", "output_cost_per_image": 0.04},
             "broken": {"input_cost_per_token": "free", "output_cost_per_token": 1e-06}
         }"#;
         let mut t = PriceTable::default();
-        assert_eq!(t.add_litellm(json, "prices.json").unwrap(), 3);
+        assert_eq!(t.add_litellm(json, "prices.json").unwrap(), 4);
         let p = t.lookup("my-finetune").unwrap();
+        assert_eq!(p.web_search, None);
+        // Dollars a search (the medium context size), kept per thousand.
+        let sonnet = t.lookup("claude-sonnet-4-5").unwrap().web_search.unwrap();
+        assert!((sonnet - 10.0).abs() < 1e-9, "{sonnet}");
         assert!((p.input - 3.0).abs() < 1e-9 && (p.output - 12.0).abs() < 1e-9);
         assert!((t.lookup("gpt-4o").unwrap().cache_read.unwrap() - 1.25).abs() < 1e-9);
         assert!(t.lookup("dall-e-3").is_none() && t.lookup("broken").is_none() && t.lookup("sample_spec").is_none());

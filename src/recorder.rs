@@ -464,7 +464,8 @@ impl Common {
 }
 
 /// Cache and reasoning token counts as the log writes them: parts of the input
-/// and output counts, left out when zero.
+/// and output counts, left out when zero; and the web searches, which are not
+/// tokens but come with the same usage.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct TokenParts {
     #[serde(rename = "cache_read_tokens", skip_serializing_if = "is_zero")]
@@ -476,6 +477,8 @@ pub struct TokenParts {
     pub cache_write_1h: u64,
     #[serde(rename = "reasoning_tokens", skip_serializing_if = "is_zero")]
     pub reasoning: u64,
+    #[serde(rename = "web_search_requests", skip_serializing_if = "is_zero")]
+    pub web_searches: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

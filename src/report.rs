@@ -218,6 +218,8 @@ pub struct ModelReport {
     pub cache_write_tokens: u64,
     /// ...and the part of the output tokens spent reasoning.
     pub reasoning_tokens: u64,
+    /// Web searches the provider ran for these calls (priced by the search).
+    pub web_search_requests: u64,
     /// Cache reads as a percent of input tokens.
     pub cache_hit_pct: Option<f64>,
     /// What the cache reads would have cost as plain input, minus what they cost
@@ -244,6 +246,8 @@ pub struct PriceReport {
     pub cached_input_per_million: Option<f64>,
     pub cache_write_per_million: Option<f64>,
     pub cache_write_1h_per_million: Option<f64>,
+    /// Web searches, US dollars per thousand.
+    pub web_search_per_thousand: Option<f64>,
     pub source: String,
     pub as_of: String,
 }
@@ -624,6 +628,7 @@ fn model_reports(
                 cache_read_tokens: spend.cache_read,
                 cache_write_tokens: spend.cache_write,
                 reasoning_tokens: spend.reasoning,
+                web_search_requests: spend.web_searches,
                 cache_hit_pct: (input_tokens > 0).then(|| spend.cache_read as f64 * 100.0 / input_tokens as f64),
                 cache_savings_usd: price.map(|p| p.cache_savings(spend.cache_read)),
                 avg_latency_ms: s.and_then(|s| s.latency.mean_ms()),
@@ -770,6 +775,7 @@ impl From<&crate::pricing::Price> for PriceReport {
             cached_input_per_million: p.cache_read,
             cache_write_per_million: p.cache_write,
             cache_write_1h_per_million: p.cache_write_1h,
+            web_search_per_thousand: p.web_search,
             source: p.source.clone(),
             as_of: p.as_of.clone(),
         }

@@ -3,7 +3,8 @@
 //! count the same tokens and the same cost, per model, to the micro-dollar, on
 //! the shipped fixtures (streamed responses, sub-agents, forks, API errors, a
 //! legacy `costUSD`, cache writes of both lifetimes, fast mode) and on synthetic
-//! histories of a few hundred sessions.
+//! histories of a few hundred sessions. But for web searches, which ccusage does
+//! not price ($10 a thousand at Anthropic): they are taken off ajentik's cost.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -39,7 +40,16 @@ fn ccusage() -> PathBuf {
 /// Per model: uncached input, output, cache writes, cache reads, cost.
 type Totals = BTreeMap<String, (u64, u64, u64, u64, f64)>;
 
-fn ajentik_totals(env: (&str, &Path), log: &str, now: &str) -> Totals {
+/// What a model's web searches cost in a report: ccusage leaves them out (it
+/// prices tokens only), so they are taken off before comparing.
+fn search_fees(m: &Value) -> f64 {
+    let searches = m["web_search_requests"].as_f64().unwrap_or(0.0);
+    searches * m["price"]["web_search_per_thousand"].as_f64().unwrap_or(0.0) / 1e3
+}
+
+/// The report's models as [`Totals`] (their costs without the web searches'),
+/// and what the web searches cost in all.
+fn ajentik_totals(env: (&str, &Path), log: &str, now: &str) -> (Totals, f64) {
     let out = Command::new(env!("CARGO_BIN_EXE_ajentik"))
         .args(["monitor", "--export", "json", "--now", now, "--log", log])
         .env(env.0, env.1)
@@ -51,9 +61,9 @@ fn ajentik_totals(env: (&str, &Path), log: &str, now: &str) -> Totals {
     let r: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
     assert_eq!(r["ingest"]["malformed"], 0, "{}", r["ingest"]);
     let n = |m: &Value, k: &str| m[k].as_u64().unwrap_or(0);
-    r["models"]
-        .as_array()
-        .expect("models")
+    let models = r["models"].as_array().expect("models");
+    let fees = models.iter().map(search_fees).sum();
+    let totals = models
         .iter()
         // A row of API errors only (no tokens, no cost) has no ccusage twin.
         .filter(|m| n(m, "input_tokens") + n(m, "output_tokens") > 0)
@@ -61,9 +71,11 @@ fn ajentik_totals(env: (&str, &Path), log: &str, now: &str) -> Totals {
             let (cache_read, cache_write) = (n(m, "cache_read_tokens"), n(m, "cache_write_tokens"));
             let uncached = n(m, "input_tokens") - cache_read - cache_write;
             let name = m["name"].as_str().expect("a name").to_owned();
-            (name, (uncached, n(m, "output_tokens"), cache_write, cache_read, m["cost_usd"].as_f64().unwrap_or(0.0)))
+            let cost = m["cost_usd"].as_f64().unwrap_or(0.0) - search_fees(m);
+            (name, (uncached, n(m, "output_tokens"), cache_write, cache_read, cost))
         })
-        .collect()
+        .collect();
+    (totals, fees)
 }
 
 fn run_ccusage(args: &[&str], env: (&str, &Path), home: &Path) -> Value {
@@ -122,7 +134,11 @@ fn claude_code_tokens_and_cost_are_ccusages() {
     std::fs::create_dir_all(projects.join("-p")).expect("mkdir");
     std::fs::write(projects.join("-p/s-fast.jsonl"), fast).expect("write");
 
-    let ajentik = ajentik_totals(("CLAUDE_CONFIG_DIR", config.path()), "claude-code", "2026-12-01T00:00:00Z");
+    let (ajentik, search_fees) =
+        ajentik_totals(("CLAUDE_CONFIG_DIR", config.path()), "claude-code", "2026-12-01T00:00:00Z");
+    // The synthetic sessions searched the web; their $10 a thousand is in the
+    // cost here, taken off to compare (see `search_fees`).
+    assert!(search_fees > 0.0, "no web searches were priced");
     // `auto`: a legacy line's own cost is taken, as ajentik takes it.
     let report =
         run_ccusage(&["claude", "daily", "-b", "--mode", "auto"], ("CLAUDE_CONFIG_DIR", config.path()), config.path());
@@ -157,7 +173,7 @@ fn codex_tokens_and_cost_are_ccusages() {
     )
     .expect("copy");
 
-    let ajentik = ajentik_totals(("CODEX_HOME", home.path()), "codex", "2026-12-01T00:00:00Z");
+    let (ajentik, _) = ajentik_totals(("CODEX_HOME", home.path()), "codex", "2026-12-01T00:00:00Z");
     let report = run_ccusage(&["codex", "daily"], ("CODEX_HOME", home.path()), home.path());
     let mut theirs = Totals::new();
     for day in report["daily"].as_array().expect("daily") {

@@ -607,6 +607,8 @@ fn emit_writes_one_valid_event_and_bad_arguments_write_nothing() {
             "180",
             "--output-tokens",
             "70",
+            "--web-search-requests",
+            "2",
         ],
         vec!["emit", "span", "--name", "backup", "--duration-ms", "93000", "--status", "error", "--error-type", "Disk"],
         vec!["emit", "error", "--component", "C", "--error-type", "E", "--message", "m", "--context", "{\"k\":1}"],
@@ -635,6 +637,7 @@ fn emit_writes_one_valid_event_and_bad_arguments_write_nothing() {
     let r: serde_json::Value =
         serde_json::from_slice(&run(&["monitor", "--export", "json", "--log", l]).stdout).unwrap();
     assert_eq!((r["ingest"]["events"].as_u64(), r["ingest"]["malformed"].as_u64()), (Some(6), Some(0)));
+    assert_eq!(r["models"][0]["web_search_requests"], 2, "{r}");
     // Without --log, the default log.
     let state = dir.path().join("state");
     let o = ajentik()

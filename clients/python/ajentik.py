@@ -82,7 +82,7 @@ def _session(session):
 
 
 def _token_details(totals, cache_read_tokens=None, cache_write_tokens=None, cache_write_1h_tokens=None,
-                   reasoning_tokens=None):
+                   reasoning_tokens=None, web_search_requests=None):
     """The optional breakdown of a call's tokens, checked against ``totals``: a model
     call's {"input_tokens": n, "output_tokens": m}, or an agent request's {"tokens": n}.
 
@@ -93,11 +93,13 @@ def _token_details(totals, cache_read_tokens=None, cache_write_tokens=None, cach
     completion token, reasoning among them; an agent request's ``tokens`` counts
     all of these. A part above its total raises ValueError, as the reader would
     reject the line; a total not given counts as 0, as the reader counts it, so
-    parts need their totals.
+    parts need their totals. ``web_search_requests`` (searches the provider ran,
+    priced by the search) is not tokens: no total includes it.
     """
     details = {
         "cache_read_tokens": cache_read_tokens, "cache_write_tokens": cache_write_tokens,
         "cache_write_1h_tokens": cache_write_1h_tokens, "reasoning_tokens": reasoning_tokens,
+        "web_search_requests": web_search_requests,
     }
     for key, value in details.items():
         if value is None:
@@ -285,11 +287,11 @@ class MetricsCollector:
     def record_agent_request(self, agent_name, success, response_time, tokens=None, cost=None,
                              model=None, error_type=None, *, session=None, cache_read_tokens=None,
                              cache_write_tokens=None, cache_write_1h_tokens=None, reasoning_tokens=None,
-                             **attrs):
+                             web_search_requests=None, **attrs):
         """One request handled by an agent. ``tokens`` is its total; the optional
         cache and reasoning counts are parts of it (see ``record_model_call``)."""
         details = _token_details({"tokens": tokens}, cache_read_tokens, cache_write_tokens,
-                                 cache_write_1h_tokens, reasoning_tokens)
+                                 cache_write_1h_tokens, reasoning_tokens, web_search_requests)
         return self._event("agent_request", {
             "agent": agent_name, "session": _session(session), "success": bool(success),
             "duration_ms": _ms(response_time), "tokens": tokens, **details, "cost_usd": cost,
@@ -306,7 +308,7 @@ class MetricsCollector:
     def record_model_call(self, model, success=True, latency=0.0, provider=None, agent_name=None,
                           input_tokens=None, output_tokens=None, cost=None, *, session=None,
                           cache_read_tokens=None, cache_write_tokens=None, cache_write_1h_tokens=None,
-                          reasoning_tokens=None):
+                          reasoning_tokens=None, web_search_requests=None):
         """One call to a model. The token counts nest, as the providers' usage does
         once normalized: ``input_tokens`` is every prompt token, including the
         ``cache_read_tokens`` and ``cache_write_tokens`` (which includes the
@@ -315,9 +317,13 @@ class MetricsCollector:
         input_tokens + cache_read_input_tokens + cache_creation_input_tokens as
         input_tokens; OpenAI's prompt_tokens and completion_tokens already include
         their cached and reasoning tokens. A part above its total, or given without
-        it, raises ValueError (the reader would reject the line)."""
+        it, raises ValueError (the reader would reject the line).
+        ``web_search_requests`` counts the web searches the provider ran for the
+        call (Anthropic's ``usage.server_tool_use.web_search_requests``), priced by
+        the search on top of the tokens."""
         details = _token_details({"input_tokens": input_tokens, "output_tokens": output_tokens},
-                                 cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens)
+                                 cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens,
+                                 web_search_requests)
         return self._event("model_call", {
             "model": model, "provider": provider, "agent": agent_name, "session": _session(session),
             "success": bool(success), "duration_ms": _ms(latency), "input_tokens": input_tokens,

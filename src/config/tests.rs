@@ -48,6 +48,7 @@ fn out_of_range_values_are_errors_naming_key_and_line() {
         ("[budget.agents]\nChatAgent = 0.0\n", "line 2: `budget.agents.ChatAgent`"),
         ("[alerts.agents.X]\nerror_rate = 101.0\n", "line 2: `alerts.agents.X.error_rate`"),
         ("[prices]\n\"m\" = { input = -1.0, output = 1.0 }\n", "line 2: `prices.m`"),
+        ("[prices]\n\"m\" = { input = 1.0, output = 1.0, web_search = -10.0 }\n", "line 2: `prices.m`"),
         ("[notify]\ncommand = \" \"\n", "line 2: `notify.command` must not be empty"),
     ];
     for (text, want) in cases {
@@ -68,7 +69,7 @@ fn settings_become_thresholds() {
         t.agents["Chat"],
         AgentThresholds { error_rate_pct: None, response_time_ms: Some(1000.0), failure_count: Some(3) }
     );
-    let c = parse("[budget]\ndaily_usd = 25.0\nday = \"local\"\n[budget.agents]\nChatAgent = 2.5\n[prices]\n\"m-1\" = { input = 1.0, output = 2.0 }\n").unwrap();
+    let c = parse("[budget]\ndaily_usd = 25.0\nday = \"local\"\n[budget.agents]\nChatAgent = 2.5\n[prices]\n\"m-1\" = { input = 1.0, output = 2.0, web_search = 25.0 }\n").unwrap();
     assert_eq!((c.budget.daily_usd, c.budget.day, c.budget.agents["ChatAgent"]), (Some(25.0), Day::Local, 2.5));
     assert_eq!(
         c.prices["m-1"],
@@ -78,7 +79,8 @@ fn settings_become_thresholds() {
             cache_read: None,
             cache_write: None,
             cache_write_1h: None,
-            reasoning: None
+            reasoning: None,
+            web_search: Some(25.0),
         }
     );
 }

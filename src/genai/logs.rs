@@ -176,6 +176,8 @@ fn claude_code(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
                 cache_write,
                 cache_write_1h: 0,
                 reasoning: 0,
+                // Its `cost_usd` is given; the event carries no search count.
+                web_searches: 0,
             };
             usage.put(&mut line);
             let micros = count(a, &["cost_usd_micros"]).map(|m| m as f64 / 1e6);
@@ -214,6 +216,7 @@ fn codex(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
                 cache_write: 0,
                 cache_write_1h: 0,
                 reasoning: count(a, &["reasoning_token_count"]).unwrap_or(0),
+                web_searches: 0,
             }
             .reconciled();
             usage.put(&mut line);

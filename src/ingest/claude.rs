@@ -122,6 +122,8 @@ struct Usage {
     cache_write: u64,
     cache_write_1h: u64,
     reasoning: u64,
+    /// `server_tool_use.web_search_requests`: on a response's last line only.
+    web_searches: u64,
 }
 
 impl Usage {
@@ -145,6 +147,7 @@ impl Usage {
             cache_write,
             cache_write_1h: hour.min(cache_write),
             reasoning: n(usage.get("output_tokens_details").and_then(|d| d.get("thinking_tokens"))).min(output),
+            web_searches: n(usage.get("server_tool_use").and_then(|s| s.get("web_search_requests"))),
         }
     }
 }
@@ -275,11 +278,17 @@ impl ClaudeState {
             return;
         };
         let best = match self.streaming.remove(&source) {
-            // Only the last line says the speed: whichever line's usage is kept, it holds.
-            Some(earlier) if earlier.usage.total() > response.usage.total() => {
-                Response { ts, fast: earlier.fast || response.fast, ..earlier }
+            Some(earlier) => {
+                // Only the last line says the speed and counts the web searches:
+                // whichever line's usage is kept, they hold.
+                let fast = earlier.fast || response.fast;
+                let searches = earlier.usage.web_searches.max(response.usage.web_searches);
+                let mut best =
+                    if earlier.usage.total() > response.usage.total() { Response { ts, ..earlier } } else { response };
+                best.fast = fast;
+                best.usage.web_searches = searches;
+                best
             }
-            Some(earlier) => Response { fast: earlier.fast || response.fast, ..response },
             None => response,
         };
         self.streaming.insert(source, best);
@@ -464,6 +473,7 @@ fn model_call(r: &Response) -> Line {
         cache_write: u.cache_write,
         cache_write_1h: u.cache_write_1h,
         reasoning: u.reasoning,
+        web_searches: u.web_searches,
     }
     .put(&mut call);
     if let Some(cost) = r.cost.filter(|c| c.is_finite() && *c >= 0.0) {

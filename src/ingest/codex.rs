@@ -292,6 +292,9 @@ impl CodexState {
             cache_write: 0,
             cache_write_1h: 0,
             reasoning: delta.reasoning.min(delta.output),
+            // Rollouts record `web_search_call` items, but not which of them
+            // (searches, page opens) are billed: not counted.
+            web_searches: 0,
         }
         .put(&mut call);
         let key: Option<Vec<&str>> = key.as_ref().map(|k| k.iter().map(String::as_str).collect());

@@ -162,6 +162,7 @@ fields! {
     cache_write_tokens = "cache_write_tokens",
     cache_write_1h_tokens = "cache_write_1h_tokens",
     reasoning_tokens = "reasoning_tokens",
+    web_search_requests = "web_search_requests",
 }
 
 const FIELD_COUNT: usize = KEYS.len();
@@ -321,7 +322,8 @@ impl<'a> Fields<'_, 'a> {
         Ok(self.opt_count(field)?.map_or(0, |n| n as u64))
     }
     /// The cache and reasoning parts, checked against the totals that include
-    /// them (`input` and `output`; for an agent request, both are its `tokens`).
+    /// them (`input` and `output`; for an agent request, both are its `tokens`),
+    /// and the web searches, which no total includes.
     #[inline(always)]
     fn token_parts(&self, input: Option<i64>, output: Option<i64>, total_name: (&str, &str)) -> Check<TokenParts> {
         let absent = |f: F| matches!(self.span(f).shape, Shape::Absent);
@@ -329,6 +331,7 @@ impl<'a> Fields<'_, 'a> {
             && absent(F::cache_write_tokens)
             && absent(F::cache_write_1h_tokens)
             && absent(F::reasoning_tokens)
+            && absent(F::web_search_requests)
         {
             return Ok(TokenParts::default());
         }
@@ -347,6 +350,7 @@ impl<'a> Fields<'_, 'a> {
             cache_write: self.count_or_zero(F::cache_write_tokens)?,
             cache_write_1h: self.count_or_zero(F::cache_write_1h_tokens)?,
             reasoning: self.count_or_zero(F::reasoning_tokens)?,
+            web_searches: self.count_or_zero(F::web_search_requests)?,
         };
         if parts.is_zero() {
             return Ok(parts);

@@ -10,7 +10,7 @@ use crate::pricing::Price;
 use crate::time::Micros;
 
 /// Tokens and dollars from one source of truth, with the cache and reasoning
-/// parts of the tokens (all weighted).
+/// parts of the tokens and the web searches (all weighted).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Spend {
     pub tokens: u64,
@@ -20,6 +20,8 @@ pub struct Spend {
     pub cache_read: u64,
     pub cache_write: u64,
     pub reasoning: u64,
+    /// Web searches the provider ran (billed by the search, not in `tokens`).
+    pub web_searches: u64,
 }
 
 impl Spend {
@@ -31,6 +33,7 @@ impl Spend {
             cache_read: w.scale(parts.cache_read),
             cache_write: w.scale(parts.cache_write),
             reasoning: w.scale(parts.reasoning),
+            web_searches: w.scale(parts.web_searches),
         }
     }
     pub fn add(&mut self, tokens: u64, cost: u128) {
@@ -42,6 +45,7 @@ impl Spend {
         self.cache_read = self.cache_read.saturating_add(o.cache_read);
         self.cache_write = self.cache_write.saturating_add(o.cache_write);
         self.reasoning = self.reasoning.saturating_add(o.reasoning);
+        self.web_searches = self.web_searches.saturating_add(o.web_searches);
     }
     pub fn cost_usd(&self) -> f64 {
         exact::usd(self.cost)

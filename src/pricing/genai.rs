@@ -136,6 +136,8 @@ fn model_price(v: &Value, source: &str) -> Option<Price> {
         cache_write: base("cache_write_mtok").or_else(|| base("cache_write_5m_mtok")),
         cache_write_1h: base("cache_write_1h_mtok"),
         reasoning: base("output_reasoning_mtok"),
+        // genai-prices has no price for web searches (it prices tokens and requests).
+        web_search: None,
         source: source.to_owned(),
         as_of: String::new(),
         long_context: None,
@@ -152,6 +154,7 @@ fn model_price(v: &Value, source: &str) -> Option<Price> {
             cache_write: at("cache_write_mtok").or_else(|| at("cache_write_5m_mtok")),
             cache_write_1h: at("cache_write_1h_mtok"),
             reasoning: at("output_reasoning_mtok"),
+            web_search: None,
             source: source.to_owned(),
             as_of: String::new(),
             long_context: None,

@@ -45,15 +45,16 @@ pub fn table(t: &PriceTable) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<44} {:>8} {:>10} {:>11} {:>9} {:>8}  {:<8} source",
-        "model", "input", "cache read", "cache write", "1h write", "output", "as of"
+        "{:<44} {:>8} {:>10} {:>11} {:>9} {:>8} {:>9}  {:<8} source",
+        "model", "input", "cache read", "cache write", "1h write", "output", "search/1k", "as of"
     );
     let rows = t.iter().map(|(n, p)| (n.as_str(), p)).chain(t.rules().map(|r| (r.id.as_str(), &r.price)));
     for (name, p) in rows {
         let [i, r, w, h, o] = cells(p);
+        let search = p.web_search.map_or_else(|| "–".to_owned(), money);
         let _ = writeln!(
             out,
-            "{:<44} {i:>8} {r:>10} {w:>11} {h:>9} {o:>8}  {:<8} {}",
+            "{:<44} {i:>8} {r:>10} {w:>11} {h:>9} {o:>8} {search:>9}  {:<8} {}",
             sanitize::clean(name),
             sanitize::clean(&p.as_of),
             sanitize::clean(&p.source)
@@ -64,7 +65,8 @@ pub fn table(t: &PriceTable) -> String {
     }
     out.push_str(
         "\nUS dollars per million tokens. \"=input\": the model has no price of its own for that part, so those \
-         tokens price as plain input (\"=write\": as 5-minute cache writes). Reasoning tokens price as output.\n",
+         tokens price as plain input (\"=write\": as 5-minute cache writes). Reasoning tokens price as output. \
+         search/1k: US dollars a thousand web searches (\"–\": none known, searches add nothing).\n",
     );
     out
 }
@@ -93,6 +95,9 @@ pub fn explain(t: &PriceTable, models: &[String]) -> (String, bool) {
                 }
                 if !p.has_cache_prices() {
                     let _ = writeln!(out, "  no cache prices: cache reads and writes price as plain input");
+                }
+                if let Some(per_thousand) = p.web_search {
+                    let _ = writeln!(out, "  web searches: {} US dollars a thousand", money(per_thousand));
                 }
             }
             None => {
@@ -146,6 +151,7 @@ mod tests {
         assert!(all);
         assert!(text.contains("cache write 3.75, 1 h write 6.00"), "{text}");
         assert!(text.contains("above 200k input tokens: input 6.00"), "{text}");
+        assert!(text.contains("\n  web searches: 10.00 US dollars a thousand\n"), "{text}");
         let listing = table(&t);
         assert!(listing.lines().count() > t.len());
         assert!(listing.lines().any(|l| l.starts_with("deepseek-chat") && l.contains("0.028")), "{listing}");

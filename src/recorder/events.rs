@@ -252,6 +252,12 @@ impl<'r> ModelCall<'r> {
         self.parts.reasoning = tokens;
         self
     }
+    /// Web searches the provider ran for the call (Anthropic's
+    /// `server_tool_use.web_search_requests`): priced by the search.
+    pub fn web_searches(mut self, searches: u64) -> Self {
+        self.parts.web_searches = searches;
+        self
+    }
     /// The conversation or session this call belongs to.
     pub fn session(mut self, session: &str) -> Self {
         self.session = Some(session.to_owned());

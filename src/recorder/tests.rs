@@ -271,6 +271,7 @@ fn sessions_parts_and_sample_rates_are_written_as_the_log_defines_them() {
         .cache(6_000, 3_000)
         .cache_write_1h(1_000)
         .reasoning(500)
+        .web_searches(3)
         .session("s-1")
         .record()
         .unwrap();
@@ -293,8 +294,8 @@ fn sessions_parts_and_sample_rates_are_written_as_the_log_defines_them() {
     assert_eq!(l.len(), 2);
     let Kind::ModelCall { parts, .. } = kind_of(&l[0]) else { panic!("not a model call") };
     assert_eq!(
-        (parts.cache_read, parts.cache_write, parts.cache_write_1h, parts.reasoning),
-        (6_000, 3_000, 1_000, 500)
+        (parts.cache_read, parts.cache_write, parts.cache_write_1h, parts.reasoning, parts.web_searches),
+        (6_000, 3_000, 1_000, 500, 3)
     );
     for line in &l {
         let LineOutcome::Event(e) = parse_line(line.as_bytes()) else { panic!("{line}") };

@@ -246,7 +246,7 @@ fn models(out: &mut String, r: &Report) {
         out.push_str("No model calls.\n\n");
         return;
     }
-    let rows: Vec<_> = r
+    let mut rows: Vec<_> = r
         .models
         .iter()
         .map(|m| {
@@ -260,29 +260,32 @@ fn models(out: &mut String, r: &Report) {
                 tokens(m.reasoning_tokens),
                 pct(m.cache_hit_pct),
                 m.cache_savings_usd.map_or_else(|| "–".into(), usd),
+                m.web_search_requests.to_string(),
                 ms(m.avg_latency_ms),
                 usd_and_unpriced(m.cost_usd, m.unpriced_calls),
             ]
         })
         .collect();
-    table(
-        out,
-        &[
-            "Model",
-            "Requests",
-            "Tokens in",
-            "Tokens out",
-            "Cache read",
-            "Cache write",
-            "Reasoning",
-            "Cache hit",
-            "Cache savings",
-            "Avg latency",
-            "Cost",
-        ],
-        &[false, true, true, true, true, true, true, true, true, true, true],
-        &rows,
-    );
+    let mut headers = vec![
+        "Model",
+        "Requests",
+        "Tokens in",
+        "Tokens out",
+        "Cache read",
+        "Cache write",
+        "Reasoning",
+        "Cache hit",
+        "Cache savings",
+        "Web searches",
+        "Avg latency",
+        "Cost",
+    ];
+    let mut right = vec![false, true, true, true, true, true, true, true, true, true, true, true];
+    // Few providers count web searches; a column of zeros says nothing.
+    if r.models.iter().all(|m| m.web_search_requests == 0) {
+        drop_column(9, &mut headers, &mut right, &mut rows);
+    }
+    table(out, &headers, &right, &rows);
     if r.models.iter().any(|m| m.sampled) {
         out.push_str(SAMPLED_NOTE);
     }
@@ -388,13 +391,18 @@ fn sessions(out: &mut String, r: &Report) {
     let mut right = vec![false, false, false, false, true, true, true, true, true, true];
     // Coding agents' sessions say where they worked; other logs need no column for it.
     if costliest.iter().all(|x| x.project.is_none()) {
-        headers.remove(1);
-        right.remove(1);
-        for row in &mut rows {
-            row.remove(1);
-        }
+        drop_column(1, &mut headers, &mut right, &mut rows);
     }
     table(out, &headers, &right, &rows);
+}
+
+/// Removes column `at` of a table about to be written.
+fn drop_column(at: usize, headers: &mut Vec<&str>, right: &mut Vec<bool>, rows: &mut [Vec<String>]) {
+    headers.remove(at);
+    right.remove(at);
+    for row in rows {
+        row.remove(at);
+    }
 }
 
 /// Sessions listed in the Markdown report.

@@ -488,6 +488,48 @@ fn cache_tokens_are_priced_counted_and_saved() {
     assert!(md.contains("## Sessions"), "{md}");
 }
 
+/// Web searches: priced at the model's price a search on top of its tokens,
+/// weighted by a sample rate like every count, listed per model, and given a
+/// Markdown column only when a model has any.
+#[test]
+fn web_searches_are_priced_counted_and_shown_where_there_are_any() {
+    let log = [
+        // claude-sonnet-4-5: 1,000 in, 100 out ($0.0045) and 3 searches at $10 a
+        // thousand ($0.03).
+        call("claude-sonnet-4-5", r#","input_tokens":1000,"output_tokens":100,"web_search_requests":3"#),
+        // One call in four kept: 2 searches stand for 8, its cost for four times it.
+        call(
+            "claude-sonnet-4-5",
+            r#","input_tokens":1000,"output_tokens":100,"web_search_requests":2,"sample_rate":0.25"#,
+        ),
+        // No price for searches: its tokens only.
+        call("gpt-4o", r#","input_tokens":1000,"output_tokens":100,"web_search_requests":5"#),
+    ]
+    .join("\n");
+    let r = build(&fold_priced(&log, crate::pricing::PriceTable::built_in()), at(T), at(T), &Thresholds::default());
+    let model = |n: &str| r.models.iter().find(|m| m.name == n).unwrap();
+    let sonnet = model("claude-sonnet-4-5");
+    assert_eq!(sonnet.web_search_requests, 3 + 8);
+    let by_hand = (0.0045 + 0.03) + 4.0 * (0.0045 + 0.02);
+    assert!((sonnet.cost_usd - by_hand).abs() < 1e-9, "{} vs {by_hand}", sonnet.cost_usd);
+    assert_eq!(sonnet.price.as_ref().unwrap().web_search_per_thousand, Some(10.0));
+    let gpt = model("gpt-4o");
+    assert_eq!(gpt.web_search_requests, 5);
+    assert!((gpt.cost_usd - (1000.0 * 2.5 + 100.0 * 10.0) / 1e6).abs() < 1e-12);
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["models"][0]["web_search_requests"], 11, "{json}");
+    let md = markdown::render(&r);
+    assert!(md.contains("| Web searches |") && md.contains("| 11 |"), "{md}");
+    // Without searches, no column of zeros.
+    let plain = build(
+        &fold_priced(&call("gpt-4o", r#","input_tokens":10"#), crate::pricing::PriceTable::built_in()),
+        at(T),
+        at(T),
+        &Thresholds::default(),
+    );
+    assert!(!markdown::render(&plain).contains("Web searches"));
+}
+
 /// A coding agent's session says where it worked (its project's folder and
 /// branch) in both reports; a log without projects has no such column.
 #[test]

@@ -151,9 +151,18 @@ fn claude_turn(
         *t += 1_000_000 + rng.below(8_000_000) as Micros;
         let (id, request) = (format!("msg_{:024x}", rng.next()), format!("req_{:024x}", rng.next()));
         let usage = |output: u64| {
-            json!({"input_tokens": 3 + step, "cache_creation_input_tokens": 500 + step * 100,
+            let mut usage = json!({"input_tokens": 3 + step, "cache_creation_input_tokens": 500 + step * 100,
             "cache_read_input_tokens": 20_000 + step * 1_000, "output_tokens": output,
-            "cache_creation": {"ephemeral_5m_input_tokens": 500 + step * 100, "ephemeral_1h_input_tokens": 0}})
+            "cache_creation": {"ephemeral_5m_input_tokens": 500 + step * 100, "ephemeral_1h_input_tokens": 0}});
+            if output > 1 {
+                // The last line counts the server tools' requests. A tenth of the
+                // responses searched the web: told by the output drawn, not by a
+                // draw of their own, so that the random sequence (and every other
+                // figure of the synthetic sessions) stays as it was.
+                let searches = if output % 10 == 7 { 1 + output % 3 } else { 0 };
+                usage["server_tool_use"] = json!({"web_search_requests": searches, "web_fetch_requests": 0});
+            }
+            usage
         };
         let tool = rng
             .chance(0.7)

@@ -883,3 +883,20 @@ fn unpriced_calls_are_marked_where_their_cost_is_shown() {
     let trace = traces.lines().find(|l| l.contains("my-own-model")).unwrap_or_default();
     assert!(trace.contains("unpriced"), "{traces}");
 }
+
+#[test]
+fn web_searches_get_a_line_in_the_spend_box_where_there_are_any() {
+    let mut f = fold();
+    let s = f.ingest.add_source("more.jsonl");
+    let line = r#"{"ts":"2026-11-26T21:19:59Z","type":"model_call","model":"claude-sonnet-4-5","agent":"ResearchAgent","success":true,"duration_ms":5,"input_tokens":500,"output_tokens":50,"web_search_requests":12}"#;
+    f.line(s, 1, line.as_bytes());
+    let now = parse_rfc3339(NOW).unwrap();
+    let v = View::build(&f, now, now, &crate::alerts::Thresholds::default(), true);
+    let cost = render(&app_on(Tab::Cost, &v), &v, 80, 24);
+    assert!(cost.contains("│12 web searches, priced by the search on top of the tokens"), "{cost}");
+    // The boxes below keep their room: the cost by model still lists the model.
+    assert!(cost.contains("claude-sonnet-4-5"), "{cost}");
+    let without = view();
+    let cost = render(&app_on(Tab::Cost, &without), &without, 80, 24);
+    assert!(!cost.contains("web search"), "{cost}");
+}

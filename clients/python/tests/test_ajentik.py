@@ -315,6 +315,23 @@ class Lines(unittest.TestCase):
         self.assertEqual(len(lines(self.path)), 5)
         self.assertEqual(lines(self.path)[-1]["cache_read_tokens"], 0)
 
+    def test_web_searches_are_counted_apart_from_the_tokens(self):
+        c = MetricsCollector(path=self.path)
+        c.record_model_call("claude-sonnet-4-5", latency=1.0, input_tokens=10, output_tokens=5,
+                            web_search_requests=3)
+        c.record_model_call("claude-sonnet-4-5", latency=1.0, web_search_requests=2)
+        c.record_agent_request(agent_name="a", success=True, response_time=1.0, tokens=15, web_search_requests=3)
+        with_tokens, without, request = lines(self.path)
+        self.assertEqual(with_tokens["web_search_requests"], 3)
+        self.assertEqual(without["web_search_requests"], 2)
+        self.assertEqual(request["web_search_requests"], 3)
+        with self.assertRaises(ValueError):
+            c.record_model_call("claude-sonnet-4-5", latency=1.0, web_search_requests=-1)
+        for bad in (1.5, True):
+            with self.assertRaises(TypeError, msg=bad):
+                c.record_model_call("claude-sonnet-4-5", latency=1.0, web_search_requests=bad)
+        self.assertEqual(len(lines(self.path)), 3)
+
     def test_heartbeat_reports_the_start_memory_and_cpu(self):
         c = MetricsCollector(path=self.path)
         c.heartbeat()

@@ -275,3 +275,32 @@ fn a_fast_mode_response_is_its_models_fast_variant_at_six_times_the_price() {
     let got = events(&mut ClaudeState::default(), 0, &standard);
     assert_eq!(got[0]["model"], "claude-opus-4-6");
 }
+
+#[test]
+fn web_searches_are_counted_from_the_last_line_and_priced_by_the_search() {
+    // The last line counts the searches (`server_tool_use`); the first, with the
+    // larger total, is the usage kept: the count still holds.
+    let first = r#"{"type":"assistant","sessionId":"s","timestamp":"2026-08-01T04:50:27.000Z","requestId":"r","message":{"id":"m1","model":"claude-sonnet-4-5","stop_reason":null,"usage":{"input_tokens":1000,"cache_read_input_tokens":9000,"output_tokens":1}}}"#;
+    let last = r#"{"type":"assistant","sessionId":"s","timestamp":"2026-08-01T04:50:29.000Z","requestId":"r","message":{"id":"m1","model":"claude-sonnet-4-5","stop_reason":"end_turn","usage":{"input_tokens":1000,"output_tokens":500,"server_tool_use":{"web_search_requests":4,"web_fetch_requests":2}}}}"#;
+    let text = format!("{first}\n{last}\n");
+    let got = events(&mut ClaudeState::default(), 0, &text);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!((got[0]["input_tokens"].as_u64(), got[0]["web_search_requests"].as_u64()), (Some(10_000), Some(4)));
+    let mut fold = Fold::new(None, Arc::new(PriceTable::built_in()));
+    let s = fold.ingest.add_source("session.jsonl");
+    for (i, line) in text.lines().enumerate() {
+        fold.line(s, i as u64 + 1, line.as_bytes());
+    }
+    fold.flush_transcripts();
+    let now = parse_rfc3339("2026-08-01T05:00:00Z").unwrap();
+    let report = crate::report::build(&fold, now, now, &crate::alerts::Thresholds::default());
+    // 1,000 input at $3, 9,000 cache reads at $0.30, 1 output at $15 a million;
+    // 4 searches at $10 a thousand (web fetches cost only their tokens).
+    let expected = (1_000.0 * 3.0 + 9_000.0 * 0.30 + 15.0) / 1e6 + 0.04;
+    assert!((report.cost.total_usd - expected).abs() < 1e-9, "{}", report.cost.total_usd);
+    assert_eq!(report.models[0].web_search_requests, 4);
+    // No searches, no field.
+    let none = text.replace(r#""web_search_requests":4"#, r#""web_search_requests":0"#);
+    let got = events(&mut ClaudeState::default(), 0, &none);
+    assert!(got[0].get("web_search_requests").is_none(), "{got:?}");
+}

@@ -244,7 +244,10 @@ fn cache_reasoning_session_and_sample_rate_are_read() {
     assert_eq!(e.sample_rate, None);
     let Kind::ModelCall { parts, input_tokens, .. } = e.kind else { panic!("wrong kind") };
     assert_eq!(input_tokens, Some(10_000));
-    assert_eq!(parts, TokenParts { cache_read: 6_000, cache_write: 3_000, cache_write_1h: 1_000, reasoning: 500 });
+    assert_eq!(
+        parts,
+        TokenParts { cache_read: 6_000, cache_write: 3_000, cache_write_1h: 1_000, reasoning: 500, web_searches: 0 }
+    );
     let e = event(lines.next().unwrap());
     assert_eq!((e.session.as_deref(), e.sample_rate), (Some("s-42"), Some(0.1)));
     // Old lines read exactly as before: no parts, no session, no rate.
@@ -284,6 +287,38 @@ fn token_parts_beyond_their_totals_are_malformed_saying_which() {
     event(&model(r#","cache_read_tokens":60,"cache_write_tokens":40,"reasoning_tokens":10"#));
     let request = r#"{"ts":"2026-12-01T09:00:00Z","type":"agent_request","agent":"a","success":true,"duration_ms":1,"cache_read_tokens":1}"#;
     assert!(malformed(request.as_bytes()).contains("exceed tokens (0)"));
+}
+
+/// Web searches are counted apart from the tokens: no total includes them, so
+/// they need none, and they are read on model calls and agent requests alike.
+#[test]
+fn web_searches_are_read_as_a_count_that_no_total_includes() {
+    let model = |extra: &str| {
+        format!(
+            r#"{{"ts":"2026-12-01T09:00:00Z","type":"model_call","model":"m","success":true,"duration_ms":1{extra}}}"#
+        )
+    };
+    let Kind::ModelCall { parts, input_tokens, .. } = event(&model(r#","web_search_requests":3"#)).kind else {
+        panic!("wrong kind")
+    };
+    assert_eq!((parts.web_searches, input_tokens), (3, None));
+    let Kind::ModelCall { parts, .. } =
+        event(&model(r#","input_tokens":100,"output_tokens":10,"cache_read_tokens":100,"web_search_requests":2"#)).kind
+    else {
+        panic!("wrong kind")
+    };
+    assert_eq!((parts.cache_read, parts.web_searches), (100, 2));
+    let request = r#"{"ts":"2026-12-01T09:00:00Z","type":"agent_request","agent":"a","success":true,"duration_ms":1,"tokens":5,"web_search_requests":4}"#;
+    let Kind::AgentRequest { parts, .. } = event(request).kind else { panic!("wrong kind") };
+    assert_eq!(parts.web_searches, 4);
+    for bad in ["-1", "1.5", "\"2\"", "true"] {
+        let reason = malformed(model(&format!(r#","web_search_requests":{bad}"#)).as_bytes());
+        assert!(reason.contains("`web_search_requests` must be an integer >= 0"), "{bad}: {reason}");
+    }
+    let Kind::ModelCall { parts, .. } = event(&model(r#","web_search_requests":null"#)).kind else {
+        panic!("wrong kind")
+    };
+    assert!(parts.is_zero());
 }
 
 #[test]

@@ -56,8 +56,10 @@ fn cache_line(models: &[crate::report::ModelReport]) -> Line<'static> {
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     let (view, t) = (ctx.view, ctx.theme);
     let c = &view.report.cost;
-    // Calls that could not be priced get a line of their own: the sums leave them out.
-    let summary_height = if c.unpriced_calls > 0 { 6 } else { 5 };
+    let searches: u64 = view.report.models.iter().map(|m| m.web_search_requests).sum();
+    // Calls that could not be priced get a line of their own: the sums leave
+    // them out. Web searches too, where any were counted (few providers do).
+    let summary_height = 5 + u16::from(c.unpriced_calls > 0) + u16::from(searches > 0);
     let [summary, gauge, breakdown] =
         Layout::vertical([Constraint::Length(summary_height), Constraint::Length(3), Constraint::Min(4)]).areas(area);
     let mut lines = vec![
@@ -76,6 +78,10 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         )),
         cache_line(&view.report.models),
     ];
+    if searches > 0 {
+        let what = if searches == 1 { "web search" } else { "web searches" };
+        lines.push(Line::from(format!("{searches} {what}, priced by the search on top of the tokens")));
+    }
     if c.unpriced_calls > 0 {
         let calls = if c.unpriced_calls == 1 { "model call" } else { "model calls" };
         lines.push(Line::from(Span::styled(
