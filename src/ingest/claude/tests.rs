@@ -35,6 +35,18 @@ fn events(state: &mut ClaudeState, source: SourceId, text: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The report of one transcript, read whole, at 05:00 of its day.
+fn report_of(text: &str) -> crate::report::Report {
+    let mut fold = Fold::new(None, Arc::new(PriceTable::built_in()));
+    let s = fold.ingest.add_source("session.jsonl");
+    for (i, line) in text.lines().enumerate() {
+        fold.line(s, i as u64 + 1, line.as_bytes());
+    }
+    fold.flush_transcripts();
+    let now = parse_rfc3339("2026-08-01T05:00:00Z").unwrap();
+    crate::report::build(&fold, now, now, &crate::alerts::Thresholds::default())
+}
+
 #[test]
 fn every_line_of_a_session_becomes_what_the_table_says() {
     let mut state = ClaudeState::default();
@@ -196,13 +208,7 @@ fn a_failed_tool_result_is_a_failed_call_and_a_copy_is_the_same_call() {
 
 #[test]
 fn a_sessions_project_is_kept_for_the_sessions_pane() {
-    let mut fold = Fold::new(None, Arc::new(PriceTable::built_in()));
-    let s = fold.ingest.add_source("session.jsonl");
-    for (i, line) in SESSION.lines().enumerate() {
-        fold.line(s, i as u64 + 1, line.as_bytes());
-    }
-    let now = parse_rfc3339("2026-08-01T05:00:00Z").unwrap();
-    let report = crate::report::build(&fold, now, now, &crate::alerts::Thresholds::default());
+    let report = report_of(SESSION);
     let session = &report.sessions.recent[0];
     assert_eq!(session.project.as_deref(), Some("/home/dev/acme-api"));
     assert_eq!(session.git_branch.as_deref(), Some("main"));
@@ -249,14 +255,7 @@ fn a_fast_mode_response_is_its_models_fast_variant_at_six_times_the_price() {
         (got[0]["model"].as_str(), got[0]["input_tokens"].as_u64()),
         (Some("claude-opus-4-6-fast"), Some(10_000))
     );
-    let mut fold = Fold::new(None, Arc::new(PriceTable::built_in()));
-    let s = fold.ingest.add_source("session.jsonl");
-    for (i, line) in text.lines().enumerate() {
-        fold.line(s, i as u64 + 1, line.as_bytes());
-    }
-    fold.flush_transcripts();
-    let now = parse_rfc3339("2026-08-01T05:00:00Z").unwrap();
-    let report = crate::report::build(&fold, now, now, &crate::alerts::Thresholds::default());
+    let report = report_of(&text);
     // The usage kept is the first line's (the larger total, as for any
     // response): 1,000 input at $30, 9,000 cache reads at $3, 1 output at $150 a
     // million, six times the standard price ($0.009525).
@@ -286,14 +285,7 @@ fn web_searches_are_counted_from_the_last_line_and_priced_by_the_search() {
     let got = events(&mut ClaudeState::default(), 0, &text);
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!((got[0]["input_tokens"].as_u64(), got[0]["web_search_requests"].as_u64()), (Some(10_000), Some(4)));
-    let mut fold = Fold::new(None, Arc::new(PriceTable::built_in()));
-    let s = fold.ingest.add_source("session.jsonl");
-    for (i, line) in text.lines().enumerate() {
-        fold.line(s, i as u64 + 1, line.as_bytes());
-    }
-    fold.flush_transcripts();
-    let now = parse_rfc3339("2026-08-01T05:00:00Z").unwrap();
-    let report = crate::report::build(&fold, now, now, &crate::alerts::Thresholds::default());
+    let report = report_of(&text);
     // 1,000 input at $3, 9,000 cache reads at $0.30, 1 output at $15 a million;
     // 4 searches at $10 a thousand (web fetches cost only their tokens).
     let expected = (1_000.0 * 3.0 + 9_000.0 * 0.30 + 15.0) / 1e6 + 0.04;
