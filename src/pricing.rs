@@ -92,7 +92,7 @@ impl Price {
     }
 
     /// What `searches` web searches cost at this price (nothing if unknown).
-    pub fn web_search_cost(&self, searches: u64) -> f64 {
+    fn web_search_cost(&self, searches: u64) -> f64 {
         self.web_search.map_or(0.0, |per_thousand| searches as f64 * per_thousand / 1e3)
     }
 
