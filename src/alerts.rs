@@ -6,6 +6,8 @@
 //! window, so one failure in a quiet minute pages nobody. An alert's `since` is
 //! found by evaluating the same rule a minute earlier, and earlier, while it held:
 //! the same answer for a one-shot `--alerts` check and for the live view.
+//! heartbeat_lost is the exception: it looks at each process's last heartbeat,
+//! and knows since when it holds.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -15,7 +17,7 @@ use crate::budget::{self, Budget};
 use crate::metrics::exact;
 use crate::metrics::window::Bucket;
 use crate::metrics::{Count, Metrics};
-use crate::time::{MICROS_PER_MINUTE, Micros};
+use crate::time::{MICROS_PER_MINUTE, MICROS_PER_SECOND, Micros};
 
 /// How far back `since` is searched, in minutes (the ring keeps two hours).
 const SINCE_SEARCH_MINUTES: i64 = 60;
@@ -41,6 +43,9 @@ pub struct Thresholds {
     pub spike_min_errors: u64,
     /// tool_failure fires when a tool's success rate is below this percent.
     pub tool_success_pct: f64,
+    /// heartbeat_lost fires when a process that sent heartbeats has sent none
+    /// for longer than this (seconds).
+    pub heartbeat_timeout_s: i64,
     /// Per-agent overrides.
     pub agents: BTreeMap<String, AgentThresholds>,
     /// Daily budgets, for cost_budget.
@@ -66,6 +71,7 @@ impl Default for Thresholds {
             spike_factor: 3.0,
             spike_min_errors: 5,
             tool_success_pct: 90.0,
+            heartbeat_timeout_s: 180,
             agents: BTreeMap::new(),
             budget: Budget::default(),
         }
@@ -94,6 +100,7 @@ pub enum Rule {
     FailureCount,
     ErrorSpike,
     ToolFailure,
+    HeartbeatLost,
     CostBudget,
 }
 
@@ -105,6 +112,7 @@ impl Rule {
             Rule::FailureCount => "failure_count",
             Rule::ErrorSpike => "error_spike",
             Rule::ToolFailure => "tool_failure",
+            Rule::HeartbeatLost => "heartbeat_lost",
             Rule::CostBudget => "cost_budget",
         }
     }
@@ -136,11 +144,11 @@ pub const ALL: &str = "all";
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
     pub rule: Rule,
-    /// The agent or tool it is about, or "all".
+    /// The agent, tool or process it is about, or "all".
     pub scope: String,
     pub severity: Severity,
     /// The observed value and the threshold it crossed, in the rule's unit
-    /// (percent, milliseconds, a count).
+    /// (percent, milliseconds, seconds of silence, a count).
     pub value: f64,
     pub threshold: f64,
     /// One line, e.g. "ChatAgent success rate 85.0% < 90% over 5m".
@@ -274,6 +282,7 @@ fn check(m: &Metrics, t: Micros, th: &Thresholds, rule: Rule, scope: &str) -> Op
                 since: None,
             })
         }
+        Rule::HeartbeatLost => heartbeat_lost(m, t, th, scope),
         Rule::CostBudget => {
             let (budget, who) = match scope {
                 ALL => (th.budget.daily_usd?, "all agents".to_owned()),
@@ -320,6 +329,35 @@ fn check(m: &Metrics, t: Micros, th: &Thresholds, rule: Rule, scope: &str) -> Op
     }
 }
 
+/// A process silent for longer than this is taken as retired (moved, renamed,
+/// shut down for good), not down: it no longer fires. Without a bound, every
+/// worker ever run would page for ever.
+pub const HEARTBEAT_RETIRED_AFTER: Micros = 24 * 60 * MICROS_PER_MINUTE;
+
+/// heartbeat_lost for one process: its last heartbeat is older than the
+/// timeout (and younger than [`HEARTBEAT_RETIRED_AFTER`]). It holds since its
+/// last beat plus the timeout, exactly.
+fn heartbeat_lost(m: &Metrics, t: Micros, th: &Thresholds, process: &str) -> Option<Firing> {
+    let beat = m.heartbeats.get(process)?;
+    let silent = t - beat.ts;
+    let timeout = th.heartbeat_timeout_s * MICROS_PER_SECOND;
+    if silent <= timeout || silent > HEARTBEAT_RETIRED_AFTER {
+        return None;
+    }
+    let host = beat.host.as_deref().map(|h| format!(" on {h}")).unwrap_or_default();
+    Some(Firing {
+        severity: Severity::High,
+        value: silent as f64 / MICROS_PER_SECOND as f64,
+        threshold: th.heartbeat_timeout_s as f64,
+        message: format!(
+            "{process}{host} sent no heartbeat for {} (> {})",
+            crate::time::human_duration(silent),
+            crate::time::human_duration(timeout)
+        ),
+        since: Some(beat.ts + timeout),
+    })
+}
+
 /// Every (rule, scope) worth checking in this state.
 fn candidates(m: &Metrics, th: &Thresholds) -> Vec<(Rule, String)> {
     let mut out = Vec::new();
@@ -331,6 +369,7 @@ fn candidates(m: &Metrics, th: &Thresholds) -> Vec<(Rule, String)> {
     }
     out.push((Rule::ErrorSpike, ALL.to_owned()));
     out.extend(m.tools.keys().map(|t| (Rule::ToolFailure, t.clone())));
+    out.extend(m.heartbeats.keys().map(|p| (Rule::HeartbeatLost, p.clone())));
     if th.budget.daily_usd.is_some() {
         out.push((Rule::CostBudget, ALL.to_owned()));
     }

@@ -69,6 +69,8 @@ pub struct AlertsConfig {
     pub error_spike_min: u64,
     /// Percent.
     pub tool_success_rate: f64,
+    /// How long a process that sends heartbeats may be silent.
+    pub heartbeat_timeout: Span,
     pub agents: BTreeMap<String, AgentAlertsConfig>,
 }
 
@@ -162,6 +164,7 @@ impl Default for AlertsConfig {
             error_spike_factor: t.spike_factor,
             error_spike_min: t.spike_min_errors,
             tool_success_rate: t.tool_success_pct,
+            heartbeat_timeout: Span(Duration::from_secs(t.heartbeat_timeout_s.unsigned_abs())),
             agents: BTreeMap::new(),
         }
     }
@@ -289,6 +292,7 @@ impl AlertsConfig {
             spike_factor: self.error_spike_factor,
             spike_min_errors: self.error_spike_min,
             tool_success_pct: self.tool_success_rate,
+            heartbeat_timeout_s: self.heartbeat_timeout.0.as_secs() as i64,
             agents: self
                 .agents
                 .iter()
@@ -334,6 +338,11 @@ fn check_values(c: &Config) -> Result<(), (String, String)> {
     let window = a.window.0.as_secs();
     if !(60..=3600).contains(&window) || !window.is_multiple_of(60) {
         return bad("alerts.window", "must be whole minutes from 1m to 60m");
+    }
+    let timeout = a.heartbeat_timeout.0;
+    if !(10..=12 * 3600).contains(&timeout.as_secs()) || timeout.subsec_nanos() != 0 {
+        // Below a day, the age past which a silent process is taken as retired.
+        return bad("alerts.heartbeat_timeout", "must be whole seconds from 10s to 12h");
     }
     if !percent(a.error_rate) {
         return bad("alerts.error_rate", "must be a percent from 0 to 100");
@@ -504,6 +513,11 @@ pub fn with_thresholds(text: &str, t: &Thresholds) -> Result<String> {
     set("error_spike_factor", value(t.spike_factor));
     set("error_spike_min", value(t.spike_min_errors as i64));
     set("tool_success_rate", value(t.tool_success_pct));
+    let timeout = t.heartbeat_timeout_s;
+    set(
+        "heartbeat_timeout",
+        value(if timeout % 60 == 0 { format!("{}m", timeout / 60) } else { format!("{timeout}s") }),
+    );
     let out = doc.to_string();
     parse(&out).context("the thresholds would make the config file invalid")?;
     Ok(out)

@@ -185,6 +185,39 @@ fn since_is_when_the_rule_started_to_hold() {
     );
 }
 
+fn heartbeat(process: &str, seconds_ago: i64) -> String {
+    let ts = format_rfc3339(now() - seconds_ago * MICROS_PER_SECOND);
+    format!(r#"{{"ts":"{ts}","type":"heartbeat","process":"{process}","host":"agents-1"}}"#)
+}
+
+/// heartbeat_lost: strictly after the timeout since a process's last beat,
+/// until a day has passed; since is the last beat plus the timeout, exactly.
+#[test]
+fn heartbeat_lost_fires_after_the_timeout_and_stops_when_the_process_is_retired() {
+    let th = Thresholds::default();
+    // Beats every 30 s, the last 180 s ago: exactly the timeout, not beyond.
+    let beats = |last_ago: i64| (0..5).map(|k| heartbeat("worker-1", last_ago + 30 * k)).collect::<Vec<_>>();
+    assert!(fired(&beats(180), &th, Rule::HeartbeatLost, "worker-1").is_none());
+    assert!(fired(&beats(30), &th, Rule::HeartbeatLost, "worker-1").is_none());
+    let a = fired(&beats(181), &th, Rule::HeartbeatLost, "worker-1").expect("fires");
+    assert_eq!((a.severity, a.value, a.threshold), (Severity::High, 181.0, 180.0));
+    assert_eq!(a.message, "worker-1 on agents-1 sent no heartbeat for 3m 01s (> 3m 00s)");
+    assert_eq!(a.since, now() - 181 * MICROS_PER_SECOND + 180 * MICROS_PER_SECOND);
+    // Other events do not stand for a heartbeat; another process's beats neither.
+    let mut lines = beats(600);
+    lines.extend([req("A", true, 5.0, 0.0), heartbeat("worker-2", 5)]);
+    assert!(fired(&lines, &th, Rule::HeartbeatLost, "worker-1").is_some());
+    assert!(fired(&lines, &th, Rule::HeartbeatLost, "worker-2").is_none());
+    // Its own threshold.
+    let patient = Thresholds { heartbeat_timeout_s: 900, ..Thresholds::default() };
+    assert!(fired(&beats(600), &patient, Rule::HeartbeatLost, "worker-1").is_none());
+    // Silent for over a day: retired, not down.
+    assert!(fired(&beats(24 * 3600 - 60), &th, Rule::HeartbeatLost, "worker-1").is_some());
+    assert!(fired(&beats(24 * 3600 + 1), &th, Rule::HeartbeatLost, "worker-1").is_none());
+    // A log without heartbeats has nothing to lose.
+    assert!(evaluate(&metrics(&requests("A", 10, 0, 5.0)), now(), &th).is_empty());
+}
+
 #[test]
 fn alerts_are_sorted_most_severe_first() {
     let mut lines = requests("A", 10, 5, 9000.0);

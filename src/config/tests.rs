@@ -49,6 +49,9 @@ fn out_of_range_values_are_errors_naming_key_and_line() {
         ("[alerts.agents.X]\nerror_rate = 101.0\n", "line 2: `alerts.agents.X.error_rate`"),
         ("[prices]\n\"m\" = { input = -1.0, output = 1.0 }\n", "line 2: `prices.m`"),
         ("[prices]\n\"m\" = { input = 1.0, output = 1.0, web_search = -10.0 }\n", "line 2: `prices.m`"),
+        ("[alerts]\nheartbeat_timeout = \"5s\"\n", "line 2: `alerts.heartbeat_timeout` must be whole seconds"),
+        ("[alerts]\nheartbeat_timeout = \"13h\"\n", "line 2: `alerts.heartbeat_timeout` must be whole seconds"),
+        ("[alerts]\nheartbeat_timeout = \"90.5s\"\n", "line 2: `alerts.heartbeat_timeout`"),
         ("[notify]\ncommand = \" \"\n", "line 2: `notify.command` must not be empty"),
     ];
     for (text, want) in cases {
@@ -88,10 +91,17 @@ fn settings_become_thresholds() {
 #[test]
 fn saving_thresholds_keeps_comments_and_order() {
     let user = "# my team's settings\n[budget]\ndaily_usd = 12.0 # agreed with finance\n\n[alerts]\n# be strict\nerror_rate = 5.0   # percent\nwindow = \"5m\"\n";
-    let t = Thresholds { error_rate_pct: 2.5, window_minutes: 15, failure_count: 4, ..Thresholds::default() };
+    let t = Thresholds {
+        error_rate_pct: 2.5,
+        window_minutes: 15,
+        failure_count: 4,
+        heartbeat_timeout_s: 90,
+        ..Thresholds::default()
+    };
     let out = with_thresholds(user, &t).unwrap();
     assert!(out.starts_with("# my team's settings\n[budget]\ndaily_usd = 12.0 # agreed with finance\n"), "{out}");
     assert!(out.contains("# be strict\nerror_rate = 2.5   # percent\nwindow = \"15m\"\n"), "{out}");
+    assert!(out.contains("heartbeat_timeout = \"90s\"\n"), "{out}");
     let back = parse(&out).unwrap();
     assert_eq!(back.alerts.thresholds(), t);
     assert_eq!(back.budget.daily_usd, Some(12.0));

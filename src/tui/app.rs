@@ -144,7 +144,7 @@ impl Setting {
 }
 
 /// The settings the editor offers, in order.
-pub const SETTINGS: [Setting; 8] = [
+pub const SETTINGS: [Setting; 9] = [
     Setting {
         label: "window",
         unit: "min",
@@ -224,6 +224,16 @@ pub const SETTINGS: [Setting; 8] = [
         whole: false,
         get: |t| t.tool_success_pct,
         put: |t, v| t.tool_success_pct = v,
+    },
+    Setting {
+        label: "heartbeat_lost",
+        unit: "s",
+        step: 30.0,
+        min: 10.0,
+        max: 43_200.0,
+        whole: true,
+        get: |t| t.heartbeat_timeout_s as f64,
+        put: |t, v| t.heartbeat_timeout_s = v as i64,
     },
 ];
 
