@@ -26,6 +26,7 @@
 //! panics: it is returned, and counted ([`Recorder::stats`]).
 
 mod events;
+mod heartbeats;
 #[cfg(feature = "tracing")]
 pub mod layer;
 mod operation;
@@ -42,6 +43,7 @@ use serde_json::{Map, Value};
 
 pub(crate) use events::SpanLine;
 pub use events::{AgentRequest, ErrorEvent, Event, ModelCall, SpanEvent, ToolCall};
+pub use heartbeats::{Heartbeats, MIN_HEARTBEAT_INTERVAL};
 pub use operation::{InOperation, Operation, OperationBuilder};
 
 use crate::time::Micros;

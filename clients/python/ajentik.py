@@ -180,6 +180,7 @@ class MetricsCollector:
         self._batch_depth = 0
         self._timer = None
         self._cpu_mark = _STARTED[1:]
+        self._heartbeats = None
         atexit.register(self.flush)
 
     # -- writing ---------------------------------------------------------
@@ -361,6 +362,37 @@ class MetricsCollector:
             "started_at": started_at, "agents": list(agents) if agents else None,
             "rss_bytes": rss_bytes, "cpu_percent": cpu_percent,
         }, ids=False)
+
+    def start_heartbeats(self, interval=30.0, **fields):
+        """Sends a heartbeat now, then every ``interval`` seconds (at least 1) from a
+        daemon thread, with ``fields`` as ``heartbeat()`` takes them, until
+        ``stop_heartbeats()``. When they stop (the process died or hung), ajentik's
+        ``heartbeat_lost`` alert fires after its ``heartbeat_timeout`` (3 minutes
+        by default): keep the interval well below it."""
+        if isinstance(interval, bool) or not isinstance(interval, numbers.Real) or not interval > 0:
+            raise ValueError("interval must be a number of seconds above 0, not %r" % (interval,))
+        interval = max(1.0, float(interval))
+        self.stop_heartbeats()
+        stop = threading.Event()
+
+        def beat():
+            while True:
+                self.heartbeat(**fields)
+                self.flush()  # a batching collector would hold the beat
+                if stop.wait(interval):
+                    return
+
+        thread = threading.Thread(target=beat, name="ajentik-heartbeat", daemon=True)
+        self._heartbeats = (stop, thread)
+        thread.start()
+
+    def stop_heartbeats(self):
+        """Stops the heartbeats ``start_heartbeats()`` began; none is sent after it returns."""
+        running, self._heartbeats = self._heartbeats, None
+        if running is not None:
+            stop, thread = running
+            stop.set()
+            thread.join()
 
     def _span(self, name, agent_name, duration, error, context, trace_id, span_id, parent, session=None):
         fields = {

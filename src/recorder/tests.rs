@@ -316,3 +316,38 @@ fn sessions_parts_and_sample_rates_are_written_as_the_log_defines_them() {
         assert_eq!(e.sample_rate, if success { Some(0.5) } else { None }, "{line}");
     }
 }
+
+#[test]
+fn heartbeats_go_on_a_timer_until_their_handle_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.jsonl");
+    let rec = Recorder::with_options(
+        &path,
+        crate::recorder::RecorderOptions {
+            batching: Some(crate::recorder::Batching { max_events: 1000, max_delay: Duration::from_secs(3600) }),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let beats = rec.start_heartbeats("worker-7", &["A", "B"], Duration::ZERO);
+    // The first beat is written at once, even by a batching recorder; the
+    // interval is at least a second, so the second comes a second later.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while lines(&path).len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(beats);
+    let written = lines(&path);
+    assert!(written.len() >= 2, "{written:?}");
+    for line in &written {
+        let v = json(line);
+        assert_eq!((v["type"].as_str(), v["process"].as_str()), (Some("heartbeat"), Some("worker-7")), "{v}");
+        assert_eq!(v["agents"], serde_json::json!(["A", "B"]));
+        assert_eq!(v["pid"], std::process::id());
+        assert!(matches!(kind_of(line), Kind::Heartbeat { .. }));
+    }
+    assert_eq!(json(&written[0])["started_at"], json(&written[1])["started_at"]);
+    // Dropped means stopped: the thread was joined, nothing comes after.
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(lines(&path).len(), written.len());
+}

@@ -332,6 +332,25 @@ class Lines(unittest.TestCase):
                 c.record_model_call("claude-sonnet-4-5", latency=1.0, web_search_requests=bad)
         self.assertEqual(len(lines(self.path)), 3)
 
+    def test_heartbeats_go_on_a_timer_until_stopped(self):
+        c = MetricsCollector(path=self.path, batch_size=1000, batch_interval=3600)
+        c.start_heartbeats(interval=0.01, process="w-7", agents=["A"])
+        deadline = time.monotonic() + 20
+        written = lambda: len(lines(self.path)) if os.path.exists(self.path) else 0  # noqa: E731
+        while written() < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        c.stop_heartbeats()
+        beats = lines(self.path)
+        self.assertGreaterEqual(len(beats), 2)
+        for e in beats:
+            self.assertEqual((e["type"], e["process"], e["agents"]), ("heartbeat", "w-7", ["A"]))
+        time.sleep(1.1)
+        self.assertEqual(len(lines(self.path)), len(beats), "nothing after stop_heartbeats()")
+        c.stop_heartbeats()  # twice is harmless
+        for bad in (0, -1, "30", True):
+            with self.assertRaises(ValueError, msg=bad):
+                c.start_heartbeats(interval=bad)
+
     def test_heartbeat_reports_the_start_memory_and_cpu(self):
         c = MetricsCollector(path=self.path)
         c.heartbeat()
