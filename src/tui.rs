@@ -148,6 +148,11 @@ async fn live(options: LiveOptions) -> Result<()> {
             dirty = true;
         }
         if dirty && last_draw.elapsed() >= Duration::from_millis(50) {
+            if app.post_mortem {
+                // A post-mortem is never refreshed (nor paged): its alerts reach
+                // the book, which the Alerts tab lists, here.
+                app.alerts.update(view.alerts_in_force.clone(), view.now);
+            }
             let ctx = panes::Ctx { app: &app, view: &view, theme: &theme, keymap: &keymap, sources: &sources };
             terminal.draw(|f| ui::draw(f, &ctx))?;
             last_draw = Instant::now();

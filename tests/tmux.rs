@@ -209,3 +209,25 @@ fn the_live_view_receives_otlp_with_serve() {
     // The port is free again once the view has quit.
     std::net::TcpListener::bind(("127.0.0.1", port)).expect("the receiver let go of its port");
 }
+
+/// A post-mortem (`--now`) is never refreshed: the Alerts tab must list what
+/// fired at that instant all the same (it read "Firing: none" under a tab that
+/// counted three), and a writer that went quiet shows as `heartbeat_lost`.
+#[test]
+fn a_post_mortem_lists_its_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux { socket: dir.path().join("sock") };
+    let command = format!(
+        "XDG_CONFIG_HOME=/nonexistent '{}' monitor --live --log '{}' --now 2026-11-26T21:25:00Z; echo \"[exit $?]\"; sleep 60",
+        env!("CARGO_BIN_EXE_ajentik"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sample.jsonl").display()
+    );
+    tmux.run(&["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", &command]);
+    tmux.wait_for("POST-MORTEM");
+    tmux.keys("5");
+    let screen = tmux.wait_for("Firing: 3");
+    assert!(screen.contains("heartbeat_lost worker-0") && screen.contains("heartbeat_lost worker-1"), "{screen}");
+    assert!(screen.contains("21:24:31"), "since the last heartbeat (21:21:31) plus 3 minutes:\n{screen}");
+    tmux.keys("q");
+    tmux.wait_for("[exit 0]");
+}
