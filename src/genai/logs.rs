@@ -1,4 +1,5 @@
-//! Log records: Claude Code's and Codex's telemetry events, and any error record.
+//! Log records: Claude Code's, Codex's and Gemini CLI's telemetry events, and
+//! any error record.
 
 use serde_json::{Map, Value};
 
@@ -11,6 +12,7 @@ use super::{
 enum Family<'a> {
     ClaudeCode(&'a str),
     Codex(&'a str),
+    GeminiCli(&'a str),
     Other,
 }
 
@@ -22,7 +24,11 @@ fn event_name(log: &LogInput) -> &str {
         return name;
     }
     match &log.body {
-        Some(AttrValue::Str(body)) if body.starts_with("claude_code.") || body.starts_with("codex.") => body,
+        Some(AttrValue::Str(body))
+            if body.starts_with("claude_code.") || body.starts_with("codex.") || body.starts_with("gemini_cli.") =>
+        {
+            body
+        }
         _ => "",
     }
 }
@@ -34,6 +40,9 @@ fn family(log: &LogInput) -> Family<'_> {
     }
     if let Some(bare) = name.strip_prefix("codex.") {
         return Family::Codex(bare);
+    }
+    if let Some(bare) = name.strip_prefix("gemini_cli.") {
+        return Family::GeminiCli(bare);
     }
     let claude_scope = log.scope.starts_with("com.anthropic.claude_code")
         || log.service.as_deref().is_some_and(|s| s.starts_with("claude-code"));
@@ -65,6 +74,12 @@ pub fn log_dedupe_key(log: &LogInput) -> String {
             session(a).unwrap_or_default(),
             text(a, &["call_id"]).unwrap_or_default(),
         ),
+        Family::GeminiCli(name) => format!(
+            "gemini|{name}|{}|{}|{}|{stamp}",
+            session(a).unwrap_or_default(),
+            text(a, &["prompt_id"]).unwrap_or_default(),
+            text(a, &["function_name"]).unwrap_or_default(),
+        ),
         Family::Other => {
             let body = match &log.body {
                 Some(AttrValue::Str(s)) => cut(s).to_owned(),
@@ -82,14 +97,26 @@ pub fn log_to_events(log: &LogInput, options: MapOptions) -> Vec<Line> {
     match family(log) {
         Family::ClaudeCode(name) => claude_code(log, name, options),
         Family::Codex(name) => codex(log, name, options),
+        Family::GeminiCli(name) => gemini_cli(log, name, options),
         Family::Other => generic_error(log).into_iter().collect(),
     }
 }
 
 /// Identifying attributes worth keeping on events from coding agents (the rest are
 /// identity, such as e-mail addresses, or content).
-const KEPT: &[&str] =
-    &["request_id", "query_source", "speed", "effort", "tool_use_id", "call_id", "prompt.id", "attempt", "status_code"];
+const KEPT: &[&str] = &[
+    "request_id",
+    "query_source",
+    "speed",
+    "effort",
+    "tool_use_id",
+    "call_id",
+    "prompt.id",
+    "prompt_id",
+    "attempt",
+    "status_code",
+    "decision",
+];
 
 fn base(log: &LogInput, kind: &str, agent: &str, options: MapOptions) -> Line {
     let mut line = envelope(kind, log.time, log.trace_id, log.span_id, None);
@@ -100,8 +127,17 @@ fn base(log: &LogInput, kind: &str, agent: &str, options: MapOptions) -> Line {
         attrs.insert("service.name".into(), Value::from(cut(service)));
     }
     for (key, value) in &log.attributes {
-        let content =
-            matches!(key.as_str(), "prompt" | "response" | "arguments" | "output" | "tool_parameters" | "tool_input");
+        let content = matches!(
+            key.as_str(),
+            "prompt"
+                | "response"
+                | "arguments"
+                | "output"
+                | "tool_parameters"
+                | "tool_input"
+                | "function_args"
+                | "response_text"
+        );
         if KEPT.contains(&key.as_str()) || (content && options.keep_content) {
             attrs.insert(key.clone(), value.to_json());
         }
@@ -140,7 +176,7 @@ fn error_line(log: &LogInput, agent: &str, error_type: &str, message: &str) -> L
 fn tool_call(log: &LogInput, agent: &str, options: MapOptions) -> Line {
     let a = &log.attributes;
     let mut line = base(log, "tool_call", agent, options);
-    line.insert("tool", Value::from(cut(text(a, &["tool_name"]).unwrap_or("(unknown)"))));
+    line.insert("tool", Value::from(cut(text(a, &["tool_name", "function_name"]).unwrap_or("(unknown)"))));
     let success = a.iter().find(|(k, _)| k == "success").and_then(|(_, v)| v.truthy()).unwrap_or(true);
     line.insert("success", Value::Bool(success));
     if let Some(ms) = number(a, &["duration_ms"]).filter(|d| *d >= 0.0) {
@@ -239,6 +275,49 @@ fn codex(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
                 Vec::new()
             }
         }
+        _ => generic_error(log).into_iter().collect(),
+    }
+}
+
+/// Gemini CLI: `api_response` (its input includes the cached tokens, as Gemini
+/// counts them, but not the tool-use prompt's, and its output not the thoughts:
+/// both added here, the thoughts as reasoning), `api_error`, `tool_call`. Its
+/// `gen_ai.client.inference.operation.details` records say the same calls again
+/// and are left alone.
+fn gemini_cli(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
+    const AGENT: &str = "gemini-cli";
+    let a = &log.attributes;
+    let duration = number(a, &["duration_ms"]).filter(|d| *d >= 0.0);
+    match name {
+        "api_response" => {
+            let mut line = base(log, "model_call", AGENT, options);
+            model_call(&mut line, text(a, &["model"]), "google", true, duration);
+            let thoughts = count(a, &["thoughts_token_count"]).unwrap_or(0);
+            let tool_prompt = count(a, &["tool_token_count"]).unwrap_or(0);
+            let usage = Usage {
+                input: count(a, &["input_token_count"]).map(|n| n.saturating_add(tool_prompt)),
+                output: count(a, &["output_token_count"]).map(|n| n.saturating_add(thoughts)),
+                cache_read: count(a, &["cached_content_token_count"]).unwrap_or(0),
+                cache_write: 0,
+                cache_write_1h: 0,
+                reasoning: thoughts,
+                web_searches: 0,
+            }
+            .reconciled();
+            usage.put(&mut line);
+            vec![line]
+        }
+        "api_error" => {
+            let mut line = base(log, "model_call", AGENT, options);
+            model_call(&mut line, text(a, &["model", "model_name"]), "google", false, duration);
+            let error_type = text(a, &["error.type", "error_type"]).map_or_else(
+                || count(a, &["status_code"]).map_or_else(|| "api_error".to_owned(), |code| format!("http_{code}")),
+                str::to_owned,
+            );
+            let message = text(a, &["error.message", "error"]).unwrap_or_default();
+            vec![line, error_line(log, AGENT, &error_type, message)]
+        }
+        "tool_call" => vec![tool_call(log, AGENT, options)],
         _ => generic_error(log).into_iter().collect(),
     }
 }

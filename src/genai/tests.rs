@@ -371,6 +371,110 @@ fn claude_code_events_become_model_and_tool_calls() {
     assert!(log_to_events(&log(Some("claude_code.user_prompt"), &[]), MapOptions::default()).is_empty());
 }
 
+/// A Gemini CLI log record, with the attributes its `types.ts` writes
+/// (gemini-cli 2026-08: common ones, then the event's own).
+fn gemini(name: &str, pairs: &[(&str, AttrValue)]) -> LogInput {
+    let mut all = vec![
+        ("session.id", s("9c5e2f0a-sess")),
+        ("installation.id", s("inst-1")),
+        ("user.email", s("someone@example.com")),
+        ("event.name", s(name)),
+        ("event.timestamp", s("2026-08-01T04:50:28.596Z")),
+    ];
+    all.extend_from_slice(pairs);
+    LogInput {
+        time: 1_785_559_828_596_000,
+        severity: 9,
+        attributes: attrs(&all),
+        service: Some("gemini-cli".into()),
+        ..LogInput::default()
+    }
+}
+
+#[test]
+fn gemini_cli_events_become_model_and_tool_calls() {
+    let response = gemini(
+        "gemini_cli.api_response",
+        &[
+            ("model", s("gemini-2.5-pro")),
+            ("duration_ms", AttrValue::Int(4120)),
+            ("input_token_count", AttrValue::Int(12_000)),
+            ("output_token_count", AttrValue::Int(300)),
+            ("cached_content_token_count", AttrValue::Int(8_000)),
+            ("thoughts_token_count", AttrValue::Int(700)),
+            ("tool_token_count", AttrValue::Int(50)),
+            ("total_token_count", AttrValue::Int(13_050)),
+            ("prompt_id", s("9c5e2f0a-sess########0")),
+            ("auth_type", s("gemini-api-key")),
+            ("status_code", AttrValue::Int(200)),
+            ("response_text", s("the reply, private")),
+        ],
+    );
+    let call = &json(&log_to_events(&response, MapOptions::default()))[0];
+    assert_eq!((call["type"].as_str(), call["agent"].as_str()), (Some("model_call"), Some("gemini-cli")));
+    assert_eq!((call["provider"].as_str(), call["model"].as_str()), (Some("google"), Some("gemini-2.5-pro")));
+    // Gemini's prompt count includes the cache; thoughts and the tool-use prompt
+    // come on top of its output and input: together, the total it reports.
+    assert_eq!((call["input_tokens"].as_u64(), call["cache_read_tokens"].as_u64()), (Some(12_050), Some(8_000)));
+    assert_eq!((call["output_tokens"].as_u64(), call["reasoning_tokens"].as_u64()), (Some(1_000), Some(700)));
+    assert_eq!(call["input_tokens"].as_u64().unwrap() + call["output_tokens"].as_u64().unwrap(), 13_050);
+    assert_eq!((call["session"].as_str(), call["duration_ms"].as_f64()), (Some("9c5e2f0a-sess"), Some(4120.0)));
+    assert!(call.get("cost_usd").is_none(), "priced from its tokens");
+    let text = call.to_string();
+    assert!(!text.contains("example.com") && !text.contains("private"), "{text}");
+    let kept = json(&log_to_events(&response, MapOptions { keep_content: true }));
+    assert_eq!(kept[0]["attrs"]["response_text"], "the reply, private");
+
+    let tool = gemini(
+        "gemini_cli.tool_call",
+        &[
+            ("function_name", s("run_shell_command")),
+            ("function_args", s("{\"command\":\"rm -rf build\"}")),
+            ("duration_ms", AttrValue::Int(812)),
+            ("success", AttrValue::Bool(false)),
+            ("decision", s("reject")),
+            ("error_type", s("tool_call_rejected")),
+            ("prompt_id", s("p-1")),
+        ],
+    );
+    let call = &json(&log_to_events(&tool, MapOptions::default()))[0];
+    assert_eq!((call["type"].as_str(), call["tool"].as_str()), (Some("tool_call"), Some("run_shell_command")));
+    assert_eq!((call["success"].as_bool(), call["error_type"].as_str()), (Some(false), Some("tool_call_rejected")));
+    assert_eq!(call["attrs"]["decision"], "reject");
+    assert!(!call.to_string().contains("rm -rf"), "tool arguments are private");
+
+    let error = gemini(
+        "gemini_cli.api_error",
+        &[
+            ("error.message", s("Resource has been exhausted")),
+            ("model_name", s("gemini-2.5-flash")),
+            ("duration", AttrValue::Int(230)),
+            ("model", s("gemini-2.5-flash")),
+            ("error", s("Resource has been exhausted")),
+            ("status_code", AttrValue::Int(429)),
+            ("duration_ms", AttrValue::Int(230)),
+        ],
+    );
+    let lines = json(&log_to_events(&error, MapOptions::default()));
+    assert_eq!(lines.len(), 2);
+    assert_eq!((lines[0]["success"].as_bool(), lines[0]["model"].as_str()), (Some(false), Some("gemini-2.5-flash")));
+    assert_eq!(
+        (lines[1]["error_type"].as_str(), lines[1]["message"].as_str()),
+        (Some("http_429"), Some("Resource has been exhausted"))
+    );
+    // Its semantic-convention copy of a call, and events that are not calls: nothing.
+    for name in ["gen_ai.client.inference.operation.details", "gemini_cli.user_prompt", "gemini_cli.config"] {
+        assert!(log_to_events(&gemini(name, &[("model", s("gemini-2.5-pro"))]), MapOptions::default()).is_empty());
+    }
+    // An exporter's retry is the same event; another response of the same prompt is not.
+    let again = response.clone();
+    assert_eq!(log_dedupe_key(&again), log_dedupe_key(&response));
+    let mut next = response.clone();
+    next.attributes.retain(|(k, _)| k != "event.timestamp");
+    next.attributes.push(("event.timestamp".into(), s("2026-08-01T04:50:31.002Z")));
+    assert_ne!(log_dedupe_key(&next), log_dedupe_key(&response));
+}
+
 fn codex(family: &str, pairs: &[(&str, AttrValue)]) -> LogInput {
     LogInput {
         time: 1_784_424_989_746_000,
