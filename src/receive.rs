@@ -39,6 +39,20 @@ const MAX_DEPTH: usize = 64;
 enum ItemKey {
     Span(u128, u64),
     Log(u64),
+    /// One failure in one span (its trace, span, error type and message):
+    /// Gemini CLI tells each failed API call both by an error log record and by
+    /// an exception event on the span it was emitted in.
+    Failure(u64),
+}
+
+/// The key of an error line that names its span, for [`ItemKey::Failure`].
+fn failure_key(line: &genai::Line) -> Option<ItemKey> {
+    if line.get("type")?.as_str()? != "error" {
+        return None;
+    }
+    let part = |key: &str| line.get(key).and_then(serde_json::Value::as_str).unwrap_or_default();
+    let span = line.get("span_id")?.as_str()?;
+    Some(ItemKey::Failure(crate::ingest::Counted::key(&[part("trace_id"), span, part("error_type"), part("message")])))
 }
 
 /// What a span tells its children: its parent, and its agent if it is `invoke_agent`.
@@ -192,6 +206,7 @@ impl Receiver {
             let ancestor = state.ancestor_agent(span.parent_span_id);
             lines.extend(genai::span_to_events(span, ancestor.as_deref(), self.options));
         }
+        self.drop_failures_told(&mut state, &mut lines, &mut keys);
         self.append(&mut state, &lines, keys)
     }
 
@@ -207,7 +222,21 @@ impl Receiver {
             }
             lines.extend(genai::log_to_events(record, self.options));
         }
+        self.drop_failures_told(&mut state, &mut lines, &mut keys);
         self.append(&mut state, &lines, keys)
+    }
+
+    /// Leaves out the error lines of a failure already told, by a log record or
+    /// by a span's exception, written before or in this batch: one failure is
+    /// one error event, whichever signal says it first.
+    fn drop_failures_told(&self, state: &mut State, lines: &mut Vec<genai::Line>, keys: &mut HashSet<ItemKey>) {
+        lines.retain(|line| match failure_key(line) {
+            Some(key) if state.written().contains(&key) || !keys.insert(key) => {
+                self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+            _ => true,
+        });
     }
 
     /// One append of every line; the keys count as written only once it succeeded.

@@ -203,6 +203,60 @@ fn a_claude_code_api_error_in_otlp_json_keeps_its_message_but_not_contents() {
     assert!(!std::fs::read_to_string(receiver.log()).unwrap().contains("SECRET"));
 }
 
+/// Gemini CLI tells a failed API call twice: its `api_error` log record and an
+/// exception on the `llm_call` span that record was emitted in (as a real
+/// gemini-cli 0.61.0 sent them, offline). One failure, one error event, in
+/// either order; another failure in the same span is its own.
+#[test]
+fn a_failure_told_by_a_log_record_and_by_its_spans_exception_is_one_error() {
+    let log_body = br#"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"gemini-cli"}}]},
+        "scopeLogs":[{"scope":{"name":"gemini-cli"},"logRecords":[
+        {"timeUnixNano":"1785559828596000000","traceId":"f42f7f292718c93c243db7ee2f52e058","spanId":"2dadf54d4d28f948",
+         "body":{"stringValue":"API error for gemini-2.5-flash. Error: exception TypeError: fetch failed sending request. Duration: 13ms."},
+         "attributes":[
+          {"key":"session.id","value":{"stringValue":"981f7901"}},
+          {"key":"event.name","value":{"stringValue":"gemini_cli.api_error"}},
+          {"key":"event.timestamp","value":{"stringValue":"2026-08-01T04:50:28.596Z"}},
+          {"key":"error.message","value":{"stringValue":"exception TypeError: fetch failed sending request"}},
+          {"key":"model","value":{"stringValue":"gemini-2.5-flash"}},
+          {"key":"duration_ms","value":{"intValue":"13"}},
+          {"key":"error.type","value":{"stringValue":"Error"}}]}
+        ]}]}]}"#;
+    let span_body = br#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"gemini-cli"}}]},
+        "scopeSpans":[{"spans":[{"traceId":"f42f7f292718c93c243db7ee2f52e058","spanId":"2dadf54d4d28f948","name":"llm_call",
+         "startTimeUnixNano":"1785559828550000000","endTimeUnixNano":"1785559828610000000",
+         "attributes":[{"key":"session.id","value":{"stringValue":"981f7901"}}],
+         "events":[{"name":"exception","timeUnixNano":"1785559828600000000","attributes":[
+           {"key":"exception.type","value":{"stringValue":"Error"}},
+           {"key":"exception.message","value":{"stringValue":"exception TypeError: fetch failed sending request"}}]}],
+         "status":{"code":2,"message":"exception TypeError: fetch failed sending request"}}]}]}]}"#;
+    let logs = decode::logs(log_body, Encoding::Json).unwrap();
+    let traces = decode::traces(span_body, Encoding::Json).unwrap();
+    let errors = |receiver: &Receiver| lines(receiver.log()).iter().filter(|l| l["type"] == "error").count();
+    for logs_first in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let receiver = Receiver::new(dir.path().join("log.jsonl"), MapOptions::default());
+        if logs_first {
+            receiver.logs(&logs, 0).unwrap();
+            receiver.traces(&traces).unwrap();
+        } else {
+            receiver.traces(&traces).unwrap();
+            receiver.logs(&logs, 0).unwrap();
+        }
+        let written = lines(receiver.log());
+        assert_eq!(errors(&receiver), 1, "{written:?}");
+        // The failed call and the span are kept.
+        assert!(written.iter().any(|l| l["type"] == "model_call" && l["success"] == false), "{written:?}");
+        assert!(written.iter().any(|l| l["type"] == "span" && l["status"] == "error"), "{written:?}");
+        // Another failure in the same span (another message) is another error.
+        let other = String::from_utf8_lossy(log_body)
+            .replace("fetch failed sending request\"}}", "socket hang up\"}}")
+            .replace("2026-08-01T04:50:28.596Z", "2026-08-01T04:50:29.000Z");
+        receiver.logs(&decode::logs(other.as_bytes(), Encoding::Json).unwrap(), 0).unwrap();
+        assert_eq!(errors(&receiver), 2);
+    }
+}
+
 /// The connection cap and the header timeout, on a real socket: with two slots
 /// held by clients that never send a request, a third client's request waits
 /// until the server closes an idle one (header timeout), then is answered.
