@@ -335,10 +335,12 @@ fn check(m: &Metrics, t: Micros, th: &Thresholds, rule: Rule, scope: &str) -> Op
 pub const HEARTBEAT_RETIRED_AFTER: Micros = 24 * 60 * MICROS_PER_MINUTE;
 
 /// heartbeat_lost for one process: its last heartbeat is older than the
-/// timeout (and younger than [`HEARTBEAT_RETIRED_AFTER`]). It holds since its
+/// timeout (and younger than [`HEARTBEAT_RETIRED_AFTER`]), and did not say it
+/// was stopping. It holds since its
 /// last beat plus the timeout, exactly.
 fn heartbeat_lost(m: &Metrics, t: Micros, th: &Thresholds, process: &str) -> Option<Firing> {
-    let beat = m.heartbeats.get(process)?;
+    // A process that said it was stopping is not lost.
+    let beat = m.heartbeats.get(process).filter(|beat| !beat.stopped)?;
     let silent = t - beat.ts;
     let timeout = th.heartbeat_timeout_s * MICROS_PER_SECOND;
     if silent <= timeout || silent > HEARTBEAT_RETIRED_AFTER {

@@ -261,6 +261,10 @@ pub struct HeartbeatArgs {
     rss_bytes: Option<u64>,
     #[arg(long, value_parser = non_negative)]
     cpu_percent: Option<f64>,
+    /// The process's last heartbeat: it is exiting cleanly, so that its silence
+    /// from now on raises no heartbeat_lost alert.
+    #[arg(long)]
+    stopped: bool,
 }
 
 /// The file to write: the one `--log`, else the default log.
@@ -354,6 +358,9 @@ pub fn run(logs: &[String], command: EmitCommand) -> Result<()> {
             }
             if let Some(c) = a.cpu_percent {
                 b = b.cpu_percent(c);
+            }
+            if a.stopped {
+                b = b.stopped();
             }
             b.record()
         }

@@ -109,6 +109,9 @@ pub enum Kind<'a> {
         agents: Vec<Cow<'a, str>>,
         rss_bytes: Option<i64>,
         cpu_percent: Option<f64>,
+        /// The process's last heartbeat: it is shutting down cleanly, and its
+        /// silence from now on is not a loss.
+        stopped: bool,
     },
 }
 

@@ -289,9 +289,10 @@ impl Metrics {
                     s.note_agent(agent);
                 }
             }
-            Kind::Heartbeat { process, pid, host, started_at, agents, rss_bytes, cpu_percent } => {
+            Kind::Heartbeat { process, pid, host, started_at, agents, rss_bytes, cpu_percent, stopped } => {
                 let beat = Heartbeat {
                     ts: e.ts,
+                    stopped: *stopped,
                     pid: *pid,
                     host: owned(host),
                     started_at: *started_at,

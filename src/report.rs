@@ -456,8 +456,11 @@ pub fn status_of(alerts: &[Alert]) -> Status {
 
 fn health(m: &Metrics, now: Micros, alerts: &[Alert]) -> Health {
     let recent = m.ring.window(now, RECENT_MINUTES);
-    let live: Vec<_> =
-        m.heartbeats.values().filter(|h| now - h.ts <= HEARTBEAT_LIVE_SECONDS * MICROS_PER_SECOND).collect();
+    let live: Vec<_> = m
+        .heartbeats
+        .values()
+        .filter(|h| !h.stopped && now - h.ts <= HEARTBEAT_LIVE_SECONDS * MICROS_PER_SECOND)
+        .collect();
     // Without a live heartbeat, the writers are taken to be up since the first
     // event only while events still come: a log whose writers stopped days ago
     // read an uptime of days (a Claude Code history, of 549 days).

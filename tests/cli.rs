@@ -612,7 +612,7 @@ fn emit_writes_one_valid_event_and_bad_arguments_write_nothing() {
         ],
         vec!["emit", "span", "--name", "backup", "--duration-ms", "93000", "--status", "error", "--error-type", "Disk"],
         vec!["emit", "error", "--component", "C", "--error-type", "E", "--message", "m", "--context", "{\"k\":1}"],
-        vec!["emit", "heartbeat", "--process", "w", "--agents", "A,B"],
+        vec!["emit", "heartbeat", "--process", "w", "--agents", "A,B", "--stopped"],
     ] {
         let mut args = args.clone();
         args.extend(["--log", l]);
@@ -638,6 +638,7 @@ fn emit_writes_one_valid_event_and_bad_arguments_write_nothing() {
         serde_json::from_slice(&run(&["monitor", "--export", "json", "--log", l]).stdout).unwrap();
     assert_eq!((r["ingest"]["events"].as_u64(), r["ingest"]["malformed"].as_u64()), (Some(6), Some(0)));
     assert_eq!(r["models"][0]["web_search_requests"], 2, "{r}");
+    assert!(std::fs::read_to_string(&log).unwrap().lines().last().unwrap().contains(r#""stopped":true"#));
     // Without --log, the default log.
     let state = dir.path().join("state");
     let o = ajentik()

@@ -182,6 +182,9 @@ class MetricsCollector:
         self._cpu_mark = _STARTED[1:]
         self._heartbeats = None
         atexit.register(self.flush)
+        # Run before the flush above (atexit runs last-registered first): a
+        # clean exit says so with a last heartbeat.
+        atexit.register(self.stop_heartbeats)
 
     # -- writing ---------------------------------------------------------
 
@@ -339,13 +342,14 @@ class MetricsCollector:
         }, failed=True)
 
     def heartbeat(self, process=None, agents=None, rss_bytes=None, cpu_percent=None, host=None, *,
-                  started_at=None):
+                  started_at=None, stopped=False):
         """Says this process is alive. Unless given: started_at (a datetime, a Unix time
         or an RFC 3339 string) is when this module was imported; rss_bytes the
         process's resident memory (VmRSS on Linux; elsewhere its peak, ru_maxrss);
         cpu_percent its CPU time over the wall time since this collector's previous
         heartbeat (since the import for the first), in percent of one core, so above
-        100 when threads run on several cores."""
+        100 when threads run on several cores. stopped=True marks the process's last
+        heartbeat (it is exiting cleanly): its silence then raises no alert."""
         mark = (time.monotonic(), time.process_time())
         with self._lock:
             last, self._cpu_mark = self._cpu_mark, mark
@@ -360,15 +364,16 @@ class MetricsCollector:
         return self._event("heartbeat", {
             "process": process or "python-%d" % os.getpid(), "pid": os.getpid(), "host": host,
             "started_at": started_at, "agents": list(agents) if agents else None,
-            "rss_bytes": rss_bytes, "cpu_percent": cpu_percent,
+            "rss_bytes": rss_bytes, "cpu_percent": cpu_percent, "stopped": True if stopped else None,
         }, ids=False)
 
     def start_heartbeats(self, interval=30.0, **fields):
         """Sends a heartbeat now, then every ``interval`` seconds (at least 1) from a
         daemon thread, with ``fields`` as ``heartbeat()`` takes them, until
-        ``stop_heartbeats()``. When they stop (the process died or hung), ajentik's
-        ``heartbeat_lost`` alert fires after its ``heartbeat_timeout`` (3 minutes
-        by default): keep the interval well below it."""
+        ``stop_heartbeats()`` or a clean exit, which send a last heartbeat saying so.
+        When they stop without it (the process was killed or hung), ajentik's
+        ``heartbeat_lost`` alert fires after its ``heartbeat_timeout`` (3 minutes by
+        default): keep the interval well below it."""
         if isinstance(interval, bool) or not isinstance(interval, numbers.Real) or not interval > 0:
             raise ValueError("interval must be a number of seconds above 0, not %r" % (interval,))
         interval = max(1.0, float(interval))
@@ -383,16 +388,19 @@ class MetricsCollector:
                     return
 
         thread = threading.Thread(target=beat, name="ajentik-heartbeat", daemon=True)
-        self._heartbeats = (stop, thread)
+        self._heartbeats = (stop, thread, fields)
         thread.start()
 
     def stop_heartbeats(self):
-        """Stops the heartbeats ``start_heartbeats()`` began; none is sent after it returns."""
+        """Stops the heartbeats ``start_heartbeats()`` began, with a last one that says
+        so (``stopped``); none is sent after it returns."""
         running, self._heartbeats = self._heartbeats, None
         if running is not None:
-            stop, thread = running
+            stop, thread, fields = running
             stop.set()
             thread.join()
+            self.heartbeat(stopped=True, **fields)
+            self.flush()
 
     def _span(self, name, agent_name, duration, error, context, trace_id, span_id, parent, session=None):
         fields = {

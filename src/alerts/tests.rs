@@ -214,6 +214,16 @@ fn heartbeat_lost_fires_after_the_timeout_and_stops_when_the_process_is_retired(
     // Silent for over a day: retired, not down.
     assert!(fired(&beats(24 * 3600 - 60), &th, Rule::HeartbeatLost, "worker-1").is_some());
     assert!(fired(&beats(24 * 3600 + 1), &th, Rule::HeartbeatLost, "worker-1").is_none());
+    // A last heartbeat that said the process was stopping: not lost, and not live.
+    let mut stopped = beats(600);
+    stopped.push(format!(
+        r#"{{"ts":"{}","type":"heartbeat","process":"worker-1","stopped":true}}"#,
+        format_rfc3339(now() - 590 * MICROS_PER_SECOND)
+    ));
+    assert!(fired(&stopped, &th, Rule::HeartbeatLost, "worker-1").is_none());
+    // Started again after: lost again when that one goes quiet.
+    stopped.push(heartbeat("worker-1", 400));
+    assert!(fired(&stopped, &th, Rule::HeartbeatLost, "worker-1").is_some());
     // A log without heartbeats has nothing to lose.
     assert!(evaluate(&metrics(&requests("A", 10, 0, 5.0)), now(), &th).is_empty());
 }

@@ -163,6 +163,7 @@ fields! {
     cache_write_1h_tokens = "cache_write_1h_tokens",
     reasoning_tokens = "reasoning_tokens",
     web_search_requests = "web_search_requests",
+    stopped = "stopped",
 }
 
 const FIELD_COUNT: usize = KEYS.len();
@@ -269,6 +270,14 @@ impl<'a> Fields<'_, 'a> {
     #[inline(always)]
     fn req_str(&self, field: F) -> Check<Cow<'a, str>> {
         self.opt_str(field)?.ok_or_else(|| self.missing(field))
+    }
+    #[inline(always)]
+    fn bool_or_false(&self, field: F) -> Check<bool> {
+        match self.span(field).shape {
+            Shape::True => Ok(true),
+            Shape::False | Shape::Absent | Shape::Null => Ok(false),
+            _ => Err(self.wrong(field, "true or false")),
+        }
     }
     #[inline(always)]
     fn req_bool(&self, field: F) -> Check<bool> {
@@ -676,6 +685,7 @@ impl<'a> RawEvent<'a> {
                 agents: f.str_array(F::agents)?,
                 rss_bytes: f.opt_count(F::rss_bytes)?,
                 cpu_percent: f.opt_number(F::cpu_percent)?,
+                stopped: f.bool_or_false(F::stopped)?,
             },
         };
         Ok(LineOutcome::Event(Event { ts, trace_id, span_id, parent_span_id, attrs, session, sample_rate, kind }))

@@ -342,6 +342,8 @@ impl Default for ErrorStats {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Heartbeat {
     pub ts: Micros,
+    /// Its last: the process said it was stopping cleanly.
+    pub stopped: bool,
     pub pid: Option<i64>,
     pub host: Option<String>,
     pub started_at: Option<Micros>,

@@ -474,6 +474,11 @@ impl<'r> Event<'r> {
     pub fn host(self, host: &str) -> Self {
         self.with("host", host)
     }
+    /// For heartbeats: the last one, the process exiting cleanly (its silence
+    /// from then on is not a loss).
+    pub fn stopped(self) -> Self {
+        self.with("stopped", true)
+    }
     /// For heartbeats: when this process started.
     pub fn started_at(self, t: std::time::SystemTime) -> Self {
         let micros = t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64);

@@ -11,8 +11,9 @@ use super::Recorder;
 /// The shortest interval [`Recorder::start_heartbeats`] keeps to.
 pub const MIN_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Heartbeats being sent; dropping this stops them (the thread is joined, so
-/// none is written after the drop).
+/// Heartbeats being sent; dropping this stops them with a last heartbeat that
+/// says so (`stopped`), written before the drop returns (the thread is joined).
+/// A process killed, or hung, sends no such beat: that is what the alert is for.
 #[must_use = "heartbeats stop when this is dropped"]
 pub struct Heartbeats {
     /// Set to true to stop; the condvar wakes the thread at once.
@@ -41,15 +42,21 @@ impl Recorder {
         let stopping = Arc::clone(&stop);
         let thread = std::thread::Builder::new().name("ajentik-heartbeat".into()).spawn(move || {
             let names: Vec<&str> = agents.iter().map(String::as_str).collect();
-            loop {
-                let _ = rec.heartbeat(&process).agents(&names).started_at(started).record();
+            let beat = |last: bool| {
+                let beat = rec.heartbeat(&process).agents(&names).started_at(started);
+                let _ = if last { beat.stopped() } else { beat }.record();
                 // A batching recorder would hold the beat until its next write.
                 let _ = rec.flush();
+            };
+            loop {
+                beat(false);
                 let (stopped, wake) = &*stopping;
                 let guard = stopped.lock().unwrap_or_else(PoisonError::into_inner);
                 let (guard, _) =
                     wake.wait_timeout_while(guard, every, |stopped| !*stopped).unwrap_or_else(PoisonError::into_inner);
                 if *guard {
+                    drop(guard);
+                    beat(true);
                     return;
                 }
             }

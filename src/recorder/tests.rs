@@ -338,7 +338,11 @@ fn heartbeats_go_on_a_timer_until_their_handle_is_dropped() {
     }
     drop(beats);
     let written = lines(&path);
-    assert!(written.len() >= 2, "{written:?}");
+    assert!(written.len() >= 3, "{written:?}");
+    // The last, written as the handle dropped, says the process stopped cleanly.
+    let stopped: Vec<bool> = written.iter().map(|l| json(l)["stopped"] == true).collect();
+    assert_eq!(stopped.iter().filter(|s| **s).count(), 1);
+    assert!(stopped.last().copied().unwrap_or(false), "{written:?}");
     for line in &written {
         let v = json(line);
         assert_eq!((v["type"].as_str(), v["process"].as_str()), (Some("heartbeat"), Some("worker-7")), "{v}");

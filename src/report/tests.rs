@@ -139,6 +139,8 @@ fn health_counts_recent_window_live_heartbeats_and_uptime() {
         r#"{"ts":"2026-11-26T09:59:30Z","type":"heartbeat","process":"w1","started_at":"2026-11-26T08:00:00Z","agents":["A","B"],"rss_bytes":100,"cpu_percent":1.5}"#.into(),
         r#"{"ts":"2026-11-26T09:59:40Z","type":"heartbeat","process":"w2","started_at":"2026-11-26T08:30:00Z","agents":["B","C"],"rss_bytes":50,"cpu_percent":2.0}"#.into(),
         r#"{"ts":"2026-11-26T09:00:00Z","type":"heartbeat","process":"dead","started_at":"2026-11-25T00:00:00Z","agents":["Z"],"rss_bytes":7}"#.into(),
+        // Stopped cleanly a moment ago: not live, its agents and memory not counted.
+        r#"{"ts":"2026-11-26T09:59:50Z","type":"heartbeat","process":"done","started_at":"2026-11-26T07:00:00Z","agents":["D"],"rss_bytes":9,"stopped":true}"#.into(),
     ]
     .join("\n");
     let r = build(&fold_text(&log), at(T), at(T), &Thresholds::default());

@@ -341,15 +341,27 @@ class Lines(unittest.TestCase):
             time.sleep(0.02)
         c.stop_heartbeats()
         beats = lines(self.path)
-        self.assertGreaterEqual(len(beats), 2)
+        self.assertGreaterEqual(len(beats), 3)
         for e in beats:
             self.assertEqual((e["type"], e["process"], e["agents"]), ("heartbeat", "w-7", ["A"]))
+        # The last says the process stopped cleanly; the others say nothing of it.
+        self.assertEqual([e.get("stopped") for e in beats], [None] * (len(beats) - 1) + [True])
         time.sleep(1.1)
         self.assertEqual(len(lines(self.path)), len(beats), "nothing after stop_heartbeats()")
         c.stop_heartbeats()  # twice is harmless
         for bad in (0, -1, "30", True):
             with self.assertRaises(ValueError, msg=bad):
                 c.start_heartbeats(interval=bad)
+
+    def test_a_clean_exit_sends_a_last_stopped_heartbeat(self):
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        script = ("import ajentik; c = ajentik.MetricsCollector(path=%r, batch_size=100, batch_interval=3600); "
+                  "c.start_heartbeats(interval=30, process='nightly-job')" % self.path)
+        subprocess.run([sys.executable, "-c", script], cwd=here, check=True, timeout=60,
+                       env=dict(os.environ, PYTHONPATH=here))
+        beats = lines(self.path)
+        self.assertEqual([(e["process"], e.get("stopped")) for e in beats],
+                         [("nightly-job", None), ("nightly-job", True)])
 
     def test_heartbeat_reports_the_start_memory_and_cpu(self):
         c = MetricsCollector(path=self.path)

@@ -159,6 +159,7 @@ fn bad_lines_are_malformed_with_a_one_line_reason() {
         (br#"{"type":"span","ts":"2026-11-26 21:30:00Z","name":"n","duration_ms":1,"status":"ok"}"#.to_vec(), "not an RFC 3339"),
         (br#"{"type":"heartbeat","ts":"2026-11-26T21:30:00Z","process":"p","agents":["a",1]}"#.to_vec(), "`agents` must be an array of strings"),
         (br#"{"type":"heartbeat","ts":"2026-11-26T21:30:00Z","process":"p","started_at":"yesterday"}"#.to_vec(), "`started_at`"),
+        (br#"{"type":"heartbeat","ts":"2026-11-26T21:30:00Z","process":"p","stopped":"yes"}"#.to_vec(), "`stopped` must be true or false"),
         (br#"{"type":"error","ts":"2026-11-26T21:30:00Z","component":"c","error_type":"E","message":"m","context":"x"}"#.to_vec(), "`context` must be an object"),
     ];
     for (line, want) in cases {
