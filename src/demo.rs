@@ -173,18 +173,19 @@ fn agent_loop(s: Arc<Shared>, index: usize) {
 
 fn heartbeat_loop(s: Arc<Shared>) {
     let started = SystemTime::now();
+    let beat = |worker: usize| {
+        let agents: Vec<&str> = AGENTS.iter().skip(worker).step_by(2).map(|a| a.name).collect();
+        s.rec
+            .heartbeat(&format!("demo-worker-{worker}"))
+            .agents(&agents)
+            .host("demo")
+            .started_at(started)
+            .rss_bytes(120_000_000 + worker as u64 * 30_000_000)
+            .cpu_percent(5.0 + worker as f64 * 7.5)
+    };
     while !s.done() {
         for worker in 0..2 {
-            let agents: Vec<&str> = AGENTS.iter().skip(worker).step_by(2).map(|a| a.name).collect();
-            let _ = s
-                .rec
-                .heartbeat(&format!("demo-worker-{worker}"))
-                .agents(&agents)
-                .host("demo")
-                .started_at(started)
-                .rss_bytes(120_000_000 + worker as u64 * 30_000_000)
-                .cpu_percent(5.0 + worker as f64 * 7.5)
-                .record();
+            let _ = beat(worker).record();
         }
         // Every 10 s of simulated time, but not more than ten times a second.
         let real = Instant::now();
@@ -192,6 +193,10 @@ fn heartbeat_loop(s: Arc<Shared>) {
         while real.elapsed() < Duration::from_millis(100) && !s.done() {
             thread::sleep(Duration::from_millis(10));
         }
+    }
+    // A demo that finishes says so: its workers stopped, they were not lost.
+    for worker in 0..2 {
+        let _ = beat(worker).stopped().record();
     }
 }
 
