@@ -163,6 +163,27 @@ fn model_call(line: &mut Line, model: Option<&str>, provider: &str, success: boo
     }
 }
 
+/// A failed API call of `agent` (to `provider`): a failed `model_call` and the
+/// `error` that says why.
+fn failed_call(
+    log: &LogInput,
+    (agent, provider): (&str, &str),
+    model: Option<&str>,
+    error_type: &str,
+    message: &str,
+    options: MapOptions,
+) -> Vec<Line> {
+    let mut line = base(log, "model_call", agent, options);
+    let duration = number(&log.attributes, &["duration_ms"]).filter(|d| *d >= 0.0);
+    model_call(&mut line, model, provider, false, duration);
+    vec![line, error_line(log, agent, error_type, message)]
+}
+
+/// An API failure's type: `http_<status>`, else `api_error`.
+fn http_error_type(status: Option<u64>) -> String {
+    status.map_or_else(|| "api_error".to_owned(), |status| format!("http_{status}"))
+}
+
 fn error_line(log: &LogInput, agent: &str, error_type: &str, message: &str) -> Line {
     let mut line = envelope("error", log.time, log.trace_id, log.span_id, None);
     line.insert("component", Value::from(agent));
@@ -221,12 +242,9 @@ fn claude_code(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
             vec![line]
         }
         "api_error" => {
-            let mut line = base(log, "model_call", AGENT, options);
-            model_call(&mut line, text(a, &["model"]), "anthropic", false, duration);
-            let error_type =
-                count(a, &["status_code"]).map_or_else(|| "api_error".to_owned(), |code| format!("http_{code}"));
-            let error = error_line(log, AGENT, &error_type, text(a, &["error"]).unwrap_or_default());
-            vec![line, error]
+            let error_type = http_error_type(count(a, &["status_code"]));
+            let message = text(a, &["error"]).unwrap_or_default();
+            failed_call(log, (AGENT, "anthropic"), text(a, &["model"]), &error_type, message, options)
         }
         "tool_result" => vec![tool_call(log, AGENT, options)],
         _ => generic_error(log).into_iter().collect(),
@@ -259,18 +277,15 @@ fn codex(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
             vec![line]
         }
         ("sse_event" | "websocket_event", Some("response.failed")) => {
-            let mut line = base(log, "model_call", AGENT, options);
-            model_call(&mut line, model, "openai", false, duration);
             let message = text(a, &["error.message"]).unwrap_or_default();
-            vec![line, error_line(log, AGENT, "response_failed", message)]
+            failed_call(log, (AGENT, "openai"), model, "response_failed", message, options)
         }
         ("tool_result", _) => vec![tool_call(log, AGENT, options)],
         ("api_request", _) => {
             let status = count(a, &["http.response.status_code", "http_response_status_code"]);
             let message = text(a, &["error.message"]);
             if status.is_some_and(|s| s >= 400) || message.is_some() {
-                let error_type = status.map_or_else(|| "api_error".to_owned(), |s| format!("http_{s}"));
-                vec![error_line(log, AGENT, &error_type, message.unwrap_or_default())]
+                vec![error_line(log, AGENT, &http_error_type(status), message.unwrap_or_default())]
             } else {
                 Vec::new()
             }
@@ -308,14 +323,10 @@ fn gemini_cli(log: &LogInput, name: &str, options: MapOptions) -> Vec<Line> {
             vec![line]
         }
         "api_error" => {
-            let mut line = base(log, "model_call", AGENT, options);
-            model_call(&mut line, text(a, &["model", "model_name"]), "google", false, duration);
-            let error_type = text(a, &["error.type", "error_type"]).map_or_else(
-                || count(a, &["status_code"]).map_or_else(|| "api_error".to_owned(), |code| format!("http_{code}")),
-                str::to_owned,
-            );
+            let error_type = text(a, &["error.type", "error_type"])
+                .map_or_else(|| http_error_type(count(a, &["status_code"])), str::to_owned);
             let message = text(a, &["error.message", "error"]).unwrap_or_default();
-            vec![line, error_line(log, AGENT, &error_type, message)]
+            failed_call(log, (AGENT, "google"), text(a, &["model", "model_name"]), &error_type, message, options)
         }
         "tool_call" => vec![tool_call(log, AGENT, options)],
         _ => generic_error(log).into_iter().collect(),
