@@ -3,6 +3,7 @@
 //! rotation, truncation, watching, the parallel first read), and writing files
 //! whole (`fsutil`).
 
+pub mod compressed;
 pub mod fsutil;
 #[cfg(target_os = "linux")]
 pub mod mapped;

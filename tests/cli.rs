@@ -1055,3 +1055,68 @@ fn codex_rollouts_are_found_read_and_counted_once() {
     let codex = r["agents"].as_array().unwrap().iter().find(|a| a["name"] == "codex").cloned().unwrap();
     assert_eq!(codex["total_requests"], 1, "the turn once: {codex}");
 }
+
+/// Codex compresses cold rollouts to `*.jsonl.zst`: compressed by the zstd tool
+/// itself, they count as they did plain, and a bad one is named, not fatal.
+#[test]
+fn compressed_codex_rollouts_count_as_they_did_plain() {
+    let home = tempfile::tempdir().unwrap();
+    let sessions = home.path().join("sessions");
+    let made = ajentik()
+        .args(["generate", "--format", "codex", "--sessions", "12", "--output"])
+        .arg(&sessions)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    let report = || {
+        let out = ajentik()
+            .args(["monitor", "--export", "json", "--log", "codex"])
+            .env("CODEX_HOME", home.path())
+            .current_dir(home.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        r
+    };
+    let counts = |r: &serde_json::Value| {
+        (
+            r["models"].clone(),
+            r["tools"].clone(),
+            r["agents"].clone(),
+            r["cost"]["total_usd"].clone(),
+            r["ingest"]["events"].clone(),
+        )
+    };
+    let plain = report();
+    assert!(plain["ingest"]["events"].as_u64().unwrap() > 50, "{}", plain["ingest"]);
+    let mut files = Vec::new();
+    let mut dirs = vec![sessions.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+            if entry.path().is_dir() { dirs.push(entry.path()) } else { files.push(entry.path()) }
+        }
+    }
+    files.sort();
+    for file in files.iter().step_by(2) {
+        let zstd = Command::new("zstd").args(["-q", "--rm", "--check"]).arg(file).status();
+        assert!(zstd.expect("the zstd tool (Debian: apt-get install zstd)").success());
+    }
+    let compressed = report();
+    let sources = compressed["sources"].as_array().unwrap();
+    assert_eq!(
+        sources.iter().filter(|s| s["path"].as_str().unwrap().ends_with(".jsonl.zst")).count(),
+        files.len().div_ceil(2)
+    );
+    assert!(sources.iter().all(|s| s["format"] == "codex" && s["error"].is_null()), "{sources:?}");
+    assert_eq!(counts(&compressed), counts(&plain));
+    // One cut short: the lines before the cut count, the source says why.
+    let victim = files[0].with_extension("jsonl.zst");
+    let bytes = std::fs::read(&victim).unwrap();
+    std::fs::write(&victim, &bytes[..bytes.len() / 2]).unwrap();
+    let cut = report();
+    let source =
+        cut["sources"].as_array().unwrap().iter().find(|s| s["path"] == victim.to_str().unwrap()).cloned().unwrap();
+    let error = source["error"].as_str().unwrap_or_default();
+    assert!(error.starts_with("compressed log") && error.contains("cut short at byte 0"), "{error}");
+}

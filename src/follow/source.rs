@@ -12,11 +12,12 @@ pub use crate::paths::LOG_ENV;
 pub enum LogSpec {
     /// One file; it may not exist yet, and is then waited for.
     File(PathBuf),
-    /// Every `*.jsonl` file in a directory, including ones created later.
+    /// Every `*.jsonl` (and `*.jsonl.zst`) file in a directory, including ones
+    /// created later.
     Dir(PathBuf),
     /// Every file matching a pattern, including ones created later.
     Glob(String),
-    /// Every `*.jsonl` file under a folder, at any depth (Claude Code's
+    /// Every `*.jsonl` (and `*.jsonl.zst`) file under a folder, at any depth (Claude Code's
     /// `projects/<project>/<session>/subagents/…`), including ones created later.
     Tree(PathBuf),
 }
@@ -24,9 +25,15 @@ pub enum LogSpec {
 /// How deep a [`LogSpec::Tree`] is searched.
 const TREE_DEPTH: usize = 8;
 
-/// Files in a transcript tree that are not transcripts.
+/// Whether a file in a folder is a log: `*.jsonl`, or `*.jsonl.zst` (compressed,
+/// as Codex leaves its cold rollouts).
+fn log_file(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".jsonl") || n.ends_with(".jsonl.zst"))
+}
+
+/// The logs of a transcript tree (its journals are not transcripts).
 fn transcript_file(path: &Path) -> bool {
-    path.extension().is_some_and(|x| x == "jsonl") && path.file_name().is_some_and(|n| n != "journal.jsonl")
+    log_file(path) && path.file_name().is_some_and(|n| n != "journal.jsonl" && n != "journal.jsonl.zst")
 }
 
 /// Every transcript under `dir` (not following symbolic links to folders).
@@ -63,7 +70,7 @@ impl LogSpec {
         match self {
             LogSpec::File(file) => file == path,
             LogSpec::Tree(root) => path.starts_with(root) && transcript_file(path),
-            LogSpec::Dir(dir) => path.parent() == Some(dir.as_path()) && path.extension().is_some_and(|x| x == "jsonl"),
+            LogSpec::Dir(dir) => path.parent() == Some(dir.as_path()) && log_file(path),
             LogSpec::Glob(pattern) => glob::Pattern::new(pattern).is_ok_and(|p| p.matches_path(path)),
         }
     }
@@ -79,7 +86,7 @@ impl LogSpec {
                 Ok(entries) => entries
                     .filter_map(Result::ok)
                     .filter(|e| {
-                        e.path().extension().is_some_and(|x| x == "jsonl")
+                        log_file(&e.path())
                             && e.file_type().is_ok_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()))
                     })
                     .map(|e| e.path())
@@ -235,7 +242,7 @@ mod tests {
     #[test]
     fn classifies_and_expands() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["a.jsonl", "b.jsonl", "c.txt", "a.jsonl.1"] {
+        for name in ["a.jsonl", "b.jsonl", "c.txt", "a.jsonl.1", "d.jsonl.zst", "e.zst"] {
             std::fs::write(dir.path().join(name), "").unwrap();
         }
         let d = dir.path().to_string_lossy().to_string();
@@ -243,7 +250,7 @@ mod tests {
         assert_eq!(spec, LogSpec::Dir(dir.path().to_path_buf()));
         let names: Vec<_> =
             spec.expand().unwrap().iter().map(|p| p.file_name().unwrap().to_string_lossy().to_string()).collect();
-        assert_eq!(names, ["a.jsonl", "b.jsonl"]);
+        assert_eq!(names, ["a.jsonl", "b.jsonl", "d.jsonl.zst"]);
         let glob = LogSpec::parse(&format!("{d}/*.txt")).unwrap();
         assert_eq!(glob.expand().unwrap().len(), 1);
         assert_eq!(glob.watch_dirs(), vec![dir.path().to_path_buf()]);

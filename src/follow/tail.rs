@@ -18,6 +18,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::fold::{Fold, MAX_LINE_BYTES, SourceId};
+use crate::follow::compressed;
 use crate::follow::source::LogSpec;
 
 /// How much is read at once: bounded, so memory never follows the file's size.
@@ -206,13 +207,17 @@ struct TailedFile {
     /// A Claude Code transcript or Codex rollout, by its first lines (read in
     /// order, not in parts).
     transcript: bool,
+    /// Compressed with zstd (see `follow::compressed`): `offset` is then in the
+    /// decompressed stream, and `compressed_len` the file's length when last
+    /// decoded.
+    compressed: bool,
+    compressed_len: u64,
 }
 
 impl TailedFile {
     fn new(source: SourceId, path: PathBuf, discovered: bool) -> TailedFile {
         TailedFile {
             source,
-            path,
             discovered,
             file: None,
             id: None,
@@ -222,7 +227,16 @@ impl TailedFile {
             active: 0,
             mtime: None,
             transcript: false,
+            compressed: compressed::is_compressed(&path, &[]),
+            compressed_len: 0,
+            path,
         }
+    }
+
+    /// How much of the file (as it lies on disk) has been read: compare with its
+    /// length to tell whether it changed.
+    fn read_len(&self) -> u64 {
+        if self.compressed { self.compressed_len } else { self.offset + self.reader.pending_len() }
     }
 }
 
@@ -297,13 +311,19 @@ fn open_regular(path: &Path) -> Result<(File, FileId, u64), OpenFailure> {
     Ok((file, file_id(&meta), meta.len()))
 }
 
-/// Whether one of a file's first lines is a Claude Code transcript or Codex
-/// rollout line (the fold tells a source's format the same way, line by line).
-fn starts_as_transcript(file: &File, buf: &mut [u8]) -> bool {
+/// Whether a file is compressed (by its name or first bytes), and whether one
+/// of its first lines is a Claude Code transcript or Codex rollout line (the
+/// fold tells a source's format the same way, line by line).
+fn look_at_head(path: &Path, file: &File, buf: &mut [u8]) -> (bool, bool) {
     let window = buf.len().min(64 << 10);
     let head = &mut buf[..window];
-    let Ok(n) = read_at(file, head, 0) else { return false };
-    head[..n].split(|&c| c == b'\n').take(5).any(|line| crate::ingest::adapted_format(line).is_some())
+    let Ok(mut n) = read_at(file, head, 0) else { return (compressed::is_compressed(path, &[]), false) };
+    let compressed = compressed::is_compressed(path, &head[..n]);
+    if compressed {
+        n = compressed::head(file, head);
+    }
+    let transcript = head[..n].split(|&c| c == b'\n').take(5).any(|line| crate::ingest::adapted_format(line).is_some());
+    (compressed, transcript)
 }
 
 /// Opens a known file again, if it is still the same file.
@@ -388,13 +408,14 @@ impl Tailer {
                 held -= self.close_quiet(0);
                 opened = open_regular(&self.files[i].path);
             }
-            let transcript = opened.as_ref().is_ok_and(|(file, ..)| starts_as_transcript(file, &mut self.buf));
+            let path = &self.files[i].path;
+            let head = opened.as_ref().ok().map(|(file, ..)| look_at_head(path, file, &mut self.buf));
             let f = &mut self.files[i];
             let error = match opened {
                 Ok((file, id, len)) => {
                     f.id = Some(id);
                     lens[i] = Some(len);
-                    f.transcript = transcript;
+                    (f.compressed, f.transcript) = head.unwrap_or_default();
                     if held < self.max_open {
                         f.file = Some(file);
                         held += 1;
@@ -504,9 +525,11 @@ impl Tailer {
             self.files[i].error.get_or_insert(message);
         }
         // The parts were read in order from the start, so the bytes of complete
-        // lines counted are where the first incomplete line (if any) begins.
-        for f in &mut self.files {
+        // lines counted are where the first incomplete line (if any) begins (in
+        // the decompressed stream, for a compressed file).
+        for (f, len) in self.files.iter_mut().zip(lens) {
             f.offset = fold.ingest.sources[f.source].bytes;
+            f.compressed_len = len.unwrap_or(0);
         }
         Ok(())
     }
@@ -525,7 +548,7 @@ impl Tailer {
             .iter()
             .filter_map(|f| {
                 let len = f.file.as_ref()?.metadata().ok()?.len();
-                Some(len.saturating_sub(f.offset + f.reader.pending_len()))
+                Some(len.saturating_sub(f.read_len()))
             })
             .sum()
     }
@@ -674,7 +697,7 @@ impl Tailer {
         if let (Some(id), None) = (f.id, &f.file) {
             // Known and closed: open it again only if its length or time moved.
             let same_time = f.mtime.is_none() || f.mtime == mtime;
-            if meta.len() == f.offset + f.reader.pending_len() && same_time {
+            if meta.len() == f.read_len() && same_time {
                 f.mtime = mtime;
                 return read;
             }
@@ -694,6 +717,7 @@ impl Tailer {
                     f.id = Some(file_id(&meta));
                     f.file = Some(file);
                     f.offset = 0;
+                    f.compressed_len = 0;
                     f.reader.reset();
                     f.error = None;
                     fold.ingest.sources[f.source].error = None;
@@ -730,6 +754,9 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
             return 0;
         }
     };
+    if f.compressed {
+        return drain_compressed(f, len, buf, fold);
+    }
     let held = f.reader.pending_len();
     if len < f.offset + held {
         // Copy-truncate: the file was emptied (and perhaps refilled) in place.
@@ -757,6 +784,46 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
         }
     }
     read
+}
+
+/// Reads what a compressed file gained since it was last decoded (it is decoded
+/// again from its start, and what was read skipped); returns the compressed bytes
+/// it took in.
+fn drain_compressed(f: &mut TailedFile, len: u64, buf: &mut [u8], fold: &mut Fold) -> u64 {
+    let Some(file) = &f.file else { return 0 };
+    if len == f.compressed_len {
+        return 0;
+    }
+    if len < f.compressed_len {
+        // Replaced in place by a shorter one: read it again from its start.
+        fold.ingest.sources[f.source].truncations += 1;
+        f.offset = 0;
+        f.reader.reset();
+    }
+    let skip = f.offset + f.reader.pending_len();
+    let (handed, outcome) = compressed::decode_from(file, skip, buf, |piece| {
+        f.reader.feed(piece, fold, f.source);
+        true
+    });
+    f.offset = skip + handed - f.reader.pending_len();
+    let taken = len.saturating_sub(f.compressed_len);
+    f.compressed_len = len;
+    note_decode(fold, f.source, &f.path, outcome);
+    taken
+}
+
+/// Says in the source why a compressed log was not read to its end (a frame cut
+/// short is the file still being written: read on when it grows), or clears that.
+fn note_decode(fold: &mut Fold, source: SourceId, path: &Path, outcome: Result<(), compressed::DecodeError>) {
+    let error = &mut fold.ingest.sources[source].error;
+    match outcome {
+        Ok(()) => {
+            if error.as_ref().is_some_and(|e| e.starts_with(compressed::ERROR_PREFIX)) {
+                *error = None;
+            }
+        }
+        Err(e) => *error = Some(format!("{} {}: {e}", compressed::ERROR_PREFIX, path.display())),
+    }
 }
 
 /// Opens the logs and reads what they hold: the shared start of every command.

@@ -11,6 +11,7 @@ use anyhow::Result;
 
 use super::{CHUNK, LineReader, TailedFile, open_error, read_at, reopen};
 use crate::fold::{Fold, SourceId};
+use crate::follow::compressed;
 #[cfg(target_os = "linux")]
 use crate::follow::mapped::{WINDOW, Window};
 
@@ -122,6 +123,30 @@ impl Progress {
 /// under test, so that the tests read both ways.
 #[cfg(target_os = "linux")]
 const MAP_AT_LEAST: u64 = if cfg!(test) { 1 } else { 1 << 20 };
+
+/// Folds a compressed file (see `follow::compressed`) into `fold`'s `source`,
+/// whole; its length counts in `progress` once read. A file that does not
+/// decode to its end keeps the lines before the fault, and its source says why.
+fn fold_compressed(
+    file: &File,
+    f: &TailedFile,
+    fold: &mut Fold,
+    source: SourceId,
+    progress: &Progress,
+) -> io::Result<u64> {
+    let mut reader = LineReader::default();
+    let mut buf = vec![0u8; CHUNK];
+    let (_, outcome) = compressed::decode_from(file, 0, &mut buf, |piece| {
+        reader.feed(piece, fold, source);
+        true
+    });
+    match outcome {
+        Err(compressed::DecodeError::Io(e)) => return Err(e),
+        outcome => super::note_decode(fold, source, &f.path, outcome),
+    }
+    progress.read.fetch_add(file.metadata().map_or(0, |m| m.len()), Ordering::Relaxed);
+    Ok(reader.line_no)
+}
 
 /// Folds the lines that start in `[start, end)` of `file` into `fold`'s
 /// `source` (see [`fold_range`]): in place through mapped windows where the
@@ -350,7 +375,8 @@ pub(super) fn plan_tasks(files: &[TailedFile], lens: &[Option<u64>], threads: us
             continue;
         }
         run_bytes = part_bytes;
-        let parts = if threads > 1 { (len / part_bytes).clamp(1, threads as u64 * 2) } else { 1 };
+        // A compressed file is one stream, decoded from its start.
+        let parts = if threads > 1 && !f.compressed { (len / part_bytes).clamp(1, threads as u64 * 2) } else { 1 };
         for p in 0..parts {
             let (start, end) = (len * p / parts, len * (p + 1) / parts);
             tasks.push(Task { file: i, source: f.source, start, end, files: 1, transcripts: Vec::new() });
@@ -394,10 +420,17 @@ pub(super) fn read_task(
         let range = if single { (task.start, task.end) } else { whole };
         // A run's fold knows its files as sources 0..; the transcripts' fold all.
         let source = if task.transcripts.is_empty() { k } else { f.source };
+        let mut read_from = |file: &File| {
+            if f.compressed {
+                fold_compressed(file, f, &mut result.fold, source, progress)
+            } else {
+                fold_part(file, range, &mut result.fold, restart, source, progress)
+            }
+        };
         let read = match (&f.file, f.id) {
-            (Some(file), _) => fold_part(file, range, &mut result.fold, restart, source, progress),
+            (Some(file), _) => read_from(file),
             (None, Some(id)) => match reopen(&f.path, id) {
-                Ok(Some(file)) => fold_part(&file, range, &mut result.fold, restart, source, progress),
+                Ok(Some(file)) => read_from(&file),
                 // Replaced since it was opened: the next poll reads the new file.
                 Ok(None) => Ok(0),
                 Err(e) => Err(e),

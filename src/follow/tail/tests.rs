@@ -479,3 +479,110 @@ fn transcripts_read_by_any_number_of_threads_count_the_same() {
     assert_eq!(one, read(2));
     assert_eq!(one, read(4));
 }
+
+/// Every file under `dir` with a name ending in `.jsonl`.
+fn jsonl_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(jsonl_files(&path));
+        } else if path.extension().is_some_and(|x| x == "jsonl") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Does what Codex's compression worker does to a cold rollout: writes
+/// `<name>.zst` beside it, then removes it.
+fn compress_away(path: &Path) {
+    let plain = std::fs::read(path).unwrap();
+    let packed = ruzstd::encoding::compress_to_vec(&plain[..], ruzstd::encoding::CompressionLevel::Fastest);
+    let mut name = path.as_os_str().to_owned();
+    name.push(".zst");
+    std::fs::write(&name, packed).unwrap();
+    std::fs::remove_file(path).unwrap();
+}
+
+/// Models (name, requests, input and output tokens), tools (name, uses, failures)
+/// and events.
+type Counts = (Vec<(String, u64, u64, u64)>, Vec<(String, u64, u64)>, u64);
+
+/// The [`Counts`] of what `fold` read.
+fn codex_counts(fold: &mut Fold) -> Counts {
+    fold.flush_transcripts();
+    let now = crate::time::parse_rfc3339("2026-12-01T00:00:00Z").unwrap();
+    let r = crate::report::build(&*fold, now, now, &crate::alerts::Thresholds::default());
+    let models = r.models.iter().map(|m| (m.name.clone(), m.requests, m.input_tokens, m.output_tokens)).collect();
+    let tools = r.tools.iter().map(|t| (t.name.clone(), t.usage_count, t.failures)).collect();
+    (models, tools, fold.metrics.events)
+}
+
+#[test]
+fn compressed_codex_rollouts_count_as_the_plain_ones_and_never_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = dir.path().join("sessions");
+    let start = crate::time::parse_rfc3339("2026-11-20T00:00:00Z").unwrap();
+    crate::synth::sessions::codex(&sessions, 30, 5, start).unwrap();
+    let spec = || vec![LogSpec::Tree(sessions.clone())];
+    let mut plain = Fold::default();
+    let mut tailer = Tailer::open(spec(), &mut plain, 2).unwrap();
+    let counted = codex_counts(&mut plain);
+    assert!(counted.2 > 200, "{} events", counted.2);
+    // Codex compresses the cold ones while ajentik follows: nothing counts twice.
+    let files = jsonl_files(&sessions);
+    for path in files.iter().step_by(2) {
+        compress_away(path);
+    }
+    tailer.poll(&mut plain);
+    assert_eq!(codex_counts(&mut plain), counted);
+    assert_eq!(tailer.file_count(), files.len() + files.len().div_ceil(2));
+    // Read afresh, half of them compressed: the same counts, on any threads.
+    for threads in [1, 2, 3] {
+        let mut fold = Fold::default();
+        Tailer::open(spec(), &mut fold, threads).unwrap();
+        assert_eq!(codex_counts(&mut fold), counted, "{threads} threads");
+        assert!(fold.ingest.sources.iter().all(|s| s.error.is_none() && s.malformed == 0));
+        assert!(fold.ingest.sources.iter().filter(|s| s.path.ends_with(".zst")).all(|s| s.format == Some("codex")));
+    }
+}
+
+#[test]
+fn a_compressed_log_that_grows_a_frame_at_a_time_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl.zst");
+    let frame =
+        |text: String| ruzstd::encoding::compress_to_vec(text.as_bytes(), ruzstd::encoding::CompressionLevel::Fastest);
+    let first = frame(lines(0..100));
+    std::fs::write(&path, &first).unwrap();
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(file_spec(&path), &mut fold, 2).unwrap();
+    assert_eq!(events(&fold), 100);
+    assert_eq!(fold.ingest.sources[0].bytes, lines(0..100).len() as u64, "offsets are in the decompressed stream");
+    // The next frame, written half at first: the source says so, nothing is lost.
+    let second = frame(lines(100..3000));
+    let half = second.len() / 2;
+    append_bytes(&path, &second[..half]);
+    t.poll(&mut fold);
+    assert!(events(&fold) < 3000);
+    let error = fold.ingest.sources[0].error.clone().unwrap_or_default();
+    assert!(error.starts_with("compressed log") && error.contains("cut short"), "{error}");
+    append_bytes(&path, &second[half..]);
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 3000);
+    assert_eq!(fold.ingest.sources[0].error, None);
+    assert_eq!(fold.ingest.sources[0].malformed, 0);
+    // Nothing new: nothing decoded again.
+    assert_eq!(t.poll(&mut fold), 0);
+    // Replaced in place by a shorter one: read again from its start.
+    std::fs::write(&path, &first).unwrap();
+    t.poll(&mut fold);
+    assert_eq!((events(&fold), fold.ingest.sources[0].truncations), (3100, 1));
+}
+
+fn append_bytes(path: &Path, bytes: &[u8]) {
+    let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    f.write_all(bytes).unwrap();
+}
