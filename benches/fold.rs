@@ -413,12 +413,18 @@ fn sessions() {
     if !codex.exists() {
         ajentik::synth::sessions::codex(&codex, SESSIONS, 7, start).expect("write Codex sessions");
     }
+    let packed = data.join(format!("codex-{SESSIONS}-v2-zst/sessions"));
+    if !packed.exists() {
+        compress_tree(&codex, &packed);
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let log = data_file(1_000_000);
     println!("first read, {threads} threads, best of 3       MB/s   events/s  (files)");
+    println!("(MB/s of what the logs hold: decompressed bytes for *.jsonl.zst)");
     for (what, spec) in [
         ("Claude Code, 3,000 sessions", LogSpec::Tree(claude)),
         ("Codex, 3,000 sessions", LogSpec::Tree(codex)),
+        ("Codex, the same, *.jsonl.zst", LogSpec::Tree(packed)),
         ("ajentik event log, 1 M events", LogSpec::File(log)),
     ] {
         let mut best = (f64::MAX, 0u64, 0u64, 0usize);
@@ -440,6 +446,39 @@ fn sessions() {
         }
         let (secs, bytes, events, files) = best;
         println!("{what:<36} {:>7.1} {:>10.0}  ({files})", bytes as f64 / secs / 1e6, events as f64 / secs);
+    }
+}
+
+/// A copy of the rollouts under `from`, each compressed as Codex's worker leaves
+/// it (`<name>.zst`): by the zstd tool at its default level where there is one,
+/// else by ruzstd's encoder.
+fn compress_tree(from: &Path, to: &Path) {
+    let tool = std::process::Command::new("zstd").arg("--version").output().is_ok_and(|o| o.status.success());
+    let mut dirs = vec![from.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("list").map(|e| e.expect("entry")) {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let out = to.join(path.strip_prefix(from).expect("under")).with_extension("jsonl.zst");
+            std::fs::create_dir_all(out.parent().expect("parent")).expect("mkdir");
+            if tool {
+                let status = std::process::Command::new("zstd")
+                    .args(["-q", "-f", "--check"])
+                    .arg(&path)
+                    .arg("-o")
+                    .arg(&out)
+                    .status()
+                    .expect("zstd");
+                assert!(status.success(), "zstd {}", path.display());
+            } else {
+                let plain = std::fs::read(&path).expect("read");
+                let level = ruzstd::encoding::CompressionLevel::Fastest;
+                std::fs::write(&out, ruzstd::encoding::compress_to_vec(&plain[..], level)).expect("write");
+            }
+        }
     }
 }
 
