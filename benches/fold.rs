@@ -8,6 +8,11 @@
 //! side-by-side run against DuckDB and the key-order figure.
 
 mod common;
+/// The binary's allocator (src/main.rs), so that what is measured in this
+/// process is what `ajentik` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use common::cpu_seconds;
 
 use std::fs::File;
