@@ -1120,3 +1120,30 @@ fn compressed_codex_rollouts_count_as_they_did_plain() {
     let error = source["error"].as_str().unwrap_or_default();
     assert!(error.starts_with("compressed log") && error.contains("cut short at byte 0"), "{error}");
 }
+
+/// logrotate's `compress`: the rotated log is gzipped (by the gzip tool here);
+/// read through a glob with the live one, the counts are the whole log's.
+#[test]
+fn a_gzipped_rotated_log_reads_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.jsonl");
+    let made = ajentik().args(["generate", "--lines", "3000", "--log"]).arg(&whole).output().unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    let text = std::fs::read_to_string(&whole).unwrap();
+    let cut = text.match_indices('\n').nth(1999).unwrap().0 + 1;
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::write(logs.join("events.jsonl.1"), &text[..cut]).unwrap();
+    std::fs::write(logs.join("events.jsonl"), &text[cut..]).unwrap();
+    let gzip = Command::new("gzip").arg(logs.join("events.jsonl.1")).status();
+    assert!(gzip.expect("the gzip tool").success());
+    let report = |log: &str| {
+        let out = ajentik().args(["monitor", "--export", "json", "--log", log]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (r["ingest"]["events"].clone(), r["ingest"]["malformed"].clone(), r["models"].clone(), r["tools"].clone())
+    };
+    let rotated = report(&format!("{}/events.jsonl*", logs.display()));
+    assert_eq!(rotated, report(whole.to_str().unwrap()));
+    assert!(rotated.0.as_u64().unwrap() > 2500, "{:?}", rotated.0);
+}

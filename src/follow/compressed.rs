@@ -1,12 +1,14 @@
-//! Logs compressed with zstd (Codex compresses a rollout nobody has touched for a
-//! while to `rollout-….jsonl.zst`, and removes the plain file). Such a file is read
-//! as the stream it decompresses to: offsets are in that stream, so a compressed
-//! file that grows (written in place, a frame at a time) is decoded again from its
-//! start and what was already read is skipped, as for an appended log.
+//! Compressed logs: zstd (Codex compresses a rollout nobody has touched for a
+//! while to `rollout-….jsonl.zst`, and removes the plain file) and gzip
+//! (logrotate's `compress` leaves `events.jsonl.1.gz`). Such a file is read as
+//! the stream it decompresses to: offsets are in that stream, so a compressed
+//! file that grows (written in place, a frame at a time) is decoded again from
+//! its start and what was already read is skipped, as for an appended log.
 //!
-//! Decoded by `ruzstd` (pure Rust), every frame of the file in turn (a file may be
-//! frames written one after the other; skippable frames are skipped), each frame's
-//! checksum checked where it has one.
+//! zstd is decoded by `ruzstd` (pure Rust), every frame of the file in turn (a
+//! file may be frames written one after the other; skippable frames are
+//! skipped), each frame's checksum checked where it has one; gzip by `flate2`,
+//! every member in turn, each member's CRC checked.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -18,6 +20,30 @@ use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
 /// The four bytes every zstd frame begins with (little-endian 0xFD2FB528).
 pub const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
+/// The two bytes every gzip member begins with.
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// How a log is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    Zstd,
+    Gzip,
+}
+
+impl Codec {
+    /// How a log is compressed, if it is: by its name (`*.zst`, `*.gz`: a file
+    /// that is still empty), else by its first bytes.
+    pub fn of(path: &Path, head: &[u8]) -> Option<Codec> {
+        match path.extension().and_then(|x| x.to_str()) {
+            Some("zst") => Some(Codec::Zstd),
+            Some("gz") => Some(Codec::Gzip),
+            _ if head.starts_with(&MAGIC) => Some(Codec::Zstd),
+            _ if head.starts_with(&GZIP_MAGIC) => Some(Codec::Gzip),
+            _ => None,
+        }
+    }
+}
+
 /// The most a compressed file is read to, decompressed: a few kilobytes of zstd
 /// can stand for gigabytes, and the first read would spend its time on them.
 /// What lies past it is not read, and the source says so.
@@ -26,11 +52,6 @@ pub const MAX_DECOMPRESSED: u64 = if cfg!(test) { 1 << 20 } else { 4 << 30 };
 /// How a source's error about its compressed file begins (so that a later read
 /// that gets to the end can clear it).
 pub const ERROR_PREFIX: &str = "compressed log";
-
-/// Whether a log is compressed: named `*.zst`, or beginning with a zstd frame.
-pub fn is_compressed(path: &Path, head: &[u8]) -> bool {
-    path.extension().is_some_and(|x| x == "zst") || head.starts_with(&MAGIC)
-}
 
 /// Why a compressed log could not be read to its end. What was decoded before
 /// it was handed on: the lines before the fault count.
@@ -41,12 +62,48 @@ pub enum DecodeError {
     /// The file ends inside a frame: still being written, or cut short.
     #[error("its last zstd frame is cut short at byte {at}")]
     CutShort { at: u64 },
+    #[error("its gzip data is cut short")]
+    GzipCutShort,
     #[error("not zstd data at byte {at}: {reason}")]
     Corrupt { at: u64, reason: String },
+    #[error("not gzip data, or damaged: {0}")]
+    GzipCorrupt(String),
     #[error("zstd frame checksum mismatch in the frame at byte {at}")]
     Checksum { at: u64 },
-    #[error("it decompresses to more than {} GiB: the rest is not read", MAX_DECOMPRESSED >> 30)]
+    #[error("it decompresses to more than {} MiB: the rest is not read", MAX_DECOMPRESSED >> 20)]
     TooLarge,
+}
+
+/// Hands decompressed bytes on from an offset, up to [`MAX_DECOMPRESSED`].
+struct Output<F> {
+    skip: u64,
+    /// Decompressed bytes so far, from the start.
+    produced: u64,
+    handed: u64,
+    each: F,
+}
+
+impl<F: FnMut(&[u8]) -> bool> Output<F> {
+    /// Takes the next decompressed bytes: `Ok(false)` when the receiver wants no more.
+    fn take(&mut self, piece: &[u8]) -> Result<bool, DecodeError> {
+        let start = self.produced;
+        self.produced += piece.len() as u64;
+        if self.produced <= self.skip {
+            return Ok(true);
+        }
+        let piece = &piece[self.skip.saturating_sub(start) as usize..];
+        let room = MAX_DECOMPRESSED.saturating_sub(self.produced - piece.len() as u64);
+        let take = piece.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        if take == 0 {
+            return Err(DecodeError::TooLarge);
+        }
+        let more = (self.each)(&piece[..take]);
+        self.handed += take as u64;
+        if take < piece.len() {
+            return Err(DecodeError::TooLarge);
+        }
+        Ok(more)
+    }
 }
 
 /// A file read from its start by offset (the handle's own position is left
@@ -72,66 +129,74 @@ impl Read for FromStart<'_> {
 /// false; returns how many bytes it handed on (also when it stops at an error,
 /// in the error's place: the caller keeps what it was given).
 pub fn decode_from(
+    codec: Codec,
     file: &File,
     skip: u64,
     buf: &mut [u8],
-    mut each: impl FnMut(&[u8]) -> bool,
+    each: impl FnMut(&[u8]) -> bool,
 ) -> (u64, Result<(), DecodeError>) {
+    let mut out = Output { skip, produced: 0, handed: 0, each };
+    let outcome = match codec {
+        Codec::Zstd => zstd(file, buf, &mut out),
+        Codec::Gzip => gzip(file, buf, &mut out),
+    };
+    (out.handed, outcome)
+}
+
+fn zstd(file: &File, buf: &mut [u8], out: &mut Output<impl FnMut(&[u8]) -> bool>) -> Result<(), DecodeError> {
     let mut source = BufReader::with_capacity(64 << 10, FromStart { file, taken: 0 });
     let mut decoder = FrameDecoder::new();
-    let mut produced = 0u64; // decompressed bytes, from the start
-    let mut handed = 0u64;
     loop {
         let frame_at = source.get_ref().taken - source.buffer().len() as u64;
-        match source.fill_buf() {
-            Ok([]) => return (handed, Ok(())),
-            Ok(_) => {}
-            Err(e) => return (handed, Err(e.into())),
+        if source.fill_buf()?.is_empty() {
+            return Ok(());
         }
         let mut frame = match StreamingDecoder::new_with_decoder(&mut source, &mut decoder) {
             Ok(frame) => frame,
             Err(FrameDecoderError::ReadFrameHeaderError(ReadFrameHeaderError::SkipFrame { length, .. })) => {
                 // A skippable frame: its length follows its magic, then its bytes.
-                match io::copy(&mut (&mut source).take(u64::from(length)), &mut io::sink()) {
-                    Ok(n) if n == u64::from(length) => continue,
-                    Ok(_) => return (handed, Err(DecodeError::CutShort { at: frame_at })),
-                    Err(e) => return (handed, Err(e.into())),
+                let skipped = io::copy(&mut (&mut source).take(u64::from(length)), &mut io::sink())?;
+                if skipped < u64::from(length) {
+                    return Err(DecodeError::CutShort { at: frame_at });
                 }
+                continue;
             }
-            Err(e) => return (handed, Err(header_error(e, frame_at))),
+            Err(e) => return Err(header_error(e, frame_at)),
         };
         loop {
-            let n = match frame.read(buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) => return (handed, Err(body_error(e, frame_at))),
-            };
-            let piece = &buf[..n];
-            let start = produced;
-            produced += n as u64;
-            if produced > skip {
-                let from = skip.saturating_sub(start) as usize;
-                let room = MAX_DECOMPRESSED.saturating_sub(start + from as u64);
-                let piece = &piece[from..];
-                let take = piece.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-                if take == 0 {
-                    return (handed, Err(DecodeError::TooLarge));
-                }
-                let more = each(&piece[..take]);
-                handed += take as u64;
-                if take < piece.len() {
-                    return (handed, Err(DecodeError::TooLarge));
-                }
-                if !more {
-                    return (handed, Ok(()));
-                }
+            let n = frame.read(buf).map_err(|e| body_error(e, frame_at))?;
+            if n == 0 {
+                break;
+            }
+            if !out.take(&buf[..n])? {
+                return Ok(());
             }
         }
         let decoder = frame.into_frame_decoder();
         if let (Some(written), Some(computed)) = (decoder.get_checksum_from_data(), decoder.get_calculated_checksum())
             && written != computed
         {
-            return (handed, Err(DecodeError::Checksum { at: frame_at }));
+            return Err(DecodeError::Checksum { at: frame_at });
+        }
+    }
+}
+
+fn gzip(file: &File, buf: &mut [u8], out: &mut Output<impl FnMut(&[u8]) -> bool>) -> Result<(), DecodeError> {
+    let source = BufReader::with_capacity(64 << 10, FromStart { file, taken: 0 });
+    let mut members = flate2::bufread::MultiGzDecoder::new(source);
+    loop {
+        let n = match members.read(buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err(DecodeError::GzipCutShort),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput || e.kind() == io::ErrorKind::InvalidData => {
+                return Err(DecodeError::GzipCorrupt(e.to_string()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !out.take(&buf[..n])? {
+            return Ok(());
         }
     }
 }
@@ -171,10 +236,10 @@ fn ends_early(e: &FrameDecoderError) -> bool {
 
 /// The first decompressed bytes of `file` (at most `buf.len()`), to tell what it
 /// holds; how many were read.
-pub fn head(file: &File, buf: &mut [u8]) -> usize {
+pub fn head(codec: Codec, file: &File, buf: &mut [u8]) -> usize {
     let mut piece = vec![0u8; buf.len()];
     let mut filled = 0;
-    let _ = decode_from(file, 0, &mut piece, |bytes| {
+    let _ = decode_from(codec, file, 0, &mut piece, |bytes| {
         let take = bytes.len().min(buf.len() - filled);
         buf[filled..filled + take].copy_from_slice(&bytes[..take]);
         filled += take;

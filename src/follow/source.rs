@@ -12,12 +12,12 @@ pub use crate::paths::LOG_ENV;
 pub enum LogSpec {
     /// One file; it may not exist yet, and is then waited for.
     File(PathBuf),
-    /// Every `*.jsonl` (and `*.jsonl.zst`) file in a directory, including ones
+    /// Every `*.jsonl` (and `*.jsonl.zst`, `*.jsonl.gz`) file in a directory, including ones
     /// created later.
     Dir(PathBuf),
     /// Every file matching a pattern, including ones created later.
     Glob(String),
-    /// Every `*.jsonl` (and `*.jsonl.zst`) file under a folder, at any depth (Claude Code's
+    /// Every `*.jsonl` (and `*.jsonl.zst`, `*.jsonl.gz`) file under a folder, at any depth (Claude Code's
     /// `projects/<project>/<session>/subagents/…`), including ones created later.
     Tree(PathBuf),
 }
@@ -25,15 +25,18 @@ pub enum LogSpec {
 /// How deep a [`LogSpec::Tree`] is searched.
 const TREE_DEPTH: usize = 8;
 
-/// Whether a file in a folder is a log: `*.jsonl`, or `*.jsonl.zst` (compressed,
-/// as Codex leaves its cold rollouts).
+/// Whether a file in a folder is a log: `*.jsonl`, or compressed as
+/// `*.jsonl.zst` (as Codex leaves its cold rollouts) or `*.jsonl.gz`.
 fn log_file(path: &Path) -> bool {
-    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".jsonl") || n.ends_with(".jsonl.zst"))
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        let n = n.strip_suffix(".zst").or_else(|| n.strip_suffix(".gz")).unwrap_or(n);
+        n.ends_with(".jsonl")
+    })
 }
 
 /// The logs of a transcript tree (its journals are not transcripts).
 fn transcript_file(path: &Path) -> bool {
-    log_file(path) && path.file_name().is_some_and(|n| n != "journal.jsonl" && n != "journal.jsonl.zst")
+    log_file(path) && path.file_name().and_then(|n| n.to_str()).is_some_and(|n| !n.starts_with("journal.jsonl"))
 }
 
 /// Every transcript under `dir` (not following symbolic links to folders).
@@ -242,7 +245,7 @@ mod tests {
     #[test]
     fn classifies_and_expands() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["a.jsonl", "b.jsonl", "c.txt", "a.jsonl.1", "d.jsonl.zst", "e.zst"] {
+        for name in ["a.jsonl", "b.jsonl", "c.txt", "a.jsonl.1", "d.jsonl.zst", "e.zst", "f.jsonl.gz", "g.gz"] {
             std::fs::write(dir.path().join(name), "").unwrap();
         }
         let d = dir.path().to_string_lossy().to_string();
@@ -250,7 +253,7 @@ mod tests {
         assert_eq!(spec, LogSpec::Dir(dir.path().to_path_buf()));
         let names: Vec<_> =
             spec.expand().unwrap().iter().map(|p| p.file_name().unwrap().to_string_lossy().to_string()).collect();
-        assert_eq!(names, ["a.jsonl", "b.jsonl", "d.jsonl.zst"]);
+        assert_eq!(names, ["a.jsonl", "b.jsonl", "d.jsonl.zst", "f.jsonl.gz"]);
         let glob = LogSpec::parse(&format!("{d}/*.txt")).unwrap();
         assert_eq!(glob.expand().unwrap().len(), 1);
         assert_eq!(glob.watch_dirs(), vec![dir.path().to_path_buf()]);

@@ -18,7 +18,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::fold::{Fold, MAX_LINE_BYTES, SourceId};
-use crate::follow::compressed;
+use crate::follow::compressed::{self, Codec};
 use crate::follow::source::LogSpec;
 
 /// How much is read at once: bounded, so memory never follows the file's size.
@@ -207,10 +207,10 @@ struct TailedFile {
     /// A Claude Code transcript or Codex rollout, by its first lines (read in
     /// order, not in parts).
     transcript: bool,
-    /// Compressed with zstd (see `follow::compressed`): `offset` is then in the
+    /// Compressed (see `follow::compressed`): `offset` is then in the
     /// decompressed stream, and `compressed_len` the file's length when last
     /// decoded.
-    compressed: bool,
+    codec: Option<Codec>,
     compressed_len: u64,
 }
 
@@ -227,7 +227,7 @@ impl TailedFile {
             active: 0,
             mtime: None,
             transcript: false,
-            compressed: compressed::is_compressed(&path, &[]),
+            codec: Codec::of(&path, &[]),
             compressed_len: 0,
             path,
         }
@@ -236,7 +236,7 @@ impl TailedFile {
     /// How much of the file (as it lies on disk) has been read: compare with its
     /// length to tell whether it changed.
     fn read_len(&self) -> u64 {
-        if self.compressed { self.compressed_len } else { self.offset + self.reader.pending_len() }
+        if self.codec.is_some() { self.compressed_len } else { self.offset + self.reader.pending_len() }
     }
 }
 
@@ -314,16 +314,16 @@ fn open_regular(path: &Path) -> Result<(File, FileId, u64), OpenFailure> {
 /// Whether a file is compressed (by its name or first bytes), and whether one
 /// of its first lines is a Claude Code transcript or Codex rollout line (the
 /// fold tells a source's format the same way, line by line).
-fn look_at_head(path: &Path, file: &File, buf: &mut [u8]) -> (bool, bool) {
+fn look_at_head(path: &Path, file: &File, buf: &mut [u8]) -> (Option<Codec>, bool) {
     let window = buf.len().min(64 << 10);
     let head = &mut buf[..window];
-    let Ok(mut n) = read_at(file, head, 0) else { return (compressed::is_compressed(path, &[]), false) };
-    let compressed = compressed::is_compressed(path, &head[..n]);
-    if compressed {
-        n = compressed::head(file, head);
+    let Ok(mut n) = read_at(file, head, 0) else { return (Codec::of(path, &[]), false) };
+    let codec = Codec::of(path, &head[..n]);
+    if let Some(codec) = codec {
+        n = compressed::head(codec, file, head);
     }
     let transcript = head[..n].split(|&c| c == b'\n').take(5).any(|line| crate::ingest::adapted_format(line).is_some());
-    (compressed, transcript)
+    (codec, transcript)
 }
 
 /// Opens a known file again, if it is still the same file.
@@ -415,7 +415,7 @@ impl Tailer {
                 Ok((file, id, len)) => {
                     f.id = Some(id);
                     lens[i] = Some(len);
-                    (f.compressed, f.transcript) = head.unwrap_or_default();
+                    (f.codec, f.transcript) = head.unwrap_or_default();
                     if held < self.max_open {
                         f.file = Some(file);
                         held += 1;
@@ -754,8 +754,8 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
             return 0;
         }
     };
-    if f.compressed {
-        return drain_compressed(f, len, buf, fold);
+    if let Some(codec) = f.codec {
+        return drain_compressed(f, codec, len, buf, fold);
     }
     let held = f.reader.pending_len();
     if len < f.offset + held {
@@ -789,7 +789,7 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
 /// Reads what a compressed file gained since it was last decoded (it is decoded
 /// again from its start, and what was read skipped); returns the compressed bytes
 /// it took in.
-fn drain_compressed(f: &mut TailedFile, len: u64, buf: &mut [u8], fold: &mut Fold) -> u64 {
+fn drain_compressed(f: &mut TailedFile, codec: Codec, len: u64, buf: &mut [u8], fold: &mut Fold) -> u64 {
     let Some(file) = &f.file else { return 0 };
     if len == f.compressed_len {
         return 0;
@@ -801,7 +801,7 @@ fn drain_compressed(f: &mut TailedFile, len: u64, buf: &mut [u8], fold: &mut Fol
         f.reader.reset();
     }
     let skip = f.offset + f.reader.pending_len();
-    let (handed, outcome) = compressed::decode_from(file, skip, buf, |piece| {
+    let (handed, outcome) = compressed::decode_from(codec, file, skip, buf, |piece| {
         f.reader.feed(piece, fold, f.source);
         true
     });

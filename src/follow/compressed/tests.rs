@@ -27,12 +27,17 @@ fn file_of(bytes: &[u8]) -> File {
     file
 }
 
-/// Everything `decode_from` hands on from `skip`, in pieces of `piece` bytes.
+/// Everything `decode_from` hands on of zstd `bytes` from `skip`, in pieces of
+/// `piece` bytes.
 fn decode(bytes: &[u8], skip: u64, piece: usize) -> (Vec<u8>, Result<(), DecodeError>) {
+    decode_as(Codec::Zstd, bytes, skip, piece)
+}
+
+fn decode_as(codec: Codec, bytes: &[u8], skip: u64, piece: usize) -> (Vec<u8>, Result<(), DecodeError>) {
     let file = file_of(bytes);
     let mut buf = vec![0u8; piece];
     let mut out = Vec::new();
-    let (handed, outcome) = decode_from(&file, skip, &mut buf, |p| {
+    let (handed, outcome) = decode_from(codec, &file, skip, &mut buf, |p| {
         assert!(!p.is_empty() && p.len() <= piece);
         out.extend_from_slice(p);
         true
@@ -148,13 +153,13 @@ fn the_head_is_the_first_bytes_only() {
     let big = text(400_000);
     let file = file_of(&compress_to_vec(&big[..], CompressionLevel::Fastest));
     let mut head_buf = vec![0u8; 1000];
-    assert_eq!(head(&file, &mut head_buf), 1000);
+    assert_eq!(head(Codec::Zstd, &file, &mut head_buf), 1000);
     assert_eq!(head_buf, &big[..1000]);
     let mut small = file_of(ROLLOUT_ZST);
     use std::io::Seek;
     small.rewind().unwrap();
     let mut head_buf = vec![0u8; 64 << 10];
-    assert_eq!(head(&small, &mut head_buf), ROLLOUT.len());
+    assert_eq!(head(Codec::Zstd, &small, &mut head_buf), ROLLOUT.len());
     assert_eq!(&head_buf[..ROLLOUT.len()], ROLLOUT);
     // The handle's position is left alone (the tailer shares the handle).
     assert_eq!(small.stream_position().unwrap(), 0);
@@ -162,8 +167,49 @@ fn the_head_is_the_first_bytes_only() {
 
 #[test]
 fn compressed_by_name_or_by_its_first_bytes() {
-    assert!(is_compressed(Path::new("a/rollout.jsonl.zst"), b""));
-    assert!(is_compressed(Path::new("a/events.jsonl"), ROLLOUT_ZST));
-    assert!(!is_compressed(Path::new("a/events.jsonl"), b"{\"v\":1}"));
-    assert!(!is_compressed(Path::new("a/zst"), b""));
+    assert_eq!(Codec::of(Path::new("a/rollout.jsonl.zst"), b""), Some(Codec::Zstd));
+    assert_eq!(Codec::of(Path::new("a/events.jsonl.1.gz"), b""), Some(Codec::Gzip));
+    assert_eq!(Codec::of(Path::new("a/events.jsonl"), ROLLOUT_ZST), Some(Codec::Zstd));
+    assert_eq!(Codec::of(Path::new("a/events.jsonl.1"), &gzip(b"x")), Some(Codec::Gzip));
+    assert_eq!(Codec::of(Path::new("a/events.jsonl"), b"{\"v\":1}"), None);
+    assert_eq!(Codec::of(Path::new("a/zst"), b""), None);
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn gzip_members_one_after_another_are_one_stream_cut_or_damaged_named() {
+    let (a, b) = (text(300_000), text(7_000));
+    let file = [gzip(&a), gzip(&b)].concat();
+    let whole = [&a[..], &b[..]].concat();
+    for skip in [0, 1, 299_999, 300_000, 300_001, whole.len() as u64] {
+        let (out, outcome) = decode_as(Codec::Gzip, &file, skip, 4096);
+        assert!(outcome.is_ok(), "{outcome:?}");
+        assert_eq!(out, &whole[skip as usize..], "skip {skip}");
+    }
+    for cut in (1..file.len()).step_by(1999).chain([2, 10, file.len() - 1]) {
+        let (out, outcome) = decode_as(Codec::Gzip, &file[..cut], 0, 8192);
+        assert!(whole.starts_with(&out), "cut at {cut}: a prefix");
+        assert!(matches!(outcome, Err(DecodeError::GzipCutShort)), "cut at {cut}: {outcome:?}");
+    }
+    // A member's CRC (its trailer's first four bytes) is checked.
+    let mut bad = gzip(&b);
+    let crc = bad.len() - 8;
+    bad[crc] ^= 1;
+    let (_, outcome) = decode_as(Codec::Gzip, &bad, 0, 4096);
+    assert!(matches!(outcome, Err(DecodeError::GzipCorrupt(_))), "{outcome:?}");
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..200 {
+        let mut bytes = file.clone();
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let at = 2 + (rng as usize) % (bytes.len() - 2);
+        bytes[at] = (rng >> 32) as u8;
+        let _ = decode_as(Codec::Gzip, &bytes, 0, 4096);
+    }
 }

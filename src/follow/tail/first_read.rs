@@ -128,6 +128,7 @@ const MAP_AT_LEAST: u64 = if cfg!(test) { 1 } else { 1 << 20 };
 /// whole; its length counts in `progress` once read. A file that does not
 /// decode to its end keeps the lines before the fault, and its source says why.
 fn fold_compressed(
+    codec: compressed::Codec,
     file: &File,
     f: &TailedFile,
     fold: &mut Fold,
@@ -136,7 +137,7 @@ fn fold_compressed(
 ) -> io::Result<u64> {
     let mut reader = LineReader::default();
     let mut buf = vec![0u8; CHUNK];
-    let (_, outcome) = compressed::decode_from(file, 0, &mut buf, |piece| {
+    let (_, outcome) = compressed::decode_from(codec, file, 0, &mut buf, |piece| {
         reader.feed(piece, fold, source);
         true
     });
@@ -376,7 +377,7 @@ pub(super) fn plan_tasks(files: &[TailedFile], lens: &[Option<u64>], threads: us
         }
         run_bytes = part_bytes;
         // A compressed file is one stream, decoded from its start.
-        let parts = if threads > 1 && !f.compressed { (len / part_bytes).clamp(1, threads as u64 * 2) } else { 1 };
+        let parts = if threads > 1 && f.codec.is_none() { (len / part_bytes).clamp(1, threads as u64 * 2) } else { 1 };
         for p in 0..parts {
             let (start, end) = (len * p / parts, len * (p + 1) / parts);
             tasks.push(Task { file: i, source: f.source, start, end, files: 1, transcripts: Vec::new() });
@@ -421,8 +422,8 @@ pub(super) fn read_task(
         // A run's fold knows its files as sources 0..; the transcripts' fold all.
         let source = if task.transcripts.is_empty() { k } else { f.source };
         let mut read_from = |file: &File| {
-            if f.compressed {
-                fold_compressed(file, f, &mut result.fold, source, progress)
+            if let Some(codec) = f.codec {
+                fold_compressed(codec, file, f, &mut result.fold, source, progress)
             } else {
                 fold_part(file, range, &mut result.fold, restart, source, progress)
             }
