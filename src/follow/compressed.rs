@@ -234,19 +234,5 @@ fn ends_early(e: &FrameDecoderError) -> bool {
     false
 }
 
-/// The first decompressed bytes of `file` (at most `buf.len()`), to tell what it
-/// holds; how many were read.
-pub fn head(codec: Codec, file: &File, buf: &mut [u8]) -> usize {
-    let mut piece = vec![0u8; buf.len()];
-    let mut filled = 0;
-    let _ = decode_from(codec, file, 0, &mut piece, |bytes| {
-        let take = bytes.len().min(buf.len() - filled);
-        buf[filled..filled + take].copy_from_slice(&bytes[..take]);
-        filled += take;
-        filled < buf.len()
-    });
-    filled
-}
-
 #[cfg(test)]
 mod tests;

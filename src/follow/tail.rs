@@ -204,8 +204,8 @@ struct TailedFile {
     /// Its modification time when last looked at: a closed file whose length and
     /// time are unchanged is not opened.
     mtime: Option<std::time::SystemTime>,
-    /// A Claude Code transcript or Codex rollout, by its first lines (read in
-    /// order, not in parts).
+    /// A Claude Code transcript or Codex rollout, by its first lines, or a
+    /// compressed file: read whole, in file order with the transcripts.
     transcript: bool,
     /// Compressed (see `follow::compressed`): `offset` is then in the
     /// decompressed stream, and `compressed_len` the file's length when last
@@ -311,18 +311,19 @@ fn open_regular(path: &Path) -> Result<(File, FileId, u64), OpenFailure> {
     Ok((file, file_id(&meta), meta.len()))
 }
 
-/// Whether a file is compressed (by its name or first bytes), and whether one
-/// of its first lines is a Claude Code transcript or Codex rollout line (the
-/// fold tells a source's format the same way, line by line).
+/// How a file is compressed (by its name or first bytes), and whether to read it
+/// whole with the transcripts: one of its first lines is a Claude Code
+/// transcript or Codex rollout line (the fold tells a source's format the same
+/// way, line by line), or it is compressed (it is read whole anyway, and telling
+/// what it holds would cost a decode on the opening thread, one by one: see
+/// `first_read::fold_compressed`).
 fn look_at_head(path: &Path, file: &File, buf: &mut [u8]) -> (Option<Codec>, bool) {
     let window = buf.len().min(64 << 10);
     let head = &mut buf[..window];
-    let Ok(mut n) = read_at(file, head, 0) else { return (Codec::of(path, &[]), false) };
+    let Ok(n) = read_at(file, head, 0) else { return (Codec::of(path, &[]), false) };
     let codec = Codec::of(path, &head[..n]);
-    if let Some(codec) = codec {
-        n = compressed::head(codec, file, head);
-    }
-    let transcript = head[..n].split(|&c| c == b'\n').take(5).any(|line| crate::ingest::adapted_format(line).is_some());
+    let transcript = codec.is_some()
+        || head[..n].split(|&c| c == b'\n').take(5).any(|line| crate::ingest::adapted_format(line).is_some());
     (codec, transcript)
 }
 

@@ -149,23 +149,6 @@ fn a_file_that_decompresses_past_the_bound_is_read_to_it() {
 }
 
 #[test]
-fn the_head_is_the_first_bytes_only() {
-    let big = text(400_000);
-    let file = file_of(&compress_to_vec(&big[..], CompressionLevel::Fastest));
-    let mut head_buf = vec![0u8; 1000];
-    assert_eq!(head(Codec::Zstd, &file, &mut head_buf), 1000);
-    assert_eq!(head_buf, &big[..1000]);
-    let mut small = file_of(ROLLOUT_ZST);
-    use std::io::Seek;
-    small.rewind().unwrap();
-    let mut head_buf = vec![0u8; 64 << 10];
-    assert_eq!(head(Codec::Zstd, &small, &mut head_buf), ROLLOUT.len());
-    assert_eq!(&head_buf[..ROLLOUT.len()], ROLLOUT);
-    // The handle's position is left alone (the tailer shares the handle).
-    assert_eq!(small.stream_position().unwrap(), 0);
-}
-
-#[test]
 fn compressed_by_name_or_by_its_first_bytes() {
     assert_eq!(Codec::of(Path::new("a/rollout.jsonl.zst"), b""), Some(Codec::Zstd));
     assert_eq!(Codec::of(Path::new("a/events.jsonl.1.gz"), b""), Some(Codec::Gzip));
