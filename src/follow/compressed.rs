@@ -18,7 +18,7 @@ use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
 use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
 
 /// The four bytes every zstd frame begins with (little-endian 0xFD2FB528).
-pub const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+pub const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
 /// The two bytes every gzip member begins with.
 pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -37,7 +37,7 @@ impl Codec {
         match path.extension().and_then(|x| x.to_str()) {
             Some("zst") => Some(Codec::Zstd),
             Some("gz") => Some(Codec::Gzip),
-            _ if head.starts_with(&MAGIC) => Some(Codec::Zstd),
+            _ if head.starts_with(&ZSTD_MAGIC) => Some(Codec::Zstd),
             _ if head.starts_with(&GZIP_MAGIC) => Some(Codec::Gzip),
             _ => None,
         }

@@ -656,7 +656,8 @@ impl Tailer {
                     continue;
                 }
                 self.known_paths.insert(path.clone());
-                let resume = self.retired.remove(&id).unwrap_or(Retired { offset: 0, line_no: 0 });
+                let resume = self.retired.remove(&id).or_else(|| self.compressed_from(&path));
+                let resume = resume.unwrap_or(Retired { offset: 0, line_no: 0 });
                 let source = fold.ingest.add_source(path.display().to_string());
                 let mut f = TailedFile::new(source, path, true);
                 f.offset = resume.offset;
@@ -670,6 +671,17 @@ impl Tailer {
                 self.poll_file(last, fold);
             }
         }
+    }
+
+    /// Where a followed file was left, for a compressed copy of it found later
+    /// under its name and `.gz` or `.zst` (logrotate's `compress`, Codex's
+    /// compression worker): the copy holds the same lines, so it is read on from
+    /// there, not again.
+    fn compressed_from(&self, path: &Path) -> Option<Retired> {
+        let name = path.to_str()?;
+        let plain = name.strip_suffix(".gz").or_else(|| name.strip_suffix(".zst"))?;
+        let f = self.files.iter().find(|f| f.codec.is_none() && f.path.as_os_str() == plain)?;
+        Some(Retired { offset: f.offset + f.reader.pending_len(), line_no: f.reader.line_no })
     }
 
     fn poll_file(&mut self, i: usize, fold: &mut Fold) -> u64 {

@@ -56,7 +56,7 @@ fn skippable(payload: &[u8]) -> Vec<u8> {
 
 #[test]
 fn the_zstd_tools_output_decodes_with_its_checksum_checked() {
-    assert!(ROLLOUT_ZST.starts_with(&MAGIC));
+    assert!(ROLLOUT_ZST.starts_with(&ZSTD_MAGIC));
     let (out, outcome) = decode(ROLLOUT_ZST, 0, 4096);
     assert!(outcome.is_ok(), "{outcome:?}");
     assert_eq!(out, ROLLOUT);

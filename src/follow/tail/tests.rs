@@ -586,3 +586,34 @@ fn append_bytes(path: &Path, bytes: &[u8]) {
     let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
     f.write_all(bytes).unwrap();
 }
+
+#[test]
+fn a_followed_log_rotated_then_gzipped_counts_every_line_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("events.jsonl");
+    append(&live, &lines(0..50));
+    let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(spec, &mut fold, 2).unwrap();
+    assert_eq!(events(&fold), 50);
+    // logrotate with `compress`: rename, a new log, then the rotated one gzipped
+    // beside itself and removed (a last line half written when it was moved).
+    append(&live, &lines(50..60));
+    let half = ev(60);
+    append(&live, &half[..15]);
+    t.poll(&mut fold);
+    let rotated = dir.path().join("events.jsonl.1");
+    std::fs::rename(&live, &rotated).unwrap();
+    append(&rotated, &half[15..]);
+    append(&live, &lines(61..70));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 70);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&std::fs::read(&rotated).unwrap()).unwrap();
+    std::fs::write(dir.path().join("events.jsonl.1.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::remove_file(&rotated).unwrap();
+    append(&live, &lines(70..75));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 75, "the gzipped copy is read on from where its plain file was left");
+    assert_eq!(fold.ingest.total().malformed, 0);
+}
