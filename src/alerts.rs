@@ -159,6 +159,13 @@ pub struct Alert {
 }
 
 impl Alert {
+    /// Why it stopped firing at `now`: `retired` for a `heartbeat_lost` past
+    /// [`HEARTBEAT_RETIRED_AFTER`] of silence (the process is no longer watched:
+    /// it did not come back), else `cleared`.
+    pub fn resolution(&self, now: Micros) -> &'static str {
+        resolution(self.rule, self.since, self.threshold, now)
+    }
+
     /// Identifies the alert across evaluations.
     pub fn key(&self) -> (Rule, String) {
         (self.rule, self.scope.clone())
@@ -334,6 +341,15 @@ fn check(m: &Metrics, t: Micros, th: &Thresholds, rule: Rule, scope: &str) -> Op
 /// worker ever run would page for ever.
 pub const HEARTBEAT_RETIRED_AFTER: Micros = 24 * 60 * MICROS_PER_MINUTE;
 
+/// Why an alert of `rule` that held since `since` with `threshold` stopped at
+/// `now` (see [`Alert::resolution`]): a `heartbeat_lost` holds from the last
+/// beat plus the timeout (its threshold, in seconds), and retires a day after
+/// that beat.
+pub fn resolution(rule: Rule, since: Micros, threshold: f64, now: Micros) -> &'static str {
+    let last_beat = since - (threshold * MICROS_PER_SECOND as f64) as Micros;
+    if rule == Rule::HeartbeatLost && now - last_beat > HEARTBEAT_RETIRED_AFTER { "retired" } else { "cleared" }
+}
+
 /// heartbeat_lost for one process: its last heartbeat is older than the
 /// timeout (and younger than [`HEARTBEAT_RETIRED_AFTER`]), and did not say it
 /// was stopping. It holds since its
@@ -468,8 +484,15 @@ pub struct Resolved {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Transition {
-    Firing { alert: Alert },
-    Resolved { alert: Alert, resolved_at: String },
+    Firing {
+        alert: Alert,
+    },
+    /// `reason`: see [`Alert::resolution`].
+    Resolved {
+        alert: Alert,
+        resolved_at: String,
+        reason: &'static str,
+    },
 }
 
 /// A firing alert as the live view tracks it.
@@ -512,6 +535,7 @@ impl AlertBook {
         }
         for (_, gone) in std::mem::replace(&mut self.firing, next) {
             transitions.push(Transition::Resolved {
+                reason: gone.alert.resolution(now),
                 alert: gone.alert.clone(),
                 resolved_at: crate::time::format_rfc3339(now),
             });

@@ -228,6 +228,34 @@ fn heartbeat_lost_fires_after_the_timeout_and_stops_when_the_process_is_retired(
     assert!(evaluate(&metrics(&requests("A", 10, 0, 5.0)), now(), &th).is_empty());
 }
 
+/// A lost process that beats again is `cleared`; one silent for a day is
+/// `retired`: a page must not read as if it came back.
+#[test]
+fn a_retired_heartbeat_resolves_as_retired_a_recovered_one_as_cleared() {
+    let th = Thresholds::default();
+    let hour = 3600 * MICROS_PER_SECOND;
+    // The last beat an hour before NOW: lost since then plus the timeout.
+    let quiet = metrics(&[heartbeat("worker-1", 3600)]);
+    let mut book = AlertBook::default();
+    let lost = evaluate(&quiet, now(), &th);
+    assert_eq!(lost.len(), 1);
+    book.update(lost.clone(), now());
+    // It beats again: cleared.
+    let back = metrics(&[heartbeat("worker-1", 3600), heartbeat("worker-1", 0)]);
+    let t = book.clone().update(evaluate(&back, now(), &th), now());
+    assert!(matches!(t.as_slice(), [Transition::Resolved { reason: "cleared", .. }]), "{t:?}");
+    // Still silent a day after its last beat: retired.
+    let later = now() + 23 * hour + 1;
+    assert!(evaluate(&quiet, later, &th).is_empty());
+    let t = book.update(evaluate(&quiet, later, &th), later);
+    assert!(matches!(t.as_slice(), [Transition::Resolved { reason: "retired", .. }]), "{t:?}");
+    let json = serde_json::to_value(&t[0]).unwrap();
+    assert_eq!(json["reason"], "retired");
+    // One second before, it still fired.
+    assert_eq!(evaluate(&quiet, later - 2, &th).len(), 1);
+    assert_eq!(lost[0].resolution(later - 2), "cleared");
+}
+
 #[test]
 fn alerts_are_sorted_most_severe_first() {
     let mut lines = requests("A", 10, 5, 9000.0);
@@ -264,6 +292,7 @@ fn the_book_tracks_starts_resolutions_acks_and_silences() {
     assert_eq!(book.resolved().len(), alerts.len());
     let json = serde_json::to_value(&t[0]).unwrap();
     assert_eq!(json["event"], "resolved");
+    assert_eq!(json["reason"], "cleared");
     assert!(json["alert"]["since"].is_string());
 }
 

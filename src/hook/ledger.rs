@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use crate::alerts::{Alert, Transition};
+use crate::alerts::{Alert, Rule, Transition};
 use crate::time::Micros;
 
 /// The paged state of one setup.
@@ -24,6 +24,20 @@ pub struct PageLedger {
 /// The key of an alert in the file: rule and scope.
 fn key(alert: &Alert) -> String {
     format!("{}\t{}", alert.rule.as_str(), alert.scope)
+}
+
+/// Why a paged alert, as the file keeps it, stopped firing at `now` (see
+/// [`Alert::resolution`]); `cleared` where the file does not say enough.
+fn resolution(alert: &Value, now: Micros) -> &'static str {
+    let rule = alert.get("rule").and_then(Value::as_str);
+    let since = alert.get("since").and_then(Value::as_str).and_then(|t| crate::time::parse_rfc3339(t).ok());
+    let threshold = alert.get("threshold").and_then(Value::as_f64);
+    match (rule, since, threshold) {
+        (Some(rule), Some(since), Some(threshold)) if rule == Rule::HeartbeatLost.as_str() => {
+            crate::alerts::resolution(Rule::HeartbeatLost, since, threshold, now)
+        }
+        _ => "cleared",
+    }
 }
 
 impl PageLedger {
@@ -81,8 +95,9 @@ impl PageLedger {
             if let Some(alert) = paged.remove(&k) {
                 let payload = serde_json::json!({
                     "event": "resolved",
-                    "alert": alert,
+                    "reason": resolution(&alert, now),
                     "resolved_at": crate::time::format_rfc3339(now),
+                    "alert": alert,
                 });
                 out.push(payload.to_string());
             }
@@ -144,11 +159,39 @@ mod tests {
         assert_eq!(events(&resolved), [("resolved".into(), "B".into())]);
         let v: Value = serde_json::from_str(&resolved[0]).unwrap();
         assert_eq!(v["resolved_at"], "1970-01-01T00:01:00.000Z");
+        assert_eq!(v["reason"], "cleared");
         assert!(first.reconcile(&[alert("A")], 0).unwrap().is_empty());
         // Another config file is another setup.
         let other = PageLedger::new(dir.path(), Some(Path::new("/etc/other.toml")), &logs);
         assert_ne!(other.path(), first.path());
         assert_eq!(other.reconcile(&[alert("A")], 0).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_heartbeat_silent_for_a_day_resolves_as_retired_across_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = PageLedger::new(dir.path(), None, &[]);
+        let minute = 60_000_000;
+        // Last beat at minute 0, lost from minute 3 (timeout 180 s).
+        let lost = Alert {
+            rule: Rule::HeartbeatLost,
+            scope: "worker-1".into(),
+            severity: Severity::High,
+            value: 181.0,
+            threshold: 180.0,
+            message: "worker-1 sent no heartbeat for 3m 01s (> 3m 00s)".into(),
+            since: 3 * minute,
+        };
+        assert_eq!(l.reconcile(std::slice::from_ref(&lost), 4 * minute).unwrap().len(), 1);
+        let day = 24 * 60 * minute;
+        let resolved = l.reconcile(&[], day + 1).unwrap();
+        let v: Value = serde_json::from_str(&resolved[0]).unwrap();
+        assert_eq!((v["event"].as_str(), v["reason"].as_str()), (Some("resolved"), Some("retired")));
+        // Back within the day: cleared.
+        l.reconcile(std::slice::from_ref(&lost), 4 * minute).unwrap();
+        let resolved = l.reconcile(&[], 10 * minute).unwrap();
+        let v: Value = serde_json::from_str(&resolved[0]).unwrap();
+        assert_eq!(v["reason"], "cleared");
     }
 
     #[test]
