@@ -900,3 +900,28 @@ fn web_searches_get_a_line_in_the_spend_box_where_there_are_any() {
     let cost = render(&app_on(Tab::Cost, &without), &without, 80, 24);
     assert!(!cost.contains("web search"), "{cost}");
 }
+
+/// The Alerts pane's history tells a process that stayed silent a day (retired)
+/// from an alert that cleared.
+#[test]
+fn the_alerts_history_says_retired_for_a_process_that_never_came_back() {
+    let v = view();
+    let mut app = app_on(Tab::Alerts, &v);
+    let beat = v.now - 3600 * crate::time::MICROS_PER_SECOND;
+    let lost = crate::alerts::Alert {
+        rule: crate::alerts::Rule::HeartbeatLost,
+        scope: "worker-9".into(),
+        severity: crate::alerts::Severity::High,
+        value: 3600.0,
+        threshold: 180.0,
+        message: "worker-9 sent no heartbeat for 1h 00m (> 3m 00s)".into(),
+        since: beat + 180 * crate::time::MICROS_PER_SECOND,
+    };
+    let mut firing = v.report.alerts.clone();
+    firing.push(lost);
+    app.alerts.update(firing, v.now);
+    app.alerts.update(v.report.alerts.clone(), beat + 24 * 3600 * crate::time::MICROS_PER_SECOND + 1);
+    let screen = render(&app, &v, 160, 48);
+    assert!(screen.lines().any(|l| l.contains("retired   worker-9 sent no heartbeat")), "{screen}");
+    assert!(!screen.contains("resolved  worker-9"), "{screen}");
+}

@@ -103,7 +103,9 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         .rev()
         .map(|r| {
             let at = crate::time::format_rfc3339(r.resolved_at);
-            ListItem::new(format!("{} resolved  {}", crate::time::clock_of(&at), clean_truncated(&r.alert.message, 90)))
+            // A process that stayed silent for a day did not come back: say so.
+            let how = if r.alert.resolution(r.resolved_at) == "retired" { "retired " } else { "resolved" };
+            ListItem::new(format!("{} {how}  {}", crate::time::clock_of(&at), clean_truncated(&r.alert.message, 90)))
         })
         .collect();
     let list = if items.is_empty() { List::new(vec![ListItem::new("none yet")]) } else { List::new(items) };
