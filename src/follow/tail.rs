@@ -212,6 +212,9 @@ struct TailedFile {
     /// decoded.
     codec: Option<Codec>,
     compressed_len: u64,
+    /// A compressed file that grew is not decoded again before then (see
+    /// [`DECODE_AGAIN_AFTER`]).
+    decode_again_at: Option<std::time::Instant>,
 }
 
 impl TailedFile {
@@ -229,6 +232,7 @@ impl TailedFile {
             transcript: false,
             codec: Codec::of(&path, &[]),
             compressed_len: 0,
+            decode_again_at: None,
             path,
         }
     }
@@ -799,14 +803,23 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
     read
 }
 
+/// A compressed file that keeps growing (a stream of frames) is decoded again
+/// from its start each time: not before this many times what its last decode
+/// took has passed, so that a large one cannot take the follower's time (at
+/// most about a tenth of it; what is deferred shows as lag, and is read at a
+/// later poll). None under test, where polls follow each other in microseconds
+/// (the deferral is tested with times set by hand).
+const DECODE_AGAIN_AFTER: u32 = if cfg!(test) { 0 } else { 10 };
+
 /// Reads what a compressed file gained since it was last decoded (it is decoded
 /// again from its start, and what was read skipped); returns the compressed bytes
 /// it took in.
 fn drain_compressed(f: &mut TailedFile, codec: Codec, len: u64, buf: &mut [u8], fold: &mut Fold) -> u64 {
     let Some(file) = &f.file else { return 0 };
-    if len == f.compressed_len {
+    if len == f.compressed_len || f.decode_again_at.is_some_and(|at| std::time::Instant::now() < at) {
         return 0;
     }
+    let started = std::time::Instant::now();
     if len < f.compressed_len {
         // Replaced in place by a shorter one: read it again from its start.
         fold.ingest.sources[f.source].truncations += 1;
@@ -819,6 +832,7 @@ fn drain_compressed(f: &mut TailedFile, codec: Codec, len: u64, buf: &mut [u8], 
         true
     });
     f.offset = skip + handed - f.reader.pending_len();
+    f.decode_again_at = Some(started + started.elapsed() * DECODE_AGAIN_AFTER);
     let taken = len.saturating_sub(f.compressed_len);
     f.compressed_len = len;
     note_decode(fold, f.source, &f.path, outcome);

@@ -576,10 +576,22 @@ fn a_compressed_log_that_grows_a_frame_at_a_time_is_read_once() {
     assert_eq!(fold.ingest.sources[0].malformed, 0);
     // Nothing new: nothing decoded again.
     assert_eq!(t.poll(&mut fold), 0);
+    // Growing again before its time (ten times its last decode's) is deferred,
+    // shown as lag, and read at a later poll.
+    let third = frame(lines(3000..3010));
+    append_bytes(&path, &third);
+    t.files[0].decode_again_at = Some(std::time::Instant::now() + std::time::Duration::from_secs(3600));
+    assert_eq!(t.poll(&mut fold), 0);
+    assert_eq!(events(&fold), 3000);
+    assert_eq!(t.lag_bytes(), third.len() as u64);
+    t.files[0].decode_again_at = Some(std::time::Instant::now());
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 3010);
+    assert_eq!(t.lag_bytes(), 0);
     // Replaced in place by a shorter one: read again from its start.
     std::fs::write(&path, &first).unwrap();
     t.poll(&mut fold);
-    assert_eq!((events(&fold), fold.ingest.sources[0].truncations), (3100, 1));
+    assert_eq!((events(&fold), fold.ingest.sources[0].truncations), (3110, 1));
 }
 
 fn append_bytes(path: &Path, bytes: &[u8]) {
