@@ -223,6 +223,17 @@ fn the_official_python_sdk_over_http_and_grpc_arrives_mapped_and_private() {
     assert_eq!(weather["tokens"], 4 * 180);
 }
 
+/// The Python SDK's HTTP exporter's other compression, deflate (zlib's format):
+/// refused with 415 before. (Its gRPC exporter takes only gzip.)
+#[test]
+fn the_python_sdk_compressing_with_deflate_over_http_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("otlp.jsonl"), &[]);
+    let deflate = [("OTEL_EXPORTER_OTLP_COMPRESSION", "deflate")];
+    send_with_python_sdk_env("http", &server.http, None, &deflate);
+    assert_sdk_events(&server.lines(), "http");
+}
+
 #[test]
 fn a_token_is_required_when_given_over_http_and_grpc() {
     let dir = tempfile::tempdir().unwrap();
@@ -314,6 +325,19 @@ fn every_encoding_is_answered_in_kind_and_every_bad_request_gets_its_status() {
     let partial = answer.partial_success.expect("partial success");
     assert_eq!(partial.rejected_spans, 1);
     assert!(server.lines().iter().any(|l| l["tool"] == "zipped"));
+
+    // zstd (an OpenTelemetry Collector's `compression: zstd`), made by the zstd tool.
+    let mut zstd = Command::new("zstd")
+        .args(["-q", "-c"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the zstd tool (Debian: apt-get install zstd)");
+    zstd.stdin.take().unwrap().write_all(&request(vec![span(4, "zstd body")]).encode_to_vec()).unwrap();
+    let packed = zstd.wait_with_output().unwrap().stdout;
+    let zst = [("content-type", "application/x-protobuf"), ("content-encoding", "zstd")];
+    assert_eq!(server.post("/v1/traces", &zst, packed).0, 200);
+    assert!(server.lines().iter().any(|l| l["tool"] == "zstd body"));
 
     // Metrics are accepted (and counted, not folded).
     let metrics = opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest::default();

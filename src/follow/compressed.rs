@@ -74,9 +74,11 @@ pub enum DecodeError {
     TooLarge,
 }
 
-/// Hands decompressed bytes on from an offset, up to [`MAX_DECOMPRESSED`].
+/// Hands decompressed bytes on from an offset, up to a bound.
 struct Output<F> {
     skip: u64,
+    /// The most handed on: past it, [`DecodeError::TooLarge`].
+    max: u64,
     /// Decompressed bytes so far, from the start.
     produced: u64,
     handed: u64,
@@ -92,7 +94,7 @@ impl<F: FnMut(&[u8]) -> bool> Output<F> {
             return Ok(true);
         }
         let piece = &piece[self.skip.saturating_sub(start) as usize..];
-        let room = MAX_DECOMPRESSED.saturating_sub(self.produced - piece.len() as u64);
+        let room = self.max.saturating_sub(self.produced - piece.len() as u64);
         let take = piece.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         if take == 0 {
             return Err(DecodeError::TooLarge);
@@ -107,18 +109,32 @@ impl<F: FnMut(&[u8]) -> bool> Output<F> {
 }
 
 /// A file read from its start by offset (the handle's own position is left
-/// alone: the tailer shares it), counting the compressed bytes taken.
+/// alone: the tailer shares it).
 struct FromStart<'f> {
     file: &'f File,
-    taken: u64,
+    at: u64,
 }
 
 impl Read for FromStart<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         #[cfg(unix)]
-        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.taken)?;
+        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.at)?;
         #[cfg(windows)]
-        let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.taken)?;
+        let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// A reader counting the compressed bytes taken from it, to place errors.
+struct Counted<R> {
+    inner: R,
+    taken: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
         self.taken += n as u64;
         Ok(n)
     }
@@ -135,16 +151,32 @@ pub fn decode_from(
     buf: &mut [u8],
     each: impl FnMut(&[u8]) -> bool,
 ) -> (u64, Result<(), DecodeError>) {
-    let mut out = Output { skip, produced: 0, handed: 0, each };
+    decode_reader(codec, FromStart { file, at: 0 }, (skip, MAX_DECOMPRESSED), buf, each)
+}
+
+/// As [`decode_from`], from any reader (an HTTP body), handing on at most `max`
+/// bytes (past it, [`DecodeError::TooLarge`]).
+pub fn decode_reader(
+    codec: Codec,
+    source: impl Read,
+    (skip, max): (u64, u64),
+    buf: &mut [u8],
+    each: impl FnMut(&[u8]) -> bool,
+) -> (u64, Result<(), DecodeError>) {
+    let mut out = Output { skip, max, produced: 0, handed: 0, each };
+    let source = BufReader::with_capacity(64 << 10, Counted { inner: source, taken: 0 });
     let outcome = match codec {
-        Codec::Zstd => zstd(file, buf, &mut out),
-        Codec::Gzip => gzip(file, buf, &mut out),
+        Codec::Zstd => zstd(source, buf, &mut out),
+        Codec::Gzip => gzip(source, buf, &mut out),
     };
     (out.handed, outcome)
 }
 
-fn zstd(file: &File, buf: &mut [u8], out: &mut Output<impl FnMut(&[u8]) -> bool>) -> Result<(), DecodeError> {
-    let mut source = BufReader::with_capacity(64 << 10, FromStart { file, taken: 0 });
+fn zstd<R: Read>(
+    mut source: BufReader<Counted<R>>,
+    buf: &mut [u8],
+    out: &mut Output<impl FnMut(&[u8]) -> bool>,
+) -> Result<(), DecodeError> {
     let mut decoder = FrameDecoder::new();
     loop {
         let frame_at = source.get_ref().taken - source.buffer().len() as u64;
@@ -181,8 +213,11 @@ fn zstd(file: &File, buf: &mut [u8], out: &mut Output<impl FnMut(&[u8]) -> bool>
     }
 }
 
-fn gzip(file: &File, buf: &mut [u8], out: &mut Output<impl FnMut(&[u8]) -> bool>) -> Result<(), DecodeError> {
-    let source = BufReader::with_capacity(64 << 10, FromStart { file, taken: 0 });
+fn gzip<R: Read>(
+    source: BufReader<Counted<R>>,
+    buf: &mut [u8],
+    out: &mut Output<impl FnMut(&[u8]) -> bool>,
+) -> Result<(), DecodeError> {
     let mut members = flate2::bufread::MultiGzDecoder::new(source);
     loop {
         let n = match members.read(buf) {

@@ -32,11 +32,69 @@ pub enum BodyError {
     Undecodable(String),
 }
 
-/// Inflates a gzip body, refusing (not inflating) anything past `limit` bytes.
-pub fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, BodyError> {
+/// How an OTLP/HTTP body is compressed (`Content-Encoding`): gzip as the
+/// specification says, deflate as the Python SDK's exporter can send (zlib's
+/// format, or raw deflate), zstd as an OpenTelemetry Collector can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentEncoding {
+    Identity,
+    Gzip,
+    Deflate,
+    Zstd,
+}
+
+impl ContentEncoding {
+    /// The encoding a `Content-Encoding` header names, if ajentik reads it.
+    pub fn of(header: &str) -> Option<ContentEncoding> {
+        match header.trim().to_ascii_lowercase().as_str() {
+            "" | "identity" => Some(ContentEncoding::Identity),
+            "gzip" | "x-gzip" => Some(ContentEncoding::Gzip),
+            "deflate" => Some(ContentEncoding::Deflate),
+            "zstd" => Some(ContentEncoding::Zstd),
+            _ => None,
+        }
+    }
+}
+
+/// Decompresses a body, refusing (not decompressing) anything past `limit`
+/// bytes.
+pub fn decompress(body: &[u8], encoding: ContentEncoding, limit: usize) -> Result<Vec<u8>, BodyError> {
     let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
-    let mut decoder = flate2::read::GzDecoder::new(body).take(limit as u64 + 1);
-    decoder.read_to_end(&mut out).map_err(|e| BodyError::Undecodable(format!("gzip body cannot be inflated: {e}")))?;
+    let cap = limit as u64 + 1;
+    let read = match encoding {
+        ContentEncoding::Identity => return Ok(body.to_vec()),
+        ContentEncoding::Gzip => flate2::read::GzDecoder::new(body).take(cap).read_to_end(&mut out),
+        // RFC 9110's deflate is zlib's format (two header bytes whose value is a
+        // multiple of 31); some clients send the raw stream.
+        ContentEncoding::Deflate
+            if body.len() >= 2 && body[0] & 0x0f == 8 && u16::from_be_bytes([body[0], body[1]]).is_multiple_of(31) =>
+        {
+            flate2::read::ZlibDecoder::new(body).take(cap).read_to_end(&mut out)
+        }
+        ContentEncoding::Deflate => flate2::read::DeflateDecoder::new(body).take(cap).read_to_end(&mut out),
+        ContentEncoding::Zstd => {
+            let mut buf = vec![0u8; 64 << 10];
+            let codec = crate::follow::compressed::Codec::Zstd;
+            let bound = (0, limit as u64);
+            let (_, outcome) = crate::follow::compressed::decode_reader(codec, body, bound, &mut buf, |piece| {
+                out.extend_from_slice(piece);
+                true
+            });
+            match outcome {
+                Err(crate::follow::compressed::DecodeError::TooLarge) => {
+                    return Err(BodyError::TooLarge { limit, inflated: true });
+                }
+                outcome => outcome.map(|()| out.len()).map_err(|e| std::io::Error::other(e.to_string())),
+            }
+        }
+    };
+    let name = match encoding {
+        ContentEncoding::Identity => "identity",
+        ContentEncoding::Gzip => "gzip",
+        ContentEncoding::Deflate => "deflate",
+        ContentEncoding::Zstd => "zstd",
+    };
+    read.map_err(|e| BodyError::Undecodable(format!("{name} body cannot be decompressed: {e}")))?;
     if out.len() > limit {
         return Err(BodyError::TooLarge { limit, inflated: true });
     }

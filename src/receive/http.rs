@@ -100,7 +100,10 @@ enum Signal {
 }
 
 /// Everything about a request that can be judged before reading its body.
-fn check_request(request: &Request<Incoming>, config: &HttpConfig) -> Result<(Signal, Encoding, bool), Box<Answer>> {
+fn check_request(
+    request: &Request<Incoming>,
+    config: &HttpConfig,
+) -> Result<(Signal, Encoding, decode::ContentEncoding), Box<Answer>> {
     let signal = match request.uri().path() {
         "/v1/traces" => Signal::Traces,
         "/v1/logs" => Signal::Logs,
@@ -133,20 +136,17 @@ fn check_request(request: &Request<Incoming>, config: &HttpConfig) -> Result<(Si
             )));
         }
     }
-    let gzip = match header(request, header::CONTENT_ENCODING).trim().to_ascii_lowercase().as_str() {
-        "gzip" => true,
-        "" | "identity" => false,
-        other => {
-            let message = format!("content encoding {other:?} is not gzip");
-            return Err(Box::new(refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, encoding, message)));
-        }
+    let named = header(request, header::CONTENT_ENCODING);
+    let Some(compression) = decode::ContentEncoding::of(named) else {
+        let message = format!("content encoding {:?} is not gzip, deflate or zstd", named.trim());
+        return Err(Box::new(refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, encoding, message)));
     };
     let declared = header(request, header::CONTENT_LENGTH).parse::<usize>().ok();
     if declared.is_some_and(|length| length > config.body_limit) {
         let message = format!("body larger than {} bytes", config.body_limit);
         return Err(Box::new(refuse(StatusCode::PAYLOAD_TOO_LARGE, encoding, message)));
     }
-    Ok((signal, encoding, gzip))
+    Ok((signal, encoding, compression))
 }
 
 /// Compares without an early exit, so the time taken does not reveal the token.
@@ -160,7 +160,7 @@ pub async fn handle(
     receiver: Arc<Receiver>,
     config: Arc<HttpConfig>,
 ) -> Result<Answer, Infallible> {
-    let (signal, encoding, gzip) = match check_request(&request, &config) {
+    let (signal, encoding, compression) = match check_request(&request, &config) {
         Ok(checked) => checked,
         Err(answer) => return Ok(*answer),
     };
@@ -172,13 +172,12 @@ pub async fn handle(
         }
         Err(error) => return Ok(refuse(StatusCode::BAD_REQUEST, encoding, format!("body could not be read: {error}"))),
     };
-    let body = if gzip {
-        match decode::gunzip(&body, config.body_limit) {
+    let body = match compression {
+        decode::ContentEncoding::Identity => body,
+        compression => match decode::decompress(&body, compression, config.body_limit) {
             Ok(inflated) => Bytes::from(inflated),
             Err(error) => return Ok(body_error(error, encoding)),
-        }
-    } else {
-        body
+        },
     };
     Ok(export(signal, &body, encoding, &receiver))
 }

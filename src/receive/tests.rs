@@ -105,14 +105,33 @@ fn spans_without_valid_ids_are_refused_and_counted() {
 }
 
 #[test]
-fn a_gzip_bomb_is_refused_not_inflated() {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(&vec![0u8; 8 << 20]).unwrap();
-    let bomb = encoder.finish().unwrap();
-    assert!(bomb.len() < 64 << 10);
-    assert_eq!(decode::gunzip(&bomb, 1 << 20), Err(BodyError::TooLarge { limit: 1 << 20, inflated: true }));
-    assert_eq!(decode::gunzip(&bomb, 8 << 20).map(|b| b.len()), Ok(8 << 20));
-    assert!(matches!(decode::gunzip(b"not gzip", 1 << 20), Err(BodyError::Undecodable(_))));
+fn a_bomb_is_refused_not_inflated_in_every_encoding() {
+    use decode::ContentEncoding::{Deflate, Gzip, Zstd};
+    let zeros = vec![0u8; 8 << 20];
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip.write_all(&zeros).unwrap();
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    zlib.write_all(&zeros).unwrap();
+    let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    raw.write_all(&zeros).unwrap();
+    let zstd = ruzstd::encoding::compress_to_vec(&zeros[..], ruzstd::encoding::CompressionLevel::Fastest);
+    for (encoding, bomb) in [
+        (Gzip, gzip.finish().unwrap()),
+        (Deflate, zlib.finish().unwrap()),
+        (Deflate, raw.finish().unwrap()),
+        (Zstd, zstd),
+    ] {
+        assert!(bomb.len() < 64 << 10, "{encoding:?}");
+        assert_eq!(
+            decode::decompress(&bomb, encoding, 1 << 20),
+            Err(BodyError::TooLarge { limit: 1 << 20, inflated: true }),
+            "{encoding:?}"
+        );
+        let whole = decode::decompress(&bomb, encoding, 8 << 20);
+        assert!(whole.as_ref().is_ok_and(|w| *w == zeros), "{encoding:?}: {:?}", whole.map(|w| w.len()));
+        let bad = decode::decompress(b"not compressed", encoding, 1 << 20);
+        assert!(matches!(&bad, Err(BodyError::Undecodable(m)) if m.contains("cannot be decompressed")), "{bad:?}");
+    }
 }
 
 /// A small deterministic generator (xorshift), so a failure can be replayed.
@@ -156,7 +175,8 @@ fn no_body_random_or_mutated_panics_the_decoder() {
                 _ => body.insert(at.min(body.len()), rng.next() as u8),
             }
         }
-        let inflated = decode::gunzip(&body, 1 << 20).unwrap_or_else(|_| body.clone());
+        let inflated =
+            decode::decompress(&body, decode::ContentEncoding::Gzip, 1 << 20).unwrap_or_else(|_| body.clone());
         for encoding in [Encoding::Protobuf, Encoding::Json] {
             if let Ok(request) = decode::traces(&inflated, encoding) {
                 let _ = receiver.traces(&request);
