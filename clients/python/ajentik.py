@@ -46,6 +46,27 @@ _STARTED = (time.time(), time.monotonic(), time.process_time())
 
 _SAMPLED = ("agent_request", "tool_call", "model_call", "span")
 
+# Whether the process is ending on an uncaught exception (Ctrl-C is a stop, not a
+# crash), noted by sys.excepthook, which runs before atexit handlers.
+_crashed = [False]
+_hook_lock = threading.Lock()
+
+
+def _watch_for_crashes():
+    """Chains a sys.excepthook that notes a crash, once (heartbeats need it)."""
+    with _hook_lock:
+        if getattr(sys.excepthook, "_ajentik", False):
+            return
+        previous = sys.excepthook
+
+        def note_crash(kind, value, traceback):
+            if not issubclass(kind, KeyboardInterrupt):
+                _crashed[0] = True
+            previous(kind, value, traceback)
+
+        note_crash._ajentik = True
+        sys.excepthook = note_crash
+
 
 def default_log_path():
     """$AJENTIK_LOG, else $XDG_STATE_HOME/ajentik/events.jsonl (~/.local/state/...)."""
@@ -183,8 +204,8 @@ class MetricsCollector:
         self._heartbeats = None
         atexit.register(self.flush)
         # Run before the flush above (atexit runs last-registered first): a
-        # clean exit says so with a last heartbeat.
-        atexit.register(self.stop_heartbeats)
+        # clean exit says so with a last heartbeat; a crash does not.
+        atexit.register(self._stop_heartbeats_at_exit)
 
     # -- writing ---------------------------------------------------------
 
@@ -387,6 +408,7 @@ class MetricsCollector:
                 if stop.wait(interval):
                     return
 
+        _watch_for_crashes()
         thread = threading.Thread(target=beat, name="ajentik-heartbeat", daemon=True)
         self._heartbeats = (stop, thread, fields)
         thread.start()
@@ -394,12 +416,21 @@ class MetricsCollector:
     def stop_heartbeats(self):
         """Stops the heartbeats ``start_heartbeats()`` began, with a last one that says
         so (``stopped``); none is sent after it returns."""
+        self._end_heartbeats(clean=True)
+
+    def _stop_heartbeats_at_exit(self):
+        # An exit after an uncaught exception is a crash, not a clean stop: the
+        # heartbeats just end, and ajentik's heartbeat_lost fires.
+        self._end_heartbeats(clean=not _crashed[0])
+
+    def _end_heartbeats(self, clean):
         running, self._heartbeats = self._heartbeats, None
         if running is not None:
             stop, thread, fields = running
             stop.set()
             thread.join()
-            self.heartbeat(stopped=True, **fields)
+            if clean:
+                self.heartbeat(stopped=True, **fields)
             self.flush()
 
     def _span(self, name, agent_name, duration, error, context, trace_id, span_id, parent, session=None):

@@ -13,11 +13,14 @@ pub const MIN_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Heartbeats being sent; dropping this stops them with a last heartbeat that
 /// says so (`stopped`), written before the drop returns (the thread is joined).
-/// A process killed, or hung, sends no such beat: that is what the alert is for.
+/// A process killed, or hung, sends no such beat: that is what the alert is for;
+/// nor does one whose thread drops this while panicking (a crash is not a clean
+/// stop: its heartbeats just end).
 #[must_use = "heartbeats stop when this is dropped"]
 pub struct Heartbeats {
-    /// Set to true to stop; the condvar wakes the thread at once.
-    stop: Arc<(Mutex<bool>, Condvar)>,
+    /// Set to stop (`Some(true)`: with a last `stopped` beat); the condvar
+    /// wakes the thread at once.
+    stop: Arc<(Mutex<Option<bool>>, Condvar)>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -38,7 +41,7 @@ impl Recorder {
         let every = every.max(MIN_HEARTBEAT_INTERVAL);
         let (rec, process, started) = (self.clone(), process.to_owned(), SystemTime::now());
         let agents: Vec<String> = agents.iter().map(|a| (*a).to_owned()).collect();
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let stop = Arc::new((Mutex::new(None), Condvar::new()));
         let stopping = Arc::clone(&stop);
         let thread = std::thread::Builder::new().name("ajentik-heartbeat".into()).spawn(move || {
             let names: Vec<&str> = agents.iter().map(String::as_str).collect();
@@ -52,11 +55,14 @@ impl Recorder {
                 beat(false);
                 let (stopped, wake) = &*stopping;
                 let guard = stopped.lock().unwrap_or_else(PoisonError::into_inner);
-                let (guard, _) =
-                    wake.wait_timeout_while(guard, every, |stopped| !*stopped).unwrap_or_else(PoisonError::into_inner);
-                if *guard {
+                let (guard, _) = wake
+                    .wait_timeout_while(guard, every, |stopped| stopped.is_none())
+                    .unwrap_or_else(PoisonError::into_inner);
+                if let Some(clean) = *guard {
                     drop(guard);
-                    beat(true);
+                    if clean {
+                        beat(true);
+                    }
                     return;
                 }
             }
@@ -69,7 +75,7 @@ impl Recorder {
 impl Drop for Heartbeats {
     fn drop(&mut self) {
         let (stopped, wake) = &*self.stop;
-        *stopped.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        *stopped.lock().unwrap_or_else(PoisonError::into_inner) = Some(!std::thread::panicking());
         wake.notify_all();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();

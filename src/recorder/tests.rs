@@ -317,6 +317,28 @@ fn sessions_parts_and_sample_rates_are_written_as_the_log_defines_them() {
     }
 }
 
+/// A panic that unwinds through the handle is a crash, not a clean stop: no
+/// `stopped` beat, so `heartbeat_lost` fires.
+#[test]
+fn a_panic_ends_heartbeats_without_saying_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    let rec = Recorder::open(&path).unwrap();
+    let crashed = std::thread::spawn(move || {
+        let _beats = rec.start_heartbeats("worker-8", &[], Duration::from_secs(3600));
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while lines(&path).is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("the job failed");
+    })
+    .join();
+    assert!(crashed.is_err());
+    let written = lines(&dir.path().join("events.jsonl"));
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_eq!(json(&written[0])["stopped"], serde_json::Value::Null);
+}
+
 #[test]
 fn heartbeats_go_on_a_timer_until_their_handle_is_dropped() {
     let dir = tempfile::tempdir().unwrap();

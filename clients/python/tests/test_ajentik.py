@@ -363,6 +363,22 @@ class Lines(unittest.TestCase):
         self.assertEqual([(e["process"], e.get("stopped")) for e in beats],
                          [("nightly-job", None), ("nightly-job", True)])
 
+    def test_a_crash_sends_no_stopped_heartbeat_but_ctrl_c_does(self):
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        start = ("import ajentik; c = ajentik.MetricsCollector(path=%r, batch_size=100, batch_interval=3600); "
+                 "c.start_heartbeats(interval=30, process='job'); " % self.path)
+        env = dict(os.environ, PYTHONPATH=here)
+        crash = subprocess.run([sys.executable, "-c", start + "raise RuntimeError('boom')"], cwd=here,
+                               timeout=60, env=env, capture_output=True, text=True)
+        self.assertNotEqual(crash.returncode, 0)
+        self.assertIn("RuntimeError: boom", crash.stderr, "the traceback is still printed")
+        self.assertEqual([e.get("stopped") for e in lines(self.path)], [None])
+        os.remove(self.path)
+        stopped = subprocess.run([sys.executable, "-c", start + "raise KeyboardInterrupt"], cwd=here,
+                                 timeout=60, env=env, capture_output=True)
+        self.assertNotEqual(stopped.returncode, 0)
+        self.assertEqual([e.get("stopped") for e in lines(self.path)], [None, True])
+
     def test_heartbeat_reports_the_start_memory_and_cpu(self):
         c = MetricsCollector(path=self.path)
         c.heartbeat()
