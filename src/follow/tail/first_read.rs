@@ -129,8 +129,7 @@ const MAP_AT_LEAST: u64 = if cfg!(test) { 1 } else { 1 << 20 };
 /// decode to its end keeps the lines before the fault, and its source says why.
 fn fold_compressed(
     codec: compressed::Codec,
-    file: &File,
-    f: &TailedFile,
+    (file, path): (&File, &std::path::Path),
     fold: &mut Fold,
     source: SourceId,
     progress: &Progress,
@@ -153,7 +152,7 @@ fn fold_compressed(
     });
     match outcome {
         Err(compressed::DecodeError::Io(e)) => return Err(e),
-        outcome => super::note_decode(fold, source, &f.path, outcome),
+        outcome => super::note_decode(fold, source, path, outcome),
     }
     progress.read.fetch_add(file.metadata().map_or(0, |m| m.len()), Ordering::Relaxed);
     Ok(reader.line_no)
@@ -433,7 +432,7 @@ pub(super) fn read_task(
         let source = if task.transcripts.is_empty() { k } else { f.source };
         let mut read_from = |file: &File| {
             if let Some(codec) = f.codec {
-                fold_compressed(codec, file, f, &mut result.fold, source, progress)
+                fold_compressed(codec, (file, &f.path), &mut result.fold, source, progress)
             } else {
                 fold_part(file, range, &mut result.fold, restart, source, progress)
             }
