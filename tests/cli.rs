@@ -1110,15 +1110,27 @@ fn compressed_codex_rollouts_count_as_they_did_plain() {
     );
     assert!(sources.iter().all(|s| s["format"] == "codex" && s["error"].is_null()), "{sources:?}");
     assert_eq!(counts(&compressed), counts(&plain));
-    // One cut short: the lines before the cut count, the source says why.
+    // One with a second frame half written (the same lines again): the lines
+    // before the cut count (once: Codex's keys), the source says why.
     let victim = files[0].with_extension("jsonl.zst");
     let bytes = std::fs::read(&victim).unwrap();
-    std::fs::write(&victim, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(&victim, [&bytes[..], &bytes[..bytes.len() / 2]].concat()).unwrap();
     let cut = report();
     let source =
         cut["sources"].as_array().unwrap().iter().find(|s| s["path"] == victim.to_str().unwrap()).cloned().unwrap();
     let error = source["error"].as_str().unwrap_or_default();
-    assert!(error.starts_with("compressed log") && error.contains("cut short at byte 0"), "{error}");
+    let at = format!("cut short at byte {}", bytes.len());
+    assert!(error.starts_with("compressed log") && error.ends_with(&at), "{error}");
+    assert!(source["lines"].as_u64().unwrap() > 0, "the lines before the cut: {source}");
+    assert_eq!(counts(&cut), counts(&plain));
+    let md = ajentik()
+        .args(["monitor", "--export", "markdown", "--log", "codex"])
+        .env("CODEX_HOME", home.path())
+        .current_dir(home.path())
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("**Source read in part:** compressed log"), "{md}");
 }
 
 /// logrotate's `compress`: the rotated log is gzipped (by the gzip tool here);

@@ -106,7 +106,8 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(out, "# ajentik report\n");
     let _ = writeln!(out, "Generated {} for the state as of {}.\n", r.generated_at, r.now);
     for s in r.sources.iter().filter(|s| s.stats.error.is_some()) {
-        let _ = writeln!(out, "**Source not read:** {}\n", cell(s.stats.error.as_deref().unwrap_or_default()));
+        let label = if s.stats.lines > 0 { "Source read in part" } else { "Source not read" };
+        let _ = writeln!(out, "**{label}:** {}\n", cell(s.stats.error.as_deref().unwrap_or_default()));
     }
     if r.sampled {
         out.push_str("Some figures are estimated from sampled events (marked \\*).\n\n");
@@ -491,7 +492,10 @@ fn ingest(out: &mut String, r: &Report) {
         &rows,
     );
     for s in r.sources.iter().filter(|s| s.stats.error.is_some()) {
-        let _ = writeln!(out, "**Unreadable:** {}\n", cell(s.stats.error.as_deref().unwrap_or_default()));
+        // A file whose lines were read before it failed (a compressed file cut
+        // short, one that became unreadable while followed) is not unreadable.
+        let label = if s.stats.lines > 0 { "Read in part" } else { "Unreadable" };
+        let _ = writeln!(out, "**{label}:** {}\n", cell(s.stats.error.as_deref().unwrap_or_default()));
     }
     if !i.recent_malformed.is_empty() {
         let rows: Vec<_> =
