@@ -18,7 +18,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::fold::{Fold, MAX_LINE_BYTES, SourceId};
-use crate::follow::compressed::{self, Codec};
+use crate::follow::compressed::Codec;
 use crate::follow::source::LogSpec;
 
 /// How much is read at once: bounded, so memory never follows the file's size.
@@ -176,8 +176,10 @@ impl LineReader {
     }
 }
 
+mod compressed_files;
 mod first_read;
 mod follower;
+use compressed_files::{drain_compressed, note_decode};
 pub use first_read::Progress;
 use first_read::{Merged, TaskResult, merge_in_order, plan_tasks, read_task};
 pub use follower::Follower;
@@ -215,6 +217,9 @@ struct TailedFile {
     /// A compressed file that grew is not decoded again before then (see
     /// [`DECODE_AGAIN_AFTER`]).
     decode_again_at: Option<std::time::Instant>,
+    /// A compressed copy of a plain file read beside it (see
+    /// [`Tailer::mark_compressed_copies`]): never read.
+    copy: bool,
 }
 
 impl TailedFile {
@@ -233,6 +238,7 @@ impl TailedFile {
             codec: Codec::of(&path, &[]),
             compressed_len: 0,
             decode_again_at: None,
+            copy: false,
             path,
         }
     }
@@ -392,6 +398,7 @@ impl Tailer {
             }
         }
         let lens = tailer.open_all(fold)?;
+        tailer.mark_compressed_copies(&lens);
         tailer.first_read(fold, &lens, threads.max(1), part_bytes.max(1), progress)?;
         Ok(tailer)
     }
@@ -677,17 +684,6 @@ impl Tailer {
         }
     }
 
-    /// Where a followed file was left, for a compressed copy of it found later
-    /// under its name and `.gz` or `.zst` (logrotate's `compress`, Codex's
-    /// compression worker): the copy holds the same lines, so it is read on from
-    /// there, not again.
-    fn compressed_from(&self, path: &Path) -> Option<Retired> {
-        let name = path.to_str()?;
-        let plain = name.strip_suffix(".gz").or_else(|| name.strip_suffix(".zst"))?;
-        let f = self.files.iter().find(|f| f.codec.is_none() && f.path.as_os_str() == plain)?;
-        Some(Retired { offset: f.offset + f.reader.pending_len(), line_no: f.reader.line_no })
-    }
-
     fn poll_file(&mut self, i: usize, fold: &mut Fold) -> u64 {
         let at_path = std::fs::metadata(&self.files[i].path);
         let polls = self.polls;
@@ -801,56 +797,6 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
         }
     }
     read
-}
-
-/// A compressed file that keeps growing (a stream of frames) is decoded again
-/// from its start each time: not before this many times what its last decode
-/// took has passed, so that a large one cannot take the follower's time (at
-/// most about a tenth of it; what is deferred shows as lag, and is read at a
-/// later poll). None under test, where polls follow each other in microseconds
-/// (the deferral is tested with times set by hand).
-const DECODE_AGAIN_AFTER: u32 = if cfg!(test) { 0 } else { 10 };
-
-/// Reads what a compressed file gained since it was last decoded (it is decoded
-/// again from its start, and what was read skipped); returns the compressed bytes
-/// it took in.
-fn drain_compressed(f: &mut TailedFile, codec: Codec, len: u64, buf: &mut [u8], fold: &mut Fold) -> u64 {
-    let Some(file) = &f.file else { return 0 };
-    if len == f.compressed_len || f.decode_again_at.is_some_and(|at| std::time::Instant::now() < at) {
-        return 0;
-    }
-    let started = std::time::Instant::now();
-    if len < f.compressed_len {
-        // Replaced in place by a shorter one: read it again from its start.
-        fold.ingest.sources[f.source].truncations += 1;
-        f.offset = 0;
-        f.reader.reset();
-    }
-    let skip = f.offset + f.reader.pending_len();
-    let (handed, outcome) = compressed::decode_from(codec, file, skip, buf, |piece| {
-        f.reader.feed(piece, fold, f.source);
-        true
-    });
-    f.offset = skip + handed - f.reader.pending_len();
-    f.decode_again_at = Some(started + started.elapsed() * DECODE_AGAIN_AFTER);
-    let taken = len.saturating_sub(f.compressed_len);
-    f.compressed_len = len;
-    note_decode(fold, f.source, &f.path, outcome);
-    taken
-}
-
-/// Says in the source why a compressed log was not read to its end (a frame cut
-/// short is the file still being written: read on when it grows), or clears that.
-fn note_decode(fold: &mut Fold, source: SourceId, path: &Path, outcome: Result<(), compressed::DecodeError>) {
-    let error = &mut fold.ingest.sources[source].error;
-    match outcome {
-        Ok(()) => {
-            if error.as_ref().is_some_and(|e| e.starts_with(compressed::ERROR_PREFIX)) {
-                *error = None;
-            }
-        }
-        Err(e) => *error = Some(format!("{} {}: {e}", compressed::ERROR_PREFIX, path.display())),
-    }
 }
 
 /// Opens the logs and reads what they hold: the shared start of every command.

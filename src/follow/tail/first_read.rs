@@ -360,7 +360,7 @@ pub(super) fn plan_tasks(files: &[TailedFile], lens: &[Option<u64>], threads: us
     let mut run_bytes = 0;
     let mut transcripts = Vec::new();
     for (i, f) in files.iter().enumerate() {
-        let Some(len) = lens[i] else { continue };
+        let Some(len) = lens[i].filter(|_| !f.copy) else { continue };
         if f.transcript {
             transcripts.push(i);
             run_bytes = part_bytes;

@@ -629,3 +629,38 @@ fn a_followed_log_rotated_then_gzipped_counts_every_line_once() {
     assert_eq!(events(&fold), 75, "the gzipped copy is read on from where its plain file was left");
     assert_eq!(fold.ingest.total().malformed, 0);
 }
+
+/// Started while logrotate gzips `events.jsonl.1` beside itself (or after
+/// `gzip -k`): the copy is not read, so nothing counts twice; an older archive
+/// under that name, with other lines, is read.
+#[test]
+fn a_compressed_copy_beside_its_plain_file_is_not_read_twice() {
+    let gz = |text: &str| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rotated = dir.path().join("events.jsonl.1");
+    append(&rotated, &lines(0..2000));
+    // Half written: the compressor is still at it.
+    let copy = gz(&lines(0..2000));
+    let copy_path = dir.path().join("events.jsonl.1.gz");
+    std::fs::write(&copy_path, &copy[..copy.len() / 2]).unwrap();
+    let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(spec.clone(), &mut fold, 2).unwrap();
+    assert_eq!(events(&fold), 2000);
+    // The compressor finishes and removes the plain file: still nothing twice.
+    std::fs::write(&copy_path, &copy).unwrap();
+    std::fs::remove_file(&rotated).unwrap();
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 2000);
+    assert_eq!(t.lag_bytes(), 0);
+    // Another archive under that name (other lines): read.
+    std::fs::write(&copy_path, gz(&lines(5000..5100))).unwrap();
+    append(&rotated, &lines(0..2000));
+    let mut fold = Fold::default();
+    Tailer::open(spec, &mut fold, 2).unwrap();
+    assert_eq!(events(&fold), 2100);
+}

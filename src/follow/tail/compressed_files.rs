@@ -1,0 +1,121 @@
+//! Compressed files as the tailer follows them (see `follow::compressed` for the
+//! decoding): read again from their start when they grow, never read twice when
+//! they are a copy of a plain file, noted in their source when cut short.
+
+use std::fs::File;
+use std::path::Path;
+
+use super::{Codec, Retired, TailedFile, Tailer, read_at};
+use crate::fold::{Fold, SourceId};
+use crate::follow::compressed;
+
+impl Tailer {
+    /// Marks the compressed files that are copies of a plain file read beside
+    /// them (`X.gz` or `X.zst` of `X`: logrotate's `compress` or Codex's worker
+    /// caught at work, or `gzip -k`), told by their first 64 KiB: the plain one is
+    /// read, the copy is not, so its lines do not count twice.
+    pub(super) fn mark_compressed_copies(&mut self, lens: &[Option<u64>]) {
+        for i in 0..self.files.len() {
+            let f = &self.files[i];
+            let (Some(codec), Some(_)) = (f.codec, lens[i]) else { continue };
+            let Some(plain) = compressed_name_of(&f.path) else { continue };
+            let Some(j) = self.files.iter().position(|t| t.codec.is_none() && t.path.as_os_str() == plain) else {
+                continue;
+            };
+            if lens[j].is_none() {
+                continue;
+            }
+            let same = (|| {
+                let twin = File::open(&self.files[j].path).ok()?;
+                let copy = File::open(&self.files[i].path).ok()?;
+                let mut head = vec![0u8; 64 << 10];
+                let n = read_at(&twin, &mut head, 0).ok()?;
+                let mut buf = vec![0u8; 64 << 10];
+                let mut decoded = Vec::new();
+                let _ = compressed::decode_from(codec, &copy, 0, &mut buf, |piece| {
+                    decoded.extend_from_slice(piece);
+                    decoded.len() < n
+                });
+                let m = decoded.len().min(n);
+                Some(m > 0 && decoded[..m] == head[..m])
+            })();
+            self.files[i].copy = same == Some(true);
+        }
+    }
+
+    /// Where a followed file was left, for a compressed copy of it found later
+    /// under its name and `.gz` or `.zst` (logrotate's `compress`, Codex's
+    /// compression worker): the copy holds the same lines, so it is read on from
+    /// there, not again.
+    pub(super) fn compressed_from(&self, path: &Path) -> Option<Retired> {
+        let plain = compressed_name_of(path)?;
+        let f = self.files.iter().find(|f| f.codec.is_none() && f.path.as_os_str() == plain)?;
+        Some(Retired { offset: f.offset + f.reader.pending_len(), line_no: f.reader.line_no })
+    }
+}
+
+/// The plain name a compressed file's name stands for (`X` of `X.gz`, `X.zst`).
+fn compressed_name_of(path: &Path) -> Option<&str> {
+    let name = path.to_str()?;
+    name.strip_suffix(".gz").or_else(|| name.strip_suffix(".zst"))
+}
+
+/// A compressed file that keeps growing (a stream of frames) is decoded again
+/// from its start each time: not before this many times what its last decode
+/// took has passed, so that a large one cannot take the follower's time (at
+/// most about a tenth of it; what is deferred shows as lag, and is read at a
+/// later poll). None under test, where polls follow each other in microseconds
+/// (the deferral is tested with times set by hand).
+const DECODE_AGAIN_AFTER: u32 = if cfg!(test) { 0 } else { 10 };
+
+/// Reads what a compressed file gained since it was last decoded (it is decoded
+/// again from its start, and what was read skipped); returns the compressed bytes
+/// it took in.
+pub(super) fn drain_compressed(f: &mut TailedFile, codec: Codec, len: u64, buf: &mut [u8], fold: &mut Fold) -> u64 {
+    let Some(file) = &f.file else { return 0 };
+    if f.copy {
+        // Its plain twin was read (see `Tailer::mark_compressed_copies`).
+        f.compressed_len = len;
+        return 0;
+    }
+    if len == f.compressed_len || f.decode_again_at.is_some_and(|at| std::time::Instant::now() < at) {
+        return 0;
+    }
+    let started = std::time::Instant::now();
+    if len < f.compressed_len {
+        // Replaced in place by a shorter one: read it again from its start.
+        fold.ingest.sources[f.source].truncations += 1;
+        f.offset = 0;
+        f.reader.reset();
+    }
+    let skip = f.offset + f.reader.pending_len();
+    let (handed, outcome) = compressed::decode_from(codec, file, skip, buf, |piece| {
+        f.reader.feed(piece, fold, f.source);
+        true
+    });
+    f.offset = skip + handed - f.reader.pending_len();
+    f.decode_again_at = Some(started + started.elapsed() * DECODE_AGAIN_AFTER);
+    let taken = len.saturating_sub(f.compressed_len);
+    f.compressed_len = len;
+    note_decode(fold, f.source, &f.path, outcome);
+    taken
+}
+
+/// Says in the source why a compressed log was not read to its end (a frame cut
+/// short is the file still being written: read on when it grows), or clears that.
+pub(super) fn note_decode(
+    fold: &mut Fold,
+    source: SourceId,
+    path: &Path,
+    outcome: Result<(), compressed::DecodeError>,
+) {
+    let error = &mut fold.ingest.sources[source].error;
+    match outcome {
+        Ok(()) => {
+            if error.as_ref().is_some_and(|e| e.starts_with(compressed::ERROR_PREFIX)) {
+                *error = None;
+            }
+        }
+        Err(e) => *error = Some(format!("{} {}: {e}", compressed::ERROR_PREFIX, path.display())),
+    }
+}
