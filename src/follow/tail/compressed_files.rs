@@ -16,30 +16,9 @@ impl Tailer {
     /// read, the copy is not, so its lines do not count twice.
     pub(super) fn mark_compressed_copies(&mut self, lens: &[Option<u64>]) {
         for i in 0..self.files.len() {
-            let f = &self.files[i];
-            let (Some(codec), Some(_)) = (f.codec, lens[i]) else { continue };
-            let Some(plain) = compressed_name_of(&f.path) else { continue };
-            let Some(j) = self.files.iter().position(|t| t.codec.is_none() && t.path.as_os_str() == plain) else {
-                continue;
-            };
-            if lens[j].is_none() {
-                continue;
-            }
-            let same = (|| {
-                let twin = File::open(&self.files[j].path).ok()?;
-                let copy = File::open(&self.files[i].path).ok()?;
-                let mut head = vec![0u8; 64 << 10];
-                let n = read_at(&twin, &mut head, 0).ok()?;
-                let mut buf = vec![0u8; 64 << 10];
-                let mut decoded = Vec::new();
-                let _ = compressed::decode_from(codec, &copy, 0, &mut buf, |piece| {
-                    decoded.extend_from_slice(piece);
-                    decoded.len() < n
-                });
-                let m = decoded.len().min(n);
-                Some(m > 0 && decoded[..m] == head[..m])
-            })();
-            self.files[i].copy = same == Some(true);
+            let (Some(codec), Some(_)) = (self.files[i].codec, lens[i]) else { continue };
+            let Some(j) = self.plain_twin(&self.files[i].path).filter(|&j| lens[j].is_some()) else { continue };
+            self.files[i].copy = starts_alike(codec, &self.files[i].path, &self.files[j].path);
         }
     }
 
@@ -48,10 +27,36 @@ impl Tailer {
     /// compression worker): the copy holds the same lines, so it is read on from
     /// there, not again.
     pub(super) fn compressed_from(&self, path: &Path) -> Option<Retired> {
-        let plain = compressed_name_of(path)?;
-        let f = self.files.iter().find(|f| f.codec.is_none() && f.path.as_os_str() == plain)?;
+        let f = &self.files[self.plain_twin(path)?];
         Some(Retired { offset: f.offset + f.reader.pending_len(), line_no: f.reader.line_no })
     }
+
+    /// The followed plain file a compressed file's name stands for (`X` of
+    /// `X.gz`): looked up in the known paths first, so that thousands of
+    /// compressed rollouts do not each scan every file.
+    fn plain_twin(&self, compressed: &Path) -> Option<usize> {
+        let plain = Path::new(compressed_name_of(compressed)?);
+        if !self.known_paths.contains(plain) {
+            return None;
+        }
+        self.files.iter().position(|f| f.codec.is_none() && f.path == plain)
+    }
+}
+
+/// Whether the compressed file at `copy` decompresses to what the plain file at
+/// `twin` begins with (its first 64 KiB, or all of it if shorter).
+fn starts_alike(codec: Codec, copy: &Path, twin: &Path) -> bool {
+    let (Ok(copy), Ok(twin)) = (File::open(copy), File::open(twin)) else { return false };
+    let mut head = vec![0u8; 64 << 10];
+    let Ok(n) = read_at(&twin, &mut head, 0) else { return false };
+    let mut buf = vec![0u8; 64 << 10];
+    let mut decoded = Vec::new();
+    let _ = compressed::decode_from(codec, &copy, 0, &mut buf, |piece| {
+        decoded.extend_from_slice(piece);
+        decoded.len() < n
+    });
+    let m = decoded.len().min(n);
+    m > 0 && decoded[..m] == head[..m]
 }
 
 /// The plain name a compressed file's name stands for (`X` of `X.gz`, `X.zst`).
