@@ -63,7 +63,9 @@ pub fn decompress(body: &[u8], encoding: ContentEncoding, limit: usize) -> Resul
     let cap = limit as u64 + 1;
     let read = match encoding {
         ContentEncoding::Identity => return Ok(body.to_vec()),
-        ContentEncoding::Gzip => flate2::read::GzDecoder::new(body).take(cap).read_to_end(&mut out),
+        // Every member of the stream, as RFC 1952 and Go's reader (the
+        // Collector's) read it, not only the first.
+        ContentEncoding::Gzip => flate2::read::MultiGzDecoder::new(body).take(cap).read_to_end(&mut out),
         // RFC 9110's deflate is zlib's format (two header bytes whose value is a
         // multiple of 31); some clients send the raw stream.
         ContentEncoding::Deflate

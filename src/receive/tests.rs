@@ -134,6 +134,26 @@ fn a_bomb_is_refused_not_inflated_in_every_encoding() {
     }
 }
 
+#[test]
+fn a_gzip_body_of_several_members_is_read_whole_and_trailing_garbage_refused() {
+    // RFC 1952 allows a gzip stream of several members (what `cat a.gz b.gz`
+    // makes; Go's reader, and so the Collector's, reads them all). A reader that
+    // stops after the first loses the rest without a word when the cut falls
+    // between two protobuf messages.
+    let member = |bytes: &[u8]| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
+    };
+    let whole = agent_tree().encode_to_vec();
+    let (first, second) = whole.split_at(whole.len() / 2);
+    let body = [member(first), member(second)].concat();
+    assert_eq!(decode::decompress(&body, decode::ContentEncoding::Gzip, 1 << 20), Ok(whole.clone()));
+    let garbage = [member(&whole), b"trailing".to_vec()].concat();
+    let refused = decode::decompress(&garbage, decode::ContentEncoding::Gzip, 1 << 20);
+    assert!(matches!(&refused, Err(BodyError::Undecodable(m)) if m.contains("gzip")), "{refused:?}");
+}
+
 /// A small deterministic generator (xorshift), so a failure can be replayed.
 struct Rng(u64);
 
