@@ -480,7 +480,8 @@ fn monitor(
         if let Some((log, chunks)) = &mut input {
             loop {
                 match chunks.try_recv() {
-                    Ok(chunk) => log.feed(&chunk, &mut fold),
+                    Ok(Ok(chunk)) => log.feed(&chunk, &mut fold),
+                    Ok(Err(message)) => log.fail(&mut fold, message),
                     Err(std::sync::mpsc::TryRecvError::Empty) => break,
                     Err(std::sync::mpsc::TryRecvError::Disconnected) => {
                         log.close(&mut fold);

@@ -290,18 +290,19 @@ impl Reader {
 fn follow_stdin(shared: Arc<Mutex<Fold>>, wake: tokio::sync::mpsc::Sender<()>) {
     std::thread::spawn(move || {
         let Ok(mut log) = shared.lock().map(|mut f| crate::follow::stdin::StdinLog::new(&mut f)) else { return };
+        let mut failure = None;
         for chunk in crate::follow::stdin::chunks() {
-            match shared.lock() {
-                Ok(mut f) => log.feed(&chunk, &mut f),
-                Err(_) => return,
+            let Ok(mut f) = shared.lock() else { return };
+            match chunk {
+                Ok(chunk) => log.feed(&chunk, &mut f),
+                Err(message) => failure = Some(message),
             }
+            drop(f);
             let _ = wake.try_send(());
         }
         if let Ok(mut f) = shared.lock() {
             log.close(&mut f);
-            f.ingest.sources.iter_mut().filter(|s| s.path == crate::follow::stdin::NAME).for_each(|s| {
-                s.error = Some("stdin closed: nothing more will arrive".into());
-            });
+            log.fail(&mut f, failure.unwrap_or_else(|| "stdin closed: nothing more will arrive".into()));
         }
         let _ = wake.try_send(());
     });

@@ -1133,6 +1133,51 @@ fn compressed_codex_rollouts_count_as_they_did_plain() {
     assert!(md.contains("**Source read in part:** compressed log"), "{md}");
 }
 
+/// `ssh host cat events.jsonl.zst | ajentik --log -`: standard input that is a
+/// zstd or gzip stream (by the real tools) reads as the plain log does; one
+/// cut short keeps the lines before the cut and says why on its source.
+#[test]
+fn compressed_standard_input_reads_as_plain() {
+    let through_stdin = |bytes: &[u8]| {
+        let mut child = ajentik()
+            .args(["monitor", "--export", "json", "--log", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        let bytes = bytes.to_vec();
+        let writer = std::thread::spawn(move || input.write_all(&bytes));
+        let o = child.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let plain = through_stdin(&std::fs::read(sample()).unwrap());
+    assert_eq!(plain["sources"][0]["lines"], 1211);
+    for tool in ["zstd", "gzip"] {
+        let packed = Command::new(tool).args(["-c", &sample()]).output().expect("the compression tool");
+        assert!(packed.status.success(), "{tool}");
+        let r = through_stdin(&packed.stdout);
+        assert_eq!(r["sources"][0]["lines"], 1211, "{tool}");
+        assert_eq!(r["ingest"]["events"], plain["ingest"]["events"], "{tool}");
+        assert_eq!(r["models"], plain["models"], "{tool}");
+        assert!(r["sources"][0]["error"].is_null(), "{tool}: {}", r["sources"][0]);
+        let cut = through_stdin(&packed.stdout[..packed.stdout.len() * 3 / 4]);
+        // zstd keeps its window (here the whole file) before it hands any of a
+        // frame on, so a one-frame stream cut short gives no lines; gzip's
+        // window is 32 KiB.
+        let lines = cut["sources"][0]["lines"].as_u64().unwrap();
+        assert!(lines < 1211 && (tool == "zstd" || lines > 0), "{tool}: {lines}");
+        let error = cut["sources"][0]["error"].as_str().unwrap_or_default();
+        assert!(
+            error.starts_with("compressed log on standard input:") && error.contains("cut short"),
+            "{tool}: {error}"
+        );
+    }
+}
+
 /// logrotate's `compress`: the rotated log is gzipped (by the gzip tool here);
 /// read through a glob with the live one, the counts are the whole log's.
 #[test]
