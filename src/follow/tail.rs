@@ -220,6 +220,10 @@ struct TailedFile {
     /// A compressed copy of a plain file read beside it (see
     /// [`Tailer::mark_compressed_copies`]): never read.
     copy: bool,
+    /// A compressed copy of a followed plain file, found while following (see
+    /// [`Tailer::compressed_from`]): the two hold the same lines, each counted
+    /// by whichever reads it first.
+    shares_lines: bool,
 }
 
 impl TailedFile {
@@ -239,6 +243,7 @@ impl TailedFile {
             compressed_len: 0,
             decode_again_at: None,
             copy: false,
+            shares_lines: false,
             path,
         }
     }
@@ -275,6 +280,9 @@ pub struct Tailer {
     /// A watched folder's modification time when it was last listed, and when
     /// that was: an unchanged folder is not listed again.
     listed: HashMap<PathBuf, (std::time::SystemTime, std::time::SystemTime)>,
+    /// Whether any file shares its lines with another (so that the lookup of a
+    /// file's twin costs nothing where none does).
+    twins: bool,
 }
 
 fn open_error(path: &Path, e: io::Error) -> anyhow::Error {
@@ -382,6 +390,7 @@ impl Tailer {
             sweep_from: 0,
             known_paths: HashSet::new(),
             listed: HashMap::new(),
+            twins: false,
         };
         // A set, not a scan of the files so far: 5,000 files made that quadratic.
         for spec in tailer.specs.clone() {
@@ -667,10 +676,14 @@ impl Tailer {
                     continue;
                 }
                 self.known_paths.insert(path.clone());
-                let resume = self.retired.remove(&id).or_else(|| self.compressed_from(&path));
-                let resume = resume.unwrap_or(Retired { offset: 0, line_no: 0 });
+                let retired = self.retired.remove(&id);
+                let twin = if retired.is_none() { self.compressed_from(&path) } else { None };
+                let shares_lines = twin.is_some();
+                self.twins |= shares_lines;
+                let resume = retired.or(twin).unwrap_or(Retired { offset: 0, line_no: 0 });
                 let source = fold.ingest.add_source(path.display().to_string());
                 let mut f = TailedFile::new(source, path, true);
+                f.shares_lines = shares_lines;
                 f.offset = resume.offset;
                 f.reader.line_no = resume.line_no;
                 if let Ok(Some(file)) = reopen(&f.path, id) {
@@ -686,6 +699,7 @@ impl Tailer {
 
     fn poll_file(&mut self, i: usize, fold: &mut Fold) -> u64 {
         let at_path = std::fs::metadata(&self.files[i].path);
+        let may_read = self.catch_up_with_twin(i);
         let polls = self.polls;
         let f = &mut self.files[i];
         let mut read = 0;
@@ -693,7 +707,9 @@ impl Tailer {
         if f.id.is_some() && !same {
             // Rotated or removed: finish the old file through the handle we hold
             // (a closed, quiet file has nothing more to give).
-            read += drain(f, &mut self.buf, fold);
+            if may_read {
+                read += drain(f, &mut self.buf, fold);
+            }
             let held = f.reader.pending_len();
             f.reader.finish(fold, f.source);
             f.offset += held;
@@ -738,7 +754,7 @@ impl Tailer {
                 Err(e) => return read + self::failed(f, fold, &e),
             }
         }
-        let drained = drain(f, &mut self.buf, fold);
+        let drained = if may_read { drain(f, &mut self.buf, fold) } else { 0 };
         if drained > 0 {
             f.active = polls;
         }

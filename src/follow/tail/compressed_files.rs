@@ -31,6 +31,57 @@ impl Tailer {
         Some(Retired { offset: f.offset + f.reader.pending_len(), line_no: f.reader.line_no })
     }
 
+    /// Before file `i` is read: where it and its twin (a plain file and the
+    /// compressed copy of it found while following) hold the same lines, and
+    /// the twin has counted past where this one stands, this one skips there.
+    /// logrotate's `compress` without `delaycompress` copies a rotated log whose
+    /// writer may not have reopened yet, so both can gain the same lines.
+    /// Whether `i` may be read now: a plain file whose end is short of its
+    /// twin's count waits (its next line starts there), its half line dropped,
+    /// since the twin counted it.
+    pub(super) fn catch_up_with_twin(&mut self, i: usize) -> bool {
+        let Some(j) = self.twin(i) else { return true };
+        let (ahead, line_no) = (self.files[j].offset, self.files[j].reader.line_no);
+        let f = &mut self.files[i];
+        if ahead <= f.offset {
+            return true;
+        }
+        let waits = f.codec.is_none() && {
+            let len = match &f.file {
+                Some(file) => file.metadata().map(|m| m.len()),
+                None => std::fs::metadata(&f.path).map(|m| m.len()),
+            };
+            !len.is_ok_and(|len| len >= ahead)
+        };
+        f.reader.reset();
+        if waits {
+            return false;
+        }
+        f.offset = ahead;
+        f.reader.line_no = line_no;
+        true
+    }
+
+    /// The file that holds the same lines as file `i` (see
+    /// [`TailedFile::shares_lines`]), if one does.
+    fn twin(&self, i: usize) -> Option<usize> {
+        if !self.twins {
+            return None;
+        }
+        let f = &self.files[i];
+        if f.codec.is_some() {
+            return self.plain_twin(&f.path).filter(|_| f.shares_lines);
+        }
+        let plain = f.path.to_str()?;
+        [".gz", ".zst"].into_iter().find_map(|suffix| {
+            let copy = std::path::PathBuf::from(format!("{plain}{suffix}"));
+            if !self.known_paths.contains(&copy) {
+                return None;
+            }
+            self.files.iter().position(|c| c.shares_lines && c.path == copy)
+        })
+    }
+
     /// The followed plain file a compressed file's name stands for (`X` of
     /// `X.gz`): looked up in the known paths first, so that thousands of
     /// compressed rollouts do not each scan every file.

@@ -630,6 +630,50 @@ fn a_followed_log_rotated_then_gzipped_counts_every_line_once() {
     assert_eq!(fold.ingest.total().malformed, 0);
 }
 
+/// logrotate's `compress` without `delaycompress`: the rotated log's writer may
+/// still append to it after the compressor has begun its copy, and both the
+/// plain file and the copy then hold those lines: whichever is read first counts
+/// them, the other skips them.
+#[test]
+fn lines_a_rotated_log_and_its_compressed_copy_both_gain_count_once() {
+    let gz = |text: &str| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rotated = dir.path().join("events.jsonl.1");
+    append(&rotated, &lines(0..50));
+    let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(spec, &mut fold, 2).unwrap();
+    assert_eq!(events(&fold), 50);
+    // The compressor has just made its file.
+    let copy_path = dir.path().join("events.jsonl.1.gz");
+    std::fs::write(&copy_path, b"").unwrap();
+    t.poll(&mut fold);
+    // The writer appends to the rotated log (it has not reopened yet), and the
+    // compressor's copy holds those lines too: the plain file is read first.
+    append(&rotated, &lines(50..60));
+    std::fs::write(&copy_path, gz(&(lines(0..50) + &lines(50..60)))).unwrap();
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 60);
+    // Then the copy gets there first (a half line in the plain file meanwhile).
+    let next = ev(70);
+    append(&rotated, &lines(60..70));
+    append(&rotated, &next[..10]);
+    t.files.sort_by_key(|f| f.codec.is_none());
+    std::fs::write(&copy_path, gz(&(lines(0..70) + &next))).unwrap();
+    t.poll(&mut fold);
+    append(&rotated, &next[10..]);
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 71);
+    std::fs::remove_file(&rotated).unwrap();
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 71);
+    assert_eq!(fold.ingest.total().malformed, 0);
+}
+
 /// Started while logrotate gzips `events.jsonl.1` beside itself (or after
 /// `gzip -k`): the copy is not read, so nothing counts twice; an older archive
 /// under that name, with other lines, is read.
