@@ -220,10 +220,11 @@ struct TailedFile {
     /// A compressed copy of a plain file read beside it (see
     /// [`Tailer::mark_compressed_copies`]): never read.
     copy: bool,
-    /// A compressed copy of a followed plain file, found while following (see
-    /// [`Tailer::compressed_from`]): the two hold the same lines, each counted
-    /// by whichever reads it first.
-    shares_lines: bool,
+    /// The index of the file that holds the same lines as this one: a followed
+    /// plain file and the compressed copy of it found while following (see
+    /// [`Tailer::resume_from`]), each line counted by whichever reads it
+    /// first. (Files are only ever added to [`Tailer::files`].)
+    twin: Option<usize>,
 }
 
 impl TailedFile {
@@ -243,7 +244,7 @@ impl TailedFile {
             compressed_len: 0,
             decode_again_at: None,
             copy: false,
-            shares_lines: false,
+            twin: None,
             path,
         }
     }
@@ -280,9 +281,6 @@ pub struct Tailer {
     /// A watched folder's modification time when it was last listed, and when
     /// that was: an unchanged folder is not listed again.
     listed: HashMap<PathBuf, (std::time::SystemTime, std::time::SystemTime)>,
-    /// Whether any file shares its lines with another (so that the lookup of a
-    /// file's twin costs nothing where none does).
-    twins: bool,
 }
 
 fn open_error(path: &Path, e: io::Error) -> anyhow::Error {
@@ -390,7 +388,6 @@ impl Tailer {
             sweep_from: 0,
             known_paths: HashSet::new(),
             listed: HashMap::new(),
-            twins: false,
         };
         // A set, not a scan of the files so far: 5,000 files made that quadratic.
         for spec in tailer.specs.clone() {
@@ -677,13 +674,14 @@ impl Tailer {
                 }
                 self.known_paths.insert(path.clone());
                 let retired = self.retired.remove(&id);
-                let twin = if retired.is_none() { self.compressed_from(&path) } else { None };
-                let shares_lines = twin.is_some();
-                self.twins |= shares_lines;
-                let resume = retired.or(twin).unwrap_or(Retired { offset: 0, line_no: 0 });
+                let twin = if retired.is_none() { self.plain_twin(&path) } else { None };
+                let resume = retired.or_else(|| twin.map(|j| self.resume_from(j)));
+                let resume = resume.unwrap_or(Retired { offset: 0, line_no: 0 });
                 let source = fold.ingest.add_source(path.display().to_string());
                 let mut f = TailedFile::new(source, path, true);
-                f.shares_lines = shares_lines;
+                if let Some(j) = twin {
+                    (f.twin, self.files[j].twin) = (Some(j), Some(self.files.len()));
+                }
                 f.offset = resume.offset;
                 f.reader.line_no = resume.line_no;
                 if let Ok(Some(file)) = reopen(&f.path, id) {

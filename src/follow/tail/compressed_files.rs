@@ -22,13 +22,13 @@ impl Tailer {
         }
     }
 
-    /// Where a followed file was left, for a compressed copy of it found later
-    /// under its name and `.gz` or `.zst` (logrotate's `compress`, Codex's
-    /// compression worker): the copy holds the same lines, so it is read on from
-    /// there, not again.
-    pub(super) fn compressed_from(&self, path: &Path) -> Option<Retired> {
-        let f = &self.files[self.plain_twin(path)?];
-        Some(Retired { offset: f.offset + f.reader.pending_len(), line_no: f.reader.line_no })
+    /// Where followed file `j` was left, for a compressed copy of it found later
+    /// under its name and `.gz` or `.zst` (its [`Tailer::plain_twin`]:
+    /// logrotate's `compress`, Codex's compression worker): the copy holds the
+    /// same lines, so it is read on from there, not again.
+    pub(super) fn resume_from(&self, j: usize) -> Retired {
+        let f = &self.files[j];
+        Retired { offset: f.offset + f.reader.pending_len(), line_no: f.reader.line_no }
     }
 
     /// Before file `i` is read: where it and its twin (a plain file and the
@@ -40,7 +40,7 @@ impl Tailer {
     /// twin's count waits (its next line starts there), its half line dropped,
     /// since the twin counted it.
     pub(super) fn catch_up_with_twin(&mut self, i: usize) -> bool {
-        let Some(j) = self.twin(i) else { return true };
+        let Some(j) = self.files[i].twin else { return true };
         let (ahead, line_no) = (self.files[j].offset, self.files[j].reader.line_no);
         let f = &mut self.files[i];
         if ahead <= f.offset {
@@ -62,30 +62,10 @@ impl Tailer {
         true
     }
 
-    /// The file that holds the same lines as file `i` (see
-    /// [`TailedFile::shares_lines`]), if one does.
-    fn twin(&self, i: usize) -> Option<usize> {
-        if !self.twins {
-            return None;
-        }
-        let f = &self.files[i];
-        if f.codec.is_some() {
-            return self.plain_twin(&f.path).filter(|_| f.shares_lines);
-        }
-        let plain = f.path.to_str()?;
-        [".gz", ".zst"].into_iter().find_map(|suffix| {
-            let copy = std::path::PathBuf::from(format!("{plain}{suffix}"));
-            if !self.known_paths.contains(&copy) {
-                return None;
-            }
-            self.files.iter().position(|c| c.shares_lines && c.path == copy)
-        })
-    }
-
     /// The followed plain file a compressed file's name stands for (`X` of
     /// `X.gz`): looked up in the known paths first, so that thousands of
     /// compressed rollouts do not each scan every file.
-    fn plain_twin(&self, compressed: &Path) -> Option<usize> {
+    pub(super) fn plain_twin(&self, compressed: &Path) -> Option<usize> {
         let plain = Path::new(compressed_name_of(compressed)?);
         if !self.known_paths.contains(plain) {
             return None;
