@@ -276,8 +276,9 @@ pub struct Tailer {
     polls: u64,
     /// Where the poll-interval sweep goes on from.
     sweep_from: usize,
-    /// Every path followed (kept, not rebuilt per poll: thousands of files).
-    known_paths: HashSet<PathBuf>,
+    /// Every path followed, and its index in `files` (kept, not rebuilt per
+    /// poll: thousands of files).
+    known_paths: HashMap<PathBuf, usize>,
     /// A watched folder's modification time when it was last listed, and when
     /// that was: an unchanged folder is not listed again.
     listed: HashMap<PathBuf, (std::time::SystemTime, std::time::SystemTime)>,
@@ -386,7 +387,7 @@ impl Tailer {
             max_open: max_open.max(1),
             polls: 0,
             sweep_from: 0,
-            known_paths: HashSet::new(),
+            known_paths: HashMap::new(),
             listed: HashMap::new(),
         };
         // A set, not a scan of the files so far: 5,000 files made that quadratic.
@@ -396,9 +397,10 @@ impl Tailer {
                 tailer.folder_changed(dir);
             }
             for path in spec.expand()? {
-                if !tailer.known_paths.insert(path.clone()) {
+                if tailer.known_paths.contains_key(&path) {
                     continue;
                 }
+                tailer.known_paths.insert(path.clone(), tailer.files.len());
                 let source = fold.ingest.add_source(path.display().to_string());
                 tailer.files.push(TailedFile::new(source, path, discovered));
             }
@@ -660,7 +662,7 @@ impl Tailer {
             }
             let Ok(paths) = spec.expand() else { continue };
             for path in paths {
-                if self.known_paths.contains(&path) {
+                if self.known_paths.contains_key(&path) {
                     continue;
                 }
                 let Ok(meta) = std::fs::metadata(&path) else {
@@ -672,7 +674,7 @@ impl Tailer {
                 if !ids.insert(id) {
                     continue;
                 }
-                self.known_paths.insert(path.clone());
+                self.known_paths.insert(path.clone(), self.files.len());
                 let retired = self.retired.remove(&id);
                 let twin = if retired.is_none() { self.plain_twin(&path) } else { None };
                 let resume = retired.or_else(|| twin.map(|j| self.resume_from(j)));
