@@ -179,7 +179,7 @@ impl LineReader {
 mod compressed_files;
 mod first_read;
 mod follower;
-use compressed_files::{drain_compressed, note_decode};
+use compressed_files::{Head, drain_compressed, note_decode};
 pub use first_read::Progress;
 use first_read::{Merged, TaskResult, merge_in_order, plan_tasks, read_task};
 pub use follower::Follower;
@@ -225,6 +225,12 @@ struct TailedFile {
     /// [`Tailer::resume_from`]), each line counted by whichever reads it
     /// first. (Files are only ever added to [`Tailer::files`].)
     twin: Option<usize>,
+    /// A compressed file found while following that is neither a file renamed
+    /// nor the copy of a followed one: perhaps the copy of one rotated and
+    /// removed between two looks (logrotate's `compress` renames, compresses
+    /// and removes in one go). Not read until its head tells (see
+    /// [`Tailer::match_retired`]).
+    unmatched: bool,
 }
 
 impl TailedFile {
@@ -245,6 +251,7 @@ impl TailedFile {
             decode_again_at: None,
             copy: false,
             twin: None,
+            unmatched: false,
             path,
         }
     }
@@ -256,11 +263,13 @@ impl TailedFile {
     }
 }
 
-/// Where a rotated file was left, in case it reappears under another name.
+/// Where a rotated file was left, in case it reappears under another name, or
+/// compressed (then known by its `head`).
 #[derive(Debug, Clone, Copy)]
 struct Retired {
     offset: u64,
     line_no: u64,
+    head: Option<Head>,
 }
 
 /// Reads and follows a set of logs into a [`Fold`].
@@ -678,9 +687,11 @@ impl Tailer {
                 let retired = self.retired.remove(&id);
                 let twin = if retired.is_none() { self.plain_twin(&path) } else { None };
                 let resume = retired.or_else(|| twin.map(|j| self.resume_from(j)));
-                let resume = resume.unwrap_or(Retired { offset: 0, line_no: 0 });
+                let unmatched = retired.is_none() && twin.is_none();
+                let resume = resume.unwrap_or(Retired { offset: 0, line_no: 0, head: None });
                 let source = fold.ingest.add_source(path.display().to_string());
                 let mut f = TailedFile::new(source, path, true);
+                f.unmatched = unmatched && f.codec.is_some();
                 if let Some(j) = twin {
                     (f.twin, self.files[j].twin) = (Some(j), Some(self.files.len()));
                 }
@@ -699,7 +710,7 @@ impl Tailer {
 
     fn poll_file(&mut self, i: usize, fold: &mut Fold) -> u64 {
         let at_path = std::fs::metadata(&self.files[i].path);
-        let may_read = self.catch_up_with_twin(i);
+        let may_read = self.catch_up_with_twin(i) && self.match_retired(i);
         let polls = self.polls;
         let f = &mut self.files[i];
         let mut read = 0;
@@ -714,7 +725,8 @@ impl Tailer {
             f.reader.finish(fold, f.source);
             f.offset += held;
             if let Some(id) = f.id.take().filter(|_| f.discovered) {
-                self.retired.insert(id, Retired { offset: f.offset, line_no: f.reader.line_no });
+                let head = f.file.as_ref().filter(|_| f.codec.is_none()).and_then(Head::read);
+                self.retired.insert(id, Retired { offset: f.offset, line_no: f.reader.line_no, head });
             }
             f.file = None;
             if at_path.is_ok() {
@@ -743,18 +755,30 @@ impl Tailer {
             }
             match File::open(&f.path) {
                 Ok(file) => {
-                    f.id = Some(file_id(&meta));
+                    let id = file_id(&meta);
+                    f.id = Some(id);
                     f.file = Some(file);
                     f.offset = 0;
                     f.compressed_len = 0;
                     f.reader.reset();
                     f.error = None;
                     fold.ingest.sources[f.source].error = None;
+                    // Another file now stands at this path: one read before under
+                    // another name (renamed here) goes on where it was left, and a
+                    // compressed one may be the copy of one read (logrotate's
+                    // `compress` makes `events.jsonl.1.gz` again at each rotation).
+                    if let Some(r) = self.retired.remove(&id).filter(|_| f.discovered) {
+                        f.offset = r.offset;
+                        f.reader.line_no = r.line_no;
+                    } else {
+                        f.unmatched = f.discovered && f.codec.is_some();
+                    }
                 }
                 Err(e) => return read + self::failed(f, fold, &e),
             }
         }
-        let drained = if may_read { drain(f, &mut self.buf, fold) } else { 0 };
+        // (One just reopened unmatched is matched at its next poll.)
+        let drained = if may_read && !f.unmatched { drain(f, &mut self.buf, fold) } else { 0 };
         if drained > 0 {
             f.active = polls;
         }

@@ -2,12 +2,13 @@
 //! decoding): read again from their start when they grow, never read twice when
 //! they are a copy of a plain file, noted in their source when cut short.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 
 use super::{Codec, Retired, TailedFile, Tailer, read_at};
 use crate::fold::{Fold, SourceId};
-use crate::follow::compressed;
+use crate::follow::compressed::{self, DecodeError};
 
 impl Tailer {
     /// Marks the compressed files that are copies of a plain file read beside
@@ -28,7 +29,42 @@ impl Tailer {
     /// same lines, so it is read on from there, not again.
     pub(super) fn resume_from(&self, j: usize) -> Retired {
         let f = &self.files[j];
-        Retired { offset: f.offset + f.reader.pending_len(), line_no: f.reader.line_no }
+        Retired { offset: f.offset + f.reader.pending_len(), line_no: f.reader.line_no, head: None }
+    }
+
+    /// Before an unmatched compressed file `i` (see [`TailedFile::unmatched`]) is
+    /// read: once it holds [`HEAD_BYTES`] decompressed, or all it will, it is
+    /// read on from where a rotated file whose head it begins with was left, or
+    /// from its start if none. Whether it may be read now (not while it is too
+    /// short to tell and still being written).
+    pub(super) fn match_retired(&mut self, i: usize) -> bool {
+        let f = &self.files[i];
+        let (true, Some(codec), Some(file)) = (f.unmatched, f.codec, &f.file) else { return true };
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        let mut buf = vec![0u8; HEAD_BYTES];
+        let (_, outcome) = compressed::decode_from(codec, file, 0, &mut buf, |piece| {
+            head.extend_from_slice(&piece[..piece.len().min(HEAD_BYTES - head.len())]);
+            head.len() < HEAD_BYTES
+        });
+        let cut_short = matches!(outcome, Err(DecodeError::CutShort { .. } | DecodeError::GzipCutShort));
+        if head.len() < HEAD_BYTES && cut_short {
+            return false;
+        }
+        let mut hashes = HashMap::new();
+        let found = self.retired.iter().find_map(|(id, r)| {
+            let h = r.head?;
+            let hash = *hashes.entry(h.len).or_insert_with(|| head.get(..h.len).map(hash_of));
+            (hash == Some(h.hash)).then_some((*id, *r))
+        });
+        let f = &mut self.files[i];
+        f.unmatched = false;
+        if let Some((id, r)) = found {
+            self.retired.remove(&id);
+            f.offset = r.offset;
+            f.reader.reset();
+            f.reader.line_no = r.line_no;
+        }
+        true
     }
 
     /// Before file `i` is read: where it and its twin (a plain file and the
@@ -69,6 +105,31 @@ impl Tailer {
         let j = *self.known_paths.get(Path::new(compressed_name_of(compressed)?))?;
         self.files[j].codec.is_none().then_some(j)
     }
+}
+
+/// How much of a rotated file's start tells a compressed copy of it.
+const HEAD_BYTES: usize = 4096;
+
+/// The start of a plain file (its first [`HEAD_BYTES`], or all of it if
+/// shorter), as a length and a hash: what a compressed copy of it begins with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Head {
+    len: usize,
+    hash: u64,
+}
+
+impl Head {
+    /// The head of `file` (none for an empty or unreadable one).
+    pub(super) fn read(file: &File) -> Option<Head> {
+        let mut buf = [0u8; HEAD_BYTES];
+        let n = read_at(file, &mut buf, 0).ok().filter(|&n| n > 0)?;
+        Some(Head { len: n, hash: hash_of(&buf[..n]) })
+    }
+}
+
+fn hash_of(bytes: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(bytes)
 }
 
 /// Whether the compressed file at `copy` decompresses to what the plain file at

@@ -675,6 +675,54 @@ fn lines_a_rotated_log_and_its_compressed_copy_both_gain_count_once() {
     assert_eq!(fold.ingest.total().malformed, 0);
 }
 
+/// logrotate's `compress` in one go between two looks: the log is renamed, a
+/// new one made, the rotated one gets its writer's last lines, is gzipped and
+/// removed before ajentik sees it under its new name. The archive is known by
+/// its head as the file read under the old name (even half written when first
+/// seen), and read on from where that was left; at the next rotation the
+/// archive is renamed, and a new one stands at its name.
+#[test]
+fn an_archive_of_a_log_rotated_and_removed_unseen_is_read_on_from_where_it_was_left() {
+    let gz = |text: &str| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("events.jsonl");
+    let (rotated, archive) = (dir.path().join("events.jsonl.1"), dir.path().join("events.jsonl.1.gz"));
+    append(&live, &lines(0..100));
+    let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(spec, &mut fold, 2).unwrap();
+    assert_eq!(events(&fold), 100);
+    let mut written = 100;
+    for round in 1..=2u64 {
+        let base = round * 1000;
+        if round == 2 {
+            std::fs::rename(&archive, dir.path().join("events.jsonl.2.gz")).unwrap();
+        }
+        std::fs::rename(&live, &rotated).unwrap();
+        append(&live, &lines(base..base + 10));
+        append(&rotated, &lines(base + 500..base + 520));
+        let packed = gz(&std::fs::read_to_string(&rotated).unwrap());
+        std::fs::write(&archive, &packed[..packed.len() / 3]).unwrap();
+        std::fs::remove_file(&rotated).unwrap();
+        written += 30;
+        t.poll(&mut fold);
+        std::fs::write(&archive, &packed).unwrap();
+        t.poll(&mut fold);
+        t.poll(&mut fold);
+        assert_eq!(events(&fold), written, "round {round}");
+    }
+    assert_eq!(fold.ingest.total().malformed, 0);
+    // An archive of lines never read (no rotated log begins as it does): read whole.
+    std::fs::write(dir.path().join("events.jsonl.9.gz"), gz(&lines(9000..9040))).unwrap();
+    t.poll(&mut fold);
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), written + 40);
+}
+
 /// Started while logrotate gzips `events.jsonl.1` beside itself (or after
 /// `gzip -k`): the copy is not read, so nothing counts twice; an older archive
 /// under that name, with other lines, is read.
