@@ -710,7 +710,7 @@ impl Tailer {
 
     fn poll_file(&mut self, i: usize, fold: &mut Fold) -> u64 {
         let at_path = std::fs::metadata(&self.files[i].path);
-        let may_read = self.catch_up_with_twin(i) && self.match_retired(i);
+        let may_read = self.catch_up_with_twin(i) && self.match_retired(i, fold);
         let polls = self.polls;
         let f = &mut self.files[i];
         let mut read = 0;

@@ -36,8 +36,9 @@ impl Tailer {
     /// read: once it holds [`HEAD_BYTES`] decompressed, or all it will, it is
     /// read on from where a rotated file whose head it begins with was left, or
     /// from its start if none. Whether it may be read now (not while it is too
-    /// short to tell and still being written).
-    pub(super) fn match_retired(&mut self, i: usize) -> bool {
+    /// short to tell and still being written; its source says it is cut short,
+    /// as it would if read).
+    pub(super) fn match_retired(&mut self, i: usize, fold: &mut Fold) -> bool {
         let f = &self.files[i];
         let (true, Some(codec), Some(file)) = (f.unmatched, f.codec, &f.file) else { return true };
         let mut head = Vec::with_capacity(HEAD_BYTES);
@@ -48,6 +49,7 @@ impl Tailer {
         });
         let cut_short = matches!(outcome, Err(DecodeError::CutShort { .. } | DecodeError::GzipCutShort));
         if head.len() < HEAD_BYTES && cut_short {
+            note_decode(fold, f.source, &f.path, outcome);
             return false;
         }
         let mut hashes = HashMap::new();

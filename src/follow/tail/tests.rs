@@ -706,14 +706,18 @@ fn an_archive_of_a_log_rotated_and_removed_unseen_is_read_on_from_where_it_was_l
         append(&live, &lines(base..base + 10));
         append(&rotated, &lines(base + 500..base + 520));
         let packed = gz(&std::fs::read_to_string(&rotated).unwrap());
-        std::fs::write(&archive, &packed[..packed.len() / 3]).unwrap();
+        std::fs::write(&archive, &packed[..40]).unwrap();
         std::fs::remove_file(&rotated).unwrap();
         written += 30;
         t.poll(&mut fold);
+        t.poll(&mut fold);
+        let waiting = fold.ingest.sources.iter().find(|s| s.path.ends_with(".1.gz")).unwrap();
+        assert!(waiting.error.as_ref().is_some_and(|e| e.contains("cut short")), "{:?}", waiting.error);
         std::fs::write(&archive, &packed).unwrap();
         t.poll(&mut fold);
         t.poll(&mut fold);
         assert_eq!(events(&fold), written, "round {round}");
+        assert!(fold.ingest.sources.iter().all(|s| s.error.is_none()), "{:?}", fold.ingest.sources);
     }
     assert_eq!(fold.ingest.total().malformed, 0);
     // An archive of lines never read (no rotated log begins as it does): read whole.
