@@ -27,14 +27,15 @@ fn append(path: &Path, text: &str) {
     f.write_all(text.as_bytes()).unwrap();
 }
 
-/// Runs logrotate on `log` once, forced, with its state beside `config_dir`.
-fn logrotate(config_dir: &Path, log: &Path, finish: &Path) {
+/// Runs logrotate on `log` once, forced, with its state beside `config_dir`
+/// and `options` in its stanza.
+fn logrotate(config_dir: &Path, log: &Path, finish: &Path, options: &str) {
     let config = config_dir.join("logrotate.conf");
     let rotated = format!("{}.1", log.display());
     std::fs::write(
         &config,
         format!(
-            "{log} {{\n  rotate 5\n  compress\n  create\n  missingok\n  postrotate\n    cat {finish} >> {rotated}\n  endscript\n}}\n",
+            "{log} {{\n  rotate 5\n  {options}\n  create\n  missingok\n  postrotate\n    cat {finish} >> {rotated}\n  endscript\n}}\n",
             log = log.display(),
             finish = finish.display(),
         ),
@@ -54,6 +55,23 @@ fn logrotate(config_dir: &Path, log: &Path, finish: &Path) {
 
 #[test]
 fn a_log_rotated_and_gzipped_by_logrotate_while_followed_counts_every_line_once() {
+    let archives = rotate_while_followed("compress", 2);
+    assert!(archives.iter().any(|n| n == "events.jsonl.2.gz"), "{archives:?}");
+    assert!(!archives.iter().any(|n| n == "events.jsonl.1"), "{archives:?}");
+}
+
+/// With `delaycompress` the rotated log stays plain for a round, then is
+/// renamed and gzipped at the next.
+#[test]
+fn a_log_rotated_with_delaycompress_while_followed_counts_every_line_once() {
+    let archives = rotate_while_followed("compress\n  delaycompress", 3);
+    assert!(archives.iter().any(|n| n == "events.jsonl.2.gz"), "{archives:?}");
+    assert!(archives.iter().any(|n| n == "events.jsonl.1"), "{archives:?}");
+}
+
+/// Rotates a followed log `rounds` times with `options`; returns the names in
+/// its folder after.
+fn rotate_while_followed(options: &str, rounds: u64) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
     let log = dir.path().join("events.jsonl");
@@ -76,19 +94,21 @@ fn a_log_rotated_and_gzipped_by_logrotate_while_followed_counts_every_line_once(
         }
     });
     let mut written = 0;
-    for round in 0..2u64 {
+    for round in 0..rounds {
         let base = round * 10_000;
         append(&log, &lines(base..base + 3000));
         std::thread::sleep(Duration::from_millis(300));
         // What the writer adds to the moved log before it reopens.
         std::fs::write(&finish, lines(base + 3000..base + 3100)).unwrap();
-        logrotate(work.path(), &log, &finish);
+        logrotate(work.path(), &log, &finish, options);
         written += 3100;
         append(&log, &lines(base + 5000..base + 5500));
         written += 500;
         std::thread::sleep(Duration::from_millis(300));
     }
-    assert!(dir.path().join("events.jsonl.2.gz").exists() && !dir.path().join("events.jsonl.1").exists());
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
     // Every line once: wait for them all, then a while longer for any counted twice.
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut last = serde_json::Value::Null;
@@ -105,4 +125,5 @@ fn a_log_rotated_and_gzipped_by_logrotate_while_followed_counts_every_line_once(
     assert_eq!(last["ingest"]["malformed"], 0, "{}", last["ingest"]);
     let uses: u64 = last["tools"].as_array().unwrap().iter().map(|t| t["usage_count"].as_u64().unwrap()).sum();
     assert_eq!(uses, written);
+    names
 }

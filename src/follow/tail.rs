@@ -272,6 +272,16 @@ struct Retired {
     head: Option<Head>,
 }
 
+impl Retired {
+    /// Whether the file at `path`, which has the retired file's identity, is
+    /// that file: an identity is a device and inode number, and a removed
+    /// file's inode is soon another file's (logrotate's new log takes the one
+    /// its last archive freed), which must not be read on from the old offset.
+    fn is_at(&self, path: &Path) -> bool {
+        self.head.is_none_or(|head| File::open(path).is_ok_and(|file| head.begins(&file)))
+    }
+}
+
 /// Reads and follows a set of logs into a [`Fold`].
 #[derive(Debug)]
 pub struct Tailer {
@@ -684,7 +694,7 @@ impl Tailer {
                     continue;
                 }
                 self.known_paths.insert(path.clone(), self.files.len());
-                let retired = self.retired.remove(&id);
+                let retired = self.retired.remove(&id).filter(|r| r.is_at(&path));
                 let twin = if retired.is_none() { self.plain_twin(&path) } else { None };
                 let resume = retired.or_else(|| twin.map(|j| self.resume_from(j)));
                 let unmatched = retired.is_none() && twin.is_none();
@@ -710,6 +720,12 @@ impl Tailer {
 
     fn poll_file(&mut self, i: usize, fold: &mut Fold) -> u64 {
         let at_path = std::fs::metadata(&self.files[i].path);
+        let replaced = self.files[i].id.is_some_and(|id| !matches!(&at_path, Ok(m) if file_id(m) == id));
+        if replaced && let Some(j) = self.files[i].twin.take() {
+            // Its twin was the file that stood here: whatever stands here next
+            // is another one.
+            self.files[j].twin = None;
+        }
         let may_read = self.catch_up_with_twin(i) && self.match_retired(i, fold);
         let polls = self.polls;
         let f = &mut self.files[i];
@@ -725,7 +741,7 @@ impl Tailer {
             f.reader.finish(fold, f.source);
             f.offset += held;
             if let Some(id) = f.id.take().filter(|_| f.discovered) {
-                let head = f.file.as_ref().filter(|_| f.codec.is_none()).and_then(Head::read);
+                let head = f.file.as_ref().and_then(Head::read);
                 self.retired.insert(id, Retired { offset: f.offset, line_no: f.reader.line_no, head });
             }
             f.file = None;
@@ -767,7 +783,7 @@ impl Tailer {
                     // another name (renamed here) goes on where it was left, and a
                     // compressed one may be the copy of one read (logrotate's
                     // `compress` makes `events.jsonl.1.gz` again at each rotation).
-                    if let Some(r) = self.retired.remove(&id).filter(|_| f.discovered) {
+                    if let Some(r) = self.retired.remove(&id).filter(|r| f.discovered && r.is_at(&f.path)) {
                         f.offset = r.offset;
                         f.reader.line_no = r.line_no;
                     } else {

@@ -58,15 +58,45 @@ impl Tailer {
             let hash = *hashes.entry(h.len).or_insert_with(|| head.get(..h.len).map(hash_of));
             (hash == Some(h.hash)).then_some((*id, *r))
         });
+        // Or a copy of a log still followed under its own name (logrotate with
+        // `delaycompress` compresses under one name, then renames): twins.
+        let copy_of = if found.is_none() { self.plain_file_beginning_with(&head, i) } else { None };
+        let resume = match (found, copy_of) {
+            (Some((id, r)), _) => {
+                self.retired.remove(&id);
+                Some(r)
+            }
+            (None, Some(j)) => {
+                (self.files[i].twin, self.files[j].twin) = (Some(j), Some(i));
+                Some(self.resume_from(j))
+            }
+            (None, None) => None,
+        };
         let f = &mut self.files[i];
         f.unmatched = false;
-        if let Some((id, r)) = found {
-            self.retired.remove(&id);
+        if let Some(r) = resume {
             f.offset = r.offset;
             f.reader.reset();
             f.reader.line_no = r.line_no;
         }
         true
+    }
+
+    /// A followed plain file other than `i`, open and without a twin, that
+    /// begins with `head`.
+    fn plain_file_beginning_with(&self, head: &[u8], i: usize) -> Option<usize> {
+        if head.is_empty() {
+            return None;
+        }
+        let mut start = vec![0u8; head.len()];
+        (0..self.files.len()).find(|&j| {
+            let f = &self.files[j];
+            j != i
+                && f.codec.is_none()
+                && f.twin.is_none()
+                && f.file.as_ref().is_some_and(|file| read_at(file, &mut start, 0).is_ok_and(|n| n == head.len()))
+                && start == head
+        })
     }
 
     /// Before file `i` is read: where it and its twin (a plain file and the
@@ -112,8 +142,9 @@ impl Tailer {
 /// How much of a rotated file's start tells a compressed copy of it.
 const HEAD_BYTES: usize = 4096;
 
-/// The start of a plain file (its first [`HEAD_BYTES`], or all of it if
-/// shorter), as a length and a hash: what a compressed copy of it begins with.
+/// The start of a file as it lies on disk (its first [`HEAD_BYTES`], or all of
+/// it if shorter), as a length and a hash: what it still begins with under
+/// another name, and what a compressed copy of a plain one decompresses to first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Head {
     len: usize,
@@ -126,6 +157,12 @@ impl Head {
         let mut buf = [0u8; HEAD_BYTES];
         let n = read_at(file, &mut buf, 0).ok().filter(|&n| n > 0)?;
         Some(Head { len: n, hash: hash_of(&buf[..n]) })
+    }
+
+    /// Whether `file` begins with this head.
+    pub(super) fn begins(&self, file: &File) -> bool {
+        let mut buf = [0u8; HEAD_BYTES];
+        read_at(file, &mut buf[..self.len], 0).is_ok_and(|n| n == self.len && hash_of(&buf[..n]) == self.hash)
     }
 }
 

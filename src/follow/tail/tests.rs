@@ -727,6 +727,41 @@ fn an_archive_of_a_log_rotated_and_removed_unseen_is_read_on_from_where_it_was_l
     assert_eq!(events(&fold), written + 40);
 }
 
+/// logrotate with `delaycompress` compresses a rotated log under a name that is
+/// not its own plus `.gz`, while the plain one is still followed: the archive
+/// is known by its content as that log's copy, and the two count each line once.
+/// A record of a removed file is not applied to another file that took its
+/// identity (its inode).
+#[test]
+fn an_archive_of_a_followed_log_under_another_name_counts_once() {
+    let gz = |text: &str| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("events.jsonl.1");
+    append(&plain, &lines(0..100));
+    let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(spec, &mut fold, 2).unwrap();
+    append(&plain, &lines(100..110));
+    std::fs::write(dir.path().join("events.jsonl.2.gz"), gz(&lines(0..120))).unwrap();
+    append(&plain, &lines(110..120));
+    t.poll(&mut fold);
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 120);
+    append(&plain, &lines(120..125));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 125);
+
+    let record = Retired { offset: 5, line_no: 1, head: std::fs::File::open(&plain).ok().and_then(|f| Head::read(&f)) };
+    assert!(record.is_at(&plain));
+    let other = dir.path().join("other");
+    append(&other, &lines(500..600));
+    assert!(!record.is_at(&other), "another file's content");
+}
+
 /// Started while logrotate gzips `events.jsonl.1` beside itself (or after
 /// `gzip -k`): the copy is not read, so nothing counts twice; an older archive
 /// under that name, with other lines, is read.
