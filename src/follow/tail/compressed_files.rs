@@ -41,12 +41,7 @@ impl Tailer {
     pub(super) fn match_retired(&mut self, i: usize, fold: &mut Fold) -> bool {
         let f = &self.files[i];
         let (true, Some(codec), Some(file)) = (f.unmatched, f.codec, &f.file) else { return true };
-        let mut head = Vec::with_capacity(HEAD_BYTES);
-        let mut buf = vec![0u8; HEAD_BYTES];
-        let (_, outcome) = compressed::decode_from(codec, file, 0, &mut buf, |piece| {
-            head.extend_from_slice(&piece[..piece.len().min(HEAD_BYTES - head.len())]);
-            head.len() < HEAD_BYTES
-        });
+        let (head, outcome) = decoded_head(codec, file, HEAD_BYTES);
         let cut_short = matches!(outcome, Err(DecodeError::CutShort { .. } | DecodeError::GzipCutShort));
         if head.len() < HEAD_BYTES && cut_short {
             note_decode(fold, f.source, &f.path, outcome);
@@ -177,14 +172,21 @@ fn starts_alike(codec: Codec, copy: &Path, twin: &Path) -> bool {
     let (Ok(copy), Ok(twin)) = (File::open(copy), File::open(twin)) else { return false };
     let mut head = vec![0u8; 64 << 10];
     let Ok(n) = read_at(&twin, &mut head, 0) else { return false };
-    let mut buf = vec![0u8; 64 << 10];
-    let mut decoded = Vec::new();
-    let _ = compressed::decode_from(codec, &copy, 0, &mut buf, |piece| {
-        decoded.extend_from_slice(piece);
-        decoded.len() < n
-    });
+    let (decoded, _) = decoded_head(codec, &copy, n);
     let m = decoded.len().min(n);
     m > 0 && decoded[..m] == head[..m]
+}
+
+/// The first `max` bytes `file` decompresses to (fewer if it holds fewer), and
+/// how decoding them ended.
+fn decoded_head(codec: Codec, file: &File, max: usize) -> (Vec<u8>, Result<(), DecodeError>) {
+    let mut head = Vec::with_capacity(max);
+    let mut buf = vec![0u8; max.clamp(1, 64 << 10)];
+    let (_, outcome) = compressed::decode_from(codec, file, 0, &mut buf, |piece| {
+        head.extend_from_slice(&piece[..piece.len().min(max - head.len())]);
+        head.len() < max
+    });
+    (head, outcome)
 }
 
 /// The plain name a compressed file's name stands for (`X` of `X.gz`, `X.zst`).
