@@ -594,6 +594,13 @@ fn a_compressed_log_that_grows_a_frame_at_a_time_is_read_once() {
     assert_eq!((events(&fold), fold.ingest.sources[0].truncations), (3110, 1));
 }
 
+/// `text` as one gzip member (as the gzip tool and logrotate's `compress` write).
+fn gzip(text: &str) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    gz.finish().unwrap()
+}
+
 fn append_bytes(path: &Path, bytes: &[u8]) {
     let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
     f.write_all(bytes).unwrap();
@@ -636,11 +643,6 @@ fn a_followed_log_rotated_then_gzipped_counts_every_line_once() {
 /// them, the other skips them.
 #[test]
 fn lines_a_rotated_log_and_its_compressed_copy_both_gain_count_once() {
-    let gz = |text: &str| {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(text.as_bytes()).unwrap();
-        gz.finish().unwrap()
-    };
     let dir = tempfile::tempdir().unwrap();
     let rotated = dir.path().join("events.jsonl.1");
     append(&rotated, &lines(0..50));
@@ -655,14 +657,14 @@ fn lines_a_rotated_log_and_its_compressed_copy_both_gain_count_once() {
     // The writer appends to the rotated log (it has not reopened yet), and the
     // compressor's copy holds those lines too: the plain file is read first.
     append(&rotated, &lines(50..60));
-    std::fs::write(&copy_path, gz(&(lines(0..50) + &lines(50..60)))).unwrap();
+    std::fs::write(&copy_path, gzip(&(lines(0..50) + &lines(50..60)))).unwrap();
     t.poll(&mut fold);
     assert_eq!(events(&fold), 60);
     // Then the copy gets there first (a half line in the plain file meanwhile).
     let next = ev(70);
     append(&rotated, &lines(60..70));
     append(&rotated, &next[..10]);
-    std::fs::write(&copy_path, gz(&(lines(0..70) + &next))).unwrap();
+    std::fs::write(&copy_path, gzip(&(lines(0..70) + &next))).unwrap();
     let copy = t.files.iter().position(|f| f.path == copy_path).unwrap();
     t.poll_file(copy, &mut fold);
     t.poll(&mut fold);
@@ -683,11 +685,6 @@ fn lines_a_rotated_log_and_its_compressed_copy_both_gain_count_once() {
 /// archive is renamed, and a new one stands at its name.
 #[test]
 fn an_archive_of_a_log_rotated_and_removed_unseen_is_read_on_from_where_it_was_left() {
-    let gz = |text: &str| {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(text.as_bytes()).unwrap();
-        gz.finish().unwrap()
-    };
     let dir = tempfile::tempdir().unwrap();
     let live = dir.path().join("events.jsonl");
     let (rotated, archive) = (dir.path().join("events.jsonl.1"), dir.path().join("events.jsonl.1.gz"));
@@ -705,7 +702,7 @@ fn an_archive_of_a_log_rotated_and_removed_unseen_is_read_on_from_where_it_was_l
         std::fs::rename(&live, &rotated).unwrap();
         append(&live, &lines(base..base + 10));
         append(&rotated, &lines(base + 500..base + 520));
-        let packed = gz(&std::fs::read_to_string(&rotated).unwrap());
+        let packed = gzip(&std::fs::read_to_string(&rotated).unwrap());
         std::fs::write(&archive, &packed[..40]).unwrap();
         std::fs::remove_file(&rotated).unwrap();
         written += 30;
@@ -721,7 +718,7 @@ fn an_archive_of_a_log_rotated_and_removed_unseen_is_read_on_from_where_it_was_l
     }
     assert_eq!(fold.ingest.total().malformed, 0);
     // An archive of lines never read (no rotated log begins as it does): read whole.
-    std::fs::write(dir.path().join("events.jsonl.9.gz"), gz(&lines(9000..9040))).unwrap();
+    std::fs::write(dir.path().join("events.jsonl.9.gz"), gzip(&lines(9000..9040))).unwrap();
     t.poll(&mut fold);
     t.poll(&mut fold);
     assert_eq!(events(&fold), written + 40);
@@ -734,11 +731,6 @@ fn an_archive_of_a_log_rotated_and_removed_unseen_is_read_on_from_where_it_was_l
 /// identity (its inode).
 #[test]
 fn an_archive_of_a_followed_log_under_another_name_counts_once() {
-    let gz = |text: &str| {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(text.as_bytes()).unwrap();
-        gz.finish().unwrap()
-    };
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("events.jsonl.1");
     append(&plain, &lines(0..100));
@@ -746,7 +738,7 @@ fn an_archive_of_a_followed_log_under_another_name_counts_once() {
     let mut fold = Fold::default();
     let mut t = Tailer::open(spec, &mut fold, 2).unwrap();
     append(&plain, &lines(100..110));
-    std::fs::write(dir.path().join("events.jsonl.2.gz"), gz(&lines(0..120))).unwrap();
+    std::fs::write(dir.path().join("events.jsonl.2.gz"), gzip(&lines(0..120))).unwrap();
     append(&plain, &lines(110..120));
     t.poll(&mut fold);
     t.poll(&mut fold);
@@ -767,16 +759,11 @@ fn an_archive_of_a_followed_log_under_another_name_counts_once() {
 /// under that name, with other lines, is read.
 #[test]
 fn a_compressed_copy_beside_its_plain_file_is_not_read_twice() {
-    let gz = |text: &str| {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(text.as_bytes()).unwrap();
-        gz.finish().unwrap()
-    };
     let dir = tempfile::tempdir().unwrap();
     let rotated = dir.path().join("events.jsonl.1");
     append(&rotated, &lines(0..2000));
     // Half written: the compressor is still at it.
-    let copy = gz(&lines(0..2000));
+    let copy = gzip(&lines(0..2000));
     let copy_path = dir.path().join("events.jsonl.1.gz");
     std::fs::write(&copy_path, &copy[..copy.len() / 2]).unwrap();
     let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
@@ -790,7 +777,7 @@ fn a_compressed_copy_beside_its_plain_file_is_not_read_twice() {
     assert_eq!(events(&fold), 2000);
     assert_eq!(t.lag_bytes(), 0);
     // Another archive under that name (other lines): read.
-    std::fs::write(&copy_path, gz(&lines(5000..5100))).unwrap();
+    std::fs::write(&copy_path, gzip(&lines(5000..5100))).unwrap();
     append(&rotated, &lines(0..2000));
     let mut fold = Fold::default();
     Tailer::open(spec, &mut fold, 2).unwrap();
