@@ -109,17 +109,29 @@ impl Tailer {
         if ahead <= f.offset {
             return true;
         }
-        let waits = f.codec.is_none() && {
+        if f.codec.is_none() {
             let len = match &f.file {
                 Some(file) => file.metadata().map(|m| m.len()),
                 None => std::fs::metadata(&f.path).map(|m| m.len()),
             };
-            !len.is_ok_and(|len| len >= ahead)
-        };
-        f.reader.reset();
-        if waits {
-            return false;
+            match len {
+                // Truncated in place (copy-truncate of a log whose copy was
+                // compressed beside it, `gzip -k`): another stream now, which
+                // the read finds truncated; no longer a twin.
+                Ok(len) if len < f.offset => {
+                    self.files[j].twin = None;
+                    self.files[i].twin = None;
+                    return true;
+                }
+                Ok(len) if len >= ahead => {}
+                _ => {
+                    f.reader.reset();
+                    return false;
+                }
+            }
         }
+        let f = &mut self.files[i];
+        f.reader.reset();
         f.offset = ahead;
         f.reader.line_no = line_no;
         true

@@ -754,6 +754,31 @@ fn an_archive_of_a_followed_log_under_another_name_counts_once() {
     assert!(!record.is_at(&other), "another file's content");
 }
 
+/// A live log with a compressed copy beside it (`gzip -k`), the copy read
+/// ahead of it, then the log truncated in place and written again
+/// (copy-truncate): its new lines are read, not held back behind the copy.
+#[test]
+fn a_log_truncated_while_its_compressed_twin_is_ahead_reads_its_new_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("events.jsonl");
+    let copy = dir.path().join("events.jsonl.gz");
+    append(&live, &lines(0..50));
+    let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(spec, &mut fold, 2).unwrap();
+    std::fs::write(&copy, gzip(&lines(0..50))).unwrap();
+    t.poll(&mut fold);
+    append(&live, &lines(50..70));
+    std::fs::write(&copy, gzip(&lines(0..70))).unwrap();
+    let copy_index = t.files.iter().position(|f| f.path == copy).unwrap();
+    t.poll_file(copy_index, &mut fold);
+    assert_eq!(events(&fold), 70);
+    std::fs::write(&live, lines(100..103)).unwrap();
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 73);
+    assert_eq!(fold.ingest.sources[0].truncations, 1);
+}
+
 /// Started while logrotate gzips `events.jsonl.1` beside itself (or after
 /// `gzip -k`): the copy is not read, so nothing counts twice; an older archive
 /// under that name, with other lines, is read.
