@@ -601,6 +601,12 @@ fn gzip(text: &str) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
+/// `events.jsonl*` in `dir`: the live log and its rotated files, as a user
+/// following rotation would give it.
+fn rotated_logs(dir: &Path) -> Vec<LogSpec> {
+    vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.display())).unwrap()]
+}
+
 fn append_bytes(path: &Path, bytes: &[u8]) {
     let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
     f.write_all(bytes).unwrap();
@@ -611,7 +617,7 @@ fn a_followed_log_rotated_then_gzipped_counts_every_line_once() {
     let dir = tempfile::tempdir().unwrap();
     let live = dir.path().join("events.jsonl");
     append(&live, &lines(0..50));
-    let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
+    let spec = rotated_logs(dir.path());
     let mut fold = Fold::default();
     let mut t = Tailer::open(spec, &mut fold, 2).unwrap();
     assert_eq!(events(&fold), 50);
@@ -627,9 +633,7 @@ fn a_followed_log_rotated_then_gzipped_counts_every_line_once() {
     append(&live, &lines(61..70));
     t.poll(&mut fold);
     assert_eq!(events(&fold), 70);
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(&std::fs::read(&rotated).unwrap()).unwrap();
-    std::fs::write(dir.path().join("events.jsonl.1.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(dir.path().join("events.jsonl.1.gz"), gzip(&std::fs::read_to_string(&rotated).unwrap())).unwrap();
     std::fs::remove_file(&rotated).unwrap();
     append(&live, &lines(70..75));
     t.poll(&mut fold);
@@ -646,7 +650,7 @@ fn lines_a_rotated_log_and_its_compressed_copy_both_gain_count_once() {
     let dir = tempfile::tempdir().unwrap();
     let rotated = dir.path().join("events.jsonl.1");
     append(&rotated, &lines(0..50));
-    let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
+    let spec = rotated_logs(dir.path());
     let mut fold = Fold::default();
     let mut t = Tailer::open(spec, &mut fold, 2).unwrap();
     assert_eq!(events(&fold), 50);
@@ -689,7 +693,7 @@ fn an_archive_of_a_log_rotated_and_removed_unseen_is_read_on_from_where_it_was_l
     let live = dir.path().join("events.jsonl");
     let (rotated, archive) = (dir.path().join("events.jsonl.1"), dir.path().join("events.jsonl.1.gz"));
     append(&live, &lines(0..100));
-    let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
+    let spec = rotated_logs(dir.path());
     let mut fold = Fold::default();
     let mut t = Tailer::open(spec, &mut fold, 2).unwrap();
     assert_eq!(events(&fold), 100);
@@ -734,7 +738,7 @@ fn an_archive_of_a_followed_log_under_another_name_counts_once() {
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("events.jsonl.1");
     append(&plain, &lines(0..100));
-    let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
+    let spec = rotated_logs(dir.path());
     let mut fold = Fold::default();
     let mut t = Tailer::open(spec, &mut fold, 2).unwrap();
     append(&plain, &lines(100..110));
@@ -763,7 +767,7 @@ fn a_log_truncated_while_its_compressed_twin_is_ahead_reads_its_new_lines() {
     let live = dir.path().join("events.jsonl");
     let copy = dir.path().join("events.jsonl.gz");
     append(&live, &lines(0..50));
-    let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
+    let spec = rotated_logs(dir.path());
     let mut fold = Fold::default();
     let mut t = Tailer::open(spec, &mut fold, 2).unwrap();
     std::fs::write(&copy, gzip(&lines(0..50))).unwrap();
@@ -791,7 +795,7 @@ fn a_compressed_copy_beside_its_plain_file_is_not_read_twice() {
     let copy = gzip(&lines(0..2000));
     let copy_path = dir.path().join("events.jsonl.1.gz");
     std::fs::write(&copy_path, &copy[..copy.len() / 2]).unwrap();
-    let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
+    let spec = rotated_logs(dir.path());
     let mut fold = Fold::default();
     let mut t = Tailer::open(spec.clone(), &mut fold, 2).unwrap();
     assert_eq!(events(&fold), 2000);
