@@ -721,17 +721,16 @@ impl Tailer {
     fn poll_file(&mut self, i: usize, fold: &mut Fold) -> u64 {
         let at_path = std::fs::metadata(&self.files[i].path);
         let replaced = self.files[i].id.is_some_and(|id| !matches!(&at_path, Ok(m) if file_id(m) == id));
-        if replaced && let Some(j) = self.files[i].twin.take() {
+        if replaced {
             // Its twin was the file that stood here: whatever stands here next
             // is another one.
-            self.files[j].twin = None;
+            self.unlink_twin(i);
         }
         let may_read = self.catch_up_with_twin(i) && self.match_retired(i, fold);
         let polls = self.polls;
         let f = &mut self.files[i];
         let mut read = 0;
-        let same = matches!((&at_path, f.id), (Ok(m), Some(id)) if file_id(m) == id);
-        if f.id.is_some() && !same {
+        if replaced {
             // Rotated or removed: finish the old file through the handle we hold
             // (a closed, quiet file has nothing more to give).
             if may_read {

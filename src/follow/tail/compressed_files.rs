@@ -119,8 +119,7 @@ impl Tailer {
                 // compressed beside it, `gzip -k`): another stream now, which
                 // the read finds truncated; no longer a twin.
                 Ok(len) if len < f.offset => {
-                    self.files[j].twin = None;
-                    self.files[i].twin = None;
+                    self.unlink_twin(i);
                     return true;
                 }
                 Ok(len) if len >= ahead => {}
@@ -135,6 +134,13 @@ impl Tailer {
         f.offset = ahead;
         f.reader.line_no = line_no;
         true
+    }
+
+    /// Ends file `i`'s twinship, on both sides.
+    pub(super) fn unlink_twin(&mut self, i: usize) {
+        if let Some(j) = self.files[i].twin.take() {
+            self.files[j].twin = None;
+        }
     }
 
     /// The followed plain file a compressed file's name stands for (`X` of
