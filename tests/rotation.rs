@@ -1,8 +1,10 @@
 //! The real logrotate rotating a followed log with `compress` (no
 //! `delaycompress`): renamed, a new log created, lines added to the rotated one
 //! by its writer after the rename (postrotate), gzipped beside itself and
-//! removed, all in one go; twice, so the first archive is renamed too. ajentik
-//! follows the whole time through a glob and counts every line exactly once.
+//! removed, all in one go; twice, so the first archive is renamed too. Then
+//! with `delaycompress`, and with `copytruncate` (copied and emptied in place).
+//! ajentik follows the whole time through a glob and counts every line exactly
+//! once.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -67,6 +69,23 @@ fn a_log_rotated_with_delaycompress_while_followed_counts_every_line_once() {
     let archives = rotate_while_followed("compress\n  delaycompress", 3);
     assert!(archives.iter().any(|n| n == "events.jsonl.2.gz"), "{archives:?}");
     assert!(archives.iter().any(|n| n == "events.jsonl.1"), "{archives:?}");
+}
+
+/// `copytruncate`: the live log copied to `events.jsonl.1` and emptied in
+/// place, the copy (not the live log) gaining the writer's last lines; the
+/// glob matches the copy, which holds lines the live log counted.
+#[test]
+fn a_log_copied_and_truncated_by_logrotate_while_followed_counts_every_line_once() {
+    let archives = rotate_while_followed("copytruncate", 3);
+    assert!(archives.iter().any(|n| n == "events.jsonl.2"), "{archives:?}");
+}
+
+/// `copytruncate` and `compress`: the copy gzipped and removed, perhaps before
+/// ajentik sees it, so the archive is told by the truncated log's first lines.
+#[test]
+fn a_log_copied_truncated_and_gzipped_by_logrotate_while_followed_counts_every_line_once() {
+    let archives = rotate_while_followed("copytruncate\n  compress", 2);
+    assert!(archives.iter().any(|n| n == "events.jsonl.2.gz"), "{archives:?}");
 }
 
 /// Rotates a followed log `rounds` times with `options`; returns the names in

@@ -179,12 +179,14 @@ impl LineReader {
 mod compressed_files;
 mod first_read;
 mod follower;
+mod plain_copies;
 use compressed_files::{Head, drain_compressed, note_decode};
 pub use first_read::Progress;
 use first_read::{Merged, TaskResult, merge_in_order, plan_tasks, read_task};
 pub use follower::Follower;
 #[cfg(test)]
 use follower::is_our_own_read;
+use plain_copies::{LineStarts, Truncated};
 
 /// A file being followed.
 #[derive(Debug)]
@@ -225,12 +227,23 @@ struct TailedFile {
     /// [`Tailer::resume_from`]), each line counted by whichever reads it
     /// first. (Files are only ever added to [`Tailer::files`].)
     twin: Option<usize>,
-    /// A compressed file found while following that is neither a file renamed
-    /// nor the copy of a followed one: perhaps the copy of one rotated and
-    /// removed between two looks (logrotate's `compress` renames, compresses
-    /// and removes in one go). Not read until its head tells (see
-    /// [`Tailer::match_retired`]).
+    /// A file found while following that is neither a file renamed nor the
+    /// compressed copy of a followed one by its name. A compressed one may be
+    /// the copy of one rotated and removed between two looks (logrotate's
+    /// `compress` renames, compresses and removes in one go): not read until
+    /// its head tells (see [`Tailer::match_retired`]). A plain one may be a copy
+    /// of a followed log (logrotate's `copytruncate`): told by its first lines
+    /// (see [`Tailer::match_plain_copy`]).
     unmatched: bool,
+    /// What a followed plain log begins with, where a folder or glob is
+    /// followed too: a plain copy of it is told by it (see `plain_copies.rs`).
+    starts: Option<LineStarts>,
+    /// Where a plain copy reads on from (offset and line number), once it
+    /// holds that much: where its original, since emptied, was left.
+    skip_to: Option<(u64, u64)>,
+    /// Set by a read that found the file truncated in place: where it had
+    /// been left (offset and line number).
+    truncated_at: Option<(u64, u64)>,
 }
 
 impl TailedFile {
@@ -252,6 +265,9 @@ impl TailedFile {
             copy: false,
             twin: None,
             unmatched: false,
+            starts: None,
+            skip_to: None,
+            truncated_at: None,
             path,
         }
     }
@@ -301,6 +317,11 @@ pub struct Tailer {
     /// A watched folder's modification time when it was last listed, and when
     /// that was: an unchanged folder is not listed again.
     listed: HashMap<PathBuf, (std::time::SystemTime, std::time::SystemTime)>,
+    /// Whether any log is found through a folder or a glob (where a copy of a
+    /// log may turn up).
+    watching: bool,
+    /// Logs found truncated in place, for a plain copy of them found later.
+    truncated: std::collections::VecDeque<Truncated>,
 }
 
 fn open_error(path: &Path, e: io::Error) -> anyhow::Error {
@@ -408,7 +429,10 @@ impl Tailer {
             sweep_from: 0,
             known_paths: HashMap::new(),
             listed: HashMap::new(),
+            watching: false,
+            truncated: std::collections::VecDeque::new(),
         };
+        tailer.watching = tailer.specs.iter().any(|s| !matches!(s, LogSpec::File(_)));
         // A set, not a scan of the files so far: 5,000 files made that quadratic.
         for spec in tailer.specs.clone() {
             let discovered = !matches!(spec, LogSpec::File(_));
@@ -701,7 +725,7 @@ impl Tailer {
                 let resume = resume.unwrap_or(Retired { offset: 0, line_no: 0, head: None });
                 let source = fold.ingest.add_source(path.display().to_string());
                 let mut f = TailedFile::new(source, path, true);
-                f.unmatched = unmatched && f.codec.is_some();
+                f.unmatched = unmatched;
                 if let Some(j) = twin {
                     (f.twin, self.files[j].twin) = (Some(j), Some(self.files.len()));
                 }
@@ -726,7 +750,8 @@ impl Tailer {
             // is another one.
             self.unlink_twin(i);
         }
-        let may_read = self.catch_up_with_twin(i) && self.match_retired(i, fold);
+        // Matched first: a copy told by its start then skips what its twin read.
+        let mut may_read = self.match_retired(i, fold) && self.catch_up_with_twin(i);
         let polls = self.polls;
         let f = &mut self.files[i];
         let mut read = 0;
@@ -782,22 +807,29 @@ impl Tailer {
                     // another name (renamed here) goes on where it was left, and a
                     // compressed one may be the copy of one read (logrotate's
                     // `compress` makes `events.jsonl.1.gz` again at each rotation).
+                    (f.starts, f.skip_to, f.truncated_at) = (None, None, None);
                     if let Some(r) = self.retired.remove(&id).filter(|r| f.discovered && r.is_at(&f.path)) {
                         f.offset = r.offset;
                         f.reader.line_no = r.line_no;
                     } else {
-                        f.unmatched = f.discovered && f.codec.is_some();
+                        f.unmatched = f.discovered;
                     }
                 }
                 Err(e) => return read + self::failed(f, fold, &e),
             }
         }
-        // (One just reopened unmatched is matched at its next poll.)
+        // One just reopened unmatched is matched now if plain (a new log shows
+        // at once), at its next poll if compressed.
+        if may_read && f.unmatched && f.codec.is_none() {
+            may_read = self.match_plain_copy(i) && self.catch_up_with_twin(i);
+        }
+        let f = &mut self.files[i];
         let drained = if may_read && !f.unmatched { drain(f, &mut self.buf, fold) } else { 0 };
         if drained > 0 {
             f.active = polls;
         }
         f.mtime = mtime;
+        self.note_plain_start(i);
         read + drained
     }
 }
@@ -829,6 +861,7 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
     if len < f.offset + held {
         // Copy-truncate: the file was emptied (and perhaps refilled) in place.
         fold.ingest.sources[f.source].truncations += 1;
+        f.truncated_at = Some((f.offset, f.reader.line_no));
         f.offset = 0;
         f.reader.reset();
     }

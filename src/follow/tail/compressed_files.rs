@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 
-use super::{Codec, Retired, TailedFile, Tailer, read_at};
+use super::{Codec, LineStarts, Retired, TailedFile, Tailer, read_at};
 use crate::fold::{Fold, SourceId};
 use crate::follow::compressed::{self, DecodeError};
 
@@ -40,6 +40,9 @@ impl Tailer {
     /// as it would if read).
     pub(super) fn match_retired(&mut self, i: usize, fold: &mut Fold) -> bool {
         let f = &self.files[i];
+        if f.unmatched && f.codec.is_none() {
+            return self.match_plain_copy(i);
+        }
         let (true, Some(codec), Some(file)) = (f.unmatched, f.codec, &f.file) else { return true };
         let (head, outcome) = decoded_head(codec, file, HEAD_BYTES);
         let cut_short = matches!(outcome, Err(DecodeError::CutShort { .. } | DecodeError::GzipCutShort));
@@ -65,7 +68,13 @@ impl Tailer {
                 (self.files[i].twin, self.files[j].twin) = (Some(j), Some(i));
                 Some(self.resume_from(j))
             }
-            (None, None) => None,
+            // Or of a log copied and truncated (`copytruncate` with `compress`),
+            // its plain copy removed unseen.
+            (None, None) => self.copy_of_truncated(&LineStarts::of(&head)).map(|(offset, line_no)| Retired {
+                offset,
+                line_no,
+                head: None,
+            }),
         };
         let f = &mut self.files[i];
         f.unmatched = false;
@@ -102,11 +111,17 @@ impl Tailer {
     /// Whether `i` may be read now: a plain file whose end is short of its
     /// twin's count waits (its next line starts there), its half line dropped,
     /// since the twin counted it.
+    /// A plain copy whose original was truncated waits the same way for where
+    /// that one was left ([`TailedFile::skip_to`]).
     pub(super) fn catch_up_with_twin(&mut self, i: usize) -> bool {
-        let Some(j) = self.files[i].twin else { return true };
-        let (ahead, line_no) = (self.files[j].offset, self.files[j].reader.line_no);
+        let (ahead, line_no) = match (self.files[i].twin, self.files[i].skip_to) {
+            (Some(j), _) => (self.files[j].offset, self.files[j].reader.line_no),
+            (None, Some(at)) => at,
+            (None, None) => return true,
+        };
         let f = &mut self.files[i];
         if ahead <= f.offset {
+            f.skip_to = None;
             return true;
         }
         if f.codec.is_none() {
@@ -119,6 +134,7 @@ impl Tailer {
                 // compressed beside it, `gzip -k`): another stream now, which
                 // the read finds truncated; no longer a twin.
                 Ok(len) if len < f.offset => {
+                    f.skip_to = None;
                     self.unlink_twin(i);
                     return true;
                 }
@@ -133,6 +149,7 @@ impl Tailer {
         f.reader.reset();
         f.offset = ahead;
         f.reader.line_no = line_no;
+        f.skip_to = None;
         true
     }
 
@@ -153,7 +170,7 @@ impl Tailer {
 }
 
 /// How much of a rotated file's start tells a compressed copy of it.
-const HEAD_BYTES: usize = 4096;
+pub(super) const HEAD_BYTES: usize = 4096;
 
 /// The start of a file as it lies on disk (its first [`HEAD_BYTES`], or all of
 /// it if shorter), as a length and a hash: what it still begins with under

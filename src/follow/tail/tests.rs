@@ -812,3 +812,80 @@ fn a_compressed_copy_beside_its_plain_file_is_not_read_twice() {
     Tailer::open(spec, &mut fold, 2).unwrap();
     assert_eq!(events(&fold), 2100);
 }
+
+/// logrotate's `copytruncate` through a glob that matches the copy
+/// (`events.jsonl*`), copy `events.jsonl` to `events.jsonl.1`, then empty it:
+/// the copy holds lines the live log counted, and is read on from where that
+/// was, however the looks fall: `seen` says where a poll comes between.
+fn copy_truncate_while_followed(poll_after_copy: bool, copied_bytes: Option<usize>) {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("events.jsonl");
+    let copy = dir.path().join("events.jsonl.1");
+    append(&live, &lines(0..50));
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(rotated_logs(dir.path()), &mut fold, 2).unwrap();
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 50);
+    // Written before the copy, not read yet.
+    append(&live, &lines(50..55));
+    if let Some(n) = copied_bytes {
+        // The copy caught half done (mid-line): told by its lines so far.
+        std::fs::write(&copy, &std::fs::read(&live).unwrap()[..n]).unwrap();
+        t.poll(&mut fold);
+        assert_eq!(events(&fold), 55, "{:?}", fold.ingest.sources);
+    }
+    std::fs::copy(&live, &copy).unwrap();
+    if poll_after_copy {
+        t.poll(&mut fold);
+        assert_eq!(events(&fold), 55, "{:?}", fold.ingest.sources);
+    }
+    std::fs::OpenOptions::new().write(true).truncate(true).open(&live).unwrap();
+    append(&live, &lines(55..58));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 58, "{:?}", fold.ingest.sources);
+    // The copy gains a line (logrotate's postrotate), the live log another.
+    append(&copy, &lines(58..59));
+    append(&live, &lines(59..60));
+    t.poll(&mut fold);
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 60, "{:?}", fold.ingest.sources);
+    assert_eq!(fold.ingest.total().malformed, 0);
+}
+
+#[test]
+fn a_copy_seen_before_its_log_is_truncated_counts_once() {
+    copy_truncate_while_followed(true, None);
+}
+
+#[test]
+fn a_copy_seen_only_after_its_log_was_truncated_and_written_again_counts_once() {
+    copy_truncate_while_followed(false, None);
+}
+
+#[test]
+fn a_copy_caught_half_made_counts_once() {
+    // Past HEAD_BYTES, and short of it: mid-line both times.
+    copy_truncate_while_followed(true, Some(4500));
+    copy_truncate_while_followed(false, Some(1050));
+}
+
+/// A new log under the glob that begins with the same line as the followed
+/// one, then goes its own way, is not a copy: read whole. And one with no
+/// complete line yet waits for it, then shows at once.
+#[test]
+fn a_new_log_that_only_begins_alike_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("events.jsonl");
+    append(&live, &lines(0..50));
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(rotated_logs(dir.path()), &mut fold, 2).unwrap();
+    t.poll(&mut fold);
+    let other = dir.path().join("events.jsonl.other");
+    append(&other, &ev(0)[..20]);
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 50);
+    append(&other, &ev(0)[20..]);
+    append(&other, &lines(100..110));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 61, "{:?}", fold.ingest.sources);
+}
