@@ -322,6 +322,21 @@ pub struct Tailer {
     watching: bool,
     /// Logs found truncated in place, for a plain copy of them found later.
     truncated: std::collections::VecDeque<Truncated>,
+    /// Incomplete last lines of files renamed away in this poll.
+    unfinished: Vec<Unfinished>,
+}
+
+/// The incomplete last line of a file found through a folder or glob and
+/// renamed away: its writer may finish it in the file under its new name. If
+/// the poll finds that name, the file is read on there from the line's start
+/// (its record says so); if not, the line is folded as it is (it was folded
+/// at once, and the rest of it, read under the new name, was a second
+/// malformed line).
+#[derive(Debug)]
+struct Unfinished {
+    id: FileId,
+    source: SourceId,
+    reader: LineReader,
 }
 
 fn open_error(path: &Path, e: io::Error) -> anyhow::Error {
@@ -431,6 +446,7 @@ impl Tailer {
             listed: HashMap::new(),
             watching: false,
             truncated: std::collections::VecDeque::new(),
+            unfinished: Vec::new(),
         };
         tailer.watching = tailer.specs.iter().any(|s| !matches!(s, LogSpec::File(_)));
         // A set, not a scan of the files so far: 5,000 files made that quadratic.
@@ -630,8 +646,22 @@ impl Tailer {
             read += self.poll_file(i, fold);
         }
         self.discover(fold);
+        self.finish_unfinished(fold);
         self.close_quiet(self.max_open);
         read
+    }
+
+    /// Folds the incomplete last lines of files renamed away (see
+    /// [`Unfinished`]) whose new name this poll did not find, and moves their
+    /// records past them: found later, they read on after the line.
+    fn finish_unfinished(&mut self, fold: &mut Fold) {
+        for mut u in std::mem::take(&mut self.unfinished) {
+            // Gone: read on under the new name from the line's start.
+            let Some(r) = self.retired.get_mut(&u.id) else { continue };
+            r.offset += u.reader.pending_len();
+            u.reader.finish(fold, u.source);
+            r.line_no = u.reader.line_no;
+        }
     }
 
     /// Reads the files named `names` (what the watcher saw change; matched by file
@@ -648,9 +678,12 @@ impl Tailer {
             }
             matched.extend(name);
         }
-        if names.iter().any(|n| !matched.contains(n)) {
+        // A file renamed away with a line unfinished: its new name is looked
+        // for now, whatever the watcher said.
+        if !self.unfinished.is_empty() || names.iter().any(|n| !matched.contains(n)) {
             self.discover(fold);
         }
+        self.finish_unfinished(fold);
         self.close_quiet(self.max_open);
         read
     }
@@ -670,6 +703,7 @@ impl Tailer {
             }
         }
         self.discover(fold);
+        self.finish_unfinished(fold);
         self.close_quiet(self.max_open);
         read
     }
@@ -762,12 +796,18 @@ impl Tailer {
                 read += drain(f, &mut self.buf, fold);
             }
             let held = f.reader.pending_len();
-            f.reader.finish(fold, f.source);
-            f.offset += held;
-            if let Some(id) = f.id.take().filter(|_| f.discovered) {
-                let head = f.file.as_ref().and_then(Head::read);
-                self.retired.insert(id, Retired { offset: f.offset, line_no: f.reader.line_no, head });
+            match f.id.take().filter(|_| f.discovered) {
+                Some(id) => {
+                    let head = f.file.as_ref().and_then(Head::read);
+                    self.retired.insert(id, Retired { offset: f.offset, line_no: f.reader.line_no, head });
+                    if held > 0 {
+                        let reader = std::mem::take(&mut f.reader);
+                        self.unfinished.push(Unfinished { id, source: f.source, reader });
+                    }
+                }
+                None => f.reader.finish(fold, f.source),
             }
+            f.offset += held;
             f.file = None;
             if at_path.is_ok() {
                 fold.ingest.sources[f.source].rotations += 1;

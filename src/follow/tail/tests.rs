@@ -889,3 +889,32 @@ fn a_new_log_that_only_begins_alike_is_read_whole() {
     t.poll(&mut fold);
     assert_eq!(events(&fold), 61, "{:?}", fold.ingest.sources);
 }
+
+/// Renamed away mid-line (rotation by rename through a glob), the line's rest
+/// written after ajentik's look: the line counts once, whole, under the new
+/// name. Followed alone, the unfinished line is one malformed line.
+#[test]
+fn a_line_finished_after_its_log_was_renamed_away_counts_once_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("events.jsonl");
+    let rotated = dir.path().join("events.jsonl.1");
+    let half = ev(10);
+    for (spec, events_after, malformed) in [(rotated_logs(dir.path()), 13, 0), (file_spec(&live), 12, 1)] {
+        let _ = std::fs::remove_file(&rotated);
+        let _ = std::fs::remove_file(&live);
+        append(&live, &lines(0..10));
+        let mut fold = Fold::default();
+        let mut t = Tailer::open(spec, &mut fold, 1).unwrap();
+        append(&live, &half[..25]);
+        t.poll(&mut fold);
+        std::fs::rename(&live, &rotated).unwrap();
+        append(&live, &lines(20..22));
+        t.poll(&mut fold);
+        assert_eq!(events(&fold), 12);
+        append(&rotated, &half[25..]);
+        t.poll(&mut fold);
+        t.poll(&mut fold);
+        assert_eq!(events(&fold), events_after, "{:?}", fold.ingest.sources);
+        assert_eq!(fold.ingest.total().malformed, malformed, "{:?}", fold.ingest.recent_malformed);
+    }
+}
