@@ -44,8 +44,12 @@ pub struct Follower {
 }
 
 impl Follower {
-    pub fn new(tailer: Tailer, poll_interval: Duration) -> Follower {
+    pub fn new(mut tailer: Tailer, poll_interval: Duration) -> Follower {
         use notify::Watcher;
+        // What the logs begin with before any can be copied and emptied.
+        for i in 0..tailer.files.len() {
+            tailer.note_plain_start(i);
+        }
         // One pending wake-up is enough: a burst of changes is read in one pass.
         let (tx, wake) = mpsc::sync_channel(1);
         let changes = std::sync::Arc::new(std::sync::Mutex::new(Changes::default()));

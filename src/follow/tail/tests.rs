@@ -918,3 +918,21 @@ fn a_line_finished_after_its_log_was_renamed_away_counts_once_whole() {
         assert_eq!(fold.ingest.total().malformed, malformed, "{:?}", fold.ingest.recent_malformed);
     }
 }
+
+/// Copied and emptied before the follower's first poll: it looked at what the
+/// log begins with when it started, so the copy is still told.
+#[test]
+fn a_log_copied_and_truncated_before_the_first_poll_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("events.jsonl");
+    append(&live, &lines(0..50));
+    let mut fold = Fold::default();
+    let tailer = Tailer::open(rotated_logs(dir.path()), &mut fold, 2).unwrap();
+    let mut follower = Follower::new(tailer, Duration::from_secs(120));
+    std::fs::copy(&live, dir.path().join("events.jsonl.1")).unwrap();
+    std::fs::OpenOptions::new().write(true).truncate(true).open(&live).unwrap();
+    append(&live, &lines(50..53));
+    follower.tailer.poll(&mut fold);
+    follower.tailer.poll(&mut fold);
+    assert_eq!(events(&fold), 53, "{:?}", fold.ingest.sources);
+}
