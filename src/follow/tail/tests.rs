@@ -82,7 +82,7 @@ fn copy_truncate_is_read_again_from_the_start() {
     let mut fold = Fold::default();
     let mut t = Tailer::open(file_spec(&path), &mut fold, 1).unwrap();
     // logrotate's copytruncate: the content is copied away, the file emptied in place.
-    std::fs::OpenOptions::new().write(true).truncate(true).open(&path).unwrap();
+    truncate_in_place(&path);
     append(&path, &lines(10..13));
     t.poll(&mut fold);
     assert_eq!(events(&fold), 13, "kept what was counted, read the new content");
@@ -813,18 +813,31 @@ fn a_compressed_copy_beside_its_plain_file_is_not_read_twice() {
     assert_eq!(events(&fold), 2100);
 }
 
+/// Empties `path` in place (as copy-truncate does).
+fn truncate_in_place(path: &Path) {
+    std::fs::OpenOptions::new().write(true).truncate(true).open(path).unwrap();
+}
+
+/// `events.jsonl` in `dir` with 50 lines, read by a tailer of `events.jsonl*`
+/// that has polled once.
+fn followed_log(dir: &Path) -> (std::path::PathBuf, Fold, Tailer) {
+    let live = dir.join("events.jsonl");
+    append(&live, &lines(0..50));
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(rotated_logs(dir), &mut fold, 2).unwrap();
+    t.poll(&mut fold);
+    (live, fold, t)
+}
+
 /// logrotate's `copytruncate` through a glob that matches the copy
 /// (`events.jsonl*`), copy `events.jsonl` to `events.jsonl.1`, then empty it:
 /// the copy holds lines the live log counted, and is read on from where that
-/// was, however the looks fall: `seen` says where a poll comes between.
+/// was, however the looks fall: a poll between the copy and the truncation or
+/// not, and one while the copy has only `copied_bytes`.
 fn copy_truncate_while_followed(poll_after_copy: bool, copied_bytes: Option<usize>) {
     let dir = tempfile::tempdir().unwrap();
-    let live = dir.path().join("events.jsonl");
     let copy = dir.path().join("events.jsonl.1");
-    append(&live, &lines(0..50));
-    let mut fold = Fold::default();
-    let mut t = Tailer::open(rotated_logs(dir.path()), &mut fold, 2).unwrap();
-    t.poll(&mut fold);
+    let (live, mut fold, mut t) = followed_log(dir.path());
     assert_eq!(events(&fold), 50);
     // Written before the copy, not read yet.
     append(&live, &lines(50..55));
@@ -839,7 +852,7 @@ fn copy_truncate_while_followed(poll_after_copy: bool, copied_bytes: Option<usiz
         t.poll(&mut fold);
         assert_eq!(events(&fold), 55, "{:?}", fold.ingest.sources);
     }
-    std::fs::OpenOptions::new().write(true).truncate(true).open(&live).unwrap();
+    truncate_in_place(&live);
     append(&live, &lines(55..58));
     t.poll(&mut fold);
     assert_eq!(events(&fold), 58, "{:?}", fold.ingest.sources);
@@ -875,11 +888,7 @@ fn a_copy_caught_half_made_counts_once() {
 #[test]
 fn a_new_log_that_only_begins_alike_is_read_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let live = dir.path().join("events.jsonl");
-    append(&live, &lines(0..50));
-    let mut fold = Fold::default();
-    let mut t = Tailer::open(rotated_logs(dir.path()), &mut fold, 2).unwrap();
-    t.poll(&mut fold);
+    let (_, mut fold, mut t) = followed_log(dir.path());
     let other = dir.path().join("events.jsonl.other");
     append(&other, &ev(0)[..20]);
     t.poll(&mut fold);
@@ -930,7 +939,7 @@ fn a_log_copied_and_truncated_before_the_first_poll_counts_once() {
     let tailer = Tailer::open(rotated_logs(dir.path()), &mut fold, 2).unwrap();
     let mut follower = Follower::new(tailer, Duration::from_secs(120));
     std::fs::copy(&live, dir.path().join("events.jsonl.1")).unwrap();
-    std::fs::OpenOptions::new().write(true).truncate(true).open(&live).unwrap();
+    truncate_in_place(&live);
     append(&live, &lines(50..53));
     follower.tailer.poll(&mut fold);
     follower.tailer.poll(&mut fold);
