@@ -88,6 +88,15 @@ fn a_log_copied_truncated_and_gzipped_by_logrotate_while_followed_counts_every_l
     assert!(archives.iter().any(|n| n == "events.jsonl.2.gz"), "{archives:?}");
 }
 
+/// `copytruncate`, `compress` and `delaycompress`: the copy stays plain for a
+/// round, then is renamed and gzipped.
+#[test]
+fn a_log_copied_truncated_and_gzipped_a_round_late_by_logrotate_while_followed_counts_every_line_once() {
+    let archives = rotate_while_followed("copytruncate\n  compress\n  delaycompress", 3);
+    assert!(archives.iter().any(|n| n == "events.jsonl.2.gz"), "{archives:?}");
+    assert!(archives.iter().any(|n| n == "events.jsonl.1"), "{archives:?}");
+}
+
 /// Rotates a followed log `rounds` times with `options`; returns the names in
 /// its folder after.
 fn rotate_while_followed(options: &str, rounds: u64) -> Vec<String> {
