@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::*;
+use crate::fold::MAX_LINE_BYTES;
 use crate::follow::source::LogSpec;
 
 fn ev(i: u64) -> String {
