@@ -44,6 +44,11 @@ pub struct SourceStats {
     /// told from its first lines.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<&'static str>,
+    /// The log this file was found to be a copy of while following (logrotate's
+    /// `copytruncate` copy, or a compressed archive): its lines up to where that
+    /// log was read count there, not here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_of: Option<String>,
 }
 
 impl SourceStats {
@@ -62,6 +67,9 @@ impl SourceStats {
             self.error.clone_from(&o.error);
         }
         self.format = self.format.or(o.format);
+        if self.copy_of.is_none() {
+            self.copy_of.clone_from(&o.copy_of);
+        }
     }
 }
 

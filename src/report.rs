@@ -84,11 +84,13 @@ pub struct SourceReport {
 pub const SUMMARY_FROM: usize = 20;
 
 /// The rows of `sources`: a file with anything to say (an error, malformed lines,
-/// a truncation or rotation) has its own row; a folder's other files, when there
+/// a truncation or rotation, being a copy) has its own row; a folder's other files, when there
 /// are more than [`SUMMARY_FROM`] of them, share one row in the place of the first,
 /// so a report on 5,000 files stays readable.
 pub fn source_rows(sources: &[SourceStats]) -> Vec<SourceReport> {
-    let clean = |s: &SourceStats| s.error.is_none() && s.malformed == 0 && s.truncations == 0 && s.rotations == 0;
+    let clean = |s: &SourceStats| {
+        s.error.is_none() && s.malformed == 0 && s.truncations == 0 && s.rotations == 0 && s.copy_of.is_none()
+    };
     let folder =
         |s: &SourceStats| std::path::Path::new(&s.path).parent().map(|p| p.display().to_string()).unwrap_or_default();
     let mut per_folder: HashMap<String, usize> = HashMap::new();

@@ -57,7 +57,7 @@ fn logrotate(config_dir: &Path, log: &Path, finish: &Path, options: &str) {
 
 #[test]
 fn a_log_rotated_and_gzipped_by_logrotate_while_followed_counts_every_line_once() {
-    let archives = rotate_while_followed("compress", 2);
+    let (archives, _) = rotate_while_followed("compress", 2);
     assert!(archives.iter().any(|n| n == "events.jsonl.2.gz"), "{archives:?}");
     assert!(!archives.iter().any(|n| n == "events.jsonl.1"), "{archives:?}");
 }
@@ -66,7 +66,7 @@ fn a_log_rotated_and_gzipped_by_logrotate_while_followed_counts_every_line_once(
 /// renamed and gzipped at the next.
 #[test]
 fn a_log_rotated_with_delaycompress_while_followed_counts_every_line_once() {
-    let archives = rotate_while_followed("compress\n  delaycompress", 3);
+    let (archives, _) = rotate_while_followed("compress\n  delaycompress", 3);
     assert!(archives.iter().any(|n| n == "events.jsonl.2.gz"), "{archives:?}");
     assert!(archives.iter().any(|n| n == "events.jsonl.1"), "{archives:?}");
 }
@@ -76,15 +76,20 @@ fn a_log_rotated_with_delaycompress_while_followed_counts_every_line_once() {
 /// glob matches the copy, which holds lines the live log counted.
 #[test]
 fn a_log_copied_and_truncated_by_logrotate_while_followed_counts_every_line_once() {
-    let archives = rotate_while_followed("copytruncate", 3);
+    let (archives, sources) = rotate_while_followed("copytruncate", 3);
     assert!(archives.iter().any(|n| n == "events.jsonl.2"), "{archives:?}");
+    // The report names the copies as copies of the live log.
+    let copies: Vec<&serde_json::Value> =
+        sources.as_array().unwrap().iter().filter(|s| s["copy_of"].is_string()).collect();
+    assert!(!copies.is_empty(), "{sources}");
+    assert!(copies.iter().all(|s| s["copy_of"].as_str().unwrap().ends_with("/events.jsonl")), "{sources}");
 }
 
 /// `copytruncate` and `compress`: the copy gzipped and removed, perhaps before
 /// ajentik sees it, so the archive is told by the truncated log's first lines.
 #[test]
 fn a_log_copied_truncated_and_gzipped_by_logrotate_while_followed_counts_every_line_once() {
-    let archives = rotate_while_followed("copytruncate\n  compress", 2);
+    let (archives, _) = rotate_while_followed("copytruncate\n  compress", 2);
     assert!(archives.iter().any(|n| n == "events.jsonl.2.gz"), "{archives:?}");
 }
 
@@ -92,14 +97,14 @@ fn a_log_copied_truncated_and_gzipped_by_logrotate_while_followed_counts_every_l
 /// round, then is renamed and gzipped.
 #[test]
 fn a_log_copied_truncated_and_gzipped_a_round_late_by_logrotate_while_followed_counts_every_line_once() {
-    let archives = rotate_while_followed("copytruncate\n  compress\n  delaycompress", 3);
+    let (archives, _) = rotate_while_followed("copytruncate\n  compress\n  delaycompress", 3);
     assert!(archives.iter().any(|n| n == "events.jsonl.2.gz"), "{archives:?}");
     assert!(archives.iter().any(|n| n == "events.jsonl.1"), "{archives:?}");
 }
 
 /// Rotates a followed log `rounds` times with `options`; returns the names in
-/// its folder after.
-fn rotate_while_followed(options: &str, rounds: u64) -> Vec<String> {
+/// its folder after, and the last report's sources.
+fn rotate_while_followed(options: &str, rounds: u64) -> (Vec<String>, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
     let log = dir.path().join("events.jsonl");
@@ -153,5 +158,5 @@ fn rotate_while_followed(options: &str, rounds: u64) -> Vec<String> {
     assert_eq!(last["ingest"]["malformed"], 0, "{}", last["ingest"]);
     let uses: u64 = last["tools"].as_array().unwrap().iter().map(|t| t["usage_count"].as_u64().unwrap()).sum();
     assert_eq!(uses, written);
-    names
+    (names, last["sources"].clone())
 }

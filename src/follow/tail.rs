@@ -350,7 +350,7 @@ impl Tailer {
             }
         }
         let lens = tailer.open_all(fold)?;
-        tailer.mark_compressed_copies(&lens);
+        tailer.mark_compressed_copies(&lens, fold);
         tailer.first_read(fold, &lens, threads.max(1), part_bytes.max(1), progress)?;
         Ok(tailer)
     }
@@ -647,6 +647,7 @@ impl Tailer {
                 f.unmatched = unmatched;
                 if let Some(j) = twin {
                     (f.twin, self.files[j].twin) = (Some(j), Some(self.files.len()));
+                    fold.ingest.sources[source].copy_of = Some(self.files[j].path.display().to_string());
                 }
                 f.offset = resume.offset;
                 f.reader.line_no = resume.line_no;
@@ -746,7 +747,7 @@ impl Tailer {
         // One just reopened unmatched is matched now if plain (a new log shows
         // at once), at its next poll if compressed.
         if may_read && f.unmatched && f.codec.is_none() {
-            may_read = self.match_plain_copy(i) && self.catch_up_with_twin(i);
+            may_read = self.match_plain_copy(i, fold) && self.catch_up_with_twin(i);
         }
         let f = &mut self.files[i];
         let drained = if may_read && !f.unmatched { drain(f, &mut self.buf, fold) } else { 0 };

@@ -722,20 +722,24 @@ fn a_folder_of_many_clean_files_is_one_row_and_files_with_something_to_say_keep_
     let mut sources: Vec<SourceStats> = (0..30).map(|i| file(&format!("/logs/s{i:02}.jsonl"), 2)).collect();
     sources[3].malformed = 1;
     sources[7].error = Some("cannot read log /logs/s07.jsonl: Permission denied".into());
+    sources[9].copy_of = Some("/logs/s08.jsonl".into());
     sources.push(file("/other/one.jsonl", 5));
     let rows = source_rows(&sources);
     // The summary row stands where the folder's first file was.
-    assert_eq!(rows.len(), 4, "{rows:?}");
-    assert_eq!((rows[0].stats.path.as_str(), rows[0].files), ("/logs", Some(28)));
-    assert_eq!((rows[0].stats.events, rows[0].stats.bytes, rows[0].stats.lines), (56, 2800, 56));
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert_eq!((rows[0].stats.path.as_str(), rows[0].files), ("/logs", Some(27)));
+    assert_eq!((rows[0].stats.events, rows[0].stats.bytes, rows[0].stats.lines), (54, 2700, 54));
     assert_eq!((rows[1].stats.path.as_str(), rows[1].stats.malformed), ("/logs/s03.jsonl", 1));
     assert!(rows[2].stats.error.is_some());
-    assert_eq!((rows[3].stats.path.as_str(), rows[3].files), ("/other/one.jsonl", None));
+    assert_eq!(rows[3].stats.copy_of.as_deref(), Some("/logs/s08.jsonl"));
+    assert_eq!((rows[4].stats.path.as_str(), rows[4].files), ("/other/one.jsonl", None));
     // Totals are the same either way.
     assert_eq!(rows.iter().map(|r| r.stats.events).sum::<u64>(), sources.iter().map(|s| s.events).sum::<u64>());
     // A folder of few files is listed file by file.
     assert_eq!(source_rows(&sources[..5]).len(), 5);
     let json = serde_json::to_value(&rows).unwrap();
-    assert_eq!(json[0]["files"], 28);
-    assert!(json[3].get("files").is_none());
+    assert_eq!(json[0]["files"], 27);
+    assert!(json[4].get("files").is_none());
+    assert_eq!(json[3]["copy_of"], "/logs/s08.jsonl");
+    assert!(json[4].get("copy_of").is_none(), "absent unless a copy");
 }

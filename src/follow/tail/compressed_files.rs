@@ -15,12 +15,20 @@ impl Tailer {
     /// them (`X.gz` or `X.zst` of `X`: logrotate's `compress` or Codex's worker
     /// caught at work, or `gzip -k`), told by their first 64 KiB: the plain one is
     /// read, the copy is not, so its lines do not count twice.
-    pub(super) fn mark_compressed_copies(&mut self, lens: &[Option<u64>]) {
+    pub(super) fn mark_compressed_copies(&mut self, lens: &[Option<u64>], fold: &mut Fold) {
         for i in 0..self.files.len() {
             let (Some(codec), Some(_)) = (self.files[i].codec, lens[i]) else { continue };
             let Some(j) = self.plain_twin(&self.files[i].path).filter(|&j| lens[j].is_some()) else { continue };
             self.files[i].copy = starts_alike(codec, &self.files[i].path, &self.files[j].path);
+            if self.files[i].copy {
+                self.note_copy(i, &self.files[j].path, fold);
+            }
         }
+    }
+
+    /// Says in file `i`'s source that it was found to be a copy of `original`.
+    pub(super) fn note_copy(&self, i: usize, original: &Path, fold: &mut Fold) {
+        fold.ingest.sources[self.files[i].source].copy_of = Some(original.display().to_string());
     }
 
     /// Where followed file `j` was left, for a compressed copy of it found later
@@ -41,7 +49,7 @@ impl Tailer {
     pub(super) fn match_retired(&mut self, i: usize, fold: &mut Fold) -> bool {
         let f = &self.files[i];
         if f.unmatched && f.codec.is_none() {
-            return self.match_plain_copy(i);
+            return self.match_plain_copy(i, fold);
         }
         let (true, Some(codec), Some(file)) = (f.unmatched, f.codec, &f.file) else { return true };
         let (head, outcome) = decoded_head(codec, file, HEAD_BYTES);
@@ -66,14 +74,14 @@ impl Tailer {
             }
             (None, Some(j)) => {
                 (self.files[i].twin, self.files[j].twin) = (Some(j), Some(i));
+                self.note_copy(i, &self.files[j].path, fold);
                 Some(self.resume_from(j))
             }
             // Or of a log copied and truncated (`copytruncate` with `compress`),
             // its plain copy removed unseen.
-            (None, None) => self.copy_of_truncated(&LineStarts::of(&head)).map(|(offset, line_no)| Retired {
-                offset,
-                line_no,
-                head: None,
+            (None, None) => self.copy_of_truncated(&LineStarts::of(&head)).map(|t| {
+                self.note_copy(i, &t.path, fold);
+                Retired { offset: t.offset, line_no: t.line_no, head: None }
             }),
         };
         let f = &mut self.files[i];

@@ -13,9 +13,11 @@
 
 use std::fs::File;
 use std::hash::Hasher;
+use std::path::PathBuf;
 
 use super::compressed_files::HEAD_BYTES;
 use super::{Tailer, read_at};
+use crate::fold::Fold;
 
 /// Lines of a file's start whose ends are kept (of those within [`HEAD_BYTES`]).
 const MAX_LINE_ENDS: usize = 64;
@@ -73,8 +75,9 @@ impl LineStarts {
 #[derive(Debug, Clone)]
 pub(super) struct Truncated {
     starts: LineStarts,
-    offset: u64,
-    line_no: u64,
+    pub(super) offset: u64,
+    pub(super) line_no: u64,
+    pub(super) path: PathBuf,
 }
 
 impl Tailer {
@@ -84,7 +87,7 @@ impl Tailer {
     /// whichever reads it first), or of one found truncated that began with it
     /// (read on from where that one was left), or a new log, read from its
     /// start. Whether it may be read now (not while it has no complete line).
-    pub(super) fn match_plain_copy(&mut self, i: usize) -> bool {
+    pub(super) fn match_plain_copy(&mut self, i: usize, fold: &mut Fold) -> bool {
         let Some(file) = &self.files[i].file else { return true };
         let Some(starts) = LineStarts::read(file) else { return true };
         if starts.ends.is_empty() && starts.looked < HEAD_BYTES as u64 {
@@ -95,6 +98,7 @@ impl Tailer {
             return true; // a first line longer than HEAD_BYTES: no copy of one known
         }
         if let Some(j) = self.plain_log_beginning_as(&starts, i) {
+            self.note_copy(i, &self.files[j].path, fold);
             match self.files[j].twin {
                 None => (self.files[i].twin, self.files[j].twin) = (Some(j), Some(i)),
                 // A twin already (a compressed copy of it): where it stands now.
@@ -103,17 +107,18 @@ impl Tailer {
                     self.files[i].skip_to = Some((r.offset, r.line_no));
                 }
             }
-        } else if let Some((offset, line_no)) = self.copy_of_truncated(&starts) {
-            self.files[i].skip_to = Some((offset, line_no));
+        } else if let Some(t) = self.copy_of_truncated(&starts) {
+            self.note_copy(i, &t.path, fold);
+            self.files[i].skip_to = Some((t.offset, t.line_no));
         }
         true
     }
 
-    /// Where a log found truncated that began as `starts` does was left (its
-    /// record then dropped: one copy is made of it).
-    pub(super) fn copy_of_truncated(&mut self, starts: &LineStarts) -> Option<(u64, u64)> {
+    /// The record of a log found truncated that began as `starts` does (then
+    /// dropped: one copy is made of it).
+    pub(super) fn copy_of_truncated(&mut self, starts: &LineStarts) -> Option<Truncated> {
         let k = self.truncated.iter().position(|t| t.starts.begin_with(starts))?;
-        self.truncated.remove(k).map(|t| (t.offset, t.line_no))
+        self.truncated.remove(k)
     }
 
     /// A followed plain file other than `i` that begins as `starts` does, as it
@@ -148,7 +153,7 @@ impl Tailer {
                 if self.truncated.len() == MAX_TRUNCATED {
                     self.truncated.pop_front();
                 }
-                self.truncated.push_back(Truncated { starts, offset, line_no });
+                self.truncated.push_back(Truncated { starts, offset, line_no, path: f.path.clone() });
             }
             if let Some(j) = f.twin.take() {
                 let copy = &mut self.files[j];

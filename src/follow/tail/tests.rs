@@ -800,6 +800,8 @@ fn a_compressed_copy_beside_its_plain_file_is_not_read_twice() {
     let mut fold = Fold::default();
     let mut t = Tailer::open(spec.clone(), &mut fold, 2).unwrap();
     assert_eq!(events(&fold), 2000);
+    let copy_source = fold.ingest.sources.iter().find(|s| s.path == copy_path.display().to_string()).unwrap();
+    assert_eq!(copy_source.copy_of, Some(rotated.display().to_string()));
     // The compressor finishes and removes the plain file: still nothing twice.
     std::fs::write(&copy_path, &copy).unwrap();
     std::fs::remove_file(&rotated).unwrap();
@@ -864,6 +866,9 @@ fn copy_truncate_while_followed(poll_after_copy: bool, copied_bytes: Option<usiz
     t.poll(&mut fold);
     assert_eq!(events(&fold), 60, "{:?}", fold.ingest.sources);
     assert_eq!(fold.ingest.total().malformed, 0);
+    // The report says which file the copy is a copy of.
+    let copy_source = fold.ingest.sources.iter().find(|s| s.path == copy.display().to_string()).unwrap();
+    assert_eq!(copy_source.copy_of, Some(live.display().to_string()));
 }
 
 #[test]
@@ -898,6 +903,7 @@ fn a_new_log_that_only_begins_alike_is_read_whole() {
     append(&other, &lines(100..110));
     t.poll(&mut fold);
     assert_eq!(events(&fold), 61, "{:?}", fold.ingest.sources);
+    assert!(fold.ingest.sources.iter().all(|s| s.copy_of.is_none()), "{:?}", fold.ingest.sources);
 }
 
 /// Renamed away mid-line (rotation by rename through a glob), the line's rest
