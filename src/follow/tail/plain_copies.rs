@@ -16,7 +16,7 @@ use std::hash::Hasher;
 use std::path::PathBuf;
 
 use super::compressed_files::HEAD_BYTES;
-use super::{Tailer, read_at};
+use super::{Tailer, read_at, reopen};
 use crate::fold::Fold;
 
 /// Lines of a file's start whose ends are kept (of those within [`HEAD_BYTES`]).
@@ -145,7 +145,8 @@ impl Tailer {
     /// a copy twinned with it reads on from there; and what it begins with now
     /// is looked at again if it may have changed. Only where some log is found
     /// through a folder or a glob (where a copy can turn up), and not for
-    /// transcripts.
+    /// transcripts. (Also when following begins, for every file: one closed
+    /// then, quiet among many, is opened for a moment to look.)
     pub(super) fn note_plain_start(&mut self, i: usize) {
         let f = &mut self.files[i];
         if let Some((offset, line_no)) = f.truncated_at.take() {
@@ -167,10 +168,14 @@ impl Tailer {
         if f.codec.is_some() || f.transcript || !self.watching {
             return;
         }
-        let Some(file) = &f.file else { return };
-        if f.starts.as_ref().is_none_or(|s| s.stale(f.offset + f.reader.pending_len())) {
-            f.starts = LineStarts::read(file);
+        if !f.starts.as_ref().is_none_or(|s| s.stale(f.offset + f.reader.pending_len())) {
+            return;
         }
+        f.starts = match (&f.file, f.id) {
+            (Some(file), _) => LineStarts::read(file),
+            (None, Some(id)) => reopen(&f.path, id).ok().flatten().and_then(|file| LineStarts::read(&file)),
+            (None, None) => None,
+        };
     }
 }
 

@@ -952,3 +952,27 @@ fn a_log_copied_and_truncated_before_the_first_poll_counts_once() {
     follower.tailer.poll(&mut fold);
     assert_eq!(events(&fold), 53, "{:?}", fold.ingest.sources);
 }
+
+/// Among more logs than may be held open: one closed when following began is
+/// opened for a moment to see what it begins with, so its copy is told too.
+#[test]
+fn a_closed_log_copied_and_truncated_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for (k, name) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+        let start = k as u64 * 100;
+        append(&dir.path().join(format!("{name}.jsonl")), &lines(start..start + 30));
+    }
+    let mut fold = Fold::default();
+    let spec = vec![LogSpec::Dir(dir.path().to_path_buf())];
+    let tailer = Tailer::open_in_parts(spec, &mut fold, 1, PART_BYTES, 2, &Progress::default()).unwrap();
+    let closed = tailer.files.iter().position(|f| f.file.is_none()).unwrap();
+    let live = tailer.files[closed].path.clone();
+    let mut follower = Follower::new(tailer, Duration::from_secs(120));
+    assert_eq!(events(&fold), 150);
+    std::fs::copy(&live, dir.path().join("copy.jsonl")).unwrap();
+    truncate_in_place(&live);
+    append(&live, &lines(900..903));
+    follower.tailer.poll(&mut fold);
+    follower.tailer.poll(&mut fold);
+    assert_eq!(events(&fold), 153, "{:?}", fold.ingest.sources);
+}
