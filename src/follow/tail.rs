@@ -120,8 +120,9 @@ struct TailedFile {
     /// of a followed log (logrotate's `copytruncate`): told by its first lines
     /// (see [`Tailer::match_plain_copy`]).
     unmatched: bool,
-    /// What a followed plain log begins with, where a folder or glob is
-    /// followed too: a plain copy of it is told by it (see `plain_copies.rs`).
+    /// What a followed plain log begins with, while following: a plain copy of
+    /// it is told by it, and so is the log emptied and written again past
+    /// where it was read (see `plain_copies.rs`).
     starts: Option<LineStarts>,
     /// Where a plain copy reads on from (offset and line number), once it
     /// holds that much: where its original, since emptied, was left.
@@ -202,9 +203,6 @@ pub struct Tailer {
     /// A watched folder's modification time when it was last listed, and when
     /// that was: an unchanged folder is not listed again.
     listed: HashMap<PathBuf, (std::time::SystemTime, std::time::SystemTime)>,
-    /// Whether any log is found through a folder or a glob (where a copy of a
-    /// log may turn up).
-    watching: bool,
     /// Logs found truncated in place, for a plain copy of them found later.
     truncated: std::collections::VecDeque<Truncated>,
     /// Incomplete last lines of files renamed away in this poll.
@@ -329,11 +327,9 @@ impl Tailer {
             sweep_from: 0,
             known_paths: HashMap::new(),
             listed: HashMap::new(),
-            watching: false,
             truncated: std::collections::VecDeque::new(),
             unfinished: Vec::new(),
         };
-        tailer.watching = tailer.specs.iter().any(|s| !matches!(s, LogSpec::File(_)));
         // A set, not a scan of the files so far: 5,000 files made that quadratic.
         for spec in tailer.specs.clone() {
             let discovered = !matches!(spec, LogSpec::File(_));
@@ -784,7 +780,10 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
         return drain_compressed(f, codec, len, buf, fold);
     }
     let held = f.reader.pending_len();
-    if len < f.offset + held {
+    // A log emptied and written again past where it was read is told by its
+    // first line (known while following), its length being no help.
+    let rewritten = f.offset > 0 && f.starts.as_ref().is_some_and(|s| !s.first_line_kept(file));
+    if len < f.offset + held || rewritten {
         // Copy-truncate: the file was emptied (and perhaps refilled) in place.
         fold.ingest.sources[f.source].truncations += 1;
         f.truncated_at = Some((f.offset, f.reader.line_no));

@@ -64,6 +64,22 @@ impl LineStarts {
         self.looked < HEAD_BYTES as u64 && len > self.looked
     }
 
+    /// Whether `file` still begins with the first line these were taken from
+    /// (true when they hold no complete line): a log emptied and written again
+    /// past where it was read, between two looks, does not (its length alone
+    /// cannot tell).
+    pub(super) fn first_line_kept(&self, file: &File) -> bool {
+        let Some(&(end, hash)) = self.ends.first() else { return true };
+        let mut buf = [0u8; HEAD_BYTES];
+        let line = &mut buf[..end as usize];
+        if !read_at(file, line, 0).is_ok_and(|n| n == line.len()) {
+            return false;
+        }
+        let mut hasher = std::hash::DefaultHasher::new();
+        hasher.write(line);
+        hasher.finish() == hash
+    }
+
     /// Whether these begin with the whole of `other`'s last line end's bytes.
     fn begin_with(&self, other: &LineStarts) -> bool {
         other.ends.last().is_some_and(|end| self.ends.binary_search(end).is_ok())
@@ -143,10 +159,9 @@ impl Tailer {
     /// After file `i` was read: where it was found truncated in place, what it
     /// began with is kept (with where it was left) for a copy found later, and
     /// a copy twinned with it reads on from there; and what it begins with now
-    /// is looked at again if it may have changed. Only where some log is found
-    /// through a folder or a glob (where a copy can turn up), and not for
-    /// transcripts. (Also when following begins, for every file: one closed
-    /// then, quiet among many, is opened for a moment to look.)
+    /// is looked at again if it may have changed. Not for transcripts. (Also
+    /// when following begins, for every file: one closed then, quiet among
+    /// many, is opened for a moment to look.)
     pub(super) fn note_plain_start(&mut self, i: usize) {
         let f = &mut self.files[i];
         if let Some((offset, line_no)) = f.truncated_at.take() {
@@ -165,7 +180,7 @@ impl Tailer {
             }
         }
         let f = &mut self.files[i];
-        if f.codec.is_some() || f.transcript || !self.watching {
+        if f.codec.is_some() || f.transcript {
             return;
         }
         if !f.starts.as_ref().is_none_or(|s| s.stale(f.offset + f.reader.pending_len())) {

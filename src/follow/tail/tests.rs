@@ -976,3 +976,34 @@ fn a_closed_log_copied_and_truncated_counts_once() {
     follower.tailer.poll(&mut fold);
     assert_eq!(events(&fold), 153, "{:?}", fold.ingest.sources);
 }
+
+/// Emptied and written again past where it was read, between two looks (a
+/// slow poll, a busy writer): its length says nothing, its first line tells.
+/// Alone, and through a glob with its copy beside it.
+#[test]
+fn a_log_emptied_and_refilled_past_its_offset_between_two_looks_is_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    append(&path, &lines(0..10));
+    let mut fold = Fold::default();
+    let mut t = Tailer::open(file_spec(&path), &mut fold, 1).unwrap();
+    t.poll(&mut fold);
+    truncate_in_place(&path);
+    append(&path, &lines(100..130));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 40, "{:?}", fold.ingest.sources);
+    assert_eq!((fold.ingest.sources[0].truncations, fold.ingest.sources[0].malformed), (1, 0));
+    append(&path, &lines(130..131));
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 41);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (live, mut fold, mut t) = followed_log(dir.path());
+    std::fs::copy(&live, dir.path().join("events.jsonl.1")).unwrap();
+    truncate_in_place(&live);
+    append(&live, &lines(200..300));
+    t.poll(&mut fold);
+    t.poll(&mut fold);
+    assert_eq!(events(&fold), 150, "{:?}", fold.ingest.sources);
+    assert_eq!(fold.ingest.total().malformed, 0);
+}
