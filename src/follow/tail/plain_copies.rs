@@ -10,6 +10,9 @@
 //! nothing to read yet): as soon as it has one, whatever it holds so far is
 //! compared, so a new log shows at once. A copy still being written is told by
 //! the lines copied so far.
+//!
+//! The same starts tell a followed log emptied and written again past where
+//! it was read between two looks, which its length cannot.
 
 use std::fs::File;
 use std::hash::Hasher;
@@ -64,16 +67,17 @@ impl LineStarts {
         self.looked < HEAD_BYTES as u64 && len > self.looked
     }
 
-    /// Whether `file` still begins with the first line these were taken from
-    /// (true when they hold no complete line): a log emptied and written again
-    /// past where it was read, between two looks, does not (its length alone
-    /// cannot tell).
+    /// Whether `file` still begins with the first line these were taken from:
+    /// a log emptied and written again past where it was read, between two
+    /// looks, does not (its length alone cannot tell). True when it cannot be
+    /// told (no complete line known, a failed or short read: a shorter file is
+    /// told by its length), so that nothing is read twice on a doubt.
     pub(super) fn first_line_kept(&self, file: &File) -> bool {
         let Some(&(end, hash)) = self.ends.first() else { return true };
         let mut buf = [0u8; HEAD_BYTES];
         let line = &mut buf[..end as usize];
         if !read_at(file, line, 0).is_ok_and(|n| n == line.len()) {
-            return false;
+            return true;
         }
         let mut hasher = std::hash::DefaultHasher::new();
         hasher.write(line);
