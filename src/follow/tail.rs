@@ -643,7 +643,6 @@ impl Tailer {
                 f.unmatched = unmatched;
                 if let Some(j) = twin {
                     (f.twin, self.files[j].twin) = (Some(j), Some(self.files.len()));
-                    fold.ingest.sources[source].copy_of = Some(self.files[j].path.display().to_string());
                 }
                 f.offset = resume.offset;
                 f.reader.line_no = resume.line_no;
@@ -653,6 +652,9 @@ impl Tailer {
                 }
                 self.files.push(f);
                 let last = self.files.len() - 1;
+                if let Some(j) = twin {
+                    self.note_copy(last, &self.files[j].path, fold);
+                }
                 self.poll_file(last, fold);
             }
         }

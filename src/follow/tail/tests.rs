@@ -671,6 +671,7 @@ fn lines_a_rotated_log_and_its_compressed_copy_both_gain_count_once() {
     append(&rotated, &next[..10]);
     std::fs::write(&copy_path, gzip(&(lines(0..70) + &next))).unwrap();
     let copy = t.files.iter().position(|f| f.path == copy_path).unwrap();
+    assert_eq!(fold.ingest.sources[t.files[copy].source].copy_of, Some(rotated.display().to_string()));
     t.poll_file(copy, &mut fold);
     t.poll(&mut fold);
     append(&rotated, &next[10..]);
