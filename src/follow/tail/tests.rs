@@ -822,6 +822,14 @@ fn truncate_in_place(path: &Path) {
     std::fs::OpenOptions::new().write(true).truncate(true).open(path).unwrap();
 }
 
+/// logrotate's `copytruncate` of `live` to `copy` in one go, then the writer's
+/// `refill` lines in the emptied log.
+fn copy_and_truncate(live: &Path, copy: &Path, refill: std::ops::Range<u64>) {
+    std::fs::copy(live, copy).unwrap();
+    truncate_in_place(live);
+    append(live, &lines(refill));
+}
+
 /// `events.jsonl` in `dir` with 50 lines, read by a tailer of `events.jsonl*`
 /// that has polled once.
 fn followed_log(dir: &Path) -> (std::path::PathBuf, Fold, Tailer) {
@@ -946,9 +954,7 @@ fn a_log_copied_and_truncated_before_the_first_poll_counts_once() {
     let mut fold = Fold::default();
     let tailer = Tailer::open(rotated_logs(dir.path()), &mut fold, 2).unwrap();
     let mut follower = Follower::new(tailer, Duration::from_secs(120));
-    std::fs::copy(&live, dir.path().join("events.jsonl.1")).unwrap();
-    truncate_in_place(&live);
-    append(&live, &lines(50..53));
+    copy_and_truncate(&live, &dir.path().join("events.jsonl.1"), 50..53);
     follower.tailer.poll(&mut fold);
     follower.tailer.poll(&mut fold);
     assert_eq!(events(&fold), 53, "{:?}", fold.ingest.sources);
@@ -970,9 +976,7 @@ fn a_closed_log_copied_and_truncated_counts_once() {
     let live = tailer.files[closed].path.clone();
     let mut follower = Follower::new(tailer, Duration::from_secs(120));
     assert_eq!(events(&fold), 150);
-    std::fs::copy(&live, dir.path().join("copy.jsonl")).unwrap();
-    truncate_in_place(&live);
-    append(&live, &lines(900..903));
+    copy_and_truncate(&live, &dir.path().join("copy.jsonl"), 900..903);
     follower.tailer.poll(&mut fold);
     follower.tailer.poll(&mut fold);
     assert_eq!(events(&fold), 153, "{:?}", fold.ingest.sources);
@@ -1000,9 +1004,7 @@ fn a_log_emptied_and_refilled_past_its_offset_between_two_looks_is_read_again() 
 
     let dir = tempfile::tempdir().unwrap();
     let (live, mut fold, mut t) = followed_log(dir.path());
-    std::fs::copy(&live, dir.path().join("events.jsonl.1")).unwrap();
-    truncate_in_place(&live);
-    append(&live, &lines(200..300));
+    copy_and_truncate(&live, &dir.path().join("events.jsonl.1"), 200..300);
     t.poll(&mut fold);
     t.poll(&mut fold);
     assert_eq!(events(&fold), 150, "{:?}", fold.ingest.sources);
