@@ -682,7 +682,8 @@ impl Tailer {
             let held = f.reader.pending_len();
             match f.id.take().filter(|_| f.discovered) {
                 Some(id) => {
-                    let head = f.file.as_ref().and_then(Head::read);
+                    // A closed file is known by the start it had when looked at.
+                    let head = f.file.as_ref().and_then(Head::read).or_else(|| f.starts.as_ref()?.head());
                     self.retired.insert(id, Retired { offset: f.offset, line_no: f.reader.line_no, head });
                     if held > 0 {
                         let reader = std::mem::take(&mut f.reader);

@@ -185,8 +185,8 @@ pub(super) const HEAD_BYTES: usize = 4096;
 /// another name, and what a compressed copy of a plain one decompresses to first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Head {
-    len: usize,
-    hash: u64,
+    pub(super) len: usize,
+    pub(super) hash: u64,
 }
 
 impl Head {
@@ -204,9 +204,14 @@ impl Head {
     }
 }
 
-fn hash_of(bytes: &[u8]) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(bytes)
+/// The hash of `bytes` as one stream: the same as [`LineStarts`]' hash of a
+/// file's first lines written line by line, so that a log's kept starts give
+/// its head too ([`LineStarts::head`]).
+pub(super) fn hash_of(bytes: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(bytes);
+    hasher.finish()
 }
 
 /// Whether the compressed file at `copy` decompresses to what the plain file at

@@ -18,7 +18,7 @@ use std::fs::File;
 use std::hash::Hasher;
 use std::path::PathBuf;
 
-use super::compressed_files::HEAD_BYTES;
+use super::compressed_files::{HEAD_BYTES, Head};
 use super::{Tailer, read_at, reopen};
 use crate::fold::Fold;
 
@@ -59,6 +59,13 @@ impl LineStarts {
         let mut buf = [0u8; HEAD_BYTES];
         let n = read_at(file, &mut buf, 0).ok()?;
         Some(LineStarts::of(&buf[..n]))
+    }
+
+    /// The head these tell (the bytes up to the last line end kept): what a
+    /// log held closed still begins with under another name.
+    pub(super) fn head(&self) -> Option<Head> {
+        let &(len, hash) = self.ends.last()?;
+        Some(Head { len: len as usize, hash })
     }
 
     /// Whether a file whose starts are these may have grown past them (looked
