@@ -663,13 +663,15 @@ impl Tailer {
     fn poll_file(&mut self, i: usize, fold: &mut Fold) -> u64 {
         let at_path = std::fs::metadata(&self.files[i].path);
         let replaced = self.files[i].id.is_some_and(|id| !matches!(&at_path, Ok(m) if file_id(m) == id));
+        // Matched first: a copy told by its start then skips what its twin read
+        // (a file replaced too, before its last read: what the twin counted of
+        // it, the read must not count again).
+        let mut may_read = self.match_retired(i, fold) && self.catch_up_with_twin(i);
         if replaced {
             // Its twin was the file that stood here: whatever stands here next
             // is another one.
             self.unlink_twin(i);
         }
-        // Matched first: a copy told by its start then skips what its twin read.
-        let mut may_read = self.match_retired(i, fold) && self.catch_up_with_twin(i);
         let polls = self.polls;
         let f = &mut self.files[i];
         let mut read = 0;
