@@ -18,7 +18,7 @@ use std::fs::File;
 use std::hash::Hasher;
 use std::path::PathBuf;
 
-use super::compressed_files::{HEAD_BYTES, Head};
+use super::compressed_files::{HEAD_BYTES, Head, hash_of};
 use super::{Tailer, read_at, reopen};
 use crate::fold::Fold;
 
@@ -86,9 +86,7 @@ impl LineStarts {
         if !read_at(file, line, 0).is_ok_and(|n| n == line.len()) {
             return true;
         }
-        let mut hasher = std::hash::DefaultHasher::new();
-        hasher.write(line);
-        hasher.finish() == hash
+        hash_of(line) == hash
     }
 
     /// Whether these begin with the whole of `other`'s last line end's bytes.
