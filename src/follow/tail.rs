@@ -66,7 +66,6 @@ mod lines;
 mod plain_copies;
 use compressed_files::{Head, drain_compressed, note_decode};
 pub use first_read::Progress;
-use first_read::{Merged, TaskResult, merge_in_order, plan_tasks, read_task};
 pub use follower::Follower;
 #[cfg(test)]
 use follower::is_our_own_read;
@@ -428,70 +427,6 @@ impl Tailer {
     /// How many files are followed.
     pub fn file_count(&self) -> usize {
         self.files.len()
-    }
-
-    fn first_read(
-        &mut self,
-        fold: &mut Fold,
-        lens: &[Option<u64>],
-        threads: usize,
-        part_bytes: u64,
-        progress: &Progress,
-    ) -> Result<()> {
-        let tasks = plan_tasks(&self.files, lens, threads, part_bytes);
-        progress.total.fetch_add(lens.iter().flatten().sum(), Ordering::Relaxed);
-        let next = AtomicUsize::new(0);
-        let template = fold.empty_like();
-        let files = &self.files;
-        let workers = threads.min(tasks.len()).max(1);
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<(usize, io::Result<TaskResult>)>(workers);
-        // Parts are merged in order as soon as they and the ones before them are in,
-        // so only the parts read out of order are held: merging at the end held every
-        // part's fold at once (4 parts of 1,000 names each took 168 MiB).
-        let merged: Result<Merged> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    let sender = sender.clone();
-                    let (tasks, next, template) = (&tasks, &next, &template);
-                    scope.spawn(move || {
-                        loop {
-                            let t = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(task) = tasks.get(t) else { break };
-                            let result = read_task(files, lens, task, template, progress);
-                            if sender.send((t, result)).is_err() {
-                                break; // the merge gave up on an error
-                            }
-                        }
-                    })
-                })
-                .collect();
-            drop(sender);
-            let merged = merge_in_order(fold, &tasks, files, receiver);
-            if merged.is_err() {
-                next.store(tasks.len(), Ordering::Relaxed); // no point reading the rest
-            }
-            // Joined here so a reader's panic is an error, not a panic of this thread.
-            let panicked = handles.into_iter().map(|h| h.join()).filter(Result::is_err).count();
-            if panicked > 0 {
-                anyhow::bail!("a reader thread stopped");
-            }
-            merged
-        });
-        let (lines, failed) = merged?;
-        for (f, lines) in self.files.iter_mut().zip(lines) {
-            f.reader.line_no += lines;
-        }
-        for (i, message) in failed {
-            self.files[i].error.get_or_insert(message);
-        }
-        // The parts were read in order from the start, so the bytes of complete
-        // lines counted are where the first incomplete line (if any) begins (in
-        // the decompressed stream, for a compressed file).
-        for (f, len) in self.files.iter_mut().zip(lens) {
-            f.offset = fold.ingest.sources[f.source].bytes;
-            f.compressed_len = len.unwrap_or(0);
-        }
-        Ok(())
     }
 
     /// The directories worth watching for changes.
