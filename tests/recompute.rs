@@ -1,7 +1,7 @@
 //! The report's figures against an independent reckoning: `fixtures/recompute.py`
 //! (standard-library Python, exact integers) writes a random event log (every
 //! type, keys in any order, escaped names, sampled events, cache and reasoning
-//! parts, lines to skip) and works out what its report must say from the
+//! parts, sessions, lines to skip) and works out what its report must say from the
 //! documented rules; ajentik folds the same log on one thread and on two (in
 //! several parts, merged), and every count, token, mean and dollar must match.
 //! Needs python3 on PATH, as CI has.
@@ -134,6 +134,40 @@ fn assert_report_matches(report: &Value, want: &Value, threads: &str) {
         for (name, count) in w {
             let row = got.get(name.as_str()).unwrap_or_else(|| panic!("no {list} row for {name:?}"));
             assert_eq!(int(&row["count"]), int(count), "{}", at(&format!("errors {list} {name:?}")));
+        }
+    }
+
+    let sessions = &report["sessions"];
+    let want_sessions = want["sessions"].as_object().expect("sessions");
+    assert_eq!(int(&sessions["total"]), want_sessions.len() as i64, "{}", at("sessions"));
+    let recent = rows(&sessions["recent"], "id");
+    assert_eq!(recent.len(), want_sessions.len(), "{}", at("sessions listed"));
+    for (id, w) in want_sessions {
+        let got = recent.get(id.as_str()).unwrap_or_else(|| panic!("no row for session {id:?}"));
+        let at = |field: &str| at(&format!("session {id:?} {field}"));
+        for field in [
+            "requests",
+            "model_calls",
+            "tool_calls",
+            "failures",
+            "errors",
+            "input_tokens",
+            "output_tokens",
+            "cache_read_tokens",
+        ] {
+            assert_eq!(int(&got[field]), int(&w[field]), "{}", at(field));
+        }
+        assert_dollars(&got["cost_usd"], &w["cost_micro_usd"], &at("cost"));
+        for field in ["first_ts", "last_ts"] {
+            assert_eq!(got[field], w[field], "{}", at(field));
+        }
+        for field in ["agents", "models"] {
+            let mut names: Vec<&str> =
+                got[field].as_array().expect("names").iter().map(|n| n.as_str().expect("a name")).collect();
+            names.sort_unstable();
+            let want: Vec<&str> =
+                w[field].as_array().expect("names").iter().map(|n| n.as_str().expect("a name")).collect();
+            assert_eq!(names, want, "{}", at(field));
         }
     }
 
