@@ -3,7 +3,8 @@
 //! type, keys in any order, escaped names, sampled events, cache and reasoning
 //! parts, sessions, lines to skip) and works out what its report must say from the
 //! documented rules; ajentik folds the same log on one thread and on two (in
-//! several parts, merged), and every count, token, mean and dollar must match.
+//! several parts, merged), and every count, token, mean and dollar must match,
+//! and every percentile come within 1 % of the exact sample at its rank.
 //! Needs python3 on PATH, as CI has.
 
 use std::collections::BTreeMap;
@@ -59,6 +60,13 @@ fn assert_dollars(got: &Value, micro: &Value, what: &str) {
     assert!((got - want).abs() < 1e-9, "{what}: ${got} against ${want}");
 }
 
+/// A percentile in milliseconds against the exact sample at that rank, in
+/// microseconds: within 1 % (the documented precision of the latency sketches).
+fn assert_percentile_ms(got: &Value, micros: &Value, what: &str) {
+    let (got, want) = (num(got), num(micros) / 1e3);
+    assert!((got - want).abs() <= 0.01 * want, "{what}: {got} ms against {want} ms at that rank");
+}
+
 /// A mean in milliseconds against one in microseconds.
 fn assert_mean_ms(got: &Value, micros: &Value, what: &str) {
     let (got, want) = (num(got), num(micros) / 1e3);
@@ -100,6 +108,7 @@ fn assert_report_matches(report: &Value, want: &Value, threads: &str) {
             assert_eq!(int(&got[field]), int(&w[field]), "{}", at(&format!("tool {name:?} {field}")));
         }
         assert_mean_ms(&got["avg_execution_time_ms"], &w["avg_execution_time_us"], &at(&format!("tool {name:?} mean")));
+        assert_percentile_ms(&got["p95_ms"], &w["p95_us"], &at(&format!("tool {name:?} p95")));
     }
 
     // Models named only by attributed requests have rows too, with no calls.
@@ -113,6 +122,9 @@ fn assert_report_matches(report: &Value, want: &Value, threads: &str) {
         for (field, value) in w.as_object().expect("a model") {
             assert_eq!(int(&got[field.as_str()]), int(value), "{}", at(&format!("model {name:?} {field}")));
         }
+        let latency = &want["model_latency"][*name];
+        assert_mean_ms(&got["avg_latency_ms"], &latency["avg_us"], &at(&format!("model {name:?} mean")));
+        assert_percentile_ms(&got["p95_ms"], &latency["p95_us"], &at(&format!("model {name:?} p95")));
     }
     assert!(want_models.keys().all(|name| models.contains_key(name.as_str())), "{}", at("model rows"));
 
@@ -123,6 +135,8 @@ fn assert_report_matches(report: &Value, want: &Value, threads: &str) {
         let got = spans.get(name.as_str()).unwrap_or_else(|| panic!("no row for span {name:?}"));
         assert_eq!(int(&got["count"]), int(&w["count"]), "{}", at(&format!("span {name:?}")));
         assert_eq!(int(&got["failures"]), int(&w["failures"]), "{}", at(&format!("span {name:?} failures")));
+        assert_mean_ms(&got["avg_ms"], &w["avg_us"], &at(&format!("span {name:?} mean")));
+        assert_percentile_ms(&got["p95_ms"], &w["p95_us"], &at(&format!("span {name:?} p95")));
     }
 
     let errors = &report["errors"];
