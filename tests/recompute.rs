@@ -188,6 +188,11 @@ fn assert_report_matches(report: &Value, want: &Value, threads: &str) {
     let cost = &report["cost"];
     assert_dollars(&cost["total_usd"], &want["cost"]["total_micro_usd"], &at("total cost"));
     assert_eq!(int(&cost["tokens"]), int(&want["cost"]["tokens"]), "{}", at("total tokens"));
+    // The log spans its last ten minutes before `now`, all on one day.
+    for field in ["today_usd", "last_hour_usd"] {
+        assert_dollars(&cost[field], &want["cost"]["total_micro_usd"], &at(field));
+    }
+    assert_eq!(int(&cost["today_tokens"]), int(&want["cost"]["tokens"]), "{}", at("today's tokens"));
     for (list, want_cost, want_tokens) in
         [("by_model", "by_model", "tokens_by_model"), ("by_agent", "by_agent", "tokens_by_agent")]
     {
