@@ -16,12 +16,12 @@ use serde_json::Value;
 /// Lines in the log: about 10 MB, so that two threads read it in parts.
 const LINES: &str = "60000";
 
-fn python_reckoning(log: &Path) -> Value {
+fn python_reckoning(log: &Path, seed: &str, lines: &str) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/recompute.py");
     let out = Command::new("python3")
         .arg(&script)
         .arg(log)
-        .args(["20261204", LINES])
+        .args([seed, lines])
         .output()
         .expect("python3 must be installed to reckon the log independently");
     assert!(out.status.success(), "recompute.py failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -73,8 +73,15 @@ fn assert_mean_ms(got: &Value, micros: &Value, what: &str) {
     assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "{what}: {got} ms against {want} ms");
 }
 
-fn assert_report_matches(report: &Value, want: &Value, threads: &str) {
-    let at = |what: &str| format!("{what} ({threads} threads)");
+/// How the report was made, for messages; `dated` when made at the log's `now`
+/// (so that today's and the last hour's figures are the whole log's).
+struct Run<'a> {
+    how: &'a str,
+    dated: bool,
+}
+
+fn assert_report_matches(report: &Value, want: &Value, run: &Run) {
+    let at = |what: &str| format!("{what} ({})", run.how);
     for field in ["events", "malformed", "unknown", "unsupported"] {
         assert_eq!(int(&report["ingest"][field]), int(&want["ingest"][field]), "{}", at(field));
     }
@@ -188,11 +195,13 @@ fn assert_report_matches(report: &Value, want: &Value, threads: &str) {
     let cost = &report["cost"];
     assert_dollars(&cost["total_usd"], &want["cost"]["total_micro_usd"], &at("total cost"));
     assert_eq!(int(&cost["tokens"]), int(&want["cost"]["tokens"]), "{}", at("total tokens"));
-    // The log spans its last ten minutes before `now`, all on one day.
-    for field in ["today_usd", "last_hour_usd"] {
-        assert_dollars(&cost[field], &want["cost"]["total_micro_usd"], &at(field));
+    if run.dated {
+        // The log spans its last ten minutes before `now`, all on one day.
+        for field in ["today_usd", "last_hour_usd"] {
+            assert_dollars(&cost[field], &want["cost"]["total_micro_usd"], &at(field));
+        }
+        assert_eq!(int(&cost["today_tokens"]), int(&want["cost"]["tokens"]), "{}", at("today's tokens"));
     }
-    assert_eq!(int(&cost["today_tokens"]), int(&want["cost"]["tokens"]), "{}", at("today's tokens"));
     for (list, want_cost, want_tokens) in
         [("by_model", "by_model", "tokens_by_model"), ("by_agent", "by_agent", "tokens_by_agent")]
     {
@@ -213,13 +222,67 @@ fn every_figure_matches_an_independent_reckoning_on_one_thread_and_two() {
     let dir = std::env::temp_dir().join(format!("ajentik-recompute-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let log = dir.join("events.jsonl");
-    let want = python_reckoning(&log);
+    let want = python_reckoning(&log, "20261204", LINES);
     let now = want["now"].as_str().expect("now");
     // Several parts on two threads, so the merge is reckoned too.
     let size = std::fs::metadata(&log).expect("the log").len();
     assert!(size > 8 << 20, "the log ({size} bytes) should span more than two parts");
-    for threads in ["1", "2"] {
-        assert_report_matches(&report(&log, now, threads), &want, threads);
+    for (threads, how) in [("1", "one thread"), ("2", "two threads")] {
+        assert_report_matches(&report(&log, now, threads), &want, &Run { how, dated: true });
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The same reckoning for a log written while ajentik follows it: appended in
+/// pieces of any size (lines cut anywhere, several lines at once), so that
+/// every line comes through the follower's reads of partial lines, not the
+/// first read; the last report must hold every figure.
+#[test]
+fn a_log_written_while_followed_adds_up_to_the_same_reckoning() {
+    let dir = std::env::temp_dir().join(format!("ajentik-recompute-follow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (source, log) = (dir.join("written.jsonl"), dir.join("events.jsonl"));
+    let want = python_reckoning(&source, "7", "20000");
+    let bytes = std::fs::read(&source).expect("the written log");
+    std::fs::write(&log, "").expect("an empty log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ajentik"))
+        .args(["monitor", "--follow", "--export", "json", "--every", "100ms", "--poll-interval", "20ms", "--log"])
+        .arg(&log)
+        .env_remove("AJENTIK_LOG")
+        .env_remove("AJENTIK_CONFIG")
+        .env("XDG_CONFIG_HOME", "/nonexistent-config-dir")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run ajentik");
+    let mut reports = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().expect("stdout")));
+    let first: Value = serde_json::from_str(&reports.next().expect("a report").expect("a line")).expect("JSON");
+    assert_eq!(int(&first["ingest"]["events"]), 0);
+
+    // Pieces of 1 byte to 64 KiB, from a fixed sequence (a linear congruential
+    // generator: the test does the same every run).
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).expect("open to append");
+    let (mut at, mut state) = (0usize, 0x2545_f491_4f6c_dd1du64);
+    while at < bytes.len() {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let size = 1 + (state >> 33) as usize % (64 << 10);
+        let end = (at + size).min(bytes.len());
+        std::io::Write::write_all(&mut file, &bytes[at..end]).expect("append");
+        at = end;
+        if state >> 60 == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+    }
+
+    let lines_read = |r: &Value| int(&r["ingest"]["events"]) + int(&r["ingest"]["malformed"]);
+    let expected = int(&want["ingest"]["events"]) + int(&want["ingest"]["malformed"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut last = first;
+    while lines_read(&last) < expected && std::time::Instant::now() < deadline {
+        last = serde_json::from_str(&reports.next().expect("a report").expect("a line")).expect("JSON");
+    }
+    child.kill().ok();
+    child.wait().ok();
+    assert_report_matches(&last, &want, &Run { how: "followed while written", dated: false });
     std::fs::remove_dir_all(&dir).ok();
 }
