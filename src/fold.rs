@@ -306,13 +306,13 @@ impl Fold {
                         self.ingest.skewed(source, line_no, why);
                     } else {
                         stats.events += 1;
-                        self.metrics.apply(&e, &self.prices);
-                        self.traces.add(&e, &self.prices);
+                        self.metrics.apply(e, &self.prices);
+                        self.traces.add(e, &self.prices);
                     }
                 }
                 LineOutcome::Unknown => stats.unknown += 1,
                 LineOutcome::Unsupported => stats.unsupported += 1,
-                LineOutcome::Malformed(reason) => self.ingest.malformed(source, line_no, reason),
+                LineOutcome::Malformed(reason) => self.ingest.malformed(source, line_no, reason.clone()),
             }
         })
     }

@@ -24,7 +24,7 @@ use exporter::span_data;
 pub use exporter::{ExportError, Exporter};
 
 use crate::follow::tail::Progress;
-use crate::ingest::v1::{LineOutcome, parse_line};
+use crate::ingest::v1::{LineOutcome, parse_line_then};
 use crate::otlp::target::{self, Flags, Found, Target};
 use crate::otlp::{self, Origin};
 use crate::pricing::PriceTable;
@@ -492,10 +492,10 @@ impl crate::follow::tail::LineSink for SpanSink<'_> {
     fn line(&mut self, _line_no: u64, line: &[u8]) {
         let start = self.offset;
         self.offset += line.len() as u64 + 1;
-        match parse_line(line) {
+        parse_line_then(line, |outcome| match outcome {
             LineOutcome::Event(event) => {
                 let origin = Origin { source: self.source, offset: start };
-                if let Some(span) = otlp::span_record(&event, origin, Some(self.prices)) {
+                if let Some(span) = otlp::span_record(event, origin, Some(self.prices)) {
                     if self.pass.since.is_some_and(|since| span.end < since) {
                         // Before --since: passed over, as asked.
                     } else if self.pass.args.any_age || otlp::within_logfire_window(span.end, self.pass.now) {
@@ -507,7 +507,7 @@ impl crate::follow::tail::LineSink for SpanSink<'_> {
             }
             LineOutcome::Malformed(_) => self.counted.malformed += 1,
             LineOutcome::Blank | LineOutcome::Unknown | LineOutcome::Unsupported => {}
-        }
+        });
         self.send_if_full();
     }
 

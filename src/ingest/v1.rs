@@ -40,31 +40,38 @@ pub enum LineOutcome<'a> {
 
 /// Parses one line (without its "\n"). Never panics, whatever the bytes.
 pub fn parse_line(line: &[u8]) -> LineOutcome<'_> {
-    parse_line_then(line, |outcome| outcome)
+    parse_line_then(line, |outcome| match outcome {
+        LineOutcome::Blank => LineOutcome::Blank,
+        LineOutcome::Event(event) => LineOutcome::Event(event.clone()),
+        LineOutcome::Unknown => LineOutcome::Unknown,
+        LineOutcome::Unsupported => LineOutcome::Unsupported,
+        LineOutcome::Malformed(reason) => LineOutcome::Malformed(reason.clone()),
+    })
 }
 
-/// Parses one line and hands what it is to `then`, where it is built: an event
-/// is a few hundred bytes, and returning it through the layers copied it twice
-/// a line (the fold's hot path takes it here).
+/// Parses one line and hands what it is to `then`, by reference, where it was
+/// built: an event is a few hundred bytes, and handing it on by value copied
+/// it once or twice a line (the fold's hot path takes it here).
 #[inline]
-pub fn parse_line_then<'a, R>(line: &'a [u8], then: impl FnOnce(LineOutcome<'a>) -> R) -> R {
+pub fn parse_line_then<'a, R>(line: &'a [u8], then: impl FnOnce(&LineOutcome<'a>) -> R) -> R {
     if line.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\r')) {
-        return then(LineOutcome::Blank);
+        return then(&LineOutcome::Blank);
     }
     SCRATCH.with_borrow_mut(|scratch| {
         let Scratch { structure, days } = scratch;
         let indexed = structure.index(line);
         let text = match text_of(line, structure) {
             Ok(text) => text,
-            Err(reason) => return then(LineOutcome::Malformed(reason)),
+            Err(reason) => return then(&LineOutcome::Malformed(reason)),
         };
         let mut raw = RawEvent { text, spans: [Span::ABSENT; FIELD_COUNT] };
         if let Err(e) = raw.read(structure, indexed) {
-            return then(LineOutcome::Malformed(e.to_string()));
+            return then(&LineOutcome::Malformed(e.to_string()));
         }
+        // By reference: binding the outcome by value copied it out of the result.
         match raw.validate(days) {
-            Ok(outcome) => then(outcome),
-            Err(reason) => then(LineOutcome::Malformed(reason)),
+            Ok(ref outcome) => then(outcome),
+            Err(reason) => then(&LineOutcome::Malformed(reason)),
         }
     })
 }
