@@ -16,7 +16,7 @@ use crate::follow::compressed;
 use crate::follow::mapped::{WINDOW, Window};
 
 /// One part of a file for the first, parallel read.
-pub(super) struct Task {
+struct Task {
     file: usize,
     source: SourceId,
     start: u64,
@@ -32,7 +32,7 @@ pub(super) struct Task {
 
 /// What the first read of one part found.
 #[derive(Default)]
-pub(super) struct TaskResult {
+struct TaskResult {
     fold: Fold,
     /// Lines per file of the task.
     lines: Vec<u64>,
@@ -41,12 +41,12 @@ pub(super) struct TaskResult {
 }
 
 /// Lines read per file, and (file, why) for each file that could not be read.
-pub(super) type Merged = (Vec<u64>, Vec<(usize, String)>);
+type Merged = (Vec<u64>, Vec<(usize, String)>);
 
 /// Merges the parts' folds into `fold` in task order as they arrive, holding only
 /// those that came before an earlier part; returns the lines read per file, and
 /// why each discovered file that could not be read could not.
-pub(super) fn merge_in_order(
+fn merge_in_order(
     fold: &mut Fold,
     tasks: &[Task],
     files: &[TailedFile],
@@ -421,7 +421,7 @@ impl Tailer {
 /// would only hold more folds in memory until they are merged), consecutive small
 /// files into runs read whole, so that 5,000 small files cost a few dozen folds
 /// and merges, not 5,000, while still giving every thread work.
-pub(super) fn plan_tasks(files: &[TailedFile], lens: &[Option<u64>], threads: usize, part_bytes: u64) -> Vec<Task> {
+fn plan_tasks(files: &[TailedFile], lens: &[Option<u64>], threads: usize, part_bytes: u64) -> Vec<Task> {
     let small = lens.iter().flatten().filter(|&&len| len < part_bytes).count();
     let run_files = (small / (threads * 4)).clamp(1, 512);
     let mut tasks: Vec<Task> = Vec::new();
@@ -473,7 +473,7 @@ pub(super) fn plan_tasks(files: &[TailedFile], lens: &[Option<u64>], threads: us
 /// One task of the first read: a part of one file, or a run of small files
 /// whole. A file is read through its open handle, else opened for the task and
 /// closed after (descriptors stay bounded whatever the file count).
-pub(super) fn read_task(
+fn read_task(
     files: &[TailedFile],
     lens: &[Option<u64>],
     task: &Task,
