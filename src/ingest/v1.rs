@@ -21,7 +21,7 @@ use json::{JsonError, Reader, Shape, Span, Structure, Value};
 pub const SCHEMA_VERSION: i64 = 1;
 
 /// What one line of the log turned out to be.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 // Returned by value and taken apart at once for every line: boxing the event
 // would cost an allocation a line.
 #[expect(clippy::large_enum_variant, reason = "boxing the event would cost an allocation a line")]
@@ -40,13 +40,7 @@ pub enum LineOutcome<'a> {
 
 /// Parses one line (without its "\n"). Never panics, whatever the bytes.
 pub fn parse_line(line: &[u8]) -> LineOutcome<'_> {
-    parse_line_then(line, |outcome| match outcome {
-        LineOutcome::Blank => LineOutcome::Blank,
-        LineOutcome::Event(event) => LineOutcome::Event(event.clone()),
-        LineOutcome::Unknown => LineOutcome::Unknown,
-        LineOutcome::Unsupported => LineOutcome::Unsupported,
-        LineOutcome::Malformed(reason) => LineOutcome::Malformed(reason.clone()),
-    })
+    parse_line_then(line, LineOutcome::clone)
 }
 
 /// Parses one line and hands what it is to `then`, by reference, where it was
