@@ -219,9 +219,8 @@ fn assert_report_matches(report: &Value, want: &Value, run: &Run) {
 
 #[test]
 fn every_figure_matches_an_independent_reckoning_on_one_thread_and_two() {
-    let dir = std::env::temp_dir().join(format!("ajentik-recompute-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let log = dir.join("events.jsonl");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("events.jsonl");
     let want = python_reckoning(&log, "20261204", LINES);
     let now = want["now"].as_str().expect("now");
     // Several parts on two threads, so the merge is reckoned too.
@@ -230,7 +229,6 @@ fn every_figure_matches_an_independent_reckoning_on_one_thread_and_two() {
     for (threads, how) in [("1", "one thread"), ("2", "two threads")] {
         assert_report_matches(&report(&log, now, threads), &want, &Run { how, dated: true });
     }
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// The same reckoning for a log written while ajentik follows it: appended in
@@ -239,9 +237,8 @@ fn every_figure_matches_an_independent_reckoning_on_one_thread_and_two() {
 /// first read; the last report must hold every figure.
 #[test]
 fn a_log_written_while_followed_adds_up_to_the_same_reckoning() {
-    let dir = std::env::temp_dir().join(format!("ajentik-recompute-follow-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let (source, log) = (dir.join("written.jsonl"), dir.join("events.jsonl"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (source, log) = (dir.path().join("written.jsonl"), dir.path().join("events.jsonl"));
     let want = python_reckoning(&source, "7", "20000");
     let bytes = std::fs::read(&source).expect("the written log");
     std::fs::write(&log, "").expect("an empty log");
@@ -284,5 +281,4 @@ fn a_log_written_while_followed_adds_up_to_the_same_reckoning() {
     child.kill().ok();
     child.wait().ok();
     assert_report_matches(&last, &want, &Run { how: "followed while written", dated: false });
-    std::fs::remove_dir_all(&dir).ok();
 }
