@@ -28,13 +28,22 @@ fn python_reckoning(log: &Path, seed: &str, lines: &str) -> Value {
     serde_json::from_slice(&out.stdout).expect("recompute.py prints JSON")
 }
 
-fn report(log: &Path, now: &str, threads: &str) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_ajentik"))
-        .args(["monitor", "--export", "json", "--now", now, "--threads", threads, "--log"])
+/// The binary this build made, reading `log` with `args` before it and no
+/// log, config or prices of the machine's.
+fn ajentik(args: &[&str], log: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ajentik"));
+    command
+        .args(args)
+        .arg("--log")
         .arg(log)
         .env_remove("AJENTIK_LOG")
         .env_remove("AJENTIK_CONFIG")
-        .env("XDG_CONFIG_HOME", "/nonexistent-config-dir")
+        .env("XDG_CONFIG_HOME", "/nonexistent-config-dir");
+    command
+}
+
+fn report(log: &Path, now: &str, threads: &str) -> Value {
+    let out = ajentik(&["monitor", "--export", "json", "--now", now, "--threads", threads], log)
         .output()
         .expect("run ajentik");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -242,16 +251,12 @@ fn a_log_written_while_followed_adds_up_to_the_same_reckoning() {
     let want = python_reckoning(&source, "7", "20000");
     let bytes = std::fs::read(&source).expect("the written log");
     std::fs::write(&log, "").expect("an empty log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ajentik"))
-        .args(["monitor", "--follow", "--export", "json", "--every", "100ms", "--poll-interval", "20ms", "--log"])
-        .arg(&log)
-        .env_remove("AJENTIK_LOG")
-        .env_remove("AJENTIK_CONFIG")
-        .env("XDG_CONFIG_HOME", "/nonexistent-config-dir")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("run ajentik");
+    let mut child =
+        ajentik(&["monitor", "--follow", "--export", "json", "--every", "100ms", "--poll-interval", "20ms"], &log)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run ajentik");
     let mut reports = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().expect("stdout")));
     let first: Value = serde_json::from_str(&reports.next().expect("a report").expect("a line")).expect("JSON");
     assert_eq!(int(&first["ingest"]["events"]), 0);
