@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 use crate::event::{Event, Kind, TokenParts};
 use crate::time::{DayCache, Micros, parse_rfc3339_cached};
-use json::{JsonError, Reader, Shape, Span, Structure, Value};
+use json::{JsonError, Reader, Shape, Span, Structure, Text, Value};
 
 /// The schema version this build reads.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -73,12 +73,12 @@ pub fn parse_line_then<'a, R>(line: &'a [u8], then: impl FnOnce(&LineOutcome<'a>
 /// The line as text, once `structure` has indexed it: the first stage also
 /// tells whether the line is all ASCII, so only other lines need a full UTF-8
 /// check (the JSON reader relies on one).
-fn text_of<'a>(line: &'a [u8], structure: &Structure) -> Result<&'a str, String> {
+fn text_of<'a>(line: &'a [u8], structure: &Structure) -> Result<Text<'a>, String> {
     if structure.ascii {
-        // SAFETY: `index` found no byte of 0x80 or above: ASCII is valid UTF-8.
-        return Ok(unsafe { std::str::from_utf8_unchecked(line) });
+        // SAFETY: `index` found no byte of 0x80 or above.
+        return Ok(unsafe { Text::ascii(line) });
     }
-    std::str::from_utf8(line).map_err(|e| format!("not valid UTF-8 at byte {}", e.valid_up_to()))
+    std::str::from_utf8(line).map(Text::new).map_err(|e| format!("not valid UTF-8 at byte {}", e.valid_up_to()))
 }
 
 /// The JSON pass alone (UTF-8, the quotes, the walk), for the fold benchmark's breakdown.
@@ -184,7 +184,7 @@ thread_local! {
 
 /// Where each known field stands in a line: the first pass over it.
 struct RawEvent<'a> {
-    text: &'a str,
+    text: Text<'a>,
     spans: [Span; FIELD_COUNT],
 }
 
@@ -194,7 +194,7 @@ impl<'a> RawEvent<'a> {
     /// indexed it, else, or where the walk gives up, byte by byte, which also
     /// words the error.
     fn read(&mut self, structure: &Structure, indexed: bool) -> Result<(), JsonError> {
-        if indexed && Reader::new(self.text).capture_indexed(structure, &KEY_TABLE, &mut self.spans).is_ok() {
+        if indexed && Reader::new(self.text.str).capture_indexed(structure, &KEY_TABLE, &mut self.spans).is_ok() {
             return Ok(());
         }
         self.spans = [Span::ABSENT; FIELD_COUNT];
@@ -203,7 +203,7 @@ impl<'a> RawEvent<'a> {
 
     /// The byte-at-a-time reading of the line.
     fn read_bytewise(&mut self) -> Result<(), JsonError> {
-        let mut r = Reader::new(self.text);
+        let mut r = Reader::new(self.text.str);
         r.skip_ws();
         if !r.at(b'{') {
             // Valid JSON of another kind, or not JSON at all.

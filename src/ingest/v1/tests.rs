@@ -360,7 +360,7 @@ fn keys_longer_than_sixteen_bytes_match_whole() {
 
 /// The indexed walk's reading of a line: its spans, or `None` where it gives up.
 fn indexed(line: &str) -> Option<[Span; FIELD_COUNT]> {
-    let mut raw = RawEvent { text: line, spans: [Span::ABSENT; FIELD_COUNT] };
+    let mut raw = RawEvent { text: Text::new(line), spans: [Span::ABSENT; FIELD_COUNT] };
     let ok = SCRATCH.with_borrow_mut(|Scratch { structure: s, .. }| {
         s.index(line.as_bytes()) && Reader::new(line).capture_indexed(s, &KEY_TABLE, &mut raw.spans).is_ok()
     });
@@ -373,7 +373,7 @@ fn indexed(line: &str) -> Option<[Span; FIELD_COUNT]> {
 /// parts the JSON reader's own differential test allows. Returns whether the
 /// walk read it.
 fn walk_agrees(line: &str) -> bool {
-    let mut raw = RawEvent { text: line, spans: [Span::ABSENT; FIELD_COUNT] };
+    let mut raw = RawEvent { text: Text::new(line), spans: [Span::ABSENT; FIELD_COUNT] };
     let bytewise = raw.read_bytewise();
     let fast = indexed(line);
     if let Some(spans) = fast {

@@ -213,3 +213,19 @@ fn special_byte_scan_finds_the_first_one() {
     }
     assert_eq!(specials(u64::from_le_bytes(*b"abc~\x7f\xc3\xa9 ")), 0);
 }
+
+#[test]
+fn slices_of_ascii_text_skip_only_the_boundary_checks() {
+    let line = r#"{"agent":"a-b","n":1}"#;
+    // SAFETY: the literal is ASCII.
+    let (ascii, any) = (unsafe { Text::ascii(line.as_bytes()) }, Text::new(line));
+    for start in 0..=line.len() + 2 {
+        for end in 0..=line.len() + 2 {
+            assert_eq!(ascii.between(start, end), any.between(start, end), "{start}..{end}");
+            assert_eq!(any.between(start, end), line.get(start..end).unwrap_or(""), "{start}..{end}");
+        }
+    }
+    // Inside a character of other text: nothing, not half of it.
+    let other = Text::new("\"é\"");
+    assert_eq!((other.between(1, 2), other.between(2, 4), other.between(1, 3)), ("", "", "é"));
+}
