@@ -62,12 +62,52 @@ pub fn parse_line_then<'a, R>(line: &'a [u8], then: impl FnOnce(&LineOutcome<'a>
         if let Err(e) = raw.read(structure, indexed) {
             return then(&LineOutcome::Malformed(e.to_string()));
         }
+        // Without a backslash a line has no escapes, so its event borrows all its
+        // strings; only a heartbeat's list of agents is on the heap. Dropping
+        // any other event walked its fields to free nothing (50 instructions a
+        // line): it is forgotten instead.
+        let borrows_only = indexed && !structure.backslash;
+        let validated = raw.validate(days);
         // By reference: binding the outcome by value copied it out of the result.
-        match raw.validate(days) {
+        match validated {
+            Ok(ref outcome) if borrows_only && !is_heartbeat(outcome) => {
+                let reply = then(outcome);
+                debug_assert!(!holds_heap(outcome), "an event that owns memory was about to be forgotten");
+                std::mem::forget(validated);
+                reply
+            }
             Ok(ref outcome) => then(outcome),
             Err(reason) => then(&LineOutcome::Malformed(reason)),
         }
     })
+}
+
+fn is_heartbeat(outcome: &LineOutcome<'_>) -> bool {
+    matches!(outcome, LineOutcome::Event(Event { kind: Kind::Heartbeat { .. }, .. }))
+}
+
+/// Whether an outcome owns memory: what dropping it would free.
+fn holds_heap(outcome: &LineOutcome<'_>) -> bool {
+    let LineOutcome::Event(e) = outcome else { return matches!(outcome, LineOutcome::Malformed(_)) };
+    let owned = |s: &Cow<'_, str>| matches!(s, Cow::Owned(_));
+    let some_owned = |s: &Option<Cow<'_, str>>| s.as_ref().is_some_and(owned);
+    some_owned(&e.session)
+        || match &e.kind {
+            Kind::AgentRequest { agent, model, error_type, .. } => {
+                owned(agent) || some_owned(model) || some_owned(error_type)
+            }
+            Kind::ToolCall { tool, agent, error_type, error_message, .. } => {
+                owned(tool) || some_owned(agent) || some_owned(error_type) || some_owned(error_message)
+            }
+            Kind::ModelCall { model, provider, agent, .. } => owned(model) || some_owned(provider) || some_owned(agent),
+            Kind::Span { name, agent, error_type, error_message, .. } => {
+                owned(name) || some_owned(agent) || some_owned(error_type) || some_owned(error_message)
+            }
+            Kind::Error { component, error_type, message, agent, .. } => {
+                owned(component) || owned(error_type) || owned(message) || some_owned(agent)
+            }
+            Kind::Heartbeat { .. } => true,
+        }
 }
 
 /// The line as text, once `structure` has indexed it: the first stage also

@@ -507,3 +507,19 @@ fn values_bounded_by_quote_positions_are_read_exactly() {
         malformed(bad.as_bytes());
     }
 }
+
+#[test]
+fn only_lines_without_escapes_make_events_that_borrow_everything() {
+    let plain = r#"{"ts":"2026-12-01T09:00:00Z","type":"tool_call","tool":"search","agent":"A","success":true,"duration_ms":1,"session":"s"}"#;
+    assert!(!holds_heap(&parse_line(plain.as_bytes())));
+    // An escape is unescaped into an owned string, which the event must free:
+    // such a line has a backslash, and its outcome is dropped, not forgotten.
+    let escaped = plain.replace("\"search\"", "\"se\\u0061rch\"");
+    let outcome = parse_line(escaped.as_bytes());
+    assert!(
+        holds_heap(&outcome)
+            && matches!(&outcome, LineOutcome::Event(e) if matches!(&e.kind, Kind::ToolCall { tool, .. } if tool == "search"))
+    );
+    let beat = r#"{"ts":"2026-12-01T09:00:00Z","type":"heartbeat","process":"w","agents":["A"]}"#;
+    assert!(is_heartbeat(&parse_line(beat.as_bytes())));
+}
