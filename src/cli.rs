@@ -385,7 +385,7 @@ fn resolve_logs(logs: &[String]) -> Result<(bool, Vec<source::LogSpec>)> {
 fn configured_fold(config: &Config, now: Option<Micros>, prices: Arc<PriceTable>) -> Fold {
     let mut fold = Fold::new(now, prices);
     fold.horizon = horizon(config, now);
-    fold.metrics.limits = config.limits;
+    fold.metrics.set_limits(config.limits);
     fold
 }
 

@@ -206,7 +206,7 @@ impl Fold {
     fn empty_without_sources(&self) -> Self {
         let mut f = Fold::new(self.cutoff, Arc::clone(&self.prices));
         f.horizon = self.horizon;
-        f.metrics.limits = self.metrics.limits;
+        f.metrics.set_limits(self.metrics.limits());
         f.traces = TraceStore::new(self.traces.cap());
         // Its lines may come after others' (a part of a file): a session can
         // go on from them.

@@ -155,8 +155,11 @@ pub struct Metrics {
     pub sessions: Sessions,
     /// Whether any event folded in was sampled.
     pub sampled: bool,
-    /// Names tracked in full, per kind.
-    pub limits: Limits,
+    /// Names tracked in full, per kind (see [`Metrics::set_limits`]).
+    limits: Limits,
+    /// While the names held of all kinds together are at most this many, none
+    /// is over its limit (see [`Metrics::keep_names_bounded`]).
+    names_checked_up_to: Uncompared<usize>,
     /// Names folded into `(other)`, per kind.
     pub folded: Folded,
     /// The next number of each kind of name (see [`NameId`]).
@@ -201,24 +204,59 @@ fn owned(text: &Option<Cow<'_, str>>) -> Option<String> {
 }
 
 impl Metrics {
-    /// Keeps every kind of name within its cap (see [`Limits`]). Cheap when
-    /// within: one length check a kind.
+    /// Names tracked in full, per kind.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Sets the names tracked in full, per kind; names past them are folded
+    /// into `(other)` from the next event on.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+        self.names_checked_up_to.0 = 0;
+    }
+
+    /// Keeps every kind of name within its cap (see [`Limits`]). Cheap while
+    /// within: the names held are counted, and each kind's cap is looked at
+    /// only when their count passes the last check's margin (six caps an
+    /// event were 40 instructions, nearly always for nothing).
     #[inline]
     pub fn keep_names_bounded(&mut self) {
+        if self.names_held() > self.names_checked_up_to.0 {
+            self.check_names();
+        }
+    }
+
+    fn names_held(&self) -> usize {
+        self.agents.len()
+            + self.tools.len()
+            + self.models.len()
+            + self.spans.len()
+            + self.errors.by_type.len()
+            + self.errors.by_component.len()
+    }
+
+    /// Folds the names of any kind that is over its cap, and works out how many
+    /// more names may come before one can be: names are only ever removed here.
+    #[cold]
+    #[inline(never)]
+    fn check_names(&mut self) {
         let l = self.limits;
-        // Checked here, inline, before anything is folded: the six calls (each
-        // with its own check) were 75 instructions an event, nearly always for
-        // nothing.
-        let over = |len: usize, cap: usize| len > over_at(cap);
-        if over(self.agents.len(), l.agents)
-            || over(self.tools.len(), l.tools)
-            || over(self.models.len(), l.models)
-            || over(self.spans.len(), l.spans)
-            || over(self.errors.by_type.len(), l.error_types)
-            || over(self.errors.by_component.len(), l.components)
-        {
+        let kinds = |m: &Self| {
+            [
+                (m.agents.len(), l.agents),
+                (m.tools.len(), l.tools),
+                (m.models.len(), l.models),
+                (m.spans.len(), l.spans),
+                (m.errors.by_type.len(), l.error_types),
+                (m.errors.by_component.len(), l.components),
+            ]
+        };
+        if kinds(self).iter().any(|&(len, cap)| len > over_at(cap)) {
             self.fold_excess_names();
         }
+        let margin = kinds(self).iter().map(|&(len, cap)| over_at(cap).saturating_sub(len)).min().unwrap_or(0);
+        self.names_checked_up_to.0 = self.names_held() + margin;
     }
 
     #[cold]

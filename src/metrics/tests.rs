@@ -158,7 +158,14 @@ fn long_texts_are_capped() {
 #[test]
 fn names_past_the_cap_fold_into_other_with_totals_exact() {
     let mut limited = Fold::default();
-    limited.metrics.limits = Limits { agents: 50, tools: 100, models: 20, spans: 30, error_types: 10, components: 10 };
+    limited.metrics.set_limits(Limits {
+        agents: 50,
+        tools: 100,
+        models: 20,
+        spans: 30,
+        error_types: 10,
+        components: 10,
+    });
     let mut unlimited = Fold::default();
     let (sl, su) = (limited.ingest.add_source("l"), unlimited.ingest.add_source("u"));
     let mut lines = Vec::new();
@@ -215,7 +222,7 @@ fn names_past_the_cap_fold_into_other_with_totals_exact() {
     assert!(rl.tools.iter().any(|t| t.name == OTHER));
     // Parallel parts merge within the caps too.
     let mut a = Fold::default();
-    a.metrics.limits = limited.metrics.limits;
+    a.metrics.set_limits(limited.metrics.limits());
     let s = a.ingest.add_source("l");
     let mut b = a.empty_like();
     for (i, l) in lines.iter().enumerate() {
@@ -267,4 +274,35 @@ fn long_names_are_cut_where_they_are_keys() {
     assert_eq!((a.requests, a.seen), (Count::ONE, 4));
     assert_eq!(m.tools.values().next().unwrap().calls, Count::ONE + Count::ONE);
     assert!(m.sessions.iter().all(|(id, _)| id.len() <= MAX_TEXT + '…'.len_utf8()));
+}
+
+/// The caps are looked at only when the names held pass a margin: no kind is
+/// ever over its cap when an event comes (so after it by at most the one name
+/// it brought), whatever the mix of kinds that grow, and lower caps set mid-way
+/// apply from the next event.
+#[test]
+fn no_kind_is_ever_over_its_cap_between_checks() {
+    let mut f = Fold::default();
+    f.metrics.set_limits(Limits { agents: 8, tools: 40, models: 4, spans: 400, error_types: 400, components: 400 });
+    let s = f.ingest.add_source("l");
+    let ts = "2026-11-26T21:00:00Z";
+    let over = |m: &Metrics| {
+        let l = m.limits();
+        [(m.agents.len(), l.agents), (m.tools.len(), l.tools), (m.models.len(), l.models)]
+            .into_iter()
+            .any(|(len, cap)| len > over_at(cap) + 1)
+    };
+    for i in 0..600 {
+        let line = match i % 3 {
+            0 => format!(r#"{{"ts":"{ts}","type":"tool_call","tool":"t{i}","success":true,"duration_ms":1}}"#),
+            1 => format!(r#"{{"ts":"{ts}","type":"model_call","model":"m{i}","success":true,"duration_ms":1}}"#),
+            _ => format!(r#"{{"ts":"{ts}","type":"agent_request","agent":"a{i}","success":true,"duration_ms":1}}"#),
+        };
+        f.line(s, i + 1, line.as_bytes());
+        assert!(!over(&f.metrics), "over a cap after line {i}");
+        if i == 300 {
+            f.metrics.set_limits(Limits { agents: 2, tools: 2, models: 2, spans: 2, error_types: 2, components: 2 });
+        }
+    }
+    assert!(f.metrics.tools.len() <= over_at(2) && f.metrics.folded.tools > 0);
 }
