@@ -51,6 +51,26 @@ impl Structure {
         self.positions.get(..self.count).unwrap_or_default()
     }
 
+    /// [`Structure::quotes`], then the line's length twice: the walk reads a
+    /// string's two quotes, or where the next string would be, with one check
+    /// of the slice's end (a line's last string is followed by the end).
+    #[inline]
+    pub fn quotes_then_end(&self) -> &[u32] {
+        self.positions.get(..self.count + 2).unwrap_or_default()
+    }
+
+    /// Writes the line's length (`len`) after its quotes, twice.
+    #[inline(always)]
+    fn end_quotes(&mut self, len: usize) {
+        if self.positions.len() < self.count + 2 {
+            self.positions.resize(self.count + 2, 0);
+        }
+        if let Some(ends) = self.positions.get_mut(self.count..self.count + 2) {
+            // `index` takes only lines shorter than 4 GiB.
+            ends.fill(len as u32);
+        }
+    }
+
     /// Indexes `b`. False when a string holds a control character or an invalid
     /// escape: then the line is not valid JSON, and the caller's byte-at-a-time
     /// reader says why.
@@ -104,6 +124,7 @@ impl Structure {
             }
         }
         self.ascii = scan.high == 0;
+        self.end_quotes(b.len());
         true
     }
 

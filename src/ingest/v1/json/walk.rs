@@ -243,7 +243,8 @@ struct Walker<'r, 'a> {
 /// out of line take) is not.
 #[derive(Clone, Copy)]
 struct Strings<'r> {
-    /// The positions of the line's quotes ([`Structure::quotes`]).
+    /// The positions of the line's quotes, then its length twice
+    /// ([`Structure::quotes_then_end`]).
     quotes: &'r [u32],
     /// The index in `quotes` of the next string's opening quote.
     next_quote: usize,
@@ -256,9 +257,10 @@ impl Strings<'_> {
     #[inline(always)]
     fn string(&mut self, at: usize) -> Walk<usize> {
         let i = self.next_quote;
-        match (self.quotes.get(i), self.quotes.get(i + 1)) {
-            // Anything else (not a quote at `at`, no closing quote) is not JSON.
-            (Some(&open), Some(&close)) if open as usize == at => {
+        match self.quotes.get(i..i + 2) {
+            // Anything else (not a quote at `at`, or the line's end, where the
+            // two positions are the same) is not JSON.
+            Some(&[open, close]) if open as usize == at && close > open => {
                 self.next_quote = i + 2;
                 Ok(close as usize + 1)
             }
@@ -281,13 +283,14 @@ impl Strings<'_> {
     #[inline(always)]
     fn bound(&mut self, b: &[u8], after_key: usize, span: &mut Span) -> Option<usize> {
         let start = after_key + 1;
-        let (&colon, &first) = (b.get(after_key)?, b.get(start)?);
+        let &[colon, first] = b.get(after_key..after_key + 2)? else { return None };
         if colon != b':' || first <= b' ' || first == b'{' || first == b'[' {
             return None;
         }
         let i = self.next_quote;
-        let quote_at = |k: usize| self.quotes.get(k).map_or(b.len(), |&q| q as usize);
-        let (open, close) = (quote_at(i), quote_at(i + 1));
+        // The next two quotes, or the line's end where there are none.
+        let &[open, close] = self.quotes.get(i..i + 2)? else { return None };
+        let (open, close) = (open as usize, close as usize);
         // The value is a string if and only if the next quote opens it: told
         // from the quotes alone, not by a load of its first byte, which put
         // the load of a line's every member after the one before it (the
@@ -520,7 +523,12 @@ impl Reader<'_> {
     /// [`Reader::end`] would, or gives up.
     pub fn capture_indexed(&mut self, structure: &Structure, keys: &KeyTable, spans: &mut [Span]) -> Walk<()> {
         let b = self.b;
-        let (mut strings, backslash) = (Strings { quotes: structure.quotes(), next_quote: 0 }, structure.backslash);
+        if structure.quotes().len() % 2 != 0 {
+            // A string left open: not JSON, which the byte reader words.
+            return Err(GiveUp);
+        }
+        let quotes = structure.quotes_then_end();
+        let (mut strings, backslash) = (Strings { quotes, next_quote: 0 }, structure.backslash);
         let mut w = Walker { reader: self, b, strings, backslash };
         let mut at = w.ws(w.expect(w.ws(0), b'{')?);
         let mut closed = b.get(at) == Some(&b'}');
