@@ -523,3 +523,17 @@ fn only_lines_without_escapes_make_events_that_borrow_everything() {
     let beat = r#"{"ts":"2026-12-01T09:00:00Z","type":"heartbeat","process":"w","agents":["A"]}"#;
     assert!(is_heartbeat(&parse_line(beat.as_bytes())));
 }
+
+/// The walk reads past a line's last quote the line's length (twice): a line
+/// that ends where a key should start, or inside a string, is given up on, and
+/// the byte reader says what is wrong.
+#[test]
+fn lines_cut_short_are_given_up_on_by_the_walk() {
+    for cut in [r#"{"ts":1,"#, r#"{"ts":"a","#, r#"{"ts":"a"#, r#"{"ts""#, "{", r#"{""#, r#"{"ts":"#, r#"{"ts":1"#] {
+        assert!(indexed(cut).is_none(), "{cut}");
+        assert!(matches!(parse_line(cut.as_bytes()), LineOutcome::Malformed(_)), "{cut}");
+    }
+    // The last member's value is bounded by the line's end.
+    let spans = indexed(r#"{"type":"x","v":1}"#).expect("read by the walk");
+    assert_eq!(spans[F::v as usize].raw(Text::new(r#"{"type":"x","v":1}"#)), "1");
+}
