@@ -526,7 +526,7 @@ impl Reader<'_> {
     /// [`Reader::end`] would, or gives up.
     pub fn capture_indexed(&mut self, structure: &Structure, keys: &KeyTable, spans: &mut [Span]) -> Walk<()> {
         let b = self.b;
-        if structure.quotes().len() % 2 != 0 {
+        if !structure.quotes().len().is_multiple_of(2) {
             // A string left open: not JSON, which the byte reader words.
             return Err(GiveUp);
         }
