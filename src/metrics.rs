@@ -180,6 +180,17 @@ struct NextIds {
 /// name) may be a megabyte.
 #[inline]
 fn entry<'m, V: Default>(map: &'m mut FxHashMap<String, V>, key: &str) -> &'m mut V {
+    if key.len() <= MAX_TEXT {
+        // The usual name, looked up as it is (no `Cow` to build and drop).
+        return map.entry_ref(key).or_default();
+    }
+    long_entry(map, key)
+}
+
+/// [`entry`] of a name cut to [`MAX_TEXT`].
+#[cold]
+#[inline(never)]
+fn long_entry<'m, V: Default>(map: &'m mut FxHashMap<String, V>, key: &str) -> &'m mut V {
     map.entry_ref(&*capped_cow(key)).or_default()
 }
 
