@@ -527,7 +527,9 @@ fn hex8(chunk: [u8; 8]) -> Option<u32> {
 
 /// The value of exactly `N` (8, 16, 24 or 32) lowercase hex digits; `None` for
 /// anything else. Sixteen digits at a time with SSE2 (on every x86_64), eight
-/// in plain integers otherwise.
+/// in plain integers otherwise. Inlined: its two calls a line for span ids
+/// cost more than its work.
+#[inline(always)]
 fn lower_hex<const N: usize>(digits: &[u8]) -> Option<u128> {
     let digits: &[u8; N] = digits.try_into().ok()?;
     let mut v: u128 = 0;
