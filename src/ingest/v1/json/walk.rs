@@ -63,9 +63,10 @@ const fn key_words(key: &[u8]) -> [u64; 4] {
     words
 }
 
-const fn slot_of(words: [u64; 4], len: usize, multiplier: u64) -> usize {
-    // The first eight bytes and the length tell the known keys apart.
-    let mixed = words[0] ^ ((len as u64) << 59);
+/// The slot of a key whose first eight bytes are `first` (zero-padded): they
+/// and the length tell the known keys apart.
+const fn slot_of(first: u64, len: usize, multiplier: u64) -> usize {
+    let mixed = first ^ ((len as u64) << 59);
     (mixed.wrapping_mul(multiplier) >> (64 - SLOTS.trailing_zeros())) as usize
 }
 
@@ -84,7 +85,7 @@ impl KeyTable {
                 let key = keys[i].as_bytes();
                 assert!(!key.is_empty() && key.len() <= MAX_KEY, "a key is empty or too long");
                 let words = key_words(key);
-                let at = slot_of(words, key.len(), multiplier);
+                let at = slot_of(words[0], key.len(), multiplier);
                 if slots[at].field != usize::MAX {
                     ok = false;
                 }
@@ -110,16 +111,16 @@ impl KeyTable {
         if len.wrapping_sub(1) >= MAX_KEY {
             return None;
         }
-        let lo = word_at(b, start, 0) & KEY_MASKS[0][len];
-        // Loaded whatever the length (its mask is zero up to eight bytes): a
-        // branch on `len > 8` was mispredicted three times a line.
-        let hi = word_at(b, start + 8, 0) & KEY_MASKS[1][len];
-        let slot = &self.slots[slot_of([lo, hi, 0, 0], len, self.multiplier)];
-        let rest = |k: usize| word_at(b, start + 8 * k, 0) & KEY_MASKS[k][len];
+        // The key's `k`th eight bytes, zero-padded.
+        let word = |k: usize| word_at(b, start + 8 * k, 0) & KEY_MASKS[k][len];
+        // The second is loaded whatever the length (its mask is zero up to
+        // eight bytes): a branch on `len > 8` was mispredicted three times a line.
+        let (first, second) = (word(0), word(1));
+        let slot = &self.slots[slot_of(first, len, self.multiplier)];
         (slot.len == len
-            && slot.words[0] == lo
-            && slot.words[1] == hi
-            && (len <= 16 || (slot.words[2] == rest(2) && slot.words[3] == rest(3))))
+            && slot.words[0] == first
+            && slot.words[1] == second
+            && (len <= 16 || (slot.words[2] == word(2) && slot.words[3] == word(3))))
         .then_some(slot.field)
     }
 }
