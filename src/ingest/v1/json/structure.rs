@@ -51,21 +51,22 @@ impl Structure {
         self.positions.get(..self.count).unwrap_or_default()
     }
 
-    /// [`Structure::quotes`], then the line's length twice: the walk reads a
-    /// string's two quotes, or where the next string would be, with one check
-    /// of the slice's end (a line's last string is followed by the end).
+    /// [`Structure::quotes`], then the line's length four times: the walk
+    /// reads a key's two quotes and the two after them (its value's, if a
+    /// string), or where the next string would be, with one check of the
+    /// slice's end (a line's last string is followed by the end).
     #[inline]
     pub fn quotes_then_end(&self) -> &[u32] {
-        self.positions.get(..self.count + 2).unwrap_or_default()
+        self.positions.get(..self.count + 4).unwrap_or_default()
     }
 
-    /// Writes the line's length (`len`) after its quotes, twice.
+    /// Writes the line's length (`len`) after its quotes, four times.
     #[inline(always)]
     fn end_quotes(&mut self, len: usize) {
-        if self.positions.len() < self.count + 2 {
-            self.positions.resize(self.count + 2, 0);
+        if self.positions.len() < self.count + 4 {
+            self.positions.resize(self.count + 4, 0);
         }
-        if let Some(ends) = self.positions.get_mut(self.count..self.count + 2) {
+        if let Some(ends) = self.positions.get_mut(self.count..self.count + 4) {
             // `index` takes only lines shorter than 4 GiB.
             ends.fill(len as u32);
         }

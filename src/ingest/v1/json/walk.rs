@@ -255,7 +255,7 @@ struct Walker<'r, 'a> {
 /// out of line take) is not.
 #[derive(Clone, Copy)]
 struct Strings<'r> {
-    /// The positions of the line's quotes, then its length twice
+    /// The positions of the line's quotes, then its length four times
     /// ([`Structure::quotes_then_end`]).
     quotes: &'r [u32],
     /// The index in `quotes` of the next string's opening quote. A `u32`
@@ -282,10 +282,25 @@ impl Strings<'_> {
         }
     }
 
+    /// [`Strings::string`] for a member's key, with the two quotes after it
+    /// (the value's, if it is a string), read by the same check of the
+    /// slice's end for [`Strings::bound`].
+    #[inline(always)]
+    fn key(&mut self, at: usize) -> Walk<(usize, [u32; 2])> {
+        let i = self.next_quote as usize;
+        match self.quotes.get(i..i + 4) {
+            Some(&[open, close, next_open, next_close]) if open as usize == at && close > open => {
+                self.next_quote += 2;
+                Ok((close as usize + 1, [next_open, next_close]))
+            }
+            _ => Err(GiveUp),
+        }
+    }
+
     /// Where the value of a known field ends, without reading it, if the
     /// member is in the usual compact form (`"key":value` then ',' and the next
-    /// key, or the closing '}'): a string ends after its closing quote (the
-    /// next two quote positions), a number or literal (which holds no quote)
+    /// key, or the closing '}'): a string ends after its closing quote (of
+    /// the next two quote positions, which [`Strings::key`] read), a number or literal (which holds no quote)
     /// at the ',' before the next key's quote, or at the line's last byte.
     /// Records the bounds in `span` and returns the separator's position;
     /// `None` (nothing changed) for any other form, which
@@ -295,15 +310,13 @@ impl Strings<'_> {
     /// in field order, where the kinds come in the same order for every line of
     /// a type.
     #[inline(always)]
-    fn bound(&mut self, b: &[u8], after_key: usize, span: &mut Span) -> Option<usize> {
+    fn bound(&mut self, b: &[u8], after_key: usize, [open, close]: [u32; 2], span: &mut Span) -> Option<usize> {
         let start = after_key + 1;
         let &[colon, first] = b.get(after_key..after_key + 2)? else { return None };
         if colon != b':' || first <= b' ' || first == b'{' || first == b'[' {
             return None;
         }
-        let i = self.next_quote as usize;
         // The next two quotes, or the line's end where there are none.
-        let &[open, close] = self.quotes.get(i..i + 2)? else { return None };
         let (open, close) = (open as usize, close as usize);
         // The value is a string if and only if the next quote opens it: told
         // from the quotes alone, not by a load of its first byte, which put
@@ -556,7 +569,7 @@ impl Reader<'_> {
         // them only bounded so far (a [`KeyTable`] has at most 64 keys).
         let (mut seen, mut bounded) = (0u64, 0u64);
         while !closed {
-            let after_key = strings.string(at)?;
+            let (after_key, value_quotes) = strings.key(at)?;
             let key = (at + 1, after_key - 1);
             if backslash && memchr::memchr(b'\\', &b[key.0..key.1]).is_some() {
                 // An escaped key must be unescaped to be known: rare enough to leave.
@@ -572,7 +585,7 @@ impl Reader<'_> {
                     return Err(GiveUp);
                 }
                 seen |= bit;
-                if let Some(separator) = strings.bound(b, after_key, span) {
+                if let Some(separator) = strings.bound(b, after_key, value_quotes, span) {
                     let read = span.shape == Shape::PlainString && !backslash;
                     bounded |= bit & u64::from(read).wrapping_sub(1);
                     at = separator + 1;
