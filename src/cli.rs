@@ -70,97 +70,31 @@ pub fn run(cli: Cli) -> Result<i32> {
         .then(|| std::env::temp_dir().join(format!("ajentik-debug-{}.log", std::process::id())));
     let diagnosing = crate::diagnostics::init(cli.debug, debug_file.as_deref())?;
     let debug_file = debug_file.filter(|_| diagnosing);
+    let config_file = cli.config.as_deref();
     match cli.command {
         Some(Command::Monitor(args)) => {
-            let (config, config_path) = config::load(cli.config.as_deref())?;
-            crate::follow::tail::set_max_open_files(config.monitor.max_open_files);
-            let prices = price_table(&config, cli.prices.as_deref())?;
-            note_setup(config_path.as_deref(), &prices);
-            if args.alerts {
-                check_alerts(&cli.logs, &config, prices, args)
-            } else if args.live {
-                let live = Live {
-                    now: args.now,
-                    threads: args.threads,
-                    poll_interval: args.poll_interval,
-                    serve: args.serve || config.serve.enabled,
-                };
-                live_view(&cli.logs, debug_file, (&config, config_path.as_ref()), prices, live).map(|()| 0)
-            } else {
-                monitor(&cli.logs, (&config, config_path.as_deref()), prices, args).map(|()| 0)
-            }
+            monitor_command(&cli.logs, config_file, cli.prices.as_deref(), args, debug_file)
         }
-        Some(Command::Config(ConfigCommand::Init)) => {
-            let path = match cli.config.clone() {
-                Some(p) => p,
-                None => config::locate(None)
-                    .map(|(p, _)| p)
-                    .context("no place for a config file: set $XDG_CONFIG_HOME or give --config FILE")?,
-            };
-            if path.exists() {
-                bail!("{} exists: not replacing it (ajentik config print-default shows the defaults)", path.display());
-            }
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            crate::follow::fsutil::write_new_exact(&path, config::DEFAULT_TOML.as_bytes())?;
-            println!("wrote {}", path.display());
-            Ok(0)
-        }
+        Some(Command::Config(ConfigCommand::Init)) => config_init(config_file).map(|()| 0),
+        Some(Command::Config(ConfigCommand::PrintDefault)) => emit(config::DEFAULT_TOML, None).map(|()| 0),
+        Some(Command::Config(ConfigCommand::Path)) => config_path(config_file).map(|()| 0),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "ajentik", &mut out);
-            emit(&String::from_utf8_lossy(&out), None)?;
-            Ok(0)
+            emit(&String::from_utf8_lossy(&out), None).map(|()| 0)
         }
         Some(Command::Man) => {
             use clap::CommandFactory;
             let mut out = Vec::new();
             clap_mangen::Man::new(Cli::command()).render(&mut out).context("cannot render the manual page")?;
-            emit(&String::from_utf8_lossy(&out), None)?;
-            Ok(0)
+            emit(&String::from_utf8_lossy(&out), None).map(|()| 0)
         }
-        Some(Command::Config(ConfigCommand::PrintDefault)) => {
-            emit(config::DEFAULT_TOML, None)?;
-            Ok(0)
-        }
-        Some(Command::Config(ConfigCommand::Path)) => {
-            let (_, path) = config::load(cli.config.as_deref())?;
-            match path {
-                Some(p) if p.exists() => println!("{}", p.display()),
-                Some(p) => println!("{} (does not exist: defaults apply)", p.display()),
-                None => println!("(no config location: defaults apply)"),
-            }
-            Ok(0)
-        }
-        Some(Command::Prices(args)) => {
-            let (config, _) = config::load(cli.config.as_deref())?;
-            let prices = price_table(&config, cli.prices.as_deref())?;
-            if args.models.is_empty() {
-                emit(&crate::pricing::listing::table(&prices), None)?;
-                return Ok(0);
-            }
-            let (text, all_priced) = crate::pricing::listing::explain(&prices, &args.models);
-            emit(&text, None)?;
-            Ok(if all_priced { 0 } else { 1 })
-        }
+        Some(Command::Prices(args)) => prices_command(config_file, cli.prices.as_deref(), &args.models),
         Some(Command::Generate(args)) => generate(&cli.logs, args).map(|()| 0),
-        Some(Command::Push(mut args)) => {
-            let (config, _) = config::load(cli.config.as_deref())?;
-            args.config = config.push.clone();
-            let prices = price_table(&config, cli.prices.as_deref())?;
-            let pushed = with_progress(|progress| {
-                crate::push::run(&cli.logs, &args, prices, crate::time::wall_clock(), progress)
-            })?;
-            println!(
-                "{}",
-                crate::push::summary(&pushed, args.endpoint.as_deref().unwrap_or("the configured endpoint"))
-            );
-            Ok(0)
-        }
+        Some(Command::Push(args)) => push_command(&cli.logs, config_file, cli.prices.as_deref(), args).map(|()| 0),
         Some(Command::Serve(args)) => {
-            let (config, _) = config::load(cli.config.as_deref())?;
+            let (config, _) = config::load(config_file)?;
             let settings = args.over(&config.serve);
             let log = match (&cli.logs[..], &settings.log) {
                 ([], Some(log)) => log.clone(),
@@ -170,24 +104,12 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Emit(command)) => crate::emit::run(&cli.logs, command).map(|()| 0),
         Some(Command::Demo(args)) => {
-            let (config, config_path) = config::load(cli.config.as_deref())?;
+            let (config, config_path) = config::load(config_file)?;
             demo(&cli.logs, (&config, config_path.as_ref()), args).map(|()| 0)
         }
-        Some(Command::Version) => {
-            println!("ajentik {}", env!("CARGO_PKG_VERSION"));
-            if tracing::enabled!(target: "config", tracing::Level::DEBUG) {
-                tracing::debug!(target: "config", "event log schema v{}", crate::ingest::v1::SCHEMA_VERSION);
-                tracing::debug!(target: "config", "default log: {}", source::default_log_path()?.display());
-                // A broken config file should not hide the version: defaults then.
-                let push_config = config::load(cli.config.as_deref()).map(|(c, _)| c.push).unwrap_or_default();
-                for line in crate::push::describe_setup(&push_config) {
-                    tracing::debug!(target: "push", "{line}");
-                }
-            }
-            Ok(0)
-        }
+        Some(Command::Version) => version(config_file).map(|()| 0),
         None if io::stdout().is_terminal() => {
-            let (config, config_path) = config::load(cli.config.as_deref())?;
+            let (config, config_path) = config::load(config_file)?;
             let prices = price_table(&config, cli.prices.as_deref())?;
             note_setup(config_path.as_deref(), &prices);
             live_view(&cli.logs, debug_file, (&config, config_path.as_ref()), prices, Live::default()).map(|()| 0)
@@ -198,6 +120,110 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// `ajentik monitor`: the check of `--alerts`, the live view of `--live`, or
+/// the report.
+fn monitor_command(
+    logs: &[String],
+    config_file: Option<&Path>,
+    prices_file: Option<&Path>,
+    args: MonitorArgs,
+    debug_file: Option<PathBuf>,
+) -> Result<i32> {
+    let (config, config_path) = config::load(config_file)?;
+    crate::follow::tail::set_max_open_files(config.monitor.max_open_files);
+    let prices = price_table(&config, prices_file)?;
+    note_setup(config_path.as_deref(), &prices);
+    if args.alerts {
+        check_alerts(logs, &config, prices, args)
+    } else if args.live {
+        let live = Live {
+            now: args.now,
+            threads: args.threads,
+            poll_interval: args.poll_interval,
+            serve: args.serve || config.serve.enabled,
+        };
+        live_view(logs, debug_file, (&config, config_path.as_ref()), prices, live).map(|()| 0)
+    } else {
+        monitor(logs, (&config, config_path.as_deref()), prices, args).map(|()| 0)
+    }
+}
+
+/// `ajentik config init`: writes the default config where it is looked for
+/// (or at `--config`), never over an existing file.
+fn config_init(config_file: Option<&Path>) -> Result<()> {
+    let path = match config_file {
+        Some(p) => p.to_path_buf(),
+        None => config::locate(None)
+            .map(|(p, _)| p)
+            .context("no place for a config file: set $XDG_CONFIG_HOME or give --config FILE")?,
+    };
+    if path.exists() {
+        bail!("{} exists: not replacing it (ajentik config print-default shows the defaults)", path.display());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    crate::follow::fsutil::write_new_exact(&path, config::DEFAULT_TOML.as_bytes())?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+/// `ajentik config path`: where the config is read from, and whether it is there.
+fn config_path(config_file: Option<&Path>) -> Result<()> {
+    let (_, path) = config::load(config_file)?;
+    match path {
+        Some(p) if p.exists() => println!("{}", p.display()),
+        Some(p) => println!("{} (does not exist: defaults apply)", p.display()),
+        None => println!("(no config location: defaults apply)"),
+    }
+    Ok(())
+}
+
+/// `ajentik prices [MODEL...]`: the price table, or how each model is priced
+/// (exit status 1 when one is not).
+fn prices_command(config_file: Option<&Path>, prices_file: Option<&Path>, models: &[String]) -> Result<i32> {
+    let (config, _) = config::load(config_file)?;
+    let prices = price_table(&config, prices_file)?;
+    if models.is_empty() {
+        emit(&crate::pricing::listing::table(&prices), None)?;
+        return Ok(0);
+    }
+    let (text, all_priced) = crate::pricing::listing::explain(&prices, models);
+    emit(&text, None)?;
+    Ok(if all_priced { 0 } else { 1 })
+}
+
+/// `ajentik push`: the logs' traces to an OTLP endpoint, then a summary.
+fn push_command(
+    logs: &[String],
+    config_file: Option<&Path>,
+    prices_file: Option<&Path>,
+    mut args: crate::push::PushArgs,
+) -> Result<()> {
+    let (config, _) = config::load(config_file)?;
+    args.config = config.push.clone();
+    let prices = price_table(&config, prices_file)?;
+    let pushed = with_progress(|progress| crate::push::run(logs, &args, prices, crate::time::wall_clock(), progress))?;
+    println!("{}", crate::push::summary(&pushed, args.endpoint.as_deref().unwrap_or("the configured endpoint")));
+    Ok(())
+}
+
+/// `ajentik version`; with `--debug`, the schema, the default log and the
+/// push setup too.
+fn version(config_file: Option<&Path>) -> Result<()> {
+    println!("ajentik {}", env!("CARGO_PKG_VERSION"));
+    if tracing::enabled!(target: "config", tracing::Level::DEBUG) {
+        tracing::debug!(target: "config", "event log schema v{}", crate::ingest::v1::SCHEMA_VERSION);
+        tracing::debug!(target: "config", "default log: {}", source::default_log_path()?.display());
+        // A broken config file should not hide the version: defaults then.
+        let push_config = config::load(config_file).map(|(c, _)| c.push).unwrap_or_default();
+        for line in crate::push::describe_setup(&push_config) {
+            tracing::debug!(target: "push", "{line}");
+        }
+    }
+    Ok(())
 }
 
 /// Runs `work` (a first read of the logs) and, when it takes more than a second
@@ -431,43 +457,83 @@ fn monitor(
         if stdin {
             crate::follow::stdin::read_to_end(&mut fold)?;
         }
-        // The logs will not grow now: a transcript response without its last line
-        // counts with what it has.
-        fold.flush_transcripts();
-        // A one-shot report of a log that is not there says so at its top, and
-        // the command fails: a mistyped path must not look like a quiet system.
         let missing: Vec<String> = specs.iter().filter_map(source::LogSpec::missing).collect();
-        for (spec, why) in specs.iter().filter_map(|s| s.missing().map(|m| (s.describe(), m))) {
-            match fold.ingest.sources.iter_mut().find(|s| s.path == spec) {
-                Some(source) => source.error = Some(why),
-                None => {
-                    let id = fold.ingest.add_source(spec);
-                    fold.ingest.sources[id].error = Some(why);
-                }
-            }
-        }
-        let text = render(&fold, when, &thresholds, format, false)?;
+        let text = one_shot_report(&mut fold, &specs, when, &thresholds, format)?;
         emit(&text, args.output.as_deref())?;
-        if !missing.is_empty() {
-            bail!("{}", missing.join("; "));
-        }
-        // The others were read and reported; the command still fails so that a
-        // cron job notices the files it could not see.
-        let unreadable = tailer.errors();
-        if let Some(first) = unreadable.first() {
-            bail!(
-                "{} of {} logs could not be read (named in the report): {first}",
-                unreadable.len(),
-                fold.ingest.sources.len()
-            );
-        }
-        return Ok(());
+        return one_shot_status(&tailer, &fold, &missing);
     }
-    let mut follower = Follower::new(tailer, args.poll_interval.unwrap_or(config.monitor.poll_interval.0));
+    let follower = Follower::new(tailer, args.poll_interval.unwrap_or(config.monitor.poll_interval.0));
     if let Some(e) = &follower.watch_error {
         eprintln!("ajentik: {e}");
     }
     let pager = pager(config, config_path, &specs, false);
+    let reports = Reports { now: args.now, every: args.every, thresholds: &thresholds, pager: pager.as_ref() };
+    follow_reports(follower, fold, config, &specs, stdin, reports)
+}
+
+/// The report of logs read to their end: what will not grow now is counted as
+/// it is, and a log that is not there is named at the report's top.
+fn one_shot_report(
+    fold: &mut Fold,
+    specs: &[source::LogSpec],
+    when: When,
+    thresholds: &Thresholds,
+    format: Format,
+) -> Result<String> {
+    // The logs will not grow now: a transcript response without its last line
+    // counts with what it has.
+    fold.flush_transcripts();
+    // A one-shot report of a log that is not there says so at its top, and
+    // the command fails: a mistyped path must not look like a quiet system.
+    for (spec, why) in specs.iter().filter_map(|s| s.missing().map(|m| (s.describe(), m))) {
+        match fold.ingest.sources.iter_mut().find(|s| s.path == spec) {
+            Some(source) => source.error = Some(why),
+            None => {
+                let id = fold.ingest.add_source(spec);
+                fold.ingest.sources[id].error = Some(why);
+            }
+        }
+    }
+    render(fold, when, thresholds, format, false)
+}
+
+/// A one-shot report's exit: an error where a log was `missing` or could not
+/// be read (the report, written before, names them), so that a cron job
+/// notices the files it could not see.
+fn one_shot_status(tailer: &crate::follow::tail::Tailer, fold: &Fold, missing: &[String]) -> Result<()> {
+    if !missing.is_empty() {
+        bail!("{}", missing.join("; "));
+    }
+    let unreadable = tailer.errors();
+    if let Some(first) = unreadable.first() {
+        bail!(
+            "{} of {} logs could not be read (named in the report): {first}",
+            unreadable.len(),
+            fold.ingest.sources.len()
+        );
+    }
+    Ok(())
+}
+
+/// How `monitor --follow` reports: a JSON line every `every`, alerts paged.
+struct Reports<'a> {
+    now: Option<Micros>,
+    every: Duration,
+    thresholds: &'a Thresholds,
+    pager: Option<&'a Pager>,
+}
+
+/// `monitor --follow`: follows the logs (and standard input, until it
+/// closes), writing a report line every `reports.every`; ends when standard
+/// output does, or when standard input was the only log and has closed.
+fn follow_reports(
+    mut follower: Follower,
+    mut fold: Fold,
+    config: &Config,
+    specs: &[source::LogSpec],
+    stdin: bool,
+    reports: Reports<'_>,
+) -> Result<()> {
     let mut book = AlertBook::default();
     let mut out = io::stdout().lock();
     let mut next = Instant::now();
@@ -475,23 +541,10 @@ fn monitor(
     // log, a last report and the end.
     let mut input = stdin.then(|| (crate::follow::stdin::StdinLog::new(&mut fold), crate::follow::stdin::chunks()));
     loop {
-        fold.horizon = horizon(config, args.now);
-        let mut closed = false;
-        if let Some((log, chunks)) = &mut input {
-            loop {
-                match chunks.try_recv() {
-                    Ok(Ok(chunk)) => log.feed(&chunk, &mut fold),
-                    Ok(Err(message)) => log.fail(&mut fold, message),
-                    Err(std::sync::mpsc::TryRecvError::Empty) => break,
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                        log.close(&mut fold);
-                        closed = true;
-                        break;
-                    }
-                }
-            }
-        }
-        if closed {
+        fold.horizon = horizon(config, reports.now);
+        if let Some((log, chunks)) = &mut input
+            && drain_stdin(log, chunks, &mut fold)
+        {
             input = None;
             if specs.is_empty() {
                 next = Instant::now();
@@ -503,19 +556,19 @@ fn monitor(
             tracing::debug!(target: "follow", "read {read} bytes; {} events", fold.metrics.events);
         }
         if Instant::now() >= next {
-            let When { now, generated_at, .. } = When::at(args.now);
-            let mut r = report::build(&fold, now, generated_at, &thresholds);
+            let When { now, generated_at, .. } = When::at(reports.now);
+            let mut r = report::build(&fold, now, generated_at, reports.thresholds);
             let transitions = book.update(r.alerts.clone(), now);
-            if let Some(p) = &pager {
+            if let Some(p) = reports.pager {
                 p.page(&r.alerts, &transitions, now);
             }
-            r.notifications = pager.as_ref().map(Pager::stats);
+            r.notifications = reports.pager.map(Pager::stats);
             let line = serde_json::to_string(&r)?;
             match writeln!(out, "{line}").and_then(|()| out.flush()) {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
                 r => r.context("cannot write to standard output")?,
             }
-            next += args.every;
+            next += reports.every;
             if stdin && input.is_none() && specs.is_empty() {
                 return Ok(());
             }
@@ -523,6 +576,25 @@ fn monitor(
         // Standard input is read as it arrives, not only at the next report.
         let wake = if input.is_some() { next.min(Instant::now() + Duration::from_millis(200)) } else { next };
         follower.wait(wake);
+    }
+}
+
+/// Folds what standard input has sent so far; true once it has closed.
+fn drain_stdin(
+    log: &mut crate::follow::stdin::StdinLog,
+    chunks: &std::sync::mpsc::Receiver<Result<Vec<u8>, String>>,
+    fold: &mut Fold,
+) -> bool {
+    loop {
+        match chunks.try_recv() {
+            Ok(Ok(chunk)) => log.feed(&chunk, fold),
+            Ok(Err(message)) => log.fail(fold, message),
+            Err(std::sync::mpsc::TryRecvError::Empty) => return false,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                log.close(fold);
+                return true;
+            }
+        }
     }
 }
 
