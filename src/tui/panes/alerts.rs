@@ -9,17 +9,26 @@ use super::Ctx;
 use super::{block, state, table};
 use crate::alerts::Severity;
 use crate::sanitize::{clean, clean_truncated};
-use crate::tui::app::SETTINGS;
+use crate::tui::app::{Editor, SETTINGS};
 
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
-    let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
     // The thresholds editor gets room for every setting (its header and borders
     // too): at 80x24 a third of the pane showed four of them.
-    let lower = match app.editor {
+    let lower = match ctx.app.editor {
         Some(_) => Constraint::Length(SETTINGS.len() as u16 + 3),
         None => Constraint::Percentage(35),
     };
-    let [firing, resolved] = Layout::vertical([Constraint::Min(4), lower]).areas(area);
+    let [firing, lower_area] = Layout::vertical([Constraint::Min(4), lower]).areas(area);
+    render_firing(f, firing, ctx);
+    match &ctx.app.editor {
+        Some(editor) => render_editor(f, lower_area, ctx, editor),
+        None => render_resolved(f, lower_area, ctx),
+    }
+}
+
+/// The firing alerts, acknowledged ones dimmed, with the silenced count.
+fn render_firing(f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let (app, view, t) = (ctx.app, ctx.view, ctx.theme);
     let rows = app.alert_rows(view);
     let widths = [
         Constraint::Length(7),
@@ -30,7 +39,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         Constraint::Length(4),
     ];
     // Cut with a mark, not by the column: the message ends with its figures.
-    let message_width = super::rest_width(firing, &widths);
+    let message_width = super::rest_width(area, &widths);
     let body: Vec<Row> = rows
         .iter()
         .map(|tr| {
@@ -61,41 +70,43 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         (_, s) => format!("Firing: {n} ({s} silenced)"),
     };
     let headers = ["Sev", "Rule", "Scope", "Alert", "Since", ""].iter().map(|s| (*s).to_owned()).collect();
-    f.render_stateful_widget(table(headers, &widths, body, t, &title), firing, &mut state(app.selection(view), n));
-    if let Some(editor) = &app.editor {
-        let rows: Vec<Row> = SETTINGS
-            .iter()
-            .enumerate()
-            .map(|(i, setting)| {
-                let saved = (setting.get)(&app.thresholds);
-                let draft = (setting.get)(&editor.draft);
-                let shown = match (&editor.typing, i == editor.selected) {
-                    (Some(typed), true) => format!("{typed}▏"),
-                    _ => format!("{draft}"),
-                };
-                let changed =
-                    if (draft - saved).abs() > f64::EPSILON { format!("(was {saved})") } else { String::new() };
-                let style = if i == editor.selected { t.selection } else { t.text };
-                Row::new(vec![
-                    Cell::from(setting.label),
-                    Cell::from(shown),
-                    Cell::from(setting.unit),
-                    Cell::from(changed),
-                ])
+    f.render_stateful_widget(table(headers, &widths, body, t, &title), area, &mut state(app.selection(view), n));
+}
+
+/// The thresholds editor: each setting's value (or what is being typed), and
+/// what it was where changed.
+fn render_editor(f: &mut Frame, area: Rect, ctx: &Ctx, editor: &Editor) {
+    let (app, t) = (ctx.app, ctx.theme);
+    let rows: Vec<Row> = SETTINGS
+        .iter()
+        .enumerate()
+        .map(|(i, setting)| {
+            let saved = (setting.get)(&app.thresholds);
+            let draft = (setting.get)(&editor.draft);
+            let shown = match (&editor.typing, i == editor.selected) {
+                (Some(typed), true) => format!("{typed}▏"),
+                _ => format!("{draft}"),
+            };
+            let changed = if (draft - saved).abs() > f64::EPSILON { format!("(was {saved})") } else { String::new() };
+            let style = if i == editor.selected { t.selection } else { t.text };
+            Row::new(vec![Cell::from(setting.label), Cell::from(shown), Cell::from(setting.unit), Cell::from(changed)])
                 .style(style)
-            })
-            .collect();
-        let widths = [Constraint::Length(16), Constraint::Length(10), Constraint::Length(6), Constraint::Min(10)];
-        let title = "Thresholds: ↑↓ pick, +/- or type to change, enter saves, esc cancels";
-        let headers = ["Setting", "Value", "", ""].iter().map(|s| (*s).to_owned()).collect();
-        // Stateful, so that the setting picked is scrolled to where the room is short.
-        f.render_stateful_widget(
-            table(headers, &widths, rows, t, title),
-            resolved,
-            &mut state(editor.selected, SETTINGS.len()),
-        );
-        return;
-    }
+        })
+        .collect();
+    let widths = [Constraint::Length(16), Constraint::Length(10), Constraint::Length(6), Constraint::Min(10)];
+    let title = "Thresholds: ↑↓ pick, +/- or type to change, enter saves, esc cancels";
+    let headers = ["Setting", "Value", "", ""].iter().map(|s| (*s).to_owned()).collect();
+    // Stateful, so that the setting picked is scrolled to where the room is short.
+    f.render_stateful_widget(
+        table(headers, &widths, rows, t, title),
+        area,
+        &mut state(editor.selected, SETTINGS.len()),
+    );
+}
+
+/// The resolved alerts, newest first, and the notification hook's counts.
+fn render_resolved(f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let app = ctx.app;
     let items: Vec<ListItem> = app
         .alerts
         .resolved()
@@ -118,5 +129,5 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         ),
         None => "Resolved".to_owned(),
     };
-    f.render_widget(list.block(block(&title, t)), resolved);
+    f.render_widget(list.block(block(&title, ctx.theme)), area);
 }
