@@ -226,7 +226,6 @@ impl Generator {
 
     /// Appends the lines of one simulated request to `buf`; returns the line count.
     pub fn request(&mut self, buf: &mut String) -> u64 {
-        let mut latest = self.latest;
         let rng = &mut self.rng;
         let gap = -rng.unit().max(1e-9).ln() / self.settings.requests_per_second;
         self.now += (gap * MICROS_PER_SECOND as f64) as Micros;
@@ -236,15 +235,53 @@ impl Generator {
         let root = rng.next_u64() | 1;
         let total_ms = rng.log_normal(agent.median_ms, 0.5);
         let failed = rng.chance(agent.failure_rate);
-        let mut lines = 0;
-        let mut start = self.now;
-
-        let calls = 1 + rng.below(2);
-        let (mut tokens, mut cost) = (0i64, 0.0);
         // A user's conversation: a few requests in a row share a session.
         let session = format!("s-{}-{:04}", self.requests % 97, self.requests / 400);
+        let request = Request { agent, ids: (trace, root), total_ms, failed, session };
+        let (mut lines, usage, start) = self.model_calls(buf, &request);
+        lines += self.tool_call(buf, &request, start);
+        let end = self.now + (total_ms * 1000.0) as Micros;
+        lines += self.agent_request(buf, &request, usage, end);
+        lines += self.extras(buf, &request, end);
+        // Two writer processes, each running half the agents, beat every 30 s
+        // of simulated time.
+        if end - self.last_heartbeat >= 30 * MICROS_PER_SECOND {
+            self.last_heartbeat = end;
+            lines += self.heartbeats(buf, end);
+        }
+        if self.settings.malformed_ratio > 0.0 && self.rng.chance(self.settings.malformed_ratio * lines as f64) {
+            const GARBAGE: &[&str] = &[
+                "{\"type\":\"agent_request\",\"agent\":\"ChatAgent\"",
+                "not json at all",
+                "{\"v\":1,\"ts\":\"2026-13-45T00:00:00Z\",\"type\":\"span\",\"name\":\"x\",\"duration_ms\":1,\"status\":\"ok\"}",
+                "{\"ts\":\"2026-11-26T21:30:00Z\",\"type\":\"tool_call\",\"tool\":\"t\",\"success\":\"yes\",\"duration_ms\":1}",
+                "[1,2,3]",
+            ];
+            buf.push_str(GARBAGE[self.rng.below(GARBAGE.len())]);
+            buf.push('\n');
+            lines += 1;
+        }
+        lines
+    }
+
+    /// Appends an event line, keeping the latest timestamp written; returns 1 (a line).
+    fn line(&mut self, buf: &mut String, ts: Micros, ty: &str, ids: Option<(u128, u64, u64)>, body: &str) -> u64 {
+        self.latest = self.latest.max(emit(buf, ts, ty, ids, body));
+        1
+    }
+
+    /// A request's one or two model calls, with cached input by the model's
+    /// share; returns the lines, the tokens and cost they add up to, and when
+    /// the last ended.
+    fn model_calls(&mut self, buf: &mut String, request: &Request) -> (u64, (i64, f64), Micros) {
+        let Request { agent, ids: (trace, root), total_ms, ref session, .. } = *request;
+        let mut lines = 0;
+        let mut start = self.now;
+        let calls = 1 + self.rng.below(2);
+        let (mut tokens, mut cost) = (0i64, 0.0);
         let share = cached_share(agent.model, self.requests);
         for _ in 0..calls {
+            let rng = &mut self.rng;
             let ms = total_ms * 0.6 / calls as f64;
             let (input, output) = (200 + rng.below(1800) as i64, 50 + rng.below(600) as i64);
             let (pin, pout) = price(agent.model);
@@ -259,7 +296,7 @@ impl Generator {
             start += (ms * 1000.0) as Micros;
             let span = rng.next_u64() | 1;
             let cost_field = if rng.chance(0.1) { String::new() } else { format!(",\"cost_usd\":{c:.6}") };
-            latest = latest.max(emit(
+            lines += self.line(
                 buf,
                 start,
                 "model_call",
@@ -268,9 +305,14 @@ impl Generator {
                     "\"model\":\"{}\",\"provider\":\"{}\",\"agent\":\"{}\",\"success\":true,\"duration_ms\":{ms:.1},\"input_tokens\":{input},\"output_tokens\":{output}{cache_field}{cost_field},\"session\":\"{session}\"",
                     agent.model, agent.provider, agent.name
                 ),
-            ));
-            lines += 1;
+            );
         }
+        (lines, (tokens, cost), start)
+    }
+
+    /// The request's tool call, after its model calls (which ended at `start`).
+    fn tool_call(&mut self, buf: &mut String, request: &Request, start: Micros) -> u64 {
+        let Request { agent, ids: (trace, root), total_ms, failed, ref session } = *request;
         let rng = &mut self.rng;
         let tool = agent.tools[rng.below(agent.tools.len())];
         let tool_ms = rng.log_normal(total_ms * 0.3, 0.4);
@@ -278,7 +320,7 @@ impl Generator {
         let tool_err =
             if tool_failed { ",\"error_type\":\"ToolExecutionError\",\"error_message\":\"exit status 1\"" } else { "" };
         let span = rng.next_u64() | 1;
-        latest = latest.max(emit(
+        self.line(
             buf,
             start + (tool_ms * 1000.0) as Micros,
             "tool_call",
@@ -287,11 +329,14 @@ impl Generator {
                 "\"tool\":\"{tool}\",\"agent\":\"{}\",\"success\":{},\"duration_ms\":{tool_ms:.1}{tool_err},\"session\":\"{session}\"",
                 agent.name, !tool_failed
             ),
-        ));
-        lines += 1;
-        let end = self.now + (total_ms * 1000.0) as Micros;
+        )
+    }
+
+    /// The agent request itself, at its `end`: the root of its trace.
+    fn agent_request(&mut self, buf: &mut String, request: &Request, (tokens, cost): (i64, f64), end: Micros) -> u64 {
+        let Request { agent, ids: (trace, root), total_ms, failed, ref session } = *request;
         let err = if failed { ",\"error_type\":\"AgentError\"" } else { "" };
-        latest = latest.max(emit(
+        self.line(
             buf,
             end,
             "agent_request",
@@ -303,12 +348,16 @@ impl Generator {
                 agent.model,
                 self.requests % 97
             ),
-        ));
-        lines += 1;
-        let rng = &mut self.rng;
-        if rng.chance(0.2) {
-            let ms = rng.log_normal(40.0, 0.6);
-            latest = latest.max(emit(
+        )
+    }
+
+    /// Now and then a span after the request, and an error event where it
+    /// failed (and rarely where it did not).
+    fn extras(&mut self, buf: &mut String, request: &Request, end: Micros) -> u64 {
+        let (agent, mut lines) = (request.agent, 0);
+        if self.rng.chance(0.2) {
+            let ms = self.rng.log_normal(40.0, 0.6);
+            lines += self.line(
                 buf,
                 end,
                 "span",
@@ -317,14 +366,12 @@ impl Generator {
                     "\"name\":\"response_generation\",\"agent\":\"{}\",\"duration_ms\":{ms:.1},\"status\":\"ok\"",
                     agent.name
                 ),
-            ));
-            lines += 1;
+            );
         }
-        let rng = &mut self.rng;
-        if failed || rng.chance(0.005) {
-            let (component, ty, msg) = ERROR_TYPES[rng.below(ERROR_TYPES.len())];
-            let size = rng.below(5000);
-            latest = latest.max(emit(
+        if request.failed || self.rng.chance(0.005) {
+            let (component, ty, msg) = ERROR_TYPES[self.rng.below(ERROR_TYPES.len())];
+            let size = self.rng.below(5000);
+            lines += self.line(
                 buf,
                 end,
                 "error",
@@ -333,48 +380,39 @@ impl Generator {
                     "\"component\":\"{component}\",\"error_type\":\"{ty}\",\"message\":\"{msg}\",\"agent\":\"{}\",\"context\":{{\"input_size\":{size}}}",
                     agent.name
                 ),
-            ));
-            lines += 1;
+            );
         }
-        // Two writer processes, each running half the agents, beat every 30 s
-        // of simulated time.
-        if end - self.last_heartbeat >= 30 * MICROS_PER_SECOND {
-            self.last_heartbeat = end;
-            for worker in 0..2 {
-                let agents: Vec<String> =
-                    AGENTS.iter().skip(worker).step_by(2).map(|a| format!("\"{}\"", a.name)).collect();
-                let rss = 100_000_000 + self.rng.below(50_000_000);
-                let cpu = self.rng.unit() * 40.0;
-                latest = latest.max(emit(
-                    buf,
-                    end,
-                    "heartbeat",
-                    None,
-                    &format!(
-                        "\"process\":\"worker-{worker}\",\"pid\":{},\"host\":\"agents-1\",\"started_at\":\"{}\",\"agents\":[{}],\"rss_bytes\":{rss},\"cpu_percent\":{cpu:.1}",
-                        4000 + worker,
-                        format_rfc3339(self.settings.start),
-                        agents.join(",")
-                    ),
-                ));
-                lines += 1;
-            }
-        }
-        if self.settings.malformed_ratio > 0.0 && self.rng.chance(self.settings.malformed_ratio * lines as f64) {
-            const GARBAGE: &[&str] = &[
-                "{\"type\":\"agent_request\",\"agent\":\"ChatAgent\"",
-                "not json at all",
-                "{\"v\":1,\"ts\":\"2026-13-45T00:00:00Z\",\"type\":\"span\",\"name\":\"x\",\"duration_ms\":1,\"status\":\"ok\"}",
-                "{\"ts\":\"2026-11-26T21:30:00Z\",\"type\":\"tool_call\",\"tool\":\"t\",\"success\":\"yes\",\"duration_ms\":1}",
-                "[1,2,3]",
-            ];
-            buf.push_str(GARBAGE[self.rng.below(GARBAGE.len())]);
-            buf.push('\n');
-            lines += 1;
-        }
-        self.latest = latest;
         lines
     }
+
+    /// A heartbeat from each of the two writer processes.
+    fn heartbeats(&mut self, buf: &mut String, end: Micros) -> u64 {
+        let mut lines = 0;
+        for worker in 0..2 {
+            let agents: Vec<String> =
+                AGENTS.iter().skip(worker).step_by(2).map(|a| format!("\"{}\"", a.name)).collect();
+            let rss = 100_000_000 + self.rng.below(50_000_000);
+            let cpu = self.rng.unit() * 40.0;
+            let body = format!(
+                "\"process\":\"worker-{worker}\",\"pid\":{},\"host\":\"agents-1\",\"started_at\":\"{}\",\"agents\":[{}],\"rss_bytes\":{rss},\"cpu_percent\":{cpu:.1}",
+                4000 + worker,
+                format_rfc3339(self.settings.start),
+                agents.join(",")
+            );
+            lines += self.line(buf, end, "heartbeat", None, &body);
+        }
+        lines
+    }
+}
+
+/// One simulated agent request, as its lines need it.
+struct Request {
+    agent: AgentProfile,
+    /// Its trace, and its own span (the root of the trace).
+    ids: (u128, u64),
+    total_ms: f64,
+    failed: bool,
+    session: String,
 }
 
 /// Appends one event line to `buf`.
