@@ -169,6 +169,48 @@ fn bad_lines_are_malformed_with_a_one_line_reason() {
     }
 }
 
+/// A line breaking several rules is named by the first field read, in the
+/// order the checks read them (the reads keep the first problem and go on).
+#[test]
+fn the_first_broken_field_is_the_one_named() {
+    let cases: [(&[u8], &str); 6] = [
+        (
+            br#"{"type":"tool_call","ts":"2026-11-26T21:30:00Z","tool":5,"success":"yes","duration_ms":-1}"#,
+            "tool_call: field `tool` must be a string",
+        ),
+        (
+            br#"{"type":"tool_call","ts":"2026-11-26T21:30:00Z","success":"yes","duration_ms":-1}"#,
+            "tool_call: missing required field `tool`",
+        ),
+        (
+            br#"{"type":"agent_request","ts":"x","agent":7,"success":true,"duration_ms":1}"#,
+            "agent_request: field `ts`: not an RFC 3339",
+        ),
+        (
+            br#"{"type":"agent_request","ts":"2026-11-26T21:30:00Z","agent":"a","success":true,"duration_ms":1,"tokens":5,"cache_read_tokens":9,"cost_usd":-1}"#,
+            "cache_read_tokens + cache_write_tokens + reasoning_tokens (9) exceed tokens (5)",
+        ),
+        (
+            br#"{"type":"span","ts":"2026-11-26T21:30:00Z","name":"n","duration_ms":1,"status":"fine","error_type":3}"#,
+            "span: field `status` must be \"ok\" or \"error\"",
+        ),
+        (
+            br#"{"type":"model_call","ts":"2026-11-26T21:30:00Z","model":"m\u00e9","success":"no","cost_usd":"x"}"#,
+            "model_call: field `success` must be true or false",
+        ),
+    ];
+    for (line, want) in cases {
+        let reason = malformed(line);
+        assert!(reason.contains(want), "{:?}: got {reason:?}, want {want:?}", String::from_utf8_lossy(line));
+    }
+    // The next line is read afresh: the problem kept was its line's own.
+    let good = br#"{"type":"tool_call","ts":"2026-11-26T21:30:00Z","tool":"t\u00e9","success":true}"#;
+    let LineOutcome::Event(Event { kind: Kind::ToolCall { tool, .. }, .. }) = parse_line(good) else {
+        panic!("a good line after bad ones is read")
+    };
+    assert_eq!(tool, "t\u{e9}");
+}
+
 #[test]
 fn hostile_lines_never_panic() {
     let deep = format!("{{\"type\":\"error\",\"context\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
