@@ -41,7 +41,10 @@ pub(in crate::ingest::v1) struct KeyTable {
     multiplier: u64,
 }
 
+/// A cache line each (48 bytes padded to 64): a slot is found by a shift, and
+/// read from one line.
 #[derive(Clone, Copy)]
+#[repr(align(64))]
 struct Slot {
     /// The key's bytes, zero-padded, as four little-endian words.
     words: [u64; 4],
