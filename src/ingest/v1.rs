@@ -419,7 +419,8 @@ impl<'a> Fields<'_, 'a> {
     #[inline(always)]
     fn required_non_negative(&self, field: F) -> f64 {
         self.non_negative(field).unwrap_or_else(|| {
-            if self.span(field).is_absent() || self.span(field).shape == Shape::Null {
+            // Of another shape, `non_negative` kept why.
+            if matches!(self.span(field).shape, Shape::Absent | Shape::Null) {
                 self.keep_missing(field);
             }
             0.0
