@@ -273,25 +273,19 @@ impl Strings<'_> {
     /// the string's length.
     #[inline(always)]
     fn string(&mut self, at: usize) -> Walk<usize> {
-        let i = self.next_quote as usize;
-        match self.quotes.get(i..i + 2) {
-            // Anything else (not a quote at `at`, or the line's end, where the
-            // two positions are the same) is not JSON.
-            Some(&[open, close]) if open as usize == at && close > open => {
-                self.next_quote += 2;
-                Ok(close as usize + 1)
-            }
-            _ => Err(GiveUp),
-        }
+        self.key(at).map(|(after, _)| after)
     }
 
-    /// [`Strings::string`] for a member's key, with the two quotes after it
-    /// (the value's, if it is a string), read by the same check of the
-    /// slice's end for [`Strings::bound`].
+    /// [`Strings::string`], with the two quotes after it (a member's value's,
+    /// if it is a string), read by the same check of the slice's end for
+    /// [`Strings::bound`] (the list ends with four ends, so that there are
+    /// always two more).
     #[inline(always)]
     fn key(&mut self, at: usize) -> Walk<(usize, [u32; 2])> {
         let i = self.next_quote as usize;
         match self.quotes.get(i..i + 4) {
+            // Anything else (not a quote at `at`, or the line's end, where the
+            // two positions are the same) is not JSON.
             Some(&[open, close, next_open, next_close]) if open as usize == at && close > open => {
                 self.next_quote += 2;
                 Ok((close as usize + 1, [next_open, next_close]))
@@ -303,8 +297,9 @@ impl Strings<'_> {
     /// Where the value of a known field ends, without reading it, if the
     /// member is in the usual compact form (`"key":value` then ',' and the next
     /// key, or the closing '}'): a string ends after its closing quote (of
-    /// the next two quote positions, which [`Strings::key`] read), a number or literal (which holds no quote)
-    /// at the ',' before the next key's quote, or at the line's last byte.
+    /// the next two quote positions, which [`Strings::key`] read), a number or
+    /// literal (which holds no quote) at the ',' before the next key's quote,
+    /// or at the line's last byte.
     /// Records the bounds in `span` and returns the separator's position;
     /// `None` (nothing changed) for any other form, which
     /// [`Walker::member_rest`] reads. Why: the kind of value decides nothing
