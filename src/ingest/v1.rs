@@ -563,25 +563,27 @@ impl<'a> Fields<'_, 'a> {
             }
         }
     }
+    /// An array of strings (none where absent or null).
     fn strings(&self, field: F) -> Vec<Cow<'a, str>> {
-        let items = match self.span(field).shape {
-            Shape::Absent | Shape::Null => return Vec::new(),
-            _ => self.value(field),
-        };
-        match items {
-            Some(Value::Array(items)) if items.iter().all(|item| matches!(item, Value::Str(_))) => items
+        if matches!(self.span(field).shape, Shape::Absent | Shape::Null) {
+            return Vec::new();
+        }
+        let strings = match self.value(field) {
+            Some(Value::Array(items)) => items
                 .into_iter()
-                .filter_map(|item| match item {
+                .map(|item| match item {
                     Value::Str(s) => Some(s),
                     _ => None,
                 })
                 .collect(),
-            Some(_) => {
-                self.keep_wrong(field, "an array of strings");
-                Vec::new()
-            }
-            None => Vec::new(),
-        }
+            Some(_) => None,
+            // `value` kept why.
+            None => return Vec::new(),
+        };
+        strings.unwrap_or_else(|| {
+            self.keep_wrong(field, "an array of strings");
+            Vec::new()
+        })
     }
 }
 
