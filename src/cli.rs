@@ -109,9 +109,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Version) => version(config_file).map(|()| 0),
         None if io::stdout().is_terminal() => {
-            let (config, config_path) = config::load(config_file)?;
-            let prices = price_table(&config, cli.prices.as_deref())?;
-            note_setup(config_path.as_deref(), &prices);
+            let (config, config_path, prices) = monitor_setup(config_file, cli.prices.as_deref())?;
             live_view(&cli.logs, debug_file, (&config, config_path.as_ref()), prices, Live::default()).map(|()| 0)
         }
         None => {
@@ -131,10 +129,7 @@ fn monitor_command(
     args: MonitorArgs,
     debug_file: Option<PathBuf>,
 ) -> Result<i32> {
-    let (config, config_path) = config::load(config_file)?;
-    crate::follow::tail::set_max_open_files(config.monitor.max_open_files);
-    let prices = price_table(&config, prices_file)?;
-    note_setup(config_path.as_deref(), &prices);
+    let (config, config_path, prices) = monitor_setup(config_file, prices_file)?;
     if args.alerts {
         check_alerts(logs, &config, prices, args)
     } else if args.live {
@@ -148,6 +143,20 @@ fn monitor_command(
     } else {
         monitor(logs, (&config, config_path.as_deref()), prices, args).map(|()| 0)
     }
+}
+
+/// What watching logs needs, for `monitor` and for `ajentik` alone (the live
+/// view): the config (and where it was looked for), with its limit of open
+/// files in force, and the price table; both noted in the diagnostics.
+fn monitor_setup(
+    config_file: Option<&Path>,
+    prices_file: Option<&Path>,
+) -> Result<(Config, Option<PathBuf>, Arc<PriceTable>)> {
+    let (config, config_path) = config::load(config_file)?;
+    crate::follow::tail::set_max_open_files(config.monitor.max_open_files);
+    let prices = price_table(&config, prices_file)?;
+    note_setup(config_path.as_deref(), &prices);
+    Ok((config, config_path, prices))
 }
 
 /// `ajentik config init`: writes the default config where it is looked for
