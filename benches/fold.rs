@@ -248,11 +248,19 @@ fn against_duckdb() {
     let (mut ours, mut ordered, mut shuffled_fold, mut serde_ordered, mut serde_shuffled) =
         (f64::MAX, 0f64, 0f64, 0f64, 0f64);
     let rate = |(n, s): (u64, f64)| n as f64 / s;
-    for _ in 0..rounds {
-        ours = ours.min(monitor_seconds(&path));
+    for round in 0..rounds {
+        // Each goes first in every other round: the second reads pages the
+        // first has just touched, which on a VM can be what it pays for.
+        let ours_first = round % 2 == 0;
+        if ours_first {
+            ours = ours.min(monitor_seconds(&path));
+        }
         if let (Ok(python), Ok((best, _))) = (&python, &duckdb) {
             let best = *best;
             duckdb = duckdb_seconds(python, &path).map(|(seconds, version)| (best.min(seconds), version));
+        }
+        if !ours_first {
+            ours = ours.min(monitor_seconds(&path));
         }
         ordered = ordered.max(rate(fold(&path, 1)));
         shuffled_fold = shuffled_fold.max(rate(fold(&shuffled, 1)));
