@@ -602,89 +602,25 @@ impl Tailer {
         // (a file replaced too, before its last read: what the twin counted of
         // it, the read must not count again).
         let mut may_read = self.match_retired(i, fold) && self.catch_up_with_twin(i);
+        let mut read = 0;
         if replaced {
             // Its twin was the file that stood here: whatever stands here next
             // is another one.
             self.unlink_twin(i);
-        }
-        let polls = self.polls;
-        let f = &mut self.files[i];
-        let mut read = 0;
-        if replaced {
-            // Rotated or removed: finish the old file through the handle we hold
-            // (a closed, quiet file has nothing more to give).
-            if may_read {
-                read += drain(f, &mut self.buf, fold);
-            }
-            let held = f.reader.pending_len();
-            match f.id.take().filter(|_| f.discovered) {
-                Some(id) => {
-                    // A closed file is known by the start it had when looked at.
-                    let head = f.file.as_ref().and_then(Head::read).or_else(|| f.starts.as_ref()?.head());
-                    self.retired.insert(id, Retired { offset: f.offset, line_no: f.reader.line_no, head });
-                    if held > 0 {
-                        let reader = std::mem::take(&mut f.reader);
-                        self.unfinished.push(Unfinished { id, source: f.source, reader });
-                    }
-                }
-                None => f.reader.finish(fold, f.source),
-            }
-            f.offset += held;
-            f.file = None;
-            if at_path.is_ok() {
-                fold.ingest.sources[f.source].rotations += 1;
-            }
+            read += self.retire(i, fold, may_read, at_path.is_ok());
         }
         let Ok(meta) = at_path else { return read };
         let mtime = meta.modified().ok();
-        if let (Some(id), None) = (f.id, &f.file) {
-            // Known and closed: open it again only if its length or time moved.
-            let same_time = f.mtime.is_none() || f.mtime == mtime;
-            if meta.len() == f.read_len() && same_time {
-                f.mtime = mtime;
-                return read;
-            }
-            match reopen(&f.path, id) {
-                Ok(Some(file)) => f.file = Some(file),
-                // Replaced between the look and the open: the next poll sees it.
-                Ok(None) => return read,
-                Err(e) => return read + self::failed(f, fold, &e),
-            }
-        }
-        if f.id.is_none() {
-            if !meta.is_file() {
-                return read;
-            }
-            match File::open(&f.path) {
-                Ok(file) => {
-                    let id = file_id(&meta);
-                    f.id = Some(id);
-                    f.file = Some(file);
-                    f.offset = 0;
-                    f.compressed_len = 0;
-                    f.reader.reset();
-                    f.error = None;
-                    fold.ingest.sources[f.source].error = None;
-                    // Another file now stands at this path: one read before under
-                    // another name (renamed here) goes on where it was left, and a
-                    // compressed one may be the copy of one read (logrotate's
-                    // `compress` makes `events.jsonl.1.gz` again at each rotation).
-                    (f.starts, f.skip_to, f.truncated_at) = (None, None, None);
-                    if let Some(r) = self.retired.remove(&id).filter(|r| f.discovered && r.is_at(&f.path)) {
-                        f.offset = r.offset;
-                        f.reader.line_no = r.line_no;
-                    } else {
-                        f.unmatched = f.discovered;
-                    }
-                }
-                Err(e) => return read + self::failed(f, fold, &e),
-            }
+        if !self.open_to_read(i, &meta, mtime, fold) {
+            return read;
         }
         // One just reopened unmatched is matched now if plain (a new log shows
         // at once), at its next poll if compressed.
+        let f = &self.files[i];
         if may_read && f.unmatched && f.codec.is_none() {
             may_read = self.match_plain_copy(i, fold) && self.catch_up_with_twin(i);
         }
+        let polls = self.polls;
         let f = &mut self.files[i];
         let drained = if may_read && !f.unmatched { drain(f, &mut self.buf, fold) } else { 0 };
         if drained > 0 {
@@ -694,14 +630,105 @@ impl Tailer {
         self.note_plain_start(i);
         read + drained
     }
+
+    /// Finishes file `i`, rotated or removed, through the handle held (a closed,
+    /// quiet file has nothing more to give; read only if `may_read`), and keeps
+    /// where it was left for a file that shows up under another name; `moved`
+    /// when another file stands at its path. Returns the bytes read.
+    fn retire(&mut self, i: usize, fold: &mut Fold, may_read: bool, moved: bool) -> u64 {
+        let f = &mut self.files[i];
+        let read = if may_read { drain(f, &mut self.buf, fold) } else { 0 };
+        let held = f.reader.pending_len();
+        match f.id.take().filter(|_| f.discovered) {
+            Some(id) => {
+                // A closed file is known by the start it had when looked at.
+                let head = f.file.as_ref().and_then(Head::read).or_else(|| f.starts.as_ref()?.head());
+                self.retired.insert(id, Retired { offset: f.offset, line_no: f.reader.line_no, head });
+                if held > 0 {
+                    let reader = std::mem::take(&mut f.reader);
+                    self.unfinished.push(Unfinished { id, source: f.source, reader });
+                }
+            }
+            None => f.reader.finish(fold, f.source),
+        }
+        f.offset += held;
+        f.file = None;
+        if moved {
+            fold.ingest.sources[f.source].rotations += 1;
+        }
+        read
+    }
+
+    /// Opens file `i` for a read, if it needs one: a known, closed file again
+    /// only if its length or time moved (`meta` is what stands at its path); a
+    /// new one, going on where it was left if it was read before under another
+    /// name. Whether there is a file to read.
+    fn open_to_read(
+        &mut self,
+        i: usize,
+        meta: &std::fs::Metadata,
+        mtime: Option<std::time::SystemTime>,
+        fold: &mut Fold,
+    ) -> bool {
+        let f = &mut self.files[i];
+        if let (Some(id), None) = (f.id, &f.file) {
+            let same_time = f.mtime.is_none() || f.mtime == mtime;
+            if meta.len() == f.read_len() && same_time {
+                f.mtime = mtime;
+                return false;
+            }
+            match reopen(&f.path, id) {
+                Ok(Some(file)) => f.file = Some(file),
+                // Replaced between the look and the open: the next poll sees it.
+                Ok(None) => return false,
+                Err(e) => {
+                    failed(f, fold, &e);
+                    return false;
+                }
+            }
+        }
+        if f.id.is_some() {
+            return true;
+        }
+        if !meta.is_file() {
+            return false;
+        }
+        match File::open(&f.path) {
+            Ok(file) => {
+                let id = file_id(meta);
+                f.id = Some(id);
+                f.file = Some(file);
+                f.offset = 0;
+                f.compressed_len = 0;
+                f.reader.reset();
+                f.error = None;
+                fold.ingest.sources[f.source].error = None;
+                // Another file now stands at this path: one read before under
+                // another name (renamed here) goes on where it was left, and a
+                // compressed one may be the copy of one read (logrotate's
+                // `compress` makes `events.jsonl.1.gz` again at each rotation).
+                (f.starts, f.skip_to, f.truncated_at) = (None, None, None);
+                if let Some(r) = self.retired.remove(&id).filter(|r| f.discovered && r.is_at(&f.path)) {
+                    f.offset = r.offset;
+                    f.reader.line_no = r.line_no;
+                } else {
+                    f.unmatched = f.discovered;
+                }
+                true
+            }
+            Err(e) => {
+                failed(f, fold, &e);
+                false
+            }
+        }
+    }
 }
 
-/// Notes that a followed file cannot be opened; returns 0 bytes read.
-fn failed(f: &mut TailedFile, fold: &mut Fold, e: &io::Error) -> u64 {
+/// Notes that a followed file cannot be opened.
+fn failed(f: &mut TailedFile, fold: &mut Fold, e: &io::Error) {
     let message = format!("cannot read log {}: {e}", f.path.display());
     fold.ingest.sources[f.source].error = Some(message.clone());
     f.error = Some(message);
-    0
 }
 
 /// Reads a followed file from its offset to its end.
