@@ -80,102 +80,13 @@ const MAX_NAME_BYTES: usize = 512;
 pub fn span_record(e: &Event<'_>, origin: Origin<'_>, prices: Option<&PriceTable>) -> Option<SpanRecord> {
     let (derived_trace, derived_span) = derived_ids(origin);
     let trace_id = e.trace_id.unwrap_or(derived_trace);
-    let span_id = e.span_id.unwrap_or(derived_span);
     let mut attributes = Vec::new();
     let mut events = Vec::new();
-    let (name, kind, duration_ms, error) = match &e.kind {
-        Kind::AgentRequest { agent, success, duration_ms, tokens, parts, cost_usd, model, error_type } => {
-            attributes.push(str_attr("gen_ai.operation.name", "invoke_agent"));
-            attributes.push(str_attr("gen_ai.agent.name", agent));
-            if let Some(model) = model {
-                attributes.push(str_attr("gen_ai.request.model", model));
-            }
-            if let Some(tokens) = tokens {
-                attributes.push(("ajentik.tokens".into(), AttrValue::Int(*tokens)));
-            }
-            token_parts(parts, &mut attributes);
-            if let Some(cost) = cost_usd {
-                attributes.push(("operation.cost".into(), AttrValue::F64(*cost)));
-            }
-            let error = failure(*success, error_type.as_deref(), None, &mut attributes);
-            (format!("invoke_agent {agent}"), SpanKind::Internal, *duration_ms, error)
-        }
-        Kind::ModelCall {
-            model,
-            provider,
-            agent,
-            success,
-            duration_ms,
-            input_tokens,
-            output_tokens,
-            parts,
-            cost_usd,
-        } => {
-            let system = provider.as_deref().unwrap_or("unknown");
-            attributes.push(str_attr("gen_ai.operation.name", "chat"));
-            attributes.push(str_attr("gen_ai.request.model", model));
-            attributes.push(str_attr("gen_ai.system", system));
-            if let Some(provider) = provider {
-                attributes.push(str_attr("gen_ai.provider.name", provider));
-            }
-            if let Some(agent) = agent {
-                attributes.push(str_attr("gen_ai.agent.name", agent));
-            }
-            if let Some(n) = input_tokens {
-                attributes.push(("gen_ai.usage.input_tokens".into(), AttrValue::Int(*n)));
-            }
-            if let Some(n) = output_tokens {
-                attributes.push(("gen_ai.usage.output_tokens".into(), AttrValue::Int(*n)));
-            }
-            token_parts(parts, &mut attributes);
-            let price = || prices?.lookup(model);
-            let priced = crate::pricing::call_cost(*cost_usd, price, *input_tokens, *output_tokens, parts);
-            if let Some(cost) = priced {
-                attributes.push(("operation.cost".into(), AttrValue::F64(cost)));
-            }
-            let error = failure(*success, None, None, &mut attributes);
-            // A call whose duration is not known is a span of no length.
-            (format!("chat {model}"), SpanKind::Client, duration_ms.unwrap_or(0.0), error)
-        }
-        Kind::ToolCall { tool, agent, success, duration_ms, error_type, error_message } => {
-            attributes.push(str_attr("gen_ai.operation.name", "execute_tool"));
-            attributes.push(str_attr("gen_ai.tool.name", tool));
-            if let Some(agent) = agent {
-                attributes.push(str_attr("gen_ai.agent.name", agent));
-            }
-            let error = failure(*success, error_type.as_deref(), error_message.as_deref(), &mut attributes);
-            (format!("execute_tool {tool}"), SpanKind::Internal, duration_ms.unwrap_or(0.0), error)
-        }
-        Kind::Span { name, agent, duration_ms, ok, error_type, error_message } => {
-            if let Some(agent) = agent {
-                attributes.push(str_attr("gen_ai.agent.name", agent));
-            }
-            let error = failure(*ok, error_type.as_deref(), error_message.as_deref(), &mut attributes);
-            (name.to_string(), SpanKind::Internal, *duration_ms, error)
-        }
-        Kind::Error { component, error_type, message, agent, context } => {
-            // An error event is a moment, not an operation: a zero-length span on its
-            // trace (under the span it names) carrying the standard `exception` event,
-            // so it shows where it happened in the backend's trace view.
-            attributes.push(str_attr("ajentik.component", component));
-            if let Some(agent) = agent {
-                attributes.push(str_attr("gen_ai.agent.name", agent));
-            }
-            attributes.push(str_attr("error.type", error_type));
-            let mut exception = vec![str_attr("exception.type", error_type), str_attr("exception.message", message)];
-            if let Some(context) = context {
-                exception.extend(json_object_attrs(context, "ajentik.context."));
-            }
-            events.push(SpanEventRecord { name: "exception".into(), time: e.ts, attributes: exception });
-            let error = Some(format!("{error_type}: {message}"));
-            (format!("error {component}"), SpanKind::Internal, 0.0, error)
-        }
-        Kind::Heartbeat { .. } => return None,
-    };
+    let (name, kind, duration_ms, error) = kind_span(e, prices, &mut attributes, &mut events)?;
     // An error event's own span hangs under the span it names.
     let (span_id, parent_span_id) = match (&e.kind, e.span_id) {
         (Kind::Error { .. }, Some(named)) => (derived_span, Some(named)),
-        _ => (span_id, e.parent_span_id),
+        _ => (e.span_id.unwrap_or(derived_span), e.parent_span_id),
     };
     if let Some(attrs) = e.attrs {
         attributes.extend(json_object_attrs(attrs, ""));
@@ -200,6 +111,117 @@ pub fn span_record(e: &Event<'_>, origin: Origin<'_>, prices: Option<&PriceTable
         error,
         events,
     })
+}
+
+/// A span's name, kind, length in milliseconds and status description (for a
+/// failure), as an event's kind gives them.
+type KindSpan = (String, SpanKind, f64, Option<String>);
+
+/// What an event's kind makes of its span, its kind's attributes and events
+/// added; `None` for a heartbeat.
+fn kind_span(
+    e: &Event<'_>,
+    prices: Option<&PriceTable>,
+    attributes: &mut Vec<(String, AttrValue)>,
+    events: &mut Vec<SpanEventRecord>,
+) -> Option<KindSpan> {
+    Some(match &e.kind {
+        Kind::AgentRequest { .. } => agent_request_span(&e.kind, attributes)?,
+        Kind::ModelCall { .. } => model_call_span(&e.kind, prices, attributes)?,
+        Kind::ToolCall { tool, agent, success, duration_ms, error_type, error_message } => {
+            attributes.push(str_attr("gen_ai.operation.name", "execute_tool"));
+            attributes.push(str_attr("gen_ai.tool.name", tool));
+            if let Some(agent) = agent {
+                attributes.push(str_attr("gen_ai.agent.name", agent));
+            }
+            let error = failure(*success, error_type.as_deref(), error_message.as_deref(), attributes);
+            (format!("execute_tool {tool}"), SpanKind::Internal, duration_ms.unwrap_or(0.0), error)
+        }
+        Kind::Span { name, agent, duration_ms, ok, error_type, error_message } => {
+            if let Some(agent) = agent {
+                attributes.push(str_attr("gen_ai.agent.name", agent));
+            }
+            let error = failure(*ok, error_type.as_deref(), error_message.as_deref(), attributes);
+            (name.to_string(), SpanKind::Internal, *duration_ms, error)
+        }
+        Kind::Error { component, error_type, message, agent, context } => {
+            // An error event is a moment, not an operation: a zero-length span on its
+            // trace (under the span it names) carrying the standard `exception` event,
+            // so it shows where it happened in the backend's trace view.
+            attributes.push(str_attr("ajentik.component", component));
+            if let Some(agent) = agent {
+                attributes.push(str_attr("gen_ai.agent.name", agent));
+            }
+            attributes.push(str_attr("error.type", error_type));
+            let mut exception = vec![str_attr("exception.type", error_type), str_attr("exception.message", message)];
+            if let Some(context) = context {
+                exception.extend(json_object_attrs(context, "ajentik.context."));
+            }
+            events.push(SpanEventRecord { name: "exception".into(), time: e.ts, attributes: exception });
+            let error = Some(format!("{error_type}: {message}"));
+            (format!("error {component}"), SpanKind::Internal, 0.0, error)
+        }
+        Kind::Heartbeat { .. } => return None,
+    })
+}
+
+fn agent_request_span(kind: &Kind<'_>, attributes: &mut Vec<(String, AttrValue)>) -> Option<KindSpan> {
+    let Kind::AgentRequest { agent, success, duration_ms, tokens, parts, cost_usd, model, error_type } = kind else {
+        return None;
+    };
+    attributes.push(str_attr("gen_ai.operation.name", "invoke_agent"));
+    attributes.push(str_attr("gen_ai.agent.name", agent));
+    if let Some(model) = model {
+        attributes.push(str_attr("gen_ai.request.model", model));
+    }
+    if let Some(tokens) = tokens {
+        attributes.push(("ajentik.tokens".into(), AttrValue::Int(*tokens)));
+    }
+    token_parts(parts, attributes);
+    if let Some(cost) = cost_usd {
+        attributes.push(("operation.cost".into(), AttrValue::F64(*cost)));
+    }
+    let error = failure(*success, error_type.as_deref(), None, attributes);
+    Some((format!("invoke_agent {agent}"), SpanKind::Internal, *duration_ms, error))
+}
+
+/// A model call's span; `prices` fill `operation.cost` for a call without
+/// `cost_usd`, as the fold does.
+fn model_call_span(
+    kind: &Kind<'_>,
+    prices: Option<&PriceTable>,
+    attributes: &mut Vec<(String, AttrValue)>,
+) -> Option<KindSpan> {
+    let Kind::ModelCall { model, provider, agent, success, duration_ms, input_tokens, output_tokens, parts, cost_usd } =
+        kind
+    else {
+        return None;
+    };
+    let system = provider.as_deref().unwrap_or("unknown");
+    attributes.push(str_attr("gen_ai.operation.name", "chat"));
+    attributes.push(str_attr("gen_ai.request.model", model));
+    attributes.push(str_attr("gen_ai.system", system));
+    if let Some(provider) = provider {
+        attributes.push(str_attr("gen_ai.provider.name", provider));
+    }
+    if let Some(agent) = agent {
+        attributes.push(str_attr("gen_ai.agent.name", agent));
+    }
+    if let Some(n) = input_tokens {
+        attributes.push(("gen_ai.usage.input_tokens".into(), AttrValue::Int(*n)));
+    }
+    if let Some(n) = output_tokens {
+        attributes.push(("gen_ai.usage.output_tokens".into(), AttrValue::Int(*n)));
+    }
+    token_parts(parts, attributes);
+    let price = || prices?.lookup(model);
+    let priced = crate::pricing::call_cost(*cost_usd, price, *input_tokens, *output_tokens, parts);
+    if let Some(cost) = priced {
+        attributes.push(("operation.cost".into(), AttrValue::F64(cost)));
+    }
+    let error = failure(*success, None, None, attributes);
+    // A call whose duration is not known is a span of no length.
+    Some((format!("chat {model}"), SpanKind::Client, duration_ms.unwrap_or(0.0), error))
 }
 
 /// The cache and reasoning token counts, under the GenAI convention's names
