@@ -195,6 +195,13 @@ fn digit_run(b: &[u8], at: usize) -> (usize, u64) {
     if count == 0 || count == 8 {
         return (count, 0);
     }
+    (count, digits_value(values, count))
+}
+
+/// The value of the `count` (1..=8) digits in the low bytes of `values` (each
+/// 0..=9, the first lowest; the bytes above them ignored).
+#[inline(always)]
+fn digits_value(values: u64, count: usize) -> u64 {
     // The run's digits at the top, zeros (leading zeros) below: the first digit
     // is the lowest byte, as simdjson's eight-digit conversion expects.
     let v = values << (8 * (8 - count));
@@ -202,7 +209,58 @@ fn digit_run(b: &[u8], at: usize) -> (usize, u64) {
     let v = ((v & 0x0000_00ff_0000_00ff).wrapping_mul(0x000f_4240_0000_0064)
         + ((v >> 16) & 0x0000_00ff_0000_00ff).wrapping_mul(0x0000_2710_0000_0001))
         >> 32;
-    (count, v & 0xffff_ffff)
+    v & 0xffff_ffff
+}
+
+/// A number that fills `b[start..end]` exactly, of at most eight bytes and no
+/// sign: an integer, or digits either side of one point. Its shape and value
+/// bits, exactly as [`Reader::capture`] reads it, from one word: the bounds
+/// are known (a bounded field's), so neither the end of the digits nor the
+/// point is searched for, as [`quick_number`] does. `None` for anything else
+/// (a sign, an exponent, whitespace before the separator, more bytes), which
+/// `quick_number` and the reader read.
+#[inline(always)]
+fn bounded_number(b: &[u8], start: usize, end: usize) -> Option<(Shape, u64)> {
+    let len = end.wrapping_sub(start);
+    if len.wrapping_sub(1) >= 8 {
+        return None;
+    }
+    // The number's bytes as digit values (0..=9 for a digit), zero above them.
+    let values = (word_at(b, start, b'x') ^ 0x3030_3030_3030_3030) & (u64::MAX >> (8 * (8 - len)));
+    // The high bit of each byte that is not a digit, exactly (no carry between
+    // bytes: the low seven bits plus 0x76 stay below 0x100).
+    let other = (((values & LOW7).wrapping_add(0x7676_7676_7676_7676)) | values) & HIGH;
+    let first_zero = values & 0xff == 0;
+    if other == 0 {
+        // No leading zero but in "0" itself.
+        if first_zero && len > 1 {
+            return None;
+        }
+        return Some((Shape::Int, digits_value(values, len)));
+    }
+    // One point ('.' ^ 0x30 is 0x1e), with digits either side, and the rest digits.
+    let point = zero_high_bits(values ^ 0x1e1e_1e1e_1e1e_1e1e) & other;
+    let at = (point.trailing_zeros() / 8) as usize;
+    if point != other || other.count_ones() != 1 || at == 0 || at + 1 == len || (first_zero && at > 1) {
+        return None;
+    }
+    // The digits without the point: those after it moved down a byte.
+    let below = (1u64 << (8 * at)) - 1;
+    let digits = (values & below) | ((values >> 8) & !below);
+    let places = len - 1 - at;
+    // At most seven digits: the conversion from i64 and the one division by an
+    // exact power of ten round once, as the reader's do.
+    let v = digits_value(digits, len - 1) as i64 as f64 / POW10_FLOAT[places];
+    Some((Shape::Float, v.to_bits()))
+}
+
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each zero byte of `v`, exactly (no borrow between bytes).
+#[inline(always)]
+fn zero_high_bits(v: u64) -> u64 {
+    !(((v & LOW7).wrapping_add(LOW7)) | v | LOW7)
 }
 
 /// A number at `at` of the usual kind (an integer of up to seven digits, or
@@ -502,7 +560,13 @@ impl Walker<'_, '_> {
                 span.shape = if escaped { Shape::EscapedString } else { Shape::PlainString };
                 continue;
             }
-            // A literal is told by its first byte before a number is tried.
+            // A number filling its bounds, the usual value, is read first; a
+            // literal is told by its first byte before another number is tried.
+            if let Some((shape, num)) = bounded_number(self.b, start, end) {
+                span.shape = shape;
+                span.num = num;
+                continue;
+            }
             let first = self.b.get(start).copied();
             let value_end = if first == Some(b't') && literal(b"true") {
                 span.shape = Shape::True;
@@ -656,6 +720,28 @@ mod tests {
             let want = reader.capture().expect(case);
             assert_eq!((shape, num, end as u32), (want.shape, want.num, want.end), "{case}");
             assert_eq!(reader.pos, end, "{case}");
+        }
+        // Bounded: every prefix of every case (whatever follows the bounds).
+        let mut bounded = 0;
+        for case in &cases {
+            for end in 0..=case.len() {
+                let Some((shape, num)) = bounded_number(case.as_bytes(), 0, end) else { continue };
+                let text = &case[..end];
+                let mut reader = Reader::new(text);
+                let want = reader.capture().expect(text);
+                assert_eq!((shape, num, end as u32), (want.shape, want.num, want.end), "{text} of {case}");
+                bounded += 1;
+            }
+        }
+        assert!(bounded > 20_000, "{bounded}");
+        for usual in ["0", "7", "1207", "12345678", "0.5", "2522.2", "0.002469", "1234.567", "999999.9"] {
+            assert!(bounded_number(usual.as_bytes(), 0, usual.len()).is_some(), "{usual}");
+            // Bounded within a line too.
+            let line = format!("{{\"x\":{usual},\"y\":1}}");
+            assert!(bounded_number(line.as_bytes(), 5, 5 + usual.len()).is_some(), "{usual}");
+        }
+        for other in ["", "-1", "01", "00", "01.5", "1.", ".5", "1e5", "1.2.3", "1 ", "123456789", "1.234567e", "tru"] {
+            assert!(bounded_number(other.as_bytes(), 0, other.len()).is_none(), "{other}");
         }
         // The usual ones are taken, the rest left to the reader.
         assert!(quick_number(b"2522.2,", 0).is_some() && quick_number(b"-0.002469}", 0).is_some());
