@@ -523,6 +523,11 @@ fn values_bounded_by_quote_positions_are_read_exactly() {
         format!("{head},\"agent\":\"a\", \"duration_ms\":1}}"),
         format!("{head},\"duration_ms\": 1}} "),
         format!("{head},\"duration_ms\":1}}\r"),
+        // Bounded without a quote in them: read in `finish` as the walk reads them.
+        format!("{head},\"duration_ms\": 1,\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":1,\"attrs\":{{}},\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":1,\"attrs\":{{ }} ,\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":\t1.5 }}"),
     ];
     for line in &read_by_walk {
         assert!(walk_agrees(line), "the walk gives up on {line}");
@@ -543,6 +548,11 @@ fn values_bounded_by_quote_positions_are_read_exactly() {
         format!("{head},\"duration_ms\":1,\"duration_ms\":1}}"),
         // A form feed is ASCII whitespace, not JSON's.
         format!("{head},\"duration_ms\":1\u{c},\"agent\":\"a\"}}"),
+        format!("{head},\"duration_ms\":\u{c}1,\"agent\":\"a\"}}"),
+        // A ',' inside an array bounds it short; what follows is no member.
+        format!("{head},\"duration_ms\":[1,\"agent\":2}}"),
+        format!("{head},\"duration_ms\":{{,\"agent\":2}}"),
+        format!("{head},\"duration_ms\":[1,\"agent\"],\"x\":2}}"),
     ] {
         walk_agrees(&bad);
         assert!(indexed(&bad).is_none(), "the walk reads a broken line: {bad}");
