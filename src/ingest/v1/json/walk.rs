@@ -118,7 +118,17 @@ impl KeyTable {
         let word = |k: usize| word_at(b, start + 8 * k, 0) & KEY_MASKS[k][len];
         // The second is loaded whatever the length (its mask is zero up to
         // eight bytes): a branch on `len > 8` was mispredicted three times a line.
-        let (first, second) = (word(0), word(1));
+        // Both by one check of the line's end, where sixteen bytes are left
+        // (all but a line's last key or two).
+        let (first, second) = match b.get(start..start + 16) {
+            Some(bytes) => {
+                let (mut low, mut high) = ([0u8; 8], [0u8; 8]);
+                low.copy_from_slice(&bytes[..8]);
+                high.copy_from_slice(&bytes[8..]);
+                (u64::from_le_bytes(low) & KEY_MASKS[0][len], u64::from_le_bytes(high) & KEY_MASKS[1][len])
+            }
+            None => (word(0), word(1)),
+        };
         let slot = &self.slots[slot_of(first, len, self.multiplier)];
         (slot.len == len
             && slot.words[0] == first
