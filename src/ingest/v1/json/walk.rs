@@ -566,32 +566,35 @@ impl Walker<'_, '_> {
     /// value's kind, and a number's or literal's value, which must fill its
     /// bounds exactly.
     fn finish(&mut self, mut bounded: u64, spans: &mut [Span]) -> Walk<()> {
+        // The line, held here: the calls out of line for unusual values take
+        // `self`, after which `self.b` would be loaded again each field.
+        let (b, backslash) = (self.b, self.backslash);
         while bounded != 0 {
             let field = bounded.trailing_zeros() as usize;
             bounded &= bounded - 1;
             let span = spans.get_mut(field).ok_or(GiveUp)?;
             let (start, end) = (span.start as usize, span.end as usize);
-            let literal = |word: &[u8]| self.b.get(start..end) == Some(word);
-            if self.b.get(start) == Some(&b'"') {
-                let escaped = self.backslash && memchr::memchr(b'\\', &self.b[start + 1..end - 1]).is_some();
+            let literal = |word: &[u8]| b.get(start..end) == Some(word);
+            if b.get(start) == Some(&b'"') {
+                let escaped = backslash && memchr::memchr(b'\\', &b[start + 1..end - 1]).is_some();
                 span.shape = if escaped { Shape::EscapedString } else { Shape::PlainString };
                 continue;
             }
             // A number filling its bounds, the usual value, is read first; a
             // literal is told by its first byte before another number is tried.
-            if let Some((shape, num)) = bounded_number(self.b, start, end) {
+            if let Some((shape, num)) = bounded_number(b, start, end) {
                 span.shape = shape;
                 span.num = num;
                 continue;
             }
-            let first = self.b.get(start).copied();
+            let first = b.get(start).copied();
             let value_end = if first == Some(b't') && literal(b"true") {
                 span.shape = Shape::True;
                 end
             } else if first == Some(b'f') && literal(b"false") {
                 span.shape = Shape::False;
                 end
-            } else if let Some((shape, num, number_end)) = quick_number(self.b, start) {
+            } else if let Some((shape, num, number_end)) = quick_number(b, start) {
                 span.shape = shape;
                 span.num = num;
                 number_end
@@ -601,7 +604,7 @@ impl Walker<'_, '_> {
             // Only JSON's whitespace (not all of ASCII's) may stand between a
             // value and its separator.
             let json_space = |gap: &[u8]| gap.iter().all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
-            if value_end != end && !self.b.get(value_end..end).is_some_and(json_space) {
+            if value_end != end && !b.get(value_end..end).is_some_and(json_space) {
                 return Err(GiveUp);
             }
             span.end = value_end as u32;
