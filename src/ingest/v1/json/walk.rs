@@ -655,9 +655,9 @@ impl Reader<'_> {
         if closed {
             at += 1;
         }
-        // The known fields met (a second time is a duplicate), and those of
-        // them only bounded so far (a [`KeyTable`] has at most 64 keys).
-        let (mut seen, mut bounded) = (0u64, 0u64);
+        // The known fields only bounded so far (a [`KeyTable`] has at most 64
+        // keys).
+        let mut bounded = 0u64;
         while !closed {
             let (after_key, value_quotes) = strings.key(at)?;
             let key = (at + 1, after_key - 1);
@@ -669,12 +669,14 @@ impl Reader<'_> {
             if let Some(i) = field
                 && let Some(span) = spans.get_mut(i)
             {
-                let bit = 1u64 << i;
-                if seen & bit != 0 {
-                    // A duplicate: an error the byte reader words.
+                if span.end != 0 {
+                    // A duplicate (a field met has an end, past the line's
+                    // '{'): an error the byte reader words. Told by the span
+                    // about to be written, not by a mask of fields met, which
+                    // took a register the loop spilled.
                     return Err(GiveUp);
                 }
-                seen |= bit;
+                let bit = 1u64 << i;
                 if let Some(separator) = strings.bound(b, after_key, value_quotes, span) {
                     let read = span.shape == Shape::PlainString && !backslash;
                     bounded |= bit & u64::from(read).wrapping_sub(1);
