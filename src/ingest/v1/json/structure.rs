@@ -51,10 +51,10 @@ impl Structure {
         self.positions.get(..self.count).unwrap_or_default()
     }
 
-    /// [`Structure::quotes`], then the line's length four times: the walk
-    /// reads a key's two quotes and the two after them (its value's, if a
-    /// string), or where the next string would be, with one check of the
-    /// slice's end (a line's last string is followed by the end).
+    /// [`Structure::quotes`], then the line's length four times: after a
+    /// key's two quotes the walk reads the next two (its value's, if a
+    /// string, or where the next string would be), which past a line's last
+    /// string are its end.
     #[inline]
     pub fn quotes_then_end(&self) -> &[u32] {
         self.positions.get(..self.count + 4).unwrap_or_default()
