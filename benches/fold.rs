@@ -299,13 +299,13 @@ fn against_duckdb() {
 /// read from disk leaves it (each file's cached pages dropped, then the file
 /// read once), the state a log is in when someone opens it after it has left
 /// memory, and the same for every contender whatever wrote the file and when.
-/// Why it matters: since Linux 6.16, ext4 caches a file read from disk in
-/// large folios (hundreds of KiB) but one it has just written in 4 KiB pages,
-/// and mapping a file costs the kernel per folio: `monitor` on the 5 M-line log
-/// spent 0.18-0.24 s of system time on a just-written file, 0.02-0.05 s on the
-/// same file read from disk (wall 0.89 vs 0.80 s; DuckDB's `read_json` 1.06 vs
-/// 1.01 s). `AJENTIK_BENCH_CACHE=as-is` keeps the cache as found (after
-/// `ajentik generate` wrote the log: 4 KiB pages).
+/// Why it matters: ext4 on Linux 6.18 caches a file read from disk in large
+/// folios (hundreds of KiB), one just written in folios of a few pages, and
+/// one that has been in memory a long while may sit in 4 KiB pages; mapping a
+/// file costs the kernel per folio: `monitor` on the 5 M-line log spent
+/// 0.18-0.24 s of system time on a copy in 4 KiB pages, 0.02-0.05 s on the same
+/// bytes read from disk (wall 0.89 vs 0.80 s; DuckDB's `read_json` 1.06 vs
+/// 1.01 s). `AJENTIK_BENCH_CACHE=as-is` keeps the cache as found.
 fn page_cache_state(files: &[&Path]) -> &'static str {
     let as_is = std::env::var("AJENTIK_BENCH_CACHE").is_ok_and(|v| v == "as-is");
     for path in files {
