@@ -480,11 +480,11 @@ mod avx512 {
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+pub(super) const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 
 /// The high bit of each zero byte of `v`, exactly (no borrow between bytes).
-#[inline]
-fn zero_bytes(v: u64) -> u64 {
+#[inline(always)]
+pub(super) fn zero_bytes(v: u64) -> u64 {
     !(((v & LOW7).wrapping_add(LOW7)) | v | LOW7)
 }
 

@@ -19,7 +19,7 @@
 //! byte-at-a-time reader, the one source of verdicts and messages, reads the
 //! line again.
 
-use super::structure::Structure;
+use super::structure::{LOW7, Structure, zero_bytes};
 use super::{MAX_DEPTH, Reader, Shape, Span};
 
 /// The walk gave up on a line; the byte-at-a-time reader decides.
@@ -239,7 +239,7 @@ fn bounded_number(b: &[u8], start: usize, end: usize) -> Option<(Shape, u64)> {
     let values = (word_at(b, start, b'x') ^ 0x3030_3030_3030_3030) & (u64::MAX >> (8 * (8 - len)));
     // The high bit of each byte that is not a digit, exactly (no carry between
     // bytes: the low seven bits plus 0x76 stay below 0x100).
-    let other = (((values & LOW7).wrapping_add(0x7676_7676_7676_7676)) | values) & HIGH;
+    let other = (((values & LOW7).wrapping_add(0x7676_7676_7676_7676)) | values) & 0x8080_8080_8080_8080;
     let first_zero = values & 0xff == 0;
     if other == 0 {
         // No leading zero but in "0" itself.
@@ -249,7 +249,7 @@ fn bounded_number(b: &[u8], start: usize, end: usize) -> Option<(Shape, u64)> {
         return Some((Shape::Int, digits_value(values, len)));
     }
     // One point ('.' ^ 0x30 is 0x1e), with digits either side, and the rest digits.
-    let point = zero_high_bits(values ^ 0x1e1e_1e1e_1e1e_1e1e) & other;
+    let point = zero_bytes(values ^ 0x1e1e_1e1e_1e1e_1e1e) & other;
     let at = (point.trailing_zeros() / 8) as usize;
     if point != other || other.count_ones() != 1 || at == 0 || at + 1 == len || (first_zero && at > 1) {
         return None;
@@ -262,15 +262,6 @@ fn bounded_number(b: &[u8], start: usize, end: usize) -> Option<(Shape, u64)> {
     // exact power of ten round once, as the reader's do.
     let v = digits_value(digits, len - 1) as i64 as f64 / POW10_FLOAT[places];
     Some((Shape::Float, v.to_bits()))
-}
-
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit of each zero byte of `v`, exactly (no borrow between bytes).
-#[inline(always)]
-fn zero_high_bits(v: u64) -> u64 {
-    !(((v & LOW7).wrapping_add(LOW7)) | v | LOW7)
 }
 
 /// A number at `at` of the usual kind (an integer of up to seven digits, or
