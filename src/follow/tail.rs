@@ -64,6 +64,7 @@ mod first_read;
 mod follower;
 mod lines;
 mod plain_copies;
+mod retired;
 use compressed_files::{Head, drain_compressed, note_decode};
 pub use first_read::Progress;
 pub use follower::Follower;
@@ -71,6 +72,7 @@ pub use follower::Follower;
 use follower::is_our_own_read;
 pub use lines::{FoldSink, LineReader, LineSink};
 use plain_copies::{LineStarts, Truncated};
+use retired::{Retired, RetiredFiles};
 
 /// A file being followed.
 #[derive(Debug)]
@@ -164,31 +166,12 @@ impl TailedFile {
     }
 }
 
-/// Where a rotated file was left, in case it reappears under another name, or
-/// compressed (then known by its `head`).
-#[derive(Debug, Clone, Copy)]
-struct Retired {
-    offset: u64,
-    line_no: u64,
-    head: Option<Head>,
-}
-
-impl Retired {
-    /// Whether the file at `path`, which has the retired file's identity, is
-    /// that file: an identity is a device and inode number, and a removed
-    /// file's inode is soon another file's (logrotate's new log takes the one
-    /// its last archive freed), which must not be read on from the old offset.
-    fn is_at(&self, path: &Path) -> bool {
-        self.head.is_none_or(|head| File::open(path).is_ok_and(|file| head.begins(&file)))
-    }
-}
-
 /// Reads and follows a set of logs into a [`Fold`].
 #[derive(Debug)]
 pub struct Tailer {
     specs: Vec<LogSpec>,
     files: Vec<TailedFile>,
-    retired: HashMap<FileId, Retired>,
+    retired: RetiredFiles,
     buf: Vec<u8>,
     /// Most files held open at once.
     max_open: usize,
@@ -319,7 +302,7 @@ impl Tailer {
         let mut tailer = Tailer {
             specs,
             files: Vec::new(),
-            retired: HashMap::new(),
+            retired: RetiredFiles::default(),
             buf: vec![0u8; CHUNK],
             max_open: max_open.max(1),
             polls: 0,
@@ -473,7 +456,7 @@ impl Tailer {
     fn finish_unfinished(&mut self, fold: &mut Fold) {
         for mut u in std::mem::take(&mut self.unfinished) {
             // Gone: read on under the new name from the line's start.
-            let Some(r) = self.retired.get_mut(&u.id) else { continue };
+            let Some(r) = self.retired.latest_mut(u.id) else { continue };
             r.offset += u.reader.pending_len();
             u.reader.finish(fold, u.source);
             r.line_no = u.reader.line_no;
@@ -558,6 +541,7 @@ impl Tailer {
                 if self.known_paths.contains_key(&path) {
                     continue;
                 }
+                between_steps("before a new path's look");
                 let Ok(meta) = std::fs::metadata(&path) else {
                     continue;
                 };
@@ -568,7 +552,9 @@ impl Tailer {
                     continue;
                 }
                 self.known_paths.insert(path.clone(), self.files.len());
-                let retired = self.retired.remove(&id).filter(|r| r.is_at(&path));
+                // Opened first: whatever is at the path now is what is read.
+                let opened = reopen(&path, id).ok().flatten();
+                let retired = opened.as_ref().and_then(|file| self.retired.take(id, file));
                 let twin = if retired.is_none() { self.plain_twin(&path) } else { None };
                 let resume = retired.or_else(|| twin.map(|j| self.resume_from(j)));
                 let unmatched = retired.is_none() && twin.is_none();
@@ -576,18 +562,16 @@ impl Tailer {
                 let source = fold.ingest.add_source(path.display().to_string());
                 let mut f = TailedFile::new(source, path, true);
                 f.unmatched = unmatched;
-                if let Some(j) = twin {
-                    (f.twin, self.files[j].twin) = (Some(j), Some(self.files.len()));
-                }
                 f.offset = resume.offset;
                 f.reader.line_no = resume.line_no;
-                if let Ok(Some(file)) = reopen(&f.path, id) {
+                if let Some(file) = opened {
                     f.id = Some(id);
                     f.file = Some(file);
                 }
                 self.files.push(f);
                 let last = self.files.len() - 1;
                 if let Some(j) = twin {
+                    self.link_twins(last, j);
                     self.note_copy(last, &self.files[j].path, fold);
                 }
                 self.poll_file(last, fold);
@@ -596,21 +580,30 @@ impl Tailer {
     }
 
     fn poll_file(&mut self, i: usize, fold: &mut Fold) -> u64 {
+        between_steps("before a file's look");
         let at_path = std::fs::metadata(&self.files[i].path);
         let replaced = self.files[i].id.is_some_and(|id| !matches!(&at_path, Ok(m) if file_id(m) == id));
+        between_steps("after a file's look");
         // Matched first: a copy told by its start then skips what its twin read
         // (a file replaced too, before its last read: what the twin counted of
         // it, the read must not count again).
         let mut may_read = self.match_retired(i, fold) && self.catch_up_with_twin(i);
         let mut read = 0;
         if replaced {
-            // Its twin was the file that stood here: whatever stands here next
-            // is another one.
-            self.unlink_twin(i);
             read += self.retire(i, fold, may_read, at_path.is_ok());
         }
         let Ok(meta) = at_path else { return read };
         let mtime = meta.modified().ok();
+        // About to open a file renamed here from another followed name, whose
+        // file has not been looked at since: that one is finished first (as
+        // its next look would), and this one reads on from where it was left.
+        if self.files[i].id.is_none() && self.files[i].discovered {
+            let id = file_id(&meta);
+            if let Some(j) = (0..self.files.len()).find(|&j| j != i && self.files[j].id == Some(id)) {
+                let may_read = self.match_retired(j, fold) && self.catch_up_with_twin(j);
+                read += self.retire(j, fold, may_read, true);
+            }
+        }
         if !self.open_to_read(i, &meta, mtime, fold) {
             return read;
         }
@@ -634,11 +627,18 @@ impl Tailer {
     /// Finishes file `i`, rotated or removed, through the handle held (a closed,
     /// quiet file has nothing more to give; read only if `may_read`), and keeps
     /// where it was left for a file that shows up under another name; `moved`
-    /// when another file stands at its path. Returns the bytes read.
+    /// when another file stands at its path. Returns the bytes read. Its twin
+    /// (the file that stood here was its copy) reads on from where this one
+    /// was left: whatever stands here next is another file.
     fn retire(&mut self, i: usize, fold: &mut Fold, may_read: bool, moved: bool) -> u64 {
+        let twin = self.files[i].twin;
+        self.unlink_twin(i);
         let f = &mut self.files[i];
         let read = if may_read { drain(f, &mut self.buf, fold) } else { 0 };
         let held = f.reader.pending_len();
+        // An unfinished last line is this one's (folded here, or read on
+        // under the file's new name).
+        let left = (f.offset + held, f.reader.line_no + u64::from(held > 0));
         match f.id.take().filter(|_| f.discovered) {
             Some(id) => {
                 // A closed file is known by the start it had when looked at.
@@ -655,6 +655,12 @@ impl Tailer {
         f.file = None;
         if moved {
             fold.ingest.sources[f.source].rotations += 1;
+        }
+        if let Some(j) = twin {
+            let t = &mut self.files[j];
+            if t.skip_to.is_none_or(|(at, _)| at < left.0) {
+                t.skip_to = Some(left);
+            }
         }
         read
     }
@@ -693,9 +699,19 @@ impl Tailer {
         if !meta.is_file() {
             return false;
         }
+        between_steps("before an open");
+        let f = &mut self.files[i];
         match File::open(&f.path) {
             Ok(file) => {
-                let id = file_id(meta);
+                // Its own identity, not the look's: another file may have
+                // been put at the path between the two.
+                let id = match file.metadata() {
+                    Ok(m) => file_id(&m),
+                    Err(e) => {
+                        failed(f, fold, &e);
+                        return false;
+                    }
+                };
                 f.id = Some(id);
                 f.file = Some(file);
                 f.offset = 0;
@@ -708,7 +724,14 @@ impl Tailer {
                 // compressed one may be the copy of one read (logrotate's
                 // `compress` makes `events.jsonl.1.gz` again at each rotation).
                 (f.starts, f.skip_to, f.truncated_at) = (None, None, None);
-                if let Some(r) = self.retired.remove(&id).filter(|r| f.discovered && r.is_at(&f.path)) {
+                // A twin was the file that stood here before.
+                self.unlink_twin(i);
+                let f = &mut self.files[i];
+                let taken = match (&f.file, f.discovered) {
+                    (Some(file), true) => self.retired.take(id, file),
+                    _ => None,
+                };
+                if let Some(r) = taken {
                     f.offset = r.offset;
                     f.reader.line_no = r.line_no;
                 } else {
@@ -722,6 +745,28 @@ impl Tailer {
             }
         }
     }
+}
+
+/// Under test, what other processes do to the files between two steps of a
+/// poll, told where it is (see `tests/schedules.rs`).
+#[cfg(test)]
+type StepHook = Box<dyn FnMut(&str)>;
+
+#[cfg(test)]
+thread_local! {
+    static BETWEEN_STEPS: std::cell::RefCell<Option<StepHook>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Between two steps of a poll (a file read, a new path looked at): where
+/// another process's file operations may fall. Nothing but under test.
+#[inline(always)]
+fn between_steps(_where: &str) {
+    #[cfg(test)]
+    BETWEEN_STEPS.with(|hook| {
+        if let Some(hook) = hook.borrow_mut().as_mut() {
+            hook(_where);
+        }
+    });
 }
 
 /// Notes that a followed file cannot be opened.
@@ -757,6 +802,7 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
         f.offset = 0;
         f.reader.reset();
     }
+    between_steps("before a read");
     let mut read = 0;
     loop {
         let pos = f.offset + f.reader.pending_len();

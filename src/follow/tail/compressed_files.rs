@@ -59,21 +59,17 @@ impl Tailer {
             return false;
         }
         let mut hashes = HashMap::new();
-        let found = self.retired.iter().find_map(|(id, r)| {
-            let h = r.head?;
+        let found = self.retired.take_by_head(|h| {
             let hash = *hashes.entry(h.len).or_insert_with(|| head.get(..h.len).map(hash_of));
-            (hash == Some(h.hash)).then_some((*id, *r))
+            hash == Some(h.hash)
         });
         // Or a copy of a log still followed under its own name (logrotate with
         // `delaycompress` compresses under one name, then renames): twins.
         let copy_of = if found.is_none() { self.plain_file_beginning_with(&head, i) } else { None };
         let resume = match (found, copy_of) {
-            (Some((id, r)), _) => {
-                self.retired.remove(&id);
-                Some(r)
-            }
+            (Some(r), _) => Some(r),
             (None, Some(j)) => {
-                (self.files[i].twin, self.files[j].twin) = (Some(j), Some(i));
+                self.link_twins(i, j);
                 self.note_copy(i, &self.files[j].path, fold);
                 Some(self.resume_from(j))
             }
@@ -137,11 +133,16 @@ impl Tailer {
                 Some(file) => file.metadata().map(|m| m.len()),
                 None => std::fs::metadata(&f.path).map(|m| m.len()),
             };
+            let rewritten = |f: &super::TailedFile| {
+                let kept = |file: &File| f.starts.as_ref().is_none_or(|s| s.first_line_kept(file));
+                f.offset > 0 && f.file.as_ref().is_some_and(|file| !kept(file))
+            };
             match len {
                 // Truncated in place (copy-truncate of a log whose copy was
-                // compressed beside it, `gzip -k`): another stream now, which
-                // the read finds truncated; no longer a twin.
-                Ok(len) if len < f.offset => {
+                // compressed beside it, `gzip -k`), or emptied and written
+                // again past where it was: another stream now, which the read
+                // finds truncated; no longer a twin.
+                Ok(len) if len < f.offset || rewritten(f) => {
                     f.skip_to = None;
                     self.unlink_twin(i);
                     return true;
@@ -161,6 +162,14 @@ impl Tailer {
         true
     }
 
+    /// Makes files `a` and `b` twins, ending any twinship either was in (one
+    /// twin each, always both ways).
+    pub(super) fn link_twins(&mut self, a: usize, b: usize) {
+        self.unlink_twin(a);
+        self.unlink_twin(b);
+        (self.files[a].twin, self.files[b].twin) = (Some(b), Some(a));
+    }
+
     /// Ends file `i`'s twinship, on both sides.
     pub(super) fn unlink_twin(&mut self, i: usize) {
         if let Some(j) = self.files[i].twin.take() {
@@ -170,10 +179,13 @@ impl Tailer {
 
     /// The followed plain file a compressed file's name stands for (`X` of
     /// `X.gz`), by the known paths' index: thousands of compressed rollouts
-    /// scanning every file was quadratic.
+    /// scanning every file was quadratic. Not one whose file is gone (retired,
+    /// and the next to stand at its name is another): a copy of that is told
+    /// by its head ([`Tailer::match_retired`]).
     pub(super) fn plain_twin(&self, compressed: &Path) -> Option<usize> {
         let j = *self.known_paths.get(Path::new(compressed_name_of(compressed)?))?;
-        self.files[j].codec.is_none().then_some(j)
+        let f = &self.files[j];
+        (f.codec.is_none() && f.id.is_some()).then_some(j)
     }
 }
 

@@ -125,7 +125,7 @@ impl Tailer {
         if let Some(j) = self.plain_log_beginning_as(&starts, i) {
             self.note_copy(i, &self.files[j].path, fold);
             match self.files[j].twin {
-                None => (self.files[i].twin, self.files[j].twin) = (Some(j), Some(i)),
+                None => self.link_twins(i, j),
                 // A twin already (a compressed copy of it): where it stands now.
                 Some(_) => {
                     let r = self.resume_from(j);
@@ -140,27 +140,33 @@ impl Tailer {
     }
 
     /// The record of a log found truncated that began as `starts` does (then
-    /// dropped: one copy is made of it).
+    /// dropped: one copy is made of it). Either may hold more lines than the
+    /// other: a copy caught half made, or a log that grew unseen before it was
+    /// copied (its start was last looked at while it was short).
     pub(super) fn copy_of_truncated(&mut self, starts: &LineStarts) -> Option<Truncated> {
-        let k = self.truncated.iter().position(|t| t.starts.begin_with(starts))?;
+        let k = self.truncated.iter().position(|t| t.starts.begin_with(starts) || starts.begin_with(&t.starts))?;
         self.truncated.remove(k)
     }
 
     /// A followed plain file other than `i` that begins as `starts` does, as it
     /// lies on disk or as it began when last looked at (it may have been
-    /// emptied since, and not been read again yet).
+    /// emptied since, and not been read again yet). Not one whose file is gone
+    /// (its starts are the gone file's).
     fn plain_log_beginning_as(&self, starts: &LineStarts, i: usize) -> Option<usize> {
         (0..self.files.len()).find(|&j| {
             let f = &self.files[j];
             j != i
                 && f.codec.is_none()
+                && f.id.is_some()
                 && !f.unmatched
                 && !f.transcript
                 && f.starts.as_ref().is_some_and(|s| {
-                    // A short log may have grown since: then as it lies now.
+                    // A short log may have grown since: then as it lies now,
+                    // or, emptied since, as its copy shows it grew.
                     s.begin_with(starts)
                         || (s.looked < HEAD_BYTES as u64
-                            && f.file.as_ref().and_then(LineStarts::read).is_some_and(|s| s.begin_with(starts)))
+                            && (starts.begin_with(s)
+                                || f.file.as_ref().and_then(LineStarts::read).is_some_and(|s| s.begin_with(starts))))
                 })
         })
     }
@@ -195,11 +201,17 @@ impl Tailer {
         if !f.starts.as_ref().is_none_or(|s| s.stale(f.offset + f.reader.pending_len())) {
             return;
         }
-        f.starts = match (&f.file, f.id) {
+        let fresh = match (&f.file, f.id) {
             (Some(file), _) => LineStarts::read(file),
             (None, Some(id)) => reopen(&f.path, id).ok().flatten().and_then(|file| LineStarts::read(&file)),
             (None, None) => None,
         };
+        // Not if it no longer begins as it did: emptied and written again
+        // since it was read, which the starts kept tell at its next read.
+        if f.starts.as_ref().is_none_or(|old| old.ends.is_empty() || fresh.as_ref().is_some_and(|s| s.begin_with(old)))
+        {
+            f.starts = fresh;
+        }
     }
 }
 

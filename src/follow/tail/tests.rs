@@ -606,3 +606,4 @@ fn truncate_in_place(path: &Path) {
 }
 
 mod rotated;
+mod schedules;

@@ -157,17 +157,18 @@ fn an_archive_of_a_followed_log_under_another_name_counts_once() {
     t.poll(&mut fold);
     assert_eq!(events(&fold), 125);
 
-    let record = Retired { offset: 5, line_no: 1, head: std::fs::File::open(&plain).ok().and_then(|f| Head::read(&f)) };
-    assert!(record.is_at(&plain));
+    let open = |path: &Path| std::fs::File::open(path).unwrap();
+    let record = Retired { offset: 5, line_no: 1, head: Head::read(&open(&plain)) };
+    assert!(record.is(&open(&plain)));
     let other = dir.path().join("other");
     append(&other, &lines(500..600));
-    assert!(!record.is_at(&other), "another file's content");
+    assert!(!record.is(&open(&other)), "another file's content");
     // A log held closed is known by the starts kept of it: the same check.
     let starts = std::fs::File::open(&plain).ok().and_then(|f| LineStarts::read(&f)).unwrap();
     let record = Retired { offset: 5, line_no: 1, head: starts.head() };
     append(&plain, &lines(125..126));
-    assert!(record.is_at(&plain), "grown since, it still begins so");
-    assert!(!record.is_at(&other), "another file's content");
+    assert!(record.is(&open(&plain)), "grown since, it still begins so");
+    assert!(!record.is(&open(&other)), "another file's content");
 }
 
 /// A live log with a compressed copy beside it (`gzip -k`), the copy read
