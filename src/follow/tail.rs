@@ -65,7 +65,7 @@ mod follower;
 mod lines;
 mod plain_copies;
 mod retired;
-use compressed_files::{Head, drain_compressed, note_decode};
+use compressed_files::{HEAD_BYTES, Head, drain_compressed, note_decode};
 pub use first_read::Progress;
 pub use follower::Follower;
 #[cfg(test)]
@@ -131,6 +131,10 @@ struct TailedFile {
     /// Set by a read that found the file truncated in place: where it had
     /// been left (offset and line number).
     truncated_at: Option<(u64, u64)>,
+    /// The bytes read from the file's start (up to [`HEAD_BYTES`]), kept while
+    /// its starts may grow: what it began with as read, which a look at it
+    /// later may not show (emptied and written again in between).
+    head: Vec<u8>,
 }
 
 impl TailedFile {
@@ -155,6 +159,7 @@ impl TailedFile {
             starts: None,
             skip_to: None,
             truncated_at: None,
+            head: Vec::new(),
             path,
         }
     }
@@ -620,6 +625,7 @@ impl Tailer {
             f.active = polls;
         }
         f.mtime = mtime;
+        between_steps("after a read");
         self.note_plain_start(i);
         read + drained
     }
@@ -724,6 +730,7 @@ impl Tailer {
                 // compressed one may be the copy of one read (logrotate's
                 // `compress` makes `events.jsonl.1.gz` again at each rotation).
                 (f.starts, f.skip_to, f.truncated_at) = (None, None, None);
+                f.head.clear();
                 // A twin was the file that stood here before.
                 self.unlink_twin(i);
                 let f = &mut self.files[i];
@@ -801,6 +808,7 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
         f.truncated_at = Some((f.offset, f.reader.line_no));
         f.offset = 0;
         f.reader.reset();
+        f.head.clear();
     }
     between_steps("before a read");
     let mut read = 0;
@@ -809,6 +817,9 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
         match read_at(file, buf, pos) {
             Ok(0) => break,
             Ok(n) => {
+                if !f.transcript && f.head.len() < HEAD_BYTES && pos == f.head.len() as u64 {
+                    f.head.extend_from_slice(&buf[..n.min(HEAD_BYTES - f.head.len())]);
+                }
                 f.reader.feed(&buf[..n], fold, f.source);
                 f.offset = pos + n as u64 - f.reader.pending_len();
                 read += n as u64;

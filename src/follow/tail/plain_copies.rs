@@ -201,11 +201,20 @@ impl Tailer {
         if !f.starts.as_ref().is_none_or(|s| s.stale(f.offset + f.reader.pending_len())) {
             return;
         }
+        // What was read from its start, if it was read from there (nothing
+        // yet, perhaps): the file may have been emptied and written again
+        // since. Else as it lies now.
+        let consumed = f.offset + f.reader.pending_len();
         let fresh = match (&f.file, f.id) {
+            _ if f.head.len() as u64 == consumed.min(HEAD_BYTES as u64) => Some(LineStarts::of(&f.head)),
             (Some(file), _) => LineStarts::read(file),
             (None, Some(id)) => reopen(&f.path, id).ok().flatten().and_then(|file| LineStarts::read(&file)),
             (None, None) => None,
         };
+        if f.head.len() >= HEAD_BYTES {
+            // Its starts are whole now: never looked at again.
+            f.head = Vec::new();
+        }
         // Not if it no longer begins as it did: emptied and written again
         // since it was read, which the starts kept tell at its next read.
         if f.starts.as_ref().is_none_or(|old| old.ends.is_empty() || fresh.as_ref().is_some_and(|s| s.begin_with(old)))
