@@ -258,15 +258,18 @@ fn open_regular(path: &Path) -> Result<(File, FileId, u64), OpenFailure> {
 /// transcript or Codex rollout line (the fold tells a source's format the same
 /// way, line by line), or it is compressed (it is read whole anyway, and telling
 /// what it holds would cost a decode on the opening thread, one by one: see
-/// `first_read::fold_compressed`).
-fn look_at_head(path: &Path, file: &File, buf: &mut [u8]) -> (Option<Codec>, bool) {
+/// `first_read::fold_compressed`). And, for a plain log, what it begins with
+/// as the first read will read it (a look after that read may find it emptied
+/// and written again).
+fn look_at_head(path: &Path, file: &File, buf: &mut [u8]) -> (Option<Codec>, bool, Option<LineStarts>) {
     let window = buf.len().min(64 << 10);
     let head = &mut buf[..window];
-    let Ok(n) = read_at(file, head, 0) else { return (Codec::of(path, &[]), false) };
+    let Ok(n) = read_at(file, head, 0) else { return (Codec::of(path, &[]), false, None) };
     let codec = Codec::of(path, &head[..n]);
     let transcript = codec.is_some()
         || head[..n].split(|&c| c == b'\n').take(5).any(|line| crate::ingest::adapted_format(line).is_some());
-    (codec, transcript)
+    let starts = (!transcript).then(|| LineStarts::of(&head[..n.min(HEAD_BYTES)]));
+    (codec, transcript, starts)
 }
 
 /// Opens a known file again, if it is still the same file.
@@ -362,7 +365,7 @@ impl Tailer {
                 Ok((file, id, len)) => {
                     f.id = Some(id);
                     lens[i] = Some(len);
-                    (f.codec, f.transcript) = head.unwrap_or_default();
+                    (f.codec, f.transcript, f.starts) = head.unwrap_or_default();
                     if held < self.max_open {
                         f.file = Some(file);
                         held += 1;

@@ -243,15 +243,17 @@ fn follow(o: Options, rounds: u64, seed: u64) -> (u64, u64, u64) {
     let spec = vec![LogSpec::parse(&format!("{}/events.jsonl*", dir.path().display())).unwrap()];
     let mut fold = Fold::default();
     let mut t = Tailer::open(spec, &mut fold, 1).unwrap();
-    // What the logs begin with, as the follower notes before it polls.
-    for i in 0..t.files.len() {
-        t.note_plain_start(i);
-    }
     let ops = (1..=rounds).flat_map(|r| round(o, r * 10_000, size)).collect();
     // Polls after one operation in 1 to 5, and operations inside them likewise.
     let schedule = Schedule(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1, 1 + seed % 5);
     let world = World { dir: dir.path().to_path_buf(), ops, written, changed: HashSet::new(), schedule };
     let world = std::rc::Rc::new(std::cell::RefCell::new(world));
+    // Operations between the first read and the follower's first look.
+    while world.borrow_mut().schedule.next() && world.borrow_mut().step() {}
+    // What the logs begin with, as the follower notes before it polls.
+    for i in 0..t.files.len() {
+        t.note_plain_start(i);
+    }
     let inside = std::rc::Rc::clone(&world);
     BETWEEN_STEPS.with(|hook| {
         *hook.borrow_mut() = Some(Box::new(move |at| {
