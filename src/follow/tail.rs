@@ -826,6 +826,7 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
                 f.reader.feed(&buf[..n], fold, f.source);
                 f.offset = pos + n as u64 - f.reader.pending_len();
                 read += n as u64;
+                between_steps("between reads");
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {

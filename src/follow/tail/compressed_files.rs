@@ -65,7 +65,14 @@ impl Tailer {
         });
         // Or a copy of a log still followed under its own name (logrotate with
         // `delaycompress` compresses under one name, then renames): twins.
-        let copy_of = if found.is_none() { self.plain_file_beginning_with(&head, i) } else { None };
+        // Or as one began when last looked at: emptied in place since, and
+        // not read again yet (`copytruncate` with `compress`, this poll).
+        let copy_of = match found {
+            None => self
+                .plain_file_beginning_with(&head, i)
+                .or_else(|| self.plain_log_beginning_as(&LineStarts::of(&head), i)),
+            Some(_) => None,
+        };
         let resume = match (found, copy_of) {
             (Some(r), _) => Some(r),
             (None, Some(j)) => {

@@ -152,7 +152,7 @@ impl Tailer {
     /// lies on disk or as it began when last looked at (it may have been
     /// emptied since, and not been read again yet). Not one whose file is gone
     /// (its starts are the gone file's).
-    fn plain_log_beginning_as(&self, starts: &LineStarts, i: usize) -> Option<usize> {
+    pub(super) fn plain_log_beginning_as(&self, starts: &LineStarts, i: usize) -> Option<usize> {
         (0..self.files.len()).find(|&j| {
             let f = &self.files[j];
             j != i
