@@ -169,6 +169,13 @@ impl TailedFile {
     fn read_len(&self) -> u64 {
         if self.codec.is_some() { self.compressed_len } else { self.offset + self.reader.pending_len() }
     }
+
+    /// Whether `file` (this one's handle) was emptied and written again past
+    /// where it was read: told by its first line, kept while following (its
+    /// length is no help then). False when that cannot be told.
+    fn rewritten(&self, file: &File) -> bool {
+        self.offset > 0 && self.starts.as_ref().is_some_and(|s| !s.first_line_kept(file))
+    }
 }
 
 /// Reads and follows a set of logs into a [`Fold`].
@@ -802,10 +809,7 @@ fn drain(f: &mut TailedFile, buf: &mut [u8], fold: &mut Fold) -> u64 {
         return drain_compressed(f, codec, len, buf, fold);
     }
     let held = f.reader.pending_len();
-    // A log emptied and written again past where it was read is told by its
-    // first line (known while following), its length being no help.
-    let rewritten = f.offset > 0 && f.starts.as_ref().is_some_and(|s| !s.first_line_kept(file));
-    if len < f.offset + held || rewritten {
+    if len < f.offset + held || f.rewritten(file) {
         // Copy-truncate: the file was emptied (and perhaps refilled) in place.
         fold.ingest.sources[f.source].truncations += 1;
         f.truncated_at = Some((f.offset, f.reader.line_no));

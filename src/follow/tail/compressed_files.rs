@@ -140,16 +140,12 @@ impl Tailer {
                 Some(file) => file.metadata().map(|m| m.len()),
                 None => std::fs::metadata(&f.path).map(|m| m.len()),
             };
-            let rewritten = |f: &super::TailedFile| {
-                let kept = |file: &File| f.starts.as_ref().is_none_or(|s| s.first_line_kept(file));
-                f.offset > 0 && f.file.as_ref().is_some_and(|file| !kept(file))
-            };
             match len {
                 // Truncated in place (copy-truncate of a log whose copy was
                 // compressed beside it, `gzip -k`), or emptied and written
                 // again past where it was: another stream now, which the read
                 // finds truncated; no longer a twin.
-                Ok(len) if len < f.offset || rewritten(f) => {
+                Ok(len) if len < f.offset || f.file.as_ref().is_some_and(|file| f.rewritten(file)) => {
                     f.skip_to = None;
                     self.unlink_twin(i);
                     return true;

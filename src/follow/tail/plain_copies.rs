@@ -198,13 +198,13 @@ impl Tailer {
         if f.codec.is_some() || f.transcript {
             return;
         }
-        if !f.starts.as_ref().is_none_or(|s| s.stale(f.offset + f.reader.pending_len())) {
+        let consumed = f.read_len();
+        if !f.starts.as_ref().is_none_or(|s| s.stale(consumed)) {
             return;
         }
         // What was read from its start, if it was read from there (nothing
         // yet, perhaps): the file may have been emptied and written again
         // since. Else as it lies now.
-        let consumed = f.offset + f.reader.pending_len();
         let fresh = match (&f.file, f.id) {
             _ if f.head.len() as u64 == consumed.min(HEAD_BYTES as u64) => Some(LineStarts::of(&f.head)),
             (Some(file), _) => LineStarts::read(file),

@@ -52,11 +52,7 @@ impl RetiredFiles {
     pub(super) fn take(&mut self, id: FileId, file: &File) -> Option<Retired> {
         let records = self.0.get_mut(&id)?;
         let k = records.iter().rposition(|r| r.is(file))?;
-        let r = records.remove(k);
-        if records.is_empty() {
-            self.0.remove(&id);
-        }
-        Some(r)
+        self.remove(id, k)
     }
 
     /// The latest record for identity `id`.
@@ -71,6 +67,11 @@ impl RetiredFiles {
             let k = records.iter().position(|r| r.head.as_ref().is_some_and(&mut matches))?;
             Some((*id, k))
         })?;
+        self.remove(id, k)
+    }
+
+    /// Takes identity `id`'s `k`th record, and the identity with its last.
+    fn remove(&mut self, id: FileId, k: usize) -> Option<Retired> {
         let records = self.0.get_mut(&id)?;
         let r = records.remove(k);
         if records.is_empty() {
